@@ -1,0 +1,458 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""RAPTOR round loop over the bundle's flat timetable arrays (the journey-planning hot path).
+
+Algorithm: Delling, Pajor, Werneck, "Round-Based Public Transit Routing" (2012). Round k scans
+every pattern that serves a stop whose board-ready time improved in round k-1, then relaxes one
+footpath from every stop that a vehicle reached in round k.
+
+Layout of the arrays held by TimetableView (all read-only, zero-copy over the bundle):
+
+  pattern_stops_offsets  int32 [n_patterns+1]  CSR: pattern -> stop_pos range in pattern_stops
+  pattern_stops          int32 [..]            stop_idx at each stop_pos
+  pattern_pickup/dropoff uint8 [..]            1 if boarding / alighting allowed at stop_pos
+  pattern_first_trip     int32 [n_patterns]    first trip_idx of the pattern (trips contiguous)
+  pattern_n_trips        int32 [n_patterns]
+  pattern_st_offset      int64 [n_patterns]    block start in st_arr / st_dep
+  pattern_max_day        int32 [n_patterns]    max(time // 86400) in the block
+  st_arr, st_dep         int32 [..]            row = st_offset[p] + stop_pos * n_trips[p] + i,
+                                               non-decreasing in i (no overtaking)
+  trip_service           int32 [n_trips]
+  stop_patterns_offsets  int32 [n_stops+1]     CSR: stop -> (pattern, stop_pos) visits
+  stop_patterns, stop_patterns_pos int32 [..]
+  footpath_offsets       int32 [n_stops+1]     CSR: stop -> footpaths
+  footpath_to, footpath_duration int32 [..]
+  stop_min_change        int32 [n_stops]       NO_VALUE (-1) = use the query's min change time
+
+Time axis: seconds since noon-minus-12h of the query date D. A trip of service day D+d departs
+at st_dep + d*86400, for d in [-max_day_offset, +1]; `active[d + day_shift, service]` (built by
+the caller from the service bitsets) says whether a service runs on D+d.
+
+Labels, per round k in RaptorWorkspace ([max_rounds+1, n_stops] int32 arrays):
+  arrival[k, s]   earliest arrival at s with <= k vehicles (by vehicle or by one footpath)
+  ready[k, s]     earliest time one can board at s with <= k vehicles: vehicle arrival + change
+                  time, footpath arrival, or the origin time
+  veh_arr[k, s]   arrival at s by the k-th vehicle (UNREACHED if not improved in round k), with
+                  back-pointers veh_trip, veh_day, veh_board_pos, veh_alight_pos
+  walk_arr[k, s]  arrival at s by a footpath after the k-th vehicle, from walk_from[k, s]
+  ready_src[k, s] what set ready[k, s] in round k (SRC_NONE if carried from round k-1)
+A vehicle arrival is kept only if it beats every earlier vehicle arrival at that stop
+(best_veh): footpaths leave from vehicle arrivals only (no chained walks), so a stop reached
+earlier on foot must still relax its footpaths for a later vehicle arrival.
+"""
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
+import numpy as np
+
+cdef enum:
+    UNREACHED = 2000000000
+    NO_IDX = -1
+    NO_VALUE = -1
+    DAY = 86400
+
+# ready_src codes (mirrored in engine/raptor/reconstruct.py)
+cdef enum:
+    SRC_NONE = 0
+    SRC_ORIGIN = 1
+    SRC_VEHICLE = 2
+    SRC_WALK = 3
+
+SENTINELS = {"UNREACHED": UNREACHED, "NO_IDX": NO_IDX, "NO_VALUE": NO_VALUE,
+             "SRC_NONE": SRC_NONE, "SRC_ORIGIN": SRC_ORIGIN, "SRC_VEHICLE": SRC_VEHICLE,
+             "SRC_WALK": SRC_WALK}
+
+
+cdef class TimetableView:
+    """Typed read-only memoryviews over the bundle's timetable arrays (built once per open)."""
+
+    cdef readonly int n_stops, n_patterns, n_trips, max_day_offset
+    cdef const int32_t[::1] pattern_stops_offsets
+    cdef const int32_t[::1] pattern_stops
+    cdef const uint8_t[::1] pattern_pickup
+    cdef const uint8_t[::1] pattern_dropoff
+    cdef const int32_t[::1] pattern_first_trip
+    cdef const int32_t[::1] pattern_n_trips
+    cdef const int64_t[::1] pattern_st_offset
+    cdef const int32_t[::1] pattern_max_day
+    cdef const int32_t[::1] st_arr
+    cdef const int32_t[::1] st_dep
+    cdef const int32_t[::1] trip_service
+    cdef const int32_t[::1] stop_patterns_offsets
+    cdef const int32_t[::1] stop_patterns
+    cdef const int32_t[::1] stop_patterns_pos
+    cdef const int32_t[::1] footpath_offsets
+    cdef const int32_t[::1] footpath_to
+    cdef const int32_t[::1] footpath_duration
+    cdef const int32_t[::1] stop_min_change
+
+    def __init__(self, *, const int32_t[::1] pattern_stops_offsets, const int32_t[::1] pattern_stops,
+                 const uint8_t[::1] pattern_pickup, const uint8_t[::1] pattern_dropoff,
+                 const int32_t[::1] pattern_first_trip, const int32_t[::1] pattern_n_trips,
+                 const int64_t[::1] pattern_st_offset, const int32_t[::1] pattern_max_day,
+                 const int32_t[::1] st_arr, const int32_t[::1] st_dep,
+                 const int32_t[::1] trip_service,
+                 const int32_t[::1] stop_patterns_offsets, const int32_t[::1] stop_patterns,
+                 const int32_t[::1] stop_patterns_pos,
+                 const int32_t[::1] footpath_offsets, const int32_t[::1] footpath_to,
+                 const int32_t[::1] footpath_duration, const int32_t[::1] stop_min_change):
+        self.pattern_stops_offsets = pattern_stops_offsets
+        self.pattern_stops = pattern_stops
+        self.pattern_pickup = pattern_pickup
+        self.pattern_dropoff = pattern_dropoff
+        self.pattern_first_trip = pattern_first_trip
+        self.pattern_n_trips = pattern_n_trips
+        self.pattern_st_offset = pattern_st_offset
+        self.pattern_max_day = pattern_max_day
+        self.st_arr = st_arr
+        self.st_dep = st_dep
+        self.trip_service = trip_service
+        self.stop_patterns_offsets = stop_patterns_offsets
+        self.stop_patterns = stop_patterns
+        self.stop_patterns_pos = stop_patterns_pos
+        self.footpath_offsets = footpath_offsets
+        self.footpath_to = footpath_to
+        self.footpath_duration = footpath_duration
+        self.stop_min_change = stop_min_change
+        self.n_stops = stop_min_change.shape[0]
+        self.n_patterns = pattern_n_trips.shape[0]
+        self.n_trips = trip_service.shape[0]
+        if (pattern_stops_offsets.shape[0] != self.n_patterns + 1
+                or stop_patterns_offsets.shape[0] != self.n_stops + 1
+                or footpath_offsets.shape[0] != self.n_stops + 1):
+            raise ValueError("timetable arrays have inconsistent lengths")
+        cdef int p, m = 0
+        for p in range(self.n_patterns):
+            if pattern_max_day[p] > m:
+                m = pattern_max_day[p]
+        self.max_day_offset = m
+
+
+cdef class RaptorWorkspace:
+    """Reusable per-thread scratch state (labels, back-pointers, marks); never shared."""
+
+    cdef readonly int n_stops, n_patterns, max_rounds, rounds_run
+    cdef public object arrival_np, ready_np, veh_arr_np, veh_trip_np, veh_day_np
+    cdef public object veh_board_pos_np, veh_alight_pos_np, walk_arr_np, walk_from_np
+    cdef public object ready_src_np, target_arr_np
+    cdef int32_t[:, ::1] arrival
+    cdef int32_t[:, ::1] ready
+    cdef int32_t[:, ::1] veh_arr
+    cdef int32_t[:, ::1] veh_trip
+    cdef int32_t[:, ::1] veh_day
+    cdef int32_t[:, ::1] veh_board_pos
+    cdef int32_t[:, ::1] veh_alight_pos
+    cdef int32_t[:, ::1] walk_arr
+    cdef int32_t[:, ::1] walk_from
+    cdef uint8_t[:, ::1] ready_src
+    cdef int32_t[::1] target_arr
+    cdef int32_t[::1] best_veh
+    cdef uint8_t[::1] ready_marked
+    cdef uint8_t[::1] ready_marked_next
+    cdef uint8_t[::1] veh_marked
+    cdef int32_t[::1] veh_marked_list
+    cdef int32_t[::1] pattern_from_pos
+    cdef int32_t[::1] pattern_list
+    cdef int32_t[::1] target_egress
+    cdef uint8_t[::1] is_target
+
+    def __init__(self, int n_stops, int n_patterns, int max_rounds):
+        self.n_stops = n_stops
+        self.n_patterns = n_patterns
+        self.max_rounds = max_rounds
+        self.rounds_run = 0
+        shape = (max_rounds + 1, n_stops)
+        self.arrival_np = np.full(shape, UNREACHED, np.int32)
+        self.ready_np = np.full(shape, UNREACHED, np.int32)
+        self.veh_arr_np = np.full(shape, UNREACHED, np.int32)
+        self.veh_trip_np = np.full(shape, NO_IDX, np.int32)
+        self.veh_day_np = np.zeros(shape, np.int32)
+        self.veh_board_pos_np = np.full(shape, NO_IDX, np.int32)
+        self.veh_alight_pos_np = np.full(shape, NO_IDX, np.int32)
+        self.walk_arr_np = np.full(shape, UNREACHED, np.int32)
+        self.walk_from_np = np.full(shape, NO_IDX, np.int32)
+        self.ready_src_np = np.zeros(shape, np.uint8)
+        self.target_arr_np = np.full(max_rounds + 1, UNREACHED, np.int32)
+        self.arrival = self.arrival_np
+        self.ready = self.ready_np
+        self.veh_arr = self.veh_arr_np
+        self.veh_trip = self.veh_trip_np
+        self.veh_day = self.veh_day_np
+        self.veh_board_pos = self.veh_board_pos_np
+        self.veh_alight_pos = self.veh_alight_pos_np
+        self.walk_arr = self.walk_arr_np
+        self.walk_from = self.walk_from_np
+        self.ready_src = self.ready_src_np
+        self.target_arr = self.target_arr_np
+        self.best_veh = np.full(n_stops, UNREACHED, np.int32)
+        self.ready_marked = np.zeros(n_stops, np.uint8)
+        self.ready_marked_next = np.zeros(n_stops, np.uint8)
+        self.veh_marked = np.zeros(n_stops, np.uint8)
+        self.veh_marked_list = np.zeros(n_stops, np.int32)
+        self.pattern_from_pos = np.full(n_patterns, NO_IDX, np.int32)
+        self.pattern_list = np.zeros(n_patterns, np.int32)
+        self.target_egress = np.full(n_stops, NO_VALUE, np.int32)
+        self.is_target = np.zeros(n_stops, np.uint8)
+
+
+cdef inline int32_t _min32(int32_t a, int32_t b) noexcept nogil:
+    return a if a < b else b
+
+
+cdef inline int _lower_bound(const int32_t[::1] values, int64_t start, int n, int32_t target) noexcept nogil:
+    """First i in [0, n) with values[start + i] >= target (n if none)."""
+    cdef int lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if values[start + mid] < target:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef inline int32_t _earliest_trip(TimetableView tt, const uint8_t[:, ::1] active, int day_shift,
+                                   int p, int pos, int32_t ready_time,
+                                   int* out_trip, int* out_day) noexcept nogil:
+    """Earliest departure >= ready_time at (pattern p, stop_pos pos) over the service days
+    D-max_day .. D+1 whose service runs; returns the departure time (UNREACHED if none)."""
+    cdef int n = tt.pattern_n_trips[p]
+    cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
+    cdef int first_trip = tt.pattern_first_trip[p]
+    cdef int32_t best = UNREACHED, shift, t
+    cdef int d, i
+    out_trip[0] = NO_IDX
+    for d in range(-tt.pattern_max_day[p], 2):
+        shift = d * DAY
+        # Days are visited in increasing shift, so once the first trip of this day is no
+        # earlier than the best found, no later day can do better.
+        if tt.st_dep[base] + shift >= best:
+            break
+        if tt.st_dep[base + n - 1] + shift < ready_time:
+            continue
+        i = _lower_bound(tt.st_dep, base, n, ready_time - shift)
+        while i < n:
+            t = tt.st_dep[base + i] + shift
+            if t >= best:
+                break
+            if active[d + day_shift, tt.trip_service[first_trip + i]]:
+                best = t
+                out_trip[0] = i
+                out_day[0] = d
+                break
+            i += 1
+    return best
+
+
+cdef int _collect_patterns(TimetableView tt, RaptorWorkspace ws) noexcept nogil:
+    """Queue every pattern serving a stop whose ready time improved, from its earliest such
+    boardable stop_pos; clears the ready marks. Returns the number of queued patterns."""
+    cdef int s, j, p, pos, n_queued = 0
+    for s in range(tt.n_stops):
+        if not ws.ready_marked[s]:
+            continue
+        ws.ready_marked[s] = 0
+        for j in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
+            p = tt.stop_patterns[j]
+            pos = tt.stop_patterns_pos[j]
+            if not tt.pattern_pickup[tt.pattern_stops_offsets[p] + pos]:
+                continue
+            if ws.pattern_from_pos[p] == NO_IDX:
+                ws.pattern_list[n_queued] = p
+                n_queued += 1
+                ws.pattern_from_pos[p] = pos
+            elif pos < ws.pattern_from_pos[p]:
+                ws.pattern_from_pos[p] = pos
+    return n_queued
+
+
+cdef inline void _improve_target(RaptorWorkspace ws, int k, int s, int32_t t,
+                                 int32_t* bound) noexcept nogil:
+    cdef int32_t total
+    if ws.is_target[s]:
+        total = t + ws.target_egress[s]
+        if total < ws.target_arr[k]:
+            ws.target_arr[k] = total
+        if total < bound[0]:
+            bound[0] = total
+
+
+cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const uint8_t[:, ::1] active,
+                       int day_shift, int k, int p, int32_t default_change,
+                       int32_t* bound, int n_veh_marked) noexcept nogil:
+    """Ride pattern p from its first marked stop_pos: alight where it improves a vehicle
+    arrival, (re)board the earliest catchable trip where the previous round allows."""
+    cdef int start = tt.pattern_stops_offsets[p]
+    cdef int m = tt.pattern_stops_offsets[p + 1] - start
+    cdef int n = tt.pattern_n_trips[p]
+    cdef int64_t block = tt.pattern_st_offset[p]
+    cdef int trip = NO_IDX, day = 0, board_pos = NO_IDX, pos, s, new_trip = NO_IDX, new_day = 0
+    cdef int32_t t, prev_ready, current_dep, dep, change, ready_t
+    for pos in range(ws.pattern_from_pos[p], m):
+        s = tt.pattern_stops[start + pos]
+        # Alight first: this block is above boarding so that we never alight where we boarded.
+        if trip != NO_IDX and tt.pattern_dropoff[start + pos]:
+            t = tt.st_arr[block + <int64_t>pos * n + trip] + day * DAY
+            if t < ws.best_veh[s] and t < bound[0]:
+                ws.best_veh[s] = t
+                ws.veh_arr[k, s] = t
+                ws.veh_trip[k, s] = tt.pattern_first_trip[p] + trip
+                ws.veh_day[k, s] = day
+                ws.veh_board_pos[k, s] = board_pos
+                ws.veh_alight_pos[k, s] = pos
+                if not ws.veh_marked[s]:
+                    ws.veh_marked[s] = 1
+                    ws.veh_marked_list[n_veh_marked] = s
+                    n_veh_marked += 1
+                if t < ws.arrival[k, s]:
+                    ws.arrival[k, s] = t
+                _improve_target(ws, k, s, t, bound)
+                change = tt.stop_min_change[s]
+                if change == NO_VALUE:
+                    change = default_change
+                ready_t = t + change
+                if ready_t < ws.ready[k, s]:
+                    ws.ready[k, s] = ready_t
+                    ws.ready_src[k, s] = SRC_VEHICLE
+                    ws.ready_marked_next[s] = 1
+        # Board (or switch to an earlier trip) where the previous round lets us be ready sooner.
+        if tt.pattern_pickup[start + pos]:
+            prev_ready = ws.ready[k - 1, s]
+            if prev_ready < UNREACHED:
+                if trip == NO_IDX:
+                    current_dep = UNREACHED
+                else:
+                    current_dep = tt.st_dep[block + <int64_t>pos * n + trip] + day * DAY
+                if prev_ready < current_dep:
+                    dep = _earliest_trip(tt, active, day_shift, p, pos, prev_ready, &new_trip, &new_day)
+                    if dep < current_dep:
+                        trip = new_trip
+                        day = new_day
+                        board_pos = pos
+    return n_veh_marked
+
+
+cdef void _relax_footpaths(TimetableView tt, RaptorWorkspace ws, int k, int n_veh_marked,
+                           int32_t* bound, bint walk_after_last) noexcept nogil:
+    """One footpath from every stop a vehicle reached in round k (never chained)."""
+    cdef int i, j, x, y
+    cdef int32_t t
+    for i in range(n_veh_marked):
+        x = ws.veh_marked_list[i]
+        ws.veh_marked[x] = 0
+        for j in range(tt.footpath_offsets[x], tt.footpath_offsets[x + 1]):
+            y = tt.footpath_to[j]
+            t = ws.veh_arr[k, x] + tt.footpath_duration[j]
+            if t < ws.ready[k, y]:
+                ws.ready[k, y] = t
+                ws.ready_src[k, y] = SRC_WALK
+                ws.ready_marked_next[y] = 1
+                if t < ws.walk_arr[k, y]:
+                    ws.walk_arr[k, y] = t
+                    ws.walk_from[k, y] = x
+                if t < ws.arrival[k, y]:
+                    ws.arrival[k, y] = t
+                if walk_after_last:
+                    _improve_target(ws, k, y, t, bound)
+
+
+def run_raptor(TimetableView tt, RaptorWorkspace ws,
+               const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
+               const int32_t[::1] target_stop, const int32_t[::1] target_egress,
+               const uint8_t[:, ::1] active, int day_shift, int max_rounds,
+               int32_t default_change, bint walk_before_first, bint walk_after_last):
+    """Run RAPTOR from origins (stop, time) for up to max_rounds vehicles.
+
+    Targets (stop, egress seconds) only prune the search and fill ws.target_arr_np[k] (the
+    earliest arrival at the destination with <= k vehicles); with no target every stop gets
+    exact per-round labels (one-to-all). ``active[d + day_shift, service]`` says whether a
+    service runs on the query date + d. Returns the number of rounds run.
+    """
+    if max_rounds > ws.max_rounds or max_rounds < 0:
+        raise ValueError("max_rounds exceeds the workspace size")
+    if ws.n_stops != tt.n_stops or ws.n_patterns != tt.n_patterns:
+        raise ValueError("workspace was made for another timetable")
+    if active.shape[0] < tt.max_day_offset + 2 or day_shift < tt.max_day_offset:
+        raise ValueError("active days table too small for the timetable's day span")
+    cdef int n = tt.n_stops, k, i, j, s, y, n_queued, n_veh_marked, rounds = 0
+    cdef int32_t t, bound = UNREACHED
+    with nogil:
+        # ---- round 0: origins and (optionally) one footpath from them
+        for s in range(n):
+            ws.arrival[0, s] = UNREACHED
+            ws.ready[0, s] = UNREACHED
+            ws.ready_src[0, s] = SRC_NONE
+            ws.veh_arr[0, s] = UNREACHED
+            ws.walk_arr[0, s] = UNREACHED
+            ws.best_veh[s] = UNREACHED
+            ws.ready_marked[s] = 0
+            ws.ready_marked_next[s] = 0
+            ws.veh_marked[s] = 0
+            ws.is_target[s] = 0
+        for k in range(ws.max_rounds + 1):
+            ws.target_arr[k] = UNREACHED
+        for i in range(target_stop.shape[0]):
+            s = target_stop[i]
+            if not ws.is_target[s] or target_egress[i] < ws.target_egress[s]:
+                ws.target_egress[s] = target_egress[i]
+            ws.is_target[s] = 1
+        for i in range(origin_stop.shape[0]):
+            s = origin_stop[i]
+            t = origin_time[i]
+            if t < ws.ready[0, s]:
+                ws.ready[0, s] = t
+                ws.ready_src[0, s] = SRC_ORIGIN
+                ws.ready_marked[s] = 1
+            if t < ws.arrival[0, s]:
+                ws.arrival[0, s] = t
+            _improve_target(ws, 0, s, t, &bound)
+        if walk_before_first:
+            for i in range(origin_stop.shape[0]):
+                s = origin_stop[i]
+                t = origin_time[i]
+                for j in range(tt.footpath_offsets[s], tt.footpath_offsets[s + 1]):
+                    y = tt.footpath_to[j]
+                    if t + tt.footpath_duration[j] < ws.ready[0, y]:
+                        ws.ready[0, y] = t + tt.footpath_duration[j]
+                        ws.ready_src[0, y] = SRC_WALK
+                        ws.ready_marked[y] = 1
+                        ws.walk_from[0, y] = s
+                        ws.walk_arr[0, y] = t + tt.footpath_duration[j]
+                        if ws.ready[0, y] < ws.arrival[0, y]:
+                            ws.arrival[0, y] = ws.ready[0, y]
+                        if walk_after_last:
+                            _improve_target(ws, 0, y, ws.ready[0, y], &bound)
+        # ---- rounds 1..max_rounds
+        for k in range(1, max_rounds + 1):
+            n_queued = _collect_patterns(tt, ws)
+            if n_queued == 0:
+                break
+            rounds = k
+            ws.target_arr[k] = ws.target_arr[k - 1]
+            for s in range(n):
+                ws.arrival[k, s] = ws.arrival[k - 1, s]
+                ws.ready[k, s] = ws.ready[k - 1, s]
+                ws.ready_src[k, s] = SRC_NONE
+                ws.veh_arr[k, s] = UNREACHED
+                ws.walk_arr[k, s] = UNREACHED
+            n_veh_marked = 0
+            for i in range(n_queued):
+                j = ws.pattern_list[i]
+                n_veh_marked = _scan_pattern(tt, ws, active, day_shift, k, j, default_change,
+                                             &bound, n_veh_marked)
+                ws.pattern_from_pos[j] = NO_IDX
+            _relax_footpaths(tt, ws, k, n_veh_marked, &bound, walk_after_last)
+            for s in range(n):
+                if ws.ready_marked_next[s]:
+                    ws.ready_marked_next[s] = 0
+                    ws.ready_marked[s] = 1
+        # Leave the workspace clean for the next query.
+        for s in range(n):
+            ws.ready_marked[s] = 0
+    # Labels of rounds that did not run equal the last round's (nothing improved).
+    for k in range(rounds + 1, max_rounds + 1):
+        ws.arrival_np[k] = ws.arrival_np[rounds]
+        ws.ready_np[k] = ws.ready_np[rounds]
+        ws.ready_src_np[k] = 0
+        ws.veh_arr_np[k] = UNREACHED
+        ws.walk_arr_np[k] = UNREACHED
+        ws.target_arr_np[k] = ws.target_arr_np[rounds]
+    ws.rounds_run = rounds
+    return rounds

@@ -1,0 +1,158 @@
+"""build(): the only place that chains loaders -> builders -> bundle writer (build time)."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from . import __version__
+from .bundle.writer import write_bundle
+from .errors import BuildError, EngineError, InputError
+from .timetable.footpaths import FootpathOptions
+from .timetable.staging import BuildReport
+
+GtfsSource = str | os.PathLike | tuple[str, str | os.PathLike]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """Build-time options (the transfer model's walking part is baked into the bundle)."""
+
+    walk_radius_m: float = 400.0        # straight-line footpaths between stops (0 = none)
+    walk_speed_mps: float = 1.33
+    use_transfers_txt: bool = True
+    street_footpath_max_s: int = 900    # street footpaths between stops, when OSM is given
+    max_snap_m: float = 500.0           # stops farther than this from a street stay unlinked
+
+
+@dataclass(slots=True)
+class BuildResult:
+    """What build() wrote and what it skipped."""
+
+    path: Path
+    manifest: dict[str, Any]
+    report: BuildReport
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def _progress_noop(stage: str) -> None:
+    return None
+
+
+def build(out: str | os.PathLike, gtfs: Sequence[GtfsSource] = (), *, osm: str | os.PathLike | None = None,
+          addresses: Sequence[str | os.PathLike] = (), options: BuildOptions | None = None,
+          progress: Callable[[str], None] = _progress_noop) -> BuildResult:
+    """Build a bundle at ``out`` from GTFS feeds, an OSM extract and address files.
+
+    Nothing is written unless everything succeeds (the writer renames a finished temp dir).
+    """
+    options = options or BuildOptions()
+    if isinstance(gtfs, (str, os.PathLike)):
+        gtfs = [gtfs]
+    if isinstance(addresses, (str, os.PathLike)):
+        addresses = [addresses]
+    if not gtfs and osm is None and not addresses:
+        raise BuildError("nothing to build: give at least one GTFS feed, an OSM file or an address file")
+    for source in list(gtfs) + ([osm] if osm else []) + list(addresses):
+        path = Path(source[1] if isinstance(source, tuple) else source)
+        if not path.exists():
+            raise InputError(f"input not found: {path}")
+    report = BuildReport()
+    timings: dict[str, float] = {}
+    tables: dict = {}
+    manifest: dict[str, Any] = {"engine_version": __version__, "options": asdict(options), "inputs": []}
+    t0 = time.perf_counter()
+    staged = None
+    if gtfs:
+        from .loaders.gtfs import load_gtfs
+
+        progress("reading GTFS")
+        staged = load_gtfs(list(gtfs), report)
+        timings["load_gtfs"] = time.perf_counter() - t0
+    street_footpaths = None
+    if osm is not None:
+        progress("building street graph")
+        t = time.perf_counter()
+        street_tables, street_footpaths = _build_streets(Path(osm), report, staged, options)
+        tables.update(street_tables)
+        manifest["inputs"].append({"kind": "osm", "path": str(osm), "sha256": _sha256(Path(osm))})
+        timings["streets"] = time.perf_counter() - t
+    if staged is not None:
+        from .timetable.build import build_timetable_tables
+
+        progress("building timetable")
+        t = time.perf_counter()
+        fp_options = FootpathOptions(options.walk_radius_m, options.walk_speed_mps, options.use_transfers_txt)
+        tt_tables, summary = build_timetable_tables(staged, fp_options, street_footpaths)
+        tables.update(tt_tables)
+        manifest["timetable"] = summary
+        manifest["inputs"].extend({"kind": "gtfs", "feed": f["name"], "path": f["source"], "sha256": f["sha256"]}
+                                  for f in summary["feeds"])
+        timings["timetable"] = time.perf_counter() - t
+    if addresses or osm is not None or staged is not None:
+        geocoder_tables = _build_geocoder(list(addresses), osm, tables.get("timetable/stops"), report, progress)
+        if geocoder_tables:
+            tables.update(geocoder_tables)
+            manifest["geocoder"] = {"documents": geocoder_tables["geocoder/docs"].num_rows}
+            for a in addresses:
+                manifest["inputs"].append({"kind": "addresses", "path": str(a), "sha256": _sha256(Path(a))})
+    manifest["report"] = {"counts": dict(sorted(report.counts.items())), "issues": report.summary()}
+    progress("writing bundle")
+    t = time.perf_counter()
+    path = write_bundle(out, tables, manifest)
+    timings["write"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    from .bundle.reader import open_bundle
+
+    return BuildResult(path, open_bundle(path).manifest, report, timings)
+
+
+def _build_streets(osm: Path, report: BuildReport, staged, options: BuildOptions):
+    """Street graph tables + street footpaths between stops (engine.streets)."""
+    try:
+        from .streets import StreetOptions, build_street_tables
+    except ImportError as exc:  # streets not available in this build
+        raise BuildError(f"street support is not available: {exc}") from exc
+    import numpy as np
+
+    if staged is not None:
+        lat = staged.stops.column("lat").to_numpy()
+        lon = staged.stops.column("lon").to_numpy()
+        usable = staged.stops.column("location_type").to_numpy() == 0
+        lat = np.where(usable, lat, np.nan)
+        lon = np.where(usable, lon, np.nan)
+    else:
+        lat = lon = np.empty(0)
+    street_options = StreetOptions(walk_speed_mps=options.walk_speed_mps, max_snap_m=options.max_snap_m,
+                                   footpath_max_s=options.street_footpath_max_s)
+    tables, footpaths = build_street_tables(osm, report, lat, lon, street_options)
+    fp = None
+    if staged is not None:
+        fp = (footpaths.from_stop, footpaths.to_stop, footpaths.duration_s)
+    return tables, fp
+
+
+def _build_geocoder(addresses, osm, stops, report, progress):
+    try:
+        from .geocoder import build_geocoder_tables
+    except ImportError:
+        return {}
+    progress("building geocoder index")
+    try:
+        return build_geocoder_tables([Path(a) for a in addresses], [Path(osm)] if osm else [], stops, report)
+    except EngineError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"geocoder index failed: {exc}") from exc
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,193 @@
+"""`brique` command line: build, info, validate, plan, sample (thin wrappers over the API).
+
+Every user error ends with a one-line message on stderr and exit status 2 (1 for other
+engine errors); no tracebacks.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import EngineError, InvalidQueryError
+
+
+def _gtfs_source(text: str):
+    """'NAME=PATH' names a feed; a plain path is named after its file."""
+    if "=" in text and not Path(text).exists():
+        name, path = text.split("=", 1)
+        return (name, path)
+    return text
+
+
+def _print_report(result, out=sys.stdout, max_issues: int = 20) -> None:
+    report = result.report
+    print(f"bundle: {result.path}", file=out)
+    counts = result.manifest.get("timetable", {}).get("counts", {})
+    if counts:
+        print("timetable: " + ", ".join(f"{k}={v}" for k, v in counts.items()), file=out)
+        period = result.manifest["timetable"]["period"]
+        print(f"service period: {period['start']} .. {period['end']}", file=out)
+    for key in ("streets", "geocoder"):
+        if key in result.manifest:
+            print(f"{key}: {json.dumps(result.manifest[key])}", file=out)
+    summary = report.summary()
+    if summary:
+        print(f"skipped or fixed ({sum(summary.values())} issues):", file=out)
+        for code, n in sorted(summary.items()):
+            print(f"  {code}: {n}", file=out)
+        for issue in report.issues[:max_issues]:
+            where = f"{issue.feed}/{issue.file}" + (f":{issue.line}" if issue.line else "")
+            field = f" [{issue.field}]" if issue.field else ""
+            print(f"  - {where}{field}: {issue.message}", file=out)
+        if len(report.issues) > max_issues:
+            print(f"  ... {len(report.issues) - max_issues} more (see manifest.json 'report')", file=out)
+    timing = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings_s.items())
+    print(f"timings: {timing}", file=out)
+
+
+def cmd_build(args) -> int:
+    from .build import BuildOptions, build
+
+    options = BuildOptions(walk_radius_m=args.walk_radius, walk_speed_mps=args.walk_speed,
+                           use_transfers_txt=not args.no_transfers_txt)
+    started = time.perf_counter()
+
+    def progress(stage: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {stage}...", file=sys.stderr, flush=True)
+
+    result = build(args.out, [_gtfs_source(g) for g in args.gtfs], osm=args.osm,
+                   addresses=args.addresses or (), options=options, progress=progress)
+    _print_report(result)
+    return 0
+
+
+def cmd_info(args) -> int:
+    from .bundle.reader import open_bundle
+
+    bundle = open_bundle(args.bundle)
+    manifest = dict(bundle.manifest)
+    if not args.json:
+        manifest.pop("tables", None)
+    print(json.dumps(manifest, indent=2))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .loaders.gtfs import validate_gtfs
+
+    report = validate_gtfs([_gtfs_source(g) for g in args.gtfs])
+    summary = report.summary()
+    for issue in report.issues[: args.max_issues]:
+        where = f"{issue.feed}/{issue.file}" + (f":{issue.line}" if issue.line else "")
+        field = f" [{issue.field}]" if issue.field else ""
+        print(f"{issue.severity}: {where}{field}: {issue.message}")
+    print("counts: " + ", ".join(f"{k}={v}" for k, v in sorted(report.counts.items())))
+    print(f"{sum(summary.values())} issues" + ("" if not summary else ": " + ", ".join(
+        f"{k}={v}" for k, v in sorted(summary.items()))))
+    return 0
+
+
+def _format_plan(plan) -> str:
+    lines = [f"{plan.origin.name} -> {plan.destination.name}, {plan.date} {plan.time}"]
+    if not plan.itineraries:
+        lines.append("  no journey found")
+    for i, it in enumerate(plan.itineraries, 1):
+        lines.append(f"  #{i} {it.departure:%H:%M} -> {it.arrival:%H:%M} ({it.duration_s // 60} min, "
+                     f"{it.transfers} transfer{'s' if it.transfers != 1 else ''})")
+        for leg in it.legs:
+            what = (f"{leg.route_short_name or leg.route_long_name} towards {leg.headsign}"
+                    if leg.mode == "transit" else leg.mode)
+            lines.append(f"      {leg.departure:%H:%M} {leg.origin.name} -> {leg.arrival:%H:%M} "
+                         f"{leg.destination.name}  [{what}]")
+    return "\n".join(lines)
+
+
+def cmd_plan(args) -> int:
+    from .api import open as open_network
+
+    net = open_network(args.bundle)
+    plan = net.plan(args.origin, args.destination, date=args.date, time=args.time,
+                    max_transfers=args.max_transfers, min_change_time=args.min_change_time)
+    print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json else _format_plan(plan))
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from .sample import write_sample
+
+    paths = write_sample(Path(args.out))
+    for key in ("gtfs", "osm", "addresses"):
+        print(f"{key}: {getattr(paths, key)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="brique", description="Journey planning and geocoding on an Arrow bundle.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build a bundle from GTFS / OSM / address files")
+    p.add_argument("out", help="bundle directory to write")
+    p.add_argument("--gtfs", action="append", default=[], metavar="[NAME=]PATH", help="GTFS zip or folder (repeat)")
+    p.add_argument("--osm", help="OpenStreetMap extract (.osm.pbf, .osm)")
+    p.add_argument("--addresses", action="append", metavar="CSV", help="BAN-format address CSV (repeat)")
+    p.add_argument("--walk-radius", type=float, default=400.0, help="straight-line footpath radius, m (0 = none)")
+    p.add_argument("--walk-speed", type=float, default=1.33, help="walking speed, m/s")
+    p.add_argument("--no-transfers-txt", action="store_true", help="ignore transfers.txt")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("info", help="summarise a bundle")
+    p.add_argument("bundle")
+    p.add_argument("--json", action="store_true", help="full manifest including tables")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("validate", help="GTFS diagnostics without building")
+    p.add_argument("gtfs", nargs="+", metavar="[NAME=]PATH")
+    p.add_argument("--max-issues", type=int, default=50)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("plan", help="journeys between two stops")
+    p.add_argument("bundle")
+    p.add_argument("--from", dest="origin", required=True, help="stop id (FEED:ID) or exact stop name")
+    p.add_argument("--to", dest="destination", required=True)
+    p.add_argument("--date", required=True, help="YYYY-MM-DD")
+    p.add_argument("--time", required=True, help="HH:MM[:SS]")
+    p.add_argument("--max-transfers", type=int, default=4)
+    p.add_argument("--min-change-time", type=int, default=60, help="seconds at the same stop")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("sample", help="write the built-in sample city (GTFS, OSM, addresses)")
+    p.add_argument("out")
+    p.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InvalidQueryError as exc:
+        print(f"brique: error: {exc}", file=sys.stderr)
+        return 2
+    except EngineError as exc:
+        print(f"brique: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("brique: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError) as exc:
+        print(f"brique: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _entry() -> Any:  # pragma: no cover
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Journey planning over the timetable: request orchestration, RAPTOR runs, reconstruction."""

@@ -1,0 +1,127 @@
+"""Stop-to-stop footpaths for RAPTOR: straight-line walks within a radius, transfers.txt, or
+street-based walks (given by engine.streets), merged into one CSR table.
+
+Model (documented in docs/transfer-model.md, reproduced by the reference solver in the tests):
+- straight-line: every pair of distinct stops (location_type 0) within ``walk_radius_m``;
+  duration = ceil(haversine / walk_speed_mps), Earth radius 6,371,000 m;
+- street footpaths, when given, replace the straight-line ones;
+- transfers.txt (when ``use_transfers_txt``): types 0/1/2 between distinct stops set the pair's
+  duration (min_transfer_time, else the straight-line time), type 3 removes the pair; a type 2
+  row from a stop to itself sets that stop's minimum change time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .._types import EARTH_RADIUS_M, NO_VALUE
+from .staging import StagedTimetable
+
+
+@dataclass(frozen=True, slots=True)
+class FootpathOptions:
+    """Build-time transfer model options."""
+
+    walk_radius_m: float = 400.0     # straight-line footpaths up to this distance (0 = none)
+    walk_speed_mps: float = 1.33
+    use_transfers_txt: bool = True
+
+    def __post_init__(self) -> None:
+        if not (self.walk_radius_m >= 0):
+            raise ValueError("walk_radius_m must be >= 0")
+        if not (self.walk_speed_mps > 0):
+            raise ValueError("walk_speed_mps must be > 0")
+
+
+def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in metres (vectorised)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def walk_seconds(distance_m: np.ndarray, speed_mps: float) -> np.ndarray:
+    return np.ceil(np.asarray(distance_m) / speed_mps).astype(np.int32)
+
+
+def straight_line_pairs(lat: np.ndarray, lon: np.ndarray, eligible: np.ndarray, radius_m: float):
+    """Pairs (i, j), i != j, of eligible stops within radius_m, with their haversine distance."""
+    idx = np.flatnonzero(eligible & np.isfinite(lat) & np.isfinite(lon))
+    if radius_m <= 0 or len(idx) < 2:
+        return np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0)
+    phi, lmb = np.radians(lat[idx]), np.radians(lon[idx])
+    xyz = np.column_stack([np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)])
+    chord = 2 * np.sin(min(radius_m / EARTH_RADIUS_M, np.pi) / 2) * (1 + 1e-9)
+    pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray")
+    if len(pairs) == 0:
+        return np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0)
+    a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
+    dist = haversine_m(lat[a], lon[a], lat[b], lon[b])
+    keep = dist <= radius_m
+    a, b, dist = a[keep], b[keep], dist[keep]
+    return (np.concatenate([a, b]).astype(np.int32), np.concatenate([b, a]).astype(np.int32),
+            np.concatenate([dist, dist]))
+
+
+def build_footpaths(tt: StagedTimetable, options: FootpathOptions,
+                    street: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
+    """Return (offsets, to, duration, stop_min_change, stats) for the bundle."""
+    n = tt.stops.num_rows
+    lat = tt.stops.column("lat").to_numpy()
+    lon = tt.stops.column("lon").to_numpy()
+    loc_type = tt.stops.column("location_type").to_numpy()
+    stats: dict[str, int] = {}
+    if street is not None:
+        src, dst, dur = (np.asarray(a) for a in street)
+        src, dst, dur = src.astype(np.int64), dst.astype(np.int64), dur.astype(np.int64)
+        stats["footpaths.street"] = int(len(src))
+    else:
+        src, dst, dist = straight_line_pairs(lat, lon, loc_type == 0, options.walk_radius_m)
+        dur = walk_seconds(dist, options.walk_speed_mps).astype(np.int64)
+        src, dst = src.astype(np.int64), dst.astype(np.int64)
+        stats["footpaths.straight_line"] = int(len(src))
+
+    stop_change = np.full(n, NO_VALUE, dtype=np.int32)
+    remove = np.zeros(0, dtype=np.int64)
+    if options.use_transfers_txt and len(tt.transfer_from):
+        f = tt.transfer_from.astype(np.int64)
+        t = tt.transfer_to.astype(np.int64)
+        ty = tt.transfer_type
+        mt = tt.transfer_min_time.astype(np.int64)
+        same = f == t
+        sel = same & (ty == 2) & (mt >= 0)
+        # Several rows for one stop: keep the largest minimum (the most cautious).
+        np.maximum.at(stop_change, f[sel], mt[sel].astype(np.int32))
+        stats["transfers.min_change_stops"] = int(sel.sum())
+        pair = ~same & (ty <= 2)
+        with np.errstate(invalid="ignore"):
+            d_line = walk_seconds(np.nan_to_num(haversine_m(lat[f], lon[f], lat[t], lon[t]), nan=0.0),
+                                  options.walk_speed_mps).astype(np.int64)
+        explicit = np.where(mt >= 0, mt, d_line)
+        forbidden = ~same & (ty == 3)
+        keys_explicit = f[pair] * n + t[pair]
+        remove = np.concatenate([keys_explicit, f[forbidden] * n + t[forbidden]])
+        stats["transfers.pairs"] = int(pair.sum())
+        stats["transfers.forbidden"] = int(forbidden.sum())
+        # Explicit pairs replace generated ones; forbidden pairs are dropped.
+        keys = src * n + dst
+        keep = ~np.isin(keys, remove)
+        src, dst, dur = src[keep], dst[keep], dur[keep]
+        src = np.concatenate([src, f[pair]])
+        dst = np.concatenate([dst, t[pair]])
+        dur = np.concatenate([dur, explicit[pair]])
+
+    # One duration per pair: the smallest (duplicates in transfers.txt).
+    order = np.lexsort((dur, dst, src))
+    src, dst, dur = src[order], dst[order], dur[order]
+    if len(src):
+        first = np.ones(len(src), bool)
+        first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+        src, dst, dur = src[first], dst[first], dur[first]
+    counts = np.bincount(src, minlength=n) if len(src) else np.zeros(n, np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return offsets, dst.astype(np.int32), dur.astype(np.int32), stop_change, stats

@@ -1,0 +1,174 @@
+"""Timetable: read-only accessors over a bundle's timetable/* tables (query time, no parsing).
+
+Opening costs O(1): arrays are zero-copy numpy views over the memory map. Things that need a
+pass over strings (stop name lookup) are built lazily on first use.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+
+import numpy as np
+
+from .._core import TimetableView
+from ..bundle.reader import Bundle
+from ..errors import BundleError, OutOfPeriodError, UnknownStopError
+
+
+class Timetable:
+    """Flat timetable arrays of one bundle plus id/name lookups and service-day activity."""
+
+    def __init__(self, bundle: Bundle):
+        if not bundle.has("timetable/stops"):
+            raise BundleError(f"bundle {bundle.path} has no timetable (built without GTFS)")
+        self.bundle = bundle
+        c, csr = bundle.column, bundle.csr
+        self.pattern_stops_offsets, self.pattern_stops = csr("timetable/patterns", "stops")
+        _, self.pattern_pickup = csr("timetable/patterns", "pickup")
+        _, self.pattern_dropoff = csr("timetable/patterns", "dropoff")
+        self.pattern_first_trip = c("timetable/patterns", "first_trip")
+        self.pattern_n_trips = c("timetable/patterns", "n_trips")
+        self.pattern_st_offset = c("timetable/patterns", "stop_times_offset")
+        self.pattern_max_day = c("timetable/patterns", "max_day_offset")
+        self.pattern_route = c("timetable/patterns", "route_idx")
+        self.st_arr = c("timetable/stop_times", "arr")
+        self.st_dep = c("timetable/stop_times", "dep")
+        self.trip_pattern = c("timetable/trips", "pattern_idx")
+        self.trip_route = c("timetable/trips", "route_idx")
+        self.trip_service = c("timetable/trips", "service_idx")
+        self.stop_patterns_offsets, self.stop_patterns = csr("timetable/stop_patterns", "pattern")
+        _, self.stop_patterns_pos = csr("timetable/stop_patterns", "pos")
+        self.footpath_offsets, self.footpath_to = csr("timetable/footpaths", "to")
+        _, self.footpath_duration = csr("timetable/footpaths", "duration")
+        self.stop_min_change = c("timetable/stops", "min_change_time")
+        self.stop_lat = c("timetable/stops", "lat")
+        self.stop_lon = c("timetable/stops", "lon")
+        self.stop_parent = c("timetable/stops", "parent_idx")
+        self.stop_location_type = c("timetable/stops", "location_type")
+        self.stop_feed = c("timetable/stops", "feed_idx")
+        period = bundle.manifest["timetable"]["period"]
+        self.period_start = dt.date.fromisoformat(period["start"])
+        self.n_days = int(period["n_days"])
+        self.n_stops = len(self.stop_min_change)
+        self.n_patterns = len(self.pattern_n_trips)
+        self.n_trips = len(self.trip_service)
+        self.view = TimetableView(
+            pattern_stops_offsets=self.pattern_stops_offsets, pattern_stops=self.pattern_stops,
+            pattern_pickup=self.pattern_pickup, pattern_dropoff=self.pattern_dropoff,
+            pattern_first_trip=self.pattern_first_trip, pattern_n_trips=self.pattern_n_trips,
+            pattern_st_offset=self.pattern_st_offset, pattern_max_day=self.pattern_max_day,
+            st_arr=self.st_arr, st_dep=self.st_dep, trip_service=self.trip_service,
+            stop_patterns_offsets=self.stop_patterns_offsets, stop_patterns=self.stop_patterns,
+            stop_patterns_pos=self.stop_patterns_pos, footpath_offsets=self.footpath_offsets,
+            footpath_to=self.footpath_to, footpath_duration=self.footpath_duration,
+            stop_min_change=self.stop_min_change)
+        self.max_day_offset = self.view.max_day_offset
+
+    # ------------------------------------------------------------------ strings
+    def stop_id(self, stop_idx: int) -> str:
+        return self.bundle.strings("timetable/stops", "stop_id")[stop_idx].as_py()
+
+    def stop_name(self, stop_idx: int) -> str:
+        return self.bundle.strings("timetable/stops", "name")[stop_idx].as_py()
+
+    def string(self, table: str, column: str, row: int) -> str:
+        return self.bundle.strings(f"timetable/{table}", column)[row].as_py()
+
+    @cached_property
+    def feed_names(self) -> list[str]:
+        return self.bundle.strings("timetable/feeds", "name").to_pylist()
+
+    @cached_property
+    def feed_timezones(self) -> list[str]:
+        return self.bundle.strings("timetable/feeds", "timezone").to_pylist()
+
+    def find_stop_id(self, stop_id: str) -> int | None:
+        """Binary search in the sorted id index (no dict to build at open)."""
+        ids = self.bundle.strings("timetable/stop_id_index", "stop_id")
+        lo, hi = 0, len(ids)
+        key = stop_id.encode()
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if ids[mid].as_py().encode() < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(ids) and ids[lo].as_py() == stop_id:
+            return int(self.bundle.column("timetable/stop_id_index", "stop_idx")[lo])
+        return None
+
+    @cached_property
+    def _names(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, name in enumerate(self.bundle.strings("timetable/stops", "name").to_pylist()):
+            out.setdefault(name, []).append(i)
+        return out
+
+    @cached_property
+    def _children(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for child in np.flatnonzero(self.stop_parent >= 0):
+            out.setdefault(int(self.stop_parent[child]), []).append(int(child))
+        return out
+
+    def resolve_stop(self, ref: str, parameter: str = "stop") -> list[int]:
+        """Stop indices for an id ("FEED:ID", or "ID" when one feed has it) or an exact name.
+
+        A station (or any stop with children) stands for itself and its child stops.
+        """
+        if not isinstance(ref, str) or not ref.strip():
+            raise UnknownStopError(f"{parameter}: empty stop reference", parameter)
+        ref = ref.strip()
+        if ref.startswith("stop:"):
+            ref = ref[5:]
+        found = self.find_stop_id(ref)
+        hits = [found] if found is not None else []
+        if not hits:
+            prefixed = [self.find_stop_id(f"{feed}:{ref}") for feed in self.feed_names]
+            hits = [h for h in prefixed if h is not None]
+            if len(hits) > 1:
+                raise UnknownStopError(
+                    f"{parameter}: stop id {ref!r} exists in several feeds; prefix it with the feed "
+                    f"name ({', '.join(self.stop_id(h) for h in hits)})", parameter)
+        if not hits:
+            hits = list(self._names.get(ref, []))
+        if not hits:
+            raise UnknownStopError(f"{parameter}: unknown stop {ref!r} (not a stop id nor an exact stop name)",
+                                   parameter)
+        out: list[int] = []
+        for h in hits:
+            out.append(h)
+            out.extend(self._children.get(h, []))
+        return sorted(set(out))
+
+    # ------------------------------------------------------------------ service days
+    @cached_property
+    def _service_bits(self) -> np.ndarray:
+        days = self.bundle.strings("timetable/services", "days")
+        n = len(days)
+        if n == 0:
+            return np.zeros((0, 1), np.uint8)
+        width = (self.n_days + 7) // 8
+        buf = np.frombuffer(days.buffers()[2], dtype=np.uint8)
+        start = int(np.frombuffer(days.buffers()[1], dtype=np.int32)[days.offset])
+        return buf[start:start + n * width].reshape(n, width)
+
+    def day_index(self, date: dt.date, parameter: str = "date") -> int:
+        d = (date - self.period_start).days
+        if d < 0 or d >= self.n_days:
+            end = self.period_start + dt.timedelta(days=self.n_days - 1)
+            raise OutOfPeriodError(
+                f"{parameter}: {date.isoformat()} is outside the service period "
+                f"{self.period_start.isoformat()} .. {end.isoformat()}", parameter)
+        return d
+
+    def active_services(self, day: int) -> np.ndarray:
+        """uint8 [max_day_offset + 2, n_services]: row d + max_day_offset = runs on day + d."""
+        shift = self.max_day_offset
+        bits = self._service_bits
+        out = np.zeros((shift + 2, bits.shape[0]), dtype=np.uint8)
+        for row in range(shift + 2):
+            d = day + row - shift
+            if 0 <= d < self.n_days:
+                out[row] = (bits[:, d >> 3] >> (d & 7)) & 1
+        return out
