@@ -125,6 +125,47 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_demo(args) -> int:
+    """Write the built-in sample city, build a bundle from it and answer a few queries."""
+    from . import sample
+    from .api import open as open_network
+    from .build import build
+
+    out = Path(args.out)
+    paths = sample.write_sample(out / "sample")
+    print(f"sample city written to {out / 'sample'}")
+    result = build(out / "sample.bundle", [paths.gtfs], osm=paths.osm, addresses=[paths.addresses])
+    _print_report(result)
+    net = open_network(result.path)
+    demo = sample.DEMO
+    print()
+    print(f"$ brique plan {result.path} --from {demo['origin']} --to {demo['destination']} "
+          f"--date {demo['date']} --time {demo['time']}")
+    print(_format_plan(net.plan(demo["origin"], demo["destination"], date=demo["date"], time=demo["time"])))
+    for extra in _demo_extras(net, demo):
+        print()
+        print(extra)
+    return 0
+
+
+def _demo_extras(net, demo) -> list[str]:
+    """Door-to-door and geocoding parts of the demo, for the components the bundle has."""
+    out = []
+    if hasattr(net, "plan_between_points") and demo.get("from_point"):
+        (flat, flon), (tlat, tlon) = demo["from_point"], demo["to_point"]
+        plan = net.plan_between_points(flat, flon, tlat, tlon, date=demo["date"], time=demo["time"])
+        out.append(f"door to door {demo['from_point']} -> {demo['to_point']}:\n" + _format_plan(plan))
+    if getattr(net, "geocoder", None) is not None and demo.get("geocode"):
+        places = net.geocode(demo["geocode"], limit=3)
+        lines = [f"geocode {demo['geocode']!r}:"]
+        lines += [f"  {p.label} ({p.type}, {p.lat:.5f}, {p.lon:.5f}, score {p.score:.2f})" for p in places]
+        lat, lon = demo["reverse"]
+        for p in net.reverse(lat, lon, limit=1):
+            lines.append(f"reverse ({lat}, {lon}): {p.label} at {p.distance_m:.0f} m")
+        out.append("\n".join(lines))
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="brique", description="Journey planning and geocoding on an Arrow bundle.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-change-time", type=int, default=60, help="seconds at the same stop")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("demo", help="build the built-in sample city and answer example queries")
+    p.add_argument("--out", default="brique-demo", help="folder for the sample data and bundle")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("sample", help="write the built-in sample city (GTFS, OSM, addresses)")
     p.add_argument("out")

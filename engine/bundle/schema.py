@@ -82,6 +82,13 @@ TABLES: dict[str, pa.Schema] = {
         ("short_name", _str),
         ("direction_id", _i8),     # NO_VALUE when absent
         ("shape_id", _str),
+        ("shape_idx", _i32),       # row of timetable/shapes, NO_IDX when the trip has no shape
+    ]),
+    # One row per shapes.txt shape, points in shape_pt_sequence order (transit leg geometry).
+    "timetable/shapes": pa.schema([
+        ("shape_id", _str),        # "FEED:GTFS_ID"
+        ("lat", pa.list_(_f64)),
+        ("lon", pa.list_(_f64)),
     ]),
     # Pattern-major, stop_pos-major, trip-minor: row = stop_times_offset[p] + pos * n_trips[p] + i,
     # so the departures of one pattern at one stop are a contiguous, non-decreasing slice.
@@ -112,9 +119,115 @@ TABLES: dict[str, pa.Schema] = {
 }
 
 # === streets tables (owned by engine/streets) ===
+# Street graphs from OSM (engine/streets). Node row = node_idx (spatially sorted, Morton order);
+# segment row = segment_idx (two consecutive nodes of one OSM way, u -> v in way order).
+# Per-mode directed graphs are CSR tables "<mode>_out" (row = node, out-edges sorted by target)
+# and, for the non-symmetric modes, "<mode>_in" (row = node, in-edges; "to" is the predecessor).
+# The walk graph is symmetric (walk_out is its own reverse). Costs are int32 milliseconds,
+# max(1, ceil(length_m * 1000 / speed_mps)); NO_VALUE (-1) marks a forbidden direction. Every
+# mode keeps only its largest strongly connected component.
+_STREET_CSR = pa.schema([
+    ("to", pa.list_(_i32)),        # neighbour node_idx (successor in *_out, predecessor in *_in)
+    ("cost_ms", pa.list_(_i32)),   # travel time of the edge for the mode, ms (>= 1)
+    ("segment", pa.list_(_i32)),   # segment_idx of the edge (geometry, length)
+])
+_STOP_LINK = []
+for _mode in ("walk", "bike", "car"):
+    _STOP_LINK += [
+        (f"{_mode}_segment", _i32),  # segment the stop is linked to for the mode, NO_IDX if none
+        (f"{_mode}_t", _f64),        # position of the projection along the segment, 0 = u, 1 = v
+        (f"{_mode}_dist_m", _f64),   # stop -> projection distance (walked at walk speed)
+    ]
+TABLES.update({
+    # One row: build options and grid parameters.
+    "streets/meta": pa.schema([
+        ("walk_speed_mps", _f64), ("bike_speed_mps", _f64), ("car_max_mps", _f64),
+        ("max_snap_m", _f64), ("footpath_max_s", _i32),
+        ("grid_cell_m", _f64),     # snapping grid cell side, metres (local equirectangular)
+        ("grid_lat0", _f64), ("grid_lon0", _f64), ("grid_cos0", _f64),  # projection origin
+        ("source", _str),          # OSM file name
+    ]),
+    "streets/nodes": pa.schema([("lat", _f64), ("lon", _f64), ("osm_id", _i64)]),
+    "streets/ways": pa.schema([("osm_id", _i64), ("name", _str), ("highway", _str)]),
+    "streets/segments": pa.schema([
+        ("u", _i32), ("v", _i32), ("way_idx", _i32),
+        ("length_m", _f64),        # haversine length of the segment, metres
+        ("walk_fwd_ms", _i32), ("walk_bwd_ms", _i32),   # u->v and v->u costs, NO_VALUE = forbidden
+        ("bike_fwd_ms", _i32), ("bike_bwd_ms", _i32),
+        ("car_fwd_ms", _i32), ("car_bwd_ms", _i32),
+        ("modes", _u8),            # bit 1 walk, 2 bike, 4 car: usable (some direction) by the mode
+    ]),
+    "streets/walk_out": _STREET_CSR,
+    "streets/bike_out": _STREET_CSR,
+    "streets/bike_in": _STREET_CSR,
+    "streets/car_out": _STREET_CSR,
+    "streets/car_in": _STREET_CSR,
+    # Snapping grid: non-empty cells sorted by key = (row + 2**30) * 2**31 + (col + 2**30).
+    "streets/grid": pa.schema([("cell", _i64), ("segments", pa.list_(_i32))]),
+    # One row per timetable stop (same stop_idx): its link to each mode's graph.
+    "streets/stop_links": pa.schema([("lat", _f64), ("lon", _f64)] + _STOP_LINK),
+})
 # === end streets tables ===
 
 # === geocoder tables (owned by engine/geocoder) ===
+# Documents: streets (with their house numbers), localities, POIs, stops. Row index = doc_idx.
+# Addresses are not documents: a query with a number resolves it inside the street's numbers.
+TABLES.update({
+    "geocoder/docs": pa.schema([
+        ("id", _str),              # source id (BAN street id, "osm:way:123", "stop:FEED:ID" ...)
+        ("type", _i8),             # 1 street, 2 locality, 3 poi, 4 stop (engine.geocoder.tokens)
+        ("name", _str),            # display name (street name, place name, stop name)
+        ("street", _str),          # street of a POI ("" otherwise)
+        ("city_idx", _i32),        # row of geocoder/cities (postcode, citycode, city), NO_IDX if none
+        ("lat", _f64),
+        ("lon", _f64),
+        ("importance", _f32),      # 0..1
+        ("hn_first", _i32),        # house numbers are geocoder/housenumbers rows hn_first .. +hn_count-1
+        ("hn_count", _i32),        #   sorted by (number, suffix)
+        ("tokens", pa.list_(_i32)),  # CSR doc -> token ids: name tokens first, then context tokens
+        ("n_name_tokens", _i16),   # how many leading entries of tokens come from the name
+    ]),
+    # Distinct (postcode, citycode, city) triples referenced by docs.city_idx.
+    "geocoder/cities": pa.schema([
+        ("postcode", _str),
+        ("citycode", _str),
+        ("city", _str),
+    ]),
+    # One row per address, grouped by street doc.
+    "geocoder/housenumbers": pa.schema([
+        ("id", _str),              # source id of the address
+        ("number", _i32),
+        ("suffix", _i16),          # row of geocoder/suffixes (0 = no suffix)
+        ("lat_e7", _i32),          # degrees * 1e7
+        ("lon_e7", _i32),
+    ]),
+    # House-number suffixes ("", "bis", "b", "s1" ...) and their loose form (b ~ bis).
+    "geocoder/suffixes": pa.schema([
+        ("suffix", _str),
+        ("canon", _i16),           # row of the canonical spelling (bis, ter, quater) or itself
+    ]),
+    # Token dictionary sorted by UTF-8 bytes (a trie as a sorted array: prefix = row range).
+    "geocoder/tokens": pa.schema([
+        ("token", _str),
+        ("docs", pa.list_(_i32)),  # CSR token -> doc_idx postings, ascending
+    ]),
+    # Character trigrams (3 UTF-8 bytes packed in a uint32, padded tokens) -> token ids.
+    "geocoder/ngrams": pa.schema([
+        ("ngram", _u32),           # ascending
+        ("tokens", pa.list_(_i32)),
+    ]),
+    # Reverse grid: points sorted by cell; ref >= 0 is a housenumbers row, ref < 0 is doc -(ref+1).
+    "geocoder/grid_points": pa.schema([
+        ("ref", _i32),
+        ("lat_e7", _i32),
+        ("lon_e7", _i32),
+    ]),
+    # Non-empty cells ascending, plus a last sentinel row (cell = INT64_MAX, start = n points).
+    "geocoder/grid_cells": pa.schema([
+        ("cell", _i64),            # (row << 17) | column, see engine.geocoder.tokens.cell_key
+        ("start", _i32),           # first grid_points row of the cell
+    ]),
+})
 # === end geocoder tables ===
 
 

@@ -172,19 +172,42 @@ class LegBuilder:
             pattern = int(tt.trip_pattern[r.trip_idx])
             start = int(tt.pattern_stops_offsets[pattern])
             stops = tt.pattern_stops[start + r.board_pos:start + r.alight_pos + 1]
-            geometry = tuple((float(tt.stop_lat[s]), float(tt.stop_lon[s])) for s in stops)
+            geometry = self.shape_between(r.trip_idx, stops[0], stops[-1]) or tuple(
+                (float(tt.stop_lat[s]), float(tt.stop_lon[s])) for s in stops)
             route = int(tt.trip_route[r.trip_idx])
             legs.append(Leg(
                 "transit", origin, dest, local_datetime(date, dep, tz), local_datetime(date, arr, tz), arr - dep,
                 route_id=tt.string("routes", "route_id", route),
                 route_short_name=tt.string("routes", "short_name", route),
                 route_long_name=tt.string("routes", "long_name", route),
-                route_type=int(tt.bundle.column("timetable/routes", "route_type")[route]),
+                route_type=int(tt.route_type[route]),
                 agency_name=tt.string("routes", "agency_name", route),
                 trip_id=tt.string("trips", "trip_id", r.trip_idx),
                 headsign=tt.string("trips", "headsign", r.trip_idx),
                 n_stops=int(r.alight_pos - r.board_pos), geometry=geometry))
         return legs
+
+    def shape_between(self, trip_idx: int, board: int, alight: int) -> tuple[tuple[float, float], ...]:
+        """The trip's shapes.txt polyline cut between its board and alight stops (() if none)."""
+        tt = self.tt
+        shape = int(tt.trip_shape[trip_idx])
+        if shape < 0:
+            return ()
+        a, b = int(tt.shape_offsets[shape]), int(tt.shape_offsets[shape + 1])
+        lat, lon = tt.shape_lat[a:b], tt.shape_lon[a:b]
+        if len(lat) < 2:
+            return ()
+        scale = np.cos(np.radians(float(lat[0])))
+
+        def nearest(stop: int, start: int) -> int:
+            d = (lat[start:] - tt.stop_lat[stop]) ** 2 + ((lon[start:] - tt.stop_lon[stop]) * scale) ** 2
+            return start + int(np.argmin(d)) if len(d) else start
+
+        i = nearest(board, 0)
+        j = nearest(alight, i)
+        if not (np.isfinite(tt.stop_lat[board]) and np.isfinite(tt.stop_lat[alight])) or j <= i:
+            return ()
+        return tuple(zip(lat[i:j + 1].tolist(), lon[i:j + 1].tolist()))
 
     def itinerary(self, n_vehicles: int, arrival_s: int, legs: list[Leg], date: dt.date,
                   start_s: int, tz: ZoneInfo | None) -> Itinerary:

@@ -138,6 +138,21 @@ def _csr_list(offsets: np.ndarray, values: np.ndarray, value_type: pa.DataType) 
     return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(values, type=value_type))
 
 
+def _shape_tables(tt: StagedTimetable, trip_shape_ids: pa.ChunkedArray) -> tuple[pa.Table, np.ndarray]:
+    """timetable/shapes table and the shape row of each trip (NO_IDX when none or unknown)."""
+    ids = pa.array(tt.shape_ids, pa.string())
+    offsets = np.asarray(tt.shape_offsets, dtype=np.int64)
+    table = pa.table({
+        "shape_id": ids,
+        "lat": pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(tt.shape_lat, pa.float64())),
+        "lon": pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(tt.shape_lon, pa.float64())),
+    })
+    index = pc.index_in(trip_shape_ids, value_set=ids).to_numpy(zero_copy_only=False)
+    trip_shape = np.where(np.isnan(index.astype(float)), NO_IDX, index).astype(np.int32) if len(index) else \
+        np.empty(0, np.int32)
+    return table, trip_shape
+
+
 def stop_pattern_csr(layout: PatternLayout, n_stops: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Invert pattern -> stops into stop -> (pattern, stop_pos), sorted by stop then pattern."""
     lengths = np.diff(layout.pattern_stops_offsets)
@@ -171,11 +186,13 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
                          "stop_idx": pa.array(sort_idx.to_numpy().astype(np.int32))})
 
     trips = tt.trips.take(pa.array(layout.trip_order))
+    shape_table, trip_shape = _shape_tables(tt, trips.column("shape_id"))
     trip_table = pa.table({
         "trip_id": trips.column("trip_id"), "pattern_idx": pa.array(layout.trip_pattern),
         "route_idx": trips.column("route_idx"), "service_idx": trips.column("service_idx"),
         "headsign": trips.column("headsign"), "short_name": trips.column("short_name"),
         "direction_id": trips.column("direction_id"), "shape_id": trips.column("shape_id"),
+        "shape_idx": pa.array(trip_shape, pa.int32()),
     })
     o = layout.pattern_stops_offsets
     pattern_table = pa.table({
@@ -215,6 +232,7 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
             "to": _csr_list(fp_offsets, fp_to, pa.int32()),
             "duration": _csr_list(fp_offsets, fp_dur, pa.int32())}),
         "timetable/services": services,
+        "timetable/shapes": shape_table,
     }
     lat = stops.column("lat").to_numpy()
     finite = np.isfinite(lat)

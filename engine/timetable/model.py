@@ -63,16 +63,30 @@ class Timetable:
             footpath_to=self.footpath_to, footpath_duration=self.footpath_duration,
             stop_min_change=self.stop_min_change)
         self.max_day_offset = self.view.max_day_offset
+        self.route_type = c("timetable/routes", "route_type")
+        self.trip_shape = c("timetable/trips", "shape_idx")
+        self.shape_offsets, self.shape_lat = csr("timetable/shapes", "lat")
+        _, self.shape_lon = csr("timetable/shapes", "lon")
+        self._id_index_stop = c("timetable/stop_id_index", "stop_idx")
+        self._string_columns: dict[tuple[str, str], object] = {}
 
     # ------------------------------------------------------------------ strings
+    def strings(self, table: str, column: str):
+        """Arrow string column of timetable/<table>, cached (row access without table lookups)."""
+        key = (table, column)
+        array = self._string_columns.get(key)
+        if array is None:
+            array = self._string_columns[key] = self.bundle.strings(f"timetable/{table}", column)
+        return array
+
     def stop_id(self, stop_idx: int) -> str:
-        return self.bundle.strings("timetable/stops", "stop_id")[stop_idx].as_py()
+        return self.strings("stops", "stop_id")[stop_idx].as_py()
 
     def stop_name(self, stop_idx: int) -> str:
-        return self.bundle.strings("timetable/stops", "name")[stop_idx].as_py()
+        return self.strings("stops", "name")[stop_idx].as_py()
 
     def string(self, table: str, column: str, row: int) -> str:
-        return self.bundle.strings(f"timetable/{table}", column)[row].as_py()
+        return self.strings(table, column)[row].as_py()
 
     @cached_property
     def feed_names(self) -> list[str]:
@@ -84,7 +98,7 @@ class Timetable:
 
     def find_stop_id(self, stop_id: str) -> int | None:
         """Binary search in the sorted id index (no dict to build at open)."""
-        ids = self.bundle.strings("timetable/stop_id_index", "stop_id")
+        ids = self.strings("stop_id_index", "stop_id")
         lo, hi = 0, len(ids)
         key = stop_id.encode()
         while lo < hi:
@@ -94,7 +108,7 @@ class Timetable:
             else:
                 hi = mid
         if lo < len(ids) and ids[lo].as_py() == stop_id:
-            return int(self.bundle.column("timetable/stop_id_index", "stop_idx")[lo])
+            return int(self._id_index_stop[lo])
         return None
 
     @cached_property
