@@ -15,6 +15,7 @@ import numpy as np
 from ._types import UNREACHED
 from .bundle.reader import Bundle, open_bundle
 from .errors import BundleError, InvalidQueryError
+from .raptor.door_to_door import MODES_ACCESS, DoorToDoorPlanner, Endpoint
 from .raptor.journey import Plan, Waypoint
 from .raptor.search import (DEFAULT_MIN_CHANGE_S, LegBuilder, RaptorQuery, RaptorRunner, check_change_time,
                             check_max_transfers, local_datetime, parse_date, parse_time, zone)
@@ -30,6 +31,20 @@ class Network:
         self.timetable: Timetable | None = Timetable(bundle) if bundle.has("timetable/stops") else None
         self._runner = RaptorRunner(self.timetable) if self.timetable else None
         self._legs = LegBuilder(self.timetable) if self.timetable else None
+        self.streets = None
+        if bundle.has("streets/nodes"):
+            from .streets import StreetNetwork
+
+            self.streets = StreetNetwork.open(bundle, warmup=warmup)
+        self.geocoder = None
+        if bundle.has("geocoder/docs"):
+            from .geocoder import Geocoder
+
+            self.geocoder = Geocoder.open(bundle, warmup=warmup)
+        self._door_to_door = None
+        if self._runner is not None:
+            speed = float(self.manifest.get("options", {}).get("walk_speed_mps", 1.33))
+            self._door_to_door = DoorToDoorPlanner(self._runner, self._legs, self.streets, speed)
         if warmup:
             self.warmup()
 
@@ -58,19 +73,31 @@ class Network:
         return Waypoint(tt.stop_name(s), float(tt.stop_lat[s]), float(tt.stop_lon[s]), tt.stop_id(s))
 
     # ------------------------------------------------------------------ journeys
-    def plan(self, origin: str, destination: str, date: dt.date | str, time: str | int, *,
-             max_transfers: int = 4, min_change_time: int = DEFAULT_MIN_CHANGE_S,
-             walk_before_first: bool = True, walk_after_last: bool = True) -> Plan:
-        """Earliest-arrival journeys between two stops: the Pareto set (arrival, vehicles).
+    def plan(self, origin: str | tuple[float, float], destination: str | tuple[float, float],
+             date: dt.date | str, time: str | int, *, max_transfers: int = 4,
+             min_change_time: int = DEFAULT_MIN_CHANGE_S, walk_before_first: bool = True,
+             walk_after_last: bool = True, mode: str = "walk", max_access_s: int = 900,
+             max_direct_s: int | None = None) -> Plan:
+        """Earliest-arrival journeys: the Pareto set (arrival time, number of vehicles).
 
         Parameters
         ----------
-        origin, destination : stop id ("FEED:ID", or "ID" if unambiguous) or exact stop name;
-            a station stands for all its platforms.
+        origin, destination : a stop id ("FEED:ID", or "ID" if unambiguous) or exact stop name
+            (a station stands for all its platforms), or a ``(lat, lon)`` point reached through
+            the streets (door to door).
         date : service date (YYYY-MM-DD); time : departure, "HH:MM[:SS]" local to the feed.
         max_transfers : changes allowed (vehicles = max_transfers + 1).
         min_change_time : seconds needed to change vehicles at the same stop (a stop's own
             transfers.txt minimum wins).
+        walk_before_first, walk_after_last : allow one footpath from the origin stop / to the
+            destination stop (stop endpoints only).
+        mode : "walk" or "bike" for access and egress at point endpoints.
+        max_access_s : street time limit for access and for egress, seconds.
+        max_direct_s : longest street-only journey offered (default 2 x max_access_s).
+
+        Returns
+        -------
+        Plan with itineraries sorted by arrival (then fewer vehicles); empty when none.
         """
         tt = self._require_timetable()
         day_date = parse_date(date)
@@ -78,6 +105,36 @@ class Network:
         start = parse_time(time)
         rounds = check_max_transfers(max_transfers)
         change = check_change_time(min_change_time)
+        o_point, d_point = _as_point(origin), _as_point(destination)
+        if o_point is None and d_point is None:
+            return self._plan_stops(origin, destination, day_date, day, start, rounds, change,
+                                    walk_before_first, walk_after_last)
+        if mode not in MODES_ACCESS:
+            raise InvalidQueryError(f"mode must be one of {', '.join(MODES_ACCESS)}", "mode")
+        if isinstance(max_access_s, bool) or not isinstance(max_access_s, (int, np.integer)) \
+                or not 0 <= max_access_s <= 7200:
+            raise InvalidQueryError("max_access_s must be an integer in 0..7200", "max_access_s")
+        direct = 2 * int(max_access_s) if max_direct_s is None else max_direct_s
+        if isinstance(direct, bool) or not isinstance(direct, (int, np.integer)) or not 0 <= direct <= 6 * 3600:
+            raise InvalidQueryError("max_direct_s must be an integer in 0..21600", "max_direct_s")
+        d2d = self._door_to_door
+        o = (d2d.point_endpoint(*o_point, mode, max_access_s, "origin", reverse=False) if o_point
+             else d2d.stop_endpoint(self.stop_indices(origin, "origin")))
+        d = (d2d.point_endpoint(*d_point, mode, max_access_s, "destination", reverse=True) if d_point
+             else d2d.stop_endpoint(self.stop_indices(destination, "destination")))
+        tz = self._default_tz(o)
+        itineraries = d2d.plan(o, d, day_date, day, start, rounds, change, mode, tz, int(direct))
+        return Plan(o.waypoint, d.waypoint, day_date, _hms(start), tuple(itineraries),
+                    {"access_stops": int(len(o.stops)), "egress_stops": int(len(d.stops))})
+
+    def _default_tz(self, endpoint: Endpoint):
+        tt = self._require_timetable()
+        if len(endpoint.stops):
+            return self._tz(int(endpoint.stops[0]))
+        return zone(tt.feed_timezones[0]) if tt.feed_timezones else None
+
+    def _plan_stops(self, origin: str, destination: str, day_date: dt.date, day: int, start: int, rounds: int,
+                    change: int, walk_before_first: bool, walk_after_last: bool) -> Plan:
         origins = self.stop_indices(origin, "origin")
         targets = self.stop_indices(destination, "destination")
         q = RaptorQuery(np.asarray(origins, np.int32), np.full(len(origins), start, np.int32),
@@ -88,10 +145,32 @@ class Network:
         itineraries = []
         for n_vehicles, arrival_s, raw, _ in self._runner.pareto(q, ws):
             legs = self._legs.build(raw, day_date, tz)
+            if self._door_to_door is not None and self.streets is not None:
+                legs = [self._door_to_door._footpath_geometry(leg) for leg in legs]
             itineraries.append(self._legs.itinerary(n_vehicles, arrival_s, legs, day_date, start, tz))
-        return Plan(self._waypoint(origins), self._waypoint(targets), day_date,
-                    f"{start // 3600:02d}:{start % 3600 // 60:02d}:{start % 60:02d}", tuple(itineraries),
+        return Plan(self._waypoint(origins), self._waypoint(targets), day_date, _hms(start), tuple(itineraries),
                     {"rounds": ws.rounds_run})
+
+    # ------------------------------------------------------------------ streets
+    def route(self, from_lat: float, from_lon: float, to_lat: float, to_lon: float, mode: str = "walk"):
+        """Street-only route (walk, bike or car) with distance, duration and geometry."""
+        if self.streets is None:
+            raise BundleError("this bundle has no street network (build it with --osm)")
+        return self.streets.route(from_lat, from_lon, to_lat, to_lon, mode)
+
+    # ------------------------------------------------------------------ geocoding
+    def _require_geocoder(self):
+        if self.geocoder is None:
+            raise BundleError("this bundle has no geocoder index (build it with addresses, OSM or GTFS)")
+        return self.geocoder
+
+    def geocode(self, q: str, **kwargs):
+        """Search addresses, streets, places and stops (see engine.geocoder.Geocoder.search)."""
+        return self._require_geocoder().search(q, **kwargs)
+
+    def reverse(self, lat: float, lon: float, **kwargs):
+        """Nearest documents to a point (see engine.geocoder.Geocoder.reverse)."""
+        return self._require_geocoder().reverse(lat, lon, **kwargs)
 
     def round_arrivals(self, origin_stop_idx: np.ndarray, origin_time_s: np.ndarray, date: dt.date | str,
                        max_rounds: int, *, min_change_time: int = DEFAULT_MIN_CHANGE_S,
@@ -132,6 +211,23 @@ class Network:
     def info(self) -> dict[str, Any]:
         """Bundle summary (manifest without the per-table details)."""
         return {k: v for k, v in self.manifest.items() if k not in ("tables",)}
+
+
+def _as_point(value) -> tuple[float, float] | None:
+    """(lat, lon) from a tuple/list of two numbers or a "lat,lon" string; None for a stop ref."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return value[0], value[1]
+    if isinstance(value, str) and value.count(",") == 1:
+        a, b = value.split(",")
+        try:
+            return float(a), float(b)
+        except ValueError:
+            return None
+    return None
+
+
+def _hms(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def open(path: str | os.PathLike, warmup: bool = True) -> Network:  # noqa: A001 - public API name

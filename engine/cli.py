@@ -151,9 +151,8 @@ def cmd_demo(args) -> int:
 def _demo_extras(net, demo) -> list[str]:
     """Door-to-door and geocoding parts of the demo, for the components the bundle has."""
     out = []
-    if hasattr(net, "plan_between_points") and demo.get("from_point"):
-        (flat, flon), (tlat, tlon) = demo["from_point"], demo["to_point"]
-        plan = net.plan_between_points(flat, flon, tlat, tlon, date=demo["date"], time=demo["time"])
+    if demo.get("from_point"):
+        plan = net.plan(tuple(demo["from_point"]), tuple(demo["to_point"]), date=demo["date"], time=demo["time"])
         out.append(f"door to door {demo['from_point']} -> {demo['to_point']}:\n" + _format_plan(plan))
     if getattr(net, "geocoder", None) is not None and demo.get("geocode"):
         places = net.geocode(demo["geocode"], limit=3)
