@@ -24,8 +24,9 @@ Layout of the arrays held by TimetableView (all read-only, zero-copy over the bu
   stop_min_change        int32 [n_stops]       NO_VALUE (-1) = use the query's min change time
 
 Time axis: seconds since noon-minus-12h of the query date D. A trip of service day D+d departs
-at st_dep + d*86400, for d in [-max_day_offset, +1]; `active[d + day_shift, service]` (built by
-the caller from the service bitsets) says whether a service runs on D+d.
+at st_dep + d*86400, for d in [-max_day_offset, +1]. `next_active[d + day_shift, trip]` (built
+and cached per day by the caller from the service bitsets) is the first trip >= trip that runs
+on D+d, so skipping the trips of other days costs one lookup.
 
 Labels, per round k in RaptorWorkspace ([max_rounds+1, n_stops] int32 arrays):
   arrival[k, s]   earliest arrival at s with <= k vehicles (by vehicle or by one footpath)
@@ -208,7 +209,7 @@ cdef inline int _lower_bound(const int32_t[::1] values, int64_t start, int n, in
     return lo
 
 
-cdef inline int32_t _earliest_trip(TimetableView tt, const uint8_t[:, ::1] active, int day_shift,
+cdef inline int32_t _earliest_trip(TimetableView tt, const int32_t[:, ::1] next_active, int day_shift,
                                    int p, int pos, int32_t ready_time,
                                    int* out_trip, int* out_day) noexcept nogil:
     """Earliest departure >= ready_time at (pattern p, stop_pos pos) over the service days
@@ -217,7 +218,7 @@ cdef inline int32_t _earliest_trip(TimetableView tt, const uint8_t[:, ::1] activ
     cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
     cdef int first_trip = tt.pattern_first_trip[p]
     cdef int32_t best = UNREACHED, shift, t
-    cdef int d, i
+    cdef int d, i, j
     out_trip[0] = NO_IDX
     for d in range(-tt.pattern_max_day[p], 2):
         shift = d * DAY
@@ -228,27 +229,25 @@ cdef inline int32_t _earliest_trip(TimetableView tt, const uint8_t[:, ::1] activ
         if tt.st_dep[base + n - 1] + shift < ready_time:
             continue
         i = _lower_bound(tt.st_dep, base, n, ready_time - shift)
-        while i < n:
-            t = tt.st_dep[base + i] + shift
-            if t >= best:
-                break
-            if active[d + day_shift, tt.trip_service[first_trip + i]]:
+        # Departures at one stop_pos never decrease with the trip index (no overtaking), so the
+        # first trip running that day at or after i is the earliest catchable one.
+        j = next_active[d + day_shift, first_trip + i] - first_trip
+        if j < n:
+            t = tt.st_dep[base + j] + shift
+            if t < best:
                 best = t
-                out_trip[0] = i
+                out_trip[0] = j
                 out_day[0] = d
-                break
-            i += 1
     return best
 
 
 cdef int _collect_patterns(TimetableView tt, RaptorWorkspace ws) noexcept nogil:
     """Queue every pattern serving a stop whose ready time improved, from its earliest such
-    boardable stop_pos; clears the ready marks. Returns the number of queued patterns."""
+    boardable stop_pos. Returns the number of queued patterns."""
     cdef int s, j, p, pos, n_queued = 0
     for s in range(tt.n_stops):
         if not ws.ready_marked[s]:
             continue
-        ws.ready_marked[s] = 0
         for j in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
             p = tt.stop_patterns[j]
             pos = tt.stop_patterns_pos[j]
@@ -274,7 +273,7 @@ cdef inline void _improve_target(RaptorWorkspace ws, int k, int s, int32_t t,
             bound[0] = total
 
 
-cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const uint8_t[:, ::1] active,
+cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const int32_t[:, ::1] next_active,
                        int day_shift, int k, int p, int32_t default_change,
                        int32_t* bound, int n_veh_marked) noexcept nogil:
     """Ride pattern p from its first marked stop_pos: alight where it improves a vehicle
@@ -312,8 +311,10 @@ cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const uint8_t[:, ::
                     ws.ready[k, s] = ready_t
                     ws.ready_src[k, s] = SRC_VEHICLE
                     ws.ready_marked_next[s] = 1
-        # Board (or switch to an earlier trip) where the previous round lets us be ready sooner.
-        if tt.pattern_pickup[start + pos]:
+        # Board (or switch to an earlier trip) where the previous round made us ready sooner.
+        # Stops not improved in round k-1 are skipped: whatever can be caught there was
+        # caught in an earlier round already, with fewer vehicles (r5's FastRaptorWorker).
+        if ws.ready_marked[s] and tt.pattern_pickup[start + pos]:
             prev_ready = ws.ready[k - 1, s]
             if prev_ready < UNREACHED:
                 if trip == NO_IDX:
@@ -321,7 +322,7 @@ cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const uint8_t[:, ::
                 else:
                     current_dep = tt.st_dep[block + <int64_t>pos * n + trip] + day * DAY
                 if prev_ready < current_dep:
-                    dep = _earliest_trip(tt, active, day_shift, p, pos, prev_ready, &new_trip, &new_day)
+                    dep = _earliest_trip(tt, next_active, day_shift, p, pos, prev_ready, &new_trip, &new_day)
                     if dep < current_dep:
                         trip = new_trip
                         day = new_day
@@ -356,21 +357,23 @@ cdef void _relax_footpaths(TimetableView tt, RaptorWorkspace ws, int k, int n_ve
 def run_raptor(TimetableView tt, RaptorWorkspace ws,
                const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
                const int32_t[::1] target_stop, const int32_t[::1] target_egress,
-               const uint8_t[:, ::1] active, int day_shift, int max_rounds,
+               const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
                int32_t default_change, bint walk_before_first, bint walk_after_last):
     """Run RAPTOR from origins (stop, time) for up to max_rounds vehicles.
 
     Targets (stop, egress seconds) only prune the search and fill ws.target_arr_np[k] (the
     earliest arrival at the destination with <= k vehicles); with no target every stop gets
-    exact per-round labels (one-to-all). ``active[d + day_shift, service]`` says whether a
-    service runs on the query date + d. Returns the number of rounds run.
+    exact per-round labels (one-to-all). ``next_active[d + day_shift, trip]`` is the first
+    trip index >= trip, in the same pattern, that runs on the query date + d (or any index past
+    the pattern's trips if none). Returns the number of rounds run.
     """
     if max_rounds > ws.max_rounds or max_rounds < 0:
         raise ValueError("max_rounds exceeds the workspace size")
     if ws.n_stops != tt.n_stops or ws.n_patterns != tt.n_patterns:
         raise ValueError("workspace was made for another timetable")
-    if active.shape[0] < tt.max_day_offset + 2 or day_shift < tt.max_day_offset:
-        raise ValueError("active days table too small for the timetable's day span")
+    if (next_active.shape[0] < tt.max_day_offset + 2 or day_shift < tt.max_day_offset
+            or next_active.shape[1] != tt.n_trips):
+        raise ValueError("next_active table does not fit the timetable's trips and day span")
     cdef int n = tt.n_stops, k, i, j, s, y, n_queued, n_veh_marked, rounds = 0
     cdef int32_t t, bound = UNREACHED
     with nogil:
@@ -435,14 +438,13 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
             n_veh_marked = 0
             for i in range(n_queued):
                 j = ws.pattern_list[i]
-                n_veh_marked = _scan_pattern(tt, ws, active, day_shift, k, j, default_change,
+                n_veh_marked = _scan_pattern(tt, ws, next_active, day_shift, k, j, default_change,
                                              &bound, n_veh_marked)
                 ws.pattern_from_pos[j] = NO_IDX
             _relax_footpaths(tt, ws, k, n_veh_marked, &bound, walk_after_last)
             for s in range(n):
-                if ws.ready_marked_next[s]:
-                    ws.ready_marked_next[s] = 0
-                    ws.ready_marked[s] = 1
+                ws.ready_marked[s] = ws.ready_marked_next[s]
+                ws.ready_marked_next[s] = 0
         # Leave the workspace clean for the next query.
         for s in range(n):
             ws.ready_marked[s] = 0

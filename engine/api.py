@@ -15,10 +15,11 @@ import numpy as np
 from ._types import UNREACHED
 from .bundle.reader import Bundle, open_bundle
 from .errors import BundleError, InvalidQueryError
-from .raptor.door_to_door import MODES_ACCESS, DoorToDoorPlanner, Endpoint
+from .raptor.door_to_door import MODES_ACCESS, DoorToDoorPlanner, Endpoint, check_point
 from .raptor.journey import Plan, Waypoint
 from .raptor.search import (DEFAULT_MIN_CHANGE_S, LegBuilder, RaptorQuery, RaptorRunner, check_change_time,
                             check_max_transfers, local_datetime, parse_date, parse_time, zone)
+from .timetable.departures import Departure, NearbyStop, next_departures, stops_near
 from .timetable.model import Timetable
 
 
@@ -151,6 +152,33 @@ class Network:
         return Plan(self._waypoint(origins), self._waypoint(targets), day_date, _hms(start), tuple(itineraries),
                     {"rounds": ws.rounds_run})
 
+    def departures(self, stop: str, date: dt.date | str, time: str | int, *, limit: int = 10,
+                   window_s: int = 3 * 3600) -> list[Departure]:
+        """Next departures (boardable vehicles) at a stop or station, in time order."""
+        tt = self._require_timetable()
+        day_date = parse_date(date)
+        day = tt.day_index(day_date)
+        start = parse_time(time)
+        _check_int(limit, "limit", 1, 200)
+        _check_int(window_s, "window_s", 60, 24 * 3600)
+        stops = self.stop_indices(stop, "stop")
+        tz = self._tz(stops[0])
+        out = []
+        for t, s, trip in next_departures(tt, stops, day, start, int(limit), int(window_s)):
+            route = int(tt.trip_route[trip])
+            out.append(Departure(tt.stop_id(s), local_datetime(day_date, t, tz), tt.string("routes", "route_id", route),
+                                 tt.string("routes", "short_name", route), int(tt.route_type[route]),
+                                 tt.string("trips", "trip_id", trip), tt.string("trips", "headsign", trip)))
+        return out
+
+    def stops_near(self, lat: float, lon: float, *, radius_m: float = 500.0, limit: int = 20) -> list[NearbyStop]:
+        """Stops within radius_m of a point, nearest first."""
+        lat, lon = check_point(lat, lon, "point")
+        if not isinstance(radius_m, (int, float, np.integer, np.floating)) or not 0 < radius_m <= 5000:
+            raise InvalidQueryError("radius_m must be in (0, 5000]", "radius_m")
+        _check_int(limit, "limit", 1, 500)
+        return stops_near(self._require_timetable(), lat, lon, float(radius_m), int(limit))
+
     # ------------------------------------------------------------------ streets
     def route(self, from_lat: float, from_lon: float, to_lat: float, to_lon: float, mode: str = "walk"):
         """Street-only route (walk, bike or car) with distance, duration and geometry."""
@@ -224,6 +252,11 @@ def _as_point(value) -> tuple[float, float] | None:
         except ValueError:
             return None
     return None
+
+
+def _check_int(value, parameter: str, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        raise InvalidQueryError(f"{parameter} must be an integer in {low}..{high}", parameter)
 
 
 def _hms(seconds: int) -> str:

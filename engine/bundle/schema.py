@@ -167,6 +167,24 @@ TABLES.update({
     # One row per timetable stop (same stop_idx): its link to each mode's graph.
     "streets/stop_links": pa.schema([("lat", _f64), ("lon", _f64)] + _STOP_LINK),
 })
+# Contraction hierarchy of each mode (point-to-point queries). "<mode>_ch_up": row = node, edges
+# to higher-ranked nodes; "<mode>_ch_down": row = node, edges *from* higher-ranked nodes ("to" is
+# the tail). Edges are rows of "<mode>_ch_edges": an original edge (csr_edge = index in
+# <mode>_out's flattened lists, children NO_IDX) or a shortcut (two child edges, csr_edge NO_IDX).
+_CH_CSR = pa.schema([
+    ("to", pa.list_(_i32)),
+    ("cost_ms", pa.list_(_i32)),
+    ("edge", pa.list_(_i32)),      # row in <mode>_ch_edges
+])
+for _mode in ("walk", "bike", "car"):
+    TABLES.update({
+        f"streets/{_mode}_ch_up": _CH_CSR,
+        f"streets/{_mode}_ch_down": _CH_CSR,
+        f"streets/{_mode}_ch_edges": pa.schema([
+            ("child_a", _i32), ("child_b", _i32),   # first and second half of a shortcut
+            ("csr_edge", _i32),                     # original edge in <mode>_out, NO_IDX for a shortcut
+        ]),
+    })
 # === end streets tables ===
 
 # === geocoder tables (owned by engine/geocoder) ===

@@ -102,9 +102,9 @@ class RaptorRunner:
 
     def run(self, q: RaptorQuery) -> RaptorWorkspace:
         ws = self.workspace(q.max_rounds)
-        active = self.tt.active_services(q.day)
+        next_active = self.tt.next_active(q.day)
         run_raptor(self.tt.view, ws, q.origin_stop, q.origin_time, q.target_stop, q.target_egress,
-                   active, self.tt.max_day_offset, q.max_rounds, q.min_change_s,
+                   next_active, self.tt.max_day_offset, q.max_rounds, q.min_change_s,
                    q.walk_before_first, q.walk_after_last)
         return ws
 

@@ -6,6 +6,7 @@ pass over strings (stop name lookup) are built lazily on first use.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from functools import cached_property
 
 import numpy as np
@@ -69,6 +70,10 @@ class Timetable:
         _, self.shape_lon = csr("timetable/shapes", "lon")
         self._id_index_stop = c("timetable/stop_id_index", "stop_idx")
         self._string_columns: dict[tuple[str, str], object] = {}
+        self._next_active_cache: dict[int, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
+        per_day = max(1, self.n_trips * 4 * (self.max_day_offset + 2))
+        self._next_active_capacity = max(4, 128_000_000 // per_day)
 
     # ------------------------------------------------------------------ strings
     def strings(self, table: str, column: str):
@@ -175,6 +180,31 @@ class Timetable:
                 f"{parameter}: {date.isoformat()} is outside the service period "
                 f"{self.period_start.isoformat()} .. {end.isoformat()}", parameter)
         return d
+
+    def next_active(self, day: int) -> np.ndarray:
+        """int32 [max_day_offset + 2, n_trips] for query day `day` (see _core.run_raptor).
+
+        Cached per day (LRU within a ~128 MB budget): a server mostly answers for a few dates.
+        """
+        cached = self._next_active_cache.get(day)
+        if cached is None:
+            cached = self._compute_next_active(day)
+            with self._cache_lock:
+                self._next_active_cache[day] = cached
+                while len(self._next_active_cache) > self._next_active_capacity:
+                    self._next_active_cache.pop(next(iter(self._next_active_cache)))
+        return cached
+
+    def _compute_next_active(self, day: int) -> np.ndarray:
+        active = self.active_services(day)
+        n = self.n_trips
+        out = np.empty((active.shape[0], n), dtype=np.int32)
+        index = np.arange(n, dtype=np.int32)
+        for row in range(active.shape[0]):
+            values = np.where(active[row][self.trip_service] == 1, index, np.int32(n))
+            out[row] = np.minimum.accumulate(values[::-1])[::-1]
+        out.setflags(write=False)
+        return out
 
     def active_services(self, day: int) -> np.ndarray:
         """uint8 [max_day_offset + 2, n_services]: row d + max_day_offset = runs on day + d."""

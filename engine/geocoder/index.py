@@ -1,0 +1,125 @@
+"""GeocoderIndex: read-only numpy views over the bundle's geocoder/* tables (QUERY TIME).
+
+Opening costs O(number of suffixes): every array is a zero-copy view of the memory map; the
+string columns stay Arrow arrays, read only for the few rows a query returns.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import BundleError
+from . import _kernels as K
+
+TABLES = ("geocoder/docs", "geocoder/cities", "geocoder/housenumbers", "geocoder/suffixes",
+          "geocoder/tokens", "geocoder/ngrams", "geocoder/grid_points", "geocoder/grid_cells")
+
+
+def _string_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(int32 offsets, uint8 bytes) of an Arrow string array, zero-copy."""
+    if len(array) == 0:
+        return np.zeros(1, np.int32), np.zeros(1, np.uint8)
+    bufs = array.buffers()
+    offsets = np.frombuffer(bufs[1], np.int32, len(array) + 1, array.offset * 4)
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None and bufs[2].size else np.zeros(1, np.uint8)
+    return offsets, data
+
+
+class StringColumn:
+    """Fast random access to an Arrow string column (numpy slices, no pyarrow scalar objects)."""
+
+    __slots__ = ("offsets", "data", "array")
+
+    def __init__(self, array: pa.Array):
+        self.array = array
+        self.offsets, self.data = _string_buffers(array)
+
+    def __getitem__(self, i: int) -> str:
+        return self.data[self.offsets[i]:self.offsets[i + 1]].tobytes().decode("utf-8")
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+
+class GeocoderIndex:
+    """Flat arrays of one bundle's geocoder; immutable, shared by all threads."""
+
+    def __init__(self, bundle):
+        missing = [t for t in TABLES if not bundle.has(t)]
+        if missing:
+            raise BundleError(f"bundle {bundle.path} has no geocoder (missing {', '.join(missing)}); "
+                              f"build it with --addresses or --osm")
+        c = bundle.column
+        self.tok_off, self.tok_data = _string_buffers(bundle.strings("geocoder/tokens", "token"))
+        self.post_off, self.post_docs = bundle.csr("geocoder/tokens", "docs")
+        self.ng_key = c("geocoder/ngrams", "ngram")
+        self.ng_off, self.ng_tok = bundle.csr("geocoder/ngrams", "tokens")
+        self.dtok_off, self.dtok = bundle.csr("geocoder/docs", "tokens")
+        self.d_nname = c("geocoder/docs", "n_name_tokens")
+        self.d_type = c("geocoder/docs", "type")
+        self.d_imp = c("geocoder/docs", "importance")
+        self.d_lat = c("geocoder/docs", "lat")
+        self.d_lon = c("geocoder/docs", "lon")
+        self.d_city = c("geocoder/docs", "city_idx")
+        self.d_hnf = c("geocoder/docs", "hn_first")
+        self.d_hnc = c("geocoder/docs", "hn_count")
+        self.hn_num = c("geocoder/housenumbers", "number")
+        self.hn_suf = c("geocoder/housenumbers", "suffix")
+        self.hn_lat = c("geocoder/housenumbers", "lat_e7")
+        self.hn_lon = c("geocoder/housenumbers", "lon_e7")
+        self.suf_canon = c("geocoder/suffixes", "canon")
+        self.g_ref = c("geocoder/grid_points", "ref")
+        self.g_lat = c("geocoder/grid_points", "lat_e7")
+        self.g_lon = c("geocoder/grid_points", "lon_e7")
+        self.cells = c("geocoder/grid_cells", "cell")
+        self.cell_start = c("geocoder/grid_cells", "start")
+        s = bundle.strings
+        self.doc_id = StringColumn(s("geocoder/docs", "id"))
+        self.doc_name = StringColumn(s("geocoder/docs", "name"))
+        self.doc_street = StringColumn(s("geocoder/docs", "street"))
+        self.hn_id = StringColumn(s("geocoder/housenumbers", "id"))
+        cities = bundle.table("geocoder/cities")
+        self.city_postcode = cities.column("postcode").combine_chunks()
+        self.city_code = cities.column("citycode").combine_chunks()
+        self.city_name = cities.column("city").combine_chunks()
+        self.suffixes: list[str] = bundle.strings("geocoder/suffixes", "suffix").to_pylist()
+        self.suffix_code = {sfx: i for i, sfx in enumerate(self.suffixes)}
+        self.n_docs = len(self.d_type)
+        self.n_tokens = len(self.tok_off) - 1
+        self.n_cities = len(self.city_code)
+        self._local = threading.local()
+
+    def workspace(self) -> "GeocodeWorkspace":
+        """This thread's reusable scratch arrays (allocated once per thread)."""
+        ws = getattr(self._local, "ws", None)
+        if ws is None:
+            ws = self._local.ws = GeocodeWorkspace(self.n_tokens, self.n_docs)
+        return ws
+
+
+class GeocodeWorkspace:
+    """Per-thread scratch memory: zeroed between queries by the kernels, never reallocated."""
+
+    def __init__(self, n_tokens: int, n_docs: int):
+        n_tok = max(n_tokens, 1)
+        self.tokq = np.zeros((K.MAX_ENTRIES, n_tok), np.float32)
+        self.touched = np.zeros(K.MAX_ENTRIES * n_tok, np.int32)
+        self.seg = np.zeros(K.MAX_ENTRIES + 1, np.int64)
+        self.ngc = np.zeros(n_tok, np.int32)
+        self.ngt = np.zeros(n_tok, np.int32)
+        self.dp = np.zeros((3, 64), np.int32)
+        self.qgrams = np.zeros(256, np.uint32)
+        self.stamp = np.zeros(max(n_docs, 1), np.int32)
+        self.stamp_value = 0
+        self.cand = np.zeros(min(max(n_docs, 1), K.MAX_CANDIDATES), np.int32)
+        self.gbest = np.zeros(K.MAX_ENTRIES, np.float64)
+
+    def next_stamp(self) -> int:
+        """A fresh query stamp (clears the seen-doc marks when the counter wraps)."""
+        self.stamp_value += 1
+        if self.stamp_value >= 2**31 - 1:
+            self.stamp[:] = 0
+            self.stamp_value = 1
+        return self.stamp_value

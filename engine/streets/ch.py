@@ -1,0 +1,89 @@
+"""Contraction hierarchies for point-to-point street queries: build (tables) and view (arrays)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import BuildError
+from . import _ch_kernels
+
+#: Nodes settled at most per witness search while contracting (larger = fewer shortcuts, slower build).
+SETTLE_LIMIT = 50
+#: The same while estimating a node's priority (a rough estimate is enough).
+SIM_SETTLE_LIMIT = 10
+#: Nodes left uncontracted (the core, searched both ways), as a fraction of the nodes.
+CORE_FRACTION = 0.0
+
+
+def build_ch_tables(mode: str, n_nodes: int, off: np.ndarray, to: np.ndarray, cost: np.ndarray
+                    ) -> dict[str, pa.Table]:
+    """Contract the mode's out-CSR graph; tables streets/<mode>_ch_{up,down,edges}."""
+    src = np.repeat(np.arange(n_nodes, dtype=np.int64), np.diff(off))
+    csr_edge = np.arange(len(to), dtype=np.int64)
+    key = src * n_nodes + to
+    order = np.lexsort((cost, key))
+    first = np.r_[True, key[order][1:] != key[order][:-1]] if len(order) else np.zeros(0, bool)
+    keep = order[first]                      # cheapest of parallel edges
+    keep = keep[src[keep] != to[keep]]
+    rank, e_src, e_dst, e_w, e_a, e_b, e_orig = _ch_kernels.run_ch_build(
+        n_nodes, src[keep].astype(np.int32), to[keep].astype(np.int32),
+        cost[keep].astype(np.int64), csr_edge[keep].astype(np.int32), SETTLE_LIMIT, SIM_SETTLE_LIMIT,
+        int(n_nodes * CORE_FRACTION))
+    if len(e_w) and int(e_w.max()) >= 2**31:
+        raise BuildError(f"{mode} street graph: a shortcut exceeds the int32 ms range")
+    core = (rank[e_src] == n_nodes) & (rank[e_dst] == n_nodes)
+    up = (rank[e_src] < rank[e_dst]) | core
+    down = (rank[e_src] > rank[e_dst]) | core
+    edge_id = np.arange(len(e_src), dtype=np.int32)
+    tables = {
+        f"streets/{mode}_ch_up": _csr(n_nodes, e_src[up], e_dst[up], e_w[up], edge_id[up]),
+        f"streets/{mode}_ch_down": _csr(n_nodes, e_dst[down], e_src[down], e_w[down], edge_id[down]),
+        f"streets/{mode}_ch_edges": pa.table({"child_a": e_a, "child_b": e_b, "csr_edge": e_orig}),
+    }
+    return tables
+
+
+def _csr(n: int, key: np.ndarray, to: np.ndarray, w: np.ndarray, edge: np.ndarray) -> pa.Table:
+    order = np.argsort(key, kind="stable")
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(key, minlength=n), out=offsets[1:])
+
+    def column(values: np.ndarray) -> pa.Array:
+        return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values[order].astype(np.int32)))
+
+    return pa.table({"to": column(to), "cost_ms": column(w), "edge": column(edge)})
+
+
+@dataclass(frozen=True, slots=True)
+class Hierarchy:
+    """Read-only CH arrays of one mode (from the bundle)."""
+
+    up_off: np.ndarray
+    up_to: np.ndarray
+    up_w: np.ndarray
+    up_e: np.ndarray
+    dn_off: np.ndarray
+    dn_to: np.ndarray
+    dn_w: np.ndarray
+    dn_e: np.ndarray
+    child_a: np.ndarray
+    child_b: np.ndarray
+    csr_edge: np.ndarray
+
+
+def open_hierarchy(bundle, mode: str) -> Hierarchy | None:
+    """The mode's hierarchy, or None when the bundle has none (A* is used then)."""
+    if not bundle.has(f"streets/{mode}_ch_up"):
+        return None
+    parts = []
+    for name in ("up", "down"):
+        table = f"streets/{mode}_ch_{name}"
+        off, to = bundle.csr(table, "to")
+        _, w = bundle.csr(table, "cost_ms")
+        _, e = bundle.csr(table, "edge")
+        parts += [off, to, w, e]
+    edges = f"streets/{mode}_ch_edges"
+    return Hierarchy(*parts, bundle.column(edges, "child_a"), bundle.column(edges, "child_b"),
+                     bundle.column(edges, "csr_edge"))

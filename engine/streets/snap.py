@@ -1,0 +1,65 @@
+"""Snapping: a coordinate -> the nearest street segment usable by a mode (projection onto the edge)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..errors import InvalidQueryError
+from . import _kernels
+from .graph import StreetGraph
+from .locations import connector_ms
+from .options import MODE_BIT, check_mode
+
+
+@dataclass(frozen=True, slots=True)
+class Snap:
+    """Where a point joins a mode's street graph."""
+
+    mode: str
+    segment: int           # segment_idx
+    t: float               # fraction along the segment, 0 = its u node, 1 = its v node
+    lat: float             # projection of the point on the segment
+    lon: float
+    distance_m: float      # point -> projection (walked at walking speed)
+    conn_ms: int           # walking time of that distance, ms
+    point_lat: float       # the point itself
+    point_lon: float
+
+
+def check_coordinates(lat: float, lon: float, parameter: str) -> tuple[float, float]:
+    """Floats in range or InvalidQueryError naming ``parameter``."""
+    try:
+        lat_f, lon_f = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise InvalidQueryError(f"{parameter}: coordinates must be numbers, got ({lat!r}, {lon!r})",
+                                parameter) from None
+    if not (math.isfinite(lat_f) and -90.0 <= lat_f <= 90.0):
+        raise InvalidQueryError(f"{parameter}: latitude must be within [-90, 90], got {lat!r}", parameter)
+    if not (math.isfinite(lon_f) and -180.0 <= lon_f <= 180.0):
+        raise InvalidQueryError(f"{parameter}: longitude must be within [-180, 180], got {lon!r}", parameter)
+    return lat_f, lon_f
+
+
+def snap_point(graph: StreetGraph, lat: float, lon: float, mode: str, parameter: str = "point",
+               max_snap_m: float | None = None) -> Snap:
+    """Nearest segment usable by ``mode`` within max_snap_m (the bundle's by default).
+
+    Raises InvalidQueryError naming ``parameter`` for bad coordinates or a point too far away.
+    """
+    check_mode(mode)
+    lat, lon = check_coordinates(lat, lon, parameter)
+    limit = graph.max_snap_m if max_snap_m is None else float(max_snap_m)
+    seg, t, dist = _kernels.run_snap(
+        lat, lon, MODE_BIT[mode], limit, graph.grid_lat0, graph.grid_lon0, graph.grid_cos0,
+        graph.grid_cell_m, graph.grid_cell, graph.grid_off, graph.grid_seg, graph.seg_u,
+        graph.seg_v, graph.seg_modes, graph.node_lat, graph.node_lon)
+    if seg < 0 or dist > limit:
+        where = "no street" if seg < 0 else f"the nearest is {dist:.0f} m away"
+        raise InvalidQueryError(
+            f"{parameter} ({lat:.6f}, {lon:.6f}) is not within {limit:g} m of a street usable by "
+            f"{mode} ({where})", parameter)
+    u, v = graph.seg_u[seg], graph.seg_v[seg]
+    plat = graph.node_lat[u] + t * (graph.node_lat[v] - graph.node_lat[u])
+    plon = graph.node_lon[u] + t * (graph.node_lon[v] - graph.node_lon[u])
+    conn = int(connector_ms(dist, graph.walk_speed_mps))
+    return Snap(mode, int(seg), float(t), float(plat), float(plon), float(dist), conn, lat, lon)

@@ -1,0 +1,5 @@
+"""Brique HTTP server: a thin FastAPI layer over the public ``engine`` API (no algorithm here).
+
+``create_app(settings)`` in :mod:`server.main` builds the app; ``server.cli.serve`` runs it with
+uvicorn. Install with the ``server`` extra (fastapi, uvicorn, pydantic-settings).
+"""

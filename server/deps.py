@@ -1,0 +1,71 @@
+"""Typed dependencies (EngineDep, SettingsDep) and the one way handlers call the engine.
+
+``run_query`` runs an engine call on the app's query threads (the event loop never blocks; the
+engine releases the GIL in its kernels), caps the engine calls in flight per process, and enforces
+the per-request time budget: past it the client gets a 503 and the thread's result is dropped.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from typing import Annotated, Any, Callable, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+
+import engine
+
+from .errors import ApiError
+from .settings import Settings
+
+T = TypeVar("T")
+
+
+async def get_network(request: Request) -> engine.Network:
+    """The bundle opened by the lifespan of this worker process."""
+    return request.app.state.network
+
+
+async def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+EngineDep = Annotated[engine.Network, Depends(get_network)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def run_query(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` on the app's query threads, within the time budget.
+
+    The pool's size caps the engine calls in flight per process (extra requests queue). Past the
+    budget the request answers 503 and the thread's eventual result is dropped (a thread cannot
+    be interrupted; every engine call is itself bounded by the parameter limits).
+    """
+    state = request.app.state
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(state.executor, functools.partial(fn, *args, **kwargs))
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        if not future.done():
+            expired = True
+            future.cancel()
+
+    timer = loop.call_later(state.settings.time_budget_s, expire)
+    try:
+        return await future
+    except asyncio.CancelledError:
+        if expired:
+            raise ApiError(503, "time_budget_exceeded",
+                           f"the query took longer than {state.settings.time_budget_s:g} s; narrow it") from None
+        raise
+    finally:
+        timer.cancel()
+
+
+def json_response(data: Any, status: int = 200, media_type: str = "application/json") -> Response:
+    """Serialise once, without re-validating through the response model (documentation only)."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Response(body, status_code=status, media_type=media_type)

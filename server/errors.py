@@ -1,0 +1,101 @@
+"""engine.errors -> HTTP status and one JSON error shape, in one place.
+
+Body of every error: ``{"error": {"status", "code", "message", "parameter"}}``. Bad input is
+always 4xx: 400 malformed or out of range, 404 unknown stop / no route, 422 date outside the
+service period; 501 when the bundle lacks a component (server configuration, not input); 503
+when a query exceeds its time budget.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from engine import errors as E
+
+log = logging.getLogger("brique.server")
+
+#: (engine exception, HTTP status, code) — most specific first.
+ENGINE_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
+    (E.UnknownStopError, 404, "unknown_stop"),
+    (E.OutOfPeriodError, 422, "out_of_period"),
+    (E.InvalidQueryError, 400, "invalid_parameter"),
+    (E.NoRouteError, 404, "no_route"),
+    (E.BundleError, 501, "not_available"),
+    (E.EngineError, 400, "invalid_request"),
+)
+
+
+class ApiError(Exception):
+    """An HTTP error raised by the server itself (limits, unsupported options, time budget)."""
+
+    def __init__(self, status: int, code: str, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.parameter = status, code, parameter
+
+
+def error_body(status: int, code: str, message: str, parameter: str | None = None,
+               details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status, "code": code, "message": message, "parameter": parameter}
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+def error_response(status: int, code: str, message: str, parameter: str | None = None,
+                   details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response:
+    payload = json.dumps(error_body(status, code, message, parameter, details), ensure_ascii=False,
+                         default=str)
+    return Response(payload, status_code=status, media_type="application/json", headers=headers)
+
+
+def engine_status(exc: Exception) -> tuple[int, str]:
+    for cls, status, code in ENGINE_STATUS:
+        if isinstance(exc, cls):
+            return status, code
+    return 500, "internal_error"
+
+
+def _validation_details(exc: RequestValidationError) -> tuple[str | None, str, list[dict[str, Any]]]:
+    details = []
+    for err in exc.errors()[:10]:
+        loc = [str(p) for p in err.get("loc", ())]
+        param = loc[-1] if len(loc) > 1 else (loc[0] if loc else None)
+        details.append({"parameter": param, "in": loc[0] if loc else None, "message": err.get("msg", "")})
+    first = details[0] if details else {"parameter": None, "message": "invalid request"}
+    message = f"{first['parameter']}: {first['message']}" if first["parameter"] else first["message"]
+    return first["parameter"], message, details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into the JSON error shape."""
+
+    @app.exception_handler(E.EngineError)
+    async def _engine(request: Request, exc: E.EngineError) -> Response:
+        status, code = engine_status(exc)
+        return error_response(status, code, str(exc), getattr(exc, "parameter", None))
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, str(exc), exc.parameter)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        param, message, details = _validation_details(exc)
+        return error_response(400, "invalid_parameter", message, param, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail), None,
+                              headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return error_response(500, "internal_error", "internal error (logged on the server)")

@@ -1,0 +1,95 @@
+"""create_app(settings): the FastAPI app — lifespan opens the bundle once per worker process,
+middleware bounds requests (size), adds CORS and gzip, routers are wired here and only here.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+import engine
+
+from .errors import error_response, install_error_handlers
+from .routes import addok, geocode, health, plan, stops, streets
+from .schemas import LIMIT_ERRORS
+from .settings import Settings
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """Journey planning (RAPTOR over GTFS, walking and cycling on OSM streets) and
+geocoding over one Brique bundle. All query endpoints are `GET`, answer JSON, and report bad input
+as a 4xx with `{"error": {"status", "code", "message", "parameter"}}`. Coordinates are WGS84:
+points in query strings are `lat,lon`; GeoJSON geometries are `[lon, lat]`."""
+
+
+class RequestLimits:
+    """Pure ASGI middleware: reject oversized request targets (414) and bodies (413) early."""
+
+    def __init__(self, app, max_url_bytes: int, max_body_bytes: int):
+        self.app, self.max_url, self.max_body = app, max_url_bytes, max_body_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            target = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+            if target > self.max_url:
+                return await error_response(414, "uri_too_long", f"request target over {self.max_url} bytes")(
+                    scope, receive, send)
+            for name, value in scope.get("headers") or ():
+                if name == b"content-length":
+                    try:
+                        too_big = int(value) > self.max_body
+                    except ValueError:
+                        too_big = True
+                    if too_big:
+                        return await error_response(413, "body_too_large",
+                                                    f"request body over {self.max_body} bytes")(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, network: engine.Network | None = None) -> FastAPI:
+    """The app; ``network`` (an open bundle) is for tests, else the lifespan opens settings.bundle."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if network is not None:
+            app.state.network = network
+        else:
+            if not settings.bundle:
+                raise engine.errors.BundleError("no bundle: set BRIQUE_BUNDLE or pass Settings(bundle=...)")
+            app.state.network = engine.open(settings.bundle, warmup=settings.warmup)
+        app.state.executor = ThreadPoolExecutor(settings.max_concurrent_queries, thread_name_prefix="brique-query")
+        try:
+            yield
+        finally:
+            app.state.executor.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(title="Brique", version=getattr(engine, "__version__", "0"), description=DESCRIPTION,
+                  lifespan=lifespan, docs_url="/docs", redoc_url=None, responses=LIMIT_ERRORS)
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (plan, streets, geocode, addok, stops, health):
+        app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD"],
+                       allow_headers=["*"], max_age=600)
+    app.add_middleware(RequestLimits, max_url_bytes=settings.max_url_bytes, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory server.main:app_from_env`` (settings from BRIQUE_* env)."""
+    return create_app(Settings(bundle=os.environ.get("BRIQUE_BUNDLE", "")))

@@ -1,0 +1,59 @@
+"""GET /v1/plan: journey planning between stops or points (door to door), departure time."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from ..deps import EngineDep, SettingsDep, json_response, run_query
+from ..errors import ApiError
+from ..params import default_date, default_time, endpoint
+from ..schemas import STOP_ERRORS, PlanResponse, plan_json
+
+router = APIRouter(prefix="/v1", tags=["journeys"])
+
+_ENDPOINT = ("a stop id (FEED:ID, or ID when unambiguous), an exact stop name, or 'lat,lon' "
+             "(WGS84 decimal degrees) reached through the streets")
+
+
+@router.get("/plan", response_model=PlanResponse, responses=STOP_ERRORS,
+            summary="Plan journeys (public transport with walk or bike access)")
+async def plan(
+    request: Request, net: EngineDep, settings: SettingsDep,
+    origin: Annotated[str, Query(alias="from", min_length=1, max_length=200, description=_ENDPOINT,
+                                 examples=["47.2025,1.5245"])],
+    destination: Annotated[str, Query(alias="to", min_length=1, max_length=200, description=_ENDPOINT,
+                                      examples=["47.2130,1.5534"])],
+    date: Annotated[str | None, Query(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                      description="service date YYYY-MM-DD (default: today)")] = None,
+    time: Annotated[str | None, Query(max_length=8, pattern=r"^\d{1,2}:\d{2}(:\d{2})?$",
+                                      description="departure time HH:MM[:SS], local to the network "
+                                                  "(default: now)")] = None,
+    arrive_by: Annotated[bool, Query(description="time is the latest arrival (not supported yet)")] = False,
+    mode: Annotated[Literal["walk", "bike"], Query(description="street mode to and from transit")] = "walk",
+    max_transfers: Annotated[int, Query(ge=0, le=15, description="changes between vehicles")] = 4,
+    min_change_time: Annotated[int, Query(ge=0, le=3600, description="seconds to change at a stop")] = 60,
+    max_access_s: Annotated[int, Query(ge=0, le=7200, description="walk/bike seconds to and from "
+                                                                   "transit (points only)")] = 900,
+    max_direct_s: Annotated[int | None, Query(ge=0, le=21600, description="longest street-only journey "
+                                              "offered, seconds (default 2 x max_access_s)")] = None,
+):
+    """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),
+    sorted by arrival. Each leg carries its GeoJSON LineString geometry."""
+    if arrive_by:
+        raise ApiError(400, "not_supported", "arrive_by is not supported yet: give a departure time",
+                       "arrive_by")
+    _limit("max_transfers", max_transfers, settings.max_transfers)
+    _limit("max_access_s", max_access_s, settings.max_access_s)
+    if max_direct_s is not None:
+        _limit("max_direct_s", max_direct_s, settings.max_direct_s)
+    o, d = endpoint(origin, "from"), endpoint(destination, "to")
+    result = await run_query(request, net.plan, o, d, default_date(date), default_time(time),
+                             max_transfers=max_transfers, min_change_time=min_change_time, mode=mode,
+                             max_access_s=max_access_s, max_direct_s=max_direct_s)
+    return json_response(plan_json(result))
+
+
+def _limit(name: str, value: int, bound: int) -> None:
+    if value > bound:
+        raise ApiError(400, "invalid_parameter", f"{name} must be at most {bound} on this server", name)

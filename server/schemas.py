@@ -1,0 +1,246 @@
+"""HTTP response models (v1) and the mapping from engine results: HTTP owns its JSON shape.
+
+Models document the API (OpenAPI); handlers build plain dicts with the ``*_json`` functions
+below and serialise them once (``deps.json_response``). The tests check the dicts against
+these models, and schemathesis checks responses against the published schema.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+# ---------------------------------------------------------------- common
+class ErrorInfo(BaseModel):
+    status: int
+    code: str = Field(description="machine-readable: invalid_parameter, unknown_stop, out_of_period, "
+                                  "no_route, not_available, not_supported, time_budget_exceeded, ...")
+    message: str
+    parameter: str | None = Field(None, description="the offending query parameter, when known")
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorInfo
+
+
+class LineString(BaseModel):
+    type: Literal["LineString"] = "LineString"
+    coordinates: list[list[float]] = Field(description="[lon, lat] positions (GeoJSON order)")
+
+
+class Point(BaseModel):
+    type: Literal["Point"] = "Point"
+    coordinates: list[float]
+
+
+# ---------------------------------------------------------------- journeys
+class Place(BaseModel):
+    name: str
+    lat: float
+    lon: float
+    stop_id: str | None = None
+
+
+class Leg(BaseModel):
+    mode: str = Field(description="walk, bike, car or transit")
+    origin: Place
+    destination: Place
+    departure: str = Field(description="ISO 8601 local time with offset")
+    arrival: str
+    duration_s: int
+    distance_m: float | None = None
+    route_id: str | None = None
+    route_short_name: str | None = None
+    route_long_name: str | None = None
+    route_type: int | None = None
+    agency_name: str | None = None
+    trip_id: str | None = None
+    headsign: str | None = None
+    n_stops: int | None = None
+    geometry: LineString
+
+
+class Itinerary(BaseModel):
+    departure: str
+    arrival: str
+    duration_s: int
+    transfers: int
+    n_vehicles: int
+    legs: list[Leg]
+
+
+class PlanResponse(BaseModel):
+    origin: Place
+    destination: Place
+    date: str
+    time: str
+    itineraries: list[Itinerary]
+
+
+class RouteResponse(BaseModel):
+    mode: str
+    distance_m: float
+    duration_s: int
+    geometry: LineString
+
+
+# ---------------------------------------------------------------- stops
+class NearbyStop(BaseModel):
+    stop_id: str
+    name: str
+    lat: float
+    lon: float
+    distance_m: float
+    location_type: int
+
+
+class StopsNearResponse(BaseModel):
+    stops: list[NearbyStop]
+
+
+class Departure(BaseModel):
+    stop_id: str
+    departure: str
+    route_id: str | None = None
+    route_short_name: str | None = None
+    route_type: int | None = None
+    trip_id: str | None = None
+    headsign: str | None = None
+
+
+class DeparturesResponse(BaseModel):
+    stop: str
+    departures: list[Departure]
+
+
+# ---------------------------------------------------------------- geocoding (GeoCodeJSON)
+class GeocodeProperties(BaseModel):
+    model_config = {"extra": "allow"}
+    label: str
+    score: float
+    id: str
+    type: str
+    name: str
+    housenumber: str | None = None
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    citycode: str | None = None
+    distance: float | None = None
+
+
+class GeocodeFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    geometry: Point
+    properties: GeocodeProperties
+
+
+class GeocodeResponse(BaseModel):
+    model_config = {"extra": "allow"}
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    version: str
+    features: list[GeocodeFeature]
+    query: str | None = None
+
+
+# ---------------------------------------------------------------- map, health, meta
+class TransitLine(BaseModel):
+    route: str = Field(description="route short (or long) name")
+    color: str | None = Field(None, description="#RRGGBB from routes.txt, when given")
+    route_type: int
+    coordinates: list[list[float]] = Field(description="[lon, lat] polyline (shape, else the stops)")
+
+
+class NetworkResponse(BaseModel):
+    bbox: list[float]
+    streets: list[list[float]] = Field(description="segments as [lon1, lat1, lon2, lat2]")
+    streets_total: int = Field(description="segments in the bbox before the size cap")
+    transit: list[TransitLine]
+    transit_total: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    bundle: str
+
+
+class Meta(BaseModel):
+    model_config = {"extra": "allow"}
+    format: str | None = None
+    format_version: int | None = None
+    engine_version: str | None = None
+    created_at: str | None = None
+    components: dict[str, bool]
+    period: dict[str, Any] | None = None
+    bbox: list[float] | None = None
+    feeds: list[dict[str, Any]] = []
+    counts: dict[str, Any] = {}
+    limits: dict[str, Any] = {}
+
+
+LIMIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "request body too large (the API is GET-only)"},
+    414: {"model": ErrorResponse, "description": "request target (path and query) too long"},
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "malformed or out-of-range parameter"},
+    503: {"model": ErrorResponse, "description": "time budget exceeded"},
+}
+STOP_ERRORS = {**ERRORS, 404: {"model": ErrorResponse, "description": "unknown stop or no route"},
+               422: {"model": ErrorResponse, "description": "date outside the service period"},
+               501: {"model": ErrorResponse, "description": "the bundle has no timetable"}}
+COMPONENT_ERRORS = {**ERRORS, 501: {"model": ErrorResponse, "description": "the bundle lacks this component"}}
+
+
+# ---------------------------------------------------------------- mapping from engine results
+def _r(x: float, nd: int = 7) -> float:
+    return round(float(x), nd)
+
+
+def line(points, start=None, end=None) -> dict[str, Any]:
+    """(lat, lon) sequence -> GeoJSON LineString; a straight line from start to end when empty."""
+    coords = [[_r(lon), _r(lat)] for lat, lon in points]
+    if len(coords) < 2 and start is not None and end is not None:
+        coords = [[_r(start.lon), _r(start.lat)], [_r(end.lon), _r(end.lat)]]
+    return {"type": "LineString", "coordinates": coords}
+
+
+def place_json(wp) -> dict[str, Any]:
+    return {"name": wp.name, "lat": _r(wp.lat), "lon": _r(wp.lon), "stop_id": wp.stop_id}
+
+
+def leg_json(leg) -> dict[str, Any]:
+    return {"mode": leg.mode, "origin": place_json(leg.origin), "destination": place_json(leg.destination),
+            "departure": leg.departure.isoformat(), "arrival": leg.arrival.isoformat(),
+            "duration_s": int(leg.duration_s),
+            "distance_m": None if leg.distance_m is None else round(float(leg.distance_m), 1),
+            "route_id": leg.route_id, "route_short_name": leg.route_short_name,
+            "route_long_name": leg.route_long_name, "route_type": leg.route_type,
+            "agency_name": leg.agency_name, "trip_id": leg.trip_id, "headsign": leg.headsign,
+            "n_stops": leg.n_stops, "geometry": line(leg.geometry, leg.origin, leg.destination)}
+
+
+def plan_json(plan) -> dict[str, Any]:
+    its = [{"departure": it.departure.isoformat(), "arrival": it.arrival.isoformat(),
+            "duration_s": int(it.duration_s), "transfers": int(it.transfers), "n_vehicles": int(it.n_vehicles),
+            "legs": [leg_json(leg) for leg in it.legs]} for it in plan.itineraries]
+    return {"origin": place_json(plan.origin), "destination": place_json(plan.destination),
+            "date": plan.date.isoformat(), "time": plan.time, "itineraries": its}
+
+
+def route_json(route) -> dict[str, Any]:
+    return {"mode": route.mode, "distance_m": round(float(route.distance_m), 1),
+            "duration_s": int(route.duration_s), "geometry": line(route.geometry)}
+
+
+def departure_json(dep) -> dict[str, Any]:
+    return {"stop_id": dep.stop_id, "departure": dep.departure.isoformat(), "route_id": dep.route_id,
+            "route_short_name": dep.route_short_name, "route_type": dep.route_type,
+            "trip_id": dep.trip_id, "headsign": dep.headsign}
+
+
+def nearby_json(stop) -> dict[str, Any]:
+    return {"stop_id": stop.stop_id, "name": stop.name, "lat": _r(stop.lat), "lon": _r(stop.lon),
+            "distance_m": float(stop.distance_m), "location_type": int(stop.location_type)}

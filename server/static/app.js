@@ -1,0 +1,349 @@
+// Brique map page: draws the bundle's streets and transit lines on a canvas (Web Mercator),
+// picks origin/destination by click or geocoder search, plans with /v1/plan and draws the
+// itineraries. No third-party library or tiles: everything comes from this server.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const canvas = $("map");
+const ctx = canvas.getContext("2d");
+
+const state = {
+  view: { cx: 0, cy: 0, scale: 1 },   // mercator centre (x, y in [0, 1]) and pixels per unit
+  network: null, origin: null, destination: null, plan: null, selected: 0, drawnLegs: 0,
+  meta: null, requestId: 0,
+};
+
+// ------------------------------------------------------------------ projection
+function merc(lat, lon) {
+  const s = Math.sin((Math.max(-85, Math.min(85, lat)) * Math.PI) / 180);
+  return [(lon + 180) / 360, 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)];
+}
+function unmerc(x, y) {
+  const lon = x * 360 - 180;
+  const lat = (Math.atan(Math.sinh(Math.PI * (1 - 2 * y))) * 180) / Math.PI;
+  return [lat, lon];
+}
+function toScreen(lat, lon) {
+  const [x, y] = merc(lat, lon);
+  const v = state.view;
+  return [(x - v.cx) * v.scale + canvas.clientWidth / 2, (y - v.cy) * v.scale + canvas.clientHeight / 2];
+}
+function toLatLon(px, py) {
+  const v = state.view;
+  return unmerc((px - canvas.clientWidth / 2) / v.scale + v.cx, (py - canvas.clientHeight / 2) / v.scale + v.cy);
+}
+function fit(bbox) {
+  const [a, b] = [merc(bbox[1], bbox[0]), merc(bbox[3], bbox[2])];
+  const w = Math.max(Math.abs(b[0] - a[0]), 1e-6), h = Math.max(Math.abs(b[1] - a[1]), 1e-6);
+  state.view.cx = (a[0] + b[0]) / 2;
+  state.view.cy = (a[1] + b[1]) / 2;
+  state.view.scale = 0.92 * Math.min(canvas.clientWidth / w, canvas.clientHeight / h);
+}
+
+// ------------------------------------------------------------------ drawing
+let frame = 0;
+function redraw() {
+  if (!frame) frame = requestAnimationFrame(() => { frame = 0; draw(); });
+}
+function resize() {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(canvas.clientWidth * dpr);
+  canvas.height = Math.round(canvas.clientHeight * dpr);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  redraw();
+}
+function polyline(coords) {               // coords: [[lon, lat], ...]
+  for (let i = 0; i < coords.length; i++) {
+    const [x, y] = toScreen(coords[i][1], coords[i][0]);
+    if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+  }
+}
+function draw() {
+  ctx.clearRect(0, 0, canvas.clientWidth, canvas.clientHeight);
+  const net = state.network;
+  if (net) {
+    ctx.beginPath();
+    for (const s of net.streets) {
+      const [x1, y1] = toScreen(s[1], s[0]);
+      const [x2, y2] = toScreen(s[3], s[2]);
+      ctx.moveTo(x1, y1); ctx.lineTo(x2, y2);
+    }
+    ctx.strokeStyle = "#c9ccd2"; ctx.lineWidth = 1; ctx.stroke();
+    ctx.globalAlpha = 0.55; ctx.lineWidth = 2.5;
+    for (const line of net.transit) {
+      ctx.beginPath(); polyline(line.coordinates);
+      ctx.strokeStyle = line.color || "#6d5bd0"; ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  }
+  state.drawnLegs = 0;
+  const plan = state.plan;
+  if (plan && plan.itineraries.length) {
+    plan.itineraries.forEach((it, i) => { if (i !== state.selected) drawItinerary(it, false); });
+    state.drawnLegs = drawItinerary(plan.itineraries[state.selected], true);
+  }
+  marker(state.origin, "#1e8e3e", "A");
+  marker(state.destination, "#c5221f", "B");
+  canvas.dataset.drawnLegs = String(state.drawnLegs);
+}
+function legColor(leg) {
+  if (leg.mode !== "transit") return "#39404d";
+  const line = state.network && state.network.transit.find((l) => l.route === leg.route_short_name && l.color);
+  return line ? line.color : "#2b5fb8";
+}
+function drawItinerary(it, selected) {
+  let n = 0;
+  for (const leg of it.legs) {
+    const coords = leg.geometry.coordinates;
+    if (coords.length < 2) continue;
+    ctx.setLineDash(leg.mode === "transit" ? [] : [6, 5]);
+    if (selected && leg.mode === "transit") {
+      ctx.beginPath(); polyline(coords); ctx.strokeStyle = "#fff"; ctx.lineWidth = 9; ctx.stroke();
+    }
+    ctx.beginPath(); polyline(coords);
+    ctx.strokeStyle = selected ? legColor(leg) : "rgba(60,70,90,.35)";
+    ctx.lineWidth = selected ? (leg.mode === "transit" ? 6 : 3.5) : 2;
+    ctx.stroke();
+    n++;
+  }
+  ctx.setLineDash([]);
+  return n;
+}
+function marker(p, color, text) {
+  if (!p) return;
+  const [x, y] = toScreen(p.lat, p.lon);
+  ctx.beginPath(); ctx.arc(x, y, 10, 0, 2 * Math.PI);
+  ctx.fillStyle = color; ctx.fill(); ctx.lineWidth = 2; ctx.strokeStyle = "#fff"; ctx.stroke();
+  ctx.fillStyle = "#fff"; ctx.font = "bold 11px system-ui"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+  ctx.fillText(text, x, y + 0.5);
+}
+
+// ------------------------------------------------------------------ HTTP
+async function getJSON(path, params) {
+  const url = new URL(path, window.location.origin);
+  for (const [k, v] of Object.entries(params || {})) if (v !== null && v !== undefined && v !== "") url.searchParams.set(k, v);
+  const r = await fetch(url);
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error((body.error && body.error.message) || `HTTP ${r.status}`);
+  return body;
+}
+function status(text, isError) {
+  $("status").textContent = text || "";
+  $("status").className = isError ? "error" : "";
+}
+
+// ------------------------------------------------------------------ planning
+function pointParam(p) { return p.stop_id ? p.stop_id : `${p.lat.toFixed(6)},${p.lon.toFixed(6)}`; }
+function hhmm(iso) { return iso.slice(11, 16); }
+function minutes(s) { return `${Math.round(s / 60)} min`; }
+
+async function plan() {
+  if (!state.origin || !state.destination) { status("Pick a start and a destination."); return; }
+  const id = ++state.requestId;
+  status("Planning…");
+  try {
+    const body = await getJSON("/v1/plan", {
+      from: pointParam(state.origin), to: pointParam(state.destination), date: $("date").value,
+      time: $("time").value, mode: $("mode").value, max_transfers: $("transfers").value,
+    });
+    if (id !== state.requestId) return;
+    state.plan = body; state.selected = 0;
+    status(body.itineraries.length ? `${body.itineraries.length} itinerar${body.itineraries.length > 1 ? "ies" : "y"}`
+      : "No journey found at this time.");
+  } catch (e) {
+    if (id !== state.requestId) return;
+    state.plan = null; status(e.message, true);
+  }
+  renderList(); redraw();
+}
+function renderList() {
+  const ol = $("itineraries");
+  ol.replaceChildren();
+  if (!state.plan) return;
+  state.plan.itineraries.forEach((it, i) => {
+    const li = document.createElement("li");
+    li.className = "itinerary" + (i === state.selected ? " selected" : "");
+    li.dataset.index = String(i);
+    const head = document.createElement("div");
+    head.className = "head";
+    head.textContent = `${hhmm(it.departure)} → ${hhmm(it.arrival)} · ${minutes(it.duration_s)}`;
+    const sub = document.createElement("div");
+    sub.className = "sub";
+    sub.textContent = `${it.transfers} transfer${it.transfers === 1 ? "" : "s"}`;
+    const legs = document.createElement("ul");
+    legs.className = "legs";
+    for (const leg of it.legs) {
+      const row = document.createElement("li");
+      const t = document.createElement("span"); t.className = "t"; t.textContent = hhmm(leg.departure);
+      const chip = document.createElement("span");
+      chip.className = "chip " + leg.mode;
+      chip.textContent = leg.mode === "transit" ? (leg.route_short_name || leg.route_long_name || "transit") : leg.mode;
+      if (leg.mode === "transit") chip.style.background = legColor(leg);
+      const what = document.createElement("span");
+      what.textContent = leg.mode === "transit"
+        ? `${leg.origin.name} → ${leg.destination.name}${leg.headsign ? " (towards " + leg.headsign + ")" : ""}`
+        : `${minutes(leg.duration_s)}${leg.distance_m ? ", " + Math.round(leg.distance_m) + " m" : ""} to ${leg.destination.name}`;
+      row.append(t, chip, what);
+      legs.append(row);
+    }
+    li.append(head, sub, legs);
+    li.addEventListener("click", () => { state.selected = i; renderList(); redraw(); });
+    ol.append(li);
+  });
+}
+function setEnd(which, p) {
+  state[which] = p;
+  $(which === "origin" ? "from" : "to").value = p ? p.name : "";
+  state.plan = null; renderList();
+  redraw();
+  if (state.origin && state.destination) plan();
+}
+
+// ------------------------------------------------------------------ map interaction
+let drag = null;
+canvas.addEventListener("pointerdown", (e) => {
+  drag = { x: e.offsetX, y: e.offsetY, cx: state.view.cx, cy: state.view.cy, moved: false };
+  canvas.setPointerCapture(e.pointerId);
+});
+canvas.addEventListener("pointermove", (e) => {
+  if (!drag) return;
+  const dx = e.offsetX - drag.x, dy = e.offsetY - drag.y;
+  if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+  drag.moved = true; canvas.classList.add("dragging");
+  state.view.cx = drag.cx - dx / state.view.scale;
+  state.view.cy = drag.cy - dy / state.view.scale;
+  redraw();
+});
+canvas.addEventListener("pointerup", (e) => {
+  const d = drag; drag = null; canvas.classList.remove("dragging");
+  if (!d || d.moved) return;
+  const [lat, lon] = toLatLon(e.offsetX, e.offsetY);
+  const p = { lat, lon, name: `${lat.toFixed(5)}, ${lon.toFixed(5)}` };
+  if (!state.origin || state.destination) { state.destination = null; $("to").value = ""; setEnd("origin", p); }
+  else setEnd("destination", p);
+  nameFromReverse(p);
+});
+function zoomAt(px, py, factor) {
+  const [lat, lon] = toLatLon(px, py);
+  state.view.scale = Math.max(50, Math.min(5e8, state.view.scale * factor));
+  const [x, y] = merc(lat, lon);
+  state.view.cx = x - (px - canvas.clientWidth / 2) / state.view.scale;
+  state.view.cy = y - (py - canvas.clientHeight / 2) / state.view.scale;
+  redraw();
+}
+canvas.addEventListener("wheel", (e) => { e.preventDefault(); zoomAt(e.offsetX, e.offsetY, e.deltaY < 0 ? 1.25 : 0.8); },
+  { passive: false });
+$("zin").addEventListener("click", () => zoomAt(canvas.clientWidth / 2, canvas.clientHeight / 2, 1.5));
+$("zout").addEventListener("click", () => zoomAt(canvas.clientWidth / 2, canvas.clientHeight / 2, 1 / 1.5));
+
+async function nameFromReverse(p) {
+  try {
+    const r = await getJSON("/v1/geocode/reverse", { lat: p.lat.toFixed(6), lon: p.lon.toFixed(6), limit: 1 });
+    const f = r.features[0];
+    if (f && f.properties.distance < 150) {
+      const label = `${f.properties.label} (near)`;
+      if (state.origin === p) $("from").value = label;
+      if (state.destination === p) $("to").value = label;
+      p.name = label;
+    }
+  } catch (e) { /* names are cosmetic */ }
+}
+
+// ------------------------------------------------------------------ geocoder search boxes
+function setupSearch(inputId, listId, which) {
+  const input = $(inputId), list = $(listId);
+  let timer = 0, seq = 0, items = [], active = -1;
+  const close = () => { list.hidden = true; active = -1; };
+  const choose = (f) => {
+    const [lon, lat] = f.geometry.coordinates;
+    const p = { lat, lon, name: f.properties.label };
+    if (f.properties.type === "stop" && f.properties.id.startsWith("stop:")) p.stop_id = f.properties.id.slice(5);
+    close();
+    setEnd(which, p);
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q.length < 2) { close(); return; }
+    timer = setTimeout(async () => {
+      const mine = ++seq;
+      const [lat, lon] = unmerc(state.view.cx, state.view.cy);
+      try {
+        const r = await getJSON("/v1/geocode/autocomplete", { q, limit: 6, lat: lat.toFixed(5), lon: lon.toFixed(5) });
+        if (mine !== seq) return;
+        items = r.features; list.replaceChildren();
+        for (const f of items) {
+          const li = document.createElement("li");
+          li.textContent = f.properties.label;
+          const kind = document.createElement("small"); kind.textContent = f.properties.type;
+          li.append(kind);
+          li.addEventListener("mousedown", (e) => { e.preventDefault(); choose(f); });
+          list.append(li);
+        }
+        list.hidden = items.length === 0; active = -1;
+      } catch (e) { close(); }
+    }, 120);
+  });
+  input.addEventListener("keydown", (e) => {
+    if (list.hidden) return;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      active = (active + (e.key === "ArrowDown" ? 1 : -1) + items.length) % items.length;
+      [...list.children].forEach((li, i) => li.classList.toggle("active", i === active));
+    } else if (e.key === "Enter" && items.length) { e.preventDefault(); choose(items[Math.max(active, 0)]); }
+    else if (e.key === "Escape") close();
+  });
+  input.addEventListener("blur", () => setTimeout(close, 150));
+}
+
+// ------------------------------------------------------------------ start-up
+function defaultDateTime(meta) {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  let date = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  let time = `${pad(now.getHours())}:${pad(now.getMinutes())}`;
+  const period = meta && meta.period;
+  if (period && (date < period.start || date > period.end)) { date = period.start; time = "08:00"; }
+  $("date").value = date; $("time").value = time;
+}
+async function start() {
+  resize();
+  setupSearch("from", "from-suggest", "origin");
+  setupSearch("to", "to-suggest", "destination");
+  $("plan").addEventListener("click", plan);
+  $("swap").addEventListener("click", () => {
+    [state.origin, state.destination] = [state.destination, state.origin];
+    $("from").value = state.origin ? state.origin.name : ""; $("to").value = state.destination ? state.destination.name : "";
+    state.plan = null; renderList(); redraw(); if (state.origin && state.destination) plan();
+  });
+  $("clear").addEventListener("click", () => {
+    state.origin = state.destination = state.plan = null; $("from").value = $("to").value = "";
+    renderList(); status(""); redraw();
+  });
+  for (const id of ["date", "time", "mode", "transfers"]) $(id).addEventListener("change", () => { if (state.plan) plan(); });
+  try {
+    state.meta = await getJSON("/v1/meta");
+    defaultDateTime(state.meta);
+    const feeds = state.meta.feeds.map((f) => f.name).join(", ");
+    $("meta").textContent = `Bundle: ${feeds || "no timetable"}` +
+      (state.meta.period ? ` · service ${state.meta.period.start} … ${state.meta.period.end}` : "");
+  } catch (e) { status(e.message, true); }
+  try {
+    state.network = await getJSON("/v1/network", { max_segments: 40000, max_lines: 1500 });
+    fit(state.network.bbox);
+  } catch (e) { status(e.message, true); }
+  document.body.dataset.ready = "1";
+  redraw();
+}
+window.addEventListener("resize", resize);
+
+// Hooks for tests and embedding: page coordinates of a point, and the current state.
+window.brique = {
+  state,
+  project(lat, lon) {
+    const [x, y] = toScreen(lat, lon);
+    const r = canvas.getBoundingClientRect();
+    return { x: r.left + x, y: r.top + y };
+  },
+};
+start();

@@ -1,0 +1,55 @@
+"""Recall on real data (BAN Paris, OSM Helsinki) with asserted thresholds; a few thousand queries.
+
+The query set is generated from the indexed data itself with a fixed seed
+(engine.geocoder.evaluation): exact labels, folded, one typo, abbreviations, autocomplete
+prefixes (>= 60 % of the label), street only, with postcode or city, reverse with 2-5 m noise.
+"""
+import pytest
+
+from engine.bundle.reader import open_bundle
+from engine.bundle.writer import write_bundle
+from engine.data import shared_data_dir
+from engine.geocoder import Geocoder, build_geocoder_tables
+from engine.geocoder.evaluation import evaluate, make_queries, place_dicts
+from engine.timetable.staging import BuildReport
+
+pytestmark = pytest.mark.realdata
+BAN = shared_data_dir() / "addr-fr-ban-75-paris" / "adresses-75.csv.gz"
+HELSINKI = shared_data_dir() / "osm-fi-helsinki-central" / "Helsinki.osm.pbf"
+
+
+def _stats(tmp_path, addresses, osm, n):
+    report = BuildReport()
+    tables = build_geocoder_tables(addresses, osm, None, report)
+    g = Geocoder.open(open_bundle(write_bundle(tmp_path / "g.bundle", tables, {})))
+    queries = make_queries(g, n, seed=1)
+    return g, report, evaluate(
+        queries, lambda q, a, k: place_dicts(g.search(q, limit=k, autocomplete=a)),
+        lambda lat, lon: place_dicts(g.reverse(lat, lon, types=["address"])))
+
+
+@pytest.mark.skipif(not BAN.exists(), reason=f"{BAN} not present (shared data absent)")
+def test_ban_paris_recall(tmp_path):
+    g, report, s = _stats(tmp_path, [BAN], [], 400)
+    assert report.counts["addresses.kept"] == 158_048
+    assert s["exact"]["recall@1"] >= 0.99
+    assert s["folded"]["recall@1"] >= 0.99
+    assert s["typo"]["recall@1"] >= 0.95
+    assert s["abbrev"]["recall@1"] >= 0.97
+    assert s["prefix"]["recall@5"] >= 0.95
+    assert s["street"]["recall@1"] >= 0.97
+    assert s["postcode"]["recall@1"] >= 0.98 and s["city"]["recall@1"] >= 0.98
+    assert s["reverse"]["recall@5"] >= 0.85      # 2-5 m of noise: a neighbour can be nearer
+    # index size: well under 100 bytes per address
+    size = sum(f.stat().st_size for f in (tmp_path / "g.bundle").rglob("*.arrow"))
+    assert size / 158_048 < 100
+
+
+@pytest.mark.skipif(not HELSINKI.exists(), reason=f"{HELSINKI} not present (shared data absent)")
+def test_osm_helsinki_recall(tmp_path):
+    g, report, s = _stats(tmp_path, [], [HELSINKI], 300)
+    assert report.counts["osm_places.addresses"] > 1000
+    assert s["exact"]["recall@5"] >= 0.97 and s["exact"]["recall@1"] >= 0.95
+    assert s["typo"]["recall@5"] >= 0.95
+    assert s["prefix"]["recall@5"] >= 0.95
+    assert g.search("rautatieasema", limit=5)          # the railway station (POI) is findable

@@ -1,0 +1,239 @@
+"""Shared helpers for differential tests, property tests and benchmarks of journey planning.
+
+Finds the real GTFS feeds, builds one bundle per feed (public ``engine.build``), loads the same
+feed's StagedTimetable for the reference solver, and draws seeded random queries.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from engine.data import shared_data_dir
+
+LARGEST_FEED = "gtfs-fr-strasbourg-cts/google_transit.zip"
+_ROOT = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("BRIQUE_BENCH_CACHE", "/tmp/brique-bench-cache"))
+
+
+def feed_name(path: Path) -> str:
+    """A short id prefix for a feed file: dataset folder (minus ``gtfs-``), plus the file stem
+    when the folder holds several feeds; only [a-z0-9_]."""
+    folder = path.parent.name.removeprefix("gtfs-")
+    siblings = sorted(path.parent.glob("*.zip"))
+    name = folder if len(siblings) == 1 else f"{folder}_{path.stem}"
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def gtfs_feeds() -> list[Path]:
+    """Every GTFS zip of the shared data folder (empty list when the folder is absent)."""
+    root = shared_data_dir()
+    return sorted(root.glob("gtfs-*/*.zip")) if root.is_dir() else []
+
+
+def sources_for(paths: list[Path]) -> list[tuple[str, Path]]:
+    """``(feed name, path)`` inputs for ``engine.build`` / ``load_staged``."""
+    return [(feed_name(p), p) for p in paths]
+
+
+def bench_short() -> bool:
+    """True when benchmarks run in short (CI) mode: BRIQUE_BENCH_SHORT=1."""
+    import os
+
+    return os.environ.get("BRIQUE_BENCH_SHORT", "") not in ("", "0")
+
+
+def load_staged(sources: list[tuple[str, Path]]):
+    """The StagedTimetable that ``engine.build`` builds from the same ``(name, path)`` inputs."""
+    from engine.loaders.gtfs import load_gtfs
+
+    return load_gtfs([(name, str(path)) for name, path in sources])
+
+
+@dataclass
+class BuiltFeed:
+    """A bundle built from real GTFS inputs, plus the inputs' staged timetable."""
+
+    name: str
+    bundle: Path
+    staged: object            # engine.timetable.staging.StagedTimetable
+
+
+def build_feed(out_dir: Path, sources: list[tuple[str, Path]], name: str,
+               with_staged: bool = True) -> BuiltFeed:
+    """Build ``sources`` into ``out_dir/name.bundle`` with the public API."""
+    import engine
+
+    bundle = out_dir / f"{name}.bundle"
+    engine.build(str(bundle), gtfs=[(n, str(p)) for n, p in sources])
+    staged = load_staged(sources) if with_staged else None
+    return BuiltFeed(name, bundle, staged)
+
+
+def _engine_digest() -> str:
+    h = hashlib.sha256()
+    for path in sorted((_ROOT / "engine").rglob("*")):
+        if path.suffix in (".py", ".pyx", ".so") and path.is_file():
+            st = path.stat()
+            h.update(f"{path.relative_to(_ROOT)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:12]
+
+
+def cached_bundle(sources: list[tuple[str, Path]], label: str) -> Path:
+    """Build (once) the bundle of ``sources`` into the cache; returns its path."""
+    import engine
+
+    h = hashlib.sha256(_engine_digest().encode())
+    for name, path in sources:
+        st = path.stat()
+        h.update(f"{name}:{path}:{st.st_size}:{st.st_mtime_ns}".encode())
+    out = CACHE / f"{label}-{h.hexdigest()[:12]}.bundle"
+    if not (out / "manifest.json").is_file():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        engine.build(str(out), gtfs=[(n, str(p)) for n, p in sources])
+    return out
+
+
+# ---------------------------------------------------------------------------- random queries
+def active_days(staged) -> np.ndarray:
+    """Day indices (from staged.period_start) on which at least one trip runs."""
+    services = staged.trips.column("service_idx").to_numpy()
+    used = np.zeros(staged.service_days.shape[0], dtype=bool)
+    used[services] = True
+    return np.flatnonzero(staged.service_days[used].any(axis=0))
+
+
+def stable_offset_day(staged, day_idx: int, span: int) -> bool:
+    """True when every feed timezone has the same UTC offset from day-span-1 to day+2, so that
+    naive local datetimes and seconds on the noon-minus-12h axis convert without a DST hour."""
+    day = staged.period_start + dt.timedelta(days=int(day_idx))
+    for feed in staged.feeds:
+        try:
+            zone = ZoneInfo(feed.timezone)
+        except Exception:        # unknown/empty zone: nothing to check against
+            continue
+        offsets = {dt.datetime.combine(day + dt.timedelta(days=d), dt.time(12), zone).utcoffset()
+                   for d in range(-span - 1, 3)}
+        if len(offsets) > 1:
+            return False
+    return True
+
+
+def served_stops(staged) -> np.ndarray:
+    """Stops where at least one trip calls."""
+    return np.unique(np.asarray(staged.st_stop_idx))
+
+
+@dataclass(frozen=True)
+class Query:
+    origin: int               # stop_idx
+    target: int               # stop_idx (for plan comparisons)
+    date: dt.date
+    time_s: int               # seconds after midnight (05:00-23:00)
+
+
+def random_queries(staged, n: int, seed: int, avoid_dst: bool = True,
+                   night_every: int = 0) -> list[Query]:
+    """``n`` seeded queries: origin/target among served stops, a date on which trips run, a
+    time between 05:00 and 23:00 (00:00-05:00 for every ``night_every``-th query, which is
+    when trips of the previous service day, past 24:00, matter)."""
+    rng = np.random.default_rng(seed)
+    stops = served_stops(staged)
+    days = active_days(staged)
+    span = int(max(np.max(staged.st_arr, initial=0), np.max(staged.st_dep, initial=0))) // 86_400
+    if avoid_dst:
+        stable = np.array([stable_offset_day(staged, d, span) for d in days], dtype=bool)
+        if stable.any():
+            days = days[stable]
+    out = []
+    for i in range(n):
+        origin, target = rng.choice(stops, size=2, replace=stops.size < 2)
+        day = int(rng.choice(days))
+        night = night_every and i % night_every == night_every - 1
+        time_s = int(rng.integers(0, 5 * 3600) if night else rng.integers(5 * 3600, 23 * 3600))
+        out.append(Query(int(origin), int(target),
+                         staged.period_start + dt.timedelta(days=day), time_s))
+    return out
+
+
+def hhmmss(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+# ---------------------------------------------------------------------------- bundle-side queries
+def bundle_active_dates(bundle_path: Path) -> dict[int, list[dt.date]]:
+    """Per feed index: the dates of the bundle's period on which one of its trips runs."""
+    from engine.bundle.reader import open_bundle
+
+    b = open_bundle(bundle_path)
+    period = b.manifest["timetable"]["period"]
+    start, n_days = dt.date.fromisoformat(period["start"]), int(period["n_days"])
+    days = b.strings("timetable/services", "days").to_pylist()
+    service_feed = np.asarray(b.column("timetable/services", "feed_idx"))
+    used = np.unique(np.asarray(b.column("timetable/trips", "service_idx")))
+    active: dict[int, np.ndarray] = {}
+    for s in used.tolist():
+        bits = np.unpackbits(np.frombuffer(days[s], dtype=np.uint8), bitorder="little")[:n_days]
+        row = active.setdefault(int(service_feed[s]), np.zeros(n_days, dtype=bool))
+        row[: bits.size] |= bits.astype(bool)
+    return {f: [start + dt.timedelta(days=int(d)) for d in np.flatnonzero(row)]
+            for f, row in active.items()}
+
+
+def station_refs(bundle_path: Path) -> list[tuple[str, int]]:
+    """Station-level query strings and their feed: ids of parent stations (location_type 1)
+    and, for served stops without a parent, the stop name (names group platforms).
+
+    Only stations where some trip calls are kept (through a child, or the name's platforms).
+    """
+    from engine.bundle.reader import open_bundle
+
+    b = open_bundle(bundle_path)
+    ids = b.strings("timetable/stops", "stop_id").to_pylist()
+    names = b.strings("timetable/stops", "name").to_pylist()
+    parent = np.asarray(b.column("timetable/stops", "parent_idx"))
+    feed = np.asarray(b.column("timetable/stops", "feed_idx"))
+    offsets, _ = b.csr("timetable/stop_patterns", "pattern")
+    served = np.diff(offsets) > 0
+    out: dict[str, int] = {}
+    name_count: dict[str, set[int]] = {}
+    for i, name in enumerate(names):
+        name_count.setdefault(name, set()).add(int(feed[i]))
+    for i in np.flatnonzero(served).tolist():
+        p = int(parent[i])
+        if p >= 0:
+            out[ids[p]] = int(feed[p])
+        elif name_count[names[i]] == {int(feed[i])} and names[i].strip():
+            out[names[i]] = int(feed[i])
+        else:
+            out[ids[i]] = int(feed[i])
+    return sorted(out.items())
+
+
+def station_queries(bundle_path: Path, n: int, seed: int) -> list[tuple[str, str, str, str]]:
+    """``n`` seeded (from, to, date, time) station-to-station queries within one feed (chosen
+    with probability proportional to its stations), on a weekday when that feed runs, between
+    06:00 and 22:00."""
+    rng = np.random.default_rng(seed)
+    refs = station_refs(bundle_path)
+    by_feed: dict[int, list[str]] = {}
+    for ref, f in refs:
+        by_feed.setdefault(f, []).append(ref)
+    dates = bundle_active_dates(bundle_path)
+    feeds = [f for f, v in by_feed.items() if len(v) >= 2 and dates.get(f)]
+    weights = np.array([len(by_feed[f]) for f in feeds], dtype=float)
+    out = []
+    for _ in range(n):
+        f = feeds[int(rng.choice(len(feeds), p=weights / weights.sum()))]
+        a, b = rng.choice(len(by_feed[f]), size=2, replace=False)
+        weekdays = [d for d in dates[f] if d.weekday() < 5] or dates[f]
+        date = weekdays[int(rng.integers(len(weekdays)))]
+        out.append((by_feed[f][a], by_feed[f][b], date.isoformat(),
+                    hhmmss(int(rng.integers(6 * 3600, 22 * 3600)))))
+    return out

@@ -1,0 +1,80 @@
+"""Server test fixtures: the built-in sample city built once per session, a TestClient over
+create_app (template tests/conftest.py), and a live uvicorn server for the browser test."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+
+@pytest.fixture(scope="session")
+def sample_bundle(tmp_path_factory) -> Path:
+    """Sample city (GTFS + OSM + addresses) -> bundle; the same data as `brique demo`."""
+    from engine import build
+    from engine.sample import write_sample
+
+    out = tmp_path_factory.mktemp("server-sample")
+    paths = write_sample(out / "sample")
+    return Path(build(out / "sample.bundle", [paths.gtfs], osm=paths.osm, addresses=[paths.addresses]).path)
+
+
+@pytest.fixture(scope="session")
+def network(sample_bundle):
+    import engine
+
+    return engine.open(sample_bundle)
+
+
+@pytest.fixture(scope="session")
+def app(network, sample_bundle):
+    from server.main import create_app
+    from server.settings import Settings
+
+    return create_app(Settings(bundle=str(sample_bundle)), network=network)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def demo():
+    from engine.sample import DEMO
+
+    return DEMO
+
+
+@pytest.fixture(scope="session")
+def live_server(network, sample_bundle):
+    """A second app on a free loopback port (uvicorn in a thread); yields its base URL."""
+    import uvicorn
+
+    from server.main import create_app
+    from server.settings import Settings
+
+    app = create_app(Settings(bundle=str(sample_bundle)), network=network)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

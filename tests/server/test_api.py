@@ -1,0 +1,321 @@
+"""HTTP API tests over the sample city (TestClient): shapes, values, and 4xx for bad input."""
+from __future__ import annotations
+
+import pytest
+
+from server import schemas
+
+
+def _point(p) -> str:
+    return f"{p[0]},{p[1]}"
+
+
+def _error(r, status: int, code: str | None = None, parameter: str | None = None) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    err = r.json()["error"]
+    assert err["status"] == status and err["message"]
+    if code:
+        assert err["code"] == code, err
+    if parameter:
+        assert err["parameter"] == parameter, err
+    return err
+
+
+# ------------------------------------------------------------------ service
+def test_health(client, sample_bundle):
+    r = client.get("/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "bundle": str(sample_bundle)}
+
+
+def test_meta_describes_the_bundle(client):
+    m = client.get("/v1/meta").json()
+    schemas.Meta.model_validate(m)
+    assert m["format_version"] == 1
+    assert m["components"] == {"timetable": True, "streets": True, "geocoder": True}
+    assert m["period"]["start"] == "2026-01-01" and m["period"]["end"] == "2026-12-31"
+    assert [f["name"] for f in m["feeds"]] == ["briqueville"]
+    assert m["counts"]["timetable"]["stops"] == 56
+    assert m["counts"]["streets"]["segments"] > 100
+    assert client.get("/meta").json() == m
+
+
+def test_openapi_documents_every_endpoint(client):
+    spec = client.get("/openapi.json").json()
+    paths = set(spec["paths"])
+    for path in ("/v1/plan", "/v1/route", "/v1/geocode/search", "/v1/geocode/autocomplete",
+                 "/v1/geocode/reverse", "/search/", "/reverse/", "/v1/stops/near", "/v1/departures",
+                 "/v1/network", "/health", "/v1/meta"):
+        assert path in paths
+        assert "400" in spec["paths"][path]["get"]["responses"] or path in ("/health", "/v1/meta")
+
+
+# ------------------------------------------------------------------ plan
+def test_plan_between_stops_matches_the_engine(client, network, demo):
+    r = client.get("/v1/plan", params={"from": demo["origin"], "to": demo["destination"], "date": demo["date"],
+                                       "time": demo["time"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    schemas.PlanResponse.model_validate(body)
+    ref = network.plan(demo["origin"], demo["destination"], demo["date"], demo["time"])
+    assert [it["arrival"] for it in body["itineraries"]] == [it.arrival.isoformat() for it in ref.itineraries]
+    first = body["itineraries"][0]
+    assert first["transfers"] == 1
+    modes = [leg["mode"] for leg in first["legs"]]
+    assert modes.count("transit") == 2
+    assert [leg["route_short_name"] for leg in first["legs"] if leg["mode"] == "transit"] == ["T1", "A"]
+
+
+def test_plan_door_to_door_has_geojson_legs(client, demo):
+    r = client.get("/v1/plan", params={"from": _point(demo["from_point"]), "to": _point(demo["to_point"]),
+                                       "date": demo["date"], "time": demo["time"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["itineraries"], "the demo door-to-door query has journeys"
+    for it in body["itineraries"]:
+        legs = it["legs"]
+        assert legs[0]["mode"] == "walk" and legs[-1]["mode"] == "walk"
+        assert it["departure"] == legs[0]["departure"] and it["arrival"] == legs[-1]["arrival"]
+        for leg in legs:
+            g = leg["geometry"]
+            assert g["type"] == "LineString" and len(g["coordinates"]) >= 2
+            for lon, lat in g["coordinates"]:
+                assert 1.4 < lon < 1.7 and 47.1 < lat < 47.3      # GeoJSON order [lon, lat]
+        first = legs[0]["geometry"]["coordinates"][0]
+        assert first == pytest.approx([demo["from_point"][1], demo["from_point"][0]], abs=1e-6)
+
+
+def test_plan_bike_access_and_limits(client, demo):
+    params = {"from": _point(demo["from_point"]), "to": _point(demo["to_point"]), "date": demo["date"],
+              "time": demo["time"], "mode": "bike", "max_access_s": 600, "max_transfers": 0}
+    r = client.get("/v1/plan", params=params)
+    assert r.status_code == 200, r.text
+    for it in r.json()["itineraries"]:
+        assert it["transfers"] == 0
+        assert {leg["mode"] for leg in it["legs"]} <= {"bike", "transit", "walk"}
+
+
+@pytest.mark.parametrize("params, status, code, parameter", [
+    ({"arrive_by": "true"}, 400, "not_supported", "arrive_by"),
+    ({"to": "no-such-stop"}, 404, "unknown_stop", "destination"),
+    ({"date": "2031-01-01"}, 422, "out_of_period", "date"),
+    ({"date": "2026-02-30"}, 400, "invalid_parameter", "date"),
+    ({"date": "tomorrow"}, 400, "invalid_parameter", "date"),
+    ({"time": "8h"}, 400, "invalid_parameter", "time"),
+    ({"time": "99:99"}, 400, "invalid_parameter", "time"),
+    ({"max_transfers": "-1"}, 400, "invalid_parameter", "max_transfers"),
+    ({"max_transfers": "9"}, 400, "invalid_parameter", "max_transfers"),     # server limit 8
+    ({"max_transfers": "x"}, 400, "invalid_parameter", "max_transfers"),
+    ({"mode": "car"}, 400, "invalid_parameter", "mode"),
+    ({"from": "91,2"}, 400, "invalid_parameter", "from"),
+    ({"from": "47.2,181"}, 400, "invalid_parameter", "from"),
+    ({"from": "0.0,0.0"}, 400, "invalid_parameter", None),                    # off the street network
+    ({"from": ""}, 400, "invalid_parameter", "from"),
+    ({"max_access_s": "99999"}, 400, "invalid_parameter", "max_access_s"),
+])
+def test_plan_bad_input_is_a_4xx(client, demo, params, status, code, parameter):
+    base = {"from": demo["origin"], "to": demo["destination"], "date": demo["date"], "time": demo["time"]}
+    r = client.get("/v1/plan", params={**base, **params})
+    _error(r, status, code, parameter)
+
+
+def test_plan_requires_from_and_to(client):
+    _error(client.get("/v1/plan", params={"to": "x"}), 400, "invalid_parameter", "from")
+
+
+# ------------------------------------------------------------------ streets
+@pytest.mark.parametrize("mode", ["walk", "bike", "car"])
+def test_route_street_only(client, demo, mode):
+    r = client.get("/v1/route", params={"from": _point(demo["from_point"]), "to": _point(demo["to_point"]),
+                                        "mode": mode})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    schemas.RouteResponse.model_validate(body)
+    assert body["mode"] == mode and body["distance_m"] > 2000 and body["duration_s"] > 0
+    coords = body["geometry"]["coordinates"]
+    assert coords[0] == pytest.approx([demo["from_point"][1], demo["from_point"][0]], abs=1e-6)
+    assert coords[-1] == pytest.approx([demo["to_point"][1], demo["to_point"][0]], abs=1e-6)
+
+
+def test_route_speeds_rank_modes(client, demo):
+    q = {"from": _point(demo["from_point"]), "to": _point(demo["to_point"])}
+    t = {m: client.get("/v1/route", params={**q, "mode": m}).json()["duration_s"] for m in ("walk", "bike", "car")}
+    assert t["car"] < t["bike"] < t["walk"]
+
+
+@pytest.mark.parametrize("params, status", [
+    ({"from": "47.2,1.5", "to": "nowhere"}, 400),
+    ({"from": "47.2,1.5", "to": "10,10"}, 400),           # no street within reach
+    ({"from": "47.2,1.5", "to": "47.21,1.55", "mode": "plane"}, 400),
+])
+def test_route_bad_input(client, params, status):
+    _error(client.get("/v1/route", params=params), status)
+
+
+def test_network_is_bounded(client):
+    full = client.get("/v1/network").json()
+    schemas.NetworkResponse.model_validate(full)
+    assert full["streets_total"] == len(full["streets"]) > 100
+    assert full["transit_total"] == len(full["transit"]) == 14
+    assert {line["route"] for line in full["transit"]} >= {"T1", "A"}
+    small = client.get("/v1/network", params={"max_segments": 10, "max_lines": 2}).json()
+    assert len(small["streets"]) == 10 and len(small["transit"]) == 2
+    x0, y0, x1, y1 = full["bbox"]
+    corner = client.get("/v1/network", params={"bbox": f"{x0},{y0},{(x0 + x1) / 2},{(y0 + y1) / 2}"}).json()
+    assert 0 < corner["streets_total"] < full["streets_total"]
+    _error(client.get("/v1/network", params={"bbox": "1,2,3"}), 400, "invalid_parameter", "bbox")
+    _error(client.get("/v1/network", params={"bbox": "3,2,1,4"}), 400, "invalid_parameter", "bbox")
+
+
+# ------------------------------------------------------------------ geocoding
+def test_search_returns_geocodejson(client, network):
+    r = client.get("/v1/geocode/search", params={"q": "45 rue Victor Hugo Briqueville"})
+    assert r.status_code == 200
+    body = r.json()
+    schemas.GeocodeResponse.model_validate(body)
+    assert body["type"] == "FeatureCollection" and body["query"] == "45 rue Victor Hugo Briqueville"
+    top = body["features"][0]
+    assert top["properties"]["label"] == "45 Rue Victor Hugo 41990 Briqueville"
+    assert top["properties"]["type"] == "address" and top["properties"]["housenumber"] == "45"
+    ref = network.geocode("45 rue Victor Hugo Briqueville")[0]
+    assert top["geometry"]["coordinates"] == pytest.approx([ref.lon, ref.lat])
+
+
+def test_autocomplete_prefix(client):
+    body = client.get("/v1/geocode/autocomplete", params={"q": "victor hu", "limit": 3}).json()
+    assert 1 <= len(body["features"]) <= 3
+    assert all("victor hugo" in f["properties"]["label"].lower() for f in body["features"])
+    full_words = client.get("/v1/geocode/search", params={"q": "victor hu", "limit": 3}).json()
+    assert len(full_words["features"]) <= len(body["features"])
+
+
+def test_search_filters(client):
+    stops = client.get("/v1/geocode/search", params={"q": "bellevue", "type": "stop"}).json()["features"]
+    assert stops and all(f["properties"]["type"] == "stop" for f in stops)
+    focus = client.get("/v1/geocode/search", params={"q": "rue victor hugo", "lat": 47.1956, "lon": 1.528}).json()
+    assert all("distance" in f["properties"] for f in focus["features"])
+    _error(client.get("/v1/geocode/search", params={"q": "rue", "type": "planet"}), 400, parameter="types")
+    _error(client.get("/v1/geocode/search", params={"q": "rue", "lat": 47.2}), 400, parameter="lon")
+    _error(client.get("/v1/geocode/search", params={"q": "rue", "limit": 0}), 400, parameter="limit")
+    _error(client.get("/v1/geocode/search", params={"q": ""}), 400, parameter="q")
+    _error(client.get("/v1/geocode/search", params={"q": "x" * 300}), 400, parameter="q")
+
+
+def test_reverse(client, demo):
+    lat, lon = demo["reverse"]
+    body = client.get("/v1/geocode/reverse", params={"lat": lat, "lon": lon}).json()
+    assert body["query"] is None and len(body["features"]) == 1
+    props = body["features"][0]["properties"]
+    assert props["label"] == "45 Rue Victor Hugo 41990 Briqueville" and props["distance"] < 10
+    _error(client.get("/v1/geocode/reverse", params={"lat": 95, "lon": 1}), 400, parameter="lat")
+
+
+def test_addok_compatible_endpoints(client, demo):
+    r = client.get("/search/", params={"q": "45 rue victor hugo", "limit": 2, "type": "housenumber"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["limit"] == 2 and body["query"] == "45 rue victor hugo"
+    assert body["features"][0]["properties"]["type"] == "housenumber"
+    lat, lon = demo["reverse"]
+    rev = client.get("/reverse/", params={"lat": lat, "lng": lon}).json()     # addok accepts lng
+    assert rev["features"][0]["properties"]["housenumber"] == "45"
+    # addok autocompletes by default; autocomplete=0 switches it off
+    assert client.get("/search/", params={"q": "victor hu"}).json()["features"]
+    assert len(client.get("/search/", params={"q": "victor hu", "autocomplete": 0}).json()["features"]) <= \
+        len(client.get("/search/", params={"q": "victor hu"}).json()["features"])
+    multi = client.get("/search/", params=[("q", "bellevue"), ("type", "stop"), ("type", "street")]).json()
+    assert {f["properties"]["type"] for f in multi["features"]} <= {"stop", "street"}
+    _error(client.get("/search/"), 400, parameter="q")
+    _error(client.get("/reverse/", params={"lat": 47.2}), 400, parameter="lon")
+
+
+# ------------------------------------------------------------------ stops
+def test_stops_near(client):
+    body = client.get("/v1/stops/near", params={"lat": 47.2, "lon": 1.55, "radius_m": 300}).json()
+    schemas.StopsNearResponse.model_validate(body)
+    d = [s["distance_m"] for s in body["stops"]]
+    assert d == sorted(d) and all(x <= 300 for x in d) and body["stops"][0]["name"] == "Hôtel de Ville"
+    _error(client.get("/v1/stops/near", params={"lat": 47.2, "lon": 1.55, "radius_m": 50_000}), 400,
+           parameter="radius_m")
+
+
+def test_departures(client, demo, network):
+    params = {"stop": demo["origin"], "date": demo["date"], "time": "08:00", "limit": 5}
+    body = client.get("/v1/departures", params=params).json()
+    schemas.DeparturesResponse.model_validate(body)
+    times = [d["departure"] for d in body["departures"]]
+    assert len(times) == 5 and times == sorted(times)
+    ref = network.departures(demo["origin"], demo["date"], "08:00", limit=5)
+    assert times == [d.departure.isoformat() for d in ref]
+    _error(client.get("/v1/departures", params={**params, "stop": "nope"}), 404, "unknown_stop")
+    _error(client.get("/v1/departures", params={**params, "date": "1999-01-01"}), 422, "out_of_period")
+    _error(client.get("/v1/departures", params={**params, "window_s": 10}), 400, parameter="window_s")
+
+
+# ------------------------------------------------------------------ HTTP behaviour
+def test_request_limits_cors_gzip(client):
+    _error(client.get("/v1/geocode/search", params={"q": "a" * 5000}), 414, "uri_too_long")
+    _error(client.post("/v1/plan", content=b"x" * 20000), 413, "body_too_large")
+    _error(client.post("/v1/plan"), 405, "method_not_allowed")
+    _error(client.get("/v1/nothing-here"), 404, "not_found")
+    r = client.get("/health", headers={"Origin": "https://app.example"})
+    assert r.headers["access-control-allow-origin"] == "*"
+    r = client.get("/v1/network", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+
+
+def test_map_page_is_served(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert '<canvas id="map"' in r.text and "/static/app.js" in r.text
+    js = client.get("/static/app.js")
+    assert js.status_code == 200 and "/v1/plan" in js.text and "/v1/network" in js.text
+    assert "http://" not in js.text and "https://" not in js.text       # no third-party resources
+
+
+def test_time_budget_answers_503(network, sample_bundle):
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app
+    from server.settings import Settings
+
+    class Slow:
+        """A network whose geocoder is slow (stands in for a pathological query)."""
+
+        def __getattr__(self, name):
+            return getattr(network, name)
+
+        def geocode(self, *args, **kwargs):
+            import time
+
+            time.sleep(1.0)
+            return []
+
+    app = create_app(Settings(bundle=str(sample_bundle), time_budget_s=0.05), network=Slow())
+    with TestClient(app) as c:
+        _error(c.get("/v1/geocode/search", params={"q": "rue"}), 503, "time_budget_exceeded")
+
+
+def test_bundle_without_component_is_501(tmp_path):
+    """A GTFS-only bundle: geocoding and street routes answer 501, not 500."""
+    from fastapi.testclient import TestClient
+
+    import engine
+    from engine.sample import write_sample
+    from server.main import create_app
+    from server.settings import Settings
+
+    paths = write_sample(tmp_path / "s")
+    built = engine.build(tmp_path / "gtfs-only.bundle", [paths.gtfs])
+    net = engine.open(built.path)
+    if net.geocoder is not None:      # the engine indexes GTFS stops; only streets are missing then
+        app = create_app(Settings(bundle=str(built.path)), network=net)
+        with TestClient(app) as c:
+            _error(c.get("/v1/route", params={"from": "47.2,1.5", "to": "47.21,1.55"}), 501, "not_available")
+            assert c.get("/v1/meta").json()["components"]["streets"] is False
+            assert c.get("/v1/network").status_code == 200
+        return
+    app = create_app(Settings(bundle=str(built.path)), network=net)
+    with TestClient(app) as c:
+        _error(c.get("/v1/geocode/search", params={"q": "rue"}), 501, "not_available")
