@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.reference.csa import seconds_on_axis  # noqa: E402
 from tests.reference.feeds import LARGEST_FEED, cached_bundle, feed_name, hhmmss  # noqa: E402
 
 _DRIVER = r"""
@@ -207,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     if proc.returncode:
         sys.exit(f"pyraptor failed:\n{proc.stderr[-3000:]}")
     theirs = json.loads(proc.stdout.strip().splitlines()[-1])
+    (folder / "pyraptor-results.json").write_text(json.dumps({"queries": queries, **theirs}))
     how = "from its joblib cache" if theirs["cached"] else "from GTFS"
     print(f"pyraptor: timetable load {theirs['load_s']:.1f} s ({how}; subprocess total "
           f"{time.perf_counter() - t0:.1f} s)")
@@ -220,8 +222,7 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         plan = net.plan(origin, target, date=day.isoformat(), time=hhmmss(dep), max_transfers=4)
         seconds = time.perf_counter() - t0
-        arrivals = [int((it.arrival - dt.datetime.combine(day, dt.time())).total_seconds())
-                    for it in plan.itineraries]
+        arrivals = [seconds_on_axis(it.arrival, day) for it in plan.itineraries]
         ours.append({"seconds": seconds, "arrival": min(arrivals) if arrivals else None})
 
     same = 0

@@ -165,6 +165,19 @@ def _demo_extras(net, demo) -> list[str]:
     return out
 
 
+def cmd_serve(args) -> int:
+    try:
+        from server.cli import serve
+    except ImportError as exc:
+        print(f"brique: error: the server needs its extra: pip install 'brique[server]' ({exc})", file=sys.stderr)
+        return 1
+    from .bundle.reader import open_bundle
+
+    open_bundle(args.bundle)   # fail fast, with a clear message, before starting workers
+    serve(args.bundle, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="brique", description="Journey planning and geocoding on an Arrow bundle.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -203,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="build the built-in sample city and answer example queries")
     p.add_argument("--out", default="brique-demo", help="folder for the sample data and bundle")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve a bundle over HTTP (JSON API + map page)")
+    p.add_argument("bundle")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (each maps the same bundle)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("sample", help="write the built-in sample city (GTFS, OSM, addresses)")
     p.add_argument("out")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.errors import BundleError
+from engine import errors
 
 
 def serve(bundle: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
@@ -14,7 +14,7 @@ def serve(bundle: str, host: str = "127.0.0.1", port: int = 8000, workers: int =
 
     path = Path(bundle)
     if not (path / "manifest.json").is_file():
-        raise BundleError(f"{bundle}: not a bundle directory (no manifest.json)")
+        raise errors.BundleError(f"{bundle}: not a bundle directory (no manifest.json)")
     if not 1 <= workers <= 64:
         raise ValueError("workers must be in 1..64")
     os.environ["BRIQUE_BUNDLE"] = str(path.resolve())

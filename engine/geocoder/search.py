@@ -22,6 +22,8 @@ MAX_LIMIT = 100
 MAX_QUERY_CHARS = 500
 FOCUS_SCALE_M = 5_000.0
 REVERSE_MAX_RINGS = 24
+#: Results with the same label closer than this are one object mapped twice (OSM node + way).
+TWIN_M = 250.0
 _NAN2 = np.array([np.nan, np.nan])
 _NAN4 = np.array([np.nan, np.nan, np.nan, np.nan])
 
@@ -122,9 +124,12 @@ class Geocoder:
         if parsed.empty or ix.n_tokens == 0:
             return []
         ws = ix.workspace()
-        out_doc = np.empty(limit, np.int32)
-        out_hn = np.empty(limit, np.int32)
-        out_score = np.empty(limit, np.float64)
+        # ask for a few more than needed: the same object mapped twice in OSM (node and way)
+        # gives twin results, dropped below
+        k = min(limit + 3, 2 * MAX_LIMIT)
+        out_doc = np.empty(k, np.int32)
+        out_hn = np.empty(k, np.int32)
+        out_score = np.empty(k, np.float64)
         flags = np.zeros(1, np.int32)
         # pass 1: typos only for unknown words; pass 2 (nothing matched every word): typos for
         # every long word too, in case a misspelling produced another valid word ("moine")
@@ -144,13 +149,17 @@ class Geocoder:
                 K.reset_tokq(ws.tokq, ws.touched, n_touched, len(parsed.group))
             if flags[0] or not parsed.has_long_word:
                 break
-        places = []
-        for k in range(n):
-            place = self._place(int(out_doc[k]), int(out_hn[k]), float(out_score[k]))
+        places: list[Place] = []
+        for j in range(n):
+            place = self._place(int(out_doc[j]), int(out_hn[j]), float(out_score[j]))
+            if any(p.label == place.label and K._haversine(p.lat, p.lon, place.lat, place.lon) < TWIN_M
+                   for p in places):
+                continue
             if lat is not None:
-                d = K._haversine(focus[0], focus[1], place.lat, place.lon)
-                place = _with_distance(place, d)
+                place = _with_distance(place, K._haversine(focus[0], focus[1], place.lat, place.lon))
             places.append(place)
+            if len(places) == limit:
+                break
         return places
 
     def _city_mask(self, postcode, citycode) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 from .._core import RaptorWorkspace, run_raptor
 from .._types import MAX_ROUNDS, SECONDS_PER_DAY, UNREACHED
 from ..errors import InvalidQueryError
+from ..timetable.footpaths import haversine_m
 from ..timetable.model import Timetable
 from .journey import Itinerary, Leg, Waypoint
 from .reconstruct import RawLeg, reconstruct
@@ -166,8 +167,10 @@ class LegBuilder:
             origin, dest = self.waypoint(r.from_stop), self.waypoint(r.to_stop)
             geometry = ((origin.lat, origin.lon), (dest.lat, dest.lon))
             if r.kind == "walk":
+                distance = float(haversine_m(origin.lat, origin.lon, dest.lat, dest.lon))
                 legs.append(Leg("walk", origin, dest, local_datetime(date, dep, tz), local_datetime(date, arr, tz),
-                                arr - dep, geometry=geometry))
+                                arr - dep, distance_m=round(distance, 1) if np.isfinite(distance) else None,
+                                geometry=geometry))
                 continue
             pattern = int(tt.trip_pattern[r.trip_idx])
             start = int(tt.pattern_stops_offsets[pattern])

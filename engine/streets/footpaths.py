@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..timetable.staging import BuildReport
-from . import _kernels
+from . import _kernels, _snap_kernels
 from .graph_build import StreetArrays, csr_table, mode_edges
 from .locations import connector_ms, entry_csr
 from .options import MODE_BIT, MODES, StreetOptions
@@ -48,7 +48,7 @@ class StopLinks:
 def snap_many(a: StreetArrays, lat: np.ndarray, lon: np.ndarray, mode: str, max_snap_m: float,
               cell_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Snap many points for a mode; points farther than max_snap_m get segment NO_IDX."""
-    seg, t, dist = _kernels.run_snap_many(
+    seg, t, dist = _snap_kernels.run_snap_many(
         np.ascontiguousarray(lat, dtype=np.float64), np.ascontiguousarray(lon, dtype=np.float64),
         MODE_BIT[mode], max_snap_m, a.grid_lat0, a.grid_lon0, a.grid_cos0, cell_m, a.grid_cell,
         a.grid_offsets, a.grid_segments, a.seg_u, a.seg_v, a.seg_modes, a.node_lat, a.node_lon)

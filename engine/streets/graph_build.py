@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import connected_components
 from .._types import EARTH_RADIUS_M, NO_VALUE
 from ..loaders.osm import OsmStreets
 from ..timetable.staging import BuildReport
-from . import _kernels
+from . import _kernels, _snap_kernels
 from .options import MODE_BIT, MODES, StreetOptions
 
 
@@ -156,7 +156,7 @@ def _build_grid(a: StreetArrays, cell_m: float) -> None:
     a.grid_cos0 = float(np.cos(np.radians(a.grid_lat0)))
     x = (a.node_lon - a.grid_lon0) * a.grid_cos0 * _kernels.DEG_M
     y = (a.node_lat - a.grid_lat0) * _kernels.DEG_M
-    keys, segs = _kernels.run_grid_samples(a.seg_u, a.seg_v, x, y, cell_m)
+    keys, segs = _snap_kernels.run_grid_samples(a.seg_u, a.seg_v, x, y, cell_m)
     order = np.lexsort((segs, keys))
     keys, segs = keys[order], segs[order]
     if len(keys):

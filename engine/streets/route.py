@@ -97,15 +97,15 @@ class StreetNetwork:
         return self._route_locs(a, b, mode)
 
     def stops_within(self, lat: float, lon: float, mode: str = "walk", max_duration_s: int = 900,
-                     reverse: bool = False) -> StopReach:
+                     reverse: bool = False, parameter: str = "point") -> StopReach:
         """Linked stops reachable from the point (reverse=True: that reach the point) in time.
 
         Durations are ceil(ms / 1000) of the street time including both off-street connectors;
-        the walk graph is symmetric, so for walking both directions give the same times.
+        the walk graph is symmetric, so for walking both directions give the same times. Use
+        reverse=True for egress (stop -> destination) by bike or car. ``parameter`` names the
+        point in errors ("from", "to").
         """
         check_mode(mode)
-        if not self.graph.n_stops:
-            return StopReach(np.empty(0, np.int32), np.empty(0, np.int32))
         try:
             limit_s = int(max_duration_s)
         except (TypeError, ValueError):
@@ -114,7 +114,9 @@ class StreetNetwork:
         if limit_s < 0:
             raise InvalidQueryError(f"max_duration_s must be >= 0, got {max_duration_s!r}",
                                     "max_duration_s")
-        loc = self._loc(self.snap(lat, lon, mode, "point"))
+        loc = self._loc(self.snap(lat, lon, mode, parameter))
+        if not self.graph.n_stops:
+            return StopReach(np.empty(0, np.int32), np.empty(0, np.int32))
         return self._reach(loc, mode, limit_s, reverse)
 
     def path_between_stops(self, from_stop_idx: int, to_stop_idx: int, mode: str = "walk") -> StreetRoute:

@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import InvalidQueryError
-from . import _kernels
+from . import _snap_kernels
 from .graph import StreetGraph
 from .locations import connector_ms
 from .options import MODE_BIT, check_mode
@@ -49,7 +49,7 @@ def snap_point(graph: StreetGraph, lat: float, lon: float, mode: str, parameter:
     check_mode(mode)
     lat, lon = check_coordinates(lat, lon, parameter)
     limit = graph.max_snap_m if max_snap_m is None else float(max_snap_m)
-    seg, t, dist = _kernels.run_snap(
+    seg, t, dist = _snap_kernels.run_snap(
         lat, lon, MODE_BIT[mode], limit, graph.grid_lat0, graph.grid_lon0, graph.grid_cos0,
         graph.grid_cell_m, graph.grid_cell, graph.grid_off, graph.grid_seg, graph.seg_u,
         graph.seg_v, graph.seg_modes, graph.node_lat, graph.node_lon)

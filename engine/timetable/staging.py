@@ -42,10 +42,14 @@ class BuildReport:
         self.counts[key] = self.counts.get(key, 0) + n
 
     def summary(self) -> dict[str, int]:
-        """Number of issues per code (all of them, even when the list is capped for display)."""
+        """Number of issues per code. The stored list is capped per code, so exact totals come
+        from the counters ("skipped.<code>", "fixed.<code>", "warnings.<code>") when present."""
         out: dict[str, int] = {}
         for issue in self.issues:
             out[issue.code] = out.get(issue.code, 0) + 1
+        for code in list(out):
+            counted = sum(self.counts.get(f"{kind}.{code}", 0) for kind in ("skipped", "fixed", "warnings"))
+            out[code] = max(out[code], counted)
         return out
 
 

@@ -53,3 +53,34 @@ def test_osm_helsinki_recall(tmp_path):
     assert s["typo"]["recall@5"] >= 0.95
     assert s["prefix"]["recall@5"] >= 0.95
     assert g.search("rautatieasema", limit=5)          # the railway station (POI) is findable
+
+
+CTS = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+
+
+@pytest.mark.skipif(not CTS.exists(), reason=f"{CTS} not present (shared data absent)")
+def test_strasbourg_stops_gare_centr(tmp_path):
+    """'gare centr' finds the Gare Centrale stop once (its 8 same-name platforms collapse)."""
+    import io
+    import zipfile
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with zipfile.ZipFile(CTS) as zf:
+        raw = pacsv.read_csv(io.BytesIO(zf.read("stops.txt")),
+                             convert_options=pacsv.ConvertOptions(column_types={"stop_id": pa.string()}))
+    n = raw.num_rows
+    stops = pa.table({"stop_id": raw["stop_id"], "name": raw["stop_name"], "lat": raw["stop_lat"],
+                      "lon": raw["stop_lon"], "location_type": pa.array(np.zeros(n, np.int8)),
+                      "parent_idx": pa.array(np.full(n, -1, np.int32))})
+    report = BuildReport()
+    tables = build_geocoder_tables([], [], stops, report)
+    g = Geocoder.open(open_bundle(write_bundle(tmp_path / "s.bundle", tables, {})))
+    res = g.search("gare centr", autocomplete=True, limit=5)
+    assert res[0].label == "Gare Centrale" and res[0].type == "stop"
+    assert [p.label for p in res].count("Gare Centrale") == 1
+    assert report.counts["geocoder.stops_merged"] > 100
+    near = g.reverse(48.5850, 7.7351, types="stop")[0]
+    assert near.label == "Gare Centrale" and near.distance_m < 30

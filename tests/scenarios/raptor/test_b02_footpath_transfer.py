@@ -9,7 +9,6 @@ ceil(222.39 / 1.33) = 168 s, so the traveller reaches C at 08:12:48 and misses t
 With transfers.txt "B C 120" the walk takes exactly 120 s (arrival 08:12:00), and the 08:12
 trip is caught: the footpath replaces the change time, nothing is added to it.
 """
-import pytest
 
 from engine.testing import plan_text
 
@@ -32,7 +31,6 @@ def test_straight_line_walk(network):
     assert walk.mode == "walk" and walk.duration_s == 168
 
 
-@pytest.mark.xfail(reason="Leg.distance_m is None for stop-to-stop walks (API.md: set for walks)")
 def test_walk_leg_reports_its_distance(network):
     plan = network(BASE).plan("feed:A", "feed:D", date="2026-03-02", time="07:50")
     assert round(plan.itineraries[0].legs[1].distance_m) == 222

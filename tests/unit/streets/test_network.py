@@ -167,3 +167,17 @@ def test_bz2_input_and_missing_file(tmp_path):
     empty = write_osm(tmp_path / "empty.osm", {1: (0, 0)}, [])
     with pytest.raises(BuildError, match="no routable"):
         build_street_tables(empty, BuildReport(), np.zeros(0), np.zeros(0))
+
+
+def test_pedestrian_only_extract_has_no_car_graph(tmp_path):
+    nodes = {1: (0, 0), 2: (100, 0), 3: (100, 100)}
+    ways = [(1, [1, 2, 3], {"highway": "footway"})]
+    net, report, _ = build_network(tmp_path, nodes, ways)
+    assert route(net, (0, 0), (100, 100), "walk").distance_m == pytest.approx(200, abs=0.5)
+    assert report.counts["streets.car.nodes"] == 0
+    with pytest.raises(InvalidQueryError) as err:
+        route(net, (0, 0), (100, 100), "car")
+    assert err.value.parameter == "from"
+    with pytest.raises(InvalidQueryError) as err:
+        net.stops_within(*latlon(0, 0), "walk", -5)
+    assert err.value.parameter == "max_duration_s"
