@@ -1,4 +1,5 @@
-"""`brique` command line: build, info, validate, plan, sample (thin wrappers over the API).
+"""`brique` command line: build, info, validate, plan, route, geocode, reverse, serve, demo, sample
+(thin wrappers over the API).
 
 Every user error ends with a one-line message on stderr and exit status 2 (1 for other
 engine errors); no tracebacks.
@@ -111,8 +112,74 @@ def cmd_plan(args) -> int:
 
     net = open_network(args.bundle)
     plan = net.plan(args.origin, args.destination, date=args.date, time=args.time,
-                    max_transfers=args.max_transfers, min_change_time=args.min_change_time)
+                    max_transfers=args.max_transfers, min_change_time=args.min_change_time,
+                    mode=args.mode, max_access_s=args.max_access)
     print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json else _format_plan(plan))
+    return 0
+
+
+def _point(text: str, parameter: str) -> tuple[float, float]:
+    """'LAT,LON' -> (lat, lon); a clear InvalidQueryError otherwise."""
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InvalidQueryError(f"{parameter} must be 'LAT,LON', got {text!r}", parameter) from None
+    return lat, lon
+
+
+def cmd_route(args) -> int:
+    from .api import open as open_network
+
+    net = open_network(args.bundle)
+    a, b = _point(args.origin, "from"), _point(args.destination, "to")
+    route = net.route(a[0], a[1], b[0], b[1], mode=args.mode)
+    if args.json:
+        print(json.dumps(route.to_dict()))
+    else:
+        print(f"{args.mode}: {route.distance_m:.0f} m, {route.duration_s // 60} min {route.duration_s % 60} s, "
+              f"{len(route.geometry)} points")
+    return 0
+
+
+def _format_places(places) -> str:
+    if not places:
+        return "no result"
+    lines = []
+    for p in places:
+        where = f"{p.lat:.6f}, {p.lon:.6f}"
+        extra = f", {p.distance_m:.0f} m" if p.distance_m is not None else ""
+        lines.append(f"{p.label}  ({p.type}, {where}, score {p.score:.2f}{extra})")
+    return "\n".join(lines)
+
+
+def cmd_geocode(args) -> int:
+    from .api import open as open_network
+
+    net = open_network(args.bundle)
+    focus = _point(args.focus, "focus") if args.focus else (None, None)
+    places = net.geocode(args.query, limit=args.limit, autocomplete=args.autocomplete, lat=focus[0],
+                         lon=focus[1], types=args.type, postcode=args.postcode, citycode=args.citycode)
+    if args.json:
+        from .geocoder.geocodejson import to_geocodejson
+
+        print(json.dumps(to_geocodejson(places, query=args.query), ensure_ascii=False))
+    else:
+        print(_format_places(places))
+    return 0
+
+
+def cmd_reverse(args) -> int:
+    from .api import open as open_network
+
+    net = open_network(args.bundle)
+    lat, lon = _point(args.point, "point")
+    places = net.reverse(lat, lon, limit=args.limit, types=args.type)
+    if args.json:
+        from .geocoder.geocodejson import to_geocodejson
+
+        print(json.dumps(to_geocodejson(places), ensure_ascii=False))
+    else:
+        print(_format_places(places))
     return 0
 
 
@@ -202,16 +269,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-issues", type=int, default=50)
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("plan", help="journeys between two stops")
+    p = sub.add_parser("plan", help="journeys between two stops or points (LAT,LON)")
     p.add_argument("bundle")
-    p.add_argument("--from", dest="origin", required=True, help="stop id (FEED:ID) or exact stop name")
+    p.add_argument("--from", dest="origin", required=True, help="stop id (FEED:ID), exact stop name, or LAT,LON (door to door)")
     p.add_argument("--to", dest="destination", required=True)
     p.add_argument("--date", required=True, help="YYYY-MM-DD")
     p.add_argument("--time", required=True, help="HH:MM[:SS]")
     p.add_argument("--max-transfers", type=int, default=4)
     p.add_argument("--min-change-time", type=int, default=60, help="seconds at the same stop")
+    p.add_argument("--mode", default="walk", choices=["walk", "bike"], help="access/egress mode at point ends")
+    p.add_argument("--max-access", type=int, default=900, help="access/egress street time limit, s")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("route", help="street-only route (walk, bike, car) between two points")
+    p.add_argument("bundle")
+    p.add_argument("--from", dest="origin", required=True, help="LAT,LON (use --from=-23.5,-46.6 for negatives)")
+    p.add_argument("--to", dest="destination", required=True, help="LAT,LON")
+    p.add_argument("--mode", default="walk", choices=["walk", "bike", "car"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("geocode", help="search addresses, streets, places and stops")
+    p.add_argument("bundle")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=5)
+    p.add_argument("--autocomplete", action="store_true", help="the last word is a prefix")
+    p.add_argument("--focus", help="LAT,LON: prefer results near this point")
+    p.add_argument("--type", help="address, street, locality, poi or stop (comma-separated)")
+    p.add_argument("--postcode")
+    p.add_argument("--citycode")
+    p.add_argument("--json", action="store_true", help="GeoCodeJSON FeatureCollection")
+    p.set_defaults(func=cmd_geocode)
+
+    p = sub.add_parser("reverse", help="nearest places to a point")
+    p.add_argument("bundle")
+    p.add_argument("point", help="LAT,LON (use -- before a negative latitude)")
+    p.add_argument("--limit", type=int, default=1)
+    p.add_argument("--type", help="address, street, locality, poi or stop (comma-separated)")
+    p.add_argument("--json", action="store_true", help="GeoCodeJSON FeatureCollection")
+    p.set_defaults(func=cmd_reverse)
 
     p = sub.add_parser("demo", help="build the built-in sample city and answer example queries")
     p.add_argument("--out", default="brique-demo", help="folder for the sample data and bundle")

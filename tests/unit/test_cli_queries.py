@@ -1,0 +1,71 @@
+"""`brique route|geocode|reverse|plan` on the sample bundle: answers, JSON shapes, and one-line
+errors with exit status 2 for bad input (no traceback)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.cli import main
+from engine.sample import DEMO
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _pt(p) -> str:
+    return f"{p[0]},{p[1]}"
+
+
+def test_route_each_mode(sample_bundle, sample_network, capsys):
+    a, b = DEMO["from_point"], DEMO["to_point"]
+    for mode in ("walk", "bike", "car"):
+        code, out, _ = _run(capsys, "route", sample_bundle, "--from", _pt(a), "--to", _pt(b), "--mode", mode, "--json")
+        assert code == 0
+        got = json.loads(out)
+        want = sample_network.route(a[0], a[1], b[0], b[1], mode=mode)
+        assert got["duration_s"] == want.duration_s and got["mode"] == mode
+        assert got["geometry"][0] == [round(a[0], 7), round(a[1], 7)]
+    code, out, _ = _run(capsys, "route", sample_bundle, "--from", _pt(a), "--to", _pt(b))
+    assert code == 0 and out.startswith("walk: ")
+
+
+def test_geocode_and_reverse(sample_bundle, capsys):
+    code, out, _ = _run(capsys, "geocode", sample_bundle, DEMO["geocode"], "--json", "--limit", "2")
+    assert code == 0
+    fc = json.loads(out)
+    assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 2
+    assert fc["features"][0]["properties"]["label"].startswith("45 Rue Victor Hugo")
+    code, out, _ = _run(capsys, "geocode", sample_bundle, "victor hu", "--autocomplete", "--type", "street")
+    assert code == 0 and "Rue Victor Hugo" in out.splitlines()[0] and "(street," in out
+    code, out, _ = _run(capsys, "reverse", sample_bundle, _pt(DEMO["reverse"]))
+    assert code == 0 and out.startswith("45 Rue Victor Hugo") and "address" in out
+
+
+def test_plan_door_to_door(sample_bundle, capsys):
+    code, out, _ = _run(capsys, "plan", sample_bundle, "--from", _pt(DEMO["from_point"]), "--to",
+                        _pt(DEMO["to_point"]), "--date", DEMO["date"], "--time", DEMO["time"], "--json")
+    assert code == 0
+    plan = json.loads(out)
+    legs = plan["itineraries"][0]["legs"]
+    assert legs[0]["mode"] == "walk" and legs[-1]["mode"] == "walk"
+    assert any(leg["mode"] == "transit" for leg in legs)
+
+
+@pytest.mark.parametrize("argv, parameter", [
+    (["route", "--from", "91,1", "--to", "47.2,1.5"], "from"),
+    (["route", "--from", "47.2,1.5", "--to", "nowhere"], "to"),
+    (["geocode", "rue", "--limit", "1000"], "limit"),
+    (["reverse", "abc"], "point"),
+    (["plan", "--from", "briqueville:NOPE", "--to", "briqueville:BELV", "--date", "2026-03-03", "--time", "08:00"],
+     "origin"),
+    (["plan", "--from", "briqueville:GARE", "--to", "briqueville:BELV", "--date", "2031-03-03", "--time", "08:00"],
+     "date"),
+])
+def test_bad_input_is_one_line_and_exit_2(sample_bundle, capsys, argv, parameter):
+    code, out, err = _run(capsys, argv[0], sample_bundle, *argv[1:])
+    assert code == 2 and out == ""
+    assert err.startswith("brique: error: ") and err.count("\n") == 1 and "Traceback" not in err
