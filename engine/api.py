@@ -15,6 +15,7 @@ import numpy as np
 from ._types import UNREACHED
 from .bundle.reader import Bundle, open_bundle
 from .errors import BundleError, InvalidQueryError
+from .raptor.arrive_by import DEFAULT_WINDOW_S, ArriveByPlanner, check_window
 from .raptor.door_to_door import MODES_ACCESS, DoorToDoorPlanner, Endpoint, check_point
 from .raptor.journey import Plan, Waypoint
 from .raptor.search import (DEFAULT_MIN_CHANGE_S, LegBuilder, RaptorQuery, RaptorRunner, check_change_time,
@@ -78,8 +79,10 @@ class Network:
              date: dt.date | str, time: str | int, *, max_transfers: int = 4,
              min_change_time: int = DEFAULT_MIN_CHANGE_S, walk_before_first: bool = True,
              walk_after_last: bool = True, mode: str = "walk", max_access_s: int = 900,
-             max_direct_s: int | None = None) -> Plan:
-        """Earliest-arrival journeys: the Pareto set (arrival time, number of vehicles).
+             max_direct_s: int | None = None, arrive_by: bool = False,
+             max_window_s: int | None = None) -> Plan:
+        """Earliest-arrival journeys: the Pareto set (arrival time, number of vehicles); with
+        ``arrive_by=True``, latest-departure journeys arriving by ``time`` (see below).
 
         Parameters
         ----------
@@ -95,10 +98,21 @@ class Network:
         mode : "walk" or "bike" for access and egress at point endpoints.
         max_access_s : street time limit for access and for egress, seconds.
         max_direct_s : longest street-only journey offered (default 2 x max_access_s).
+        arrive_by : ``time`` is the latest arrival instead of the departure. For each number of
+            vehicles k (1 .. max_transfers + 1, 0 for a walk between nearby stops, and the
+            street-only direct journey for two points) the journey leaving as LATE as possible
+            while arriving at or before ``time``; the answer is the Pareto set of those over
+            (later departure, fewer vehicles), each rebuilt by a forward plan from its departure
+            (usual legs; its departure is exactly the latest feasible one, to the second).
+        max_window_s : arrive-by only: how long before ``time`` a journey may leave, seconds in
+            60..86400 (default 4 h). The window never starts before 00:00 of ``date``: trips of
+            the previous service day running past midnight are found, journeys leaving before
+            midnight are not (ask on the previous date).
 
         Returns
         -------
-        Plan with itineraries sorted by arrival (then fewer vehicles); empty when none.
+        Plan with itineraries sorted by arrival (then fewer vehicles), or, arrive-by, by
+        departure, latest first (then fewer vehicles); empty when none.
         """
         tt = self._require_timetable()
         day_date = parse_date(date)
@@ -106,8 +120,15 @@ class Network:
         start = parse_time(time)
         rounds = check_max_transfers(max_transfers)
         change = check_change_time(min_change_time)
+        window = _check_arrive_by(arrive_by, max_window_s)
         o_point, d_point = _as_point(origin), _as_point(destination)
         if o_point is None and d_point is None:
+            if window is not None:
+                d2d = self._door_to_door
+                o = d2d.stop_endpoint(self.stop_indices(origin, "origin"))
+                d = d2d.stop_endpoint(self.stop_indices(destination, "destination"))
+                return self._plan_arrive_by(o, d, day_date, day, start, rounds, change, "walk", 0, window,
+                                            walk_before_first, walk_after_last)
             return self._plan_stops(origin, destination, day_date, day, start, rounds, change,
                                     walk_before_first, walk_after_last)
         if mode not in MODES_ACCESS:
@@ -123,6 +144,8 @@ class Network:
              else d2d.stop_endpoint(self.stop_indices(origin, "origin")))
         d = (d2d.point_endpoint(*d_point, mode, max_access_s, "destination", reverse=True) if d_point
              else d2d.stop_endpoint(self.stop_indices(destination, "destination")))
+        if window is not None:
+            return self._plan_arrive_by(o, d, day_date, day, start, rounds, change, mode, int(direct), window)
         tz = self._default_tz(o)
         itineraries = d2d.plan(o, d, day_date, day, start, rounds, change, mode, tz, int(direct))
         return Plan(o.waypoint, d.waypoint, day_date, _hms(start), tuple(itineraries),
@@ -133,6 +156,17 @@ class Network:
         if len(endpoint.stops):
             return self._tz(int(endpoint.stops[0]))
         return zone(tt.feed_timezones[0]) if tt.feed_timezones else None
+
+    def _plan_arrive_by(self, o: Endpoint, d: Endpoint, day_date: dt.date, day: int, deadline: int,
+                        rounds: int, change: int, mode: str, max_direct_s: int, window: int,
+                        walk_before_first: bool = True, walk_after_last: bool = True) -> Plan:
+        """Arrive-by plan between two endpoints (engine.raptor.arrive_by holds the method)."""
+        planner = ArriveByPlanner(self._door_to_door)
+        itineraries, stats = planner.plan(o, d, day_date, day, deadline, rounds, change, mode, self._default_tz(o),
+                                          max_direct_s, window, walk_before_first, walk_after_last)
+        if o.is_point or d.is_point:
+            stats.update(access_stops=int(len(o.stops)), egress_stops=int(len(d.stops)))
+        return Plan(o.waypoint, d.waypoint, day_date, _hms(deadline), tuple(itineraries), stats)
 
     def _plan_stops(self, origin: str, destination: str, day_date: dt.date, day: int, start: int, rounds: int,
                     change: int, walk_before_first: bool, walk_after_last: bool) -> Plan:
@@ -252,6 +286,17 @@ def _as_point(value) -> tuple[float, float] | None:
         except ValueError:
             return None
     return None
+
+
+def _check_arrive_by(arrive_by, max_window_s) -> int | None:
+    """The arrive-by search window in seconds, or None for a departure-time query."""
+    if not isinstance(arrive_by, (bool, np.bool_)):
+        raise InvalidQueryError("arrive_by must be true or false", "arrive_by")
+    if not arrive_by:
+        if max_window_s is not None:
+            raise InvalidQueryError("max_window_s applies to arrive_by queries only", "max_window_s")
+        return None
+    return check_window(DEFAULT_WINDOW_S if max_window_s is None else max_window_s)
 
 
 def _check_int(value, parameter: str, low: int, high: int) -> None:

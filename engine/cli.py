@@ -113,8 +113,13 @@ def cmd_plan(args) -> int:
     net = open_network(args.bundle)
     plan = net.plan(args.origin, args.destination, date=args.date, time=args.time,
                     max_transfers=args.max_transfers, min_change_time=args.min_change_time,
-                    mode=args.mode, max_access_s=args.max_access)
-    print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json else _format_plan(plan))
+                    mode=args.mode, max_access_s=args.max_access, arrive_by=args.arrive_by,
+                    max_window_s=args.max_window)
+    text = _format_plan(plan)
+    if args.arrive_by:   # say what the time means: the header shows it as a departure otherwise
+        header, _, rest = text.partition("\n")
+        text = f"{header.rsplit(' ', 1)[0]} arrive by {plan.time}\n{rest}"
+    print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json else text)
     return 0
 
 
@@ -274,7 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="origin", required=True, help="stop id (FEED:ID), exact stop name, or LAT,LON (door to door)")
     p.add_argument("--to", dest="destination", required=True)
     p.add_argument("--date", required=True, help="YYYY-MM-DD")
-    p.add_argument("--time", required=True, help="HH:MM[:SS]")
+    p.add_argument("--time", required=True, help="HH:MM[:SS] (departure, or latest arrival with --arrive-by)")
+    p.add_argument("--arrive-by", action="store_true",
+                   help="--time is the latest arrival: journeys leaving as late as possible")
+    p.add_argument("--max-window", type=int, default=None, metavar="SECONDS",
+                   help="with --arrive-by: how long before --time a journey may leave (default 14400)")
     p.add_argument("--max-transfers", type=int, default=4)
     p.add_argument("--min-change-time", type=int, default=60, help="seconds at the same stop")
     p.add_argument("--mode", default="walk", choices=["walk", "bike"], help="access/egress mode at point ends")

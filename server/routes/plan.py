@@ -1,4 +1,5 @@
-"""GET /v1/plan: journey planning between stops or points (door to door), departure time."""
+"""GET /v1/plan: journey planning between stops or points (door to door), by departure time or,
+with arrive_by, by latest arrival (the engine does the search; this handler only maps HTTP)."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -27,9 +28,13 @@ async def plan(
     date: Annotated[str | None, Query(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$",
                                       description="service date YYYY-MM-DD (default: today)")] = None,
     time: Annotated[str | None, Query(max_length=8, pattern=r"^\d{1,2}:\d{2}(:\d{2})?$",
-                                      description="departure time HH:MM[:SS], local to the network "
-                                                  "(default: now)")] = None,
-    arrive_by: Annotated[bool, Query(description="time is the latest arrival (not supported yet)")] = False,
+                                      description="departure time HH:MM[:SS], local to the network, or "
+                                                  "the latest arrival with arrive_by (default: now)")] = None,
+    arrive_by: Annotated[bool, Query(description="time is the latest arrival: journeys leaving as late as "
+                                                 "possible, sorted by departure, latest first")] = False,
+    max_window_s: Annotated[int | None, Query(ge=60, le=86400, description="arrive_by only: how long "
+                                              "before time a journey may leave, seconds (default 4 h; "
+                                              "never before 00:00 of date)")] = None,
     mode: Annotated[Literal["walk", "bike"], Query(description="street mode to and from transit")] = "walk",
     max_transfers: Annotated[int, Query(ge=0, le=15, description="changes between vehicles")] = 4,
     min_change_time: Annotated[int, Query(ge=0, le=3600, description="seconds to change at a stop")] = 60,
@@ -39,18 +44,20 @@ async def plan(
                                               "offered, seconds (default 2 x max_access_s)")] = None,
 ):
     """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),
-    sorted by arrival. Each leg carries its GeoJSON LineString geometry."""
-    if arrive_by:
-        raise ApiError(400, "not_supported", "arrive_by is not supported yet: give a departure time",
-                       "arrive_by")
+    sorted by arrival; with arrive_by, latest-departure itineraries arriving by `time` (the Pareto
+    set of departure time and number of vehicles), latest departure first. Each leg carries its
+    GeoJSON LineString geometry."""
     _limit("max_transfers", max_transfers, settings.max_transfers)
+    if max_window_s is not None:
+        _limit("max_window_s", max_window_s, settings.max_window_s)
     _limit("max_access_s", max_access_s, settings.max_access_s)
     if max_direct_s is not None:
         _limit("max_direct_s", max_direct_s, settings.max_direct_s)
     o, d = endpoint(origin, "from"), endpoint(destination, "to")
     result = await run_query(request, net.plan, o, d, default_date(date), default_time(time),
                              max_transfers=max_transfers, min_change_time=min_change_time, mode=mode,
-                             max_access_s=max_access_s, max_direct_s=max_direct_s)
+                             max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
+                             max_window_s=max_window_s)
     return json_response(plan_json(result))
 
 

@@ -97,7 +97,7 @@ def test_plan_bike_access_and_limits(client, demo):
 
 
 @pytest.mark.parametrize("params, status, code, parameter", [
-    ({"arrive_by": "true"}, 400, "not_supported", "arrive_by"),
+    ({"arrive_by": "maybe"}, 400, "invalid_parameter", "arrive_by"),       # arrive_by=true: see test_plan_arrive_by
     ({"to": "no-such-stop"}, 404, "unknown_stop", "destination"),
     ({"date": "2031-01-01"}, 422, "out_of_period", "date"),
     ({"date": "2026-02-30"}, 400, "invalid_parameter", "date"),
