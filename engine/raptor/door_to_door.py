@@ -54,7 +54,7 @@ class DoorToDoorPlanner:
                        reverse: bool) -> Endpoint:
         lat, lon = check_point(lat, lon, parameter)
         if self.streets is not None:
-            reach = self.streets.stops_within(lat, lon, mode, max_s, reverse=reverse)
+            reach = self.streets.stops_within(lat, lon, mode, max_s, reverse=reverse, parameter=parameter)
             stops, durations = np.asarray(reach.stop_idx, np.int32), np.asarray(reach.duration_s, np.int32)
         else:
             if mode != "walk":

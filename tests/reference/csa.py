@@ -125,6 +125,16 @@ class ReferenceSolver:
                        max_rounds: int, min_change_time: int = 60,
                        walk_before_first: bool = True) -> np.ndarray:
         """Same contract as ``net.round_arrivals``: int32 [max_rounds + 1, n_stops]."""
+        return self.round_arrivals_with_vehicle(origin_idx, origin_time_s, date, max_rounds,
+                                                min_change_time, walk_before_first)[0]
+
+    def round_arrivals_with_vehicle(self, origin_idx: np.ndarray, origin_time_s: np.ndarray,
+                                    date: dt.date, max_rounds: int, min_change_time: int = 60,
+                                    walk_before_first: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(``round_arrivals``, vehicle-only arrivals): the second int32 [max_rounds + 1, n_stops]
+        array holds min over rounds j = 1..k of veh_j(s), the earliest arrival at s *alighting*
+        from the k-th (or an earlier) vehicle, with no footpath after it (row 0 is UNREACHED).
+        Door-to-door journeys end that way: the street egress replaces the last footpath."""
         n = self.n_stops
         inst_trip, inst_shift = self.trip_instances(date)
         change = np.where(self.stop_change != NO_VALUE, self.stop_change, int(min_change_time))
@@ -140,11 +150,13 @@ class ReferenceSolver:
             arrival = np.minimum(arrival, walk)
         ready = arrival.copy()
         out[0] = arrival
+        out_veh = np.full((max_rounds + 1, n), UNREACHED, dtype=np.int64)
 
         for k in range(1, max_rounds + 1):
             veh = np.full(n, UNREACHED, dtype=np.int64)
             _vehicle_round(self.trip_offsets, self.st_stop, self.st_arr, self.st_dep,
                            self.st_pickup, self.st_dropoff, inst_trip, inst_shift, ready, veh)
+            out_veh[k] = np.minimum(out_veh[k - 1], veh)
             walk = np.full(n, UNREACHED, dtype=np.int64)
             _one_footpath(self.fp_offsets, self.fp_to, self.fp_duration, veh, walk)
             reached = veh < UNREACHED
@@ -152,7 +164,8 @@ class ReferenceSolver:
             ready = np.minimum(ready, walk)
             arrival = np.minimum(np.minimum(arrival, veh), walk)
             out[k] = arrival
-        return np.minimum(out, UNREACHED).astype(np.int32)
+        return (np.minimum(out, UNREACHED).astype(np.int32),
+                np.minimum(out_veh, UNREACHED).astype(np.int32))
 
 
 def pareto_front(arrivals: np.ndarray, targets) -> list[tuple[int, int]]:
