@@ -173,11 +173,6 @@ def _concat(parts: list[dict]) -> dict:
     return out
 
 
-def derived_address_id(street_id: str, number: int, suffix: str) -> str:
-    """BAN's address id pattern: ``<street id>_<number, 5 digits>[_<suffix>]``."""
-    return f"{street_id}_{number:05d}" + (f"_{suffix}" if suffix else "")
-
-
 def _compact_ids(addr: pa.Table, starts: np.ndarray, street_ids: list[str], suffix_code: np.ndarray,
                  suffixes: pa.Table) -> pa.Array:
     """Address ids, blank where ``derived_address_id`` rebuilds them (BAN: saves ~20 B/address)."""

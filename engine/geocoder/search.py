@@ -14,9 +14,8 @@ from ..errors import InvalidQueryError
 from . import _kernels as K
 from . import tokens as T
 from .index import GeocoderIndex
-from .index_build import derived_address_id
 from .query import parse_query
-from .types import Place
+from .types import Place, derived_address_id
 
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 500

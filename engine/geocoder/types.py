@@ -30,3 +30,12 @@ class Place:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-ready)."""
         return asdict(self)
+
+
+def derived_address_id(street_id: str, number: int, suffix: str) -> str:
+    """BAN's address id pattern: ``<street id>_<number, 5 digits>[_<suffix>]``.
+
+    Shared by the index builder (which leaves such ids blank in the bundle) and the search (which
+    rebuilds them), so it lives here, importable from both sides.
+    """
+    return f"{street_id}_{number:05d}" + (f"_{suffix}" if suffix else "")

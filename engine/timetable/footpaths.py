@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .._types import EARTH_RADIUS_M, NO_VALUE
 from .staging import StagedTimetable
@@ -56,6 +55,8 @@ def straight_line_pairs(lat: np.ndarray, lon: np.ndarray, eligible: np.ndarray, 
     phi, lmb = np.radians(lat[idx]), np.radians(lon[idx])
     xyz = np.column_stack([np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)])
     chord = 2 * np.sin(min(radius_m / EARTH_RADIUS_M, np.pi) / 2) * (1 + 1e-9)
+    from scipy.spatial import cKDTree   # build time only: keeps scipy out of query-time imports
+
     pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray")
     if len(pairs) == 0:
         return np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0)
