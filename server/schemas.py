@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 
@@ -201,7 +202,8 @@ def _r(x: float, nd: int = 7) -> float:
 
 def line(points, start=None, end=None) -> dict[str, Any]:
     """(lat, lon) sequence -> GeoJSON LineString; a straight line from start to end when empty."""
-    coords = [[_r(lon), _r(lat)] for lat, lon in points]
+    # one vectorised rounding per line (this runs for every vertex of every leg of a response)
+    coords = np.round(np.asarray(points, dtype=np.float64).reshape(-1, 2)[:, ::-1], 7).tolist()
     if len(coords) < 2 and start is not None and end is not None:
         coords = [[_r(start.lon), _r(start.lat)], [_r(end.lon), _r(end.lat)]]
     return {"type": "LineString", "coordinates": coords}
