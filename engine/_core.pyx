@@ -38,9 +38,27 @@ Labels, per round k in RaptorWorkspace ([max_rounds+1, n_stops] int32 arrays):
   ready_src[k, s] what set ready[k, s] in round k (SRC_NONE if carried from round k-1)
 A vehicle arrival is kept only if it beats every earlier vehicle arrival at that stop
 (best_veh): footpaths leave from vehicle arrivals only (no chained walks), so a stop reached
-earlier on foot must still relax its footpaths for a later vehicle arrival.
+earlier on foot must still relax its footpaths for a later vehicle arrival. The back-pointers
+(veh_trip, veh_day, veh_*_pos, walk_from) are never reset: they are read only where the label
+they explain (veh_arr, walk_arr, ready_src) says so.
+
+Per-query cost follows the stops a query touches, not n_stops (a merged bundle has ~40k stops,
+a typical query labels a few hundred):
+  dirty[s], dirty_list  stops given any label (arrival, ready, ready_src, veh_arr, walk_arr,
+                        best_veh) by the last query, in rows 0..rows_dirty. Every other stop
+                        holds UNREACHED / SRC_NONE in every row, so the next query resets only
+                        the listed stops, and round k-1 -> k copies only them.
+  ready_marked[s] (+ ready_marked_list), ready_marked_next[s] (+ ready_marked_next_list)
+                        stops whose ready time improved in the previous / current round, as
+                        flags (for O(1) tests) and lists (to visit and clear without a sweep).
+  veh_marked[s] (+ veh_marked_list)  stops a vehicle reached in the current round.
+  is_target[s]          set from target_stop and cleared from it at the end (target_egress[s]
+                        is read only where is_target[s] is set).
+Between queries all flags are 0, best_veh is UNREACHED outside dirty_list, and
+pattern_from_pos is NO_IDX everywhere.
 """
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
+from libc.stdlib cimport qsort
 import numpy as np
 
 cdef enum:
@@ -130,6 +148,7 @@ cdef class RaptorWorkspace:
     """Reusable per-thread scratch state (labels, back-pointers, marks); never shared."""
 
     cdef readonly int n_stops, n_patterns, max_rounds, rounds_run
+    cdef int n_dirty, rows_dirty, n_ready_marked, n_ready_marked_next
     cdef public object arrival_np, ready_np, veh_arr_np, veh_trip_np, veh_day_np
     cdef public object veh_board_pos_np, veh_alight_pos_np, walk_arr_np, walk_from_np
     cdef public object ready_src_np, target_arr_np
@@ -145,8 +164,12 @@ cdef class RaptorWorkspace:
     cdef uint8_t[:, ::1] ready_src
     cdef int32_t[::1] target_arr
     cdef int32_t[::1] best_veh
+    cdef uint8_t[::1] dirty
+    cdef int32_t[::1] dirty_list
     cdef uint8_t[::1] ready_marked
+    cdef int32_t[::1] ready_marked_list
     cdef uint8_t[::1] ready_marked_next
+    cdef int32_t[::1] ready_marked_next_list
     cdef uint8_t[::1] veh_marked
     cdef int32_t[::1] veh_marked_list
     cdef int32_t[::1] pattern_from_pos
@@ -159,6 +182,10 @@ cdef class RaptorWorkspace:
         self.n_patterns = n_patterns
         self.max_rounds = max_rounds
         self.rounds_run = 0
+        self.n_dirty = 0
+        self.rows_dirty = 0
+        self.n_ready_marked = 0
+        self.n_ready_marked_next = 0
         shape = (max_rounds + 1, n_stops)
         self.arrival_np = np.full(shape, UNREACHED, np.int32)
         self.ready_np = np.full(shape, UNREACHED, np.int32)
@@ -183,8 +210,12 @@ cdef class RaptorWorkspace:
         self.ready_src = self.ready_src_np
         self.target_arr = self.target_arr_np
         self.best_veh = np.full(n_stops, UNREACHED, np.int32)
+        self.dirty = np.zeros(n_stops, np.uint8)
+        self.dirty_list = np.zeros(n_stops, np.int32)
         self.ready_marked = np.zeros(n_stops, np.uint8)
+        self.ready_marked_list = np.zeros(n_stops, np.int32)
         self.ready_marked_next = np.zeros(n_stops, np.uint8)
+        self.ready_marked_next_list = np.zeros(n_stops, np.int32)
         self.veh_marked = np.zeros(n_stops, np.uint8)
         self.veh_marked_list = np.zeros(n_stops, np.int32)
         self.pattern_from_pos = np.full(n_patterns, NO_IDX, np.int32)
@@ -195,6 +226,69 @@ cdef class RaptorWorkspace:
 
 cdef inline int32_t _min32(int32_t a, int32_t b) noexcept nogil:
     return a if a < b else b
+
+
+cdef inline void _touch(RaptorWorkspace ws, int s) noexcept nogil:
+    """Record that s got a label in this query, so that it is copied to later rounds and
+    reset before the next query."""
+    if not ws.dirty[s]:
+        ws.dirty[s] = 1
+        ws.dirty_list[ws.n_dirty] = s
+        ws.n_dirty += 1
+
+
+cdef inline void _mark_ready(RaptorWorkspace ws, int s) noexcept nogil:
+    """s can board from round 0 on (its ready[0] improved)."""
+    if not ws.ready_marked[s]:
+        ws.ready_marked[s] = 1
+        ws.ready_marked_list[ws.n_ready_marked] = s
+        ws.n_ready_marked += 1
+
+
+cdef inline void _mark_ready_next(RaptorWorkspace ws, int s) noexcept nogil:
+    """s's ready time improved in the current round: scan its patterns next round."""
+    if not ws.ready_marked_next[s]:
+        ws.ready_marked_next[s] = 1
+        ws.ready_marked_next_list[ws.n_ready_marked_next] = s
+        ws.n_ready_marked_next += 1
+
+
+cdef int _cmp_int32(const void* a, const void* b) noexcept nogil:
+    cdef int32_t x = (<const int32_t*>a)[0], y = (<const int32_t*>b)[0]
+    return (x > y) - (x < y)
+
+
+cdef void _sort_ready_marked(RaptorWorkspace ws) noexcept nogil:
+    """Put ready_marked_list in increasing stop order. The order in which patterns are queued,
+    hence scanned, decides ties between equal arrivals and what the target bound prunes within a
+    round: visiting stops by index, as a sweep over all stops does, keeps the results
+    independent of the order in which stops were marked."""
+    cdef int s, m = 0
+    # Few marks: sorting them (m log m) is cheaper than reading n_stops flags.
+    if ws.n_ready_marked * 64 <= ws.n_stops:
+        qsort(&ws.ready_marked_list[0], ws.n_ready_marked, sizeof(int32_t), _cmp_int32)
+        return
+    # Many marks: a sweep over the flags is cheaper than sorting them.
+    for s in range(ws.n_stops):
+        if ws.ready_marked[s]:
+            ws.ready_marked_list[m] = s
+            m += 1
+
+
+cdef void _reset_labels(RaptorWorkspace ws) noexcept nogil:
+    """Undo the previous query's labels (only its dirty stops hold any)."""
+    cdef int i, k, s
+    for i in range(ws.n_dirty):
+        s = ws.dirty_list[i]
+        for k in range(ws.rows_dirty + 1):
+            ws.arrival[k, s] = UNREACHED
+            ws.ready[k, s] = UNREACHED
+            ws.ready_src[k, s] = SRC_NONE
+            ws.veh_arr[k, s] = UNREACHED
+            ws.walk_arr[k, s] = UNREACHED
+        ws.best_veh[s] = UNREACHED
+        ws.dirty[s] = 0
+    ws.n_dirty = 0
 
 
 cdef inline int _lower_bound(const int32_t[::1] values, int64_t start, int n, int32_t target) noexcept nogil:
@@ -244,10 +338,10 @@ cdef inline int32_t _earliest_trip(TimetableView tt, const int32_t[:, ::1] next_
 cdef int _collect_patterns(TimetableView tt, RaptorWorkspace ws) noexcept nogil:
     """Queue every pattern serving a stop whose ready time improved, from its earliest such
     boardable stop_pos. Returns the number of queued patterns."""
-    cdef int s, j, p, pos, n_queued = 0
-    for s in range(tt.n_stops):
-        if not ws.ready_marked[s]:
-            continue
+    cdef int i, s, j, p, pos, n_queued = 0
+    _sort_ready_marked(ws)
+    for i in range(ws.n_ready_marked):
+        s = ws.ready_marked_list[i]
         for j in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
             p = tt.stop_patterns[j]
             pos = tt.stop_patterns_pos[j]
@@ -290,6 +384,7 @@ cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const int32_t[:, ::
         if trip != NO_IDX and tt.pattern_dropoff[start + pos]:
             t = tt.st_arr[block + <int64_t>pos * n + trip] + day * DAY
             if t < ws.best_veh[s] and t < bound[0]:
+                _touch(ws, s)
                 ws.best_veh[s] = t
                 ws.veh_arr[k, s] = t
                 ws.veh_trip[k, s] = tt.pattern_first_trip[p] + trip
@@ -310,7 +405,7 @@ cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const int32_t[:, ::
                 if ready_t < ws.ready[k, s]:
                     ws.ready[k, s] = ready_t
                     ws.ready_src[k, s] = SRC_VEHICLE
-                    ws.ready_marked_next[s] = 1
+                    _mark_ready_next(ws, s)
         # Board (or switch to an earlier trip) where the previous round made us ready sooner.
         # Stops not improved in round k-1 are skipped: whatever can be caught there was
         # caught in an earlier round already, with fewer vehicles (r5's FastRaptorWorker).
@@ -342,9 +437,10 @@ cdef void _relax_footpaths(TimetableView tt, RaptorWorkspace ws, int k, int n_ve
             y = tt.footpath_to[j]
             t = ws.veh_arr[k, x] + tt.footpath_duration[j]
             if t < ws.ready[k, y]:
+                _touch(ws, y)
                 ws.ready[k, y] = t
                 ws.ready_src[k, y] = SRC_WALK
-                ws.ready_marked_next[y] = 1
+                _mark_ready_next(ws, y)
                 if t < ws.walk_arr[k, y]:
                     ws.walk_arr[k, y] = t
                     ws.walk_from[k, y] = x
@@ -374,21 +470,11 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
     if (next_active.shape[0] < tt.max_day_offset + 2 or day_shift < tt.max_day_offset
             or next_active.shape[1] != tt.n_trips):
         raise ValueError("next_active table does not fit the timetable's trips and day span")
-    cdef int n = tt.n_stops, k, i, j, s, y, n_queued, n_veh_marked, rounds = 0
+    cdef int k, i, j, s, y, n_queued, n_veh_marked, rounds = 0
     cdef int32_t t, bound = UNREACHED
     with nogil:
         # ---- round 0: origins and (optionally) one footpath from them
-        for s in range(n):
-            ws.arrival[0, s] = UNREACHED
-            ws.ready[0, s] = UNREACHED
-            ws.ready_src[0, s] = SRC_NONE
-            ws.veh_arr[0, s] = UNREACHED
-            ws.walk_arr[0, s] = UNREACHED
-            ws.best_veh[s] = UNREACHED
-            ws.ready_marked[s] = 0
-            ws.ready_marked_next[s] = 0
-            ws.veh_marked[s] = 0
-            ws.is_target[s] = 0
+        _reset_labels(ws)
         for k in range(ws.max_rounds + 1):
             ws.target_arr[k] = UNREACHED
         for i in range(target_stop.shape[0]):
@@ -399,10 +485,11 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
         for i in range(origin_stop.shape[0]):
             s = origin_stop[i]
             t = origin_time[i]
+            _touch(ws, s)
             if t < ws.ready[0, s]:
                 ws.ready[0, s] = t
                 ws.ready_src[0, s] = SRC_ORIGIN
-                ws.ready_marked[s] = 1
+                _mark_ready(ws, s)
             if t < ws.arrival[0, s]:
                 ws.arrival[0, s] = t
             _improve_target(ws, 0, s, t, &bound)
@@ -413,9 +500,10 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
                 for j in range(tt.footpath_offsets[s], tt.footpath_offsets[s + 1]):
                     y = tt.footpath_to[j]
                     if t + tt.footpath_duration[j] < ws.ready[0, y]:
+                        _touch(ws, y)
                         ws.ready[0, y] = t + tt.footpath_duration[j]
                         ws.ready_src[0, y] = SRC_WALK
-                        ws.ready_marked[y] = 1
+                        _mark_ready(ws, y)
                         ws.walk_from[0, y] = s
                         ws.walk_arr[0, y] = t + tt.footpath_duration[j]
                         if ws.ready[0, y] < ws.arrival[0, y]:
@@ -429,12 +517,12 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
                 break
             rounds = k
             ws.target_arr[k] = ws.target_arr[k - 1]
-            for s in range(n):
+            # Carry round k-1 over. Only dirty stops differ from UNREACHED, and row k already
+            # holds SRC_NONE / UNREACHED in ready_src, veh_arr and walk_arr (_reset_labels).
+            for i in range(ws.n_dirty):
+                s = ws.dirty_list[i]
                 ws.arrival[k, s] = ws.arrival[k - 1, s]
                 ws.ready[k, s] = ws.ready[k - 1, s]
-                ws.ready_src[k, s] = SRC_NONE
-                ws.veh_arr[k, s] = UNREACHED
-                ws.walk_arr[k, s] = UNREACHED
             n_veh_marked = 0
             for i in range(n_queued):
                 j = ws.pattern_list[i]
@@ -442,19 +530,30 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
                                              &bound, n_veh_marked)
                 ws.pattern_from_pos[j] = NO_IDX
             _relax_footpaths(tt, ws, k, n_veh_marked, &bound, walk_after_last)
-            for s in range(n):
-                ws.ready_marked[s] = ws.ready_marked_next[s]
+            # ready_marked <- ready_marked_next, visiting the listed stops only.
+            for i in range(ws.n_ready_marked):
+                ws.ready_marked[ws.ready_marked_list[i]] = 0
+            for i in range(ws.n_ready_marked_next):
+                s = ws.ready_marked_next_list[i]
                 ws.ready_marked_next[s] = 0
-        # Leave the workspace clean for the next query.
-        for s in range(n):
-            ws.ready_marked[s] = 0
-    # Labels of rounds that did not run equal the last round's (nothing improved).
-    for k in range(rounds + 1, max_rounds + 1):
-        ws.arrival_np[k] = ws.arrival_np[rounds]
-        ws.ready_np[k] = ws.ready_np[rounds]
-        ws.ready_src_np[k] = 0
-        ws.veh_arr_np[k] = UNREACHED
-        ws.walk_arr_np[k] = UNREACHED
-        ws.target_arr_np[k] = ws.target_arr_np[rounds]
+                ws.ready_marked[s] = 1
+                ws.ready_marked_list[i] = s
+            ws.n_ready_marked = ws.n_ready_marked_next
+            ws.n_ready_marked_next = 0
+        # Labels of rounds that did not run equal the last round's (nothing improved); again
+        # only dirty stops hold anything to copy.
+        for k in range(rounds + 1, max_rounds + 1):
+            ws.target_arr[k] = ws.target_arr[rounds]
+            for i in range(ws.n_dirty):
+                s = ws.dirty_list[i]
+                ws.arrival[k, s] = ws.arrival[rounds, s]
+                ws.ready[k, s] = ws.ready[rounds, s]
+        ws.rows_dirty = max_rounds
+        # Leave the flags clean for the next query.
+        for i in range(ws.n_ready_marked):
+            ws.ready_marked[ws.ready_marked_list[i]] = 0
+        ws.n_ready_marked = 0
+        for i in range(target_stop.shape[0]):
+            ws.is_target[target_stop[i]] = 0
     ws.rounds_run = rounds
     return rounds
