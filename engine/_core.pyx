@@ -557,3 +557,25 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
             ws.is_target[target_stop[i]] = 0
     ws.rounds_run = rounds
     return rounds
+
+
+def fill_next_active(const uint8_t[:, ::1] active, const int32_t[::1] trip_service,
+                     int32_t[:, ::1] out):
+    """out[row, trip] = first trip index >= trip whose service runs in ``active[row]``
+    (n_trips if none). Trips of a pattern are contiguous and sorted, so run_raptor reads the
+    next running trip of a pattern in O(1); an index past the pattern's last trip means none.
+
+    One backward sweep per row: ~6x faster than the numpy equivalent (a gather, a where and a
+    reversed minimum.accumulate), which cost ~5 ms per new date on a 157k-trip bundle.
+    """
+    cdef Py_ssize_t n = trip_service.shape[0], row, t
+    cdef int32_t nxt
+    if out.shape[0] != active.shape[0] or out.shape[1] != n:
+        raise ValueError("out must be [active rows, n_trips]")
+    with nogil:
+        for row in range(active.shape[0]):
+            nxt = <int32_t>n
+            for t in range(n - 1, -1, -1):
+                if active[row, trip_service[t]]:
+                    nxt = <int32_t>t
+                out[row, t] = nxt

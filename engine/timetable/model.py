@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .._core import TimetableView
+from .._core import TimetableView, fill_next_active
 from ..bundle.reader import Bundle
 from ..errors import BundleError, OutOfPeriodError, UnknownStopError
 
@@ -197,12 +197,8 @@ class Timetable:
 
     def _compute_next_active(self, day: int) -> np.ndarray:
         active = self.active_services(day)
-        n = self.n_trips
-        out = np.empty((active.shape[0], n), dtype=np.int32)
-        index = np.arange(n, dtype=np.int32)
-        for row in range(active.shape[0]):
-            values = np.where(active[row][self.trip_service] == 1, index, np.int32(n))
-            out[row] = np.minimum.accumulate(values[::-1])[::-1]
+        out = np.empty((active.shape[0], self.n_trips), dtype=np.int32)
+        fill_next_active(active, np.ascontiguousarray(self.trip_service, dtype=np.int32), out)
         out.setflags(write=False)
         return out
 
