@@ -298,7 +298,10 @@ def run_to_stops(off, to, cost, seed_node, seed_cost, limit, entry_off, entry_st
                  src_seg, src_t, src_conn, stop_seg, stop_t, stop_conn, c_fwd, c_bwd, seg_u, seg_v,
                  reverse, dist, pred_node, pred_edge, touched, hk, hg, hn, stop_best, out_stop,
                  out_ms):
-    """Stops reachable within ``limit`` ms from (or, reverse, to) one location; returns n_out."""
+    """Stops reachable within ``limit`` ms from (or, reverse, to) one location; returns n_out.
+
+    The reference of _reach_kernels.run_reach (what queries use), kept for the tests.
+    """
     n_touched = _dijkstra(off, to, cost, seed_node, seed_cost, seed_node.shape[0], limit, dist,
                           pred_node, pred_edge, touched, hk, hg, hn)
     n_out = _reach_stops(n_touched, dist, touched, entry_off, entry_stop, entry_cost, limit,

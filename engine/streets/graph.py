@@ -8,7 +8,7 @@ import numpy as np
 
 from ..bundle.reader import Bundle
 from ..errors import BundleError
-from . import _kernels
+from . import _kernels, _reach_kernels
 from .ch import Hierarchy, open_hierarchy
 from .options import MODES
 
@@ -37,7 +37,11 @@ class ModeGraph:
 
 
 class Workspace:
-    """Scratch arrays of one thread: distances all INF between calls, heap, predecessors."""
+    """Scratch arrays of one thread: distances all INF between calls, heap, predecessors.
+
+    The stop reach (_reach_kernels.run_reach) uses pred_node/pred_edge as its bucket lists (no
+    meaning after the call) and bucket_head; out_stop/out_s hold its result until copied.
+    """
 
     def __init__(self, n_nodes: int, n_edges: int, n_stops: int):
         self.dist = np.full(n_nodes, _kernels.INF, dtype=np.int64)
@@ -58,6 +62,8 @@ class Workspace:
         self.stop_best = np.full(max(n_stops, 1), _kernels.INF, dtype=np.int64)
         self.out_stop = np.empty(max(n_stops, 1), dtype=np.int32)
         self.out_ms = np.empty(max(n_stops, 1), dtype=np.int64)
+        self.out_s = np.empty(max(n_stops, 1), dtype=np.int32)
+        self.bucket_head = np.empty(_reach_kernels.N_BUCKETS, dtype=np.int32)   # stop reach queue
 
 
 class StreetGraph:

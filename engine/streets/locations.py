@@ -16,6 +16,11 @@ def connector_ms(dist_m, walk_speed_mps: float):
     return np.ceil(np.asarray(dist_m, dtype=np.float64) * 1000.0 / walk_speed_mps).astype(np.int64)
 
 
+def point_connector_ms(dist_m: float, walk_speed_mps: float) -> int:
+    """connector_ms of one distance (same float64 operations, so the same value)."""
+    return math.ceil(float(dist_m) * 1000.0 / walk_speed_mps)
+
+
 def part(fraction: float, cost: int) -> int:
     """Same rounding as the kernels: round(fraction * cost) to the nearest ms, halves up."""
     return int(math.floor(fraction * cost + 0.5))

@@ -10,14 +10,18 @@ import numpy as np
 from .._types import EARTH_RADIUS_M
 from ..bundle.reader import Bundle, open_bundle
 from ..errors import InvalidQueryError, NoRouteError
-from . import _ch_kernels, _kernels
+from . import _ch_kernels, _kernels, _reach_kernels
 from .graph import ModeGraph, StreetGraph
 from .locations import arrive, direct, entry_csr, leave
 from .options import MODES, check_mode
-from .snap import Snap, snap_point
+from .reach import (ChainGraph, ReachIndex, build_chain_graph, build_reach_index, is_transpose,
+                    reach_args)
+from .snap import Snap, snap_location, snap_point
 
 #: A* bound scale: 0.999 of the straight-line time at the mode's top speed, in ms per unit chord.
 _H_MARGIN = 0.999
+#: Reach limits above this (~35,000 years) are cut to it, so limit * 1000 fits the int64 kernels.
+_MAX_LIMIT_S = 1 << 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,9 @@ class StreetNetwork:
     def __init__(self, graph: StreetGraph):
         self.graph = graph
         self._entries: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._chain_graphs: dict[tuple[str, str], ChainGraph] = {}
+        self._reach_indexes: dict[tuple[str, bool], ReachIndex] = {}
+        self._reach_args: dict[tuple[str, bool], tuple] = {}
 
     @classmethod
     def open(cls, bundle: Bundle | str | os.PathLike, warmup: bool = True) -> "StreetNetwork":
@@ -81,7 +88,8 @@ class StreetNetwork:
             s = int(seg[0])
             loc = _Loc(s, 0.5, 0, (0.0, 0.0), (0.0, 0.0), 0.0)
             self._route_locs(loc, loc, mode)
-            self._reach(loc, mode, 1, reverse=False)
+            for reverse in (False, True):
+                self._reach(loc, mode, 1, reverse)     # also builds the mode's reach indexes
 
     # ------------------------------------------------------------------ public queries
     def snap(self, lat: float, lon: float, mode: str = "walk", parameter: str = "point") -> Snap:
@@ -114,10 +122,10 @@ class StreetNetwork:
         if limit_s < 0:
             raise InvalidQueryError(f"max_duration_s must be >= 0, got {max_duration_s!r}",
                                     "max_duration_s")
-        loc = self._loc(self.snap(lat, lon, mode, parameter))
+        seg, t, conn = snap_location(self.graph, lat, lon, mode, parameter)
         if not self.graph.n_stops:
             return StopReach(np.empty(0, np.int32), np.empty(0, np.int32))
-        return self._reach(loc, mode, limit_s, reverse)
+        return self._reach_seg(seg, t, conn, mode, min(limit_s, _MAX_LIMIT_S), bool(reverse))
 
     def path_between_stops(self, from_stop_idx: int, to_stop_idx: int, mode: str = "walk") -> StreetRoute:
         """The street walk between two linked stops (geometry of a footpath leg)."""
@@ -248,11 +256,61 @@ class StreetNetwork:
             mg = g.modes[mode]
             seg, t, dist = g.stop_links[mode]
             conn = np.where(seg >= 0, np.ceil(dist * 1000.0 / g.walk_speed_mps), 0).astype(np.int64)
-            self._entries[key] = entry_csr(g.n_nodes, seg, t, conn, g.seg_u, g.seg_v, mg.c_fwd,
-                                           mg.c_bwd, kind) + (conn,)
+            arrays = entry_csr(g.n_nodes, seg, t, conn, g.seg_u, g.seg_v, mg.c_fwd, mg.c_bwd,
+                               kind) + (conn,)
+            for a in arrays:
+                a.flags.writeable = False      # shared by the threads; the kernels take read-only
+            self._entries[key] = arrays
         return self._entries[key]
 
+    def _reach_index(self, mode: str, reverse: bool) -> ReachIndex:
+        """The chain-contracted search index of (mode, direction), built on first use (warmup)."""
+        key = (mode, reverse)
+        index = self._reach_indexes.get(key)
+        if index is None:
+            g = self.graph
+            mg = g.modes[mode]
+            chain_graph, flip = self._chain_graph(mode, "out"), False
+            if reverse and mg.in_off is not mg.out_off:
+                # the in-CSR is the out-CSR's transpose: same chains, searched the other way
+                if is_transpose(mg.out_off, mg.out_to, mg.out_cost, mg.in_off, mg.in_to, mg.in_cost):
+                    flip = True
+                else:
+                    chain_graph = self._chain_graph(mode, "in")
+            entry_off, entry_stop, entry_ms, conn = self._entry(mode, "leave" if reverse else "arrive")
+            index = build_reach_index(chain_graph, entry_off, entry_stop, entry_ms, flip)
+            stop_seg, stop_t, _ = g.stop_links[mode]
+            self._reach_args[key] = reach_args(index, g.seg_u, g.seg_v, mg.c_fwd, mg.c_bwd,
+                                               entry_off, entry_stop, stop_seg, stop_t, conn)
+            self._reach_indexes[key] = index
+        return index
+
+    def _chain_graph(self, mode: str, side: str) -> ChainGraph:
+        chain_graph = self._chain_graphs.get((mode, side))
+        if chain_graph is None:
+            off, to, cost, _ = self.graph.modes[mode].edges(side == "in")
+            chain_graph = build_chain_graph(off, to, cost)
+            self._chain_graphs[(mode, side)] = chain_graph
+        return chain_graph
+
     def _reach(self, loc: _Loc, mode: str, limit_s: int, reverse: bool) -> StopReach:
+        return self._reach_seg(loc.seg, loc.t, loc.conn, mode, limit_s, reverse)
+
+    def _reach_seg(self, seg: int, t: float, conn: int, mode: str, limit_s: int,
+                   reverse: bool) -> StopReach:
+        """Stops within limit_s of location (seg, t, conn): chain-contracted bounded search."""
+        args = self._reach_args.get((mode, reverse))
+        if args is None:
+            self._reach_index(mode, reverse)
+            args = self._reach_args[(mode, reverse)]
+        ws = self.graph.workspace()
+        n = _reach_kernels.run_reach(seg, t, conn, reverse, limit_s * 1000, *args, ws.dist,
+                                     ws.touched, ws.pred_node, ws.pred_edge, ws.bucket_head,
+                                     ws.stop_best, ws.out_stop, ws.out_s)
+        return StopReach(ws.out_stop[:n].copy(), ws.out_s[:n].copy())
+
+    def _reach_dijkstra(self, loc: _Loc, mode: str, limit_s: int, reverse: bool) -> StopReach:
+        """Reference for _reach: plain bounded Dijkstra over every node (_kernels.run_to_stops)."""
         g = self.graph
         mg = g.modes[mode]
         if reverse:

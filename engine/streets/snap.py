@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..errors import InvalidQueryError
 from . import _snap_kernels
 from .graph import StreetGraph
-from .locations import connector_ms
+from .locations import point_connector_ms
 from .options import MODE_BIT, check_mode
 
 
@@ -46,6 +46,24 @@ def snap_point(graph: StreetGraph, lat: float, lon: float, mode: str, parameter:
 
     Raises InvalidQueryError naming ``parameter`` for bad coordinates or a point too far away.
     """
+    seg, t, dist, lat, lon = _nearest(graph, lat, lon, mode, parameter, max_snap_m)
+    u, v = graph.seg_u[seg], graph.seg_v[seg]
+    plat = graph.node_lat[u] + t * (graph.node_lat[v] - graph.node_lat[u])
+    plon = graph.node_lon[u] + t * (graph.node_lon[v] - graph.node_lon[u])
+    conn = point_connector_ms(dist, graph.walk_speed_mps)
+    return Snap(mode, seg, t, float(plat), float(plon), dist, conn, lat, lon)
+
+
+def snap_location(graph: StreetGraph, lat: float, lon: float, mode: str,
+                  parameter: str = "point") -> tuple[int, float, int]:
+    """(segment, t, conn_ms) of ``snap_point`` without the rest (the stop reach's fast path)."""
+    seg, t, dist, _, _ = _nearest(graph, lat, lon, mode, parameter, None)
+    return seg, t, point_connector_ms(dist, graph.walk_speed_mps)
+
+
+def _nearest(graph: StreetGraph, lat: float, lon: float, mode: str, parameter: str,
+             max_snap_m: float | None) -> tuple[int, float, float, float, float]:
+    """(segment, t, distance_m, lat, lon) or InvalidQueryError naming ``parameter``."""
     check_mode(mode)
     lat, lon = check_coordinates(lat, lon, parameter)
     limit = graph.max_snap_m if max_snap_m is None else float(max_snap_m)
@@ -58,8 +76,4 @@ def snap_point(graph: StreetGraph, lat: float, lon: float, mode: str, parameter:
         raise InvalidQueryError(
             f"{parameter} ({lat:.6f}, {lon:.6f}) is not within {limit:g} m of a street usable by "
             f"{mode} ({where})", parameter)
-    u, v = graph.seg_u[seg], graph.seg_v[seg]
-    plat = graph.node_lat[u] + t * (graph.node_lat[v] - graph.node_lat[u])
-    plon = graph.node_lon[u] + t * (graph.node_lon[v] - graph.node_lon[u])
-    conn = int(connector_ms(dist, graph.walk_speed_mps))
-    return Snap(mode, int(seg), float(t), float(plat), float(plon), float(dist), conn, lat, lon)
+    return int(seg), float(t), float(dist), lat, lon

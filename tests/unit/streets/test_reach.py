@@ -1,0 +1,277 @@
+"""The chain-contracted stop reach (_reach_kernels.run_reach) equals the plain bounded Dijkstra
+(_kernels.run_to_stops) exactly: on random street-like graphs (chains, dead ends, one-way and
+parallel segments, self-loops, rings and paths without junctions, isolated nodes, stops on inner
+chain nodes and on the query's own segment) and on small OSM networks through stops_within.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from engine.streets import StreetOptions
+from engine.streets._kernels import INF, run_to_stops
+from engine.streets._reach_kernels import N_BUCKETS, run_reach
+from engine.streets.locations import arrive, entry_csr, leave
+from engine.streets.reach import build_chain_graph, build_reach_index, is_transpose, reach_args
+
+from ._osm_xml import build_network, latlon
+
+W = 1.33
+
+
+# ---------------------------------------------------------------- random graphs, kernel level
+def _frozen(a, dtype):
+    a = np.ascontiguousarray(a, dtype=dtype)
+    a.flags.writeable = False
+    return a
+
+
+def _csr(n, src, dst, cost):
+    order = np.lexsort((dst, src))
+    off = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(src, minlength=n), out=off[1:])
+    return _frozen(off, np.int32), _frozen(dst[order], np.int32), _frozen(cost[order], np.int32)
+
+
+def _random_streets(rng):
+    """Segments (u, v, c_fwd, c_bwd) of a street-like graph: ways of many shape nodes."""
+    n = 0
+    seg_u, seg_v = [], []
+    n_ways = int(rng.integers(1, 25))
+    for _ in range(n_ways):
+        if n >= 2 and rng.random() < 0.8:
+            start = int(rng.integers(n))                  # join an existing node
+        else:
+            start = n
+            n += 1
+        k = int(rng.integers(0, 8))
+        nodes = [start] + list(range(n, n + k))
+        n += k
+        if n >= 2 and rng.random() < 0.7:
+            nodes.append(int(rng.integers(n)))            # end on an existing node (or itself)
+        for a, b in zip(nodes[:-1], nodes[1:]):
+            seg_u.append(a)
+            seg_v.append(b)
+    # a ring and a lone path (no junctions), parallel segments, an isolated node
+    ring = list(range(n, n + int(rng.integers(3, 7))))
+    n += len(ring)
+    for a, b in zip(ring, ring[1:] + ring[:1]):
+        seg_u.append(a)
+        seg_v.append(b)
+    path = list(range(n, n + int(rng.integers(2, 5))))
+    n += len(path) + 1
+    for a, b in zip(path[:-1], path[1:]):
+        seg_u.append(a)
+        seg_v.append(b)
+    for s in rng.choice(len(seg_u), size=min(3, len(seg_u)), replace=False):
+        seg_u.append(seg_u[s])
+        seg_v.append(seg_v[s])
+    m = len(seg_u)
+    c_fwd = rng.integers(1, 20_000, m)
+    c_bwd = np.where(rng.random(m) < 0.6, c_fwd, rng.integers(1, 20_000, m))
+    one_way = rng.random(m)
+    c_fwd[one_way < 0.1] = -1
+    c_bwd[(one_way >= 0.1) & (one_way < 0.25)] = -1
+    small = rng.random(m) < 0.05
+    c_fwd[small & (c_fwd > 0)] = 1
+    return (n, _frozen(seg_u, np.int32), _frozen(seg_v, np.int32), _frozen(c_fwd, np.int32),
+            _frozen(c_bwd, np.int32))
+
+
+def _graph(n, seg_u, seg_v, c_fwd, c_bwd):
+    fw, bw = c_fwd >= 0, c_bwd >= 0
+    src = np.concatenate([seg_u[fw], seg_v[bw]]).astype(np.int64)
+    dst = np.concatenate([seg_v[fw], seg_u[bw]]).astype(np.int64)
+    cost = np.concatenate([c_fwd[fw], c_bwd[bw]]).astype(np.int64)
+    return _csr(n, src, dst, cost), _csr(n, dst, src, cost)
+
+
+def _t(rng):
+    r = rng.random()
+    return 0.0 if r < 0.1 else 1.0 if r < 0.2 else 0.5 if r < 0.25 else float(rng.random())
+
+
+class _Ws:
+    def __init__(self, n, m, n_stops):
+        self.dist = np.full(n, INF, dtype=np.int64)
+        self.pred_node = np.empty(n, dtype=np.int32)
+        self.pred_edge = np.empty(n, dtype=np.int32)
+        self.touched = np.empty(n, dtype=np.int32)
+        self.hk = np.empty(m + 8, dtype=np.int64)
+        self.hg = np.empty(m + 8, dtype=np.int64)
+        self.hn = np.empty(m + 8, dtype=np.int32)
+        self.head = np.empty(N_BUCKETS, dtype=np.int32)
+        self.stop_best = np.full(max(n_stops, 1), INF, dtype=np.int64)
+        self.out_stop = np.empty(max(n_stops, 1), dtype=np.int32)
+        self.out_ms = np.empty(max(n_stops, 1), dtype=np.int64)
+        self.out_s = np.empty(max(n_stops, 1), dtype=np.int32)
+
+
+def _reference(ws, csr, entries, stops, seg_u, seg_v, c_fwd, c_bwd, loc, limit, reverse):
+    seg, t, conn = loc
+    seeds = (arrive if reverse else leave)(seg, t, conn, seg_u, seg_v, c_fwd, c_bwd)
+    n = run_to_stops(*csr, *seeds, limit, *entries[:3], seg, t, conn, *stops, c_fwd, c_bwd, seg_u,
+                     seg_v, reverse, ws.dist, ws.pred_node, ws.pred_edge, ws.touched, ws.hk, ws.hg,
+                     ws.hn, ws.stop_best, ws.out_stop, ws.out_ms)
+    order = np.argsort(ws.out_stop[:n])
+    secs = ((ws.out_ms[:n][order] + 999) // 1000).astype(np.int32)     # as StopReach holds them
+    return ws.out_stop[:n][order].tolist(), secs.tolist(), \
+        ws.out_ms[:n].tolist()
+
+
+def _fast(ws, args, loc, limit, reverse):
+    seg, t, conn = loc
+    n = run_reach(seg, t, conn, reverse, limit, *args, ws.dist, ws.touched, ws.pred_node,
+                  ws.pred_edge, ws.head, ws.stop_best, ws.out_stop, ws.out_s)
+    return ws.out_stop[:n].tolist(), ws.out_s[:n].tolist()
+
+
+def _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, stops, n_queries, limits):
+    """run_reach == run_to_stops for random locations; returns the number of stops compared."""
+    usable = np.flatnonzero((c_fwd >= 0) | (c_bwd >= 0))
+    out, inn = _graph(n, seg_u, seg_v, c_fwd, c_bwd)
+    ws = _Ws(n, len(out[1]), len(stops[0]))
+    chains_out = build_chain_graph(*out)
+    assert is_transpose(*out, *inn) and is_transpose(*inn, *out)
+    checked = 0
+    # reverse: chains of the in-CSR itself, or the out-CSR's searched the other way (flip)
+    for reverse, csr, chains, flip in ((False, out, chains_out, False), (True, inn, build_chain_graph(*inn), False),
+                                       (True, inn, chains_out, True)):
+        entries = entry_csr(n, *stops, seg_u, seg_v, c_fwd, c_bwd, "leave" if reverse else "arrive")
+        entries = tuple(_frozen(a, a.dtype) for a in entries)
+        index = build_reach_index(chains, *entries, flip=flip)
+        args = reach_args(index, seg_u, seg_v, c_fwd, c_bwd, entries[0], entries[1], *stops)
+        for _ in range(n_queries):
+            conn = int(rng.integers(0, 3000)) if rng.random() < 0.7 else 0
+            loc = (int(rng.choice(usable)), _t(rng), conn)
+            *_, all_ms = _reference(ws, csr, entries, stops, seg_u, seg_v, c_fwd, c_bwd, loc,
+                                    10**15, reverse)
+            chosen = [int(rng.choice(limits))]
+            chosen += [int(rng.choice(all_ms)) + d for d in (-1, 0)] if all_ms else []  # on the edge
+            for limit in chosen:
+                expected = _reference(ws, csr, entries, stops, seg_u, seg_v, c_fwd, c_bwd, loc,
+                                      limit, reverse)[:2]
+                assert _fast(ws, args, loc, limit, reverse) == expected, (reverse, flip, loc, limit)
+                shift = int(rng.integers(0, 24))          # any bucket width gives the same answer
+                other = (shift,) + args[1:]
+                assert _fast(ws, other, loc, limit, reverse) == expected, (reverse, flip, loc, shift)
+                checked += len(expected[0])
+    assert (ws.dist == INF).all() and (ws.stop_best == INF).all()
+    return checked
+
+
+def _random_stops(rng, n_stops, c_fwd, c_bwd):
+    usable = np.flatnonzero((c_fwd >= 0) | (c_bwd >= 0))
+    stop_seg = np.where(rng.random(n_stops) < 0.9, rng.choice(usable, n_stops), -1)
+    stop_t = np.array([_t(rng) for _ in range(n_stops)])
+    stop_conn = np.where((stop_seg >= 0) & (rng.random(n_stops) < 0.7), rng.integers(0, 3000, n_stops), 0)
+    return _frozen(stop_seg, np.int32), _frozen(stop_t, np.float64), _frozen(stop_conn, np.int64)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_graphs_equal_plain_dijkstra(seed):
+    rng = np.random.default_rng(seed)
+    n, seg_u, seg_v, c_fwd, c_bwd = _random_streets(rng)
+    n_stops = int(rng.integers(0, 40))
+    stops = _random_stops(rng, n_stops, c_fwd, c_bwd)
+    checked = _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, stops, 40,
+                       [0, 1, 5_000, 30_000, 100_000, 10**12])
+    if n_stops > 5:
+        assert checked > 0
+
+
+def test_long_chains_are_cut():
+    """A way of more than MAX_CHAIN edges (of the largest costs) gets intermediate junctions, so
+    the GAP-coded sums stay exact."""
+    from engine.streets import _reach_kernels
+
+    rng = np.random.default_rng(9)
+    n = 3 * _reach_kernels.MAX_CHAIN + 5
+    seg_u = np.arange(n - 1, dtype=np.int32)
+    c_fwd = np.full(n - 1, 2**31 - 1, np.int32)
+    c_bwd = np.where(np.arange(n - 1) % 7 == 0, -1, 3).astype(np.int32)
+    args = (_frozen(seg_u, np.int32), _frozen(seg_u + 1, np.int32), _frozen(c_fwd, np.int32),
+            _frozen(c_bwd, np.int32))
+    cg = build_chain_graph(*_graph(n, *args)[0])
+    assert cg.n_junctions >= 3 and cg.chains[3::4].max() <= _reach_kernels.MAX_CHAIN
+    stops = _random_stops(rng, 30, args[2], args[3])
+    assert _compare(rng, n, *args, stops, 10, [10**9, 10**13, 10**15]) > 0
+
+
+def test_chain_graph_of_a_ring_and_a_path():
+    # ring 0-1-2-3-0 (no junction: one node is promoted), path 4-5-6 (leaves at both ends)
+    seg_u = np.array([0, 1, 2, 3, 4, 5], np.int32)
+    seg_v = np.array([1, 2, 3, 0, 5, 6], np.int32)
+    cost = np.array([10, 20, 30, 40, 5, 7], np.int64)
+    (off, to, c), _ = _graph(7, seg_u, seg_v, cost.astype(np.int32), cost.astype(np.int32))
+    cg = build_chain_graph(off, to, c)
+    junction = cg.node_info[0::2] < 0
+    assert junction[[0, 1, 2, 3]].sum() == 1 and junction[[4, 5, 6]].sum() == 1
+    assert cg.n_junctions == 2
+
+
+# ---------------------------------------------------------------- OSM networks, stops_within
+def _check(net, points, modes=("walk", "bike", "car"), limits=(30, 60, 120, 900)):
+    checked = 0
+    for mode in modes:
+        for lat, lon in points:
+            try:
+                snap = net.snap(lat, lon, mode)
+            except Exception:
+                continue
+            loc = net._loc(snap)
+            for limit in limits:
+                for reverse in (False, True):
+                    got = net.stops_within(lat, lon, mode, limit, reverse=reverse)
+                    ref = net._reach_dijkstra(loc, mode, limit, reverse)
+                    assert got.stop_idx.tolist() == ref.stop_idx.tolist(), (mode, lat, lon, limit)
+                    assert got.duration_s.tolist() == ref.duration_s.tolist(), (mode, lat, lon, limit)
+                    assert got.stop_idx.dtype == np.int32 and got.duration_s.dtype == np.int32
+                    checked += len(ref.stop_idx)
+    return checked
+
+
+def test_osm_ladder_with_one_ways_equals_plain_dijkstra(tmp_path):
+    """Two long parallel ways (many shape nodes) joined by rungs, one of them one-way."""
+    nodes, ways = {}, []
+    for i in range(11):
+        nodes[100 + i] = (40.0 * i, 0.0)
+        nodes[200 + i] = (40.0 * i, 60.0)
+    ways.append((1, [100 + i for i in range(11)], {"highway": "residential"}))
+    ways.append((2, [200 + i for i in range(11)], {"highway": "residential", "oneway": "yes"}))
+    for k, i in enumerate((0, 4, 10)):
+        nodes[300 + i] = (40.0 * i, 30.0)
+        ways.append((10 + k, [100 + i, 300 + i, 200 + i], {"highway": "footway" if k == 1 else "service"}))
+    nodes[400], nodes[401] = (200.0, -30.0), (200.0, -60.0)        # a dead end
+    ways.append((20, [105, 400, 401], {"highway": "residential"}))
+    stops = [(40.0 * i + 7, 62.0) for i in range(0, 10, 3)] + [(201.0, -45.0), (150.0, 2.0), (10.0, 31.0)]
+    net, _, _ = build_network(tmp_path, nodes, ways, stops, options=StreetOptions(max_snap_m=200))
+    rng = np.random.default_rng(5)
+    points = [latlon(x, y) for x, y in zip(rng.uniform(-20, 420, 40), rng.uniform(-70, 80, 40))]
+    points += [latlon(*xy) for xy in list(nodes.values()) + stops]
+    assert _check(net, points) > 100
+
+
+def test_osm_ring_only_network(tmp_path):
+    """A closed way alone: no junction at all (a node is promoted to one)."""
+    nodes = {1: (0, 0), 2: (100, 0), 3: (100, 100), 4: (0, 100)}
+    ways = [(1, [1, 2, 3, 4, 1], {"highway": "residential"})]
+    stops = [(50, 2), (98, 50), (3, 60)]
+    net, _, _ = build_network(tmp_path, nodes, ways, stops)
+    assert _check(net, [latlon(x, y) for x, y in [(0, 0), (50, 5), (100, 100), (20, 99), (60, 40)]]) > 10
+    reach = net.stops_within(*latlon(50, 5), "walk", 600)
+    got = dict(zip(reach.stop_idx.tolist(), reach.duration_s.tolist()))
+    assert got[0] == math.ceil((5 + 2) / W)
+    assert got[1] == math.ceil((5 + 50 + 50 + 2) / W)
+
+
+def test_point_connector_equals_array_connector():
+    from engine.streets.locations import connector_ms, point_connector_ms
+
+    rng = np.random.default_rng(0)
+    dist = np.concatenate([rng.uniform(0, 300, 20_000), np.arange(0, 300, 1.33), [0.0, 1.33, 2.66, 300.0]])
+    for speed in (1.33, 1.4, 4.5):
+        expected = connector_ms(dist, speed)
+        assert [point_connector_ms(d, speed) for d in dist.tolist()] == expected.tolist()
