@@ -6,6 +6,7 @@ source files, so an engine change rebuilds them.
 """
 from __future__ import annotations
 
+import fnmatch
 import sys
 from pathlib import Path
 
@@ -59,7 +60,8 @@ def merged_bundle(merged_sources) -> Path:
 
 def pytest_collect_file(file_path, parent):
     """Collect ``bench_*.py`` when the benchmarks folder is given (explicit files already are)."""
-    if (file_path.suffix == ".py" and file_path.name.startswith("bench_")
+    already = any(fnmatch.fnmatch(file_path.name, pattern) for pattern in parent.config.getini("python_files"))
+    if (file_path.suffix == ".py" and file_path.name.startswith("bench_") and not already
             and not parent.session.isinitpath(file_path)):
         return pytest.Module.from_parent(parent, path=file_path)
     return None
