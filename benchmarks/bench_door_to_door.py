@@ -12,18 +12,18 @@ area, on dates when every feed of the bundle runs, 06:00-21:00, walk access/egre
 max_transfers=4. An untimed pre-pass plans each pair once and drops pairs whose points do not snap
 (InvalidQueryError); it also fills the per-date caches, so the timed rounds (one plan() each) are a
 warm server's. Bundles are cached in $BRIQUE_BENCH_CACHE keyed by the inputs and the engine's
-sources (tests.reference.feeds.cached_bundle does the same without OSM).
+sources (tests.reference.feeds.cached_bundle).
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.reference.feeds import CACHE, _engine_digest, bench_short, bundle_active_dates, feed_name, hhmmss
+from tests.reference.feeds import (bench_short, bundle_active_dates, bundle_mb, cached_bundle, feed_name,
+                                   hhmmss, percentiles)
 
 SHORT = bench_short()
 N_QUERIES = 20 if SHORT else 1000
@@ -61,47 +61,10 @@ def _build(out: Path, sources: list[tuple[str, Path]], osm: Path):
     return engine.build(str(out), gtfs=[(n, str(p)) for n, p in sources], osm=str(osm))
 
 
-def _cache_path(city: str, sources: list[tuple[str, Path]], osm: Path) -> Path:
-    h = hashlib.sha256(_engine_digest().encode())
-    for name, path in [*sources, ("osm", osm)]:
-        st = path.stat()
-        h.update(f"{name}:{path}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return CACHE / f"d2d-{city}-{h.hexdigest()[:12]}.bundle"
-
-
-def _store(bundle: Path, cached: Path) -> None:
-    """Copy a finished bundle into the cache (atomically: copy aside, then rename)."""
-    if (cached / "manifest.json").is_file():
-        return
-    CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(cached.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(bundle, tmp)
-    shutil.rmtree(cached, ignore_errors=True)
-    tmp.rename(cached)
-
-
 def osm_bundle(city: str) -> Path:
     """The cached GTFS + OSM bundle of ``city``, built once if absent."""
     sources, osm = _inputs(city)
-    cached = _cache_path(city, sources, osm)
-    if not (cached / "manifest.json").is_file():
-        fresh = CACHE / f"{cached.name}.build"
-        _build(fresh, sources, osm)
-        _store(fresh, cached)
-        shutil.rmtree(fresh, ignore_errors=True)
-    return cached
-
-
-def _bundle_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
-
-
-def _percentiles(values_s) -> dict[str, float]:
-    ms = np.asarray(values_s) * 1e3
-    return {"median_ms": round(float(np.median(ms)), 3), "p90_ms": round(float(np.percentile(ms, 90)), 3),
-            "p99_ms": round(float(np.percentile(ms, 99)), 3), "mean_ms": round(float(ms.mean()), 3),
-            "max_ms": round(float(ms.max()), 3)}
+    return cached_bundle(sources, f"d2d-{city}", osm=osm)
 
 
 # ---------------------------------------------------------------------------- queries
@@ -155,13 +118,12 @@ def test_build_with_osm(benchmark, city, tmp_path):
     benchmark.pedantic(lambda: results.append(_build(out, sources, osm)), rounds=1, iterations=1)
     counts = results[-1].manifest["report"]["counts"]
     benchmark.extra_info.update(
-        city=city, bundle_mb=round(_bundle_mb(out), 2),
+        city=city, bundle_mb=round(bundle_mb(out), 2),
         input_mb=round(sum(p.stat().st_size for _, p in [*sources, ("osm", osm)]) / 1e6, 2),
         **{key.removeprefix("streets."): counts.get(key, 0) for key in (
             "streets.nodes", "streets.segments", "streets.walk.segments", "streets.stops_linked",
             "streets.stops_unlinked", "streets.footpaths")},
         timings_s={k: round(v, 3) for k, v in results[-1].timings_s.items()})
-    _store(out, _cache_path(city, sources, osm))      # reused by test_plan_door_to_door
 
 
 @pytest.mark.parametrize("city", CITIES)
@@ -183,16 +145,8 @@ def test_plan_door_to_door(benchmark, city):
         transit.append(any(it.n_vehicles > 0 for it in plan.itineraries))
 
     benchmark.pedantic(one, setup=setup, rounds=len(queries), iterations=1, warmup_rounds=0)
-    benchmark.extra_info.update(_percentiles(benchmark.stats.stats.data))
+    benchmark.extra_info.update(percentiles(benchmark.stats.stats.data))
     benchmark.extra_info.update(city=city, queries=len(queries), dropped_not_snapping=dropped,
                                 transit_share=round(sum(transit) / len(transit), 3),
                                 n_stops=int(net.timetable.n_stops))
 
-
-@pytest.fixture(autouse=True)
-def _no_gc_noise():
-    """Keep the cyclic GC from landing inside one timed query more than another."""
-    import gc
-
-    gc.collect()
-    yield

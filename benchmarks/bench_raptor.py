@@ -10,20 +10,12 @@ import itertools
 import time
 
 import numpy as np
-import pytest
 
-from tests.reference.feeds import bench_short, station_queries
+from tests.reference.feeds import bench_short, percentiles, station_queries
 
 SHORT = bench_short()
 N_QUERIES = 50 if SHORT else 1000
 N_REFERENCE = 3 if SHORT else 10
-
-
-def _percentiles(values_s: list[float]) -> dict[str, float]:
-    ms = np.asarray(values_s) * 1e3
-    return {"median_ms": round(float(np.median(ms)), 3), "p90_ms": round(float(np.percentile(ms, 90)), 3),
-            "p99_ms": round(float(np.percentile(ms, 99)), 3), "mean_ms": round(float(ms.mean()), 3),
-            "max_ms": round(float(ms.max()), 3)}
 
 
 def _bench_plans(benchmark, bundle, seed: int) -> None:
@@ -44,7 +36,7 @@ def _bench_plans(benchmark, bundle, seed: int) -> None:
 
     benchmark.pedantic(one, setup=setup, rounds=len(queries), iterations=1, warmup_rounds=0)
     data = benchmark.stats.stats.data
-    benchmark.extra_info.update(_percentiles(data))
+    benchmark.extra_info.update(percentiles(data))
     benchmark.extra_info.update(queries=len(queries), found_share=round(sum(found) / len(found), 3),
                                 n_stops=int(net.timetable.n_stops))
 
@@ -88,15 +80,7 @@ def test_round_arrivals_vs_reference(benchmark, main_feed_path, main_bundle):
 
     benchmark.pedantic(one, setup=setup, rounds=len(args) * (1 if SHORT else 5), iterations=1)
     engine_median = float(np.median(benchmark.stats.stats.data))
-    benchmark.extra_info.update(_percentiles(benchmark.stats.stats.data))
+    benchmark.extra_info.update(percentiles(benchmark.stats.stats.data))
     benchmark.extra_info.update(reference_median_ms=round(float(np.median(ref_times)) * 1e3, 3),
                                 reference_ratio=round(float(np.median(ref_times)) / engine_median, 2))
 
-
-@pytest.fixture(autouse=True)
-def _no_gc_noise():
-    """Keep the cyclic GC from landing inside one timed query more than another."""
-    import gc
-
-    gc.collect()
-    yield

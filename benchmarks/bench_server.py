@@ -7,9 +7,7 @@ Throughput and tail latency over real sockets are measured by ``benchmarks/load_
 """
 from __future__ import annotations
 
-import hashlib
 import itertools
-import os
 import statistics
 import time
 import urllib.parse
@@ -17,23 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference.feeds import bench_short
+from tests.reference.feeds import bench_short, cached_bundle, feed_name
 
 pytest.importorskip("fastapi")
 SHORT = bench_short()
-CACHE = Path(os.environ.get("BRIQUE_BENCH_CACHE", "/tmp/brique-bench-cache"))
 ROUNDS = 3 if SHORT else 15
 N_QUERIES = 20 if SHORT else 100
-
-
-def _digest(paths: list[Path]) -> str:
-    from tests.reference.feeds import _engine_digest
-
-    h = hashlib.sha256(_engine_digest().encode())
-    for p in paths:
-        st = p.stat()
-        h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:12]
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +42,7 @@ def server_bundle(tmp_path_factory) -> Path:
     addresses = data / "addr-fr-ban-75-paris/adresses-75.csv.gz"
     if not all(p.is_file() for p in (gtfs, osm, addresses)):
         pytest.skip("shared data (VRN GTFS, Heidelberg OSM, Paris BAN) absent: set BRIQUE_DATA")
-    out = CACHE / f"server-heidelberg-{_digest([gtfs, osm, addresses])}.bundle"
-    if not (out / "manifest.json").is_file():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        engine.build(out, [gtfs], osm=osm, addresses=[addresses])
-    return out
+    return cached_bundle([(feed_name(gtfs), gtfs)], "server-heidelberg", osm=osm, addresses=[addresses])
 
 
 @pytest.fixture(scope="module")

@@ -565,17 +565,27 @@ def fill_next_active(const uint8_t[:, ::1] active, const int32_t[::1] trip_servi
     (n_trips if none). Trips of a pattern are contiguous and sorted, so run_raptor reads the
     next running trip of a pattern in O(1); an index past the pattern's last trip means none.
 
-    One backward sweep per row: ~6x faster than the numpy equivalent (a gather, a where and a
-    reversed minimum.accumulate), which cost ~5 ms per new date on a 157k-trip bundle.
+    One backward sweep per row: on the merged bundle (157k trips, 6 rows) 0.7-2.0 ms per new
+    date against 4.4-4.5 ms for the numpy equivalent (a gather, a where and a reversed
+    minimum.accumulate). A service index outside ``active`` (a corrupt bundle) is a ValueError,
+    as numpy's IndexError was, not a read out of bounds.
     """
-    cdef Py_ssize_t n = trip_service.shape[0], row, t
-    cdef int32_t nxt
+    cdef Py_ssize_t n = trip_service.shape[0], n_services = active.shape[1], row, t
+    cdef int32_t nxt, service, bad = -1
     if out.shape[0] != active.shape[0] or out.shape[1] != n:
         raise ValueError("out must be [active rows, n_trips]")
     with nogil:
-        for row in range(active.shape[0]):
-            nxt = <int32_t>n
-            for t in range(n - 1, -1, -1):
-                if active[row, trip_service[t]]:
-                    nxt = <int32_t>t
-                out[row, t] = nxt
+        for t in range(n):
+            service = trip_service[t]
+            if service < 0 or service >= n_services:
+                bad = <int32_t>t
+                break
+        if bad < 0:
+            for row in range(active.shape[0]):
+                nxt = <int32_t>n
+                for t in range(n - 1, -1, -1):
+                    if active[row, trip_service[t]]:
+                        nxt = <int32_t>t
+                    out[row, t] = nxt
+    if bad >= 0:
+        raise ValueError(f"trip {bad} has service index {trip_service[bad]}, outside 0..{n_services - 1}")

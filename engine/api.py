@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -257,7 +256,7 @@ class Network:
     def earliest_arrivals(self, origin: str, date: dt.date | str, time: str | int, *, max_transfers: int = 4,
                           min_change_time: int = DEFAULT_MIN_CHANGE_S) -> dict[str, dt.datetime]:
         """One-to-all: stop id -> earliest arrival datetime, for every reachable stop."""
-        tt = self._require_timetable()
+        self._require_timetable()
         day_date = parse_date(date)
         origins = self.stop_indices(origin, "origin")
         start = parse_time(time)

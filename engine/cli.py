@@ -92,8 +92,9 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def _format_plan(plan) -> str:
-    lines = [f"{plan.origin.name} -> {plan.destination.name}, {plan.date} {plan.time}"]
+def _format_plan(plan, arrive_by: bool = False) -> str:
+    when = f"arrive by {plan.time}" if arrive_by else plan.time
+    lines = [f"{plan.origin.name} -> {plan.destination.name}, {plan.date} {when}"]
     if not plan.itineraries:
         lines.append("  no journey found")
     for i, it in enumerate(plan.itineraries, 1):
@@ -115,11 +116,8 @@ def cmd_plan(args) -> int:
                     max_transfers=args.max_transfers, min_change_time=args.min_change_time,
                     mode=args.mode, max_access_s=args.max_access, arrive_by=args.arrive_by,
                     max_window_s=args.max_window)
-    text = _format_plan(plan)
-    if args.arrive_by:   # say what the time means: the header shows it as a departure otherwise
-        header, _, rest = text.partition("\n")
-        text = f"{header.rsplit(' ', 1)[0]} arrive by {plan.time}\n{rest}"
-    print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json else text)
+    print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json
+          else _format_plan(plan, args.arrive_by))
     return 0
 
 
@@ -146,15 +144,23 @@ def cmd_route(args) -> int:
     return 0
 
 
-def _format_places(places) -> str:
+def _print_places(places, as_json: bool, query: str | None = None) -> None:
+    """One line per place, or a GeoCodeJSON FeatureCollection."""
+    if as_json:
+        from .geocoder.geocodejson import to_geocodejson
+
+        print(json.dumps(to_geocodejson(places, query=query), ensure_ascii=False))
+        return
     if not places:
-        return "no result"
-    lines = []
+        print("no result")
     for p in places:
-        where = f"{p.lat:.6f}, {p.lon:.6f}"
         extra = f", {p.distance_m:.0f} m" if p.distance_m is not None else ""
-        lines.append(f"{p.label}  ({p.type}, {where}, score {p.score:.2f}{extra})")
-    return "\n".join(lines)
+        print(f"{p.label}  ({p.type}, {p.lat:.6f}, {p.lon:.6f}, score {p.score:.2f}{extra})")
+
+
+def _types(text: str | None) -> list[str] | None:
+    """--type 'address,street' -> ['address', 'street'] (None: every type)."""
+    return [t.strip() for t in text.split(",")] if text else None
 
 
 def cmd_geocode(args) -> int:
@@ -163,13 +169,9 @@ def cmd_geocode(args) -> int:
     net = open_network(args.bundle)
     focus = _point(args.focus, "focus") if args.focus else (None, None)
     places = net.geocode(args.query, limit=args.limit, autocomplete=args.autocomplete, lat=focus[0],
-                         lon=focus[1], types=args.type, postcode=args.postcode, citycode=args.citycode)
-    if args.json:
-        from .geocoder.geocodejson import to_geocodejson
-
-        print(json.dumps(to_geocodejson(places, query=args.query), ensure_ascii=False))
-    else:
-        print(_format_places(places))
+                         lon=focus[1], types=_types(args.type), postcode=args.postcode,
+                         citycode=args.citycode)
+    _print_places(places, args.json, args.query)
     return 0
 
 
@@ -178,13 +180,7 @@ def cmd_reverse(args) -> int:
 
     net = open_network(args.bundle)
     lat, lon = _point(args.point, "point")
-    places = net.reverse(lat, lon, limit=args.limit, types=args.type)
-    if args.json:
-        from .geocoder.geocodejson import to_geocodejson
-
-        print(json.dumps(to_geocodejson(places), ensure_ascii=False))
-    else:
-        print(_format_places(places))
+    _print_places(net.reverse(lat, lon, limit=args.limit, types=_types(args.type)), args.json)
     return 0
 
 

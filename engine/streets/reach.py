@@ -1,9 +1,10 @@
 """Chain-contracted reach index: the search structure behind ``StreetNetwork.stops_within``.
 
 One chain graph per mode (from its out-CSR) and one index per (mode, direction) over it, built
-from the bundle's mode graph and the stop entry CSR when the network is opened (a few ms; nothing
-is stored in the bundle). See _reach_kernels for the
-layout and why the stop times equal those of the plain bounded Dijkstra (_kernels.run_to_stops).
+from the bundle's mode graph and the stop entry CSR when the network is opened (~45 ms for walk,
+bike and car in both directions on Heidelberg's 168k nodes; nothing is stored in the bundle yet).
+See _reach_kernels for the layout and why the stop times equal those of the plain bounded
+Dijkstra (_kernels.run_to_stops).
 """
 from __future__ import annotations
 

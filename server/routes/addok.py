@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 
 from ..deps import EngineDep, SettingsDep
 from ..schemas import COMPONENT_ERRORS, GeocodeResponse
-from .geocode import Code, Lat, Limit, Lon, Q, Types, backward, forward
+from .geocode import Code, Lat, Limit, Lon, Q, backward, forward
 
 router = APIRouter(tags=["addok compatibility"])
 

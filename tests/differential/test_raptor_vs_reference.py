@@ -18,7 +18,7 @@ import pytest
 from engine._types import UNREACHED
 
 from tests.reference.csa import ReferenceSolver, pareto_front, seconds_on_axis
-from tests.reference.feeds import (BuiltFeed, build_feed, feed_name, gtfs_feeds, hhmmss,
+from tests.reference.feeds import (build_feed, feed_name, gtfs_feeds, hhmmss,
                                    random_queries)
 
 MAX_ROUNDS = 5

@@ -85,19 +85,43 @@ def _engine_digest() -> str:
     return h.hexdigest()[:12]
 
 
-def cached_bundle(sources: list[tuple[str, Path]], label: str) -> Path:
-    """Build (once) the bundle of ``sources`` into the cache; returns its path."""
+def cached_bundle(sources: list[tuple[str, Path]], label: str, osm: Path | None = None,
+                  addresses: list[Path] = ()) -> Path:
+    """Build (once) the bundle of ``sources`` (+ an OSM extract, address files) into the cache,
+    keyed by the inputs and the engine's sources; returns its path. The build goes to a side
+    folder renamed into place, so an interrupted build never leaves a half bundle in the cache."""
+    import shutil
+
     import engine
 
     h = hashlib.sha256(_engine_digest().encode())
-    for name, path in sources:
-        st = path.stat()
+    inputs = [*sources, *((("osm", osm),) if osm is not None else ()), *(("addresses", a) for a in addresses)]
+    for name, path in inputs:
+        st = Path(path).stat()
         h.update(f"{name}:{path}:{st.st_size}:{st.st_mtime_ns}".encode())
     out = CACHE / f"{label}-{h.hexdigest()[:12]}.bundle"
     if not (out / "manifest.json").is_file():
         CACHE.mkdir(parents=True, exist_ok=True)
-        engine.build(str(out), gtfs=[(n, str(p)) for n, p in sources])
+        fresh = CACHE / f"{out.name}.build"
+        shutil.rmtree(fresh, ignore_errors=True)
+        engine.build(str(fresh), gtfs=[(n, str(p)) for n, p in sources],
+                     osm=str(osm) if osm is not None else None, addresses=[str(a) for a in addresses])
+        shutil.rmtree(out, ignore_errors=True)
+        fresh.rename(out)
     return out
+
+
+def bundle_mb(path: Path) -> float:
+    """Size of a bundle directory on disk, MB."""
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6
+
+
+def percentiles(values_s) -> dict[str, float]:
+    """median / p90 / p99 / mean / max in ms of per-query seconds (benchmarks' extra_info)."""
+    ms = np.asarray(values_s) * 1e3
+    return {"median_ms": round(float(np.median(ms)), 3), "p90_ms": round(float(np.percentile(ms, 90)), 3),
+            "p99_ms": round(float(np.percentile(ms, 99)), 3), "mean_ms": round(float(ms.mean()), 3),
+            "max_ms": round(float(ms.max()), 3)}
 
 
 # ---------------------------------------------------------------------------- random queries

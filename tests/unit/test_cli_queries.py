@@ -45,6 +45,18 @@ def test_geocode_and_reverse(sample_bundle, capsys):
     assert code == 0 and out.startswith("45 Rue Victor Hugo") and "address" in out
 
 
+def test_type_filter_takes_a_comma_separated_list(sample_bundle, capsys):
+    code, out, err = _run(capsys, "geocode", sample_bundle, "victor hugo", "--type", "stop,street", "--limit", "10")
+    assert code == 0, err
+    kinds = {line.rsplit("(", 1)[1].split(",")[0] for line in out.splitlines()}
+    assert kinds and kinds <= {"stop", "street"}
+    code, out, err = _run(capsys, "reverse", sample_bundle, _pt(DEMO["reverse"]), "--type", "street, stop")
+    assert code == 0, err
+    assert "(street," in out or "(stop," in out
+    code, _, err = _run(capsys, "geocode", sample_bundle, "victor", "--type", "address,bogus")
+    assert code == 2 and "bogus" in err
+
+
 def test_plan_door_to_door(sample_bundle, capsys):
     code, out, _ = _run(capsys, "plan", sample_bundle, "--from", _pt(DEMO["from_point"]), "--to",
                         _pt(DEMO["to_point"]), "--date", DEMO["date"], "--time", DEMO["time"], "--json")
