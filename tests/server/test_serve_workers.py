@@ -60,7 +60,7 @@ def test_two_workers_share_the_port_and_stop_together(sample_bundle):
         assert _wait_health(base, proc)["status"] == "ok"
         workers = _worker_pids(proc)
         assert len(workers) >= 2, "two worker processes expected"
-        for _ in range(20):                                  # many connections: both serve
+        for _ in range(20):                      # fresh connections through the shared port
             _get(base + "/v1/geocode/autocomplete?q=victor%20hu&limit=1")
 
         second = _serve(sample_bundle, port, 2)
