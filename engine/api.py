@@ -36,7 +36,7 @@ class Network:
         if bundle.has("streets/nodes"):
             from .streets import StreetNetwork
 
-            self.streets = StreetNetwork.open(bundle, warmup=warmup)
+            self.streets = StreetNetwork.open(bundle)     # maps nothing until a street query
         self.geocoder = None
         if bundle.has("geocoder/docs"):
             from .geocoder import Geocoder

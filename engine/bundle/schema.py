@@ -10,12 +10,14 @@ Layout rules (see docs/bundle.md):
 
 FORMAT_VERSION history (bump on any format or semantic change):
   1  2026-11-25  first format: timetable/*, streets/*, geocoder/*.
+  2  2026-12-04  streets/<mode>_reach (stop reach index, built once instead of at every open);
+                 streets/bike_in and car_in dropped (the reverse reach searches the index).
 """
 from __future__ import annotations
 
 import pyarrow as pa
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAGIC = "brique-bundle"
 
 _i8, _i16, _i32, _i64 = pa.int8(), pa.int16(), pa.int32(), pa.int64()
@@ -121,13 +123,13 @@ TABLES: dict[str, pa.Schema] = {
 # === streets tables (owned by engine/streets) ===
 # Street graphs from OSM (engine/streets). Node row = node_idx (spatially sorted, Morton order);
 # segment row = segment_idx (two consecutive nodes of one OSM way, u -> v in way order).
-# Per-mode directed graphs are CSR tables "<mode>_out" (row = node, out-edges sorted by target)
-# and, for the non-symmetric modes, "<mode>_in" (row = node, in-edges; "to" is the predecessor).
-# The walk graph is symmetric (walk_out is its own reverse). Costs are int32 milliseconds,
+# Per-mode directed graphs are CSR tables "<mode>_out" (row = node, out-edges sorted by target).
+# The walk graph is symmetric (walk_out is its own reverse); reverse searches of the other modes
+# run on the reach index ("<mode>_reach"), whose junction graph is stored for both directions. Costs are int32 milliseconds,
 # max(1, ceil(length_m * 1000 / speed_mps)); NO_VALUE (-1) marks a forbidden direction. Every
 # mode keeps only its largest strongly connected component.
 _STREET_CSR = pa.schema([
-    ("to", pa.list_(_i32)),        # neighbour node_idx (successor in *_out, predecessor in *_in)
+    ("to", pa.list_(_i32)),        # successor node_idx
     ("cost_ms", pa.list_(_i32)),   # travel time of the edge for the mode, ms (>= 1)
     ("segment", pa.list_(_i32)),   # segment_idx of the edge (geometry, length)
 ])
@@ -159,9 +161,7 @@ TABLES.update({
     ]),
     "streets/walk_out": _STREET_CSR,
     "streets/bike_out": _STREET_CSR,
-    "streets/bike_in": _STREET_CSR,
     "streets/car_out": _STREET_CSR,
-    "streets/car_in": _STREET_CSR,
     # Snapping grid: non-empty cells sorted by key = (row + 2**30) * 2**31 + (col + 2**30).
     "streets/grid": pa.schema([("cell", _i64), ("segments", pa.list_(_i32))]),
     # One row per timetable stop (same stop_idx): its link to each mode's graph.
@@ -185,6 +185,31 @@ for _mode in ("walk", "bike", "car"):
             ("csr_edge", _i32),                     # original edge in <mode>_out, NO_IDX for a shortcut
         ]),
     })
+# Stop reach index of each mode (engine/_streets.pyx ReachIndex, built by streets/reach.py): one
+# row whose list columns are flat arrays. The graph's degree-2 nodes form chains between
+# junctions; searches run on the junction graph and reach stops through per-junction and
+# per-chain entries. Costs are int64 ms; GAP (2**43) marks a direction a chain edge forbids.
+_REACH_SIDE = []
+for _side in ("fwd", "bwd"):           # fwd: from a point to stops; bwd: from stops to a point
+    _REACH_SIDE += [
+        (f"{_side}_flip", pa.bool_()),          # searching the transpose of the chains' graph
+        (f"{_side}_r_off", pa.list_(_i32)),     # [n_junctions + 1] junction graph CSR offsets
+        (f"{_side}_r_adj", pa.list_(_i64)),     # [2 m] (head junction, ms); bwd empty = fwd's
+        (f"{_side}_ce_off", pa.list_(_i32)),    # [n_chains + 1] chain -> entries CSR offsets
+        (f"{_side}_ce_data", pa.list_(_i64)),   # [3 k] (prefix slot, stop_idx, ms) per entry
+        (f"{_side}_je_off", pa.list_(_i32)),    # [n_junctions + 1] junction -> entries offsets
+        (f"{_side}_je_data", pa.list_(_i64)),   # [2 k] (stop_idx, ms), cheapest per pair
+    ]
+for _mode in ("walk", "bike", "car"):
+    TABLES[f"streets/{_mode}_reach"] = pa.schema([
+        ("shift", _i32),                 # log2 of the search's bucket width in ms (speed only)
+        ("node_info", pa.list_(_i32)),   # [2 n_nodes] (chain, prefix slot) or (NO_IDX, junction)
+        ("chains", pa.list_(_i32)),      # [4 n_chains] (junction a, junction b or NO_IDX, base slot, edges)
+        ("prefix", pa.list_(_i64)),      # [2 n_slots] cost sums along / against each chain
+        ("link_seg", pa.list_(_i32)),    # segments of the stops linked to the mode, ascending
+        ("link_stop", pa.list_(_i32)),   # stop_idx of each, same order
+        ("stop_conn_ms", pa.list_(_i64)),  # [n_stops] walk between each stop and its projection
+    ] + _REACH_SIDE)
 # === end streets tables ===
 
 # === geocoder tables (owned by engine/geocoder) ===
@@ -193,7 +218,7 @@ for _mode in ("walk", "bike", "car"):
 TABLES.update({
     "geocoder/docs": pa.schema([
         ("id", _str),              # source id (BAN street id, "osm:way:123", "stop:FEED:ID" ...)
-        ("type", _i8),             # 1 street, 2 locality, 3 poi, 4 stop (engine.geocoder.tokens)
+        ("type", _i8),             # 1 street, 2 locality, 3 poi, 4 stop, 5 municipality (geocoder.tokens)
         ("name", _str),            # display name (street name, place name, stop name)
         ("street", _str),          # street of a POI ("" otherwise)
         ("city_idx", _i32),        # row of geocoder/cities (postcode, citycode, city), NO_IDX if none
@@ -205,11 +230,16 @@ TABLES.update({
         ("tokens", pa.list_(_i32)),  # CSR doc -> token ids: name tokens first, then context tokens
         ("n_name_tokens", _i16),   # how many leading entries of tokens come from the name
     ]),
-    # Distinct (postcode, citycode, city) triples referenced by docs.city_idx.
+    # Distinct (postcode, citycode, city, old commune) rows referenced by docs.city_idx, in BAN's
+    # API terms (engine.geocoder.france): city "Paris", district "Paris 7e Arrondissement".
     "geocoder/cities": pa.schema([
         ("postcode", _str),
-        ("citycode", _str),
-        ("city", _str),
+        ("citycode", _str),        # INSEE code as BAN gives it (the arrondissement's: 75107)
+        ("city", _str),            # the commune
+        ("district", _str),        # the arrondissement, "" elsewhere
+        ("oldcitycode", _str),     # merged commune (BAN code_insee_ancienne_commune), "" if none
+        ("oldcity", _str),
+        ("xy", _i8),               # 1: the source's x/y are Lambert-93 (results give them, computed)
     ]),
     # One row per address, grouped by street doc.
     "geocoder/housenumbers": pa.schema([
@@ -233,6 +263,16 @@ TABLES.update({
     "geocoder/ngrams": pa.schema([
         ("ngram", _u32),           # ascending
         ("tokens", pa.list_(_i32)),
+    ]),
+    # Sound-alike keys (engine.geocoder.phonetic) sorted by UTF-8 bytes -> token ids having them.
+    "geocoder/phonetic": pa.schema([
+        ("key", _str),
+        ("tokens", pa.list_(_i32)),
+    ]),
+    # One row per input with an attribution/licence (BAN: "BAN", "ETALAB-2.0"; OSM: ODbL).
+    "geocoder/sources": pa.schema([
+        ("attribution", _str),
+        ("licence", _str),
     ]),
     # Reverse grid: points sorted by cell; ref >= 0 is a housenumbers row, ref < 0 is doc -(ref+1).
     "geocoder/grid_points": pa.schema([

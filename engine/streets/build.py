@@ -11,6 +11,8 @@ from ..errors import BuildError
 from ..loaders.osm import load_osm_streets
 from ..timetable.staging import BuildReport
 from .ch import build_ch_tables
+from .locations import connector_ms
+from .reach import reach_table
 from .footpaths import StopFootpaths, build_footpaths, graph_tables, link_stops
 from .graph_build import StreetArrays, build_street_arrays
 from .options import MODES, StreetOptions
@@ -61,6 +63,7 @@ def build_street_tables(osm_path: Path, report: BuildReport, stop_lat: np.ndarra
     report.count("streets.footpaths", len(footpaths))
     tables = _tables(arrays, osm, options, source)
     tables["streets/stop_links"] = links.table()
+    tables.update(_reach_tables(arrays, links, tables, options))
     for mode in options.ch_modes:
         report.count(f"streets.{mode}.ch_edges", tables[f"streets/{mode}_ch_edges"].num_rows)
     report.count("streets.build_ms", int((time.perf_counter() - started) * 1000))
@@ -96,3 +99,22 @@ def _tables(a: StreetArrays, osm, options: StreetOptions, source: str) -> dict[s
         tables.update(build_ch_tables(mode, n_nodes, to.offsets.to_numpy(), to.values.to_numpy(),
                                       cost.values.to_numpy()))
     return tables
+
+
+def _reach_tables(a: StreetArrays, links, tables: dict[str, pa.Table],
+                  options: StreetOptions) -> dict[str, pa.Table]:
+    """streets/<mode>_reach: each mode's stop reach index, so that opening computes nothing."""
+    out = {}
+    n_nodes = len(a.node_lat)
+    for mode in MODES:
+        seg, t, dist = links.by_mode[mode]
+        conn = np.where(seg >= 0, connector_ms(np.where(seg >= 0, dist, 0.0), options.walk_speed_mps), 0)
+        csr = tables[f"streets/{mode}_out"]
+        to = csr.column("to").combine_chunks()
+        cost = csr.column("cost_ms").combine_chunks()
+        c_fwd, c_bwd = a.seg_cost[mode]
+        out[f"streets/{mode}_reach"] = reach_table(
+            n_nodes, to.offsets.to_numpy(), to.values.to_numpy(), cost.values.to_numpy(),
+            mode == "walk", seg.astype(np.int32), t, conn.astype(np.int64), a.seg_u, a.seg_v,
+            c_fwd, c_bwd)
+    return out

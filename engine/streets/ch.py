@@ -1,13 +1,12 @@
-"""Contraction hierarchies for point-to-point street queries: build (tables) and view (arrays)."""
+"""Contraction hierarchies for point-to-point street queries: the build (BUILD TIME; the query
+side opens the tables with hierarchy.open_hierarchy)."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from ..errors import BuildError
-from . import _ch_kernels
+from .. import _streets_build
 
 #: Nodes settled at most per witness search while contracting (larger = fewer shortcuts, slower build).
 SETTLE_LIMIT = 50
@@ -27,7 +26,7 @@ def build_ch_tables(mode: str, n_nodes: int, off: np.ndarray, to: np.ndarray, co
     first = np.r_[True, key[order][1:] != key[order][:-1]] if len(order) else np.zeros(0, bool)
     keep = order[first]                      # cheapest of parallel edges
     keep = keep[src[keep] != to[keep]]
-    rank, e_src, e_dst, e_w, e_a, e_b, e_orig = _ch_kernels.run_ch_build(
+    rank, e_src, e_dst, e_w, e_a, e_b, e_orig = _streets_build.run_ch_build(
         n_nodes, src[keep].astype(np.int32), to[keep].astype(np.int32),
         cost[keep].astype(np.int64), csr_edge[keep].astype(np.int32), SETTLE_LIMIT, SIM_SETTLE_LIMIT,
         int(n_nodes * CORE_FRACTION))
@@ -54,36 +53,3 @@ def _csr(n: int, key: np.ndarray, to: np.ndarray, w: np.ndarray, edge: np.ndarra
         return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values[order].astype(np.int32)))
 
     return pa.table({"to": column(to), "cost_ms": column(w), "edge": column(edge)})
-
-
-@dataclass(frozen=True, slots=True)
-class Hierarchy:
-    """Read-only CH arrays of one mode (from the bundle)."""
-
-    up_off: np.ndarray
-    up_to: np.ndarray
-    up_w: np.ndarray
-    up_e: np.ndarray
-    dn_off: np.ndarray
-    dn_to: np.ndarray
-    dn_w: np.ndarray
-    dn_e: np.ndarray
-    child_a: np.ndarray
-    child_b: np.ndarray
-    csr_edge: np.ndarray
-
-
-def open_hierarchy(bundle, mode: str) -> Hierarchy | None:
-    """The mode's hierarchy, or None when the bundle has none (A* is used then)."""
-    if not bundle.has(f"streets/{mode}_ch_up"):
-        return None
-    parts = []
-    for name in ("up", "down"):
-        table = f"streets/{mode}_ch_{name}"
-        off, to = bundle.csr(table, "to")
-        _, w = bundle.csr(table, "cost_ms")
-        _, e = bundle.csr(table, "edge")
-        parts += [off, to, w, e]
-    edges = f"streets/{mode}_ch_edges"
-    return Hierarchy(*parts, bundle.column(edges, "child_a"), bundle.column(edges, "child_b"),
-                     bundle.column(edges, "csr_edge"))

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from .. import _streets_build
+from .._streets import SnapIndex
 from ..timetable.staging import BuildReport
-from . import _kernels, _snap_kernels
 from .graph_build import StreetArrays, csr_table, mode_edges
 from .locations import connector_ms, entry_csr
 from .options import MODE_BIT, MODES, StreetOptions
@@ -48,10 +49,10 @@ class StopLinks:
 def snap_many(a: StreetArrays, lat: np.ndarray, lon: np.ndarray, mode: str, max_snap_m: float,
               cell_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Snap many points for a mode; points farther than max_snap_m get segment NO_IDX."""
-    seg, t, dist = _snap_kernels.run_snap_many(
-        np.ascontiguousarray(lat, dtype=np.float64), np.ascontiguousarray(lon, dtype=np.float64),
-        MODE_BIT[mode], max_snap_m, a.grid_lat0, a.grid_lon0, a.grid_cos0, cell_m, a.grid_cell,
-        a.grid_offsets, a.grid_segments, a.seg_u, a.seg_v, a.seg_modes, a.node_lat, a.node_lon)
+    index = SnapIndex(a.grid_cell, a.grid_offsets, a.grid_segments, a.seg_u, a.seg_v, a.seg_modes,
+                      a.node_lat, a.node_lon, a.grid_lat0, a.grid_lon0, a.grid_cos0, cell_m)
+    seg, t, dist = index.snap_many(np.ascontiguousarray(lat, dtype=np.float64),
+                                   np.ascontiguousarray(lon, dtype=np.float64), MODE_BIT[mode], max_snap_m)
     far = dist > max_snap_m
     seg[far] = -1
     t[far] = 0.0
@@ -98,7 +99,7 @@ def build_footpaths(a: StreetArrays, links: StopLinks, options: StreetOptions) -
     entry_off, entry_stop, entry_ms = entry_csr(n_nodes, seg, t, conn, a.seg_u, a.seg_v, c_fwd,
                                                 c_bwd, "arrive")
     limit = np.int64(options.footpath_max_s) * 1000
-    fr, to, ms = _kernels.run_footpaths(
+    fr, to, ms = _streets_build.run_footpaths(
         off, dst[order].astype(np.int32), cost[order].astype(np.int32), entry_off, entry_stop,
         entry_ms, limit, seg.astype(np.int32), t, conn.astype(np.int64), c_fwd, c_bwd, a.seg_u,
         a.seg_v, n_nodes)
@@ -107,12 +108,11 @@ def build_footpaths(a: StreetArrays, links: StopLinks, options: StreetOptions) -
 
 
 def graph_tables(a: StreetArrays) -> dict[str, pa.Table]:
-    """The streets/*_out and *_in CSR tables."""
+    """The streets/<mode>_out CSR tables (their transposes are not stored: the reverse stop
+    reach has its own index, and point-to-point routes use the hierarchy)."""
     n = len(a.node_lat)
     tables = {}
     for mode in MODES:
         src, dst, cost, seg = mode_edges(a, mode)
         tables[f"streets/{mode}_out"] = csr_table(n, src, dst, cost, seg)
-        if mode != "walk":
-            tables[f"streets/{mode}_in"] = csr_table(n, dst, src, cost, seg)
     return tables

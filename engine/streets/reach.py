@@ -1,10 +1,10 @@
 """Chain-contracted reach index: the search structure behind ``StreetNetwork.stops_within``.
 
-One chain graph per mode (from its out-CSR) and one index per (mode, direction) over it, built
-from the bundle's mode graph and the stop entry CSR when the network is opened (~45 ms for walk,
-bike and car in both directions on Heidelberg's 168k nodes; nothing is stored in the bundle yet).
-See _reach_kernels for the layout and why the stop times equal those of the plain bounded
-Dijkstra (_kernels.run_to_stops).
+BUILD TIME: one chain graph per mode (from its out-CSR) and one index per (mode, direction) over
+it, from the mode graph and the stop entry CSR, written to the bundle as ``streets/<mode>_reach``
+(``reach_table``). QUERY TIME: ``open_reach`` wraps the stored arrays in the compiled
+``engine._streets.ReachIndex`` (views, nothing computed). See engine/_streets.pyx for the
+layout and the search, and why its stop times equal those of a plain bounded Dijkstra.
 """
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _reach_kernels
+import pyarrow as pa
+
+from .. import _streets_build
+from .locations import entry_csr
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,7 @@ class ReachIndex:
 
 def build_chain_graph(off: np.ndarray, to: np.ndarray, cost: np.ndarray) -> ChainGraph:
     """Chains of a CSR graph (a mode's out-edges)."""
-    arrays = [_frozen(a) for a in _reach_kernels.run_chain_build(off, to, cost)]
+    arrays = [_frozen(a) for a in _streets_build.run_chain_build(off, to, cost)]
     w = arrays[-1][1::2]
     # bucket width: about a quarter of a typical junction-to-junction cost (speed only: any
     # width gives the same distances)
@@ -59,7 +62,7 @@ def build_reach_index(graph: ChainGraph, entry_off: np.ndarray, entry_stop: np.n
                       entry_ms: np.ndarray, flip: bool = False) -> ReachIndex:
     """Index of a search on the graph (flip: on its transpose) reaching stops through the entry
     CSR: entries of chain nodes moved to the junctions, the cheapest per (junction, stop)."""
-    je_node, je_stop, je_ms, ce_off, ce_data = _reach_kernels.run_entry_build(
+    je_node, je_stop, je_ms, ce_off, ce_data = _streets_build.run_entry_build(
         graph.node_info, graph.chains, graph.prefix, flip, entry_off, entry_stop,
         np.ascontiguousarray(entry_ms, dtype=np.int64))
     n = graph.n_junctions
@@ -74,7 +77,7 @@ def build_reach_index(graph: ChainGraph, entry_off: np.ndarray, entry_stop: np.n
     je_data[0::2] = je_stop
     je_data[1::2] = je_ms
     if flip:
-        r_off, r_adj = map(_frozen, _reach_kernels.run_transpose(graph.r_off, graph.r_adj))
+        r_off, r_adj = map(_frozen, _streets_build.run_transpose(graph.r_off, graph.r_adj))
     else:
         r_off, r_adj = graph.r_off, graph.r_adj
     return ReachIndex(graph, bool(flip), r_off, r_adj, _frozen(ce_off), _frozen(ce_data),
@@ -104,21 +107,50 @@ def is_transpose(off: np.ndarray, to: np.ndarray, cost: np.ndarray, t_off: np.nd
             and np.array_equal(per_node(t_to), np.bincount(to, weights=src, minlength=n)))
 
 
-def reach_args(index: ReachIndex, seg_u, seg_v, c_fwd, c_bwd, entry_off, entry_stop, stop_seg,
-               stop_t, stop_conn) -> tuple:
-    """_reach_kernels.run_reach's arguments after (seg, t, conn, reverse, limit), in order.
-
-    ``entry_*``: the entry CSR the index was built from; ``stop_*``: the stops' links (segment,
-    t, connector ms) of the mode; the rest as in the bundle.
-    """
-    cg = index.graph
-    return (cg.shift, index.flip, seg_u, seg_v, c_fwd, c_bwd, cg.node_info, cg.chains, cg.prefix,
-            index.ce_off, index.ce_data, index.r_off, index.r_adj, index.je_off, index.je_data,
-            entry_off, entry_stop, stop_seg, stop_t, stop_conn)
-
-
 def _frozen(a: np.ndarray) -> np.ndarray:
     """Read-only (the index is shared by all threads; the kernels take read-only arrays)."""
     a = np.ascontiguousarray(a)
     a.flags.writeable = False
     return a
+
+
+def reach_table(n_nodes: int, off: np.ndarray, to: np.ndarray, cost: np.ndarray, symmetric: bool,
+                stop_seg: np.ndarray, stop_t: np.ndarray, stop_conn: np.ndarray, seg_u: np.ndarray,
+                seg_v: np.ndarray, c_fwd: np.ndarray, c_bwd: np.ndarray) -> pa.Table:
+    """The one-row ``streets/<mode>_reach`` table of a mode (build time).
+
+    ``off``/``to``/``cost``: the mode's out-CSR; ``symmetric``: it is its own transpose (walk),
+    so the reverse search runs on the same junction graph; otherwise the reverse search runs on
+    the transpose (``flip``), whose chains are the same. ``stop_*``: the stops' links.
+    """
+    graph = build_chain_graph(off, to, cost)
+    columns: dict[str, pa.Array] = {
+        "shift": pa.array([graph.shift], pa.int32()),
+        "node_info": _one(graph.node_info, pa.int32()),
+        "chains": _one(graph.chains, pa.int32()),
+        "prefix": _one(graph.prefix, pa.int64()),
+    }
+    linked = np.flatnonzero(np.asarray(stop_seg) >= 0).astype(np.int32)
+    order = np.argsort(np.asarray(stop_seg)[linked], kind="stable")
+    columns["link_seg"] = _one(np.asarray(stop_seg)[linked][order], pa.int32())
+    columns["link_stop"] = _one(linked[order], pa.int32())
+    columns["stop_conn_ms"] = _one(stop_conn, pa.int64())
+    for side, kind in (("fwd", "arrive"), ("bwd", "leave")):
+        flip = side == "bwd" and not symmetric
+        entry_off, entry_stop, entry_ms = entry_csr(n_nodes, stop_seg, stop_t, stop_conn, seg_u,
+                                                    seg_v, c_fwd, c_bwd, kind)
+        index = build_reach_index(graph, entry_off, entry_stop, entry_ms, flip)
+        same_graph = side == "bwd" and symmetric     # stored once, under fwd
+        columns[f"{side}_flip"] = pa.array([flip])
+        columns[f"{side}_r_off"] = _one(index.r_off[:0] if same_graph else index.r_off, pa.int32())
+        columns[f"{side}_r_adj"] = _one(index.r_adj[:0] if same_graph else index.r_adj, pa.int64())
+        for name in ("ce_off", "ce_data", "je_off", "je_data"):
+            values = getattr(index, name)
+            columns[f"{side}_{name}"] = _one(values, pa.int32() if name.endswith("off") else pa.int64())
+    return pa.table(columns)
+
+
+def _one(values: np.ndarray, type_: pa.DataType) -> pa.Array:
+    """A one-row list column holding ``values`` (a flat array of any length)."""
+    values = pa.array(np.ascontiguousarray(values), type=type_)
+    return pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values)

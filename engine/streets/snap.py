@@ -5,7 +5,6 @@ import math
 from dataclasses import dataclass
 
 from ..errors import InvalidQueryError
-from . import _snap_kernels
 from .graph import StreetGraph
 from .locations import point_connector_ms
 from .options import MODE_BIT, check_mode
@@ -67,10 +66,7 @@ def _nearest(graph: StreetGraph, lat: float, lon: float, mode: str, parameter: s
     check_mode(mode)
     lat, lon = check_coordinates(lat, lon, parameter)
     limit = graph.max_snap_m if max_snap_m is None else float(max_snap_m)
-    seg, t, dist = _snap_kernels.run_snap(
-        lat, lon, MODE_BIT[mode], limit, graph.grid_lat0, graph.grid_lon0, graph.grid_cos0,
-        graph.grid_cell_m, graph.grid_cell, graph.grid_off, graph.grid_seg, graph.seg_u,
-        graph.seg_v, graph.seg_modes, graph.node_lat, graph.node_lon)
+    seg, t, dist = graph.snap_index.snap(lat, lon, MODE_BIT[mode], limit)
     if seg < 0 or dist > limit:
         where = "no street" if seg < 0 else f"the nearest is {dist:.0f} m away"
         raise InvalidQueryError(

@@ -1,5 +1,5 @@
-"""The chain-contracted stop reach (_reach_kernels.run_reach) equals the plain bounded Dijkstra
-(_kernels.run_to_stops) exactly: on random street-like graphs (chains, dead ends, one-way and
+"""The chain-contracted stop reach (engine._streets.ReachIndex) equals a plain bounded Dijkstra
+(engine._streets.run_to_stops plus the stops of the query's own segment, computed here) exactly: on random street-like graphs (chains, dead ends, one-way and
 parallel segments, self-loops, rings and paths without junctions, isolated nodes, stops on inner
 chain nodes and on the query's own segment) and on small OSM networks through stops_within.
 """
@@ -10,11 +10,10 @@ import math
 import numpy as np
 import pytest
 
+from engine._streets import INF, ReachIndex, StreetWorkspace, run_to_stops
 from engine.streets import StreetOptions
-from engine.streets._kernels import INF, run_to_stops
-from engine.streets._reach_kernels import N_BUCKETS, run_reach
-from engine.streets.locations import arrive, entry_csr, leave
-from engine.streets.reach import build_chain_graph, build_reach_index, is_transpose, reach_args
+from engine.streets.locations import arrive, direct, entry_csr, leave
+from engine.streets.reach import build_chain_graph, build_reach_index, is_transpose
 
 from ._osm_xml import build_network, latlon
 
@@ -93,46 +92,49 @@ def _t(rng):
     return 0.0 if r < 0.1 else 1.0 if r < 0.2 else 0.5 if r < 0.25 else float(rng.random())
 
 
-class _Ws:
-    def __init__(self, n, m, n_stops):
-        self.dist = np.full(n, INF, dtype=np.int64)
-        self.pred_node = np.empty(n, dtype=np.int32)
-        self.pred_edge = np.empty(n, dtype=np.int32)
-        self.touched = np.empty(n, dtype=np.int32)
-        self.hk = np.empty(m + 8, dtype=np.int64)
-        self.hg = np.empty(m + 8, dtype=np.int64)
-        self.hn = np.empty(m + 8, dtype=np.int32)
-        self.head = np.empty(N_BUCKETS, dtype=np.int32)
-        self.stop_best = np.full(max(n_stops, 1), INF, dtype=np.int64)
-        self.out_stop = np.empty(max(n_stops, 1), dtype=np.int32)
-        self.out_ms = np.empty(max(n_stops, 1), dtype=np.int64)
-        self.out_s = np.empty(max(n_stops, 1), dtype=np.int32)
-
-
 def _reference(ws, csr, entries, stops, seg_u, seg_v, c_fwd, c_bwd, loc, limit, reverse):
+    """(stops ascending, ceil seconds, all ms): plain Dijkstra + walks along the own segment."""
     seg, t, conn = loc
     seeds = (arrive if reverse else leave)(seg, t, conn, seg_u, seg_v, c_fwd, c_bwd)
-    n = run_to_stops(*csr, *seeds, limit, *entries[:3], seg, t, conn, *stops, c_fwd, c_bwd, seg_u,
-                     seg_v, reverse, ws.dist, ws.pred_node, ws.pred_edge, ws.touched, ws.hk, ws.hg,
-                     ws.hn, ws.stop_best, ws.out_stop, ws.out_ms)
-    order = np.argsort(ws.out_stop[:n])
-    secs = ((ws.out_ms[:n][order] + 999) // 1000).astype(np.int32)     # as StopReach holds them
-    return ws.out_stop[:n][order].tolist(), secs.tolist(), \
-        ws.out_ms[:n].tolist()
+    got, ms = run_to_stops(*csr, *seeds, limit, *entries[:3], ws)
+    best = dict(zip(got.tolist(), ms.tolist()))
+    stop_seg, stop_t, stop_conn = stops
+    for s in np.flatnonzero(stop_seg == seg).tolist():
+        if reverse:
+            c = direct(seg, float(stop_t[s]), int(stop_conn[s]), t, conn, c_fwd, c_bwd)
+        else:
+            c = direct(seg, t, conn, float(stop_t[s]), int(stop_conn[s]), c_fwd, c_bwd)
+        if c is not None and c <= limit and c < best.get(s, c + 1):
+            best[s] = c
+    order = sorted(best)
+    secs = np.array([(best[s] + 999) // 1000 for s in order], dtype=np.int64).astype(np.int32)
+    return order, secs.tolist(), [best[s] for s in order]      # int32 seconds, as StopReach
 
 
-def _fast(ws, args, loc, limit, reverse):
-    seg, t, conn = loc
-    n = run_reach(seg, t, conn, reverse, limit, *args, ws.dist, ws.touched, ws.pred_node,
-                  ws.pred_edge, ws.head, ws.stop_best, ws.out_stop, ws.out_s)
-    return ws.out_stop[:n].tolist(), ws.out_s[:n].tolist()
+def _compiled(index, seg_u, seg_v, c_fwd, c_bwd, stops, reverse, shift=None):
+    """The query-time ReachIndex over a build-time index (as the bundle stores it)."""
+    stop_seg, stop_t, stop_conn = stops
+    linked = np.flatnonzero(stop_seg >= 0).astype(np.int32)
+    order = np.argsort(stop_seg[linked], kind="stable")
+    cg = index.graph
+    return ReachIndex(seg_u, seg_v, c_fwd, c_bwd, cg.node_info, cg.chains, cg.prefix, index.r_off,
+                      index.r_adj, index.ce_off, index.ce_data, index.je_off, index.je_data,
+                      _frozen(stop_seg[linked][order], np.int32), _frozen(linked[order], np.int32),
+                      stop_seg, stop_t, stop_conn, cg.shift if shift is None else shift,
+                      index.flip, reverse)
+
+
+def _fast(ws, reach, loc, limit):
+    stops, secs = reach.run(ws, *loc, limit)
+    assert stops.dtype == np.int32 and secs.dtype == np.int32
+    return stops.tolist(), secs.tolist()
 
 
 def _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, stops, n_queries, limits):
     """run_reach == run_to_stops for random locations; returns the number of stops compared."""
     usable = np.flatnonzero((c_fwd >= 0) | (c_bwd >= 0))
     out, inn = _graph(n, seg_u, seg_v, c_fwd, c_bwd)
-    ws = _Ws(n, len(out[1]), len(stops[0]))
+    ws = StreetWorkspace(n, len(out[1]), len(stops[0]))
     chains_out = build_chain_graph(*out)
     assert is_transpose(*out, *inn) and is_transpose(*inn, *out)
     checked = 0
@@ -142,7 +144,7 @@ def _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, stops, n_queries, limits):
         entries = entry_csr(n, *stops, seg_u, seg_v, c_fwd, c_bwd, "leave" if reverse else "arrive")
         entries = tuple(_frozen(a, a.dtype) for a in entries)
         index = build_reach_index(chains, *entries, flip=flip)
-        args = reach_args(index, seg_u, seg_v, c_fwd, c_bwd, entries[0], entries[1], *stops)
+        reach = _compiled(index, seg_u, seg_v, c_fwd, c_bwd, stops, reverse)
         for _ in range(n_queries):
             conn = int(rng.integers(0, 3000)) if rng.random() < 0.7 else 0
             loc = (int(rng.choice(usable)), _t(rng), conn)
@@ -153,10 +155,10 @@ def _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, stops, n_queries, limits):
             for limit in chosen:
                 expected = _reference(ws, csr, entries, stops, seg_u, seg_v, c_fwd, c_bwd, loc,
                                       limit, reverse)[:2]
-                assert _fast(ws, args, loc, limit, reverse) == expected, (reverse, flip, loc, limit)
+                assert _fast(ws, reach, loc, limit) == expected, (reverse, flip, loc, limit)
                 shift = int(rng.integers(0, 24))          # any bucket width gives the same answer
-                other = (shift,) + args[1:]
-                assert _fast(ws, other, loc, limit, reverse) == expected, (reverse, flip, loc, shift)
+                other = _compiled(index, seg_u, seg_v, c_fwd, c_bwd, stops, reverse, shift)
+                assert _fast(ws, other, loc, limit) == expected, (reverse, flip, loc, shift)
                 checked += len(expected[0])
     assert (ws.dist == INF).all() and (ws.stop_best == INF).all()
     return checked
@@ -185,7 +187,7 @@ def test_random_graphs_equal_plain_dijkstra(seed):
 def test_long_chains_are_cut():
     """A way of more than MAX_CHAIN edges (of the largest costs) gets intermediate junctions, so
     the GAP-coded sums stay exact."""
-    from engine.streets import _reach_kernels
+    from engine.streets import _reach_kernels     # MAX_CHAIN: a build-time constant
 
     rng = np.random.default_rng(9)
     n = 3 * _reach_kernels.MAX_CHAIN + 5
