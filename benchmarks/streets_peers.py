@@ -76,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="brique-streets-peers-"))
     net = StreetNetwork.open(write_bundle(tmp / "b", tables, {}))
     g = net.graph
-    mg = g.modes["walk"]
-    walk_nodes = np.unique(mg.out_to)
+    out_off, out_to, out_cost, _ = g.modes["walk"].edges(False)     # the node-level graph
+    walk_nodes = np.unique(out_to)
     out["walk_nodes"] = int(len(walk_nodes))
-    out["walk_edges"] = int(len(mg.out_to))
+    out["walk_edges"] = int(len(out_to))
     rng = np.random.default_rng(args.seed)
 
     # Brique: random points near random walkable segments.
@@ -110,11 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     from scipy.sparse.csgraph import dijkstra
 
     n = g.n_nodes
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(mg.out_off))
-    key = src * n + mg.out_to
-    order = np.lexsort((mg.out_cost, key))
+    src = np.repeat(np.arange(len(out_off) - 1, dtype=np.int64), np.diff(out_off))
+    key = src * n + out_to
+    order = np.lexsort((out_cost, key))
     sel = order[np.r_[True, key[order][1:] != key[order][:-1]]]
-    matrix = csr_matrix((mg.out_cost[sel].astype(np.float64), (src[sel], mg.out_to[sel])), shape=(n, n))
+    matrix = csr_matrix((out_cost[sel].astype(np.float64), (src[sel], out_to[sel])), shape=(n, n))
     scipy_times, scipy_bad = [], 0
     for k in range(min(args.scipy_queries, args.queries)):
         s, d = pairs[k]
@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     rk_python = Path(args.rk_python)
     if rk_python.exists():
         np.save(tmp / "tail.npy", src[sel].astype(np.uint32))
-        np.save(tmp / "head.npy", mg.out_to[sel].astype(np.uint32))
-        np.save(tmp / "w.npy", mg.out_cost[sel].astype(np.uint32))
+        np.save(tmp / "head.npy", out_to[sel].astype(np.uint32))
+        np.save(tmp / "w.npy", out_cost[sel].astype(np.uint32))
         np.save(tmp / "lat.npy", g.node_lat.astype(np.float32))
         np.save(tmp / "lon.npy", g.node_lon.astype(np.float32))
         np.save(tmp / "pairs.npy", pairs.astype(np.uint32))

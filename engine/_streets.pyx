@@ -19,9 +19,10 @@ Layout (every array comes from the bundle, read-only, or from a StreetWorkspace)
   with a CSR of segments per cell; a segment is registered in the cells of points sampled every
   cell_m / 2 along it, so every point of it is within cell_m / 4 of a registered sample.
 
-  Contraction hierarchy (Geisberger et al. 2008): up CSR (node -> edges to higher-ranked nodes)
-  and down CSR (node -> edges *from* higher-ranked nodes); ch edge e is an original edge
-  (csr_edge[e] = index in the mode's out-CSR) or a shortcut (children child_a[e], child_b[e]).
+  Contraction hierarchy (Geisberger et al. 2008) over a mode's junction graph: up CSR
+  (junction -> arcs to higher-ranked junctions) and down CSR (junction -> arcs *from* higher-
+  ranked ones); an arc's edge code is -(chain_edge + 1) for an original edge (chain_edge = 2 *
+  chain + 0 along it, + 1 against it) or a shortcut row (halves child_a, child_b, as codes).
 
   Stop reach (see engine/streets/reach.py for the index): chains of degree-2 nodes between
   junctions; node_info[2u, 2u+1] = (chain, prefix slot) or (-1, junction id); chains[4c..] =
@@ -37,7 +38,7 @@ same for the backward side of bidirectional searches, and the reach's bucket hea
 buffers (stop_best all INF between calls).
 """
 from libc.math cimport floor, ceil, sqrt, sin, cos, asin, INFINITY, isfinite, M_PI
-from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
 from libc.stdlib cimport malloc, realloc, free, qsort
 import numpy as np
 
@@ -290,102 +291,256 @@ cdef class SnapIndex:
         return out_seg, out_t, out_d
 
 
+# ---------------------------------------------------------------- chains of one mode
+cdef class ModeChains:
+    """One mode's view of the street chains: the shared topology and the mode's segment costs.
+
+    Segments are stored chain by chain, oriented along it: chain c is segments
+    [chain_off[c], chain_off[c + 1]) from junction chain_a[c] to junction chain_b[c]; f = c_fwd
+    and b = c_bwd are the costs along and against the chain (NO_VALUE < 0: forbidden).
+    """
+
+    cdef const int32_t[::1] seg_u, seg_v, chain_off, chain_a, chain_b, junction_node, c_fwd, c_bwd
+    cdef const float[::1] seg_length
+
+    def __init__(self, seg_u, seg_v, seg_length, chain_off, chain_a, chain_b, junction_node,
+                 c_fwd, c_bwd):
+        self.seg_u, self.seg_v, self.seg_length = seg_u, seg_v, seg_length
+        self.chain_off, self.chain_a, self.chain_b = chain_off, chain_a, chain_b
+        self.junction_node, self.c_fwd, self.c_bwd = junction_node, c_fwd, c_bwd
+
+    cdef inline Py_ssize_t chain_of(self, Py_ssize_t seg) noexcept nogil:
+        """The chain holding a segment: the last c with chain_off[c] <= seg."""
+        cdef Py_ssize_t lo = 0, hi = self.chain_off.shape[0] - 1, mid
+        while hi - lo > 1:
+            mid = (lo + hi) >> 1
+            if self.chain_off[mid] <= seg:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    cdef inline int64_t sum_fwd(self, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+        """Cost along the chain over segments [lo, hi), INF if one forbids it."""
+        cdef int64_t total = 0
+        cdef Py_ssize_t k
+        for k in range(lo, hi):
+            if self.c_fwd[k] < 0:
+                return INF_
+            total += self.c_fwd[k]
+        return total
+
+    cdef inline int64_t sum_bwd(self, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+        """Cost against the chain over segments [lo, hi), INF if one forbids it."""
+        cdef int64_t total = 0
+        cdef Py_ssize_t k
+        for k in range(lo, hi):
+            if self.c_bwd[k] < 0:
+                return INF_
+            total += self.c_bwd[k]
+        return total
+
+    cdef int ends(self, int32_t seg, double t, int64_t conn, bint arrive, int32_t* junction,
+                  int64_t* cost, int8_t* side) noexcept nogil:
+        """Costs between a location and the junctions at the ends of its chain: leave (location
+        -> junction) or arrive (junction -> location). side 0 = chain_a, 1 = chain_b. Returns
+        how many (0-2)."""
+        cdef Py_ssize_t c = self.chain_of(seg)
+        cdef Py_ssize_t lo = self.chain_off[c], hi = self.chain_off[c + 1]
+        cdef int64_t f = self.c_fwd[seg], b = self.c_bwd[seg], along
+        cdef int n = 0
+        if arrive:
+            along = self.sum_fwd(lo, seg)                   # a -> u(seg), then into seg
+            if f >= 0 and along < INF_:
+                junction[n] = self.chain_a[c]; cost[n] = along + _part(t, f) + conn; side[n] = 0; n += 1
+            along = self.sum_bwd(seg + 1, hi)               # b -> v(seg), then back into seg
+            if b >= 0 and along < INF_:
+                junction[n] = self.chain_b[c]; cost[n] = along + _part(1.0 - t, b) + conn; side[n] = 1; n += 1
+        else:
+            along = self.sum_bwd(lo, seg)                   # seg back to u(seg), then to a
+            if b >= 0 and along < INF_:
+                junction[n] = self.chain_a[c]; cost[n] = _part(t, b) + along + conn; side[n] = 0; n += 1
+            along = self.sum_fwd(seg + 1, hi)               # seg on to v(seg), then to b
+            if f >= 0 and along < INF_:
+                junction[n] = self.chain_b[c]; cost[n] = _part(1.0 - t, f) + along + conn; side[n] = 1; n += 1
+        return n
+
+    cdef int64_t along(self, int32_t s1, double t1, int64_t conn1, int32_t s2, double t2,
+                       int64_t conn2) noexcept nogil:
+        """Cost from one location to another on the same chain without leaving it (INF if
+        impossible): the same segment, further along, or further back."""
+        cdef int64_t mid
+        if s1 == s2:
+            return _direct(t1, conn1, t2, conn2, self.c_fwd[s1], self.c_bwd[s1])
+        if s1 < s2:
+            mid = self.sum_fwd(s1 + 1, s2)
+            if self.c_fwd[s1] < 0 or self.c_fwd[s2] < 0 or mid >= INF_:
+                return INF_
+            return _part(1.0 - t1, self.c_fwd[s1]) + mid + _part(t2, self.c_fwd[s2]) + conn1 + conn2
+        mid = self.sum_bwd(s2 + 1, s1)
+        if self.c_bwd[s1] < 0 or self.c_bwd[s2] < 0 or mid >= INF_:
+            return INF_
+        return _part(t1, self.c_bwd[s1]) + mid + _part(1.0 - t2, self.c_bwd[s2]) + conn1 + conn2
+
+
+cdef class _PathBuilder:
+    """Nodes of a route in travel order (a growing C buffer), and its street length (metres)."""
+
+    cdef int32_t* nodes
+    cdef Py_ssize_t n, cap
+    cdef public double length
+
+    def __cinit__(self):
+        self.cap = 256
+        self.n = 0
+        self.length = 0.0
+        self.nodes = <int32_t*>malloc(self.cap * sizeof(int32_t))
+        if self.nodes == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.nodes)
+
+    cdef int _reserve(self, Py_ssize_t extra) except -1:
+        cdef int32_t* grown
+        if self.n + extra <= self.cap:
+            return 0
+        while self.n + extra > self.cap:
+            self.cap *= 2
+        grown = <int32_t*>realloc(self.nodes, self.cap * sizeof(int32_t))
+        if grown == NULL:
+            raise MemoryError()
+        self.nodes = grown
+        return 0
+
+    cdef int add(self, int32_t node) except -1:
+        self._reserve(1)
+        self.nodes[self.n] = node
+        self.n += 1
+        return 0
+
+    cdef int chain(self, ModeChains mc, Py_ssize_t lo, Py_ssize_t hi, bint forward) except -1:
+        """Whole segments [lo, hi) along (forward) or against the chain: the nodes entered."""
+        cdef Py_ssize_t k
+        if hi <= lo:
+            return 0
+        self._reserve(hi - lo)
+        if forward:
+            for k in range(lo, hi):
+                self.nodes[self.n] = mc.seg_v[k]
+                self.n += 1
+                self.length += mc.seg_length[k]
+        else:
+            for k in range(hi - 1, lo - 1, -1):
+                self.nodes[self.n] = mc.seg_u[k]
+                self.n += 1
+                self.length += mc.seg_length[k]
+        return 0
+
+    cdef tuple coordinates(self, const double[::1] node_lat, const double[::1] node_lon):
+        """(lat, lon) float64 arrays of the nodes, with two free slots at each end (for the
+        points and their projections, which the caller fills)."""
+        lat = np.empty(self.n + 4, dtype=np.float64)
+        lon = np.empty(self.n + 4, dtype=np.float64)
+        cdef double[::1] vlat = lat, vlon = lon
+        cdef Py_ssize_t i
+        for i in range(self.n):
+            vlat[i + 2] = node_lat[self.nodes[i]]
+            vlon[i + 2] = node_lon[self.nodes[i]]
+        return lat, lon
+
+
 # ---------------------------------------------------------------- point to point
 cdef class RouteGraph:
-    """One mode's graph for point-to-point routes: its segment costs, out-CSR and, when the
-    bundle has one, its contraction hierarchy (else exact A* on the out-CSR)."""
+    """One mode's point-to-point routes: a bidirectional search on the contraction hierarchy
+    of its junction graph (a mode built without contraction has every junction in the core:
+    the same search is then a bidirectional Dijkstra), plus the walk along a shared chain."""
 
-    cdef const int32_t[::1] seg_u, seg_v, c_fwd, c_bwd
-    cdef const int32_t[::1] out_off, out_to, out_cost
+    cdef ModeChains mc
     cdef const int32_t[::1] up_off, up_to, up_w, up_e, dn_off, dn_to, dn_w, dn_e
-    cdef const int32_t[::1] child_a, child_b, csr_edge
-    cdef const double[::1] node_x, node_y, node_z, node_lat, node_lon
-    cdef readonly bint has_ch
-    cdef double h_scale
+    cdef const int32_t[::1] child_a, child_b
+    cdef const double[::1] node_lat, node_lon
 
-    def __init__(self, seg_u, seg_v, c_fwd, c_bwd, out_off, out_to, out_cost, ch=None, xyz=None,
-                 node_lat=None, node_lon=None, double h_scale=0.0):
-        self.seg_u, self.seg_v, self.c_fwd, self.c_bwd = seg_u, seg_v, c_fwd, c_bwd
-        self.out_off, self.out_to, self.out_cost = out_off, out_to, out_cost
-        self.has_ch = ch is not None
-        if ch is not None:
-            self.up_off, self.up_to, self.up_w, self.up_e = ch.up_off, ch.up_to, ch.up_w, ch.up_e
-            self.dn_off, self.dn_to, self.dn_w, self.dn_e = ch.dn_off, ch.dn_to, ch.dn_w, ch.dn_e
-            self.child_a, self.child_b, self.csr_edge = ch.child_a, ch.child_b, ch.csr_edge
-        else:
-            self.node_x, self.node_y, self.node_z = xyz
-            self.node_lat, self.node_lon = node_lat, node_lon
-            self.h_scale = h_scale
-
-    cdef int _seeds(self, int32_t seg, double t, int64_t conn, bint arrive, int32_t* nodes,
-                    int64_t* costs) noexcept nogil:
-        """leave (arrive=False) or arrive seeds of a location; returns their number (0-2)."""
-        cdef int n = 0
-        cdef int64_t cf = self.c_fwd[seg], cb = self.c_bwd[seg]
-        cdef int64_t first = cf if arrive else cb
-        cdef int64_t second = cb if arrive else cf
-        if first >= 0:
-            nodes[n] = self.seg_u[seg]
-            costs[n] = _part(t, first) + conn
-            n += 1
-        if second >= 0:
-            nodes[n] = self.seg_v[seg]
-            costs[n] = _part(1.0 - t, second) + conn
-            n += 1
-        return n
+    def __init__(self, ModeChains mc, ch, node_lat, node_lon):
+        self.mc = mc
+        self.node_lat, self.node_lon = node_lat, node_lon
+        self.up_off, self.up_to, self.up_w, self.up_e = ch.up_off, ch.up_to, ch.up_w, ch.up_e
+        self.dn_off, self.dn_to, self.dn_w, self.dn_e = ch.dn_off, ch.dn_to, ch.dn_w, ch.dn_e
+        self.child_a, self.child_b = ch.child_a, ch.child_b
 
     def route(self, StreetWorkspace ws, int32_t a_seg, double a_t, int64_t a_conn, int32_t b_seg,
               double b_t, int64_t b_conn):
-        """Exact fastest route between two locations: None when unreachable, else
-        (cost ms, out-CSR edges in travel order or None for the walk along the shared segment,
-        node where a path without edges enters and leaves the graph, or -1)."""
-        cdef int32_t seed_node[2]
-        cdef int32_t tgt_node[2]
-        cdef int64_t seed_cost[2]
-        cdef int64_t tgt_cost[2]
-        cdef int n_seed, n_tgt, i, j
-        cdef int64_t best = INF_, cost
-        cdef int64_t meet = -1, nf = 0, nb = 0, slot = -1, single = -1, c_single = INF_
+        """Exact fastest route between two locations: None when there is none, else (cost ms,
+        (lat, lon) arrays of the path's nodes in travel order with two free slots at each end,
+        street length in metres between the two projections)."""
+        cdef ModeChains mc = self.mc
+        cdef int32_t seed_j[2]
+        cdef int32_t tgt_j[2]
+        cdef int64_t seed_c[2]
+        cdef int64_t tgt_c[2]
+        cdef int8_t seed_side[2]
+        cdef int8_t tgt_side[2]
+        cdef int n_seed, n_tgt, i
+        cdef int64_t best = INF_, cost, meet = -1, nf = 0, nb = 0
+        cdef Py_ssize_t ca, cb, lo, hi
+        cdef int64_t root_f, root_b
+        cdef _PathBuilder path
         with nogil:
-            n_seed = self._seeds(a_seg, a_t, a_conn, False, seed_node, seed_cost)
-            n_tgt = self._seeds(b_seg, b_t, b_conn, True, tgt_node, tgt_cost)
-            if a_seg == b_seg:
-                best = _direct(a_t, a_conn, b_t, b_conn, self.c_fwd[a_seg], self.c_bwd[a_seg])
-            if self.has_ch:
-                cost = self._ch_query(ws, seed_node, seed_cost, n_seed, tgt_node, tgt_cost, n_tgt,
-                                      best, &meet, &nf, &nb)
-            else:
-                cost = self._astar(ws, seed_node, seed_cost, n_seed, tgt_node, tgt_cost, n_tgt,
-                                   b_seg, b_t, best, &slot, &nf)
+            n_seed = mc.ends(a_seg, a_t, a_conn, False, seed_j, seed_c, seed_side)
+            n_tgt = mc.ends(b_seg, b_t, b_conn, True, tgt_j, tgt_c, tgt_side)
+            ca = mc.chain_of(a_seg)
+            cb = mc.chain_of(b_seg)
+            if ca == cb:
+                best = mc.along(a_seg, a_t, a_conn, b_seg, b_t, b_conn)
+            cost = self._ch_query(ws, seed_j, seed_c, n_seed, tgt_j, tgt_c, n_tgt, best, &meet,
+                                  &nf, &nb)
         try:
             if cost >= INF_:
                 return None
-            if self.has_ch:
-                if meet < 0:
-                    return cost, None, -1
-                edges = self._ch_path(ws, meet)
+            path = _PathBuilder()
+            if meet < 0:                        # along the shared chain
+                if a_seg == b_seg:
+                    path.length = abs(b_t - a_t) * mc.seg_length[a_seg]
+                elif a_seg < b_seg:         # on to v(a_seg), whole segments, into b_seg
+                    path.length = (1.0 - a_t) * mc.seg_length[a_seg] + b_t * mc.seg_length[b_seg]
+                    path.add(mc.seg_v[a_seg])
+                    path.chain(mc, a_seg + 1, b_seg, True)
+                else:                       # back to u(a_seg), whole segments, into b_seg
+                    path.length = a_t * mc.seg_length[a_seg] + (1.0 - b_t) * mc.seg_length[b_seg]
+                    path.add(mc.seg_u[a_seg])
+                    path.chain(mc, b_seg + 1, a_seg, False)
+                return cost, path.coordinates(self.node_lat, self.node_lon), path.length
+            root_f = self._root(ws.v_pred_node, meet)
+            root_b = self._root(ws.v_pred_node_b, meet)
+            # from the start location to the seed junction the search started from
+            lo, hi = mc.chain_off[ca], mc.chain_off[ca + 1]
+            if _side_of(seed_j, seed_c, seed_side, n_seed, root_f) == 0:
+                path.length = a_t * mc.seg_length[a_seg]
+                path.add(mc.seg_u[a_seg])
+                path.chain(mc, lo, a_seg, False)
             else:
-                if slot < 0:
-                    return cost, None, -1
-                edges = _tree_path(ws.v_pred_node, ws.v_pred_edge, tgt_node[slot])
-            if len(edges) == 0:       # entered and left the graph at one node: the cheapest pair
-                for i in range(n_seed):
-                    for j in range(n_tgt):
-                        if seed_node[i] == tgt_node[j] and seed_cost[i] + tgt_cost[j] < c_single:
-                            c_single = seed_cost[i] + tgt_cost[j]
-                            single = seed_node[i]
-            return cost, edges, single
+                path.length = (1.0 - a_t) * mc.seg_length[a_seg]
+                path.add(mc.seg_v[a_seg])
+                path.chain(mc, a_seg + 1, hi, True)
+            self._ch_chains(ws, meet, path)
+            lo, hi = mc.chain_off[cb], mc.chain_off[cb + 1]
+            if _side_of(tgt_j, tgt_c, tgt_side, n_tgt, root_b) == 0:
+                path.chain(mc, lo, b_seg, True)
+                path.length += b_t * mc.seg_length[b_seg]
+            else:
+                path.chain(mc, b_seg + 1, hi, False)
+                path.length += (1.0 - b_t) * mc.seg_length[b_seg]
+            return cost, path.coordinates(self.node_lat, self.node_lon), path.length
         finally:
             _reset(ws.v_dist, ws.v_touched, nf)
-            if self.has_ch:
-                _reset(ws.v_dist_b, ws.v_touched_b, nb)
+            _reset(ws.v_dist_b, ws.v_touched_b, nb)
 
     cdef int64_t _ch_query(self, StreetWorkspace ws, int32_t* seed_node, int64_t* seed_cost,
                            int n_seed, int32_t* tgt_node, int64_t* tgt_cost, int n_tgt,
                            int64_t best, int64_t* meet_out, int64_t* nf_out,
                            int64_t* nb_out) noexcept nogil:
         """Bidirectional upward Dijkstra from weighted seeds and targets; stops when both queue
-        minima reach the best meeting cost. Returns that cost (INF if none)."""
+        minima reach the best meeting cost. Returns that cost (``best`` if no meeting beats it)."""
         cdef int64_t* df = &ws.v_dist[0]
         cdef int64_t* db = &ws.v_dist_b[0]
         cdef int32_t* fpn = &ws.v_pred_node[0]
@@ -476,14 +631,15 @@ cdef class RouteGraph:
         nb_out[0] = nb
         return best
 
-    cdef object _ch_path(self, StreetWorkspace ws, int64_t meet):
-        """Out-CSR edges of the path through ``meet``, in travel order (shortcuts unpacked)."""
-        cdef Py_ssize_t n_f = 0, n_b = 0, i, top, n_out = 0, cap_out = 64, cap_stack = 64
+    cdef int _ch_chains(self, StreetWorkspace ws, int64_t meet, _PathBuilder path) except -1:
+        """Append the chains of the path through ``meet`` to ``path``, in travel order
+        (shortcuts unpacked with an explicit stack of edge codes)."""
+        cdef ModeChains mc = self.mc
+        cdef Py_ssize_t n_f = 0, n_b = 0, i, top, cap = 64
         cdef int64_t node
-        cdef int32_t e
-        cdef int32_t* chain
+        cdef int32_t e, c
+        cdef int32_t* arcs
         cdef int32_t* stack
-        cdef int32_t* out
         node = meet
         while ws.v_pred_node[node] >= 0:
             n_f += 1
@@ -492,121 +648,59 @@ cdef class RouteGraph:
         while ws.v_pred_node_b[node] >= 0:
             n_b += 1
             node = ws.v_pred_node_b[node]
-        chain = <int32_t*>malloc((n_f + n_b + 1) * sizeof(int32_t))
-        stack = <int32_t*>malloc(cap_stack * sizeof(int32_t))
-        out = <int32_t*>malloc(cap_out * sizeof(int32_t))
-        if chain == NULL or stack == NULL or out == NULL:
-            free(chain); free(stack); free(out)
+        arcs = <int32_t*>malloc((n_f + n_b + 1) * sizeof(int32_t))
+        stack = <int32_t*>malloc(cap * sizeof(int32_t))
+        if arcs == NULL or stack == NULL:
+            free(arcs)
+            free(stack)
             raise MemoryError()
         try:
-            with nogil:
-                node = meet
-                for i in range(n_f - 1, -1, -1):
-                    chain[i] = ws.v_pred_edge[node]
-                    node = ws.v_pred_node[node]
-                node = meet
-                for i in range(n_b):
-                    chain[n_f + i] = ws.v_pred_edge_b[node]
-                    node = ws.v_pred_node_b[node]
-                for i in range(n_f + n_b):
-                    top = 1
-                    stack[0] = chain[i]
-                    while top > 0:
-                        top -= 1
-                        e = stack[top]
-                        if self.csr_edge[e] >= 0:
-                            if n_out == cap_out:
-                                cap_out *= 2
-                                out = <int32_t*>realloc(out, cap_out * sizeof(int32_t))
-                            out[n_out] = self.csr_edge[e]
-                            n_out += 1
-                        else:
-                            if top + 2 > cap_stack:
-                                cap_stack *= 2
-                                stack = <int32_t*>realloc(stack, cap_stack * sizeof(int32_t))
-                            stack[top] = self.child_b[e]
-                            stack[top + 1] = self.child_a[e]
-                            top += 2
-            result = np.empty(n_out, dtype=np.int32)
-            for i in range(n_out):
-                result[i] = out[i]
-            return result
+            node = meet
+            for i in range(n_f - 1, -1, -1):
+                arcs[i] = ws.v_pred_edge[node]
+                node = ws.v_pred_node[node]
+            node = meet
+            for i in range(n_b):
+                arcs[n_f + i] = ws.v_pred_edge_b[node]
+                node = ws.v_pred_node_b[node]
+            for i in range(n_f + n_b):
+                top = 1
+                stack[0] = arcs[i]
+                while top > 0:
+                    top -= 1
+                    e = stack[top]
+                    if e < 0:                   # an original edge: -(chain_edge + 1)
+                        e = -e - 1
+                        c = e >> 1
+                        path.chain(mc, mc.chain_off[c], mc.chain_off[c + 1], (e & 1) == 0)
+                    else:                       # a shortcut: its halves, first on top
+                        if top + 2 > cap:
+                            cap *= 2
+                            stack = <int32_t*>realloc(stack, cap * sizeof(int32_t))
+                            if stack == NULL:
+                                raise MemoryError()
+                        stack[top] = self.child_b[e]
+                        stack[top + 1] = self.child_a[e]
+                        top += 2
         finally:
-            free(chain)
+            free(arcs)
             free(stack)
-            free(out)
+        return 0
 
-    cdef int64_t _astar(self, StreetWorkspace ws, int32_t* seed_node, int64_t* seed_cost,
-                        int n_seed, int32_t* tgt_node, int64_t* tgt_cost, int n_tgt,
-                        int32_t b_seg, double b_t, int64_t best, int64_t* slot_out,
-                        int64_t* n_touched_out) noexcept nogil:
-        """Exact A* (Hart, Nilsson, Raphael 1968) with h(v) = max(0, floor(h_scale * chord(v,
-        target)) - 1) on unit-sphere coordinates: chord <= arc <= length and costs are ceil'ed,
-        so h is consistent and the result equals Dijkstra's. Returns the cost (or ``best``)."""
-        cdef int64_t* dist = &ws.v_dist[0]
-        cdef int32_t* pred_node = &ws.v_pred_node[0]
-        cdef int32_t* pred_edge = &ws.v_pred_edge[0]
-        cdef int32_t* touched = &ws.v_touched[0]
-        cdef int64_t* hk = &ws.v_hk[0]
-        cdef int64_t* hg = &ws.v_hg[0]
-        cdef int32_t* hn = &ws.v_hn[0]
-        cdef int32_t a = self.seg_u[b_seg], b = self.seg_v[b_seg]
-        # target: the unit vector of the projection (interpolated in lat/lon, as snapping does)
-        cdef double plat = (self.node_lat[a] + b_t * (self.node_lat[b] - self.node_lat[a])) * RAD
-        cdef double plon = (self.node_lon[a] + b_t * (self.node_lon[b] - self.node_lon[a])) * RAD
-        cdef double tx = cos(plat) * cos(plon), ty = cos(plat) * sin(plon), tz = sin(plat)
-        cdef double dx, dy, dz
-        cdef Py_ssize_t size = 0, n_touched = 0, e
-        cdef int64_t best_slot = -1, c, g, key, nd, h
-        cdef int32_t node, u, v
-        cdef int i, j
-        for i in range(n_seed):
-            node = seed_node[i]
-            c = seed_cost[i]
-            if c >= dist[node]:
-                continue
-            if dist[node] == INF_:
-                touched[n_touched] = node
-                n_touched += 1
-            dist[node] = c
-            pred_node[node] = -1
-            pred_edge[node] = -1
-            dx = self.node_x[node] - tx
-            dy = self.node_y[node] - ty
-            dz = self.node_z[node] - tz
-            h = <int64_t>(self.h_scale * sqrt(dx * dx + dy * dy + dz * dz)) - 1
-            size = _push(hk, hg, hn, size, c + (h if h > 0 else 0), c, node)
-        while size > 0:
-            key = hk[0]
-            if key >= best:
-                break
-            g = hg[0]
-            u = hn[0]
-            size = _pop(hk, hg, hn, size)
-            if g > dist[u]:
-                continue
-            for j in range(n_tgt):
-                if tgt_node[j] == u and g + tgt_cost[j] < best:
-                    best = g + tgt_cost[j]
-                    best_slot = j
-            for e in range(self.out_off[u], self.out_off[u + 1]):
-                v = self.out_to[e]
-                nd = g + self.out_cost[e]
-                if nd < dist[v]:
-                    if dist[v] == INF_:
-                        touched[n_touched] = v
-                        n_touched += 1
-                    dist[v] = nd
-                    pred_node[v] = u
-                    pred_edge[v] = <int32_t>e
-                    dx = self.node_x[v] - tx
-                    dy = self.node_y[v] - ty
-                    dz = self.node_z[v] - tz
-                    h = <int64_t>(self.h_scale * sqrt(dx * dx + dy * dy + dz * dz)) - 1
-                    size = _push(hk, hg, hn, size, nd + (h if h > 0 else 0), nd, v)
-        slot_out[0] = best_slot
-        n_touched_out[0] = n_touched
-        return best
+    cdef int64_t _root(self, int32_t[::1] pred, int64_t node) noexcept nogil:
+        """The junction a search started from, following predecessors from ``node``."""
+        while pred[node] >= 0:
+            node = pred[node]
+        return node
+
+
+cdef int _side_of(int32_t* junction, int64_t* cost, int8_t* side, int n, int64_t root) noexcept:
+    """The chain end (0 = a, 1 = b) of the cheapest seed at junction ``root``."""
+    cdef int i, best = -1
+    for i in range(n):
+        if junction[i] == root and (best < 0 or cost[i] < cost[best]):
+            best = i
+    return side[best] if best >= 0 else 0
 
 
 cdef inline void _reset(int64_t[::1] dist, int32_t[::1] touched, Py_ssize_t n) noexcept nogil:
@@ -615,48 +709,33 @@ cdef inline void _reset(int64_t[::1] dist, int32_t[::1] touched, Py_ssize_t n) n
         dist[touched[i]] = INF_
 
 
-cdef object _tree_path(int32_t[::1] pred_node, int32_t[::1] pred_edge, int32_t end):
-    """CSR edge indices of the search-tree path ending at ``end``, in travel order."""
-    cdef Py_ssize_t n = 0, i
-    cdef int32_t node = end
-    while pred_node[node] >= 0:
-        n += 1
-        node = pred_node[node]
-    out = np.empty(n, dtype=np.int32)
-    cdef int32_t[::1] v = out
-    node = end
-    for i in range(n - 1, -1, -1):
-        v[i] = pred_edge[node]
-        node = pred_node[node]
-    return out
-
-
 # ---------------------------------------------------------------- stop reach
 cdef class ReachIndex:
-    """The chain-contracted stop reach of one (mode, direction), as stored in the bundle."""
+    """Stops within a time of a location, one (mode, direction): a bounded search on the
+    junction graph (its transpose for ``reverse``) from the ends of the location's chain, stops
+    offered through the junctions' entries, and the stops of the location's own chain walked
+    along it."""
 
-    cdef const int32_t[::1] seg_u, seg_v, c_fwd, c_bwd
-    cdef const int32_t[::1] node_info, chains, r_off, ce_off, je_off, link_seg, link_stop
-    cdef const int64_t[::1] prefix, r_adj, ce_data, je_data, stop_conn
+    cdef ModeChains mc
+    cdef const int32_t[::1] r_off, r_head, r_ms, entry_off, entry_stop, link_seg, link_stop
+    cdef const int64_t[::1] entry_ms, stop_conn
     cdef const int32_t[::1] stop_seg
     cdef const double[::1] stop_t
     cdef int shift
-    cdef bint flip, reverse
+    cdef bint reverse
 
-    def __init__(self, seg_u, seg_v, c_fwd, c_bwd, node_info, chains, prefix, r_off, r_adj,
-                 ce_off, ce_data, je_off, je_data, link_seg, link_stop, stop_seg, stop_t,
-                 stop_conn, int shift, bint flip, bint reverse):
-        self.seg_u, self.seg_v, self.c_fwd, self.c_bwd = seg_u, seg_v, c_fwd, c_bwd
-        self.node_info, self.chains, self.prefix = node_info, chains, prefix
-        self.r_off, self.r_adj = r_off, r_adj
-        self.ce_off, self.ce_data, self.je_off, self.je_data = ce_off, ce_data, je_off, je_data
+    def __init__(self, ModeChains mc, r_off, r_head, r_ms, entry_off, entry_stop, entry_ms,
+                 link_seg, link_stop, stop_seg, stop_t, stop_conn, int shift, bint reverse):
+        self.mc = mc
+        self.r_off, self.r_head, self.r_ms = r_off, r_head, r_ms
+        self.entry_off, self.entry_stop, self.entry_ms = entry_off, entry_stop, entry_ms
         self.link_seg, self.link_stop = link_seg, link_stop
         self.stop_seg, self.stop_t, self.stop_conn = stop_seg, stop_t, stop_conn
-        self.shift, self.flip, self.reverse = shift, flip, reverse
+        self.shift, self.reverse = shift, reverse
 
     def run(self, StreetWorkspace ws, int32_t seg, double t, int64_t conn, int64_t limit):
         """Stops reachable within ``limit`` ms from (reverse: to) location (seg, t, conn):
-        (stop indices ascending, ceil seconds) arrays.
+        (stop indices ascending, ceil seconds) int32 arrays.
 
         Search: a bucket queue (Dial 1969) with buckets of 2**shift ms over the junctions,
         label-correcting inside a bucket: a junction is popped in bucket order and popped again
@@ -706,50 +785,6 @@ cdef class ReachIndex:
             prv[q] = j
         head[d >> shift] = j
 
-    cdef Py_ssize_t _seed(self, int32_t node, int64_t c, int64_t limit, int shift, int fo,
-                          int64_t* dist, int32_t* touched, Py_ssize_t* n_touched, int32_t* nxt,
-                          int32_t* prv, int32_t* head, int64_t* stop_best, int32_t* out_stop,
-                          Py_ssize_t n_out) noexcept nogil:
-        """One seed: a junction is queued; an inner node queues its chain's ends and offers its
-        chain's entries. Returns the new n_out."""
-        cdef int bo = 1 - fo, side, targets
-        cdef int32_t cid = self.node_info[2 * node], slot, j, t_slot
-        cdef int64_t d, along, last
-        cdef Py_ssize_t i
-        if c > limit:
-            return n_out
-        targets = 1 if cid < 0 else 2
-        for side in range(targets):
-            if cid < 0:
-                j = self.node_info[2 * node + 1]
-                d = c
-            else:
-                slot = self.node_info[2 * node + 1]
-                if side == 0:                               # backward to a
-                    j = self.chains[4 * cid]
-                    along = self.prefix[2 * slot + bo] - self.prefix[2 * self.chains[4 * cid + 2] + bo]
-                else:                                       # forward to b
-                    j = self.chains[4 * cid + 1]
-                    last = self.chains[4 * cid + 2] + self.chains[4 * cid + 3]
-                    along = self.prefix[2 * last + fo] - self.prefix[2 * slot + fo]
-                if j < 0 or along >= GAP_:
-                    continue
-                d = c + along
-            if d <= limit and d < dist[j]:
-                self._set(j, d, shift, dist, touched, n_touched, nxt, prv, head)
-        if cid >= 0:
-            slot = self.node_info[2 * node + 1]
-            for i in range(self.ce_off[cid], self.ce_off[cid + 1]):
-                t_slot = <int32_t>self.ce_data[3 * i]
-                if t_slot >= slot:
-                    along = self.prefix[2 * t_slot + fo] - self.prefix[2 * slot + fo]
-                else:
-                    along = self.prefix[2 * slot + bo] - self.prefix[2 * t_slot + bo]
-                if along < GAP_:
-                    n_out = self._offer(stop_best, out_stop, n_out, <int32_t>self.ce_data[3 * i + 1],
-                                        c + along + self.ce_data[3 * i + 2], limit)
-        return n_out
-
     cdef Py_ssize_t _run(self, StreetWorkspace ws, int32_t seg, double t, int64_t conn,
                          int64_t limit) noexcept nogil:
         cdef int64_t* dist = &ws.v_dist[0]
@@ -761,24 +796,43 @@ cdef class ReachIndex:
         cdef int32_t* out_stop = &ws.v_out_stop[0]
         cdef int32_t* out_s = &ws.v_out_s[0]
         cdef Py_ssize_t n_head = ws.v_head.shape[0], n_touched = 0, n_out = 0, b, k, i, lo, hi, mid
-        cdef int shift = self.shift
-        cdef int fo = 1 if self.flip else 0
-        cdef int64_t cf = self.c_fwd[seg], cb = self.c_bwd[seg], c_to_u, c_to_v, g, nd, c
-        cdef int32_t u = self.seg_u[seg], v = self.seg_v[seg], x, y, q, p, s
+        cdef Py_ssize_t c, c_lo, c_hi
+        cdef int shift = self.shift, n_seed
+        cdef int32_t seed_j[2]
+        cdef int64_t seed_c[2]
+        cdef int8_t seed_side[2]
+        cdef int64_t g, nd, cost
+        cdef int32_t x, y, q, s
         while (limit >> shift) >= n_head:
             shift += 1
         cdef Py_ssize_t n_buckets = (limit >> shift) + 1
         for b in range(n_buckets):
             head[b] = -1
-        # seeds as locations.leave (forward) / locations.arrive (reverse)
-        c_to_u = cf if self.reverse else cb
-        c_to_v = cb if self.reverse else cf
-        if c_to_u >= 0:
-            n_out = self._seed(u, _part(t, c_to_u) + conn, limit, shift, fo, dist, touched,
-                               &n_touched, nxt, prv, head, stop_best, out_stop, n_out)
-        if c_to_v >= 0:
-            n_out = self._seed(v, _part(1.0 - t, c_to_v) + conn, limit, shift, fo, dist, touched,
-                               &n_touched, nxt, prv, head, stop_best, out_stop, n_out)
+        # the ends of the location's chain (leave it forward; reverse: reach it from them)
+        n_seed = self.mc.ends(seg, t, conn, self.reverse, seed_j, seed_c, seed_side)
+        for i in range(n_seed):
+            if seed_c[i] <= limit and seed_c[i] < dist[seed_j[i]]:
+                self._set(seed_j[i], seed_c[i], shift, dist, touched, &n_touched, nxt, prv, head)
+        # the stops linked to the location's own chain, walked along it
+        c = self.mc.chain_of(seg)
+        c_lo = self.mc.chain_off[c]
+        c_hi = self.mc.chain_off[c + 1]
+        lo = 0
+        hi = self.link_seg.shape[0]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self.link_seg[mid] < c_lo:
+                lo = mid + 1
+            else:
+                hi = mid
+        while lo < self.link_seg.shape[0] and self.link_seg[lo] < c_hi:
+            s = self.link_stop[lo]
+            if self.reverse:
+                cost = self.mc.along(self.stop_seg[s], self.stop_t[s], self.stop_conn[s], seg, t, conn)
+            else:
+                cost = self.mc.along(seg, t, conn, self.stop_seg[s], self.stop_t[s], self.stop_conn[s])
+            n_out = self._offer(stop_best, out_stop, n_out, s, cost, limit)
+            lo += 1
         # bounded search over the junctions
         for b in range(n_buckets):
             while head[b] >= 0:
@@ -789,32 +843,14 @@ cdef class ReachIndex:
                     prv[q] = -1
                 prv[x] = -2
                 g = dist[x]
-                for k in range(self.je_off[x], self.je_off[x + 1]):
-                    n_out = self._offer(stop_best, out_stop, n_out, <int32_t>self.je_data[2 * k],
-                                        g + self.je_data[2 * k + 1], limit)
+                for k in range(self.entry_off[x], self.entry_off[x + 1]):
+                    n_out = self._offer(stop_best, out_stop, n_out, self.entry_stop[k],
+                                        g + self.entry_ms[k], limit)
                 for k in range(self.r_off[x], self.r_off[x + 1]):
-                    y = <int32_t>self.r_adj[2 * k]
-                    nd = g + self.r_adj[2 * k + 1]
+                    y = self.r_head[k]
+                    nd = g + self.r_ms[k]
                     if nd < dist[y] and nd <= limit:
                         self._set(y, nd, shift, dist, touched, &n_touched, nxt, prv, head)
-        # stops linked to the location's own segment, walked along it
-        if cf >= 0 or cb >= 0:
-            lo = 0
-            hi = self.link_seg.shape[0]
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if self.link_seg[mid] < seg:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            while lo < self.link_seg.shape[0] and self.link_seg[lo] == seg:
-                s = self.link_stop[lo]
-                if self.reverse:
-                    c = _direct(self.stop_t[s], self.stop_conn[s], t, conn, cf, cb)
-                else:
-                    c = _direct(t, conn, self.stop_t[s], self.stop_conn[s], cf, cb)
-                n_out = self._offer(stop_best, out_stop, n_out, s, c, limit)
-                lo += 1
         for i in range(n_touched):
             dist[touched[i]] = INF_
         qsort(out_stop, n_out, sizeof(int32_t), _cmp_i32)

@@ -10,8 +10,9 @@ Layout rules (see docs/bundle.md):
 
 FORMAT_VERSION history (bump on any format or semantic change):
   1  2026-11-25  first format: timetable/*, streets/*, geocoder/*.
-  2  2026-12-04  streets/<mode>_reach (stop reach index, built once instead of at every open);
-                 streets/bike_in and car_in dropped (the reverse reach searches the index).
+  2  2026-12-04  streets on junctions: segments stored chain by chain (streets/topology), per
+                 mode a junction graph with stop entries (streets/<mode>_junctions) and a
+                 hierarchy over the junctions; no node-level CSR (streets/<mode>_out, _in).
 """
 from __future__ import annotations
 
@@ -121,18 +122,12 @@ TABLES: dict[str, pa.Schema] = {
 }
 
 # === streets tables (owned by engine/streets) ===
-# Street graphs from OSM (engine/streets). Node row = node_idx (spatially sorted, Morton order);
-# segment row = segment_idx (two consecutive nodes of one OSM way, u -> v in way order).
-# Per-mode directed graphs are CSR tables "<mode>_out" (row = node, out-edges sorted by target).
-# The walk graph is symmetric (walk_out is its own reverse); reverse searches of the other modes
-# run on the reach index ("<mode>_reach"), whose junction graph is stored for both directions. Costs are int32 milliseconds,
-# max(1, ceil(length_m * 1000 / speed_mps)); NO_VALUE (-1) marks a forbidden direction. Every
-# mode keeps only its largest strongly connected component.
-_STREET_CSR = pa.schema([
-    ("to", pa.list_(_i32)),        # successor node_idx
-    ("cost_ms", pa.list_(_i32)),   # travel time of the edge for the mode, ms (>= 1)
-    ("segment", pa.list_(_i32)),   # segment_idx of the edge (geometry, length)
-])
+# Street graphs from OSM (engine/streets). Node row = node_idx (spatially sorted, Morton order).
+# Segment row = segment_idx: segments are stored chain by chain (see engine/_chains.pyx): a chain
+# is a path junction a -> inner nodes -> junction b, where inner nodes have exactly two
+# neighbours; its segments are consecutive rows, each oriented u -> v along the chain. Per-mode
+# costs are int32 milliseconds, max(1, ceil(length_m * 1000 / speed_mps)), NO_VALUE (-1) for a
+# forbidden direction; every mode keeps only its largest strongly connected component.
 _STOP_LINK = []
 for _mode in ("walk", "bike", "car"):
     _STOP_LINK += [
@@ -149,67 +144,68 @@ TABLES.update({
         ("grid_lat0", _f64), ("grid_lon0", _f64), ("grid_cos0", _f64),  # projection origin
         ("source", _str),          # OSM file name
     ]),
-    "streets/nodes": pa.schema([("lat", _f64), ("lon", _f64), ("osm_id", _i64)]),
+    "streets/nodes": pa.schema([("lat", _f64), ("lon", _f64)]),
     "streets/ways": pa.schema([("osm_id", _i64), ("name", _str), ("highway", _str)]),
     "streets/segments": pa.schema([
         ("u", _i32), ("v", _i32), ("way_idx", _i32),
-        ("length_m", _f64),        # haversine length of the segment, metres
-        ("walk_fwd_ms", _i32), ("walk_bwd_ms", _i32),   # u->v and v->u costs, NO_VALUE = forbidden
-        ("bike_fwd_ms", _i32), ("bike_bwd_ms", _i32),
+        ("length_m", _f32),        # haversine length of the segment, metres
+        ("walk_ms", _i32),         # both directions (walking ignores oneway), NO_VALUE = forbidden
+        ("bike_fwd_ms", _i32), ("bike_bwd_ms", _i32),   # u->v and v->u costs, NO_VALUE = forbidden
         ("car_fwd_ms", _i32), ("car_bwd_ms", _i32),
         ("modes", _u8),            # bit 1 walk, 2 bike, 4 car: usable (some direction) by the mode
     ]),
-    "streets/walk_out": _STREET_CSR,
-    "streets/bike_out": _STREET_CSR,
-    "streets/car_out": _STREET_CSR,
+    # One row: the chains (list columns are flat arrays).
+    "streets/topology": pa.schema([
+        ("chain_offsets", pa.list_(_i32)),  # [n_chains + 1] segments of chain c: [off[c], off[c+1])
+        ("chain_a", pa.list_(_i32)),        # [n_chains] junction_idx where the chain starts
+        ("chain_b", pa.list_(_i32)),        # [n_chains] junction_idx where it ends (may equal a)
+        ("junction_node", pa.list_(_i32)),  # [n_junctions] node_idx of each junction
+    ]),
     # Snapping grid: non-empty cells sorted by key = (row + 2**30) * 2**31 + (col + 2**30).
     "streets/grid": pa.schema([("cell", _i64), ("segments", pa.list_(_i32))]),
     # One row per timetable stop (same stop_idx): its link to each mode's graph.
     "streets/stop_links": pa.schema([("lat", _f64), ("lon", _f64)] + _STOP_LINK),
 })
-# Contraction hierarchy of each mode (point-to-point queries). "<mode>_ch_up": row = node, edges
-# to higher-ranked nodes; "<mode>_ch_down": row = node, edges *from* higher-ranked nodes ("to" is
-# the tail). Edges are rows of "<mode>_ch_edges": an original edge (csr_edge = index in
-# <mode>_out's flattened lists, children NO_IDX) or a shortcut (two child edges, csr_edge NO_IDX).
+# Per mode, one row: the junction graph (edge a -> b when the whole chain allows it, ms = sum of
+# its segments' costs), searched forward ("fwd": from a point) or on its transpose ("bwd": to a
+# point; empty when the mode is symmetric, meaning the fwd arrays), and the stops' entries:
+# junction -> (stop, ms from the junction to the stop along its chain, "fwd"; or from the stop
+# to the junction, "bwd"). Stops on a query's own chain are walked along it (link_*).
+_JUNCTION_SIDE = []
+for _side in ("fwd", "bwd"):
+    _JUNCTION_SIDE += [
+        (f"{_side}_off", pa.list_(_i32)),         # [n_junctions + 1] CSR offsets
+        (f"{_side}_head", pa.list_(_i32)),        # junction_idx at the other end
+        (f"{_side}_ms", pa.list_(_i32)),          # cost of the chain, ms
+        (f"{_side}_entry_off", pa.list_(_i32)),   # [n_junctions + 1] junction -> stop entries
+        (f"{_side}_entry_stop", pa.list_(_i32)),  # stop_idx
+        (f"{_side}_entry_ms", pa.list_(_i64)),    # ms, cheapest per (junction, stop)
+    ]
+# Contraction hierarchy of each mode over its junction graph (point-to-point routes).
+# "<mode>_ch_up": row = junction, edges to higher-ranked junctions; "<mode>_ch_down": row =
+# junction, edges *from* higher-ranked junctions ("to" is the tail). An edge code is a row of
+# "<mode>_ch_shortcuts" (>= 0: a shortcut made of two edges) or -(chain_edge + 1) for an original
+# edge, chain_edge = 2 * chain + 0 for a -> b, + 1 for b -> a. A mode built without contraction
+# has every junction in the core: up and down then hold the whole graph, and no shortcut.
 _CH_CSR = pa.schema([
     ("to", pa.list_(_i32)),
     ("cost_ms", pa.list_(_i32)),
-    ("edge", pa.list_(_i32)),      # row in <mode>_ch_edges
+    ("edge", pa.list_(_i32)),      # edge code (see above)
 ])
 for _mode in ("walk", "bike", "car"):
     TABLES.update({
+        f"streets/{_mode}_junctions": pa.schema([
+            ("shift", _i32),                   # log2 of the reach queue's bucket width (speed only)
+            ("link_seg", pa.list_(_i32)),      # segments of the stops linked to the mode, ascending
+            ("link_stop", pa.list_(_i32)),     # stop_idx of each, same order
+            ("stop_conn_ms", pa.list_(_i64)),  # [n_stops] walk between each stop and its projection
+        ] + _JUNCTION_SIDE),
         f"streets/{_mode}_ch_up": _CH_CSR,
         f"streets/{_mode}_ch_down": _CH_CSR,
-        f"streets/{_mode}_ch_edges": pa.schema([
-            ("child_a", _i32), ("child_b", _i32),   # first and second half of a shortcut
-            ("csr_edge", _i32),                     # original edge in <mode>_out, NO_IDX for a shortcut
+        f"streets/{_mode}_ch_shortcuts": pa.schema([
+            ("child_a", _i32), ("child_b", _i32),   # first and second half, as edge codes
         ]),
     })
-# Stop reach index of each mode (engine/_streets.pyx ReachIndex, built by streets/reach.py): one
-# row whose list columns are flat arrays. The graph's degree-2 nodes form chains between
-# junctions; searches run on the junction graph and reach stops through per-junction and
-# per-chain entries. Costs are int64 ms; GAP (2**43) marks a direction a chain edge forbids.
-_REACH_SIDE = []
-for _side in ("fwd", "bwd"):           # fwd: from a point to stops; bwd: from stops to a point
-    _REACH_SIDE += [
-        (f"{_side}_flip", pa.bool_()),          # searching the transpose of the chains' graph
-        (f"{_side}_r_off", pa.list_(_i32)),     # [n_junctions + 1] junction graph CSR offsets
-        (f"{_side}_r_adj", pa.list_(_i64)),     # [2 m] (head junction, ms); bwd empty = fwd's
-        (f"{_side}_ce_off", pa.list_(_i32)),    # [n_chains + 1] chain -> entries CSR offsets
-        (f"{_side}_ce_data", pa.list_(_i64)),   # [3 k] (prefix slot, stop_idx, ms) per entry
-        (f"{_side}_je_off", pa.list_(_i32)),    # [n_junctions + 1] junction -> entries offsets
-        (f"{_side}_je_data", pa.list_(_i64)),   # [2 k] (stop_idx, ms), cheapest per pair
-    ]
-for _mode in ("walk", "bike", "car"):
-    TABLES[f"streets/{_mode}_reach"] = pa.schema([
-        ("shift", _i32),                 # log2 of the search's bucket width in ms (speed only)
-        ("node_info", pa.list_(_i32)),   # [2 n_nodes] (chain, prefix slot) or (NO_IDX, junction)
-        ("chains", pa.list_(_i32)),      # [4 n_chains] (junction a, junction b or NO_IDX, base slot, edges)
-        ("prefix", pa.list_(_i64)),      # [2 n_slots] cost sums along / against each chain
-        ("link_seg", pa.list_(_i32)),    # segments of the stops linked to the mode, ascending
-        ("link_stop", pa.list_(_i32)),   # stop_idx of each, same order
-        ("stop_conn_ms", pa.list_(_i64)),  # [n_stops] walk between each stop and its projection
-    ] + _REACH_SIDE)
 # === end streets tables ===
 
 # === geocoder tables (owned by engine/geocoder) ===

@@ -10,10 +10,9 @@ import pyarrow as pa
 from ..errors import BuildError
 from ..loaders.osm import load_osm_streets
 from ..timetable.staging import BuildReport
-from .ch import build_ch_tables
+from .junctions import mode_tables
 from .locations import connector_ms
-from .reach import reach_table
-from .footpaths import StopFootpaths, build_footpaths, graph_tables, link_stops
+from .footpaths import StopFootpaths, build_footpaths, link_stops
 from .graph_build import StreetArrays, build_street_arrays
 from .options import MODES, StreetOptions
 from .profiles import way_speeds
@@ -63,16 +62,21 @@ def build_street_tables(osm_path: Path, report: BuildReport, stop_lat: np.ndarra
     report.count("streets.footpaths", len(footpaths))
     tables = _tables(arrays, osm, options, source)
     tables["streets/stop_links"] = links.table()
-    tables.update(_reach_tables(arrays, links, tables, options))
-    for mode in options.ch_modes:
-        report.count(f"streets.{mode}.ch_edges", tables[f"streets/{mode}_ch_edges"].num_rows)
+    tables.update(_mode_tables(arrays, links, options))
+    for mode in MODES:
+        report.count(f"streets.{mode}.ch_shortcuts", tables[f"streets/{mode}_ch_shortcuts"].num_rows)
     report.count("streets.build_ms", int((time.perf_counter() - started) * 1000))
     return tables, footpaths
 
 
 def _tables(a: StreetArrays, osm, options: StreetOptions, source: str) -> dict[str, pa.Table]:
-    segments = {"u": a.seg_u, "v": a.seg_v, "way_idx": a.seg_way, "length_m": a.seg_length_m}
-    for mode in MODES:
+    segments = {"u": a.seg_u, "v": a.seg_v, "way_idx": a.seg_way,
+                "length_m": a.seg_length_m.astype(np.float32)}
+    walk_fwd, walk_bwd = a.seg_cost["walk"]
+    if not np.array_equal(walk_fwd, walk_bwd):
+        raise BuildError("the walk graph must be symmetric (walking ignores oneway)")
+    segments["walk_ms"] = walk_fwd
+    for mode in ("bike", "car"):
         segments[f"{mode}_fwd_ms"], segments[f"{mode}_bwd_ms"] = a.seg_cost[mode]
     segments["modes"] = a.seg_modes
     tables = {
@@ -82,7 +86,7 @@ def _tables(a: StreetArrays, osm, options: StreetOptions, source: str) -> dict[s
             "footpath_max_s": pa.array([options.footpath_max_s], pa.int32()),
             "grid_cell_m": [options.grid_cell_m], "grid_lat0": [a.grid_lat0],
             "grid_lon0": [a.grid_lon0], "grid_cos0": [a.grid_cos0], "source": [source]}),
-        "streets/nodes": pa.table({"lat": a.node_lat, "lon": a.node_lon, "osm_id": a.node_osm_id}),
+        "streets/nodes": pa.table({"lat": a.node_lat, "lon": a.node_lon}),
         "streets/ways": pa.table({"osm_id": osm.way_id, "name": osm.way_name,
                                   "highway": osm.way_highway}),
         "streets/segments": pa.table(segments),
@@ -90,31 +94,26 @@ def _tables(a: StreetArrays, osm, options: StreetOptions, source: str) -> dict[s
             "cell": a.grid_cell,
             "segments": pa.ListArray.from_arrays(pa.array(a.grid_offsets), pa.array(a.grid_segments))}),
     }
-    tables.update(graph_tables(a))
-    n_nodes = len(a.node_lat)
-    for mode in options.ch_modes:
-        out = tables[f"streets/{mode}_out"]
-        to = out.column("to").combine_chunks()
-        cost = out.column("cost_ms").combine_chunks()
-        tables.update(build_ch_tables(mode, n_nodes, to.offsets.to_numpy(), to.values.to_numpy(),
-                                      cost.values.to_numpy()))
+    tables["streets/topology"] = pa.table({
+        "chain_offsets": _one(a.chain_offsets), "chain_a": _one(a.chain_a),
+        "chain_b": _one(a.chain_b), "junction_node": _one(a.junction_node)})
     return tables
 
 
-def _reach_tables(a: StreetArrays, links, tables: dict[str, pa.Table],
-                  options: StreetOptions) -> dict[str, pa.Table]:
-    """streets/<mode>_reach: each mode's stop reach index, so that opening computes nothing."""
+def _one(values: np.ndarray) -> pa.Array:
+    """A one-row list<int32> column holding a flat array."""
+    values = pa.array(np.ascontiguousarray(values, dtype=np.int32), type=pa.int32())
+    return pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values)
+
+
+def _mode_tables(a: StreetArrays, links, options: StreetOptions) -> dict[str, pa.Table]:
+    """Per mode: junction graph, stop entries and hierarchy (see junctions.py)."""
     out = {}
-    n_nodes = len(a.node_lat)
     for mode in MODES:
         seg, t, dist = links.by_mode[mode]
         conn = np.where(seg >= 0, connector_ms(np.where(seg >= 0, dist, 0.0), options.walk_speed_mps), 0)
-        csr = tables[f"streets/{mode}_out"]
-        to = csr.column("to").combine_chunks()
-        cost = csr.column("cost_ms").combine_chunks()
         c_fwd, c_bwd = a.seg_cost[mode]
-        out[f"streets/{mode}_reach"] = reach_table(
-            n_nodes, to.offsets.to_numpy(), to.values.to_numpy(), cost.values.to_numpy(),
-            mode == "walk", seg.astype(np.int32), t, conn.astype(np.int64), a.seg_u, a.seg_v,
-            c_fwd, c_bwd)
+        out.update(mode_tables(mode, a.chain_offsets, a.chain_a, a.chain_b, len(a.junction_node),
+                               c_fwd, c_bwd, bool(np.array_equal(c_fwd, c_bwd)), seg.astype(np.int32), t,
+                               conn.astype(np.int64), mode in options.ch_modes))
     return out

@@ -16,11 +16,18 @@ SIM_SETTLE_LIMIT = 10
 CORE_FRACTION = 0.0
 
 
-def build_ch_tables(mode: str, n_nodes: int, off: np.ndarray, to: np.ndarray, cost: np.ndarray
+def build_ch_tables(mode: str, n_nodes: int, off: np.ndarray, to: np.ndarray, cost: np.ndarray,
+                    edge_ids: np.ndarray | None = None, core_fraction: float = CORE_FRACTION
                     ) -> dict[str, pa.Table]:
-    """Contract the mode's out-CSR graph; tables streets/<mode>_ch_{up,down,edges}."""
+    """Contract a CSR graph; tables streets/<mode>_ch_{up,down,edges}.
+
+    ``edge_ids``: what an original edge stands for (stored in ``chain_edge``; its CSR index by
+    default). ``core_fraction`` 1.0 contracts nothing: the "hierarchy" is then the graph itself
+    searched both ways (a bidirectional Dijkstra), for modes built without contraction.
+    """
     src = np.repeat(np.arange(n_nodes, dtype=np.int64), np.diff(off))
-    csr_edge = np.arange(len(to), dtype=np.int64)
+    csr_edge = (np.arange(len(to), dtype=np.int64) if edge_ids is None
+                else np.asarray(edge_ids, dtype=np.int64))
     key = src * n_nodes + to
     order = np.lexsort((cost, key))
     first = np.r_[True, key[order][1:] != key[order][:-1]] if len(order) else np.zeros(0, bool)
@@ -29,17 +36,20 @@ def build_ch_tables(mode: str, n_nodes: int, off: np.ndarray, to: np.ndarray, co
     rank, e_src, e_dst, e_w, e_a, e_b, e_orig = _streets_build.run_ch_build(
         n_nodes, src[keep].astype(np.int32), to[keep].astype(np.int32),
         cost[keep].astype(np.int64), csr_edge[keep].astype(np.int32), SETTLE_LIMIT, SIM_SETTLE_LIMIT,
-        int(n_nodes * CORE_FRACTION))
+        int(n_nodes * core_fraction))
     if len(e_w) and int(e_w.max()) >= 2**31:
         raise BuildError(f"{mode} street graph: a shortcut exceeds the int32 ms range")
     core = (rank[e_src] == n_nodes) & (rank[e_dst] == n_nodes)
     up = (rank[e_src] < rank[e_dst]) | core
     down = (rank[e_src] > rank[e_dst]) | core
-    edge_id = np.arange(len(e_src), dtype=np.int32)
+    # edge codes: an original edge is -(its edge id + 1), a shortcut its row in <mode>_ch_shortcuts
+    shortcut = e_orig < 0
+    code = np.where(shortcut, np.cumsum(shortcut) - 1, -(e_orig.astype(np.int64) + 1)).astype(np.int32)
     tables = {
-        f"streets/{mode}_ch_up": _csr(n_nodes, e_src[up], e_dst[up], e_w[up], edge_id[up]),
-        f"streets/{mode}_ch_down": _csr(n_nodes, e_dst[down], e_src[down], e_w[down], edge_id[down]),
-        f"streets/{mode}_ch_edges": pa.table({"child_a": e_a, "child_b": e_b, "csr_edge": e_orig}),
+        f"streets/{mode}_ch_up": _csr(n_nodes, e_src[up], e_dst[up], e_w[up], code[up]),
+        f"streets/{mode}_ch_down": _csr(n_nodes, e_dst[down], e_src[down], e_w[down], code[down]),
+        f"streets/{mode}_ch_shortcuts": pa.table({"child_a": code[e_a[shortcut]],
+                                                  "child_b": code[e_b[shortcut]]}),
     }
     return tables
 

@@ -18,39 +18,37 @@ from ..errors import BundleError
 from .hierarchy import Hierarchy, open_hierarchy
 from .options import MODES
 
-#: A* bound scale: 0.999 of the straight-line time at the mode's top speed, in ms per unit chord.
-_H_MARGIN = 0.999
-_EARTH_RADIUS_M = 6_371_000.0
-
-
 @dataclass(frozen=True, slots=True)
 class ModeGraph:
-    """One mode's directed graph: out-edges, and the per-segment costs (NO_VALUE = forbidden)."""
+    """One mode's per-segment costs (NO_VALUE = forbidden); the node-level graph on demand."""
 
     mode: str
-    out_off: np.ndarray
-    out_to: np.ndarray
-    out_cost: np.ndarray
-    out_seg: np.ndarray
-    c_fwd: np.ndarray          # per segment u -> v ms, NO_VALUE = forbidden
+    seg_u: np.ndarray
+    seg_v: np.ndarray
+    c_fwd: np.ndarray          # per segment u -> v ms
     c_bwd: np.ndarray          # per segment v -> u ms
-    max_speed_mps: float       # for the A* bound
-    symmetric: bool            # the walk graph is its own reverse
+    max_speed_mps: float
 
     def edges(self, reverse: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(off, to, cost, segment) of the out-CSR, or of its transpose for ``reverse``.
+        """(off, to, cost, segment): the node-level out-CSR (or its transpose for ``reverse``).
 
-        The transpose is not stored in the bundle (queries search it through the reach index);
-        it is derived here for the tests' reference searches only.
+        Queries never use it (they search the junction graph); it is derived here from the
+        segments for the tests' reference searches, sorted by (node, neighbour).
         """
-        if not reverse or self.symmetric:
-            return self.out_off, self.out_to, self.out_cost, self.out_seg
-        n = len(self.out_off) - 1
-        src = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.out_off))
-        order = np.lexsort((src, self.out_to))
+        n = int(max(self.seg_u.max(initial=-1), self.seg_v.max(initial=-1))) + 1
+        fw, bw = self.c_fwd >= 0, self.c_bwd >= 0
+        seg = np.arange(len(self.seg_u), dtype=np.int32)
+        src = np.concatenate([self.seg_u[fw], self.seg_v[bw]])
+        dst = np.concatenate([self.seg_v[fw], self.seg_u[bw]])
+        cost = np.concatenate([self.c_fwd[fw], self.c_bwd[bw]])
+        seg = np.concatenate([seg[fw], seg[bw]])
+        if reverse:
+            src, dst = dst, src
+        order = np.lexsort((dst, src))
         off = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(np.bincount(self.out_to, minlength=n), out=off[1:])
-        return off, src[order], self.out_cost[order], self.out_seg[order]
+        np.cumsum(np.bincount(src, minlength=n), out=off[1:])
+        return (off, dst[order].astype(np.int32), cost[order].astype(np.int32),
+                seg[order].astype(np.int32))
 
 
 class StreetGraph:
@@ -64,8 +62,8 @@ class StreetGraph:
         self.n_nodes = int(tables["streets/nodes"]["rows"])
         self.n_stops = int(tables["streets/stop_links"]["rows"]) if bundle.has("streets/stop_links") else 0
         self._local = threading.local()
-        self._lock = threading.Lock()
         self._modes: dict[str, ModeGraph] = {}
+        self._chains: dict[str, _streets.ModeChains] = {}
         self._routes: dict[str, _streets.RouteGraph] = {}
         self._reach: dict[tuple[str, bool], _streets.ReachIndex] = {}
 
@@ -121,39 +119,47 @@ class StreetGraph:
     def hierarchies(self) -> dict[str, Hierarchy | None]:
         return {mode: open_hierarchy(self.bundle, mode) for mode in MODES}
 
+    @cached_property
+    def _topology(self) -> tuple[np.ndarray, ...]:
+        flat = lambda column: self.bundle.csr("streets/topology", column)[1]      # noqa: E731
+        return flat("chain_offsets"), flat("chain_a"), flat("chain_b"), flat("junction_node")
+
+    @property
+    def n_junctions(self) -> int:
+        return len(self._topology[3])
+
     def mode(self, mode: str) -> ModeGraph:
-        """The mode's graph (mapped on first use)."""
+        """The mode's per-segment costs (mapped on first use)."""
         graph = self._modes.get(mode)
         if graph is None:
-            name = f"streets/{mode}_out"
-            off, to = self.bundle.csr(name, "to")
-            _, cost = self.bundle.csr(name, "cost_ms")
-            _, seg = self.bundle.csr(name, "segment")
             speed = {"walk": self.walk_speed_mps, "bike": self.bike_speed_mps,
                      "car": float(self._meta["car_max_mps"])}[mode]
-            graph = ModeGraph(mode, off, to, cost, seg, self._col("streets/segments", f"{mode}_fwd_ms"),
-                              self._col("streets/segments", f"{mode}_bwd_ms"), speed, mode == "walk")
+            if mode == "walk":          # symmetric: one column for both directions
+                fwd = bwd = self._col("streets/segments", "walk_ms")
+            else:
+                fwd = self._col("streets/segments", f"{mode}_fwd_ms")
+                bwd = self._col("streets/segments", f"{mode}_bwd_ms")
+            graph = ModeGraph(mode, self.seg_u, self.seg_v, fwd, bwd, speed)
             self._modes[mode] = graph
         return graph
 
+    def chains(self, mode: str) -> _streets.ModeChains:
+        """The compiled view of the chains with the mode's costs."""
+        view = self._chains.get(mode)
+        if view is None:
+            mg = self.mode(mode)
+            view = _streets.ModeChains(self.seg_u, self.seg_v, self.seg_length_m, *self._topology,
+                                       mg.c_fwd, mg.c_bwd)
+            self._chains[mode] = view
+        return view
+
     def route_graph(self, mode: str) -> _streets.RouteGraph:
-        """The compiled point-to-point view of a mode: its hierarchy, or A* when it has none."""
+        """The compiled point-to-point search of a mode (its hierarchy over the junctions)."""
         view = self._routes.get(mode)
         if view is None:
-            with self._lock:
-                mg = self.mode(mode)
-                ch = open_hierarchy(self.bundle, mode)
-                if ch is not None:
-                    view = _streets.RouteGraph(self.seg_u, self.seg_v, mg.c_fwd, mg.c_bwd, mg.out_off,
-                                               mg.out_to, mg.out_cost, ch)
-                else:   # A* needs unit-sphere node coordinates (bundles built without a hierarchy)
-                    lat, lon = np.radians(self.node_lat), np.radians(self.node_lon)
-                    xyz = (np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat))
-                    view = _streets.RouteGraph(
-                        self.seg_u, self.seg_v, mg.c_fwd, mg.c_bwd, mg.out_off, mg.out_to,
-                        mg.out_cost, None, xyz, self.node_lat, self.node_lon,
-                        _H_MARGIN * _EARTH_RADIUS_M * 1000.0 / mg.max_speed_mps)
-                self._routes[mode] = view
+            view = _streets.RouteGraph(self.chains(mode), open_hierarchy(self.bundle, mode),
+                                       self.node_lat, self.node_lon)
+            self._routes[mode] = view
         return view
 
     def reach_index(self, mode: str, reverse: bool) -> _streets.ReachIndex:
@@ -161,12 +167,17 @@ class StreetGraph:
         key = (mode, bool(reverse))
         view = self._reach.get(key)
         if view is None:
-            from .reach_view import open_reach
-
-            mg = self.mode(mode)
+            name = f"streets/{mode}_junctions"
+            table = self.bundle.table(name)
+            flat = lambda column: self.bundle.csr(name, column)[1]      # noqa: E731
+            side = "bwd" if reverse else "fwd"
+            graph = side if len(flat(f"{side}_off")) else "fwd"       # empty bwd: symmetric mode
             stop_seg, stop_t, _ = self.stop_links[mode]
-            view = open_reach(self.bundle, mode, reverse, self.seg_u, self.seg_v, mg.c_fwd,
-                              mg.c_bwd, stop_seg, stop_t)
+            view = _streets.ReachIndex(
+                self.chains(mode), flat(f"{graph}_off"), flat(f"{graph}_head"), flat(f"{graph}_ms"),
+                flat(f"{side}_entry_off"), flat(f"{side}_entry_stop"), flat(f"{side}_entry_ms"),
+                flat("link_seg"), flat("link_stop"), stop_seg, stop_t, flat("stop_conn_ms"),
+                int(table.column("shift")[0].as_py()), bool(reverse))
             self._reach[key] = view
         return view
 
@@ -179,8 +190,9 @@ class StreetGraph:
         return ws
 
     def _max_edges(self) -> int:
-        """Heap capacity: the most edges one search can push (a mode's out-CSR or hierarchy)."""
-        rows = self.bundle.manifest["tables"]
-        sizes = [len(self.mode(mode).out_to) for mode in MODES]
-        sizes += [int(rows[f"streets/{m}_ch_edges"]["rows"]) for m in MODES if f"streets/{m}_ch_edges" in rows]
+        """Heap capacity: the most arcs one search can push (a side of a mode's hierarchy)."""
+        sizes = [0]
+        for mode in MODES:
+            h = open_hierarchy(self.bundle, mode)
+            sizes += [len(h.up_to), len(h.dn_to)]
         return max(sizes)

@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import connected_components
 from .._types import EARTH_RADIUS_M, NO_VALUE
 from ..loaders.osm import OsmStreets
 from ..timetable.staging import BuildReport
-from . import _kernels, _snap_kernels
+from .. import _streets_build
 from .options import MODE_BIT, MODES, StreetOptions
 
 
@@ -38,6 +38,10 @@ class StreetArrays:
     grid_cell: np.ndarray
     grid_offsets: np.ndarray
     grid_segments: np.ndarray
+    chain_offsets: np.ndarray = None    # int32 [n_chains + 1]: segments of chain c, in order
+    chain_a: np.ndarray = None          # int32 [n_chains]: junction id where the chain starts
+    chain_b: np.ndarray = None          # int32 [n_chains]: junction id where it ends
+    junction_node: np.ndarray = None    # int32 [n_junctions]: node of each junction
 
 
 def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -143,8 +147,45 @@ def build_street_arrays(osm: OsmStreets, options: StreetOptions, report: BuildRe
         car_max_mps=car_max, grid_lat0=0.0, grid_lon0=0.0, grid_cos0=1.0,
         grid_cell=np.zeros(0, np.int64), grid_offsets=np.zeros(1, np.int32),
         grid_segments=np.zeros(0, np.int32))
+    order_by_chains(arrays)
+    report.count("streets.junctions", len(arrays.junction_node))
+    report.count("streets.chains", len(arrays.chain_a))
     _build_grid(arrays, options.grid_cell_m)
     return arrays
+
+
+#: Longest chain in segments, and the largest cost sum along one (both keep sums in int32).
+MAX_CHAIN_SEGMENTS = 1 << 12
+MAX_CHAIN_COST_MS = 1 << 30
+
+
+def order_by_chains(a: StreetArrays) -> None:
+    """Renumber the segments chain by chain, each oriented along its chain (u -> v), and record
+    the chains and junctions (see engine/_chains.pyx). Costs swap with the orientation."""
+    from .._chains import chain_order
+
+    n = len(a.node_lat)
+    cap = np.zeros(len(a.seg_u), dtype=np.int64)
+    for fwd, bwd in a.seg_cost.values():
+        cap = np.maximum(cap, np.maximum(fwd, bwd).astype(np.int64))
+    order, flip, offsets, junction = chain_order(
+        n, np.ascontiguousarray(a.seg_u, np.int32), np.ascontiguousarray(a.seg_v, np.int32), cap,
+        MAX_CHAIN_SEGMENTS, MAX_CHAIN_COST_MS)
+    flip = flip.astype(bool)
+    u, v = a.seg_u[order], a.seg_v[order]
+    a.seg_u = np.where(flip, v, u).astype(np.int32)
+    a.seg_v = np.where(flip, u, v).astype(np.int32)
+    a.seg_way = a.seg_way[order]
+    a.seg_length_m = a.seg_length_m[order]
+    a.seg_modes = a.seg_modes[order]
+    a.seg_cost = {mode: (np.where(flip, b[order], f[order]).astype(np.int32),
+                         np.where(flip, f[order], b[order]).astype(np.int32))
+                  for mode, (f, b) in a.seg_cost.items()}
+    junction_id = np.cumsum(junction, dtype=np.int64).astype(np.int32) - 1
+    a.junction_node = np.flatnonzero(junction).astype(np.int32)
+    a.chain_offsets = offsets.astype(np.int32)
+    a.chain_a = junction_id[a.seg_u[offsets[:-1]]]
+    a.chain_b = junction_id[a.seg_v[offsets[1:] - 1]]
 
 
 def _build_grid(a: StreetArrays, cell_m: float) -> None:
@@ -154,9 +195,9 @@ def _build_grid(a: StreetArrays, cell_m: float) -> None:
     a.grid_lat0 = float(np.median(a.node_lat))
     a.grid_lon0 = float(np.median(a.node_lon))
     a.grid_cos0 = float(np.cos(np.radians(a.grid_lat0)))
-    x = (a.node_lon - a.grid_lon0) * a.grid_cos0 * _kernels.DEG_M
-    y = (a.node_lat - a.grid_lat0) * _kernels.DEG_M
-    keys, segs = _snap_kernels.run_grid_samples(a.seg_u, a.seg_v, x, y, cell_m)
+    x = (a.node_lon - a.grid_lon0) * a.grid_cos0 * _streets_build.DEG_M
+    y = (a.node_lat - a.grid_lat0) * _streets_build.DEG_M
+    keys, segs = _streets_build.run_grid_samples(a.seg_u, a.seg_v, x, y, cell_m)
     order = np.lexsort((segs, keys))
     keys, segs = keys[order], segs[order]
     if len(keys):

@@ -11,7 +11,8 @@ import numpy as np
 
 @dataclass(frozen=True, slots=True)
 class Hierarchy:
-    """Read-only CH arrays of one mode (from the bundle)."""
+    """Read-only CH arrays of one mode (from the bundle). An arc's edge code is a shortcut row
+    (>= 0) or -(chain_edge + 1) for an original junction-graph edge (one chain, one way)."""
 
     up_off: np.ndarray
     up_to: np.ndarray
@@ -21,15 +22,12 @@ class Hierarchy:
     dn_to: np.ndarray
     dn_w: np.ndarray
     dn_e: np.ndarray
-    child_a: np.ndarray
+    child_a: np.ndarray        # per shortcut: its two halves, as edge codes
     child_b: np.ndarray
-    csr_edge: np.ndarray
 
 
-def open_hierarchy(bundle, mode: str) -> Hierarchy | None:
-    """The mode's hierarchy, or None when the bundle has none (A* is used then)."""
-    if not bundle.has(f"streets/{mode}_ch_up"):
-        return None
+def open_hierarchy(bundle, mode: str) -> Hierarchy:
+    """The mode's hierarchy (views over the bundle's tables)."""
     parts = []
     for name in ("up", "down"):
         table = f"streets/{mode}_ch_{name}"
@@ -37,6 +35,5 @@ def open_hierarchy(bundle, mode: str) -> Hierarchy | None:
         _, w = bundle.csr(table, "cost_ms")
         _, e = bundle.csr(table, "edge")
         parts += [off, to, w, e]
-    edges = f"streets/{mode}_ch_edges"
-    return Hierarchy(*parts, bundle.column(edges, "child_a"), bundle.column(edges, "child_b"),
-                     bundle.column(edges, "csr_edge"))
+    shortcuts = f"streets/{mode}_ch_shortcuts"
+    return Hierarchy(*parts, bundle.column(shortcuts, "child_a"), bundle.column(shortcuts, "child_b"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -18,15 +18,34 @@ from .snap import Snap, snap_location, snap_point
 _MAX_LIMIT_S = 1 << 40
 
 
-@dataclass(frozen=True, slots=True)
 class StreetRoute:
-    """A street-only route: distance in metres, duration in whole seconds (ceil), geometry."""
+    """A street-only route: distance in metres, duration in whole seconds (ceil), geometry.
 
-    mode: str
-    distance_m: float
-    duration_s: int
-    geometry: list[tuple[float, float]] = field(default_factory=list)   # (lat, lon), point to point
-    duration_ms: int = 0
+    ``geometry`` ((lat, lon) tuples, point to point, no repeated point) is built on first access
+    from the path's coordinate arrays: most callers only read the duration.
+    """
+
+    __slots__ = ("mode", "distance_m", "duration_s", "duration_ms", "_lat", "_lon", "_geometry")
+
+    def __init__(self, mode: str, distance_m: float, duration_s: int, lat: np.ndarray,
+                 lon: np.ndarray, duration_ms: int = 0):
+        self.mode, self.distance_m, self.duration_s = mode, distance_m, duration_s
+        self.duration_ms = duration_ms
+        self._lat, self._lon = lat, lon
+        self._geometry = None
+
+    @property
+    def geometry(self) -> list[tuple[float, float]]:
+        if self._geometry is None:
+            lat, lon = self._lat, self._lon
+            keep = np.ones(len(lat), dtype=bool)
+            keep[1:] = (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1])
+            self._geometry = list(zip(lat[keep].tolist(), lon[keep].tolist()))
+        return self._geometry
+
+    def __repr__(self) -> str:
+        return (f"StreetRoute(mode={self.mode!r}, distance_m={self.distance_m:.1f}, "
+                f"duration_s={self.duration_s}, points={len(self.geometry)})")
 
     def to_dict(self) -> dict:
         return {"mode": self.mode, "distance_m": round(self.distance_m, 1),
@@ -143,32 +162,18 @@ class StreetNetwork:
         found = g.route_graph(mode).route(g.workspace(), a.seg, a.t, a.conn, b.seg, b.t, b.conn)
         if found is None:
             raise NoRouteError(f"no {mode} route between the two points")
-        cost, edges, single = found
-        if edges is None:       # along the shared segment
-            length = abs(b.t - a.t) * float(g.seg_length_m[a.seg])
-            return self._result(mode, cost, a, b, [], length)
-        mg = g.mode(mode)
-        segs = mg.out_seg[edges]
-        heads = mg.out_to[edges]
-        if len(edges) == 0:     # entered and left the graph at the same node
-            start = end = single
-        else:
-            start = int(np.where(g.seg_u[segs[0]] == heads[0], g.seg_v[segs[0]], g.seg_u[segs[0]]))
-            end = int(heads[-1])
-        nodes = np.concatenate([[start], heads]).astype(np.int64)
-        length = float(g.seg_length_m[segs].sum())
-        length += (a.t if start == g.seg_u[a.seg] else 1.0 - a.t) * float(g.seg_length_m[a.seg])
-        length += (b.t if end == g.seg_u[b.seg] else 1.0 - b.t) * float(g.seg_length_m[b.seg])
-        return self._result(mode, cost, a, b, nodes, length)
+        cost, (lat, lon), street_m = found
+        return self._result(mode, cost, a, b, lat, lon, street_m)
 
-    def _result(self, mode: str, cost_ms: int, a: _Loc, b: _Loc, nodes, street_m: float) -> StreetRoute:
-        g = self.graph
-        points = [a.point, a.proj]
-        points += list(zip(g.node_lat[nodes].tolist(), g.node_lon[nodes].tolist()))
-        points += [b.proj, b.point]
-        geometry = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
+    @staticmethod
+    def _result(mode: str, cost_ms: int, a: _Loc, b: _Loc, lat: np.ndarray, lon: np.ndarray,
+                street_m: float) -> StreetRoute:
+        """The route from the path's node coordinates (lat, lon have two free slots at each end:
+        the points and their projections)."""
+        lat[0], lat[1], lat[-2], lat[-1] = a.point[0], a.proj[0], b.proj[0], b.point[0]
+        lon[0], lon[1], lon[-2], lon[-1] = a.point[1], a.proj[1], b.proj[1], b.point[1]
         distance = street_m + a.dist_m + b.dist_m
-        return StreetRoute(mode, distance, int(-(-int(cost_ms) // 1000)), geometry, int(cost_ms))
+        return StreetRoute(mode, distance, int(-(-int(cost_ms) // 1000)), lat, lon, int(cost_ms))
 
     def _reach(self, loc: _Loc, mode: str, limit_s: int, reverse: bool) -> StopReach:
         return self._reach_seg(loc.seg, loc.t, loc.conn, mode, limit_s, reverse)
@@ -183,7 +188,7 @@ class StreetNetwork:
     def _reach_dijkstra(self, loc: _Loc, mode: str, limit_s: int, reverse: bool) -> StopReach:
         """Reference for _reach (the tests'): a plain bounded Dijkstra over every node, through
         the stop entry CSR derived here, plus the stops on the location's own segment."""
-        from .._streets import run_to_stops
+        from .._streets import StreetWorkspace, run_to_stops
 
         g = self.graph
         mg = g.mode(mode)
@@ -195,8 +200,9 @@ class StreetNetwork:
                                                     mg.c_fwd, mg.c_bwd, "leave" if reverse else "arrive")
         off, to, cost, _ = mg.edges(reverse)
         limit = int(limit_s) * 1000
+        ws = StreetWorkspace(g.n_nodes, len(to), g.n_stops)       # sized for the node graph
         stops, ms = run_to_stops(off, to, cost, seed_node, seed_cost, limit, entry_off, entry_stop,
-                                 entry_ms, g.workspace())
+                                 entry_ms, ws)
         best = dict(zip(stops.tolist(), ms.tolist()))
         for s in np.flatnonzero(stop_seg == loc.seg).tolist():
             if reverse:

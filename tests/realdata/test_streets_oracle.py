@@ -17,7 +17,7 @@ from engine.bundle.writer import write_bundle
 from engine.data import shared_data_dir
 from engine.errors import InvalidQueryError
 from engine.streets import StreetNetwork, StreetOptions, build_street_tables
-from engine.streets._kernels import INF, run_dijkstra, run_reset
+from engine._streets import StreetWorkspace, run_to_stops
 from engine.timetable.staging import BuildReport
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
@@ -32,13 +32,14 @@ PAIRS_PER_MODE = 8
 
 def _matrix(net, mode):
     """Mode graph for scipy; parallel edges keep their minimum (scipy would sum them)."""
-    g, mg = net.graph, net.graph.modes[mode]
+    g = net.graph
+    off, to, cost, _ = g.modes[mode].edges(False)
     n = g.n_nodes
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(mg.out_off))
-    key = src * n + mg.out_to
-    order = np.lexsort((mg.out_cost, key))
+    src = np.repeat(np.arange(len(off) - 1, dtype=np.int64), np.diff(off))
+    key = src * n + to
+    order = np.lexsort((cost, key))
     sel = order[np.r_[True, key[order][1:] != key[order][:-1]]]
-    return csr_matrix((mg.out_cost[sel].astype(np.float64), (src[sel], mg.out_to[sel])), shape=(n, n))
+    return csr_matrix((cost[sel].astype(np.float64), (src[sel], to[sel])), shape=(n, n))
 
 
 def _oracle(net, matrix, mode, a, b):
@@ -93,17 +94,20 @@ def test_point_to_point_equals_scipy(network, mode):
 
 
 @pytest.mark.parametrize("mode", ["walk", "car"])
-def test_one_to_many_equals_scipy(network, mode):
+def test_reference_dijkstra_equals_scipy(network, mode):
+    """The plain Dijkstra the reach tests compare with (run_to_stops, each node its own stop)."""
     net, _ = network
-    g, mg = net.graph, net.graph.modes[mode]
+    g = net.graph
+    off, to, cost, _ = g.modes[mode].edges(False)
     matrix = _matrix(net, mode)
-    ws = g.workspace()
-    for src in np.random.default_rng(7).choice(np.unique(mg.out_to), 2):
-        n = run_dijkstra(mg.out_off, mg.out_to, mg.out_cost, np.array([src], np.int32),
-                         np.zeros(1, np.int64), INF, ws.dist, ws.pred_node, ws.pred_edge, ws.touched,
-                         ws.hk, ws.hg, ws.hn)
-        got = np.where(ws.dist == INF, np.inf, ws.dist.astype(np.float64))
-        run_reset(ws.dist, ws.touched, n)
+    n = g.n_nodes
+    every = (np.arange(n + 1, dtype=np.int32), np.arange(n, dtype=np.int32), np.zeros(n, np.int64))
+    ws = StreetWorkspace(n, len(to), n)
+    for src in np.random.default_rng(7).choice(np.unique(to), 2):
+        reached, ms = run_to_stops(off, to, cost, np.array([src], np.int32), np.zeros(1, np.int64),
+                                   1 << 50, *every, ws)
+        got = np.full(n, np.inf)
+        got[reached] = ms
         np.testing.assert_array_equal(got, dijkstra(matrix, indices=int(src)))
 
 
@@ -113,7 +117,7 @@ def test_components_are_strongly_connected_and_reported(network):
 
     for mode in ("walk", "bike", "car"):
         matrix = _matrix(net, mode)
-        used = np.unique(net.graph.modes[mode].out_to)
+        used = np.unique(net.graph.modes[mode].edges(False)[1])
         n_comp, labels = connected_components(matrix, directed=True, connection="strong")
         assert len(np.unique(labels[used])) == 1, mode
         assert report.counts[f"streets.{mode}.nodes"] == len(used)

@@ -1,5 +1,5 @@
-"""stops_within (chain-contracted search, _reach_kernels) equals the plain bounded Dijkstra over
-every node (_kernels.run_to_stops, ``StreetNetwork._reach_dijkstra``) exactly, on every real OSM
+"""stops_within (the junction-graph search, engine._streets.ReachIndex) equals the plain bounded
+Dijkstra over every node (``StreetNetwork._reach_dijkstra``) exactly, on every real OSM
 extract, for walk, bike and car, both directions: same stops, same durations.
 
 Stops: those of the GTFS feeds of the shared data that overlap the extract (>= 10 stops within
@@ -21,7 +21,7 @@ from engine.bundle.writer import write_bundle
 from engine.data import shared_data_dir
 from engine.errors import InvalidQueryError
 from engine.streets import StreetNetwork, StreetOptions, build_street_tables
-from engine.streets._kernels import INF
+from engine._streets import INF
 from engine.streets.options import MODE_BIT
 from engine.streets.snap import snap_location
 from engine.timetable.staging import BuildReport
@@ -96,7 +96,7 @@ def _points(net, mode: str, n: int, rng) -> list[tuple[float, float]]:
     g = net.graph
     q = max(n // 4, 1)
     mg = g.modes[mode]
-    nodes = np.flatnonzero(np.diff(mg.out_off) > 0)
+    nodes = np.flatnonzero(np.diff(mg.edges(False)[0]) > 0)
     segs = np.flatnonzero(g.seg_modes & MODE_BIT[mode])
     if len(nodes) == 0:
         return []

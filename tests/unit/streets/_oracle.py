@@ -13,14 +13,14 @@ from engine.streets.locations import arrive, direct, leave
 def scipy_matrix(net, mode: str) -> csr_matrix:
     """The mode's out-graph as a scipy CSR matrix; parallel edges keep their minimum (scipy sums)."""
     g = net.graph
-    mg = g.modes[mode]
+    off, to, cost, _ = g.modes[mode].edges(False)
     n = g.n_nodes
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(mg.out_off))
-    key = src * n + mg.out_to
-    order = np.lexsort((mg.out_cost, key))
+    src = np.repeat(np.arange(len(off) - 1, dtype=np.int64), np.diff(off))
+    key = src * n + to
+    order = np.lexsort((cost, key))
     first = np.r_[True, key[order][1:] != key[order][:-1]]
     sel = order[first]
-    return csr_matrix((mg.out_cost[sel].astype(np.float64), (src[sel], mg.out_to[sel])), shape=(n, n))
+    return csr_matrix((cost[sel].astype(np.float64), (src[sel], to[sel])), shape=(n, n))
 
 
 def oracle_ms(net, matrix, mode: str, a, b) -> float:

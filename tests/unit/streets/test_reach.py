@@ -1,5 +1,6 @@
-"""The chain-contracted stop reach (engine._streets.ReachIndex) equals a plain bounded Dijkstra
-(engine._streets.run_to_stops plus the stops of the query's own segment, computed here) exactly: on random street-like graphs (chains, dead ends, one-way and
+"""The stop reach on the junction graph (engine._streets.ReachIndex) equals a plain bounded
+Dijkstra over every node (engine._streets.run_to_stops plus the stops of the query's own segment,
+computed here) exactly, and so do the routes on the junction hierarchy (RouteGraph): on random street-like graphs (chains, dead ends, one-way and
 parallel segments, self-loops, rings and paths without junctions, isolated nodes, stops on inner
 chain nodes and on the query's own segment) and on small OSM networks through stops_within.
 """
@@ -10,10 +11,13 @@ import math
 import numpy as np
 import pytest
 
-from engine._streets import INF, ReachIndex, StreetWorkspace, run_to_stops
+from types import SimpleNamespace
+
+from engine._streets import INF, ModeChains, ReachIndex, RouteGraph, StreetWorkspace, run_to_stops
 from engine.streets import StreetOptions
+from engine.streets.graph_build import MAX_CHAIN_COST_MS, MAX_CHAIN_SEGMENTS, StreetArrays, order_by_chains
+from engine.streets.junctions import mode_tables
 from engine.streets.locations import arrive, direct, entry_csr, leave
-from engine.streets.reach import build_chain_graph, build_reach_index, is_transpose
 
 from ._osm_xml import build_network, latlon
 
@@ -111,17 +115,54 @@ def _reference(ws, csr, entries, stops, seg_u, seg_v, c_fwd, c_bwd, loc, limit, 
     return order, secs.tolist(), [best[s] for s in order]      # int32 seconds, as StopReach
 
 
-def _compiled(index, seg_u, seg_v, c_fwd, c_bwd, stops, reverse, shift=None):
-    """The query-time ReachIndex over a build-time index (as the bundle stores it)."""
-    stop_seg, stop_t, stop_conn = stops
-    linked = np.flatnonzero(stop_seg >= 0).astype(np.int32)
-    order = np.argsort(stop_seg[linked], kind="stable")
-    cg = index.graph
-    return ReachIndex(seg_u, seg_v, c_fwd, c_bwd, cg.node_info, cg.chains, cg.prefix, index.r_off,
-                      index.r_adj, index.ce_off, index.ce_data, index.je_off, index.je_data,
-                      _frozen(stop_seg[linked][order], np.int32), _frozen(linked[order], np.int32),
-                      stop_seg, stop_t, stop_conn, cg.shift if shift is None else shift,
-                      index.flip, reverse)
+def _chained(n, seg_u, seg_v, c_fwd, c_bwd):
+    """The segments renumbered chain by chain, as the build stores them."""
+    m = len(seg_u)
+    a = StreetArrays(node_lat=np.zeros(n), node_lon=np.zeros(n), node_osm_id=np.zeros(n, np.int64),
+                     seg_u=np.asarray(seg_u, np.int32), seg_v=np.asarray(seg_v, np.int32),
+                     seg_way=np.zeros(m, np.int32), seg_length_m=np.arange(1.0, m + 1.0),
+                     seg_cost={"walk": (np.asarray(c_fwd, np.int32), np.asarray(c_bwd, np.int32))},
+                     seg_modes=np.ones(m, np.uint8), car_max_mps=1.0, grid_lat0=0.0, grid_lon0=0.0,
+                     grid_cos0=1.0, grid_cell=np.zeros(0, np.int64), grid_offsets=np.zeros(1, np.int32),
+                     grid_segments=np.zeros(0, np.int32))
+    order_by_chains(a)
+    f, b = a.seg_cost["walk"]
+    return a, _frozen(a.seg_u, np.int32), _frozen(a.seg_v, np.int32), _frozen(f, np.int32), _frozen(b, np.int32)
+
+
+def _flat(table, column):
+    return _frozen(table.column(column).chunk(0).values.to_numpy(zero_copy_only=False), None)
+
+
+def _views(a, c_fwd, c_bwd, stops, symmetric, shift=None):
+    """(ModeChains, forward ReachIndex, reverse ReachIndex, RouteGraph) from the build's tables."""
+    tables = mode_tables("walk", a.chain_offsets, a.chain_a, a.chain_b, len(a.junction_node), c_fwd,
+                         c_bwd, symmetric, *stops, contract=True)
+    mc = ModeChains(_frozen(a.seg_u, np.int32), _frozen(a.seg_v, np.int32),
+                    _frozen(a.seg_length_m, np.float32), _frozen(a.chain_offsets, np.int32),
+                    _frozen(a.chain_a, np.int32), _frozen(a.chain_b, np.int32),
+                    _frozen(a.junction_node, np.int32), c_fwd, c_bwd)
+    jt = tables["streets/walk_junctions"]
+    shift = int(jt.column("shift")[0].as_py()) if shift is None else shift
+    reach = []
+    for reverse, side in ((False, "fwd"), (True, "bwd")):
+        graph = side if len(_flat(jt, f"{side}_off")) else "fwd"
+        reach.append(ReachIndex(mc, _flat(jt, f"{graph}_off"), _flat(jt, f"{graph}_head"),
+                                _flat(jt, f"{graph}_ms"), _flat(jt, f"{side}_entry_off"),
+                                _flat(jt, f"{side}_entry_stop"), _flat(jt, f"{side}_entry_ms"),
+                                _flat(jt, "link_seg"), _flat(jt, "link_stop"), *stops[:2],
+                                _flat(jt, "stop_conn_ms"), shift, reverse))
+    ch = {}
+    for name, key in (("up", "up"), ("down", "dn")):
+        t = tables[f"streets/walk_ch_{name}"]
+        for col, attr in (("to", "to"), ("cost_ms", "w"), ("edge", "e")):
+            arr = t.column(col).combine_chunks()
+            ch[f"{key}_off"] = _frozen(arr.offsets.to_numpy(), np.int32)
+            ch[f"{key}_{attr}"] = _frozen(arr.values.to_numpy(zero_copy_only=False), np.int32)
+    e = tables["streets/walk_ch_shortcuts"]
+    for col in ("child_a", "child_b"):
+        ch[col] = _frozen(e.column(col).to_numpy(), np.int32)
+    return mc, reach[0], reach[1], RouteGraph(mc, SimpleNamespace(**ch), np.zeros(len(a.node_lat)), np.zeros(len(a.node_lat)))
 
 
 def _fast(ws, reach, loc, limit):
@@ -130,21 +171,38 @@ def _fast(ws, reach, loc, limit):
     return stops.tolist(), secs.tolist()
 
 
-def _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, stops, n_queries, limits):
-    """run_reach == run_to_stops for random locations; returns the number of stops compared."""
-    usable = np.flatnonzero((c_fwd >= 0) | (c_bwd >= 0))
+def _route_reference(csr, seg_u, seg_v, c_fwd, c_bwd, a, b):
+    """Shortest ms between two locations by plain Dijkstra (every node), INF if none."""
+    best = INF
+    if a[0] == b[0]:
+        d = direct(a[0], a[1], a[2], b[1], b[2], c_fwd, c_bwd)
+        best = d if d is not None else best
+    sn, sc = leave(*a, seg_u, seg_v, c_fwd, c_bwd)
+    tn, tc = arrive(*b, seg_u, seg_v, c_fwd, c_bwd)
+    n = len(csr[0]) - 1
+    every = (np.arange(n + 1, dtype=np.int32), np.arange(n, dtype=np.int32), np.zeros(n, np.int64))
+    if len(sn):
+        reached, ms = run_to_stops(*csr, sn, sc, 1 << 60, *every, StreetWorkspace(n, len(csr[1]), n))
+        dist = dict(zip(reached.tolist(), ms.tolist()))
+        for node, c in zip(tn.tolist(), tc.tolist()):
+            if node in dist:
+                best = min(best, dist[node] + c)
+    return best
+
+
+def _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, n_stops, n_queries, limits):
+    """Reach and routes == plain Dijkstra for random locations; returns the stops compared."""
+    a, seg_u, seg_v, c_fwd, c_bwd = _chained(n, seg_u, seg_v, c_fwd, c_bwd)
+    stops = _random_stops(rng, n_stops, c_fwd, c_bwd)
     out, inn = _graph(n, seg_u, seg_v, c_fwd, c_bwd)
     ws = StreetWorkspace(n, len(out[1]), len(stops[0]))
-    chains_out = build_chain_graph(*out)
-    assert is_transpose(*out, *inn) and is_transpose(*inn, *out)
     checked = 0
-    # reverse: chains of the in-CSR itself, or the out-CSR's searched the other way (flip)
-    for reverse, csr, chains, flip in ((False, out, chains_out, False), (True, inn, build_chain_graph(*inn), False),
-                                       (True, inn, chains_out, True)):
+    symmetric = bool(np.array_equal(c_fwd, c_bwd))
+    mc, fwd, bwd, routes = _views(a, c_fwd, c_bwd, stops, symmetric)
+    usable = np.flatnonzero((c_fwd >= 0) | (c_bwd >= 0))
+    for reverse, csr, reach in ((False, out, fwd), (True, inn, bwd)):
         entries = entry_csr(n, *stops, seg_u, seg_v, c_fwd, c_bwd, "leave" if reverse else "arrive")
-        entries = tuple(_frozen(a, a.dtype) for a in entries)
-        index = build_reach_index(chains, *entries, flip=flip)
-        reach = _compiled(index, seg_u, seg_v, c_fwd, c_bwd, stops, reverse)
+        entries = tuple(_frozen(x, x.dtype) for x in entries)
         for _ in range(n_queries):
             conn = int(rng.integers(0, 3000)) if rng.random() < 0.7 else 0
             loc = (int(rng.choice(usable)), _t(rng), conn)
@@ -155,12 +213,18 @@ def _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, stops, n_queries, limits):
             for limit in chosen:
                 expected = _reference(ws, csr, entries, stops, seg_u, seg_v, c_fwd, c_bwd, loc,
                                       limit, reverse)[:2]
-                assert _fast(ws, reach, loc, limit) == expected, (reverse, flip, loc, limit)
-                shift = int(rng.integers(0, 24))          # any bucket width gives the same answer
-                other = _compiled(index, seg_u, seg_v, c_fwd, c_bwd, stops, reverse, shift)
-                assert _fast(ws, other, loc, limit) == expected, (reverse, flip, loc, shift)
+                assert _fast(ws, reach, loc, limit) == expected, (reverse, loc, limit)
                 checked += len(expected[0])
-    assert (ws.dist == INF).all() and (ws.stop_best == INF).all()
+            shift = int(rng.integers(0, 24))              # any bucket width gives the same answer
+            other = _views(a, c_fwd, c_bwd, stops, symmetric, shift)[2 if reverse else 1]
+            assert _fast(ws, other, loc, chosen[0]) == _fast(ws, reach, loc, chosen[0]), shift
+    for _ in range(n_queries):                            # point-to-point routes
+        la = (int(rng.choice(usable)), _t(rng), int(rng.integers(0, 3000)))
+        lb = (int(rng.choice(usable)), _t(rng), int(rng.integers(0, 3000)))
+        expected = _route_reference(out, seg_u, seg_v, c_fwd, c_bwd, la, lb)
+        got = routes.route(ws, *la, *lb)
+        assert (got[0] if got is not None else INF) == expected, (la, lb)
+    assert (ws.dist == INF).all() and (ws.stop_best == INF).all() and (ws.dist_b == INF).all()
     return checked
 
 
@@ -177,41 +241,43 @@ def test_random_graphs_equal_plain_dijkstra(seed):
     rng = np.random.default_rng(seed)
     n, seg_u, seg_v, c_fwd, c_bwd = _random_streets(rng)
     n_stops = int(rng.integers(0, 40))
-    stops = _random_stops(rng, n_stops, c_fwd, c_bwd)
-    checked = _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, stops, 40,
+    checked = _compare(rng, n, seg_u, seg_v, c_fwd, c_bwd, n_stops, 40,
                        [0, 1, 5_000, 30_000, 100_000, 10**12])
     if n_stops > 5:
         assert checked > 0
 
 
 def test_long_chains_are_cut():
-    """A way of more than MAX_CHAIN edges (of the largest costs) gets intermediate junctions, so
-    the GAP-coded sums stay exact."""
-    from engine.streets import _reach_kernels     # MAX_CHAIN: a build-time constant
-
+    """A way of more than MAX_CHAIN_SEGMENTS segments gets intermediate junctions (search and
+    routes stay exact across them); so does one whose cost sum would pass MAX_CHAIN_COST_MS."""
     rng = np.random.default_rng(9)
-    n = 3 * _reach_kernels.MAX_CHAIN + 5
+    n = 3 * MAX_CHAIN_SEGMENTS + 5
     seg_u = np.arange(n - 1, dtype=np.int32)
-    c_fwd = np.full(n - 1, 2**31 - 1, np.int32)
+    c_fwd = np.full(n - 1, 150_000, np.int32)
     c_bwd = np.where(np.arange(n - 1) % 7 == 0, -1, 3).astype(np.int32)
-    args = (_frozen(seg_u, np.int32), _frozen(seg_u + 1, np.int32), _frozen(c_fwd, np.int32),
-            _frozen(c_bwd, np.int32))
-    cg = build_chain_graph(*_graph(n, *args)[0])
-    assert cg.n_junctions >= 3 and cg.chains[3::4].max() <= _reach_kernels.MAX_CHAIN
-    stops = _random_stops(rng, 30, args[2], args[3])
-    assert _compare(rng, n, *args, stops, 10, [10**9, 10**13, 10**15]) > 0
+    a = _chained(n, seg_u, seg_u + 1, c_fwd, c_bwd)[0]
+    assert len(a.junction_node) >= 4 and np.diff(a.chain_offsets).max() == MAX_CHAIN_SEGMENTS
+    assert _compare(rng, n, seg_u, seg_u + 1, c_fwd, c_bwd, 30, 10, [10**9, 10**13, 10**15]) > 0
+    big = np.full(9, MAX_CHAIN_COST_MS // 3, np.int32)          # 3 segments per chain at most
+    a = _chained(10, np.arange(9, dtype=np.int32), np.arange(1, 10, dtype=np.int32), big, big)[0]
+    assert np.diff(a.chain_offsets).tolist() == [3, 3, 3]
 
 
-def test_chain_graph_of_a_ring_and_a_path():
-    # ring 0-1-2-3-0 (no junction: one node is promoted), path 4-5-6 (leaves at both ends)
+def test_chains_of_a_ring_and_a_path():
+    # ring 0-1-2-3-0 (no junction: one node is promoted), path 4-5-6 (dead ends are junctions)
     seg_u = np.array([0, 1, 2, 3, 4, 5], np.int32)
     seg_v = np.array([1, 2, 3, 0, 5, 6], np.int32)
-    cost = np.array([10, 20, 30, 40, 5, 7], np.int64)
-    (off, to, c), _ = _graph(7, seg_u, seg_v, cost.astype(np.int32), cost.astype(np.int32))
-    cg = build_chain_graph(off, to, c)
-    junction = cg.node_info[0::2] < 0
-    assert junction[[0, 1, 2, 3]].sum() == 1 and junction[[4, 5, 6]].sum() == 1
-    assert cg.n_junctions == 2
+    cost = np.array([10, 20, 30, 40, 5, 7], np.int32)
+    a = _chained(7, seg_u, seg_v, cost, cost)[0]
+    assert len(a.chain_a) == 2 and sorted(np.diff(a.chain_offsets).tolist()) == [2, 4]
+    junctions = set(a.junction_node.tolist())
+    assert len(junctions & {0, 1, 2, 3}) == 1 and junctions & {4, 5, 6} == {4, 6}
+    # each chain's segments are consecutive and oriented along it
+    for c in range(len(a.chain_a)):
+        lo, hi = a.chain_offsets[c], a.chain_offsets[c + 1]
+        assert (a.seg_v[lo:hi - 1] == a.seg_u[lo + 1:hi]).all()
+        assert a.junction_node[a.chain_a[c]] == a.seg_u[lo]
+        assert a.junction_node[a.chain_b[c]] == a.seg_v[hi - 1]
 
 
 # ---------------------------------------------------------------- OSM networks, stops_within
