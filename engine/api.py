@@ -41,7 +41,7 @@ class Network:
         if bundle.has("geocoder/docs"):
             from .geocoder import Geocoder
 
-            self.geocoder = Geocoder.open(bundle, warmup=warmup)
+            self.geocoder = Geocoder.open(bundle)         # maps nothing until a geocoding query
         self._door_to_door = None
         if self._runner is not None:
             speed = float(self.manifest.get("options", {}).get("walk_speed_mps", 1.33))

@@ -13,6 +13,8 @@ FORMAT_VERSION history (bump on any format or semantic change):
   2  2026-12-04  streets on junctions: segments stored chain by chain (streets/topology), per
                  mode a junction graph with stop entries (streets/<mode>_junctions) and a
                  hierarchy over the junctions; no node-level CSR (streets/<mode>_out, _in).
+                 Geocoder: BAN fields (cities: district, context, x/y, old commune), sound-alike
+                 keys (geocoder/phonetic), data sources with attribution (geocoder/sources).
 """
 from __future__ import annotations
 

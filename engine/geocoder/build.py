@@ -17,6 +17,7 @@ from .index_build import PLACE_COLUMNS, build_index
 from .normalize import fold
 
 STOP_MERGE_M = 300.0
+OSM_SOURCE = ("OpenStreetMap contributors", "ODbL-1.0")
 STOP_IMPORTANCE = 0.6
 STATION_IMPORTANCE = 0.75
 
@@ -75,17 +76,35 @@ def build_geocoder_tables(addresses: list[Path], osm: list[Path], stops: pa.Tabl
     """Read every input and return the geocoder/* tables (see engine.bundle.schema)."""
     from ..loaders.addresses import ADDRESS_COLUMNS, read_addresses
 
-    addr_parts, place_parts = [], []
+    addr_parts, place_parts, sources = [], [], []
     for path in addresses or []:
-        addr_parts.append(read_addresses(path, report))
+        table = read_addresses(path, report)
+        meta = table.schema.metadata or {}
+        sources.append((meta.get(b"attribution", b"").decode(), meta.get(b"licence", b"").decode()))
+        addr_parts.append(table)
     for path in osm or []:
         from ..loaders.osm_places import read_osm_places
 
         osm_addr, osm_places = read_osm_places(path, report)
         addr_parts.append(osm_addr)
         place_parts.append(osm_places)
+        sources.append(OSM_SOURCE)
     if stops is not None and stops.num_rows:
         place_parts.append(stop_places(stops, report))
-    addr = pa.concat_tables([t.select(list(ADDRESS_COLUMNS)) for t in addr_parts]) if addr_parts else None
+    addr = pa.concat_tables([_address_columns(t, ADDRESS_COLUMNS) for t in addr_parts]) if addr_parts else None
     places = pa.concat_tables([t.select(list(PLACE_COLUMNS)) for t in place_parts]) if place_parts else None
-    return build_index(addr, places, report)
+    return build_index(addr, places, report, sources=[s for s in dict.fromkeys(sources) if any(s)])
+
+
+def _address_columns(table: pa.Table, columns) -> pa.Table:
+    """The loader contract's columns; optional ones a source lacks (old commune, x/y) are blank."""
+    n = table.num_rows
+    cols = {}
+    for name in columns:
+        if name in table.column_names:
+            cols[name] = table[name]
+        elif name in ("x", "y"):
+            cols[name] = pa.array(np.full(n, np.nan))
+        else:
+            cols[name] = pa.array([""] * n, pa.string())
+    return pa.table(cols)

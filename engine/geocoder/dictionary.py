@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from . import tokens as T
 from .normalize import normalize_tokens
+from .phonetic import phonetic_key
 
 
 def _csr_list(offsets: np.ndarray, values: np.ndarray) -> pa.Array:
@@ -73,3 +74,16 @@ def build_grid(refs: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> tuple[pa.T
         "start": pa.array(np.r_[starts, len(keys)].astype(np.int32)),
     })
     return points, grid_cells
+
+
+def build_phonetic(vocab: list[str]) -> pa.Table:
+    """geocoder/phonetic: sound-alike keys (``phonetic.phonetic_key``) sorted by UTF-8 bytes, each
+    with the dictionary tokens that have it (tokens of four letters or more, no digits)."""
+    by_key: dict[str, list[int]] = {}
+    for t, token in enumerate(vocab):
+        if len(token) >= 4 and token.isalpha():
+            by_key.setdefault(phonetic_key(token), []).append(t)
+    keys = sorted(by_key, key=lambda s: s.encode("utf-8"))
+    lengths = np.array([len(by_key[k]) for k in keys], np.int64)
+    flat = np.fromiter((t for k in keys for t in by_key[k]), np.int64, int(lengths.sum()))
+    return pa.table({"key": pa.array(keys, pa.string()), "tokens": _csr_list(np.r_[0, np.cumsum(lengths)], flat)})

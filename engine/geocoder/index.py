@@ -10,8 +10,9 @@ import threading
 import numpy as np
 import pyarrow as pa
 
+from .. import _geocode as G
+from .._geocode import GeocodeWorkspace
 from ..errors import BundleError
-from . import _kernels as K
 
 TABLES = ("geocoder/docs", "geocoder/cities", "geocoder/housenumbers", "geocoder/suffixes",
           "geocoder/tokens", "geocoder/ngrams", "geocoder/grid_points", "geocoder/grid_cells")
@@ -84,42 +85,34 @@ class GeocoderIndex:
         self.city_postcode = cities.column("postcode").combine_chunks()
         self.city_code = cities.column("citycode").combine_chunks()
         self.city_name = cities.column("city").combine_chunks()
+        self.city_table = cities
+        #: phonetic keys (sorted) -> token ids; absent in bundles built before them
+        self.phon_key = StringColumn(s("geocoder/phonetic", "key")) if bundle.has("geocoder/phonetic") else None
+        self.phon_off, self.phon_tok = bundle.csr("geocoder/phonetic", "tokens") if self.phon_key is not None \
+            else (None, None)
+        self.sources = bundle.table("geocoder/sources").to_pylist() if bundle.has("geocoder/sources") else []
         self.suffixes: list[str] = bundle.strings("geocoder/suffixes", "suffix").to_pylist()
         self.suffix_code = {sfx: i for i, sfx in enumerate(self.suffixes)}
         self.n_docs = len(self.d_type)
         self.n_tokens = len(self.tok_off) - 1
         self.n_cities = len(self.city_code)
+        self.view = G.GeocoderView(
+            token_bytes_offsets=self.tok_off, token_bytes=self.tok_data,
+            token_docs_offsets=self.post_off, token_docs=self.post_docs,
+            ngram_code=self.ng_key, ngram_tokens_offsets=self.ng_off, ngram_tokens=self.ng_tok,
+            doc_tokens_offsets=self.dtok_off, doc_tokens=self.dtok, doc_n_name_tokens=self.d_nname,
+            doc_type=self.d_type, doc_importance=self.d_imp, doc_lat=self.d_lat, doc_lon=self.d_lon,
+            doc_city=self.d_city, doc_hn_first=self.d_hnf, doc_hn_count=self.d_hnc,
+            hn_number=self.hn_num, hn_suffix=self.hn_suf, hn_lat_e7=self.hn_lat, hn_lon_e7=self.hn_lon,
+            suffix_canon=self.suf_canon, point_ref=self.g_ref, point_lat_e7=self.g_lat,
+            point_lon_e7=self.g_lon, cell_key=self.cells, cell_start=self.cell_start,
+            n_cities=self.n_cities)
         self._local = threading.local()
 
-    def workspace(self) -> "GeocodeWorkspace":
+    def workspace(self) -> GeocodeWorkspace:
         """This thread's reusable scratch arrays (allocated once per thread)."""
         ws = getattr(self._local, "ws", None)
         if ws is None:
             ws = self._local.ws = GeocodeWorkspace(self.n_tokens, self.n_docs)
         return ws
 
-
-class GeocodeWorkspace:
-    """Per-thread scratch memory: zeroed between queries by the kernels, never reallocated."""
-
-    def __init__(self, n_tokens: int, n_docs: int):
-        n_tok = max(n_tokens, 1)
-        self.tokq = np.zeros((K.MAX_ENTRIES, n_tok), np.float32)
-        self.touched = np.zeros(K.MAX_ENTRIES * n_tok, np.int32)
-        self.seg = np.zeros(K.MAX_ENTRIES + 1, np.int64)
-        self.ngc = np.zeros(n_tok, np.int32)
-        self.ngt = np.zeros(n_tok, np.int32)
-        self.dp = np.zeros((3, 64), np.int32)
-        self.qgrams = np.zeros(256, np.uint32)
-        self.stamp = np.zeros(max(n_docs, 1), np.int32)
-        self.stamp_value = 0
-        self.cand = np.zeros(min(max(n_docs, 1), K.MAX_CANDIDATES), np.int32)
-        self.gbest = np.zeros(K.MAX_ENTRIES, np.float64)
-
-    def next_stamp(self) -> int:
-        """A fresh query stamp (clears the seen-doc marks when the counter wraps)."""
-        self.stamp_value += 1
-        if self.stamp_value >= 2**31 - 1:
-            self.stamp[:] = 0
-            self.stamp_value = 1
-        return self.stamp_value

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from .._types import NO_IDX
 from . import tokens as T
+from .france import ARRONDISSEMENTS, lambert93, split_city
 from .normalize import canonical_suffix, normalize_suffix, normalize_tokens
 
 PLACE_COLUMNS = ("id", "type", "name", "street", "postcode", "citycode", "city", "lat", "lon", "importance")
@@ -75,7 +76,8 @@ def _fill_postcodes(addr: pa.Table) -> pa.Table:
 def _group_addresses(addr: pa.Table):
     """Sort addresses by street group and number; return sorted table, group starts, codes."""
     addr = _fill_postcodes(addr)
-    key = pc.binary_join_element_wise(addr["street"], addr["postcode"], addr["citycode"], addr["city"], "\x1f")
+    key = pc.binary_join_element_wise(addr["street"], addr["postcode"], addr["citycode"], addr["city"],
+                                      _column(addr, "oldcitycode"), "\x1f")
     group, _ = _codes(key.combine_chunks())
     suffix_code, suffixes = _suffix_tables(addr["suffix"].combine_chunks())
     number = _np(addr["number"].combine_chunks()).astype(np.int64)
@@ -85,6 +87,13 @@ def _group_addresses(addr: pa.Table):
     # renumber groups in order of appearance so that street docs follow the sorted rows
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     return addr, starts, suffix_code, suffixes
+
+
+def _column(addr: pa.Table, name: str) -> pa.Array:
+    """An optional string column of the address table ("" when the source lacks it)."""
+    if name in addr.column_names:
+        return addr[name].combine_chunks()
+    return pa.array([""] * addr.num_rows, pa.string())
 
 
 def _street_docs(addr: pa.Table, starts: np.ndarray) -> dict[str, np.ndarray | list]:
@@ -113,11 +122,16 @@ def _street_docs(addr: pa.Table, starts: np.ndarray) -> dict[str, np.ndarray | l
         "city": addr["city"].combine_chunks().take(take).to_pylist(),
         "lat": lat[first_of_group], "lon": lon[first_of_group], "importance": imp.astype(np.float32),
         "hn_first": starts.astype(np.int32), "hn_count": counts.astype(np.int32),
+        "oldcitycode": _column(addr, "oldcitycode").take(take).to_pylist(),
+        "oldcity": _column(addr, "oldcity").take(take).to_pylist(),
+        "x": _np(addr["x"].combine_chunks())[first_of_group] if "x" in addr.column_names else np.full(len(starts), np.nan),
+        "y": _np(addr["y"].combine_chunks())[first_of_group] if "y" in addr.column_names else np.full(len(starts), np.nan),
     }
 
 
-def _locality_docs(addr: pa.Table) -> dict[str, np.ndarray | list]:
-    """One locality per (citycode, city) of the address file, at the mean of its addresses."""
+def _municipality_docs(addr: pa.Table) -> dict[str, np.ndarray | list]:
+    """One ``municipality`` per (citycode, city) of the address file, at the mean of its
+    addresses, and one per commune split into arrondissements (Paris, Lyon, Marseille)."""
     key = pc.binary_join_element_wise(addr["citycode"], addr["city"], "\x1f").combine_chunks()
     gid, uniques = _codes(key)
     # only where the source names official municipalities (BAN citycode); OSM has place nodes
@@ -128,15 +142,37 @@ def _locality_docs(addr: pa.Table) -> dict[str, np.ndarray | list]:
     first = np.full(len(uniques), -1, np.int64)
     first[gid[::-1]] = np.arange(len(gid))[::-1]
     postcodes = addr["postcode"].combine_chunks().take(pa.array(first[keep])).to_pylist() if keep else []
-    return {
-        "id": [f"locality:{uniques[i].split(chr(31))[0] or uniques[i].split(chr(31))[1]}" for i in keep],
-        "type": np.full(len(keep), T.LOCALITY, np.int8),
-        "name": [uniques[i].split("\x1f")[1] for i in keep], "street": [""] * len(keep),
-        "postcode": postcodes, "citycode": [uniques[i].split("\x1f")[0] for i in keep],
-        "city": [uniques[i].split("\x1f")[1] for i in keep],
-        "lat": lat[keep], "lon": lon[keep], "importance": np.full(len(keep), 0.9, np.float32),
-        "hn_first": np.zeros(len(keep), np.int32), "hn_count": np.zeros(len(keep), np.int32),
-    }
+    out = {"id": [], "name": [], "postcode": [], "citycode": [], "city": [], "lat": [], "lon": [], "importance": []}
+    parents: dict[str, list[int]] = {}
+    for k, i in enumerate(keep):
+        citycode, name = uniques[i].split("\x1f")
+        out["id"].append(citycode)
+        out["name"].append(name)
+        out["postcode"].append(postcodes[k])
+        out["citycode"].append(citycode)
+        out["city"].append(name)
+        out["lat"].append(lat[i])
+        out["lon"].append(lon[i])
+        out["importance"].append(0.9)
+        commune, district = split_city(citycode, name)
+        if district:
+            parents.setdefault(commune, []).append(i)
+    for commune, members in parents.items():        # the commune itself (BAN: "Paris", 75056)
+        w = counts[members]
+        code = ARRONDISSEMENTS[commune][0]
+        out["id"].append(code)
+        out["name"].append(commune)
+        out["postcode"].append(min(postcodes[keep.index(i)] for i in members))
+        out["citycode"].append(code)
+        out["city"].append(commune)
+        out["lat"].append(float(np.average(lat[members], weights=w)))
+        out["lon"].append(float(np.average(lon[members], weights=w)))
+        out["importance"].append(1.0)
+    n = len(out["id"])
+    return {**out, "type": np.full(n, T.MUNICIPALITY, np.int8), "street": [""] * n,
+            "lat": np.array(out["lat"], np.float64), "lon": np.array(out["lon"], np.float64),
+            "importance": np.array(out["importance"], np.float32),
+            "hn_first": np.zeros(n, np.int32), "hn_count": np.zeros(n, np.int32)}
 
 
 def _place_docs(places: pa.Table, streets: dict) -> dict[str, np.ndarray | list]:
@@ -165,8 +201,18 @@ def _place_docs(places: pa.Table, streets: dict) -> dict[str, np.ndarray | list]
     return out
 
 
+_OPTIONAL_DOC = {"oldcitycode": "", "oldcity": "", "x": np.nan, "y": np.nan}
+
+
 def _concat(parts: list[dict]) -> dict:
     out = {}
+    for part in parts:
+        n = len(part["id"])
+        for key, blank in _OPTIONAL_DOC.items():
+            if key not in part:
+                part[key] = [blank] * n if isinstance(blank, str) else np.full(n, blank)
+            elif isinstance(blank, str):
+                part[key] = list(part[key])
     for key in parts[0]:
         vals = [p[key] for p in parts]
         out[key] = sum((list(v) for v in vals), []) if isinstance(vals[0], list) else np.concatenate(vals)
@@ -191,12 +237,55 @@ def _empty_docs() -> dict:
     return {"id": [], "type": np.empty(0, np.int8), "name": [], "street": [], "postcode": [],
             "citycode": [], "city": [], "lat": np.empty(0), "lon": np.empty(0),
             "importance": np.empty(0, np.float32), "hn_first": np.empty(0, np.int32),
-            "hn_count": np.empty(0, np.int32)}
+            "hn_count": np.empty(0, np.int32), "oldcitycode": [], "oldcity": [], "x": np.empty(0),
+            "y": np.empty(0)}
 
 
-def build_index(addresses: pa.Table | None, places: pa.Table | None, report=None) -> dict[str, pa.Table]:
-    """Address rows + place rows -> every geocoder/* bundle table."""
-    from .dictionary import build_dictionary, build_grid, doc_token_lists
+def _cities(docs: dict) -> tuple[np.ndarray, pa.Table]:
+    """Per doc its geocoder/cities row; the rows: BAN's city, district, old commune, x/y flag.
+
+    ``city`` is the commune ("Paris") and ``district`` the arrondissement ("Paris 7e
+    Arrondissement") as BAN's API says; ``xy`` is 1 when the source's x/y are Lambert-93 (checked
+    on one address of the row), so that results give x/y without storing them.
+    """
+    rows: dict[tuple, int] = {}
+    first_doc: list[int] = []
+    idx = np.full(len(docs["id"]), NO_IDX, np.int32)
+    for d, t in enumerate(zip(docs["postcode"], docs["citycode"], docs["city"], docs["oldcitycode"],
+                              docs["oldcity"])):
+        if t[:3] == ("", "", ""):
+            continue
+        k = rows.get(t)
+        if k is None:
+            k = rows[t] = len(rows)
+            first_doc.append(d)
+        idx[d] = k
+    split = [split_city(t[1], t[2]) for t in rows]
+    xy = np.zeros(len(rows), np.int8)
+    for k, d in enumerate(first_doc):
+        x, y = docs["x"][d], docs["y"][d]
+        if np.isfinite(x) and np.isfinite(y):
+            px, py = lambert93(float(docs["lat"][d]), float(docs["lon"][d]))
+            xy[k] = abs(px - x) < 1.0 and abs(py - y) < 1.0
+    keys = list(rows)
+    return idx, pa.table({
+        "postcode": pa.array([t[0] for t in keys], pa.string()),
+        "citycode": pa.array([t[1] for t in keys], pa.string()),
+        "city": pa.array([c for c, _ in split], pa.string()),
+        "district": pa.array([dist for _, dist in split], pa.string()),
+        "oldcitycode": pa.array([t[3] for t in keys], pa.string()),
+        "oldcity": pa.array([t[4] for t in keys], pa.string()),
+        "xy": pa.array(xy),
+    })
+
+
+def build_index(addresses: pa.Table | None, places: pa.Table | None, report=None,
+                sources: list[tuple[str, str]] | None = None) -> dict[str, pa.Table]:
+    """Address rows + place rows -> every geocoder/* bundle table.
+
+    ``sources``: (attribution, licence) of each input, answered with every result.
+    """
+    from .dictionary import build_dictionary, build_grid, build_phonetic, doc_token_lists
 
     parts, hn_table = [], None
     suffixes = pa.table({"suffix": pa.array([""]), "canon": pa.array(np.zeros(1, np.int16))})
@@ -204,7 +293,7 @@ def build_index(addresses: pa.Table | None, places: pa.Table | None, report=None
     if addresses is not None and addresses.num_rows:
         addr, starts, suffix_code, suffixes = _group_addresses(addresses)
         streets = _street_docs(addr, starts)
-        parts += [streets, _locality_docs(addr)]
+        parts += [streets, _municipality_docs(addr)]
         hn_table = pa.table({
             "id": _compact_ids(addr, starts, streets["id"], suffix_code, suffixes),
             "number": addr["number"].combine_chunks(),
@@ -220,16 +309,15 @@ def build_index(addresses: pa.Table | None, places: pa.Table | None, report=None
                              "suffix": pa.array([], pa.int16()), "lat_e7": pa.array([], pa.int32()),
                              "lon_e7": pa.array([], pa.int32())})
     n_docs = len(docs["id"])
-    # cities: distinct (postcode, citycode, city)
-    triples = list(zip(docs["postcode"], docs["citycode"], docs["city"]))
-    city_index: dict[tuple, int] = {}
-    city_idx = np.array([NO_IDX if t == ("", "", "") else city_index.setdefault(t, len(city_index))
-                         for t in triples], np.int32)
-    cities = pa.table({name: pa.array([t[k] for t in city_index], pa.string())
-                       for k, name in enumerate(("postcode", "citycode", "city"))})
-    contexts = [[pc_, city, street] for pc_, city, street in zip(docs["postcode"], docs["city"], docs["street"])]
+    city_idx, cities = _cities(docs)
+    # context tokens: postcode, the commune (not the arrondissement: queries name it as a district,
+    # see reading.district_at), the old commune, a POI's street
+    commune = cities["city"].to_pylist()
+    contexts = [[pc_, commune[k] if k >= 0 else "", old, street]
+                for pc_, k, old, street in zip(docs["postcode"], city_idx, docs["oldcity"], docs["street"])]
     doc_tokens, n_name = doc_token_lists(docs["name"], contexts)
     tokens, doc_lists, ngrams = build_dictionary(doc_tokens)
+    phonetic = build_phonetic(tokens["token"].to_pylist())
     docs_table = pa.table({
         "id": pa.array(docs["id"], pa.string()), "type": pa.array(docs["type"].astype(np.int8)),
         "name": pa.array(docs["name"], pa.string()), "street": pa.array(docs["street"], pa.string()),
@@ -255,4 +343,7 @@ def build_index(addresses: pa.Table | None, places: pa.Table | None, report=None
         "geocoder/docs": docs_table, "geocoder/cities": cities, "geocoder/housenumbers": hn_table,
         "geocoder/suffixes": suffixes, "geocoder/tokens": tokens, "geocoder/ngrams": ngrams,
         "geocoder/grid_points": grid_points, "geocoder/grid_cells": grid_cells,
+        "geocoder/phonetic": phonetic,
+        "geocoder/sources": pa.table({"attribution": pa.array([a for a, _ in sources or []], pa.string()),
+                                      "licence": pa.array([lic for _, lic in sources or []], pa.string())}),
     }

@@ -12,13 +12,17 @@ from itertools import accumulate
 
 import numpy as np
 
-from . import _kernels as K
+from .._geocode import MAX_ENTRIES
 from .normalize import (DEFAULT_LOCALE, STOPWORDS, SUFFIX_CANON, _RANGE, canonical_suffix, expand_token, fold,
                         split_housenumber)
+from .reading import (STREET_TYPES, TYPE_WEIGHT, VENUE_WEIGHT, ReadingContext, district_at,
+                      is_arrondissement_word, prepare_words, strip_codes)
 
 #: Letters that follow a number but are words, not suffixes ("12 l'eglise", "3 d'alembert").
 _NOT_SUFFIX = frozenset({"l", "d"})
 STOP_WEIGHT = 0.3
+#: Match quality of a sound-alike spelling relative to an exact one (``q_scale`` of its entry).
+PHONETIC_SCALE = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,8 @@ class ParsedQuery:
     number: np.ndarray      # int32 per group: house number, -1 if the word is not one
     suffix: np.ndarray      # int32 per group: suffix code, 0 none, -1 unknown
     words: tuple[str, ...]  # for debugging / explain
+    q_scale: np.ndarray | None = None   # float64 per entry: factor on its match qualities (1.0 = exact path)
+    kind: tuple[str, ...] = ()          # per group: "number", "district", "word", "type", "venue"
 
     @property
     def empty(self) -> bool:
@@ -47,15 +53,39 @@ class ParsedQuery:
 
 
 def parse_query(text: str, suffix_code: dict[str, int], autocomplete: bool,
-                locale: str = DEFAULT_LOCALE) -> ParsedQuery:
-    """Normalise ``text`` and lay it out as entries/groups (see module docstring)."""
-    words = fold(_RANGE.sub(r"\1", text)).split()
+                locale: str = DEFAULT_LOCALE, context: ReadingContext | None = None,
+                phonetic: bool = False, ignore: frozenset[int] = frozenset(),
+                type_weight: float = TYPE_WEIGHT) -> ParsedQuery:
+    """Normalise ``text`` and lay it out as entries/groups (see module docstring).
+
+    ``context``: the index's arrondissements and phonetic lookup (``reading``); ``phonetic``:
+    add up to three sound-alike dictionary spellings to each long word, scored PHONETIC_SCALE;
+    ``ignore``: group indices whose weight is set to 0 (words that matched nothing);
+    ``type_weight``: weight of a street-type word (the search's first pass uses 1.0).
+    """
+    words = prepare_words(fold(_RANGE.sub(r"\1", strip_codes(text))).split())
     groups: list[tuple[list[tuple[str, bool, bool]], float, int, int]] = []
+    kinds: list[str] = []
     i = 0
-    while i < len(words) and len(groups) < K.MAX_ENTRIES:
+    while i < len(words) and len(groups) < MAX_ENTRIES:
         w = words[i]
         last = i == len(words) - 1
+        district = district_at(words, i, context, "number" in kinds)
+        if district is not None:
+            consumed, spellings = district
+            groups.append(([(x, False, True) for x in spellings], 1.0, -1, 0))
+            kinds.append("district")
+            i += consumed
+            continue
+        if is_arrondissement_word(w):
+            i += 1
+            continue
         hn = split_housenumber(w)
+        if hn is not None and len(w) == 5 and w.isdigit():
+            groups.append(([(w, False, True)], 1.0, -1, 0))      # a postcode, never a house number
+            kinds.append("postcode")
+            i += 1
+            continue
         if hn is not None:
             num, suf = hn
             if not suf and i + 1 < len(words):
@@ -69,6 +99,7 @@ def parse_query(text: str, suffix_code: dict[str, int], autocomplete: bool,
                     i += 1
             code = suffix_code.get(suf, suffix_code.get(canonical_suffix(suf), -1)) if suf else 0
             groups.append(([(w, False, True)], 1.0, num if num < 2**31 else -1, code))
+            kinds.append("number")
             i += 1
             continue
         expanded = expand_token(w, locale).split()
@@ -77,12 +108,19 @@ def parse_query(text: str, suffix_code: dict[str, int], autocomplete: bool,
             if len(expanded) == 1 and expanded[0] != w:
                 entries.append((expanded[0], False, False))
             groups.append((entries, STOP_WEIGHT if w in STOPWORDS else 1.0, -1, 0))
+            kinds.append("word")
         else:
             for e in expanded:
                 weight = STOP_WEIGHT if (e in STOPWORDS or len(e) == 1) else 1.0
+                if e in STREET_TYPES:
+                    weight = min(weight, type_weight)
                 groups.append(([(e, False, False)], weight, -1, 0))
+                kinds.append("type" if e in STREET_TYPES else "word")
         i += 1
-    entries = [(e, g) for g, (ents, _, _, _) in enumerate(groups) for e in ents][:K.MAX_ENTRIES]
+    groups = _weigh(groups, kinds, ignore)
+    if phonetic and context is not None:
+        groups = _with_sound_alikes(groups, context)
+    entries = [(e, g) for g, (ents, _, _, _) in enumerate(groups) for e in ents][:MAX_ENTRIES]
     encoded = [e[0].encode("utf-8") for e, _ in entries]
     n_groups = entries[-1][1] + 1 if entries else 0
     groups = groups[:n_groups]
@@ -96,4 +134,43 @@ def parse_query(text: str, suffix_code: dict[str, int], autocomplete: bool,
         number=np.array([g[2] for g in groups], np.int32),
         suffix=np.array([g[3] for g in groups], np.int32),
         words=tuple(words),
+        q_scale=np.array([e[3] if len(e) > 3 else 1.0 for e, _ in entries], np.float64),
+        kind=tuple(kinds[:n_groups]),
     )
+
+
+def _weigh(groups: list, kinds: list[str], ignore: frozenset[int]) -> list:
+    """Venue words (before a house number followed by a street type) weigh VENUE_WEIGHT;
+    ignored groups weigh 0."""
+    venue_end = 0
+    for g in range(1, len(groups) - 1):
+        if kinds[g] == "number" and kinds[g + 1] == "type" and any(k == "word" for k in kinds[:g]):
+            venue_end = g
+            break
+    out = []
+    for g, (ents, weight, num, suf) in enumerate(groups):
+        if g < venue_end and kinds[g] in ("word", "type"):
+            weight = min(weight, VENUE_WEIGHT)
+            kinds[g] = "venue"
+        if g in ignore:
+            weight = 0.0
+        out.append((ents, weight, num, suf))
+    return out
+
+
+def _with_sound_alikes(groups: list, context: ReadingContext) -> list:
+    """Each long plain word gets its sound-alike dictionary spellings (q_scale PHONETIC_SCALE),
+    as long as every group keeps its own entry within MAX_ENTRIES."""
+    budget = MAX_ENTRIES - sum(len(g[0]) for g in groups)
+    out = []
+    for ents, weight, num, suf in groups:
+        word, prefix, numeric = ents[0][:3]
+        if budget > 0 and prefix and len(word) >= 4:
+            ents = ents + [(word, False, False)]        # an autocomplete word typed in full: typos too
+            budget -= 1
+        if budget > 0 and not numeric and weight > 0 and (len(ents) == 1 or prefix):
+            alikes = [a for a in context.sound_alikes(word, min(3, budget)) if all(a != e[0] for e in ents)]
+            ents = ents + [(a, False, False, PHONETIC_SCALE) for a in alikes]
+            budget -= len(alikes)
+        out.append((ents, weight, num, suf))
+    return out

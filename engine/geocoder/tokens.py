@@ -9,9 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 #: Document / result type codes (docs.type column, result types).
-ADDRESS, STREET, LOCALITY, POI, STOP = 0, 1, 2, 3, 4
-TYPE_NAMES = ("address", "street", "locality", "poi", "stop")
+#: Names are BAN's vocabulary: ``housenumber`` (an address), ``street``, ``locality`` (a lieu-dit
+#: or an OSM place), ``municipality`` (a commune or an arrondissement), plus ``poi`` and ``stop``.
+ADDRESS, STREET, LOCALITY, POI, STOP, MUNICIPALITY = 0, 1, 2, 3, 4, 5
+TYPE_NAMES = ("housenumber", "street", "locality", "poi", "stop", "municipality")
 TYPE_CODES = {name: code for code, name in enumerate(TYPE_NAMES)}
+#: Other names accepted in type filters: the engine's former "address", addok's "city".
+TYPE_ALIASES = {"address": ADDRESS, "city": MUNICIPALITY}
+ALL_TYPES = (1 << len(TYPE_NAMES)) - 1
 
 #: Fixed-point coordinates of house numbers and grid points: int32 of 1e-7 degree (~1 cm).
 COORD_SCALE = 1e7

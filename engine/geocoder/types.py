@@ -7,15 +7,21 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """One geocoding result: an address, street, locality, POI or transit stop.
+    """One geocoding result, with the fields and meanings of France's address API (BAN / addok).
 
-    ``score`` is in [0, 1] (text match, house number, importance, focus distance);
-    ``distance_m`` is set by reverse geocoding and by searches with a focus point, else None.
+    ``type``: ``housenumber``, ``street``, ``locality`` (a lieu-dit or an OSM place),
+    ``municipality`` (a commune or an arrondissement), ``poi`` or ``stop``. ``city`` is the
+    commune ("Paris"), ``district`` the arrondissement ("Paris 7e Arrondissement"), ``citycode``
+    the INSEE code as BAN gives it (the arrondissement's: "75107"), ``context`` "75, Paris,
+    Île-de-France". ``score`` is in [0, 1]: the match quality times the share of the query the
+    result explains (see the README's geocoder section); ``importance`` the document's own weight
+    in [0, 1]; ``x``/``y`` Lambert-93 metres when the source gave them; ``distance_m`` is set by
+    reverse geocoding and by searches with a focus point, else None.
     """
 
     id: str
-    type: str                   # "address" | "street" | "locality" | "poi" | "stop"
-    label: str                  # full display text, e.g. "12 Rue de Rivoli 75004 Paris 4e Arrondissement"
+    type: str                   # "housenumber" | "street" | "locality" | "municipality" | "poi" | "stop"
+    label: str                  # full display text, e.g. "12 Rue de Rivoli 75004 Paris"
     name: str                   # "12 Rue de Rivoli" for an address, the name otherwise
     housenumber: str | None
     street: str | None
@@ -26,6 +32,13 @@ class Place:
     lon: float
     score: float
     distance_m: float | None = None
+    district: str | None = None
+    context: str | None = None
+    importance: float | None = None
+    x: float | None = None
+    y: float | None = None
+    oldcity: str | None = None
+    oldcitycode: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-ready)."""

@@ -2,13 +2,16 @@
 
 BUILD TIME ONLY, vectorised with ``pyarrow.csv`` and ``pyarrow.compute``: no Python loop per row.
 Required columns: ``numero``, ``nom_voie``, ``lon``, ``lat``; optional: ``id``, ``rep``,
-``code_postal``, ``code_insee``, ``nom_commune`` (BAN names). The separator (``;`` or ``,``) is
+``code_postal``, ``code_insee``, ``nom_commune``, ``code_insee_ancienne_commune``,
+``nom_ancienne_commune``, ``x``, ``y`` (BAN names). The separator (``;`` or ``,``) is
 taken from the header line. Rows without a usable number, street or coordinate are skipped and
 counted in the BuildReport (``addresses.skipped_*``), with one warning per kind naming the first
 bad line.
 
 Output columns (the contract with ``engine.geocoder.index_build``): id, number (int32), suffix
-(raw ``rep``), street, postcode, citycode, city, lat, lon (float64).
+(raw ``rep``), street, postcode, citycode, city, lat, lon (float64), oldcitycode, oldcity (merged
+communes), x, y (float64, the input's projected coordinates, NaN without them). A file with BAN's
+own columns carries ``attribution``/``licence`` in the table's schema metadata (BAN, ETALAB-2.0).
 """
 from __future__ import annotations
 
@@ -23,8 +26,19 @@ import pyarrow.csv as pacsv
 from ..errors import InputError
 
 REQUIRED = ("numero", "nom_voie", "lon", "lat")
-OPTIONAL = ("id", "rep", "code_postal", "code_insee", "nom_commune")
-ADDRESS_COLUMNS = ("id", "number", "suffix", "street", "postcode", "citycode", "city", "lat", "lon")
+OPTIONAL = ("id", "rep", "code_postal", "code_insee", "nom_commune", "code_insee_ancienne_commune",
+            "nom_ancienne_commune", "x", "y")
+ADDRESS_COLUMNS = ("id", "number", "suffix", "street", "postcode", "citycode", "city", "lat", "lon",
+                   "oldcitycode", "oldcity", "x", "y")
+#: Columns only BAN's own export has: such a file is BAN data, under BAN's licence.
+BAN_MARKERS = ("id_fantoir", "certification_commune", "source_position")
+BAN_METADATA = {b"attribution": b"BAN", b"licence": b"ETALAB-2.0"}
+
+
+def _float(col: pa.Array) -> pa.Array:
+    """Decimal strings -> float64, NaN where the text is not a number."""
+    ok = pc.match_substring_regex(col, r"^-?[0-9]+(\.[0-9]*)?$")
+    return pc.fill_null(pc.cast(pc.if_else(ok, col, pa.scalar(None, pa.string())), pa.float64()), float("nan"))
 
 
 def _header(path: Path) -> str:
@@ -114,7 +128,13 @@ def read_addresses(path: str | Path, report=None) -> pa.Table:
         "city": pc.take(col("nom_commune"), idx),
         "lat": pc.take(lat, idx),
         "lon": pc.take(lon, idx),
+        "oldcitycode": pc.take(col("code_insee_ancienne_commune"), idx),
+        "oldcity": pc.take(col("nom_ancienne_commune"), idx),
+        "x": pc.take(_float(col("x")), idx),
+        "y": pc.take(_float(col("y")), idx),
     })
+    if any(m in names for m in BAN_MARKERS):
+        out = out.replace_schema_metadata(BAN_METADATA)
     if report is not None:
         report.count("addresses.kept", out.num_rows)
     return out

@@ -1,8 +1,10 @@
 """addok-compatible GET /search/ and /reverse/ (same parameters and GeoCodeJSON shape).
 
 Parameters as addok: q, limit (default 5), autocomplete (default 1), lat, lon (or lng), type
-(repeat or space-separated; addok's 'housenumber' and 'municipality' are understood),
-postcode, citycode. Results use addok's type names ('housenumber' for addresses).
+(repeat or space-separated: housenumber, street, locality, municipality, poi, stop),
+postcode, citycode. Results carry BAN's fields and type names. Both ``/search/`` and ``/search``
+(and ``/reverse/``, ``/reverse``) answer directly: geopy's BANFrance client calls the form
+without the slash, and a redirect would cost it a second round trip.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ AddokTypes = Annotated[list[str] | None, Query(max_length=10, description="house
                                                "municipality, poi, stop")]
 
 
+@router.get("/search", response_model=GeocodeResponse, responses=COMPONENT_ERRORS, include_in_schema=False)
 @router.get("/search/", response_model=GeocodeResponse, responses=COMPONENT_ERRORS,
             summary="addok-compatible search")
 async def search(request: Request, net: EngineDep, settings: SettingsDep, q: Q, limit: Limit = 5,
@@ -29,6 +32,7 @@ async def search(request: Request, net: EngineDep, settings: SettingsDep, q: Q, 
                          type, postcode, citycode, None, addok=True)
 
 
+@router.get("/reverse", response_model=GeocodeResponse, responses=COMPONENT_ERRORS, include_in_schema=False)
 @router.get("/reverse/", response_model=GeocodeResponse, responses=COMPONENT_ERRORS,
             summary="addok-compatible reverse geocoding")
 async def reverse(request: Request, net: EngineDep, settings: SettingsDep,

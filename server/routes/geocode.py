@@ -17,8 +17,8 @@ Q = Annotated[str, Query(min_length=1, max_length=500, description="free text: a
 Limit = Annotated[int, Query(ge=1, le=100, description="results (capped by the server)")]
 Lat = Annotated[float | None, Query(ge=-90, le=90, description="focus point latitude (with lon)")]
 Lon = Annotated[float | None, Query(ge=-180, le=180, description="focus point longitude (with lat)")]
-Types = Annotated[list[str] | None, Query(max_length=10, description="address, street, locality, poi, stop "
-                                          "(repeat or separate with spaces)")]
+Types = Annotated[list[str] | None, Query(max_length=10, description="housenumber (or address), street, "
+                                          "locality, municipality, poi, stop (repeat or separate with spaces)")]
 Code = Annotated[str | None, Query(max_length=16)]
 Bbox = Annotated[str | None, Query(max_length=120, description="min_lon,min_lat,max_lon,max_lat filter")]
 
@@ -33,14 +33,20 @@ async def forward(request: Request, net, settings, q: str, limit: int, autocompl
     places = await run_query(request, net.geocode, q, limit=limit, autocomplete=autocomplete, lat=lat, lon=lon,
                              types=kinds, postcode=postcode or None, citycode=citycode or None,
                              bbox=parse_bbox(bbox))
-    return json_response(collection(places, q, limit, addok))
+    return json_response(collection(places, q, limit, addok, *_source(net)))
 
 
 async def backward(request: Request, net, settings, lat: float, lon: float, limit: int, types, addok=False):
     limit = min(limit, settings.max_results)
     kinds = engine_types(split_values(types), addok)
     places = await run_query(request, net.reverse, lat, lon, limit=limit, types=kinds)
-    return json_response(collection(places, None, limit, addok))
+    return json_response(collection(places, None, limit, addok, *_source(net)))
+
+
+def _source(net) -> tuple[str | None, str | None]:
+    """(attribution, licence) of the bundle's geocoder data."""
+    geocoder = getattr(net, "geocoder", None)
+    return getattr(geocoder, "attribution", None), getattr(geocoder, "licence", None)
 
 
 @router.get("/search", response_model=GeocodeResponse, responses=COMPONENT_ERRORS,

@@ -32,7 +32,9 @@ def test_health(client, sample_bundle):
 def test_meta_describes_the_bundle(client):
     m = client.get("/v1/meta").json()
     schemas.Meta.model_validate(m)
-    assert m["format_version"] == 1
+    from engine.bundle.schema import FORMAT_VERSION
+
+    assert m["format_version"] == FORMAT_VERSION
     assert m["components"] == {"timetable": True, "streets": True, "geocoder": True}
     assert m["period"]["start"] == "2026-01-01" and m["period"]["end"] == "2026-12-31"
     assert [f["name"] for f in m["feeds"]] == ["briqueville"]
@@ -177,7 +179,7 @@ def test_search_returns_geocodejson(client, network):
     assert body["type"] == "FeatureCollection" and body["query"] == "45 rue Victor Hugo Briqueville"
     top = body["features"][0]
     assert top["properties"]["label"] == "45 Rue Victor Hugo 41990 Briqueville"
-    assert top["properties"]["type"] == "address" and top["properties"]["housenumber"] == "45"
+    assert top["properties"]["type"] == "housenumber" and top["properties"]["housenumber"] == "45"
     ref = network.geocode("45 rue Victor Hugo Briqueville")[0]
     assert top["geometry"]["coordinates"] == pytest.approx([ref.lon, ref.lat])
 

@@ -42,7 +42,7 @@ def test_geocode_and_reverse(sample_bundle, capsys):
     code, out, _ = _run(capsys, "geocode", sample_bundle, "victor hu", "--autocomplete", "--type", "street")
     assert code == 0 and "Rue Victor Hugo" in out.splitlines()[0] and "(street," in out
     code, out, _ = _run(capsys, "reverse", sample_bundle, _pt(DEMO["reverse"]))
-    assert code == 0 and out.startswith("45 Rue Victor Hugo") and "address" in out
+    assert code == 0 and out.startswith("45 Rue Victor Hugo") and "housenumber" in out
 
 
 def test_type_filter_takes_a_comma_separated_list(sample_bundle, capsys):

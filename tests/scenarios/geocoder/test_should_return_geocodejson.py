@@ -11,7 +11,7 @@ def test_should_return_a_geocodejson_feature_collection(paris):
     f = doc["features"][0]
     assert f["geometry"]["type"] == "Point" and len(f["geometry"]["coordinates"]) == 2
     props = f["properties"]
-    assert props["type"] == "address" and props["housenumber"] == "12 bis" and props["street"] == "Rue de Rivoli"
+    assert props["type"] == "housenumber" and props["housenumber"] == "12 bis" and props["street"] == "Rue de Rivoli"
     assert 0 < props["score"] <= 1 and props["citycode"] == "75104"
 
 

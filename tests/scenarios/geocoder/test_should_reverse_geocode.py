@@ -16,7 +16,7 @@ def test_should_return_k_nearest_sorted(paris):
 
 def test_should_filter_reverse_by_type(paris):
     assert paris.reverse(48.8606, 2.3376, types=["poi"])[0].id == "poi:louvre"
-    assert paris.reverse(48.8606, 2.3376, types="address")[0].type == "address"
+    assert paris.reverse(48.8606, 2.3376, types="address")[0].type == "housenumber"
 
 
 def test_should_find_something_far_away(paris):

@@ -25,7 +25,7 @@ def test_index_invariants(tmp_path):
     keys = cell_key(ix.g_lat / 1e7, ix.g_lon / 1e7)
     assert (np.diff(keys) >= 0).all()
     assert sorted(ix.g_ref[ix.g_ref >= 0].tolist()) == list(range(len(PARIS)))
-    assert ix.n_docs == 6 + 6            # 6 streets (Rivoli twice: two arrondissements) + 6 localities
+    assert ix.n_docs == 6 + 6 + 1        # 6 streets (Rivoli twice), 6 arrondissements, the commune Paris
 
 
 def test_empty_inputs_give_an_empty_but_valid_index(tmp_path):

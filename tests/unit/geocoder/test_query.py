@@ -22,9 +22,9 @@ def test_autocomplete_last_word_is_prefix_with_its_expansion():
     assert p.group.tolist() == [0, 1, 1]
 
 
-def test_stopwords_weigh_less():
+def test_stopwords_and_street_types_weigh_less():
     p = parse_query("rue de la paix", SUFFIXES, False)
-    assert p.weight.tolist() == [1.0, 0.3, 0.3, 1.0]
+    assert p.weight.tolist() == [0.5, 0.3, 0.3, 1.0]       # the name decides, not the street type
 
 
 def test_empty_query():

@@ -1,0 +1,798 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Geocoder query kernels: token lookup, typo expansion, candidate scoring, reverse search.
+
+Compiled at install (no JIT): a fresh process answers its first geocode without compiling.
+Every loop runs without the GIL, so threads sharing one index search in parallel.
+
+Layout of the arrays held by GeocoderView (all read-only, zero-copy over the bundle's
+geocoder/* tables; built once when the GeocoderIndex opens):
+
+  token_bytes_offsets   int32 [n_tokens+1]  the token dictionary, an Arrow string column (UTF-8
+  token_bytes           uint8 [..]          bytes), sorted bytewise: the tokens starting with a
+                                            prefix are one range [lo, hi), two binary searches
+  token_docs_offsets    int32 [n_tokens+1]  CSR postings: token -> ascending doc ids
+  token_docs            int32 [..]
+  ngram_code            uint32 [n_ngrams]   ascending padded trigram codes (b0 << 16 | b1 << 8 | b2,
+                                            1 pads the start, 2 the end)
+  ngram_tokens_offsets  int32 [n_ngrams+1]  CSR: trigram -> token ids containing it
+  ngram_tokens          int32 [..]
+  doc_tokens_offsets    int32 [n_docs+1]    CSR: doc -> token ids; the first doc_n_name_tokens[d]
+  doc_tokens            int32 [..]          come from the doc's name
+  doc_n_name_tokens     int16 [n_docs]
+  doc_type              int8  [n_docs]      0 address .. 4 stop (engine.geocoder.tokens)
+  doc_importance        float32 [n_docs]    in [0, 1]
+  doc_lat, doc_lon      float64 [n_docs]
+  doc_city              int32 [n_docs]      row of geocoder/cities, -1 none
+  doc_hn_first          int32 [n_docs]      house-number rows doc_hn_first[d] ..
+  doc_hn_count          int32 [n_docs]        + doc_hn_count[d], sorted by (number, suffix)
+  hn_number             int32 [n_hn]
+  hn_suffix             int16 [n_hn]        row of geocoder/suffixes (0 = no suffix)
+  hn_lat_e7, hn_lon_e7  int32 [n_hn]        degrees * 1e7
+  suffix_canon          int16 [n_suffixes]  canonical suffix ("b" and "bis" share one)
+  point_ref             int32 [n_points]    reverse grid, cell-major: >= 0 a house-number row,
+  point_lat_e7/lon_e7   int32 [n_points]      < 0 the doc -(ref + 1)
+  cell_key              int64 [n_cells+1]   ascending (cy << x_bits) | cx, last row INT64_MAX
+  cell_start            int32 [n_cells+1]   points of cell k: cell_start[k] .. cell_start[k+1]
+
+A query arrives as *entries* (q_data bytes cut by q_offsets, one per token spelling) grouped
+into *groups* (one per query word; a word can have two spellings, e.g. the raw prefix ``av`` and
+its expansion ``avenue``). Per entry: prefix flag, numeric flag (exact lookup only) and
+q_scale, a factor on every match quality of the entry (< 1 for a looser spelling). Per group:
+weight (stopwords weigh less), parsed house number (>= 0 when the word looks like ``12`` or
+``12bis``) and its suffix code (0 none, -1 unknown).
+
+GeocodeWorkspace (one per thread, never shared) holds the scratch state of one query:
+  tokq[i, t]     float32 [MAX_ENTRIES, n_tokens]  match quality of token t for entry i (0 = none)
+  touched, seg   the tokens entry i matched are touched[seg[i] .. seg[i+1]] (each once)
+  ngram_count    int32 [n_tokens]  trigrams shared with the entry (typo candidates, ngram_hits
+  ngram_hits     int32 [n_tokens]    lists them so they are cleared without a sweep)
+  doc_stamp      int32 [n_docs]    last query that made the doc a candidate (no clearing)
+  candidates     int32 [<= MAX_CANDIDATES]
+Between queries tokq and ngram_count are all zero: reset_tokq clears only the touched tokens.
+
+Results are bit-identical to the former Numba kernels: the same float operations in the same
+order (x * (pi / 180) for radians, libm sin/cos/asin/exp/sqrt), no integer division or modulo
+on negative numbers, and the same tie-breaks (score desc then doc asc; distance asc then ref asc).
+"""
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.math cimport asin, cos, exp, floor, sin, sqrt, M_PI
+import numpy as np
+
+cdef enum:
+    MAX_ENTRIES_C = 16          # entries (token spellings) per query
+    MAX_WORD_BYTES = 62         # longer entries get no typo matching (and fit the OSA rows)
+    OSA_COLS = 64
+    MAX_CANDIDATES_C = 250000   # docs scored per query, at most
+    PREFIX_CAP = 20000          # tokens one prefix may expand to
+
+MAX_ENTRIES = MAX_ENTRIES_C
+MAX_CANDIDATES = MAX_CANDIDATES_C
+
+cdef double Q_EXACT = 1.0, Q_TYPO1 = 0.85, Q_TYPO2 = 0.7, Q_FALLBACK = 0.5
+cdef double W_TEXT = 0.65, W_NAME = 0.15, W_IMP = 0.05, W_HN = 0.15
+cdef double MIN_TEXT = 0.45
+cdef double EARTH_M = 6_371_000.0
+cdef double M_PER_DEG = 111_195.0
+
+
+cdef struct Strings:
+    # An Arrow string column: string k is data[offsets[k] .. offsets[k+1]].
+    const int32_t* offsets
+    const uint8_t* data
+    int64_t n
+
+
+cdef class GeocoderView:
+    """Typed read-only memoryviews over the bundle's geocoder arrays (built once per open)."""
+
+    cdef readonly int64_t n_tokens, n_docs, n_hn, n_suffixes, n_cities
+    cdef Strings tokens
+    cdef const int32_t[::1] token_bytes_offsets
+    cdef const uint8_t[::1] token_bytes
+    cdef const int32_t[::1] token_docs_offsets
+    cdef const int32_t[::1] token_docs
+    cdef const uint32_t[::1] ngram_code
+    cdef const int32_t[::1] ngram_tokens_offsets
+    cdef const int32_t[::1] ngram_tokens
+    cdef const int32_t[::1] doc_tokens_offsets
+    cdef const int32_t[::1] doc_tokens
+    cdef const int16_t[::1] doc_n_name_tokens
+    cdef const int8_t[::1] doc_type
+    cdef const float[::1] doc_importance
+    cdef const double[::1] doc_lat
+    cdef const double[::1] doc_lon
+    cdef const int32_t[::1] doc_city
+    cdef const int32_t[::1] doc_hn_first
+    cdef const int32_t[::1] doc_hn_count
+    cdef const int32_t[::1] hn_number
+    cdef const int16_t[::1] hn_suffix
+    cdef const int32_t[::1] hn_lat_e7
+    cdef const int32_t[::1] hn_lon_e7
+    cdef const int16_t[::1] suffix_canon
+    cdef const int32_t[::1] point_ref
+    cdef const int32_t[::1] point_lat_e7
+    cdef const int32_t[::1] point_lon_e7
+    cdef const int64_t[::1] cell_key
+    cdef const int32_t[::1] cell_start
+
+    def __init__(self, *, const int32_t[::1] token_bytes_offsets, const uint8_t[::1] token_bytes,
+                 const int32_t[::1] token_docs_offsets, const int32_t[::1] token_docs,
+                 const uint32_t[::1] ngram_code, const int32_t[::1] ngram_tokens_offsets,
+                 const int32_t[::1] ngram_tokens,
+                 const int32_t[::1] doc_tokens_offsets, const int32_t[::1] doc_tokens,
+                 const int16_t[::1] doc_n_name_tokens, const int8_t[::1] doc_type,
+                 const float[::1] doc_importance, const double[::1] doc_lat, const double[::1] doc_lon,
+                 const int32_t[::1] doc_city, const int32_t[::1] doc_hn_first,
+                 const int32_t[::1] doc_hn_count,
+                 const int32_t[::1] hn_number, const int16_t[::1] hn_suffix,
+                 const int32_t[::1] hn_lat_e7, const int32_t[::1] hn_lon_e7,
+                 const int16_t[::1] suffix_canon,
+                 const int32_t[::1] point_ref, const int32_t[::1] point_lat_e7,
+                 const int32_t[::1] point_lon_e7,
+                 const int64_t[::1] cell_key, const int32_t[::1] cell_start,
+                 int64_t n_cities=0):
+        self.token_bytes_offsets = token_bytes_offsets
+        self.token_bytes = token_bytes
+        self.token_docs_offsets = token_docs_offsets
+        self.token_docs = token_docs
+        self.ngram_code = ngram_code
+        self.ngram_tokens_offsets = ngram_tokens_offsets
+        self.ngram_tokens = ngram_tokens
+        self.doc_tokens_offsets = doc_tokens_offsets
+        self.doc_tokens = doc_tokens
+        self.doc_n_name_tokens = doc_n_name_tokens
+        self.doc_type = doc_type
+        self.doc_importance = doc_importance
+        self.doc_lat = doc_lat
+        self.doc_lon = doc_lon
+        self.doc_city = doc_city
+        self.doc_hn_first = doc_hn_first
+        self.doc_hn_count = doc_hn_count
+        self.hn_number = hn_number
+        self.hn_suffix = hn_suffix
+        self.hn_lat_e7 = hn_lat_e7
+        self.hn_lon_e7 = hn_lon_e7
+        self.suffix_canon = suffix_canon
+        self.point_ref = point_ref
+        self.point_lat_e7 = point_lat_e7
+        self.point_lon_e7 = point_lon_e7
+        self.cell_key = cell_key
+        self.cell_start = cell_start
+        self.n_tokens = token_bytes_offsets.shape[0] - 1
+        self.n_docs = doc_type.shape[0]
+        self.n_hn = hn_number.shape[0]
+        self.n_suffixes = suffix_canon.shape[0]
+        self.n_cities = n_cities
+        if (self.n_tokens < 0 or token_bytes.shape[0] < 1
+                or token_docs_offsets.shape[0] != self.n_tokens + 1
+                or ngram_tokens_offsets.shape[0] != ngram_code.shape[0] + 1
+                or doc_tokens_offsets.shape[0] != self.n_docs + 1
+                or cell_start.shape[0] != cell_key.shape[0]):
+            raise ValueError("geocoder arrays have inconsistent lengths")
+        self.tokens.offsets = &token_bytes_offsets[0]
+        self.tokens.data = &token_bytes[0]
+        self.tokens.n = self.n_tokens
+
+
+cdef class GeocodeWorkspace:
+    """Reusable per-thread scratch state of one query (see the module docstring); never shared."""
+
+    cdef readonly int64_t n_tokens, n_docs, n_touched, n_entries
+    cdef readonly int32_t stamp_value
+    cdef readonly object tokq_np           # for tests: all zero between queries
+    cdef float[:, ::1] tokq
+    cdef int32_t[::1] touched
+    cdef int64_t seg[MAX_ENTRIES_C + 1]
+    cdef int32_t[::1] ngram_count
+    cdef int32_t[::1] ngram_hits
+    cdef int32_t[::1] doc_stamp
+    cdef int32_t[::1] candidates
+
+    def __init__(self, int64_t n_tokens, int64_t n_docs):
+        cdef int64_t n_tok = max(n_tokens, 1)
+        self.n_tokens = n_tokens
+        self.n_docs = n_docs
+        self.n_touched = 0
+        self.n_entries = 0
+        self.stamp_value = 0
+        self.tokq_np = np.zeros((MAX_ENTRIES_C, n_tok), np.float32)
+        self.tokq = self.tokq_np
+        self.touched = np.zeros(MAX_ENTRIES_C * n_tok, np.int32)
+        self.ngram_count = np.zeros(n_tok, np.int32)
+        self.ngram_hits = np.zeros(n_tok, np.int32)
+        self.doc_stamp = np.zeros(max(n_docs, 1), np.int32)
+        self.candidates = np.zeros(min(max(n_docs, 1), MAX_CANDIDATES_C), np.int32)
+        cdef int i
+        for i in range(MAX_ENTRIES_C + 1):
+            self.seg[i] = 0
+
+
+# ---------------------------------------------------------------------- dictionary lookup
+
+cdef inline int _cmp(const Strings* s, int64_t t, const uint8_t* q, int64_t n, bint prefix_only) noexcept nogil:
+    """Compare token t with q[0:n] bytewise: -1, 0, 1 (prefix_only: compare its first n bytes)."""
+    cdef int64_t a = s.offsets[t], la = s.offsets[t + 1] - a, m = la if la < n else n, k
+    cdef uint8_t x, y
+    for k in range(m):
+        x = s.data[a + k]
+        y = q[k]
+        if x != y:
+            return -1 if x < y else 1
+    if prefix_only:
+        return 0 if la >= n else -1
+    if la == n:
+        return 0
+    return -1 if la < n else 1
+
+
+cdef int64_t _lower_bound(const Strings* s, const uint8_t* q, int64_t n) noexcept nogil:
+    """First token >= q."""
+    cdef int64_t lo = 0, hi = s.n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if _cmp(s, mid, q, n, False) < 0:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef int64_t _prefix_end(const Strings* s, const uint8_t* q, int64_t n, int64_t lo) noexcept nogil:
+    """First token from ``lo`` on that does not start with q (lo: a token >= q)."""
+    cdef int64_t hi = s.n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if _cmp(s, mid, q, n, True) <= 0:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef inline int _min3(int a, int b, int c) noexcept nogil:
+    cdef int m = a if a < b else b
+    return m if m < c else c
+
+
+cdef int _osa_distance(const uint8_t* a, int n, const uint8_t* b, int m, int maxd) noexcept nogil:
+    """Optimal-string-alignment distance of a[0:n] and b[0:m], or maxd + 1 when larger
+    (three rolling rows; i % 3 is row i, all indices are non-negative)."""
+    cdef int32_t dp[3][OSA_COLS]
+    cdef int i, j, cur, prev, prev2, cost, v, row_min
+    if n - m > maxd or m - n > maxd or n > MAX_WORD_BYTES or m > MAX_WORD_BYTES:
+        return maxd + 1
+    for j in range(m + 1):
+        dp[1][j] = j
+    for i in range(1, n + 1):
+        cur = (i + 1) % 3
+        prev = i % 3
+        prev2 = (i - 1) % 3
+        dp[cur][0] = i
+        row_min = i
+        for j in range(1, m + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            v = _min3(dp[prev][j] + 1, dp[cur][j - 1] + 1, dp[prev][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                if dp[prev2][j - 2] + 1 < v:
+                    v = dp[prev2][j - 2] + 1
+            dp[cur][j] = v
+            if v < row_min:
+                row_min = v
+        if row_min > maxd:
+            return maxd + 1
+    v = dp[(n + 1) % 3][m]            # a row's minimum can be <= maxd while its last cell is not
+    return v if v <= maxd else maxd + 1
+
+
+# ---------------------------------------------------------------------- candidate tokens
+
+cdef inline void _set_q(GeocodeWorkspace ws, int i, int64_t t, double v) noexcept nogil:
+    """Raise tokq[i, t] to v, listing t in touched the first time entry i matches it (so each
+    (entry, token) is listed once: touched never overflows)."""
+    cdef float f = <float>v
+    if not f > 0.0:                   # a zero q_scale disables the spelling
+        return
+    if ws.tokq[i, t] == 0.0:
+        ws.touched[ws.n_touched] = <int32_t>t
+        ws.n_touched += 1
+    if v > ws.tokq[i, t]:
+        ws.tokq[i, t] = f
+
+
+cdef void _clear_tokq(GeocodeWorkspace ws) noexcept nogil:
+    cdef int64_t z, t
+    cdef int i
+    for z in range(ws.n_touched):
+        t = ws.touched[z]
+        for i in range(ws.n_entries):
+            ws.tokq[i, t] = 0.0
+    ws.n_touched = 0
+    ws.n_entries = 0
+
+
+cdef void _expand_typos(GeocoderView ix, GeocodeWorkspace ws, int i, const uint8_t* q, int64_t L,
+                        double scale, bint* found) noexcept nogil:
+    """Tokens within 1 (L < 8) or 2 edits of q[0:L]: those sharing enough padded trigrams with
+    q (one edit changes at most 4 of them, a transposition), checked by OSA distance."""
+    cdef uint32_t qgrams[MAX_WORD_BYTES + 1]
+    cdef int maxd = 1 if L < 8 else 2
+    cdef int ng = 0, z, d, need
+    cdef int64_t k, a, b, mid, p, t, n_hits = 0, n_codes = ix.ngram_code.shape[0]
+    cdef uint32_t b0, b1, b2, code
+    cdef bint dup
+    for k in range(-1, L - 1):
+        b0 = 1 if k < 0 else q[k]
+        b1 = q[k + 1]
+        b2 = 2 if k + 2 >= L else q[k + 2]
+        code = (b0 << 16) | (b1 << 8) | b2
+        dup = False
+        for z in range(ng):
+            if qgrams[z] == code:
+                dup = True
+                break
+        if not dup:
+            qgrams[ng] = code
+            ng += 1
+    for z in range(ng):
+        code = qgrams[z]
+        a = 0
+        b = n_codes
+        while a < b:
+            mid = (a + b) >> 1
+            if ix.ngram_code[mid] < code:
+                a = mid + 1
+            else:
+                b = mid
+        if a < n_codes and ix.ngram_code[a] == code:
+            for p in range(ix.ngram_tokens_offsets[a], ix.ngram_tokens_offsets[a + 1]):
+                t = ix.ngram_tokens[p]
+                if ws.ngram_count[t] == 0:
+                    ws.ngram_hits[n_hits] = <int32_t>t
+                    n_hits += 1
+                ws.ngram_count[t] += 1
+    need = ng - 4 * maxd
+    if need < 1:
+        need = 1
+    for k in range(n_hits):
+        t = ws.ngram_hits[k]
+        if ws.ngram_count[t] >= need:
+            d = _osa_distance(q, <int>L, &ix.tokens.data[ix.tokens.offsets[t]],
+                              ix.tokens.offsets[t + 1] - ix.tokens.offsets[t], maxd)
+            if d <= maxd:
+                _set_q(ws, i, t, (Q_TYPO1 if d == 1 else Q_TYPO2) * scale)
+                found[0] = True
+        ws.ngram_count[t] = 0
+
+
+cdef void _expand_prefix(GeocoderView ix, GeocodeWorkspace ws, int i, const uint8_t* q, int64_t L,
+                         int64_t lo, double factor) noexcept nogil:
+    """Tokens starting with q[0:L] (at most PREFIX_CAP), quality factor * (0.7 + 0.3 L / len)."""
+    cdef int64_t hi = _prefix_end(&ix.tokens, q, L, lo), t, lt
+    if hi - lo > PREFIX_CAP:
+        hi = lo + PREFIX_CAP
+    for t in range(lo, hi):
+        lt = ix.tokens.offsets[t + 1] - ix.tokens.offsets[t]
+        _set_q(ws, i, t, factor * (0.7 + 0.3 * L / lt))    # factor 1.0: exact, no rounding
+
+
+def expand_entries(GeocoderView ix, GeocodeWorkspace ws, const uint8_t[::1] q_data,
+                   const int64_t[::1] q_offsets, const uint8_t[::1] q_prefix,
+                   const uint8_t[::1] q_numeric, const double[::1] q_scale, int typos):
+    """Fill tokq[i, t] for every entry i and each token t it matches; returns the touched count.
+
+    Per entry: the exact token (1.0); a prefix entry, every token it starts (0.7 .. 1.0); else,
+    with ``typos`` (1: only for a word absent from the dictionary, 2: for every word) tokens one
+    or two edits away (0.85, 0.7); and when nothing matched, the tokens it starts (0.35 .. 0.5).
+    Every quality of entry i is multiplied by q_scale[i]. A previous query's leftover tokq is
+    cleared first.
+    """
+    cdef int64_t nq = q_offsets.shape[0] - 1, qs, qe, L, lo, k
+    cdef int i
+    cdef bint exact, found
+    cdef double scale
+    cdef const uint8_t* q
+    if nq < 0 or nq > MAX_ENTRIES_C:
+        raise ValueError(f"a query has 0 to {MAX_ENTRIES_C} entries, got {nq}")
+    if q_prefix.shape[0] < nq or q_numeric.shape[0] < nq or q_scale.shape[0] < nq:
+        raise ValueError("q_prefix, q_numeric and q_scale need one value per entry")
+    for k in range(nq):
+        if not 0 <= q_offsets[k] <= q_offsets[k + 1] <= q_data.shape[0]:
+            raise ValueError("q_offsets must be non-decreasing offsets into q_data")
+        if not 0.0 <= q_scale[k] <= 1e300:
+            raise ValueError(f"q_scale values must be finite and >= 0, got {q_scale[k]}")
+    if ws.n_tokens != ix.n_tokens:
+        raise ValueError("workspace and index disagree on n_tokens")
+    with nogil:
+        _clear_tokq(ws)
+        ws.n_entries = nq
+        for i in range(nq):
+            ws.seg[i] = ws.n_touched
+            qs = q_offsets[i]
+            qe = q_offsets[i + 1]
+            L = qe - qs
+            if L == 0:
+                continue
+            q = &q_data[qs]
+            scale = q_scale[i]
+            lo = _lower_bound(&ix.tokens, q, L)
+            exact = lo < ix.n_tokens and _cmp(&ix.tokens, lo, q, L, False) == 0
+            if exact:
+                _set_q(ws, i, lo, Q_EXACT * scale)
+            if q_numeric[i]:
+                continue
+            if q_prefix[i]:
+                _expand_prefix(ix, ws, i, q, L, lo, scale)
+                continue
+            found = exact
+            # beyond MAX_WORD_BYTES no token is within maxd edits (_osa_distance's bound)
+            if typos and 4 <= L <= MAX_WORD_BYTES and (typos == 2 or not exact):
+                _expand_typos(ix, ws, i, q, L, scale, &found)
+            if not found and L >= 3:
+                _expand_prefix(ix, ws, i, q, L, lo, Q_FALLBACK * scale)
+        ws.seg[nq] = ws.n_touched
+    return ws.n_touched
+
+
+def reset_tokq(GeocodeWorkspace ws):
+    """Zero the tokq cells the last expand_entries set (only the touched tokens)."""
+    with nogil:
+        _clear_tokq(ws)
+
+
+# ---------------------------------------------------------------------- scoring
+
+cdef inline double _radians(double x) noexcept nogil:
+    return x * (M_PI / 180.0)
+
+
+cdef inline double _haversine(double lat1, double lon1, double lat2, double lon2) noexcept nogil:
+    cdef double p1 = _radians(lat1), p2 = _radians(lat2)
+    cdef double dp = p2 - p1, dl = _radians(lon2 - lon1)
+    cdef double s1 = sin(dp / 2), s2 = sin(dl / 2)
+    cdef double h = s1 * s1 + cos(p1) * cos(p2) * (s2 * s2)
+    cdef double r = sqrt(h)
+    return 2 * EARTH_M * asin(1.0 if 1.0 < r else r)
+
+
+def haversine_m(double lat1, double lon1, double lat2, double lon2):
+    """Great-circle distance in metres (spherical Earth, 6,371 km)."""
+    return _haversine(lat1, lon1, lat2, lon2)
+
+
+cdef int64_t _find_housenumber(GeocoderView ix, int64_t first, int64_t count, int32_t num,
+                               int32_t suf, double* quality) noexcept nogil:
+    """Best row of the street for (num, suf), its quality in quality[0]; -1 when num is absent.
+    Same suffix 1.0, same canonical suffix 0.9, one side without suffix 0.6, else 0.4."""
+    cdef int64_t a = first, b = first + count, mid, r, best = -1
+    cdef int s, qc = ix.suffix_canon[suf] if suf >= 0 else -1
+    cdef double q, bq = 0.0
+    while a < b:
+        mid = (a + b) >> 1
+        if ix.hn_number[mid] < num:
+            a = mid + 1
+        else:
+            b = mid
+    r = a
+    while r < first + count and ix.hn_number[r] == num:
+        s = ix.hn_suffix[r]
+        if s == suf:
+            q = 1.0
+        elif qc >= 0 and ix.suffix_canon[s] == qc:
+            q = 0.9
+        elif s == 0 or suf == 0:
+            q = 0.6
+        else:
+            q = 0.4
+        if q > bq:
+            best = r
+            bq = q
+        r += 1
+    quality[0] = bq
+    return best
+
+
+def score_candidates(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_group,
+                     const uint8_t[::1] q_numeric, const double[::1] group_weight,
+                     const int32_t[::1] group_number, const int32_t[::1] group_suffix,
+                     int64_t type_mask, const uint8_t[::1] city_ok, bint city_filter,
+                     const double[::1] bbox, const double[::1] focus, double focus_scale_m,
+                     int32_t[::1] out_doc, int32_t[::1] out_hn, double[::1] out_score):
+    """Candidates from the postings of the cheapest words, scored; returns (n results, complete).
+
+    Reads the tokq/touched/seg that expand_entries left in ``ws``. Results are the top
+    len(out_doc) by score desc then doc asc; out_hn is the house-number row (-1: the doc
+    itself). ``complete``: some document matched every (non-stopword) word. bbox is (min_lon,
+    min_lat, max_lon, max_lat), focus (lat, lon); NaN in the first value turns either off.
+    """
+    cdef int64_t nq = q_group.shape[0], ng = group_weight.shape[0], limit = out_doc.shape[0]
+    cdef int64_t n_cand_max = ws.candidates.shape[0]
+    cdef int64_t best_c = (<int64_t>1) << 62, second_c = (<int64_t>1) << 62, cost, z, t, p, c, d, base, row, k
+    cdef int64_t n_cand = 0, scored = 0, n_out = 0, pos, end
+    cdef int best_g = -1, second_g = -1, g, i, rnd, phase, hn_group, nname, name_matched, rtype
+    cdef int32_t stamp
+    cdef bint numeric_only, matched, hit, complete, found_complete = False
+    cdef double gbest[MAX_ENTRIES_C]
+    cdef double v, sw, ss, text, hq, hpart, score, lat, lon, dist
+    if nq != ws.n_entries or q_numeric.shape[0] < nq:
+        raise ValueError("q_group and q_numeric must describe the entries given to expand_entries")
+    if ng > MAX_ENTRIES_C or group_number.shape[0] < ng or group_suffix.shape[0] < ng:
+        raise ValueError(f"a query has at most {MAX_ENTRIES_C} groups, each with a number and suffix")
+    for i in range(nq):
+        if not 0 <= q_group[i] < ng:
+            raise ValueError("q_group values must be group indices")
+    for g in range(ng):
+        if group_suffix[g] >= ix.n_suffixes:
+            raise ValueError("group_suffix values must be rows of geocoder/suffixes")
+    if city_filter and city_ok.shape[0] < ix.n_cities:
+        raise ValueError("city_ok needs one flag per city")
+    if bbox.shape[0] != 4 or focus.shape[0] != 2 or out_hn.shape[0] != limit or out_score.shape[0] != limit:
+        raise ValueError("bbox has 4 values, focus 2, and the out arrays one length")
+    if ws.n_docs != ix.n_docs:
+        raise ValueError("workspace and index disagree on n_docs")
+    ws.stamp_value += 1
+    if ws.stamp_value >= 2147483647:
+        ws.doc_stamp[:] = 0
+        ws.stamp_value = 1
+    stamp = ws.stamp_value
+    with nogil:
+        # cost of a group = postings volume of its matched tokens; the first round skips
+        # number-only words and stopwords, the second (if nothing else matched) takes them
+        for rnd in range(2):
+            for g in range(ng):
+                numeric_only = True
+                cost = 0
+                matched = False
+                for i in range(nq):
+                    if q_group[i] != g:
+                        continue
+                    if not q_numeric[i]:
+                        numeric_only = False
+                    for z in range(ws.seg[i], ws.seg[i + 1]):
+                        t = ws.touched[z]
+                        matched = True
+                        cost += ix.token_docs_offsets[t + 1] - ix.token_docs_offsets[t]
+                if not matched:
+                    continue
+                if rnd == 0 and (numeric_only or group_weight[g] < 1.0):
+                    continue
+                if cost < best_c:
+                    second_g = best_g
+                    second_c = best_c
+                    best_g = g
+                    best_c = cost
+                elif cost < second_c and g != best_g:
+                    second_g = g
+                    second_c = cost
+            if best_g >= 0:
+                break
+        if best_g >= 0:
+            # phase 0: docs of the cheapest word; phase 1 (only if no doc matched every word):
+            # add the second cheapest word's docs, in case the cheapest was noise or a wrong
+            # typo expansion
+            for phase in range(2):
+                g = best_g if phase == 0 else second_g
+                if g < 0 or (phase == 1 and found_complete):
+                    break
+                for i in range(nq):
+                    if q_group[i] != g:
+                        continue
+                    for z in range(ws.seg[i], ws.seg[i + 1]):
+                        t = ws.touched[z]
+                        for p in range(ix.token_docs_offsets[t], ix.token_docs_offsets[t + 1]):
+                            d = ix.token_docs[p]
+                            if ws.doc_stamp[d] != stamp and n_cand < n_cand_max:
+                                ws.doc_stamp[d] = stamp
+                                ws.candidates[n_cand] = <int32_t>d
+                                n_cand += 1
+                for c in range(scored, n_cand):
+                    d = ws.candidates[c]
+                    if city_filter and (ix.doc_city[d] < 0 or not city_ok[ix.doc_city[d]]):
+                        continue
+                    for g in range(ng):
+                        gbest[g] = 0.0
+                    nname = ix.doc_n_name_tokens[d]
+                    name_matched = 0
+                    base = ix.doc_tokens_offsets[d]
+                    for p in range(base, ix.doc_tokens_offsets[d + 1]):
+                        t = ix.doc_tokens[p]
+                        hit = False
+                        for i in range(nq):
+                            v = ws.tokq[i, t]
+                            if v > 0.0:
+                                hit = True
+                                g = q_group[i]
+                                if v > gbest[g]:
+                                    gbest[g] = v
+                        if hit and p - base < nname:
+                            name_matched += 1
+                    # the first unmatched number-like word is the house number
+                    hn_group = -1
+                    for g in range(ng):
+                        if group_number[g] >= 0 and gbest[g] == 0.0:
+                            hn_group = g
+                            break
+                    sw = 0.0
+                    ss = 0.0
+                    complete = True
+                    for g in range(ng):
+                        if g == hn_group:
+                            continue
+                        sw += group_weight[g]
+                        ss += group_weight[g] * gbest[g]
+                        if gbest[g] == 0.0 and group_weight[g] >= 1.0:
+                            complete = False
+                    if sw == 0.0:
+                        continue
+                    text = ss / sw
+                    if text < MIN_TEXT:
+                        continue
+                    rtype = ix.doc_type[d]
+                    row = -1
+                    hq = 0.0
+                    if hn_group >= 0 and ix.doc_hn_count[d] > 0 and (type_mask & 1):
+                        row = _find_housenumber(ix, ix.doc_hn_first[d], ix.doc_hn_count[d],
+                                                group_number[hn_group], group_suffix[hn_group], &hq)
+                    if row >= 0:
+                        rtype = 0
+                        lat = ix.hn_lat_e7[row] / 1e7
+                        lon = ix.hn_lon_e7[row] / 1e7
+                    else:
+                        lat = ix.doc_lat[d]
+                        lon = ix.doc_lon[d]
+                        if hn_group >= 0 and ix.doc_hn_count[d] == 0 and rtype == 1:
+                            hq = 0.0
+                    if not (type_mask >> rtype) & 1:
+                        continue
+                    if bbox[0] == bbox[0]:
+                        if lon < bbox[0] or lat < bbox[1] or lon > bbox[2] or lat > bbox[3]:
+                            continue
+                    hpart = hq if hn_group >= 0 else 1.0
+                    score = (W_TEXT * text + W_NAME * name_matched / (nname if nname > 1 else 1)
+                             + W_IMP * ix.doc_importance[d] + W_HN * hpart)
+                    if focus[0] == focus[0]:
+                        dist = _haversine(focus[0], focus[1], lat, lon)
+                        score = 0.8 * score + 0.2 * exp(-dist / focus_scale_m)
+                    if complete:
+                        found_complete = True
+                    # insert into the top-k (score desc, doc asc)
+                    pos = n_out
+                    while pos > 0 and (out_score[pos - 1] < score or
+                                       (out_score[pos - 1] == score and out_doc[pos - 1] > d)):
+                        pos -= 1
+                    if pos >= limit:
+                        continue
+                    end = n_out if n_out < limit else limit - 1
+                    k = end
+                    while k > pos:
+                        out_doc[k] = out_doc[k - 1]
+                        out_hn[k] = out_hn[k - 1]
+                        out_score[k] = out_score[k - 1]
+                        k -= 1
+                    out_doc[pos] = <int32_t>d
+                    out_hn[pos] = <int32_t>row
+                    out_score[pos] = score
+                    if n_out < limit:
+                        n_out += 1
+                scored = n_cand
+    return n_out, bool(found_complete)
+
+
+# ---------------------------------------------------------------------- reverse
+
+cdef int64_t _cell_index(GeocoderView ix, int64_t key) noexcept nogil:
+    """Row of cell ``key`` in cell_key (ascending, INT64_MAX sentinel last), -1 if absent."""
+    cdef int64_t n = ix.cell_key.shape[0], a = 0, b = n - 1, mid
+    if n == 0:
+        return -1
+    while a < b:
+        mid = (a + b) >> 1
+        if ix.cell_key[mid] < key:
+            a = mid + 1
+        else:
+            b = mid
+    return a if ix.cell_key[a] == key else -1
+
+
+cdef int64_t _consider(GeocoderView ix, int64_t p, int64_t type_mask, double lat, double lon,
+                       double coslat, int32_t* out_ref, double* out_d, int64_t limit,
+                       int64_t n_out) noexcept nogil:
+    """Insert grid point p into the nearest list (distance asc, ref asc) if its type is allowed."""
+    cdef int32_t ref = ix.point_ref[p]
+    cdef int typ = 0 if ref >= 0 else ix.doc_type[-(<int64_t>ref + 1)]
+    cdef double dy, dx, dist
+    cdef int64_t pos, end, k
+    if not (type_mask >> typ) & 1:
+        return n_out
+    dy = (ix.point_lat_e7[p] / 1e7 - lat) * M_PER_DEG
+    dx = (ix.point_lon_e7[p] / 1e7 - lon) * M_PER_DEG * coslat
+    dist = sqrt(dx * dx + dy * dy)
+    pos = n_out
+    while pos > 0 and (out_d[pos - 1] > dist or (out_d[pos - 1] == dist and out_ref[pos - 1] > ref)):
+        pos -= 1
+    if pos >= limit:
+        return n_out
+    end = n_out if n_out < limit else limit - 1
+    k = end
+    while k > pos:
+        out_ref[k] = out_ref[k - 1]
+        out_d[k] = out_d[k - 1]
+        k -= 1
+    out_ref[pos] = ref
+    out_d[pos] = dist
+    return n_out + 1 if n_out < limit else n_out
+
+
+def reverse_nearest(GeocoderView ix, double lat, double lon, int64_t type_mask, double cell_lat,
+                    double cell_lon, int x_bits, int max_rings, int32_t[::1] out_ref, double[::1] out_d):
+    """The len(out_ref) nearest grid points of allowed types, by rings of cells around (lat, lon).
+
+    Rings stop once the k-th distance is below the ring's inner radius; past ``max_rings``
+    (nothing near) every point is scanned, so the answer is always the true nearest.
+    Distances are equirectangular metres (exact enough below a few km; callers refine).
+    Returns the number of points found (out_ref: refs, see GeocoderView; out_d: metres).
+    """
+    cdef double coslat, side, a, b
+    cdef int64_t cy0, cx0, cy, cx, step, k, p, r, n_out = 0, limit = out_ref.shape[0]
+    cdef int64_t n_points = ix.point_ref.shape[0], key
+    if limit < 1 or out_d.shape[0] != limit:
+        raise ValueError("out_ref and out_d need one length >= 1")
+    if not 0 <= x_bits < 63 or max_rings < 0:
+        raise ValueError("x_bits must be in [0, 63) and max_rings >= 0")
+    with nogil:
+        coslat = cos(_radians(lat))
+        cy0 = <int64_t>floor((lat + 90.0) / cell_lat)
+        cx0 = <int64_t>floor((lon + 180.0) / cell_lon)
+        a = cell_lat * M_PER_DEG
+        b = cell_lon * M_PER_DEG * coslat
+        side = a if a <= b else b
+        for r in range(max_rings + 1):
+            for cy in range(cy0 - r, cy0 + r + 1):
+                step = 1 if (cy == cy0 - r or cy == cy0 + r) else 2 * r
+                cx = cx0 - r
+                while cx <= cx0 + r:
+                    # two's-complement packing, as the builder's int64 arithmetic (cy, cx may be
+                    # negative at the edges: shift the unsigned bits, no C undefined behaviour)
+                    key = <int64_t>((<uint64_t>cy << x_bits) | <uint64_t>cx)
+                    k = _cell_index(ix, key)
+                    if k >= 0:
+                        for p in range(ix.cell_start[k], ix.cell_start[k + 1]):
+                            n_out = _consider(ix, p, type_mask, lat, lon, coslat, &out_ref[0], &out_d[0],
+                                             limit, n_out)
+                    cx += step
+            if n_out == limit and out_d[limit - 1] <= r * side:
+                break
+        else:
+            n_out = 0                 # nothing certain within max_rings: scan every point
+            for p in range(n_points):
+                n_out = _consider(ix, p, type_mask, lat, lon, coslat, &out_ref[0], &out_d[0], limit, n_out)
+    return n_out
+
+
+# ---------------------------------------------------------------------- Python-level helpers (tests)
+
+cdef Strings _strings(const int32_t[::1] offsets, const uint8_t[::1] data):
+    if offsets.shape[0] < 1 or data.shape[0] < 1:
+        raise ValueError("a string column has >= 1 offset and >= 1 data byte (pad empty data)")
+    cdef Strings s
+    s.offsets = &offsets[0]
+    s.data = &data[0]
+    s.n = offsets.shape[0] - 1
+    return s
+
+
+def lower_bound(const int32_t[::1] offsets, const uint8_t[::1] data, bytes q):
+    """First string of the sorted column (offsets, data) that is >= q."""
+    cdef Strings s = _strings(offsets, data)
+    return _lower_bound(&s, <const uint8_t*><char*>q, len(q))
+
+
+def prefix_end(const int32_t[::1] offsets, const uint8_t[::1] data, bytes q, int64_t lo):
+    """First string from ``lo`` (a lower_bound of q) on that does not start with q."""
+    cdef Strings s = _strings(offsets, data)
+    return _prefix_end(&s, <const uint8_t*><char*>q, len(q), lo)
+
+
+def osa_distance(bytes a, bytes b, int maxd):
+    """Optimal-string-alignment distance of two byte strings, or maxd + 1 when larger (or when
+    either is longer than 62 bytes)."""
+    return _osa_distance(<const uint8_t*><char*>a, len(a), <const uint8_t*><char*>b, len(b), maxd)
