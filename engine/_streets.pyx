@@ -24,12 +24,15 @@ Layout (every array comes from the bundle, read-only, or from a StreetWorkspace)
   ranked ones); an arc's edge code is -(chain_edge + 1) for an original edge (chain_edge = 2 *
   chain + 0 along it, + 1 against it) or a shortcut row (halves child_a, child_b, as codes).
 
-  Stop reach (see engine/streets/reach.py for the index): chains of degree-2 nodes between
-  junctions; node_info[2u, 2u+1] = (chain, prefix slot) or (-1, junction id); chains[4c..] =
-  (a, b, base slot, length); prefix[2 slot + 0/1] = cost sums along / against the chain (GAP
-  when an edge is missing); r_off/r_adj the junction graph ((head, ms) pairs); je_* junction ->
-  (stop, ms) entries; ce_* chain -> (slot, stop, ms) entries; link_seg/link_stop the linked
-  stops sorted by segment (stops on the query's own segment are walked along it).
+  Chains (engine/_chains.pyx, engine/streets/junctions.py): segments are stored chain by chain,
+  oriented along it; chain c = segments [chain_off[c], chain_off[c + 1]) from junction chain_a[c]
+  to junction chain_b[c]. A mode's junction graph has an edge a -> b when the whole chain allows
+  that direction (weight: the sum of its segment costs), so searches run on junctions only and
+  a location reaches the graph at the two ends of its chain (ModeChains.ends). Stop reach: a
+  bounded search on that graph (or its transpose), stops offered through per-junction entries
+  (stop, ms); stops on the location's own chain are walked along it (link_seg / link_stop: the
+  linked stops sorted by segment). Routes: the same ends as seeds and targets of a bidirectional
+  search on the junction graph's contraction hierarchy, or the walk along a shared chain.
 
 StreetWorkspace (one per thread): dist int64 all INF between calls (each call resets what it
 touched), pred_node/pred_edge int32, touched int32, binary heaps hk (key) / hg (distance when
@@ -43,7 +46,6 @@ from libc.stdlib cimport malloc, realloc, free, qsort
 import numpy as np
 
 cdef int64_t INF_ = (<int64_t>1) << 62
-cdef int64_t GAP_ = (<int64_t>1) << 43
 cdef int64_t KEY_OFFSET = 1 << 30
 cdef int64_t KEY_SHIFT = (<int64_t>1) << 31
 cdef double EARTH_RADIUS_M = 6371000.0
@@ -51,7 +53,6 @@ cdef double DEG_M = EARTH_RADIUS_M * M_PI / 180.0
 cdef double RAD = M_PI / 180.0
 
 INF = INF_
-GAP = GAP_
 #: Buckets of a workspace's reach queue (the bucket width grows when a limit needs more).
 N_BUCKETS = 4096
 

@@ -49,10 +49,19 @@ class Network:
         if warmup:
             self.warmup()
 
-    def warmup(self) -> None:
-        """Allocate this thread's workspace so the first request does not pay for it."""
+    def warmup(self, everything: bool = False) -> None:
+        """Allocate this thread's RAPTOR workspace so the first request does not pay for it.
+
+        ``everything``: also map the street and geocoder indexes and allocate their workspaces
+        (a few ms; a server does it once at start, while ``engine.open`` maps nothing of them).
+        """
         if self._runner is not None:
             self._runner.workspace(5)
+        if everything:
+            if self.streets is not None:
+                self.streets.warmup()
+            if self.geocoder is not None:
+                self.geocoder.warmup()
 
     # ------------------------------------------------------------------ helpers
     def _require_timetable(self) -> Timetable:

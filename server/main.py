@@ -66,6 +66,8 @@ def create_app(settings: Settings | None = None, network: engine.Network | None 
             if not settings.bundle:
                 raise engine.errors.BundleError("no bundle: set BRIQUE_BUNDLE or pass Settings(bundle=...)")
             app.state.network = engine.open(settings.bundle, warmup=settings.warmup)
+            if settings.warmup:         # map every index now, not on the first requests
+                app.state.network.warmup(everything=True)
         app.state.executor = ThreadPoolExecutor(settings.max_concurrent_queries, thread_name_prefix="brique-query")
         # Everything allocated so far (libraries, kernels, the open bundle) lives as long as the
         # process: move it out of the collector's reach, else each full collection walks ~150k

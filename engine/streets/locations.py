@@ -2,7 +2,7 @@
 
 A location is (segment, t, conn_ms): the projection at fraction t of segment u -> v, and the time
 to walk between the point and that projection. The same rules serve the build (stop footpaths)
-and the queries, so both give identical durations (see _kernels for ``_part``).
+and the queries, so both give identical durations (see engine/_streets.pyx for ``_part``).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from ..bundle.reader import Bundle, open_bundle
 from ..errors import InvalidQueryError, NoRouteError
 from .graph import StreetGraph
 from .locations import arrive, direct, entry_csr, leave
-from .options import check_mode
+from .options import MODES, check_mode
 from .snap import Snap, snap_location, snap_point
 
 #: Reach limits above this (~35,000 years) are cut to it, so limit * 1000 fits the int64 kernels.
@@ -89,8 +89,16 @@ class StreetNetwork:
         return net
 
     def warmup(self) -> None:
-        """Allocate this thread's workspace so that the first request does not pay for it."""
-        self.graph.workspace()
+        """Map the street arrays, wrap them in the compiled views and allocate this thread's
+        workspace, so that the first request does not pay for it (a few ms)."""
+        g = self.graph
+        g.snap_index
+        for mode in MODES:
+            g.route_graph(mode)
+            if g.n_stops:
+                g.reach_index(mode, False)
+                g.reach_index(mode, True)
+        g.workspace()
 
     # ------------------------------------------------------------------ public queries
     def snap(self, lat: float, lon: float, mode: str = "walk", parameter: str = "point") -> Snap:

@@ -1,7 +1,6 @@
 """The compiled build-time street kernels (engine._streets_build) against plain Python / numpy /
 scipy references on small random graphs: contraction hierarchy (distances and shortcut
-invariants), chain contraction (junction distances, prefix sums), entries, transpose, snapping-grid
-samples and stop footpaths."""
+invariants), snapping-grid samples and stop footpaths."""
 from __future__ import annotations
 
 import heapq
@@ -158,92 +157,6 @@ def _min_edge(off, to, cost, a, b):
     return min(costs) if costs else None
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_chain_build_keeps_junction_distances(seed):
-    rng = np.random.default_rng(100 + seed)
-    n = int(rng.integers(2, 80))
-    src, dst, cost = _edges(*_random_segments(rng, n))
-    off, to, c = _csr(n, src, dst, cost)
-    node_info, chains, prefix, r_off, r_adj = SB.run_chain_build(off, to, c)
-    assert node_info.dtype == chains.dtype == r_off.dtype == np.int32
-    assert prefix.dtype == r_adj.dtype == np.int64
-    junction = node_info[0::2] < 0
-    j_nodes = np.flatnonzero(junction)
-    n_j = len(j_nodes)
-    assert (node_info[1::2][junction] == np.arange(n_j)).all()       # numbered in node order
-    assert len(r_off) == n_j + 1 and r_off[0] == 0 and len(r_adj) == 2 * r_off[-1]
-    # each chain: a junction, inner nodes in order, a junction or a leaf; prefix = min edge sums
-    members = {}
-    for u in np.flatnonzero(~junction).tolist():
-        members.setdefault(int(node_info[2 * u]), []).append((int(node_info[2 * u + 1]), u))
-    for cid in range(len(chains) // 4):
-        a, b, base, length = chains[4 * cid: 4 * cid + 4].tolist()
-        assert 1 <= length <= SB.MAX_CHAIN
-        inner = [u for _, u in sorted(members.get(cid, []))]
-        path = [int(j_nodes[a])] + inner + ([int(j_nodes[b])] if b >= 0 else [])
-        assert len(path) == length + 1
-        assert [slot for slot, _ in sorted(members.get(cid, []))] == list(range(base + 1, base + 1 + len(inner)))
-        for i in range(1, length + 1):
-            for col, (x, y) in enumerate(((path[i - 1], path[i]), (path[i], path[i - 1]))):
-                e = _min_edge(off, to, c, x, y)
-                step = e if e is not None else SB.GAP_MS
-                assert prefix[2 * (base + i) + col] - prefix[2 * (base + i - 1) + col] == step
-    # junction-to-junction distances are those of the full graph
-    if n_j:
-        heads = r_adj[0::2]
-        rsrc = np.repeat(np.arange(n_j), np.diff(r_off))
-        reduced = _all_pairs(n_j, rsrc, heads, r_adj[1::2])
-        full = _all_pairs(n, src, dst, cost)[np.ix_(j_nodes, j_nodes)]
-        assert np.array_equal(reduced, full)
-    # transpose: the same edges reversed, grouped by head in (tail, CSR) order
-    t_off, t_adj = SB.run_transpose(r_off, r_adj)
-    order = np.argsort(r_adj[0::2], kind="stable")
-    rsrc = np.repeat(np.arange(n_j), np.diff(r_off))
-    assert np.array_equal(t_off[1:] - t_off[:-1], np.bincount(r_adj[0::2], minlength=n_j))
-    assert np.array_equal(t_adj[0::2], rsrc[order]) and np.array_equal(t_adj[1::2], r_adj[1::2][order])
-    # entries: a plain-Python reference of the junction and chain entries
-    n_stops = int(rng.integers(0, 30))
-    ent_node = rng.integers(0, n, n_stops)
-    e_order = np.argsort(ent_node, kind="stable")
-    entry_off = np.zeros(n + 1, np.int32)
-    np.cumsum(np.bincount(ent_node, minlength=n), out=entry_off[1:])
-    entry_stop = np.arange(n_stops, dtype=np.int32)[e_order]
-    entry_cost = rng.integers(0, 5000, n_stops).astype(np.int64)[e_order]
-    for flip in (False, True):
-        got = SB.run_entry_build(node_info, chains, prefix, flip, entry_off, entry_stop, entry_cost)
-        fo, bo = (1, 0) if flip else (0, 1)
-        je, ce = [], [[] for _ in range(len(chains) // 4)]
-        for u in range(n):
-            cid, slot = int(node_info[2 * u]), int(node_info[2 * u + 1])
-            for k in range(entry_off[u], entry_off[u + 1]):
-                s, cst = int(entry_stop[k]), int(entry_cost[k])
-                if cid < 0:
-                    je.append((slot, s, cst))
-                    continue
-                a, b, base, length = chains[4 * cid: 4 * cid + 4].tolist()
-                along = int(prefix[2 * slot + fo] - prefix[2 * base + fo])
-                if along < SB.GAP_MS:
-                    je.append((a, s, along + cst))
-                along = int(prefix[2 * (base + length) + bo] - prefix[2 * slot + bo])
-                if b >= 0 and along < SB.GAP_MS:
-                    je.append((b, s, along + cst))
-                ce[cid].append((slot, s, cst))
-        assert list(zip(*[x.tolist() for x in got[:3]])) == je
-        assert got[3].tolist() == np.r_[0, np.cumsum([len(x) for x in ce])].tolist()
-        assert got[4].tolist() == [v for x in ce for t in x for v in t]
-
-
-def test_chain_build_cuts_long_chains():
-    n = 2 * SB.MAX_CHAIN + 10
-    src = np.r_[np.arange(n - 1), np.arange(1, n)].astype(np.int64)
-    dst = np.r_[np.arange(1, n), np.arange(n - 1)].astype(np.int64)
-    cost = np.full(len(src), 2**31 - 1, np.int64)
-    node_info, chains, prefix, r_off, r_adj = SB.run_chain_build(*_csr(n, src, dst, cost))
-    assert chains[3::4].max() <= SB.MAX_CHAIN and len(r_off) - 1 >= 3
-    assert (prefix < SB.GAP_MS * (SB.MAX_CHAIN + 1)).all()
-
-
-# ---------------------------------------------------------------- grid samples
 @pytest.mark.parametrize("seed", range(5))
 def test_grid_samples_equal_numpy(seed):
     rng = np.random.default_rng(200 + seed)
