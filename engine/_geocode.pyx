@@ -42,20 +42,24 @@ weight (stopwords weigh less), parsed house number (>= 0 when the word looks lik
 ``12bis``) and its suffix code (0 none, -1 unknown).
 
 GeocodeWorkspace (one per thread, never shared) holds the scratch state of one query:
-  tokq[i, t]     float32 [MAX_ENTRIES, n_tokens]  match quality of token t for entry i (0 = none)
+  tokq[t, i]     float32 [n_tokens, MAX_ENTRIES]  match quality of token t for entry i (0 = none);
+                 token-major: the entries of one token share a cache line (scoring reads
+                 every entry of each candidate's tokens)
   touched, seg   the tokens entry i matched are touched[seg[i] .. seg[i+1]] (each once)
+  tok_hit        uint8 [n_tokens]  1 when some entry matched token t (tokq[t] has a value > 0):
+                 a byte per token stays in cache, so scoring skips unmatched tokens cheaply
   ngram_count    int32 [n_tokens]  trigrams shared with the entry (typo candidates, ngram_hits
   ngram_hits     int32 [n_tokens]    lists them so they are cleared without a sweep)
   doc_stamp      int32 [n_docs]    last query that made the doc a candidate (no clearing)
   candidates     int32 [<= MAX_CANDIDATES]
-Between queries tokq and ngram_count are all zero: reset_tokq clears only the touched tokens.
+Between queries tokq, tok_hit and ngram_count are all zero: reset_tokq clears only the touched tokens.
 
 Results are bit-identical to the former Numba kernels: the same float operations in the same
 order (x * (pi / 180) for radians, libm sin/cos/asin/exp/sqrt), no integer division or modulo
 on negative numbers, and the same tie-breaks (score desc then doc asc; distance asc then ref asc).
 """
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.math cimport asin, cos, exp, floor, sin, sqrt, M_PI
+from libc.math cimport asin, cos, exp, fabs, floor, pow, rint, sin, sqrt, tan, M_PI
 import numpy as np
 
 cdef enum:
@@ -179,10 +183,11 @@ cdef class GeocodeWorkspace:
 
     cdef readonly int64_t n_tokens, n_docs, n_touched, n_entries
     cdef readonly int32_t stamp_value
-    cdef readonly object tokq_np           # for tests: all zero between queries
+    cdef readonly object tokq_np           # for tests: tokq as [entry, token], all zero between queries
     cdef float[:, ::1] tokq
     cdef int32_t[::1] touched
     cdef int64_t seg[MAX_ENTRIES_C + 1]
+    cdef uint8_t[::1] tok_hit
     cdef int32_t[::1] ngram_count
     cdef int32_t[::1] ngram_hits
     cdef int32_t[::1] doc_stamp
@@ -195,9 +200,11 @@ cdef class GeocodeWorkspace:
         self.n_touched = 0
         self.n_entries = 0
         self.stamp_value = 0
-        self.tokq_np = np.zeros((MAX_ENTRIES_C, n_tok), np.float32)
-        self.tokq = self.tokq_np
+        tokq = np.zeros((n_tok, MAX_ENTRIES_C), np.float32)
+        self.tokq = tokq
+        self.tokq_np = tokq.T                  # [entry, token], as the kernels' callers think of it
         self.touched = np.zeros(MAX_ENTRIES_C * n_tok, np.int32)
+        self.tok_hit = np.zeros(n_tok, np.uint8)
         self.ngram_count = np.zeros(n_tok, np.int32)
         self.ngram_hits = np.zeros(n_tok, np.int32)
         self.doc_stamp = np.zeros(max(n_docs, 1), np.int32)
@@ -287,16 +294,17 @@ cdef int _osa_distance(const uint8_t* a, int n, const uint8_t* b, int m, int max
 # ---------------------------------------------------------------------- candidate tokens
 
 cdef inline void _set_q(GeocodeWorkspace ws, int i, int64_t t, double v) noexcept nogil:
-    """Raise tokq[i, t] to v, listing t in touched the first time entry i matches it (so each
+    """Raise tokq[t, i] to v, listing t in touched the first time entry i matches it (so each
     (entry, token) is listed once: touched never overflows)."""
     cdef float f = <float>v
     if not f > 0.0:                   # a zero q_scale disables the spelling
         return
-    if ws.tokq[i, t] == 0.0:
+    if ws.tokq[t, i] == 0.0:
         ws.touched[ws.n_touched] = <int32_t>t
         ws.n_touched += 1
-    if v > ws.tokq[i, t]:
-        ws.tokq[i, t] = f
+        ws.tok_hit[t] = 1
+    if v > ws.tokq[t, i]:
+        ws.tokq[t, i] = f
 
 
 cdef void _clear_tokq(GeocodeWorkspace ws) noexcept nogil:
@@ -304,8 +312,9 @@ cdef void _clear_tokq(GeocodeWorkspace ws) noexcept nogil:
     cdef int i
     for z in range(ws.n_touched):
         t = ws.touched[z]
+        ws.tok_hit[t] = 0
         for i in range(ws.n_entries):
-            ws.tokq[i, t] = 0.0
+            ws.tokq[t, i] = 0.0
     ws.n_touched = 0
     ws.n_entries = 0
 
@@ -378,7 +387,7 @@ cdef void _expand_prefix(GeocoderView ix, GeocodeWorkspace ws, int i, const uint
 def expand_entries(GeocoderView ix, GeocodeWorkspace ws, const uint8_t[::1] q_data,
                    const int64_t[::1] q_offsets, const uint8_t[::1] q_prefix,
                    const uint8_t[::1] q_numeric, const double[::1] q_scale, int typos):
-    """Fill tokq[i, t] for every entry i and each token t it matches; returns the touched count.
+    """Fill tokq[t, i] for every entry i and each token t it matches; returns the touched count.
 
     Per entry: the exact token (1.0); a prefix entry, every token it starts (0.7 .. 1.0); else,
     with ``typos`` (1: only for a word absent from the dictionary, 2: for every word) tokens one
@@ -491,6 +500,45 @@ cdef int64_t _find_housenumber(GeocoderView ix, int64_t first, int64_t count, in
     return best
 
 
+cdef bint _below_min_text_without(GeocodeWorkspace ws, const int32_t[::1] q_group,
+                                  const double[::1] group_weight, const int32_t[::1] group_number,
+                                  int64_t nq, int64_t ng, int without) noexcept nogil:
+    """True when no document that matches nothing of group ``without`` can reach MIN_TEXT.
+
+    Such a document's text share is at most the one computed with every other group at its best
+    match quality in this query (the largest tokq of its entries), whichever number word is left
+    out as the house number. The sums run in the scoring loop's order and rounding is monotonic,
+    so for weights >= 0 the bound holds in floating point too.
+    """
+    cdef double gmax[MAX_ENTRIES_C]
+    cdef double v, sw, ss
+    cdef int g, h, i
+    cdef int64_t z
+    for g in range(ng):
+        if not group_weight[g] >= 0.0:
+            return False
+        gmax[g] = 0.0
+    for i in range(nq):
+        for z in range(ws.seg[i], ws.seg[i + 1]):
+            v = ws.tokq[ws.touched[z], i]
+            if v > gmax[q_group[i]]:
+                gmax[q_group[i]] = v
+    gmax[without] = 0.0
+    for h in range(-1, ng):
+        if h >= 0 and group_number[h] < 0:
+            continue
+        sw = 0.0
+        ss = 0.0
+        for g in range(ng):
+            if g == h:
+                continue
+            sw += group_weight[g]
+            ss += group_weight[g] * gmax[g]
+        if sw != 0.0 and not ss / sw < MIN_TEXT:
+            return False
+    return True
+
+
 def score_candidates(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_group,
                      const uint8_t[::1] q_numeric, const double[::1] group_weight,
                      const int32_t[::1] group_number, const int32_t[::1] group_suffix,
@@ -573,6 +621,9 @@ def score_candidates(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_
                 g = best_g if phase == 0 else second_g
                 if g < 0 or (phase == 1 and found_complete):
                     break
+                if phase == 1 and n_cand < n_cand_max and _below_min_text_without(
+                        ws, q_group, group_weight, group_number, nq, ng, best_g):
+                    break           # every doc phase 1 adds would fail MIN_TEXT: same results
                 for i in range(nq):
                     if q_group[i] != g:
                         continue
@@ -595,9 +646,11 @@ def score_candidates(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_
                     base = ix.doc_tokens_offsets[d]
                     for p in range(base, ix.doc_tokens_offsets[d + 1]):
                         t = ix.doc_tokens[p]
+                        if not ws.tok_hit[t]:
+                            continue
                         hit = False
                         for i in range(nq):
-                            v = ws.tokq[i, t]
+                            v = ws.tokq[t, i]
                             if v > 0.0:
                                 hit = True
                                 g = q_group[i]
@@ -796,3 +849,257 @@ def osa_distance(bytes a, bytes b, int maxd):
     """Optimal-string-alignment distance of two byte strings, or maxd + 1 when larger (or when
     either is longer than 62 bytes)."""
     return _osa_distance(<const uint8_t*><char*>a, len(a), <const uint8_t*><char*>b, len(b), maxd)
+
+
+# ---------------------------------------------------------------------- results (the few winners)
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+
+
+cdef class StringColumn:
+    """Random access to an Arrow string column as Python str (one slice + decode per row, no
+    numpy scalars): the ids, names and streets of the few rows a query returns."""
+
+    cdef readonly object array             # the Arrow array (keeps the mapped buffers alive)
+    cdef readonly object offsets, data     # int32 offsets, uint8 bytes (numpy views)
+    cdef const int32_t[::1] _off
+    cdef const uint8_t[::1] _data
+    cdef Py_ssize_t n
+
+    def __init__(self, array, offsets, data):
+        self.array = array
+        self.offsets = offsets
+        self.data = data
+        self._off = offsets
+        self._data = data
+        if self._off.shape[0] < 1 or self._data.shape[0] < 1:
+            raise ValueError("a string column has >= 1 offset and >= 1 data byte (pad empty data)")
+        self.n = self._off.shape[0] - 1
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, Py_ssize_t i):
+        if i < 0 or i >= self.n:
+            raise IndexError(f"row {i} out of range for a column of {self.n}")
+        cdef int32_t a = self._off[i], b = self._off[i + 1]
+        if b <= a:
+            return ""
+        return PyUnicode_DecodeUTF8(<const char*>&self._data[a], b - a, NULL)
+
+
+cdef object _py_round(double v, int ndigits, double scale):
+    """Python's ``round(v, ndigits)`` (scale = 10 ** ndigits, ndigits >= 0), without its decimal
+    string round trip when that is safe. Python rounds the exact binary value of v to ndigits
+    decimals (ties to even) and returns the double nearest that decimal, N / scale. Here N is
+    the integer nearest y = v * scale: y is within half an ulp of the exact product, so N is the
+    same unless the exact product lies within a few ulps of a half-integer, where Python's
+    round decides. N / scale is then the correctly rounded quotient, as Python's strtod gives."""
+    cdef double y = v * scale, a = fabs(y), frac
+    if not a < 4503599627370496.0:          # 2 ** 52 (also NaN, inf)
+        return round(v, ndigits)
+    frac = a - floor(a)
+    if fabs(frac - 0.5) <= a * 8.881784197001252e-16 + 1e-300:     # 4 ulps (2 ** -50) of a
+        return round(v, ndigits)
+    return rint(y) / scale
+
+
+def result_fields(GeocoderView ix, int64_t doc, int64_t row):
+    """(type, city row, importance rounded to 4 decimals, lat, lon, number, suffix row) of a
+    result: document ``doc``, or its house-number ``row`` when row >= 0 (then lat/lon are the
+    address's, degrees = e7 / 1e7 as numpy divides; else number is -1 and suffix 0)."""
+    if not 0 <= doc < ix.n_docs or row >= ix.n_hn:
+        raise IndexError(f"doc {doc} / house-number row {row} out of range")
+    imp = _py_round(<double>ix.doc_importance[doc], 4, 1e4)
+    if row < 0:
+        return ix.doc_type[doc], ix.doc_city[doc], imp, ix.doc_lat[doc], ix.doc_lon[doc], -1, 0
+    return (ix.doc_type[doc], ix.doc_city[doc], imp, ix.hn_lat_e7[row] / 1e7, ix.hn_lon_e7[row] / 1e7,
+            ix.hn_number[row], ix.hn_suffix[row])
+
+
+cdef double _numpy_sum(const double* a, int64_t n) noexcept nogil:
+    """Sum in numpy's order (``np.add.reduce`` on a contiguous float64 array of n <= 128 values:
+    sequential below 8 values, else 8 interleaved accumulators combined pairwise, then the rest),
+    so that shares computed here equal the former numpy ones bit for bit."""
+    cdef double r[8]
+    cdef double res
+    cdef int64_t i, k
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[i]
+        return 0.0 + res
+    for k in range(8):
+        r[k] = a[k]
+    i = 8
+    while i < n - (n % 8):
+        for k in range(8):
+            r[k] += a[i + k]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[i]
+        i += 1
+    return 0.0 + res
+
+
+def explained(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_group,
+              const int32_t[::1] group_number, const double[::1] base_weight,
+              const int32_t[::1] out_doc, const int32_t[::1] out_hn, int64_t n,
+              uint8_t[::1] matched, double[::1] share):
+    """For an incomplete query, before reset_tokq: matched[g] = some entry of group g matched a
+    token; share[j] = weight of the groups result j explains / total weight (a house-number word
+    is explained when the result is that address; an empty query weighs 1)."""
+    cdef int64_t nq = q_group.shape[0], ng = base_weight.shape[0], j, p, t, d, m
+    cdef int i, g
+    cdef bint hit[MAX_ENTRIES_C]
+    cdef double picked[MAX_ENTRIES_C]
+    cdef double total
+    if nq != ws.n_entries or ng > MAX_ENTRIES_C or group_number.shape[0] != ng or matched.shape[0] < ng:
+        raise ValueError("explained takes the groups and entries of the last expand_entries")
+    if n > out_doc.shape[0] or n > out_hn.shape[0] or n > share.shape[0]:
+        raise ValueError("n exceeds the result arrays")
+    for i in range(nq):
+        if not 0 <= q_group[i] < ng:
+            raise ValueError("q_group values must be group indices")
+    with nogil:
+        total = _numpy_sum(&base_weight[0], ng) if ng else 0.0
+        if total == 0.0:
+            total = 1.0
+        for g in range(ng):
+            matched[g] = 0
+        for i in range(nq):
+            if ws.seg[i + 1] > ws.seg[i]:        # entry i set some tokq[t, i] > 0
+                matched[q_group[i]] = 1
+        for j in range(n):
+            d = out_doc[j]
+            for g in range(ng):
+                hit[g] = False
+            for p in range(ix.doc_tokens_offsets[d], ix.doc_tokens_offsets[d + 1]):
+                t = ix.doc_tokens[p]
+                if not ws.tok_hit[t]:
+                    continue
+                for i in range(nq):
+                    if ws.tokq[t, i] > 0.0:
+                        hit[q_group[i]] = True
+            if out_hn[j] >= 0:
+                for g in range(ng):
+                    if group_number[g] >= 0 and not hit[g]:
+                        hit[g] = True
+                        break
+            m = 0
+            for g in range(ng):
+                if hit[g]:
+                    picked[m] = base_weight[g]
+                    m += 1
+            share[j] = _numpy_sum(picked, m) / total
+
+
+
+
+cdef inline double _lambert_t(double phi, double e) noexcept nogil:
+    cdef double s = e * sin(phi)
+    return tan(M_PI / 4 - phi / 2) / pow((1 - s) / (1 + s), e / 2)
+
+
+def lambert93(double lat, double lon, double af, double n, double rho0, double e):
+    """(x, y) Lambert-93 metres rounded to the centimetre: ``france.lambert93`` with its constants
+    (af, n, rho0, e) passed in, the same operations in the same order (identical results)."""
+    cdef double rho = af * pow(_lambert_t(lat * (M_PI / 180.0), e), n)
+    cdef double theta = n * ((lon - 3.0) * (M_PI / 180.0))
+    return (_py_round(700000.0 + rho * sin(theta), 2, 100.0),
+            _py_round(6600000.0 + rho0 - rho * cos(theta), 2, 100.0))
+
+
+def numpy_sum(const double[::1] a):
+    """The sum ``explained`` uses (numpy's order, at most 128 values); for tests."""
+    if a.shape[0] > 128:
+        raise ValueError("at most 128 values")
+    return _numpy_sum(&a[0], a.shape[0]) if a.shape[0] else 0.0
+
+
+from cpython.object cimport PyObject_GenericSetAttr
+
+
+def new_record(type cls, tuple names, tuple values):
+    """``cls(*values)`` for a frozen slots dataclass without __post_init__, in C: what its
+    generated __init__ does (object.__setattr__ per field) without the Python-level calls
+    (a Place has 20 fields; this is most of the cost of building one)."""
+    if len(names) != len(values):
+        raise ValueError("one value per field")
+    obj = cls.__new__(cls)
+    cdef Py_ssize_t k
+    for k in range(len(names)):
+        PyObject_GenericSetAttr(obj, names[k], values[k])
+    return obj
+
+
+def py_round(double v, int ndigits):
+    """``round(v, ndigits)`` as the result fields compute it (ndigits 0..15); for tests."""
+    if not 0 <= ndigits <= 15:
+        raise ValueError("ndigits in 0..15")
+    return _py_round(v, ndigits, 10.0 ** ndigits)
+
+
+# ---------------------------------------------------------------------- query layout
+
+def pack_query(list groups):
+    """Lay out ``query.parse_query``'s groups for the kernels (compiled: this runs per query).
+
+    ``groups``: per query word (entries, weight, number, suffix code), each entry (spelling,
+    prefix, numeric[, q_scale]). Only the first MAX_ENTRIES entries are kept, and the groups
+    they belong to. Returns (data, offsets, group, prefix, numeric, q_scale, weight, number,
+    suffix, n_groups, has_long_word) -- has_long_word: some entry neither prefix nor numeric has
+    >= 4 bytes (typo expansion applies).
+    """
+    cdef int32_t e_group[MAX_ENTRIES_C]
+    cdef uint8_t e_prefix[MAX_ENTRIES_C]
+    cdef uint8_t e_numeric[MAX_ENTRIES_C]
+    cdef double e_scale[MAX_ENTRIES_C]
+    cdef Py_ssize_t ne = 0, ng, g, k, pos = 0
+    cdef bint long_word = False
+    cdef bytes b
+    encoded = []
+    for g in range(len(groups)):
+        for e in groups[g][0]:
+            if ne == MAX_ENTRIES_C:
+                break
+            b = (<str>e[0]).encode("utf-8")
+            encoded.append(b)
+            e_group[ne] = <int32_t>g
+            e_prefix[ne] = 1 if e[1] else 0
+            e_numeric[ne] = 1 if e[2] else 0
+            e_scale[ne] = e[3] if len(e) > 3 else 1.0
+            if len(b) >= 4 and not e_prefix[ne] and not e_numeric[ne]:
+                long_word = True
+            ne += 1
+        if ne == MAX_ENTRIES_C:
+            break
+    ng = e_group[ne - 1] + 1 if ne else 0
+    offsets_np = np.empty(ne + 1, np.int64)
+    group_np = np.empty(ne, np.int32)
+    prefix_np = np.empty(ne, np.uint8)
+    numeric_np = np.empty(ne, np.uint8)
+    scale_np = np.empty(ne, np.float64)
+    weight_np = np.empty(ng, np.float64)
+    number_np = np.empty(ng, np.int32)
+    suffix_np = np.empty(ng, np.int32)
+    cdef int64_t[::1] offsets = offsets_np
+    cdef int32_t[::1] group = group_np, number = number_np, suffix = suffix_np
+    cdef uint8_t[::1] prefix = prefix_np, numeric = numeric_np
+    cdef double[::1] scale = scale_np, weight = weight_np
+    offsets[0] = 0
+    for k in range(ne):
+        pos += len(<bytes>encoded[k])
+        offsets[k + 1] = pos
+        group[k] = e_group[k]
+        prefix[k] = e_prefix[k]
+        numeric[k] = e_numeric[k]
+        scale[k] = e_scale[k]
+    for g in range(ng):
+        weight[g] = groups[g][1]
+        number[g] = groups[g][2]
+        suffix[g] = groups[g][3]
+    data = np.frombuffer(b"".join(encoded) or b"\0", np.uint8)
+    return (data, offsets_np, group_np, prefix_np, numeric_np, scale_np, weight_np, number_np, suffix_np,
+            ng, long_word)

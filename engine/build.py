@@ -59,10 +59,14 @@ def build(out: str | os.PathLike, gtfs: Sequence[GtfsSource] = (), *, osm: str |
         path = Path(source[1] if isinstance(source, tuple) else source)
         if not path.exists():
             raise InputError(f"input not found: {path}")
+    # Fingerprint every input before reading any: compared again just before the new bundle
+    # replaces the old one, so an input rewritten during the build cannot give a bundle that
+    # mixes two versions of it (the build then fails and keeps the previous bundle).
+    inputs = _input_fingerprints(gtfs, osm, addresses)
     report = BuildReport()
     timings: dict[str, float] = {}
     tables: dict = {}
-    manifest: dict[str, Any] = {"engine_version": __version__, "options": asdict(options), "inputs": []}
+    manifest: dict[str, Any] = {"engine_version": __version__, "options": asdict(options), "inputs": inputs}
     t0 = time.perf_counter()
     staged = None
     if gtfs:
@@ -77,7 +81,6 @@ def build(out: str | os.PathLike, gtfs: Sequence[GtfsSource] = (), *, osm: str |
         t = time.perf_counter()
         street_tables, street_footpaths = _build_streets(Path(osm), report, staged, options)
         tables.update(street_tables)
-        manifest["inputs"].append({"kind": "osm", "path": str(osm), "sha256": _sha256(Path(osm))})
         timings["streets"] = time.perf_counter() - t
     if staged is not None:
         from .timetable.build import build_timetable_tables
@@ -88,20 +91,21 @@ def build(out: str | os.PathLike, gtfs: Sequence[GtfsSource] = (), *, osm: str |
         tt_tables, summary = build_timetable_tables(staged, fp_options, street_footpaths)
         tables.update(tt_tables)
         manifest["timetable"] = summary
-        manifest["inputs"].extend({"kind": "gtfs", "feed": f["name"], "path": f["source"], "sha256": f["sha256"]}
-                                  for f in summary["feeds"])
+        gtfs_inputs = iter(i for i in inputs if i["kind"] == "gtfs")
+        for f in summary["feeds"]:            # feed names as the loader settled them
+            entry = next(gtfs_inputs, None)
+            if entry is not None:
+                entry["feed"] = f["name"]
         timings["timetable"] = time.perf_counter() - t
     if addresses or osm is not None or staged is not None:
         geocoder_tables = _build_geocoder(list(addresses), osm, tables.get("timetable/stops"), report, progress)
         if geocoder_tables:
             tables.update(geocoder_tables)
             manifest["geocoder"] = {"documents": geocoder_tables["geocoder/docs"].num_rows}
-            for a in addresses:
-                manifest["inputs"].append({"kind": "addresses", "path": str(a), "sha256": _sha256(Path(a))})
     manifest["report"] = {"counts": dict(sorted(report.counts.items())), "issues": report.summary()}
     progress("writing bundle")
     t = time.perf_counter()
-    path = write_bundle(out, tables, manifest)
+    path = write_bundle(out, tables, manifest, before_swap=lambda: _check_inputs_unchanged(inputs))
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     from .bundle.reader import open_bundle
@@ -148,11 +152,49 @@ def _build_geocoder(addresses, osm, stops, report, progress):
         raise BuildError(f"geocoder index failed: {exc}") from exc
 
 
-def _sha256(path: Path) -> str:
+def _input_fingerprints(gtfs, osm, addresses) -> list[dict[str, Any]]:
+    """kind, path, size, mtime_ns and sha256 of every input (a GTFS folder: of all its files)."""
+    out: list[dict[str, Any]] = []
+    for source in gtfs:
+        name, path = (source[0], source[1]) if isinstance(source, tuple) else (None, source)
+        entry: dict[str, Any] = {"kind": "gtfs"}
+        if name is not None:
+            entry["feed"] = name
+        out.append({**entry, **_fingerprint(Path(path))})
+    if osm is not None:
+        out.append({"kind": "osm", **_fingerprint(Path(osm))})
+    out.extend({"kind": "addresses", **_fingerprint(Path(a))} for a in addresses)
+    return out
+
+
+def _fingerprint(path: Path) -> dict[str, Any]:
     import hashlib
 
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    size = mtime = 0
+    for file in files:
+        st = file.stat()
+        size += st.st_size
+        mtime = max(mtime, st.st_mtime_ns)
+        if path.is_dir():
+            h.update(str(file.relative_to(path)).encode() + b"\0")
+        with open(file, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return {"path": str(path), "size": size, "mtime_ns": mtime, "sha256": h.hexdigest()}
+
+
+def _check_inputs_unchanged(inputs: list[dict[str, Any]]) -> None:
+    """BuildError if an input's size, mtime or content differs from when the build started."""
+    for entry in inputs:
+        path = Path(entry["path"])
+        try:
+            now = _fingerprint(path)
+        except OSError as exc:
+            raise BuildError(f"input {path} disappeared or became unreadable during the build ({exc}); "
+                             f"the previous bundle is kept: run the build again") from None
+        changed = [k for k in ("size", "mtime_ns", "sha256") if now[k] != entry[k]]
+        if changed:
+            raise BuildError(f"input {path} changed during the build ({', '.join(changed)} differ); "
+                             f"the previous bundle is kept: run the build again")

@@ -1,5 +1,5 @@
 """`brique` command line: build, info, validate, plan, route, geocode, reverse, serve, demo, sample
-(thin wrappers over the API).
+verify (thin wrappers over the API).
 
 Every user error ends with a one-line message on stderr and exit status 2 (1 for other
 engine errors); no tracebacks.
@@ -74,6 +74,20 @@ def cmd_info(args) -> int:
     if not args.json:
         manifest.pop("tables", None)
     print(json.dumps(manifest, indent=2))
+    return 0
+
+
+def cmd_verify(args) -> int:
+    """Every file's size and checksum, then every table's invariants: one line per problem."""
+    from .bundle.integrity import verify_bundle
+
+    problems = verify_bundle(args.bundle)
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"brique: {args.bundle}: {len(problems)} problem(s); rebuild the bundle", file=sys.stderr)
+        return 2
+    print(f"{args.bundle}: ok")
     return 0
 
 
@@ -239,9 +253,11 @@ def cmd_serve(args) -> int:
     except ImportError as exc:
         print(f"brique: error: the server needs its extra: pip install 'brique[server]' ({exc})", file=sys.stderr)
         return 1
-    from .bundle.reader import open_bundle
+    from .bundle.manifest import read_manifest
 
-    open_bundle(args.bundle)   # fail fast, with a clear message, before starting workers
+    # fail fast, with a clear message, before starting workers; a light check (no pyarrow):
+    # each worker opens the bundle fully, in parallel
+    read_manifest(Path(args.bundle))
     serve(args.bundle, host=args.host, port=args.port, workers=args.workers)
     return 0
 
@@ -264,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle")
     p.add_argument("--json", action="store_true", help="full manifest including tables")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("verify", help="check a bundle's files (sizes, checksums) and invariants")
+    p.add_argument("bundle")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("validate", help="GTFS diagnostics without building")
     p.add_argument("gtfs", nargs="+", metavar="[NAME=]PATH")

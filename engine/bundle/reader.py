@@ -1,11 +1,13 @@
 """Open a bundle by memory map: version check, cheap invariant checks, read-only numpy views.
 
-QUERY TIME ONLY. Opening reads manifest.json and the Arrow IPC footers, nothing else: no
-parsing, no per-row Python objects, so it costs the same whatever the data size.
+QUERY TIME ONLY. Opening reads manifest.json (checking its digest and the format version) and
+stats every file (its size must be the recorded one), nothing else: no table is mapped, so it
+costs the same whatever the data size. A table is mapped the first time a query needs it, and
+checked then, once (Arrow's full validation and the invariants of engine.bundle.checks), before
+any component sees its arrays: the compiled kernels never read an unchecked array.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ import pyarrow as pa
 
 from ..errors import BundleError, BundleVersionError
 from . import schema
+from .checks import check_table
+from .manifest import read_manifest
 
 
 class Bundle:
@@ -40,7 +44,7 @@ class Bundle:
         try:
             source = pa.memory_map(str(file), "r")
             table = pa.ipc.open_file(source).read_all()
-        except (OSError, pa.ArrowInvalid) as exc:
+        except (OSError, pa.ArrowException) as exc:
             raise BundleError(f"bundle table {file} is unreadable: {exc}") from exc
         expected = schema.TABLES.get(name)
         if expected is not None and not table.schema.equals(expected):
@@ -48,6 +52,9 @@ class Bundle:
         rows = self.manifest["tables"][name]["rows"]
         if table.num_rows != rows:
             raise BundleError(f"bundle table {name!r} has {table.num_rows} rows, manifest says {rows}")
+        if any(column.num_chunks > 1 for column in table.columns):
+            raise BundleError(f"bundle table {file} has more than one record batch (corrupt)")
+        check_table(self, name, table, file)
         self._tables[name] = table
         return table
 
@@ -87,27 +94,30 @@ class Bundle:
         return offsets, values_np
 
 
-def open_bundle(path: str | os.PathLike) -> Bundle:
-    """Open the bundle at ``path`` (no parsing); raises BundleError / BundleVersionError."""
+def open_bundle(path: str | os.PathLike, *, check_sizes: bool = True) -> Bundle:
+    """Open the bundle at ``path`` (no parsing, no mapping); raises BundleError /
+    BundleVersionError. O(number of files): the manifest, its digest, one stat per file."""
     path = Path(path)
+    manifest = read_manifest(path)
     manifest_path = path / "manifest.json"
-    if not manifest_path.is_file():
-        raise BundleError(f"{path} is not a bundle (no manifest.json); build one with `brique build`")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"{manifest_path} is unreadable: {exc}") from exc
-    if manifest.get("format") != schema.MAGIC:
-        raise BundleError(f"{path} is not a Brique bundle (format={manifest.get('format')!r})")
-    version = manifest.get("format_version")
-    if version != schema.FORMAT_VERSION:
-        raise BundleVersionError(
-            f"bundle format v{version}, this engine reads v{schema.FORMAT_VERSION}: "
-            f"rebuild it with `brique build`")
-    for name, info in manifest.get("tables", {}).items():
+    tables = manifest.get("tables")
+    files = manifest.get("files") or {}
+    if not isinstance(tables, dict) or not isinstance(files, dict):
+        raise BundleError(f"{manifest_path} is corrupt (tables/files are not objects)")
+    for name, info in tables.items():
         expected = schema.TABLES.get(name)
+        if not isinstance(info, dict) or not isinstance(info.get("rows"), int) or info["rows"] < 0:
+            raise BundleError(f"{manifest_path} is corrupt (entry of table {name!r})")
         if expected is not None and info.get("fingerprint") != schema.fingerprint(expected):
             raise BundleVersionError(f"bundle table {name!r} schema differs from this engine's: rebuild the bundle")
-        if not (path / f"{name}.arrow").is_file():
-            raise BundleError(f"bundle {path} is incomplete: {name}.arrow is missing")
+        file = path / f"{name}.arrow"
+        try:
+            size = file.stat().st_size
+        except OSError:
+            raise BundleError(f"bundle {path} is incomplete: {name}.arrow is missing") from None
+        entry = files.get(f"{name}.arrow")
+        recorded = entry.get("size") if check_sizes and isinstance(entry, dict) else None
+        if recorded is not None and size != recorded:
+            raise BundleError(f"bundle file {file} is unreadable: {size} bytes, the manifest says "
+                              f"{recorded} (truncated or replaced): run `brique verify`, rebuild the bundle")
     return Bundle(path, manifest)

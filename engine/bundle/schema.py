@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-FORMAT_VERSION = 2
-MAGIC = "brique-bundle"
+from .version import FORMAT_VERSION, MAGIC  # noqa: F401  (re-exported; no pyarrow there)
 
 _i8, _i16, _i32, _i64 = pa.int8(), pa.int16(), pa.int32(), pa.int64()
 _u8, _u32, _f32, _f64, _str = pa.uint8(), pa.uint32(), pa.float32(), pa.float64(), pa.string()

@@ -126,3 +126,8 @@ def lambert93(lat: float, lon: float) -> tuple[float, float]:
     rho = _AF * _t(math.radians(lat)) ** _N
     theta = _N * math.radians(lon - 3.0)
     return round(700000.0 + rho * math.sin(theta), 2), round(6600000.0 + _RHO0 - rho * math.cos(theta), 2)
+
+
+#: The constants of :func:`lambert93` (af, n, rho0, e), for the compiled copy used at query time
+#: (``engine._geocode.lambert93``: the same operations, identical results).
+LAMBERT93 = (_AF, _N, _RHO0, _E)

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import _geocode as G
-from .._geocode import GeocodeWorkspace
+from .._geocode import GeocodeWorkspace, StringColumn
 from ..errors import BundleError
 
 TABLES = ("geocoder/docs", "geocoder/cities", "geocoder/housenumbers", "geocoder/suffixes",
@@ -28,20 +28,9 @@ def _string_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, data
 
 
-class StringColumn:
-    """Fast random access to an Arrow string column (numpy slices, no pyarrow scalar objects)."""
-
-    __slots__ = ("offsets", "data", "array")
-
-    def __init__(self, array: pa.Array):
-        self.array = array
-        self.offsets, self.data = _string_buffers(array)
-
-    def __getitem__(self, i: int) -> str:
-        return self.data[self.offsets[i]:self.offsets[i + 1]].tobytes().decode("utf-8")
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
+def string_column(array: pa.Array) -> StringColumn:
+    """Random access to an Arrow string column (compiled: a row costs a slice and a decode)."""
+    return StringColumn(array, *_string_buffers(array))
 
 
 class GeocoderIndex:
@@ -77,17 +66,17 @@ class GeocoderIndex:
         self.cells = c("geocoder/grid_cells", "cell")
         self.cell_start = c("geocoder/grid_cells", "start")
         s = bundle.strings
-        self.doc_id = StringColumn(s("geocoder/docs", "id"))
-        self.doc_name = StringColumn(s("geocoder/docs", "name"))
-        self.doc_street = StringColumn(s("geocoder/docs", "street"))
-        self.hn_id = StringColumn(s("geocoder/housenumbers", "id"))
+        self.doc_id = string_column(s("geocoder/docs", "id"))
+        self.doc_name = string_column(s("geocoder/docs", "name"))
+        self.doc_street = string_column(s("geocoder/docs", "street"))
+        self.hn_id = string_column(s("geocoder/housenumbers", "id"))
         cities = bundle.table("geocoder/cities")
         self.city_postcode = cities.column("postcode").combine_chunks()
         self.city_code = cities.column("citycode").combine_chunks()
         self.city_name = cities.column("city").combine_chunks()
         self.city_table = cities
         #: phonetic keys (sorted) -> token ids; absent in bundles built before them
-        self.phon_key = StringColumn(s("geocoder/phonetic", "key")) if bundle.has("geocoder/phonetic") else None
+        self.phon_key = string_column(s("geocoder/phonetic", "key")) if bundle.has("geocoder/phonetic") else None
         self.phon_off, self.phon_tok = bundle.csr("geocoder/phonetic", "tokens") if self.phon_key is not None \
             else (None, None)
         self.sources = bundle.table("geocoder/sources").to_pylist() if bundle.has("geocoder/sources") else []

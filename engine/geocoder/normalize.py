@@ -52,12 +52,21 @@ SUFFIX_CANON = {"b": "bis", "bis": "bis", "t": "ter", "ter": "ter", "q": "quater
 STOPWORDS = frozenset("de du des la le les l d a au aux et en sur sous the of der die das und von".split())
 
 
+#: The combining marks of U+0300..U+036F (the accents NFKD splits off Latin letters).
+_LATIN_MARKS = {cp: None for cp in range(0x300, 0x370) if unicodedata.combining(chr(cp))}
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lowercase ASCII-ish form: accents and ligatures removed, punctuation to single spaces."""
+    if text.isascii():              # nothing to translate, decompose or strip: same result
+        return " ".join(_NON_WORD.sub(" ", text.lower()).split())
     text = text.translate(_SPECIAL)
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold().translate(_SPECIAL)
+    plain = text.translate(_LATIN_MARKS)        # the usual accents, in one pass
+    if not plain.isascii():                     # other scripts or marks: check every character
+        plain = "".join(c for c in text if not unicodedata.combining(c))
+    text = plain.casefold().translate(_SPECIAL)
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

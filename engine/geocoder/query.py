@@ -7,16 +7,17 @@ prefix plus its expansion, so ``av`` finds ``avenue`` and ``avenir``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from itertools import accumulate
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
+from .. import _geocode as G
 from .._geocode import MAX_ENTRIES
 from .normalize import (DEFAULT_LOCALE, STOPWORDS, SUFFIX_CANON, _RANGE, canonical_suffix, expand_token, fold,
                         split_housenumber)
-from .reading import (STREET_TYPES, TYPE_WEIGHT, VENUE_WEIGHT, ReadingContext, district_at,
-                      is_arrondissement_word, prepare_words, strip_codes)
+from .reading import (_ARR_WORDS, STREET_TYPES, TYPE_WEIGHT, VENUE_WEIGHT, ReadingContext, district_at,
+                      prepare_words, strip_codes)
 
 #: Letters that follow a number but are words, not suffixes ("12 l'eglise", "3 d'alembert").
 _NOT_SUFFIX = frozenset({"l", "d"})
@@ -25,8 +26,7 @@ STOP_WEIGHT = 0.3
 PHONETIC_SCALE = 0.8
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedQuery:
+class ParsedQuery(NamedTuple):
     """Entries (token spellings) and groups (query words) as numpy arrays for the kernels."""
 
     data: np.ndarray        # uint8 UTF-8 bytes of all entries
@@ -40,47 +40,60 @@ class ParsedQuery:
     words: tuple[str, ...]  # for debugging / explain
     q_scale: np.ndarray | None = None   # float64 per entry: factor on its match qualities (1.0 = exact path)
     kind: tuple[str, ...] = ()          # per group: "number", "district", "word", "type", "venue"
+    #: some non-numeric, non-prefix entry is long enough (4 bytes) for typo expansion
+    has_long_word: bool = False
 
     @property
     def empty(self) -> bool:
         return len(self.group) == 0
 
-    @property
-    def has_long_word(self) -> bool:
-        """Some non-numeric, non-prefix entry is long enough for typo expansion."""
-        lengths = np.diff(self.offsets)
-        return bool(((lengths >= 4) & (self.numeric == 0) & (self.prefix == 0)).any())
+
+@lru_cache(maxsize=65536)
+def _expanded(word: str, locale: str) -> tuple[str, ...]:
+    """A folded word's canonical spellings (memoised: the vocabulary of queries is small)."""
+    return tuple(expand_token(word, locale).split())
+
+
+def _read(text: str) -> list[str]:
+    """Folded query words: postal codes out, house-number ranges reduced, glued runs split, noise dropped."""
+    text = strip_codes(text)
+    if "-" in text or "/" in text:
+        text = _RANGE.sub(r"\1", text)
+    return prepare_words(fold(text).split())
 
 
 def parse_query(text: str, suffix_code: dict[str, int], autocomplete: bool,
                 locale: str = DEFAULT_LOCALE, context: ReadingContext | None = None,
                 phonetic: bool = False, ignore: frozenset[int] = frozenset(),
-                type_weight: float = TYPE_WEIGHT) -> ParsedQuery:
+                type_weight: float = TYPE_WEIGHT, words: tuple[str, ...] | None = None) -> ParsedQuery:
     """Normalise ``text`` and lay it out as entries/groups (see module docstring).
 
     ``context``: the index's arrondissements and phonetic lookup (``reading``); ``phonetic``:
     add up to three sound-alike dictionary spellings to each long word, scored PHONETIC_SCALE;
     ``ignore``: group indices whose weight is set to 0 (words that matched nothing);
-    ``type_weight``: weight of a street-type word (the search's first pass uses 1.0).
+    ``type_weight``: weight of a street-type word (the search's first pass uses 1.0);
+    ``words``: ``ParsedQuery.words`` of an earlier parse of the same text (read once per query).
     """
-    words = prepare_words(fold(_RANGE.sub(r"\1", strip_codes(text))).split())
+    if words is None:
+        words = _read(text)
     groups: list[tuple[list[tuple[str, bool, bool]], float, int, int]] = []
     kinds: list[str] = []
     i = 0
     while i < len(words) and len(groups) < MAX_ENTRIES:
         w = words[i]
-        last = i == len(words) - 1
-        district = district_at(words, i, context, "number" in kinds)
-        if district is not None:
-            consumed, spellings = district
-            groups.append(([(x, False, True) for x in spellings], 1.0, -1, 0))
-            kinds.append("district")
-            i += consumed
-            continue
-        if is_arrondissement_word(w):
+        first = w[0]
+        if first.isdigit() or first in "ivx":       # district_at needs one of these
+            district = district_at(words, i, context, "number" in kinds)
+            if district is not None:
+                consumed, spellings = district
+                groups.append(([(x, False, True) for x in spellings], 1.0, -1, 0))
+                kinds.append("district")
+                i += consumed
+                continue
+        if w in _ARR_WORDS:
             i += 1
             continue
-        hn = split_housenumber(w)
+        hn = split_housenumber(w) if first.isdigit() else None
         if hn is not None and len(w) == 5 and w.isdigit():
             groups.append(([(w, False, True)], 1.0, -1, 0))      # a postcode, never a house number
             kinds.append("postcode")
@@ -102,8 +115,8 @@ def parse_query(text: str, suffix_code: dict[str, int], autocomplete: bool,
             kinds.append("number")
             i += 1
             continue
-        expanded = expand_token(w, locale).split()
-        if autocomplete and last:
+        expanded = _expanded(w, locale)
+        if autocomplete and i == len(words) - 1:
             entries = [(w, True, False)]
             if len(expanded) == 1 and expanded[0] != w:
                 entries.append((expanded[0], False, False))
@@ -114,29 +127,23 @@ def parse_query(text: str, suffix_code: dict[str, int], autocomplete: bool,
                 weight = STOP_WEIGHT if (e in STOPWORDS or len(e) == 1) else 1.0
                 if e in STREET_TYPES:
                     weight = min(weight, type_weight)
+                    kinds.append("type")
+                else:
+                    kinds.append("word")
                 groups.append(([(e, False, False)], weight, -1, 0))
-                kinds.append("type" if e in STREET_TYPES else "word")
         i += 1
     groups = _weigh(groups, kinds, ignore)
     if phonetic and context is not None:
         groups = _with_sound_alikes(groups, context)
-    entries = [(e, g) for g, (ents, _, _, _) in enumerate(groups) for e in ents][:MAX_ENTRIES]
-    encoded = [e[0].encode("utf-8") for e, _ in entries]
-    n_groups = entries[-1][1] + 1 if entries else 0
-    groups = groups[:n_groups]
-    return ParsedQuery(
-        data=np.frombuffer(b"".join(encoded) or b"\0", np.uint8),
-        offsets=np.array([0, *accumulate(len(b) for b in encoded)], np.int64),
-        group=np.array([g for _, g in entries], np.int32),
-        prefix=np.array([e[1] for e, _ in entries], np.uint8),
-        numeric=np.array([e[2] for e, _ in entries], np.uint8),
-        weight=np.array([g[1] for g in groups], np.float64),
-        number=np.array([g[2] for g in groups], np.int32),
-        suffix=np.array([g[3] for g in groups], np.int32),
-        words=tuple(words),
-        q_scale=np.array([e[3] if len(e) > 3 else 1.0 for e, _ in entries], np.float64),
-        kind=tuple(kinds[:n_groups]),
-    )
+    return _layout(groups, kinds, words)
+
+
+def _layout(groups: list, kinds: list[str], words: list[str]) -> ParsedQuery:
+    """The kernels' arrays (``engine._geocode.pack_query``: the first MAX_ENTRIES entries and
+    the groups they belong to)."""
+    data, offsets, group, prefix, numeric, q_scale, weight, number, suffix, ng, long_word = G.pack_query(groups)
+    return ParsedQuery(data, offsets, group, prefix, numeric, weight, number, suffix, tuple(words), q_scale,
+                       tuple(kinds[:ng]), long_word)
 
 
 def _weigh(groups: list, kinds: list[str], ignore: frozenset[int]) -> list:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 from difflib import SequenceMatcher
 from dataclasses import dataclass, field
 
@@ -50,19 +51,23 @@ _NOISE_ARG = {"bat": 1, "batiment": 1, "bt": 1, "bal": 1, "esc": 1, "escalier": 
               "tsa": 1, "cedex": 1, "porte": 1, "etage": 1, "etg": 1, "chez": 1, "digicode": 1, "code": 1,
               "boite": 1, "interphone": 1}
 _NOISE = frozenset({"rdc", "cedex", "etage", "etg"})
+#: Every word the noise rules of ``prepare_words`` look at.
+_NOISE_WORDS = frozenset(_NOISE_ARG) | _NOISE | {"etage", "etg", "bp", "cs", "tsa", "chez", "france"}
 
 
-def _split(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _split(word: str) -> tuple[str, ...]:
+    """A folded word's glued runs (memoised: the vocabulary of queries is small)."""
     runs = _RUNS.findall(word)
     if len(runs) < 2:
-        return [word]
+        return (word,)
     if runs[0].isdigit():
         if len(runs[0]) < 5 and (runs[1] in _KEEP_GLUED or len(runs[1]) <= 2) \
                 and (len(runs) == 2 or (len(runs) == 3 and len(runs[2]) <= 2)):
-            return [word]       # 12bis, 12b, 1s1, 17eme, 1er
+            return (word,)      # 12bis, 12b, 1s1, 17eme, 1er
     elif len(runs) == 2 and len(runs[0]) <= 2:
-        return [word]           # s1, p12: BAN suffix spellings
-    return runs
+        return (word,)          # s1, p12: BAN suffix spellings
+    return tuple(runs)
 
 
 def _is_code(word: str) -> bool:
@@ -82,6 +87,8 @@ def prepare_words(words: list[str]) -> list[str]:
     split: list[str] = []
     for w in words:
         split.extend(_split(w))
+    if _NOISE_WORDS.isdisjoint(split):
+        return split                                    # the usual case: nothing to drop
     out: list[str] = []
     i = 0
     while i < len(split):
@@ -143,15 +150,21 @@ class ReadingContext:
 
     def __post_init__(self):
         self.communes = frozenset(c for c, _ in self.districts if c)
+        # memoised per index (the vocabulary of queries is small; a miss costs a binary search
+        # and difflib ratios, and a query asks twice: its phonetic and its partial pass)
+        self._sound_alikes = lru_cache(maxsize=16384)(self._find_sound_alikes)
 
     def sound_alikes(self, word: str, limit: int = 3) -> list[str]:
         """Dictionary tokens that sound like ``word`` (itself excluded), most similar first."""
+        return list(self._sound_alikes(word, limit))
+
+    def _find_sound_alikes(self, word: str, limit: int) -> tuple[str, ...]:
         if self.phonetic_lookup is None or len(word) < 4 or not word.isalpha():
-            return []
+            return ()
         found = [t for t in self.phonetic_lookup(phonetic_key(word)) if t != word]
         if len(found) > limit:
             found.sort(key=lambda t: (-SequenceMatcher(None, word, t).ratio(), t))
-        return found[:limit]
+        return tuple(found[:limit])
 
 
 def district_at(words: list[str], i: int, ctx: ReadingContext | None, had_number: bool):

@@ -7,8 +7,9 @@ kernels (``engine._geocode``, which release the GIL) and turns the few winning r
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from functools import cached_property
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -16,11 +17,11 @@ from .. import _geocode as G
 from ..errors import InvalidQueryError
 from . import tokens as T
 from .index import GeocoderIndex
+from .france import LAMBERT93
 from .france import context as ban_context
-from .france import lambert93
 from .query import parse_query
 from .reading import build_context, sorted_lookup
-from .types import Place, derived_address_id
+from .types import PLACE_FIELDS, Place, derived_address_id
 
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 500
@@ -30,6 +31,25 @@ REVERSE_MAX_RINGS = 24
 TWIN_M = 250.0
 _NAN2 = np.array([np.nan, np.nan])
 _NAN4 = np.array([np.nan, np.nan, np.nan, np.nan])
+_ALL_CITIES = np.ones(1, np.uint8)          # city_ok when no postcode/citycode filter
+_ADDRESS_TYPE = T.TYPE_NAMES[T.ADDRESS]
+
+
+class _City(NamedTuple):
+    """BAN fields of one cities row and what every result of that city derives from them."""
+
+    postcode: str | None
+    city: str | None
+    citycode: str | None
+    district: str | None
+    context: str | None
+    oldcity: str | None
+    oldcitycode: str | None
+    xy: bool            # the source gave Lambert-93 x/y: results carry them
+    tail: str           # "75007 Paris": ends address and street labels
+
+
+_NO_CITY = _City(None, None, None, None, None, None, None, False, "")
 
 
 def _check_limit(limit) -> int:
@@ -150,11 +170,11 @@ class Geocoder:
             raise InvalidQueryError(f"q is longer than {MAX_QUERY_CHARS} characters", "q")
         limit = _check_limit(limit)
         mask = _type_mask(types)
-        focus = _NAN2
+        focus = None
         if (lat is None) != (lon is None):
             raise InvalidQueryError("lat and lon must be given together", "lat" if lat is None else "lon")
         if lat is not None:
-            focus = np.array([_check_coord(lat, "lat", 90), _check_coord(lon, "lon", 180)])
+            focus = (_check_coord(lat, "lat", 90), _check_coord(lon, "lon", 180))
         box = _NAN4
         if bbox is not None:
             try:
@@ -165,11 +185,12 @@ class Geocoder:
                 raise InvalidQueryError("bbox must be (min_lon, min_lat, max_lon, max_lat)", "bbox")
         ix = self.index
         city_filter = postcode is not None or citycode is not None
-        city_ok = self._city_mask(postcode, citycode) if city_filter else np.ones(1, np.uint8)
+        city_ok = self._city_mask(postcode, citycode) if city_filter else _ALL_CITIES
         parsed = parse_query(q, ix.suffix_code, bool(autocomplete), context=self.reading, type_weight=1.0)
         if parsed.empty or ix.n_tokens == 0:
             return []
         ws = ix.workspace()
+        focus_arr = _NAN2 if focus is None else np.array(focus)
         # ask for a few more than needed: the same object mapped twice in OSM (node and way)
         # gives twin results, dropped below
         k = min(limit + 3, 2 * MAX_LIMIT)
@@ -181,38 +202,42 @@ class Geocoder:
         # sound-alike spellings, and street types weigh less than names (a wrong type still finds
         # the street); pass 3 (still incomplete): words that matched nothing weigh 0.
         # Without a complete match, scores are scaled by the share of the query each result explains.
-        base_weight, typos, stage, info = parsed.weight, 1, "exact", None
+        base_weight, typos, stage, share = parsed.weight, 1, "exact", None
         while True:
-            q_scale = getattr(parsed, "q_scale", None)
-            q_scale = np.ones(len(parsed.group), np.float64) if q_scale is None else np.asarray(q_scale, np.float64)
             G.expand_entries(ix.view, ws, parsed.data, parsed.offsets, parsed.prefix, parsed.numeric,
-                             q_scale, typos)
+                             parsed.q_scale, typos)
             try:
                 n, complete = G.score_candidates(
                     ix.view, ws, parsed.group, parsed.numeric, parsed.weight, parsed.number, parsed.suffix,
-                    mask, city_ok, city_filter, box, focus, FOCUS_SCALE_M, out_doc, out_hn, out_score)
-                info = None if complete and stage != "partial" else \
-                    _explained(ix, ws, parsed, base_weight, out_doc, out_hn, n)
+                    mask, city_ok, city_filter, box, focus_arr, FOCUS_SCALE_M, out_doc, out_hn, out_score)
+                if not complete or stage == "partial":
+                    matched = np.empty(len(base_weight), np.uint8)
+                    share = np.empty(n, np.float64)
+                    G.explained(ix.view, ws, parsed.group, parsed.number, base_weight, out_doc, out_hn, n,
+                                matched, share)
+                else:
+                    share = None
             finally:
                 G.reset_tokq(ws)
             if complete or stage == "partial":
                 break
-            stage, parsed = self._next_pass(stage, q, parsed, info[0], autocomplete)
+            stage, parsed = self._next_pass(stage, q, parsed, matched, autocomplete)
             if stage is None:
                 break
             typos = 2
+        docs, rows, scores = out_doc[:n].tolist(), out_hn[:n].tolist(), out_score[:n].tolist()
         order = range(n)
-        if info is not None:          # partial matches: score x share of the query explained
-            out_score[:n] *= info[1]
-            order = sorted(range(n), key=lambda j: (-out_score[j], out_doc[j]))
+        if share is not None:          # partial matches: score x share of the query explained
+            scores = [x * y for x, y in zip(scores, share.tolist())]
+            order = sorted(order, key=lambda j: (-scores[j], docs[j]))
         places: list[Place] = []
+        by_label: dict[str, list[Place]] = {}
         for j in order:
-            place = self._place(int(out_doc[j]), int(out_hn[j]), float(out_score[j]))
-            if any(p.label == place.label and G.haversine_m(p.lat, p.lon, place.lat, place.lon) < TWIN_M
-                   for p in places):
+            place = self._place(docs[j], rows[j], scores[j], focus)
+            same = by_label.setdefault(place.label, [])
+            if any(G.haversine_m(p.lat, p.lon, place.lat, place.lon) < TWIN_M for p in same):
                 continue
-            if lat is not None:
-                place = _with_distance(place, G.haversine_m(focus[0], focus[1], place.lat, place.lon))
+            same.append(place)
             places.append(place)
             if len(places) == limit:
                 break
@@ -223,13 +248,13 @@ class Geocoder:
         ix = self.index
         if stage == "exact" and (parsed.has_long_word or any(len(w) >= 4 and w.isalpha() for w in parsed.words)):
             return "phonetic", parse_query(q, ix.suffix_code, bool(autocomplete), context=self.reading,
-                                           phonetic=True)
+                                           phonetic=True, words=parsed.words)
         if stage in ("exact", "phonetic"):
-            live = parsed.weight > 0
-            ignore = frozenset(int(g) for g in np.flatnonzero(live & ~matched))
-            if ignore and len(ignore) < int(live.sum()):
+            live = [w > 0 for w in parsed.weight.tolist()]
+            ignore = frozenset(g for g, m in enumerate(matched.tolist()) if live[g] and not m)
+            if ignore and len(ignore) < sum(live):
                 return "partial", parse_query(q, ix.suffix_code, bool(autocomplete), context=self.reading,
-                                              phonetic=stage == "phonetic", ignore=ignore)
+                                              phonetic=stage == "phonetic", ignore=ignore, words=parsed.words)
         return None, None
 
     def _city_mask(self, postcode, citycode) -> np.ndarray:
@@ -260,105 +285,73 @@ class Geocoder:
         out_d = np.empty(limit, np.float64)
         n = G.reverse_nearest(ix.view, lat, lon, mask, T.CELL_LAT, T.CELL_LON, T.CELL_X_BITS,
                               REVERSE_MAX_RINGS, out_ref, out_d)
-        places = []
-        for k in range(n):
-            ref = int(out_ref[k])
-            place = self._place(-(ref + 1), -1, 1.0) if ref < 0 else self._place(self._doc_of_hn(ref), ref, 1.0)
-            d = G.haversine_m(lat, lon, place.lat, place.lon)
-            places.append(_with_distance(place, d, score=max(0.0, 1.0 - d / 1000.0)))
-        return places
+        return [self._place(-(ref + 1), -1, None, (lat, lon)) if ref < 0 else
+                self._place(self._doc_of_hn(ref), ref, None, (lat, lon)) for ref in out_ref[:n].tolist()]
+
+    @cached_property
+    def _hn_owners(self) -> tuple[list[int], list[int]]:
+        """(docs with house numbers, their first row), ascending (the builder sorts by hn_first)."""
+        docs = np.flatnonzero(self.index.d_hnc > 0)
+        return docs.tolist(), self.index.d_hnf[docs].tolist()
 
     def _doc_of_hn(self, row: int) -> int:
-        """Street doc owning house-number row (docs with numbers are sorted by hn_first)."""
-        ix = self.index
-        if not hasattr(self, "_hn_docs"):
-            docs = np.flatnonzero(ix.d_hnc > 0)
-            self._hn_docs, self._hn_firsts = docs, ix.d_hnf[docs]
-        k = int(np.searchsorted(self._hn_firsts, row, side="right")) - 1
-        return int(self._hn_docs[k])
+        """Street doc owning house-number row."""
+        docs, firsts = self._hn_owners
+        return docs[bisect_right(firsts, row) - 1]
 
     # ------------------------------------------------------------------ results
-    def _address_id(self, doc: int, row: int) -> str:
+    def _address_id(self, doc: int, row: int, number: int, suffix: int) -> str:
         """Stored id of a house number, or the BAN-pattern id the builder left out."""
-        stored = self.index.hn_id[row]
-        if stored:
-            return stored
         ix = self.index
-        return derived_address_id(ix.doc_id[doc], int(ix.hn_num[row]), ix.suffixes[int(ix.hn_suf[row])])
+        return ix.hn_id[row] or derived_address_id(ix.doc_id[doc], number, ix.suffixes[suffix])
 
-    def _city(self, city_idx: int) -> dict:
-        """BAN fields of a cities row (postcode, city, citycode, district, context, old commune,
-        whether x/y are given), memoised (few distinct rows)."""
+    def _city(self, city_idx: int) -> _City:
+        """BAN fields of a cities row, memoised (few distinct rows)."""
         if city_idx < 0:
-            return {}
+            return _NO_CITY
         cached = self._cities.get(city_idx)
         if cached is None:
             row = {k: v[0] for k, v in self.index.city_table.slice(city_idx, 1).to_pydict().items()}
-            cached = self._cities[city_idx] = {
-                "postcode": row["postcode"] or None, "city": row["city"] or None,
-                "citycode": row["citycode"] or None, "district": row.get("district") or None,
-                "context": ban_context(row["citycode"] or ""), "oldcity": row.get("oldcity") or None,
-                "oldcitycode": row.get("oldcitycode") or None, "xy": bool(row.get("xy"))}
+            postcode, city = row["postcode"] or None, row["city"] or None
+            cached = self._cities[city_idx] = _City(
+                postcode, city, row["citycode"] or None, row.get("district") or None,
+                ban_context(row["citycode"] or ""), row.get("oldcity") or None, row.get("oldcitycode") or None,
+                bool(row.get("xy")), " ".join(x for x in (postcode, city) if x))
         return cached
 
-    def _place(self, doc: int, row: int, score: float) -> Place:
+    def _place(self, doc: int, row: int, score: float | None, focus: tuple[float, float] | None = None) -> Place:
+        """The result for ``doc`` (house-number ``row`` >= 0: that address). ``focus``: (lat, lon)
+        the distance is measured from; ``score`` None: a reverse result, scored by that distance."""
         ix = self.index
-        c = self._city(int(ix.d_city[doc]))
-        postcode, city = c.get("postcode"), c.get("city")
-        extra = {"district": c.get("district"), "context": c.get("context"), "oldcity": c.get("oldcity"),
-                 "oldcitycode": c.get("oldcitycode"), "importance": round(float(ix.d_imp[doc]), 4)}
+        dtype, city_idx, importance, lat, lon, number, suffix = G.result_fields(ix.view, doc, row)
+        c = self._cities.get(city_idx) or self._city(city_idx)
+        postcode, tail = c.postcode, c.tail
         name = ix.doc_name[doc]
-        dtype = int(ix.d_type[doc])
-        tail = " ".join(x for x in (postcode, city) if x)
         if row >= 0:
-            hn = _housenumber(int(ix.hn_num[row]), ix.suffixes[int(ix.hn_suf[row])])
-            label = f"{hn} {name}" + (f" {tail}" if tail else "")
-            lat, lon = float(ix.hn_lat[row] / T.COORD_SCALE), float(ix.hn_lon[row] / T.COORD_SCALE)
-            xy = lambert93(lat, lon) if c.get("xy") else (None, None)
-            return Place(self._address_id(doc, row), T.TYPE_NAMES[T.ADDRESS], label, f"{hn} {name}", hn, name,
-                         postcode, city, c.get("citycode"), lat, lon, min(score, 1.0), x=xy[0], y=xy[1], **extra)
-        street = ix.doc_street[doc] or None
-        if dtype == T.STREET:
-            street = name
-            label = f"{name} {tail}".strip()
-        elif dtype == T.MUNICIPALITY:
-            label = name
-        elif dtype == T.LOCALITY:
-            label = name if not postcode or postcode in name else f"{name} {postcode}"
+            hn = _housenumber(number, ix.suffixes[suffix])
+            full_name = f"{hn} {name}"
+            label = f"{full_name} {tail}" if tail else full_name
+            pid, ptype, street = self._address_id(doc, row, number, suffix), _ADDRESS_TYPE, name
         else:
-            label = ", ".join(x for x in (name, " ".join(y for y in (street, tail) if y)) if x)
-        lat, lon = float(ix.d_lat[doc]), float(ix.d_lon[doc])
-        xy = lambert93(lat, lon) if c.get("xy") else (None, None)
-        return Place(ix.doc_id[doc], T.TYPE_NAMES[dtype], label, name, None, street, postcode,
-                     city, c.get("citycode"), lat, lon, min(score, 1.0), x=xy[0], y=xy[1], **extra)
-
-
-def _explained(ix, ws, parsed, base_weight: np.ndarray, out_doc, out_hn, n: int):
-    """(per group: matched some token; per result: share of the query's weight it explains).
-
-    Reads the workspace's match qualities before they are reset; runs only for incomplete
-    queries. A house-number word is explained when the result is that address.
-    """
-    nq = len(parsed.group)
-    tokq = ws.tokq_np[:nq]
-    ng = len(parsed.weight)
-    matched = np.zeros(ng, bool)
-    np.logical_or.at(matched, parsed.group, tokq.max(axis=1) > 0)
-    total = float(base_weight.sum()) or 1.0
-    share = np.ones(n)
-    for j in range(n):
-        d = int(out_doc[j])
-        toks = ix.dtok[ix.dtok_off[d]:ix.dtok_off[d + 1]]
-        hit = np.zeros(ng, bool)
-        np.logical_or.at(hit, parsed.group, tokq[:, toks].max(axis=1) > 0 if len(toks) else False)
-        numbers = np.flatnonzero((parsed.number >= 0) & ~hit)
-        if len(numbers) and out_hn[j] >= 0:
-            hit[numbers[0]] = True
-        share[j] = float(base_weight[hit].sum()) / total
-    return matched, share
-
-
-def _with_distance(place: Place, d: float, score: float | None = None) -> Place:
-    from dataclasses import replace
-
-    return replace(place, distance_m=round(float(d), 2), **({"score": score} if score is not None else {}))
+            hn, full_name, pid, ptype = None, name, ix.doc_id[doc], T.TYPE_NAMES[dtype]
+            if dtype == T.STREET:
+                street = name
+                label = f"{name} {tail}".strip()
+            else:
+                street = ix.doc_street[doc] or None
+                if dtype == T.MUNICIPALITY:
+                    label = name
+                elif dtype == T.LOCALITY:
+                    label = name if not postcode or postcode in name else f"{name} {postcode}"
+                else:
+                    label = ", ".join(x for x in (name, " ".join(y for y in (street, tail) if y)) if x)
+        x, y = G.lambert93(lat, lon, *LAMBERT93) if c.xy else (None, None)
+        distance = None
+        if focus is not None:
+            d = G.haversine_m(focus[0], focus[1], lat, lon)
+            distance = round(d, 2)
+            if score is None:
+                score = max(0.0, 1.0 - d / 1000.0)
+        return G.new_record(Place, PLACE_FIELDS, (
+            pid, ptype, label, full_name, hn, street, postcode, c.city, c.citycode, lat, lon, min(score, 1.0),
+            distance, c.district, c.context, importance, x, y, c.oldcity, c.oldcitycode))

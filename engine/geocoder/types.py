@@ -1,7 +1,7 @@
 """Typed results of the geocoder (the Python face of a GeoCodeJSON feature)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -41,8 +41,13 @@ class Place:
     oldcitycode: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict (JSON-ready)."""
-        return asdict(self)
+        """Plain dict (JSON-ready): ``dataclasses.asdict`` without its deep copy (every field
+        is a str, a number or None)."""
+        return {name: getattr(self, name) for name in PLACE_FIELDS}
+
+
+#: Place's field names in order (to_dict, and the search's compiled constructor).
+PLACE_FIELDS = tuple(f.name for f in fields(Place))
 
 
 def derived_address_id(street_id: str, number: int, suffix: str) -> str:

@@ -52,7 +52,15 @@ def test_query_side_never_imports_build_side():
 
 def test_schema_is_a_leaf():
     names = _imports(ROOT / "engine/bundle/schema.py")
-    assert not [n for n in names if n.startswith("engine") and not n.startswith("engine._types")]
+    leaves = ("engine._types", "engine.bundle.version")
+    assert not [n for n in names if n.startswith("engine") and not n.startswith(leaves)]
+    assert not [n for n in _imports(ROOT / "engine/bundle/version.py") if n.startswith("engine")]
+
+
+def test_query_side_never_imports_a_jit():
+    """Every loop that answers a request is compiled at install (issue 9): no numba in the engine."""
+    files = sorted((ROOT / "engine").rglob("*.py")) + sorted((ROOT / "server").rglob("*.py"))
+    assert not _violations(files, ["numba"])
 
 
 @pytest.mark.skipif(not (ROOT / "server").is_dir(), reason="no server package")

@@ -1,0 +1,126 @@
+"""Start-up as a fresh install pays it: every process gets an empty, read-only Numba cache.
+
+- a fresh interpreter: import + ``engine.open`` + first plan / route / geocode (the whole process,
+  ``benchmarks/cold_start.py``), on the sample (short mode) or the Heidelberg bundle;
+- ``brique serve BUNDLE --workers 2``: from the command to the first correct answer of
+  ``/v1/plan``, ``/v1/route`` and ``/v1/geocode/search`` over HTTP (127.0.0.1, bounded polling).
+
+The timed value is one cold process (pedantic, one iteration per round); the server figure and
+the per-phase medians are in ``extra_info``. Nothing is asserted about time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.reference.feeds import bench_short, cached_bundle, feed_name
+
+SHORT = bench_short()
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from cold_start import cold_run  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def start_bundle(tmp_path_factory) -> Path:
+    import engine
+
+    if SHORT:
+        from engine.sample import write_sample
+
+        out = tmp_path_factory.mktemp("bench-start")
+        paths = write_sample(out / "sample")
+        return Path(engine.build(out / "sample.bundle", [paths.gtfs], osm=paths.osm,
+                                 addresses=[paths.addresses]).path)
+    from engine.data import shared_data_dir
+
+    data = shared_data_dir()
+    gtfs = data / "gtfs-de-rhein-neckar-vrn/vrn_gtfs_cut.zip"
+    osm = data / "osm-de-heidelberg/heidelberg.test.pbf"
+    addresses = data / "addr-fr-ban-75-paris/adresses-75.csv.gz"
+    if not all(p.is_file() for p in (gtfs, osm, addresses)):
+        pytest.skip("shared data (VRN GTFS, Heidelberg OSM, Paris BAN) absent: set BRIQUE_DATA")
+    return cached_bundle([(feed_name(gtfs), gtfs)], "server-heidelberg", osm=osm, addresses=[addresses])
+
+
+def test_cold_process(benchmark, start_bundle):
+    runs = []
+    benchmark.pedantic(lambda: runs.append(cold_run(str(start_bundle))), rounds=2 if SHORT else 5,
+                       iterations=1)
+    for key in runs[0]:
+        if key.endswith("_s"):
+            benchmark.extra_info[f"{key[:-2]}_ms_median"] = round(
+                statistics.median(r[key] for r in runs) * 1e3, 1)
+    benchmark.extra_info["numba_imported"] = any(r["numba_imported"] for r in runs)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return json.loads(r.read()) if r.status == 200 else None
+    except OSError:
+        return None
+
+
+def _queries(bundle: Path) -> list[str]:
+    """One plan, one route and one geocode the bundle can answer (from its own data)."""
+    import engine
+
+    net = engine.open(bundle)
+    tt, g = net.timetable, net.streets.graph
+    day = net.manifest["timetable"]["period"]["start"]
+    a, b = tt.stop_id(0), tt.stop_id(len(tt.stop_lat) // 2)
+    p, q = 0, g.n_nodes // 2
+    pt = lambda i: f"{float(g.node_lat[i]):.6f},{float(g.node_lon[i]):.6f}"      # noqa: E731
+    return [f"/v1/plan?from={a}&to={b}&date={day}&time=08:00",
+            f"/v1/route?from={pt(p)}&to={pt(q)}&mode=walk",
+            "/v1/geocode/search?q=rue%20de%20la%20gare"]
+
+
+def test_serve_two_workers_first_answer(benchmark, start_bundle):
+    queries = _queries(start_bundle)
+    times = []
+
+    def start_and_answer():
+        port = _free_port()
+        with tempfile.TemporaryDirectory() as cache:
+            os.chmod(cache, 0o555)
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+            t0 = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", str(start_bundle),
+                                     "--port", str(port), "--workers", "2"], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                answered = [False] * len(queries)
+                deadline = t0 + 120
+                while not all(answered) and time.perf_counter() < deadline:
+                    for k, path in enumerate(queries):
+                        if not answered[k]:
+                            answered[k] = _get(f"http://127.0.0.1:{port}{path}") is not None
+                    if not all(answered):
+                        time.sleep(0.02)
+                assert all(answered), "the server did not answer within 120 s"
+                times.append(time.perf_counter() - t0)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+    benchmark.pedantic(start_and_answer, rounds=1 if SHORT else 3, iterations=1)
+    benchmark.extra_info["first_answers_s_median"] = round(statistics.median(times), 3)
