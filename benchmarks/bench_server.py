@@ -15,34 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference.feeds import bench_short, cached_bundle, feed_name
+from tests.reference.feeds import bench_short
 
 pytest.importorskip("fastapi")
 SHORT = bench_short()
 ROUNDS = 3 if SHORT else 15
 N_QUERIES = 20 if SHORT else 100
-
-
-@pytest.fixture(scope="module")
-def server_bundle(tmp_path_factory) -> Path:
-    import engine
-
-    if SHORT:
-        from engine.sample import write_sample
-
-        out = tmp_path_factory.mktemp("bench-server")
-        paths = write_sample(out / "sample")
-        return Path(engine.build(out / "sample.bundle", [paths.gtfs], osm=paths.osm,
-                                 addresses=[paths.addresses]).path)
-    from engine.data import shared_data_dir
-
-    data = shared_data_dir()
-    gtfs = data / "gtfs-de-rhein-neckar-vrn/vrn_gtfs_cut.zip"
-    osm = data / "osm-de-heidelberg/heidelberg.test.pbf"
-    addresses = data / "addr-fr-ban-75-paris/adresses-75.csv.gz"
-    if not all(p.is_file() for p in (gtfs, osm, addresses)):
-        pytest.skip("shared data (VRN GTFS, Heidelberg OSM, Paris BAN) absent: set BRIQUE_DATA")
-    return cached_bundle([(feed_name(gtfs), gtfs)], "server-heidelberg", osm=osm, addresses=[addresses])
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference.feeds import bench_short, cached_bundle, feed_name
+from tests.reference.feeds import bench_short
 
 SHORT = bench_short()
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,31 +32,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from cold_start import cold_run  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def start_bundle(tmp_path_factory) -> Path:
-    import engine
-
-    if SHORT:
-        from engine.sample import write_sample
-
-        out = tmp_path_factory.mktemp("bench-start")
-        paths = write_sample(out / "sample")
-        return Path(engine.build(out / "sample.bundle", [paths.gtfs], osm=paths.osm,
-                                 addresses=[paths.addresses]).path)
-    from engine.data import shared_data_dir
-
-    data = shared_data_dir()
-    gtfs = data / "gtfs-de-rhein-neckar-vrn/vrn_gtfs_cut.zip"
-    osm = data / "osm-de-heidelberg/heidelberg.test.pbf"
-    addresses = data / "addr-fr-ban-75-paris/adresses-75.csv.gz"
-    if not all(p.is_file() for p in (gtfs, osm, addresses)):
-        pytest.skip("shared data (VRN GTFS, Heidelberg OSM, Paris BAN) absent: set BRIQUE_DATA")
-    return cached_bundle([(feed_name(gtfs), gtfs)], "server-heidelberg", osm=osm, addresses=[addresses])
-
-
-def test_cold_process(benchmark, start_bundle):
+def test_cold_process(benchmark, server_bundle):
     runs = []
-    benchmark.pedantic(lambda: runs.append(cold_run(str(start_bundle))), rounds=2 if SHORT else 5,
+    benchmark.pedantic(lambda: runs.append(cold_run(str(server_bundle))), rounds=2 if SHORT else 5,
                        iterations=1)
     for key in runs[0]:
         if key.endswith("_s"):
@@ -94,8 +72,8 @@ def _queries(bundle: Path) -> list[str]:
             "/v1/geocode/search?q=rue%20de%20la%20gare"]
 
 
-def test_serve_two_workers_first_answer(benchmark, start_bundle):
-    queries = _queries(start_bundle)
+def test_serve_two_workers_first_answer(benchmark, server_bundle):
+    queries = _queries(server_bundle)
     times = []
 
     def start_and_answer():
@@ -104,7 +82,7 @@ def test_serve_two_workers_first_answer(benchmark, start_bundle):
             os.chmod(cache, 0o555)
             env = dict(os.environ, NUMBA_CACHE_DIR=cache)
             t0 = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", str(start_bundle),
+            proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", str(server_bundle),
                                      "--port", str(port), "--workers", "2"], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:

@@ -75,3 +75,27 @@ def pytest_collect_file(file_path, parent):
             and not parent.session.isinitpath(file_path)):
         return pytest.Module.from_parent(parent, path=file_path)
     return None
+
+
+@pytest.fixture(scope="session")
+def server_bundle(tmp_path_factory) -> Path:
+    """Heidelberg (VRN GTFS cut + Heidelberg OSM + BAN Paris addresses), or the sample city in
+    short mode: a bundle with every component, for the server and start-up benchmarks."""
+    import engine
+
+    if SHORT:
+        from engine.sample import write_sample
+
+        out = tmp_path_factory.mktemp("bench-server")
+        paths = write_sample(out / "sample")
+        return Path(engine.build(out / "sample.bundle", [paths.gtfs], osm=paths.osm,
+                                 addresses=[paths.addresses]).path)
+    from engine.data import shared_data_dir
+
+    data = shared_data_dir()
+    gtfs = data / "gtfs-de-rhein-neckar-vrn/vrn_gtfs_cut.zip"
+    osm = data / "osm-de-heidelberg/heidelberg.test.pbf"
+    addresses = data / "addr-fr-ban-75-paris/adresses-75.csv.gz"
+    if not all(p.is_file() for p in (gtfs, osm, addresses)):
+        pytest.skip("shared data (VRN GTFS, Heidelberg OSM, Paris BAN) absent: set BRIQUE_DATA")
+    return cached_bundle([(feed_name(gtfs), gtfs)], "server-heidelberg", osm=osm, addresses=[addresses])

@@ -45,6 +45,8 @@ from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
 from libc.stdlib cimport malloc, realloc, free, qsort
 import numpy as np
 
+from engine._graphs cimport bounded_dijkstra, heap_pop as _pop, heap_push as _push, part_ms as _part
+
 cdef int64_t INF_ = (<int64_t>1) << 62
 cdef int64_t KEY_OFFSET = 1 << 30
 cdef int64_t KEY_SHIFT = (<int64_t>1) << 31
@@ -58,53 +60,6 @@ N_BUCKETS = 4096
 
 
 # ---------------------------------------------------------------- small helpers
-cdef inline Py_ssize_t _push(int64_t* hk, int64_t* hg, int32_t* hn, Py_ssize_t size, int64_t key,
-                             int64_t g, int32_t node) noexcept nogil:
-    cdef Py_ssize_t i = size, parent
-    while i > 0:
-        parent = (i - 1) >> 1
-        if hk[parent] <= key:
-            break
-        hk[i] = hk[parent]
-        hg[i] = hg[parent]
-        hn[i] = hn[parent]
-        i = parent
-    hk[i] = key
-    hg[i] = g
-    hn[i] = node
-    return size + 1
-
-
-cdef inline Py_ssize_t _pop(int64_t* hk, int64_t* hg, int32_t* hn, Py_ssize_t size) noexcept nogil:
-    """Remove the top (the caller read it first); returns the new size."""
-    cdef Py_ssize_t i = 0, child
-    size -= 1
-    cdef int64_t key = hk[size], g = hg[size]
-    cdef int32_t node = hn[size]
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and hk[child + 1] < hk[child]:
-            child += 1
-        if hk[child] >= key:
-            break
-        hk[i] = hk[child]
-        hg[i] = hg[child]
-        hn[i] = hn[child]
-        i = child
-    if size > 0:
-        hk[i] = key
-        hg[i] = g
-        hn[i] = node
-    return size
-
-
-cdef inline int64_t _part(double fraction, int64_t cost) noexcept nogil:
-    """Cost of a fraction of an edge, rounded to the nearest ms (same rule everywhere)."""
-    return <int64_t>floor(fraction * cost + 0.5)
-
-
 cdef inline int64_t _direct(double t_from, int64_t conn_from, double t_to, int64_t conn_to,
                             int64_t cf, int64_t cb) noexcept nogil:
     """Cost between two locations on one segment without leaving it (INF if impossible)."""
@@ -877,37 +832,15 @@ def run_to_stops(const int32_t[::1] off, const int32_t[::1] to, const int32_t[::
     cdef int32_t* hn = &ws.v_hn[0]
     cdef int64_t* stop_best = &ws.v_stop_best[0]
     cdef int32_t* out_stop = &ws.v_out_stop[0]
-    cdef Py_ssize_t n_touched = 0, size = 0, n_out = 0, i, e, k
-    cdef int64_t c, g, nd
-    cdef int32_t node, u, v, s
+    cdef Py_ssize_t n_touched = 0, n_out = 0, i, k
+    cdef int64_t c
+    cdef int32_t u, s
     out_ms = np.empty(ws.v_out_stop.shape[0], dtype=np.int64)
     cdef int64_t[::1] ms = out_ms
     with nogil:
-        for i in range(seed_node.shape[0]):
-            node = seed_node[i]
-            c = seed_cost[i]
-            if c > limit or c >= dist[node]:
-                continue
-            if dist[node] == INF_:
-                touched[n_touched] = node
-                n_touched += 1
-            dist[node] = c
-            size = _push(hk, hg, hn, size, c, c, node)
-        while size > 0:
-            g = hg[0]
-            u = hn[0]
-            size = _pop(hk, hg, hn, size)
-            if g > dist[u]:
-                continue
-            for e in range(off[u], off[u + 1]):
-                v = to[e]
-                nd = g + cost[e]
-                if nd < dist[v] and nd <= limit:
-                    if dist[v] == INF_:
-                        touched[n_touched] = v
-                        n_touched += 1
-                    dist[v] = nd
-                    size = _push(hk, hg, hn, size, nd, nd, v)
+        n_touched = bounded_dijkstra(&off[0], &to[0], &cost[0], &seed_node[0], &seed_cost[0],
+                                     seed_node.shape[0], limit, INF_, dist, &ws.v_pred_node[0],
+                                     &ws.v_pred_edge[0], touched, hk, hg, hn)
         for i in range(n_touched):
             u = touched[i]
             for k in range(entry_off[u], entry_off[u + 1]):

@@ -33,6 +33,8 @@ import math
 
 import numpy as np
 
+from engine._graphs cimport bounded_dijkstra, heap_pop as _pop, heap_push as _push, part_ms as _part
+
 cdef int64_t INF = (<int64_t>1) << 62
 cdef int64_t KEY_OFFSET = (<int64_t>1) << 30
 cdef int64_t KEY_SHIFT = (<int64_t>1) << 31
@@ -47,55 +49,6 @@ def _arr(a, dtype):
 
 
 # ---------------------------------------------------------------- heap (binary, lazy deletion)
-cdef inline int64_t _push(int64_t* hk, int64_t* hg, int32_t* hn, int64_t size, int64_t key,
-                          int64_t g, int32_t node) noexcept nogil:
-    cdef int64_t i = size, parent
-    while i > 0:
-        parent = (i - 1) >> 1
-        if hk[parent] <= key:
-            break
-        hk[i] = hk[parent]
-        hg[i] = hg[parent]
-        hn[i] = hn[parent]
-        i = parent
-    hk[i] = key
-    hg[i] = g
-    hn[i] = node
-    return size + 1
-
-
-cdef inline int64_t _pop(int64_t* hk, int64_t* hg, int32_t* hn, int64_t size) noexcept nogil:
-    """Remove the top (the caller read it first); returns the new size."""
-    cdef int64_t key, g, i = 0, child
-    cdef int32_t node
-    size -= 1
-    key = hk[size]
-    g = hg[size]
-    node = hn[size]
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and hk[child + 1] < hk[child]:
-            child += 1
-        if hk[child] >= key:
-            break
-        hk[i] = hk[child]
-        hg[i] = hg[child]
-        hn[i] = hn[child]
-        i = child
-    if size > 0:
-        hk[i] = key
-        hg[i] = g
-        hn[i] = node
-    return size
-
-
-cdef inline int64_t _part(double fraction, double cost) noexcept nogil:
-    """Cost of a fraction of an edge, rounded to the nearest ms (same rule everywhere)."""
-    return <int64_t>floor(fraction * cost + 0.5)
-
-
 # ---------------------------------------------------------------- contraction hierarchy
 cdef int64_t _witness(int32_t u, int32_t skip, int64_t limit, int64_t max_settled,
                       int32_t* out_head, int32_t* out_next, const int32_t* e_dst,
@@ -477,43 +430,13 @@ def run_grid_samples(seg_u_in, seg_v_in, node_x_in, node_y_in, double cell_m):
 
 
 # ---------------------------------------------------------------- stop footpaths
-cdef int64_t _dijkstra(const int32_t* off, const int32_t* to, const int32_t* cost,
-                       const int32_t* seed_node, const int64_t* seed_cost, int64_t n_seeds,
-                       int64_t limit, int64_t* dist, int32_t* pred_node, int32_t* pred_edge,
-                       int32_t* touched, int64_t* hk, int64_t* hg, int32_t* hn) noexcept nogil:
-    """Bounded multi-seed Dijkstra; every touched node ends with its final distance (<= limit)."""
-    cdef int64_t n_touched = 0, size = 0, i, c, g, nd, e
-    cdef int32_t node, u, v
-    for i in range(n_seeds):
-        node = seed_node[i]
-        c = seed_cost[i]
-        if c > limit or c >= dist[node]:
-            continue
-        if dist[node] == INF:
-            touched[n_touched] = node
-            n_touched += 1
-        dist[node] = c
-        pred_node[node] = -1
-        pred_edge[node] = -1
-        size = _push(hk, hg, hn, size, c, c, node)
-    while size > 0:
-        g = hg[0]
-        u = hn[0]
-        size = _pop(hk, hg, hn, size)
-        if g > dist[u]:
-            continue            # stale entry: u was improved after this push
-        for e in range(off[u], off[u + 1]):
-            v = to[e]
-            nd = g + cost[e]
-            if nd < dist[v] and nd <= limit:
-                if dist[v] == INF:
-                    touched[n_touched] = v
-                    n_touched += 1
-                dist[v] = nd
-                pred_node[v] = u
-                pred_edge[v] = <int32_t>e
-                size = _push(hk, hg, hn, size, nd, nd, v)
-    return n_touched
+cdef inline int64_t _dijkstra(const int32_t* off, const int32_t* to, const int32_t* cost,
+                              const int32_t* seed_node, const int64_t* seed_cost, int64_t n_seeds,
+                              int64_t limit, int64_t* dist, int32_t* pred_node, int32_t* pred_edge,
+                              int32_t* touched, int64_t* hk, int64_t* hg, int32_t* hn) noexcept nogil:
+    """Bounded multi-seed Dijkstra (engine/_graphs.pxd); returns the number of touched nodes."""
+    return bounded_dijkstra(off, to, cost, seed_node, seed_cost, n_seeds, limit, INF, dist,
+                            pred_node, pred_edge, touched, hk, hg, hn)
 
 
 cdef inline int64_t _direct(double t_from, int64_t conn_from, double t_to, int64_t conn_to,

@@ -158,12 +158,17 @@ def cmd_route(args) -> int:
     return 0
 
 
-def _print_places(places, as_json: bool, query: str | None = None) -> None:
-    """One line per place, or a GeoCodeJSON FeatureCollection."""
+def _print_places(places, as_json: bool, query: str | None = None, net=None) -> None:
+    """One line per place, or a GeoCodeJSON FeatureCollection (with the data's attribution and
+    licence, as the HTTP API gives them)."""
     if as_json:
         from .geocoder.geocodejson import to_geocodejson
 
-        print(json.dumps(to_geocodejson(places, query=query), ensure_ascii=False))
+        geocoder = getattr(net, "geocoder", None)
+        print(json.dumps(to_geocodejson(places, query=query,
+                                        attribution=getattr(geocoder, "attribution", None),
+                                        licence=getattr(geocoder, "licence", None)),
+                         ensure_ascii=False))
         return
     if not places:
         print("no result")
@@ -185,7 +190,7 @@ def cmd_geocode(args) -> int:
     places = net.geocode(args.query, limit=args.limit, autocomplete=args.autocomplete, lat=focus[0],
                          lon=focus[1], types=_types(args.type), postcode=args.postcode,
                          citycode=args.citycode)
-    _print_places(places, args.json, args.query)
+    _print_places(places, args.json, args.query, net)
     return 0
 
 
@@ -194,7 +199,7 @@ def cmd_reverse(args) -> int:
 
     net = open_network(args.bundle)
     lat, lon = _point(args.point, "point")
-    _print_places(net.reverse(lat, lon, limit=args.limit, types=_types(args.type)), args.json)
+    _print_places(net.reverse(lat, lon, limit=args.limit, types=_types(args.type)), args.json, net=net)
     return 0
 
 

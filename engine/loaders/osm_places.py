@@ -27,6 +27,8 @@ PLACE_IMPORTANCE = {"country": 1.0, "state": 0.95, "city": 0.95, "town": 0.85, "
                     "village": 0.75, "borough": 0.7, "suburb": 0.7, "quarter": 0.65, "hamlet": 0.6,
                     "neighbourhood": 0.55, "locality": 0.45, "isolated_dwelling": 0.4, "island": 0.6}
 CITY_PLACES = ("city", "town", "village", "municipality", "suburb", "borough", "hamlet")
+#: place=* values that are communes (typed ``municipality``, as BAN does; the rest: ``locality``)
+MUNICIPALITY_PLACES = frozenset(CITY_PLACES[:4])
 STREET_IMPORTANCE = {"motorway": 0.5, "trunk": 0.55, "primary": 0.55, "secondary": 0.5,
                      "tertiary": 0.45, "unclassified": 0.4, "residential": 0.4, "living_street": 0.38,
                      "pedestrian": 0.4}
@@ -93,8 +95,8 @@ def read_osm_places(path: str | Path, report=None) -> tuple[pa.Table, pa.Table]:
                 continue
             place = tags.get("place")
             highway = tags.get("highway")
-            if place is not None:
-                places["type"].append("locality")
+            if place is not None:     # BAN's vocabulary: a commune is a municipality
+                places["type"].append("municipality" if place in MUNICIPALITY_PLACES else "locality")
                 places["importance"].append(PLACE_IMPORTANCE.get(place, 0.4))
             elif highway is not None and obj.is_way():
                 if highway not in NOT_STREETS:
@@ -138,7 +140,8 @@ def _city_index(places: dict):
     """KD-tree over named settlement places (for nearest-city lookups)."""
     from scipy.spatial import cKDTree
 
-    idx = [i for i, t in enumerate(places["type"]) if t == "locality" and places["importance"][i] >= 0.6]
+    idx = [i for i, t in enumerate(places["type"])
+           if t in ("locality", "municipality") and places["importance"][i] >= 0.6]
     if not idx:
         return None, []
     lat = np.array([places["lat"][i] for i in idx])

@@ -3,6 +3,7 @@ create_app (template tests/conftest.py), and a live uvicorn server for the brows
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 import threading
 import time
 from pathlib import Path
@@ -53,15 +54,10 @@ def demo():
     return DEMO
 
 
-@pytest.fixture(scope="session")
-def live_server(network, sample_bundle):
-    """A second app on a free loopback port (uvicorn in a thread); yields its base URL."""
+@contextmanager
+def serve_in_thread(app):
+    """Run an ASGI app with uvicorn on a free loopback port in a thread; yields "host:port"."""
     import uvicorn
-
-    from server.main import create_app
-    from server.settings import Settings
-
-    app = create_app(Settings(bundle=str(sample_bundle)), network=network)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,6 +71,24 @@ def live_server(network, sample_bundle):
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve_app():
+    """``serve_app(app)``: a context manager serving an ASGI app on loopback (see serve_in_thread)."""
+    return serve_in_thread
+
+
+@pytest.fixture(scope="session")
+def live_server(network, sample_bundle):
+    """A second app on a free loopback port (uvicorn in a thread); yields its base URL."""
+    from server.main import create_app
+    from server.settings import Settings
+
+    with serve_in_thread(create_app(Settings(bundle=str(sample_bundle)), network=network)) as address:
+        yield f"http://{address}"

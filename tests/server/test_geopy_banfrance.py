@@ -3,9 +3,6 @@ user's code takes): it geocodes and reverses with one request per call (``/searc
 ``/reverse`` without the trailing slash answer directly, no 307), and reads BAN's fields."""
 from __future__ import annotations
 
-import socket
-import threading
-import time
 
 import pytest
 
@@ -29,9 +26,8 @@ BAN_ROWS = [
 
 
 @pytest.fixture(scope="module")
-def ban_server(tmp_path_factory):
+def ban_server(tmp_path_factory, serve_app):
     """A bundle of real BAN rows served by uvicorn on a free loopback port; yields (host:port, paths seen)."""
-    import uvicorn
 
     import engine
     from server.main import create_app
@@ -51,21 +47,8 @@ def ban_server(tmp_path_factory):
             await send(message)
         await app(scope, receive, send_status if scope["type"] == "http" else send)
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(counting, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"127.0.0.1:{port}", seen
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(counting) as address:
+        yield address, seen
 
 
 def test_geopy_banfrance_geocodes_and_reverses_in_one_request(ban_server):

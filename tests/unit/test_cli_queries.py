@@ -39,6 +39,11 @@ def test_geocode_and_reverse(sample_bundle, capsys):
     fc = json.loads(out)
     assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 2
     assert fc["features"][0]["properties"]["label"].startswith("45 Rue Victor Hugo")
+    import engine
+
+    geocoder = engine.open(sample_bundle).geocoder          # the data's, as the HTTP API says it
+    assert (fc["attribution"], fc["licence"]) == (geocoder.attribution, geocoder.licence)
+    assert fc["licence"]
     code, out, _ = _run(capsys, "geocode", sample_bundle, "victor hu", "--autocomplete", "--type", "street")
     assert code == 0 and "Rue Victor Hugo" in out.splitlines()[0] and "(street," in out
     code, out, _ = _run(capsys, "reverse", sample_bundle, _pt(DEMO["reverse"]))

@@ -34,7 +34,7 @@ def test_reads_addresses_streets_places_and_pois(tmp_path):
     assert addr.column("suffix").to_pylist() == ["a"] and addr.column("city").to_pylist() == ["Heidelberg"]
     assert report.counts["osm_places.skipped_housenumber"] == 1
     rows = {(r["type"], r["name"]) for r in places.to_pylist()}
-    assert ("locality", "Heidelberg") in rows and ("poi", "Café Gundel") in rows
+    assert ("municipality", "Heidelberg") in rows and ("poi", "Café Gundel") in rows   # place=city
     assert sum(1 for r in places.to_pylist() if r["name"] == "Bergstraße") == 1      # two ways, one street
     assert not any(r["name"] == "Bussteig" for r in places.to_pylist())
 
