@@ -1,18 +1,17 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Street query kernels, compiled at install: snapping, A*, contraction-hierarchy queries and the
-chain-contracted stop reach (every loop a street request runs; build-time kernels are elsewhere).
+"""Street query kernels, compiled at install: snapping, point-to-point routes on the junction
+graph's contraction hierarchy, and the stop reach on the junction graph (every loop a street
+request runs; build-time kernels are in _streets_build.pyx, shared helpers in _graphs.pxd).
 
 Why Cython: these loops run while answering requests, so they must be ready when the process
 starts; a JIT would compile them in every fresh process (Docker image, CI job, new worker).
 
 Layout (every array comes from the bundle, read-only, or from a StreetWorkspace):
 
-  A mode graph is CSR: off int32 [n_nodes + 1], to int32 [n_edges] (successor), cost int32 ms >= 1.
   A *location* is (segment, t, conn_ms): the projection at fraction t of segment u -> v, plus
   conn_ms to walk between the point and its projection. Per-segment costs c_fwd (u -> v) and
   c_bwd (v -> u) are int32 ms, NO_VALUE (< 0) when forbidden; a fraction f of a cost c costs
   floor(f * c + 0.5) ms (_part; the same rule at build time, so times agree everywhere).
-  leave(L): (node, ms) pairs to get from L onto the graph; arrive(L): from a node to L.
 
   Snapping grid: nodes projected on a local equirectangular plane (origin lat0/lon0, x scaled by
   cos0, metres); sorted int64 keys of non-empty cells ((row + 2**30) * 2**31 + (col + 2**30))

@@ -7,6 +7,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 from engine import errors
@@ -40,20 +41,52 @@ def serve(bundle: str, host: str = "127.0.0.1", port: int = 8000, workers: int =
         uvicorn.run(APP, factory=True, workers=workers, server_header=False, proxy_headers=False, **options)
         return
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_run_worker, args=(_bind, options), daemon=False) for _ in range(workers)]
+    _supervise(lambda: ctx.Process(target=_run_worker, args=(_bind, options), daemon=False), workers)
+
+
+#: A worker that dies is replaced, at most this many times in any RESTART_WINDOW_S seconds; past
+#: that something is wrong with every worker (bundle, memory) and the server stops, saying why.
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 60.0
+
+
+def _supervise(new_worker, workers: int) -> None:
+    """Start ``workers`` processes and keep that many running until SIGINT/SIGTERM.
+
+    A worker that exits (killed by the OOM killer, a crash in a native library) is replaced by a
+    new one on the same port; its connections in flight are lost, the other workers keep
+    answering. More than MAX_RESTARTS replacements within RESTART_WINDOW_S: stop everything
+    and exit with a message.
+    """
+    procs = [new_worker() for _ in range(workers)]
     for proc in procs:
         proc.start()
     stop = threading.Event()
+    restarts: list[float] = []
+    failure = None
 
     def terminate(*_):
         stop.set()
 
     previous = {sig: signal.signal(sig, terminate) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        # A worker that dies takes the server down (with its exit status) rather than silently
-        # serving on fewer processes.
-        while not stop.wait(0.2) and all(proc.is_alive() for proc in procs):
-            pass
+        while not stop.wait(0.2):
+            for i, proc in enumerate(procs):
+                if proc.is_alive():
+                    continue
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < RESTART_WINDOW_S] + [now]
+                status = _describe_exit(proc.exitcode)
+                if len(restarts) > MAX_RESTARTS:
+                    failure = (f"brique serve: workers exited {len(restarts)} times within "
+                               f"{RESTART_WINDOW_S:g} s (last: pid {proc.pid}, {status}); giving up")
+                    stop.set()
+                    break
+                print(f"brique serve: worker pid {proc.pid} exited ({status}); starting a new one",
+                      file=sys.stderr, flush=True)
+                proc.join(0)
+                procs[i] = new_worker()
+                procs[i].start()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -62,9 +95,20 @@ def serve(bundle: str, host: str = "127.0.0.1", port: int = 8000, workers: int =
                 proc.terminate()
         for proc in procs:
             proc.join(10)
-    failed = [proc.exitcode for proc in procs if proc.exitcode not in (0, -signal.SIGTERM, None)]
-    if failed and not stop.is_set():
-        raise SystemExit(f"brique serve: a worker exited with status {failed[0]}")
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+    if failure:
+        raise SystemExit(failure)
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
 
 
 APP = "server.main:app_from_env"
@@ -86,12 +130,45 @@ def _bind(host: str, port: int, reuse_port: bool = True) -> socket.socket:
     return sock
 
 
+def uvicorn_config(app, settings=None, **options):
+    """The uvicorn.Config of a Brique server: bounded connections (server/protocol.py), no
+    server header, the keep-alive timeout and request-head limits from ``settings``."""
+    import uvicorn
+
+    from .settings import Settings
+
+    settings = settings or Settings()
+    try:
+        from .protocol import protocol_class
+
+        http = protocol_class(settings.head_timeout_s, settings.max_head_bytes)
+    except ImportError:                          # no httptools: uvicorn's h11 protocol, size-capped
+        http = "h11"
+    options.setdefault("log_level", "warning")
+    return uvicorn.Config(app, http=http, server_header=False, proxy_headers=False,
+                          timeout_keep_alive=settings.keep_alive_s,
+                          h11_max_incomplete_event_size=settings.max_head_bytes, **options)
+
+
+def _raise_fd_limit() -> None:
+    """Soft RLIMIT_NOFILE up to the hard limit: idle sockets then cost memory, not refusals."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def _run_worker(bind, options: dict) -> None:
     """One uvicorn server process; ``bind(host, port)`` gives its own socket (None: uvicorn binds)."""
     import uvicorn
 
-    config = uvicorn.Config(APP, factory=True, server_header=False, proxy_headers=False, **options)
-    server = uvicorn.Server(config)
+    _raise_fd_limit()
+    server = uvicorn.Server(uvicorn_config(APP, factory=True, **options))
     if bind is None:
         server.run()
     else:

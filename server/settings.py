@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     max_url_bytes: int = Field(4096, ge=256, description="request target (path + query) size")
     max_body_bytes: int = Field(16_384, ge=0, description="request body size (the API is GET-only)")
     time_budget_s: float = Field(10.0, gt=0, le=300, description="wall time per query before 503")
+    # connections (server/protocol.py): slow or idle clients must not hold a worker's sockets
+    head_timeout_s: float = Field(10.0, gt=0, le=300, description="time for a request's line and headers "
+                                  "to arrive, from the connection (or the previous response); then 408 / close")
+    max_head_bytes: int = Field(32_768, ge=1024, le=1 << 20, description="request line + headers size (431)")
+    keep_alive_s: int = Field(5, ge=1, le=300, description="idle time before a kept-alive connection closes")
     # The kernels release the GIL, so each in-flight query can use a core: more threads than
     # cores per worker only add contention (measured: p99 x2-3 with 16), queued requests wait FIFO.
     max_concurrent_queries: int = Field(2, ge=1, le=256, description="engine calls in flight per worker")

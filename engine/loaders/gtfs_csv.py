@@ -7,10 +7,14 @@ physical line of the file (header = line 1) so that every warning can name its l
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -20,8 +24,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from engine.errors import InputError
+from engine.loaders.limits import InputLimits, human, hint, over, resolve
 
 _BOM = b"\xef\xbb\xbf"
+_CHUNK = 1 << 22
+#: Compression ratios are only checked above this size: small repetitive files (a calendar)
+#: legitimately compress very well, and cannot be bombs.
+_RATIO_FLOOR = 1 << 20
+#: The files the loader reads (sizes are checked for these only).
+GTFS_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt",
+              "calendar.txt", "calendar_dates.txt", "frequencies.txt", "transfers.txt",
+              "shapes.txt")
 
 
 def _skip_member(parts: tuple[str, ...]) -> bool:
@@ -30,30 +43,87 @@ def _skip_member(parts: tuple[str, ...]) -> bool:
 
 
 class FeedSource:
-    """A GTFS feed on disk: members found by basename, the shallowest one winning."""
+    """A GTFS feed on disk: members found by basename, the shallowest one winning.
 
-    def __init__(self, name: str, path: str | Path):
+    Hostile input: the zip's declared sizes and compression ratios are checked against
+    ``limits`` when it is opened (nothing is inflated), and the bytes really inflated are
+    counted while reading, so a zip bomb or a lying header ends in an ``InputError``.
+    """
+
+    def __init__(self, name: str, path: str | Path, limits: InputLimits | None = None):
         self.name = name
         self.path = Path(path)
+        self.limits = resolve(limits)
         self._zip: zipfile.ZipFile | None = None
         self._members: dict[str, tuple[int, str]] = {}
+        self._sizes: dict[str, tuple[int, int]] = {}     # key -> (declared size, compressed)
+        self._read_total = 0
         if self.path.is_dir():
             for p in self.path.rglob("*"):
                 rel = p.relative_to(self.path).parts
                 if p.is_file() and not _skip_member(rel):
                     self._add(rel, str(p))
+            for _, key in self._members.values():
+                size = Path(key).stat().st_size
+                self._sizes[key] = (size, size)
         elif self.path.is_file():
+            self._check_zip_directory()
             try:
                 self._zip = zipfile.ZipFile(self.path)
-            except (zipfile.BadZipFile, OSError) as exc:
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
                 raise InputError(f"GTFS feed {name!r}: {self.path} is not a readable zip file "
                                  f"or directory ({exc})") from exc
             for info in self._zip.infolist():
                 rel = PurePosixPath(info.filename).parts
                 if not info.is_dir() and rel and not _skip_member(rel):
                     self._add(rel, info.filename)
+                    self._sizes[info.filename] = (info.file_size, info.compress_size)
         else:
             raise InputError(f"GTFS feed {name!r}: {self.path} does not exist")
+        self._check_declared_sizes()
+
+    def _check_zip_directory(self) -> None:
+        """Refuse a zip whose central directory claims too many entries, before parsing it
+        (zipfile keeps one Python object per entry)."""
+        lim = self.limits.max_zip_members
+        if lim <= 0:
+            return
+        try:
+            with open(self.path, "rb") as fh:
+                end = zipfile._EndRecData(fh)       # reads the end record only
+        except (OSError, ValueError, struct.error):
+            return                                    # ZipFile() reports the real problem
+        if end is not None and over(end[zipfile._ECD_ENTRIES_TOTAL], lim):
+            raise InputError(f"GTFS feed {self.name!r}: {self.path} claims "
+                             f"{end[zipfile._ECD_ENTRIES_TOTAL]} zip entries (limit {lim}; "
+                             f"{hint('max_zip_members')})")
+
+    def _check_declared_sizes(self) -> None:
+        """Declared (zip) or on-disk (folder) sizes of the files the loader reads, and their
+        compression ratios, against the limits: before any byte is inflated."""
+        lim = self.limits
+        what = "zip member" if self._zip is not None else "file"
+        total = 0
+        for base in GTFS_FILES:
+            if base not in self._members:
+                continue
+            key = self._members[base][1]
+            size, packed = self._sizes[key]
+            total += size
+            if over(size, lim.max_member_bytes):
+                raise InputError(f"GTFS feed {self.name!r}: {what} {key} is {human(size)} "
+                                 f"uncompressed (limit {human(lim.max_member_bytes)}; "
+                                 f"{hint('max_member_bytes')})")
+            if (self._zip is not None and size > _RATIO_FLOOR
+                    and over(size / max(packed, 1), lim.max_ratio)):
+                raise InputError(f"GTFS feed {self.name!r}: zip member {key} expands "
+                                 f"{size / max(packed, 1):.0f} times ({human(packed)} -> "
+                                 f"{human(size)}; limit {lim.max_ratio:g}; {hint('max_ratio')}): "
+                                 f"refused as a possible zip bomb")
+        if over(total, lim.max_unzipped_bytes):
+            raise InputError(f"GTFS feed {self.name!r}: {self.path} holds {human(total)} of GTFS "
+                             f"files uncompressed (limit {human(lim.max_unzipped_bytes)}; "
+                             f"{hint('max_unzipped_bytes')})")
 
     def _add(self, rel: tuple[str, ...], key: str) -> None:
         base = rel[-1].lower()
@@ -65,13 +135,38 @@ class FeedSource:
         return fname in self._members
 
     def read_bytes(self, fname: str) -> bytes:
+        """The member's bytes, reading at most the limits (the declared size may lie)."""
         key = self._members[fname][1]
+        lim = self.limits
+        cap = lim.max_member_bytes if lim.max_member_bytes > 0 else None
+        if lim.max_unzipped_bytes > 0:
+            left = lim.max_unzipped_bytes - self._read_total
+            cap = left if cap is None else min(cap, left)
         try:
             if self._zip is not None:
-                return self._zip.read(key)
-            return Path(key).read_bytes()
-        except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
+                fh = self._zip.open(key)
+            else:
+                fh = open(key, "rb")
+            with fh:
+                chunks, n = [], 0
+                while True:
+                    block = fh.read(_CHUNK if cap is None else min(_CHUNK, cap + 1 - n))
+                    if not block:
+                        break
+                    n += len(block)
+                    chunks.append(block)
+                    if cap is not None and n > cap:
+                        which = ("max_member_bytes" if lim.max_member_bytes > 0
+                                 and n > lim.max_member_bytes else "max_unzipped_bytes")
+                        raise InputError(
+                            f"GTFS feed {self.name!r}: {fname} inflates to more than "
+                            f"{human(getattr(lim, which))} (declared {human(self._sizes[key][0])}; "
+                            f"limit {which}; {hint(which)})")
+        except (OSError, zipfile.BadZipFile, RuntimeError, EOFError, zlib.error,
+                NotImplementedError, ValueError) as exc:
             raise InputError(f"GTFS feed {self.name!r}: cannot read {fname} ({exc})") from exc
+        self._read_total += n
+        return b"".join(chunks)
 
     def sha256(self) -> str:
         """Digest of the input: the zip file bytes, or every member (sorted) of a directory."""
@@ -159,21 +254,125 @@ class CsvTable:
 
 
 def _decode(data: bytes, src: FeedSource, fname: str, warn) -> bytes:
-    """UTF-8 as is; anything else re-encoded from cp1252 (or latin-1) with a warning."""
+    """UTF-8 as is. Otherwise: a UTF-16 file (byte order mark) is decoded as such; bytes that
+    are not UTF-8 are read as cp1252 (else latin-1), each run on its own, so a file that mixes
+    UTF-8 lines and legacy lines keeps its UTF-8 text intact. Both with a warning naming the
+    first bad line and the number of lines decoded so."""
     if data.isascii():
         return data
+    for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(enc)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"GTFS feed {src.name!r}: {fname} starts with a {enc} byte "
+                                 f"order mark but is not {enc} ({exc.reason} at byte "
+                                 f"{exc.start})") from exc
+            warn("csv.encoding", fname, 0, "", f"{fname} is {enc.upper()}, not UTF-8 as GTFS "
+                                              f"requires; decoded as {enc.upper()}")
+            return text.encode("utf-8").lstrip(_BOM)
     try:
         data.decode("utf-8")
         return data
     except UnicodeDecodeError as exc:
         bad_line = data.count(b"\n", 0, exc.start) + 1
-    try:
-        text, enc = data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        text, enc = data.decode("latin-1"), "latin-1"
-    warn("csv.encoding", fname, bad_line, "",
-         f"{fname} is not valid UTF-8 (first bad byte on line {bad_line}); decoded as {enc}")
+    text = data.decode("utf-8", "surrogateescape")   # undecodable bytes -> U+DC80..U+DCFF
+    n_bad = 0
+
+    def legacy(m: re.Match) -> str:
+        nonlocal n_bad
+        n_bad += 1
+        raw = bytes(ord(c) - 0xDC00 for c in m.group())
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+    mixed = _UTF8_MULTI.search(text) is not None
+    text = _SURROGATES.sub(legacy, text)
+    bad_lines = _non_utf8_lines(data)
+    if mixed:
+        warn("csv.encoding", fname, bad_line, "",
+             f"{fname} mixes UTF-8 and another encoding: {bad_lines} line(s) are not valid "
+             f"UTF-8 (first: line {bad_line}); those bytes decoded as cp1252, UTF-8 text kept")
+    else:
+        warn("csv.encoding", fname, bad_line, "",
+             f"{fname} is not valid UTF-8 (first bad byte on line {bad_line}, {bad_lines} "
+             f"line(s) affected); decoded as cp1252")
     return text.encode("utf-8")
+
+
+#: Runs of bytes that were not UTF-8 (surrogate-escaped).
+_SURROGATES = re.compile("[\udc80-\udcff]+")
+#: A correctly encoded non-ASCII character (so the file is at least partly UTF-8).
+_UTF8_MULTI = re.compile("[\u0080-\udc7f\udd00-\U0010ffff]")
+
+
+def _non_utf8_lines(data: bytes) -> int:
+    """Number of lines holding bytes that are not UTF-8 (only called on broken files)."""
+    n = 0
+    for line in data.split(b"\n"):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                n += 1
+    return n
+
+
+def _check_size(data: bytes, src: FeedSource, fname: str) -> None:
+    """Line length and row count against the limits, on the raw bytes, before parsing (a
+    100 MB line would make pyarrow fail obscurely, a billion tiny rows exhaust memory)."""
+    lim = src.limits
+    if lim.max_rows > 0:
+        rows = data.count(b"\n")
+        if rows > lim.max_rows:
+            raise InputError(f"GTFS feed {src.name!r}: {fname} has {rows} lines (limit "
+                             f"{lim.max_rows}; {hint('max_rows')})")
+    if lim.max_line_bytes <= 0 or len(data) <= lim.max_line_bytes:
+        return
+    last = -1                      # offset of the previous line break
+    seen = 0                       # line breaks before the current chunk
+    for start in range(0, len(data), _CHUNK * 4):
+        chunk = np.frombuffer(data, np.uint8, min(_CHUNK * 4, len(data) - start), start)
+        nl = np.flatnonzero(chunk == 10)
+        ends = np.append(nl + start, len(data)) if start + len(chunk) == len(data) \
+            else nl + start
+        if not len(ends):
+            if start + len(chunk) - last - 1 > lim.max_line_bytes:
+                long_at = seen
+                break
+            continue
+        prev = np.concatenate(([last], ends[:-1]))
+        lengths = ends - prev - 1
+        big = np.flatnonzero(lengths > lim.max_line_bytes)
+        if len(big):
+            long_at = seen + int(big[0])
+            break
+        seen += len(nl)
+        last = int(ends[-1]) if len(nl) else last
+    else:
+        return
+    raise InputError(f"GTFS feed {src.name!r}: {fname} line {long_at + 1} is longer than "
+                     f"{human(lim.max_line_bytes)} ({hint('max_line_bytes')})")
+
+
+def _strip_nul(data: bytes, src: FeedSource, fname: str, warn) -> bytes:
+    """NUL bytes are never GTFS text: a few are removed (warning naming the first line and
+    the number of lines); a file made of them (UTF-16 without a byte order mark, a binary
+    file renamed .txt) is refused."""
+    n = data.count(b"\0")
+    if not n:
+        return data
+    if n * 8 > len(data):
+        raise InputError(f"GTFS feed {src.name!r}: {fname} is not a text file in UTF-8 "
+                         f"({n} NUL bytes in {len(data)}: binary, or UTF-16 without a byte "
+                         f"order mark)")
+    first = data.count(b"\n", 0, data.find(b"\0")) + 1
+    lines = sum(1 for line in data.split(b"\n") if b"\0" in line) if n > 1 else 1
+    warn("csv.nul_bytes", fname, first, "",
+         f"{fname}: {n} NUL byte(s) removed on {lines} line(s), first on line {first}")
+    return data.replace(b"\0", b"")
 
 
 def _parse_header(data: bytes, fname: str, feed: str) -> tuple[list[str], int]:
@@ -207,6 +406,9 @@ def read_table(src: FeedSource, fname: str, warn, wanted: list[str] | None = Non
     data = src.read_bytes(fname)
     if data.startswith(_BOM):
         data = data[3:]
+    _check_size(data, src, fname)
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data = _strip_nul(data, src, fname, warn)
     data = _decode(data, src, fname, warn)
     if len(data) < 4096 and not data.strip():
         if required:
@@ -227,13 +429,16 @@ def read_table(src: FeedSource, fname: str, warn, wanted: list[str] | None = Non
         cols0 = {n: pa.array([], pa.string()) for n in include}
         return CsvTable(fname, cols0, 0, LineMap(b"", False), names)
 
-    table, skipped = _parse(data, names, include, newlines=False, feed=src.name, fname=fname)
+    block = max(1 << 22, 2 * src.limits.max_line_bytes + (1 << 16))
+    table, skipped = _parse(data, names, include, newlines=False, feed=src.name, fname=fname,
+                            block_size=block)
     multiline = None
     n_lines, empty = _line_stats(data)
     fewer_rows = not empty and table.num_rows + len(skipped) < n_lines - 1
     if (skipped or fewer_rows) and b'"' in data:
         # a quoted value holds a line break: parse again allowing it, keep the better result
-        table2, skipped2 = _parse(data, names, names, newlines=True, feed=src.name, fname=fname)
+        table2, skipped2 = _parse(data, names, names, newlines=True, feed=src.name, fname=fname,
+                                  block_size=block)
         if len(skipped2) < len(skipped) or (fewer_rows and len(skipped2) <= len(skipped)):
             skipped = skipped2
             breaks = np.zeros(table2.num_rows, np.int64)
@@ -275,7 +480,7 @@ def _locate(data: bytes, texts: list[str]) -> list[int]:
 
 
 def _parse(data: bytes, names: list[str], include: list[str], newlines: bool, feed: str,
-           fname: str) -> tuple[pa.Table, list[tuple[int, str]]]:
+           fname: str, block_size: int = 1 << 22) -> tuple[pa.Table, list[tuple[int, str]]]:
     """pyarrow.csv over the whole member, every column as string; rows with a wrong number
     of fields are collected (not fatal)."""
     skipped: list[tuple[int, str]] = []
@@ -288,14 +493,18 @@ def _parse(data: bytes, names: list[str], include: list[str], newlines: bool, fe
         table = pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True,
-                                           block_size=1 << 22),
+                                           block_size=block_size),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid,
                                              newlines_in_values=newlines),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, include_columns=include,
                 strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False))
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
-        raise InputError(f"GTFS feed {feed!r}: cannot parse {fname} as CSV ({exc})") from exc
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "straddl" in why:
+            why = (f"a quoted value spans more than {human(block_size)}, probably an unclosed "
+                   f"quote")
+        raise InputError(f"GTFS feed {feed!r}: cannot parse {fname} as CSV ({why})") from exc
     return table, skipped
 
 
