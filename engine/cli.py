@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import EngineError, InvalidQueryError
+from .errors import BuildError, BundleError, EngineError, InputError, InvalidQueryError
 
 
 def _gtfs_source(text: str):
@@ -115,10 +115,7 @@ def _format_plan(plan, arrive_by: bool = False) -> str:
         lines.append(f"  #{i} {it.departure:%H:%M} -> {it.arrival:%H:%M} ({it.duration_s // 60} min, "
                      f"{it.transfers} transfer{'s' if it.transfers != 1 else ''})")
         for leg in it.legs:
-            what = (f"{leg.route_short_name or leg.route_long_name} towards {leg.headsign}"
-                    if leg.mode == "transit" else leg.mode)
-            lines.append(f"      {leg.departure:%H:%M} {leg.origin.name} -> {leg.arrival:%H:%M} "
-                         f"{leg.destination.name}  [{what}]")
+            lines.append(f"      {leg.describe()}")
     return "\n".join(lines)
 
 
@@ -362,7 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except InvalidQueryError as exc:
+    except (InvalidQueryError, InputError, BuildError, BundleError) as exc:
+        # the user's input (a query, an input file, build options, a bundle): one line, status 2
         print(f"brique: error: {exc}", file=sys.stderr)
         return 2
     except EngineError as exc:

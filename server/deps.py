@@ -34,6 +34,31 @@ async def get_settings(request: Request) -> Settings:
 EngineDep = Annotated[engine.Network, Depends(get_network)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
+#: bundle component -> (error code, what it is, how a bundle gets it)
+COMPONENTS = {
+    "timetable": ("no_timetable", "timetable", "build it with GTFS feeds"),
+    "streets": ("no_streets", "street network", "build it with --osm"),
+    "geocoder": ("no_geocoder", "geocoder index", "build it with addresses, OSM or GTFS"),
+}
+
+
+def capabilities(net: engine.Network) -> dict[str, bool]:
+    """What this bundle can answer (GET /health): one flag per component."""
+    return {name: getattr(net, name, None) is not None for name in COMPONENTS}
+
+
+def require(component: str):
+    """Route dependency: 409 ``no_<component>`` when the bundle lacks it (a request this server
+    cannot serve, distinct from a server fault); checked before any parameter reaches the engine."""
+    code, label, how = COMPONENTS[component]
+
+    async def check(request: Request) -> None:
+        if getattr(request.app.state.network, component, None) is None:
+            raise ApiError(409, code, f"this server's bundle has no {label} ({how}); "
+                                      "GET /health lists what it has")
+
+    return Depends(check)
+
 
 async def run_query(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` on the app's query threads, within the time budget.

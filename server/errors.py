@@ -1,14 +1,18 @@
 """engine.errors -> HTTP status and one JSON error shape, in one place.
 
-Body of every error: ``{"error": {"status", "code", "message", "parameter"}}``. Bad input is
-always 4xx: 400 malformed or out of range, 404 unknown stop / no route, 422 date outside the
-service period; 501 when the bundle lacks a component (server configuration, not input); 503
-when a query exceeds its time budget.
+Body of every error: ``{"error": {"status", "code", "message", "parameter"}}``. A request the
+server cannot serve is always a 4xx: 400 malformed or out of range, 404 unknown stop / no route,
+409 a capability the bundle lacks (``no_timetable``, ``no_streets``, ``no_geocoder``; checked
+by the routes, see deps.require), 413/414/431 request too large, 422 date outside the service
+period or a value over this server's limits (``limit_exceeded``); 503 when a query exceeds its
+time budget. 5xx are server faults (a damaged bundle, a bug): logged in full, answered with a
+generic message. No error body carries a traceback or a file system path (``scrub``).
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,7 +30,7 @@ ENGINE_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (E.OutOfPeriodError, 422, "out_of_period"),
     (E.InvalidQueryError, 400, "invalid_parameter"),
     (E.NoRouteError, 404, "no_route"),
-    (E.BundleError, 501, "not_available"),
+    (E.BundleError, 500, "bundle_error"),     # damaged bundle (missing components: deps.require)
     (E.EngineError, 400, "invalid_request"),
 )
 
@@ -39,9 +43,21 @@ class ApiError(Exception):
         self.status, self.code, self.parameter = status, code, parameter
 
 
+#: an absolute file system path (2+ components), not one of the API's own URL paths
+_PATH = re.compile(r"(?<![\w.:/])(?:[A-Za-z]:)?[/\\](?!v1/|search|reverse|health|meta|static|docs|openapi)"
+                   r"[^\s/\\'\"(),;:]+(?:[/\\][^\s/\\'\"(),;:]+)+[/\\]?")
+
+
+def scrub(message: str) -> str:
+    """An error message fit for a client: file paths reduced to their last name, no traceback."""
+    if "Traceback (most recent call last)" in message or 'File "' in message:
+        return "internal error (logged on the server)"
+    return _PATH.sub(lambda m: re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], message)
+
+
 def error_body(status: int, code: str, message: str, parameter: str | None = None,
                details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"status": status, "code": code, "message": message, "parameter": parameter}
+    body: dict[str, Any] = {"status": status, "code": code, "message": scrub(str(message)), "parameter": parameter}
     if details:
         body["details"] = details
     return {"error": body}
@@ -78,6 +94,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(E.EngineError)
     async def _engine(request: Request, exc: E.EngineError) -> Response:
         status, code = engine_status(exc)
+        if status >= 500:
+            log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
+            return error_response(status, code, "the bundle cannot answer this request (logged on the server)")
         return error_response(status, code, str(exc), getattr(exc, "parameter", None))
 
     @app.exception_handler(ApiError)
@@ -92,6 +111,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if exc.status_code >= 500:
+            log.error("HTTP %s on %s: %s", exc.status_code, request.url.path, exc.detail)
         return error_response(exc.status_code, code, str(exc.detail), None,
                               headers=getattr(exc, "headers", None))
 

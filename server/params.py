@@ -55,6 +55,12 @@ def parse_bbox(text: str | None, parameter: str = "bbox") -> tuple[float, float,
     return box  # type: ignore[return-value]
 
 
+def check_limit(name: str, value: float, bound: float) -> None:
+    """A value the schema accepts but this server's settings do not: 422 ``limit_exceeded``."""
+    if value > bound:
+        raise ApiError(422, "limit_exceeded", f"{name} must be at most {bound:g} on this server", name)
+
+
 def default_date(date: str | None) -> str:
     """The requested date, or today (server clock) when omitted."""
     return date if date else dt.date.today().isoformat()

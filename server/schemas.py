@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 class ErrorInfo(BaseModel):
     status: int
     code: str = Field(description="machine-readable: invalid_parameter, unknown_stop, out_of_period, "
-                                  "no_route, not_available, not_supported, time_budget_exceeded, ...")
+                                  "no_route, no_timetable, no_streets, no_geocoder, limit_exceeded, "
+                                  "uri_too_long, body_too_large, time_budget_exceeded, ...")
     message: str
     parameter: str | None = Field(None, description="the offending query parameter, when known")
     details: list[dict[str, Any]] | None = None
@@ -42,6 +43,7 @@ class Place(BaseModel):
     lat: float
     lon: float
     stop_id: str | None = None
+    platform_code: str | None = Field(None, description="the stop's platform (GTFS platform_code), when known")
 
 
 class Leg(BaseModel):
@@ -60,6 +62,9 @@ class Leg(BaseModel):
     trip_id: str | None = None
     headsign: str | None = None
     n_stops: int | None = None
+    transfer: bool = Field(False, description="a walk between two vehicles: a change (inside one station when "
+                                              "origin and destination have the same name; their platform_code "
+                                              "says which platforms)")
     geometry: LineString
 
 
@@ -164,7 +169,11 @@ class NetworkResponse(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
-    bundle: str
+    bundle: str = Field(description="bundle directory name")
+    capabilities: dict[str, bool] = Field(
+        description="components of the bundle: timetable (plan, departures, stops/near), streets "
+                    "(route, door-to-door access), geocoder (geocode, addok search/reverse). A request "
+                    "needing a missing one answers 409 with code no_<component>")
 
 
 class Meta(BaseModel):
@@ -185,14 +194,19 @@ LIMIT_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "request body too large (the API is GET-only)"},
     414: {"model": ErrorResponse, "description": "request target (path and query) too long"},
 }
+_LIMIT = {"model": ErrorResponse, "description": "a value over this server's limits (code limit_exceeded)"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "malformed or out-of-range parameter"},
+    422: _LIMIT,
     503: {"model": ErrorResponse, "description": "time budget exceeded"},
 }
+_MISSING = ("the bundle lacks the component this endpoint needs (code no_timetable, no_streets or "
+            "no_geocoder; GET /health lists the bundle's capabilities)")
 STOP_ERRORS = {**ERRORS, 404: {"model": ErrorResponse, "description": "unknown stop or no route"},
-               422: {"model": ErrorResponse, "description": "date outside the service period"},
-               501: {"model": ErrorResponse, "description": "the bundle has no timetable"}}
-COMPONENT_ERRORS = {**ERRORS, 501: {"model": ErrorResponse, "description": "the bundle lacks this component"}}
+               409: {"model": ErrorResponse, "description": _MISSING},
+               422: {"model": ErrorResponse, "description": "date outside the service period (out_of_period), "
+                                                            "or a value over this server's limits (limit_exceeded)"}}
+COMPONENT_ERRORS = {**ERRORS, 409: {"model": ErrorResponse, "description": _MISSING}}
 
 
 # ---------------------------------------------------------------- mapping from engine results
@@ -210,7 +224,8 @@ def line(points, start=None, end=None) -> dict[str, Any]:
 
 
 def place_json(wp) -> dict[str, Any]:
-    return {"name": wp.name, "lat": _r(wp.lat), "lon": _r(wp.lon), "stop_id": wp.stop_id}
+    return {"name": wp.name, "lat": _r(wp.lat), "lon": _r(wp.lon), "stop_id": wp.stop_id,
+            "platform_code": getattr(wp, "platform_code", None)}
 
 
 def leg_json(leg) -> dict[str, Any]:
@@ -221,7 +236,8 @@ def leg_json(leg) -> dict[str, Any]:
             "route_id": leg.route_id, "route_short_name": leg.route_short_name,
             "route_long_name": leg.route_long_name, "route_type": leg.route_type,
             "agency_name": leg.agency_name, "trip_id": leg.trip_id, "headsign": leg.headsign,
-            "n_stops": leg.n_stops, "geometry": line(leg.geometry, leg.origin, leg.destination)}
+            "n_stops": leg.n_stops, "transfer": bool(getattr(leg, "transfer", False)),
+            "geometry": line(leg.geometry, leg.origin, leg.destination)}
 
 
 def plan_json(plan) -> dict[str, Any]:

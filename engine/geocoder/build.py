@@ -78,7 +78,7 @@ def build_geocoder_tables(addresses: list[Path], osm: list[Path], stops: pa.Tabl
 
     addr_parts, place_parts, sources = [], [], []
     for path in addresses or []:
-        table = read_addresses(path, report)
+        table = read_addresses(path, report, lieux_dits=place_parts)     # lieux-dits: places
         meta = table.schema.metadata or {}
         sources.append((meta.get(b"attribution", b"").decode(), meta.get(b"licence", b"").decode()))
         addr_parts.append(table)

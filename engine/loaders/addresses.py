@@ -15,7 +15,10 @@ own columns carries ``attribution``/``licence`` in the table's schema metadata (
 """
 from __future__ import annotations
 
+import codecs
 import gzip
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
+from .gtfs_csv import decode_text, strip_nul
+from .limits import InputLimits, hint, human, over, resolve
+
+_CHUNK = 1 << 22
+_RATIO_FLOOR = 1 << 20
 
 REQUIRED = ("numero", "nom_voie", "lon", "lat")
 OPTIONAL = ("id", "rep", "code_postal", "code_insee", "nom_commune", "code_insee_ancienne_commune",
@@ -32,6 +40,8 @@ ADDRESS_COLUMNS = ("id", "number", "suffix", "street", "postcode", "citycode", "
                    "oldcitycode", "oldcity", "x", "y")
 #: Columns only BAN's own export has: such a file is BAN data, under BAN's licence.
 BAN_MARKERS = ("id_fantoir", "certification_commune", "source_position")
+#: Weight of a BAN lieu-dit among the geocoder's documents (an OSM place=locality gets 0.45).
+LIEU_DIT_IMPORTANCE = 0.45
 BAN_METADATA = {b"attribution": b"BAN", b"licence": b"ETALAB-2.0"}
 
 
@@ -41,21 +51,162 @@ def _float(col: pa.Array) -> pa.Array:
     return pc.fill_null(pc.cast(pc.if_else(ok, col, pa.scalar(None, pa.string())), pa.float64()), float("nan"))
 
 
-def _header(path: Path) -> str:
-    opener = gzip.open if path.name.endswith(".gz") else open
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
+class _Counted:
+    """A binary file that knows how many (compressed) bytes were read from it."""
+
+    def __init__(self, path: Path):
+        self.raw = open(path, "rb")
+        self.gz = gzip.GzipFile(fileobj=self.raw, mode="rb") if path.name.endswith(".gz") else None
+
+    def read(self, n: int) -> bytes:
+        return (self.gz or self.raw).read(n)
+
+    def consumed(self) -> int:
+        return self.raw.tell()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.gz is not None:
+            self.gz.close()
+        self.raw.close()
+
+
+@dataclass(slots=True)
+class _Scan:
+    """What one streaming pass over the (decompressed) file found."""
+
+    size: int = 0           # decompressed bytes
+    lines: int = 0
+    nul: int = 0            # NUL bytes
+    utf8: bool = True       # the whole file is valid UTF-8
+    header: bytes = b""
+
+
+def _scan(path: Path, limits: InputLimits) -> _Scan:
+    """One pass, 4 MiB at a time, memory bounded whatever the file: decompressed size (and
+    ratio, for .gz), longest line, line count, NUL bytes, UTF-8 validity. InputError naming
+    the file and the limit on the first limit exceeded."""
+    out = _Scan()
+    cap_bytes = limits.max_unzipped_bytes
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line_len = 0            # bytes of the current (unfinished) line
+    head: list[bytes] = []
     try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            return fh.readline()
-    except (OSError, EOFError) as exc:
+        with _Counted(path) as fh:
+            while True:
+                chunk = fh.read(_CHUNK)
+                if not chunk:
+                    break
+                out.size += len(chunk)
+                if over(out.size, cap_bytes):
+                    raise InputError(f"{path}: address file is larger than {human(cap_bytes)} "
+                                     f"uncompressed ({hint('max_unzipped_bytes')})")
+                packed = fh.consumed()      # compressed bytes read so far
+                if (fh.gz is not None and out.size > _RATIO_FLOOR
+                        and over(out.size / max(packed, 1), limits.max_ratio)):
+                    raise InputError(f"{path}: expands more than {limits.max_ratio:g} times "
+                                     f"({human(packed)} -> over {human(out.size)}; "
+                                     f"{hint('max_ratio')}): refused as a possible gzip bomb")
+                if not out.header:
+                    head.append(chunk)
+                    joined = b"".join(head)
+                    if b"\n" in joined:
+                        out.header = joined[:joined.index(b"\n") + 1]
+                        head = []
+                buf = np.frombuffer(chunk, np.uint8)
+                nl = np.flatnonzero(buf == 10)
+                before = out.lines
+                out.lines += len(nl)
+                if over(out.lines, limits.max_rows):
+                    raise InputError(f"{path}: address file has more than {limits.max_rows} "
+                                     f"lines ({hint('max_rows')})")
+                cap = limits.max_line_bytes
+                if cap > 0:
+                    at = 0                           # 1-based line found too long
+                    if len(nl):
+                        big = np.flatnonzero(np.diff(nl) - 1 > cap)
+                        if line_len + int(nl[0]) > cap:
+                            at = before + 1
+                        elif len(big):
+                            at = before + 2 + int(big[0])
+                        line_len = len(chunk) - int(nl[-1]) - 1
+                    else:
+                        line_len += len(chunk)
+                    if not at and line_len > cap:
+                        at = out.lines + 1
+                    if at:
+                        raise InputError(f"{path}: line {at} is longer than {human(cap)} "
+                                         f"({hint('max_line_bytes')})")
+                out.nul += chunk.count(b"\0")
+                if out.utf8 and not chunk.isascii():
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        out.utf8 = False
+            if out.utf8:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    out.utf8 = False
+    except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{path}: cannot read address file: {exc}") from exc
+    if not out.header:
+        out.header = b"".join(head)
+    return out
 
 
-def read_addresses(path: str | Path, report=None) -> pa.Table:
-    """Parse one BAN-format CSV into the address table described in the module docstring."""
+def _load_repaired(path: Path, report) -> bytes:
+    """The whole file in memory (its size is bounded by the limits), NUL bytes removed and
+    non-UTF-8 bytes decoded as cp1252, each with a warning naming the file and first line."""
+    with _open(path) as fh:
+        data = fh.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+
+    def warn(code, fname, line, field, message):
+        if report is not None:
+            report.count(f"warnings.addresses.{code}")
+            report.warn(f"addresses.{code}", "", fname, line, field, message)
+
+    try:
+        data = strip_nul(data, "address file", path.name, warn)
+        return decode_text(data, "address file", path.name, warn)
+    except InputError as exc:
+        raise InputError(f"{path}: {str(exc).split(': ', 1)[-1]}") from exc
+
+
+def read_addresses(path: str | Path, report=None, *, limits: InputLimits | None = None,
+                   lieux_dits: list | None = None) -> pa.Table:
+    """Parse one BAN-format CSV into the address table described in the module docstring.
+
+    ``limits`` (default ``InputLimits.from_env()``, see ``engine.loaders.limits``) bound the
+    decompressed size, gzip ratio, line length and line count: one streaming pass checks them
+    before anything is parsed. NUL bytes are removed and text that is not UTF-8 is read as
+    cp1252, with a warning in ``report`` (``addresses.csv.nul_bytes``,
+    ``addresses.csv.encoding``). BAN's named places without a number (lieux-dits, numero
+    99999) are not addresses: when ``lieux_dits`` is a list, a table of them (the geocoder's
+    place columns, type ``locality``) is appended to it; else they are counted as skipped.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: address file not found")
-    header = _header(path)
+    limits = resolve(limits)
+    scan = _scan(path, limits)
+    source = path
+    if scan.nul or not scan.utf8:
+        data = _load_repaired(path, report)
+        end = data.find(b"\n")
+        header = (data if end < 0 else data[:end]).decode("utf-8")
+        source = pa.BufferReader(pa.py_buffer(data))
+        del data
+    else:
+        header = scan.header.decode("utf-8").lstrip("\ufeff")
     delimiter = ";" if header.count(";") >= header.count(",") else ","
     names = [h.strip().strip('"') for h in header.rstrip("\r\n").split(delimiter)]
     missing = [c for c in REQUIRED if c not in names]
@@ -65,8 +216,8 @@ def read_addresses(path: str | Path, report=None) -> pa.Table:
     wanted = [c for c in REQUIRED + OPTIONAL if c in names]
     try:
         table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            source,
+            read_options=pacsv.ReadOptions(block_size=max(1 << 24, 2 * limits.max_line_bytes + (1 << 16))),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
                 include_columns=wanted,
@@ -74,7 +225,7 @@ def read_addresses(path: str | Path, report=None) -> pa.Table:
                 strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{path}: malformed CSV: {exc}") from exc
+        raise InputError(f"{path}: malformed CSV: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
     n = table.num_rows
 
     def col(name: str) -> pa.Array:
@@ -104,7 +255,9 @@ def read_addresses(path: str | Path, report=None) -> pa.Table:
         report.count("addresses.read", n)
         for key, mask, field in (("addresses.skipped_bad_number", bad_number, "numero"),
                                  ("addresses.skipped_no_number", no_number, "numero"),
-                                 ("addresses.skipped_lieu_dit", lieu_dit & ~bad_coord, "numero"),
+                                 ("addresses.skipped_lieu_dit",
+                                  lieu_dit & ~bad_coord & ~no_street if lieux_dits is None
+                                  else np.zeros_like(lieu_dit), "numero"),
                                  ("addresses.skipped_bad_coordinates", bad_coord, "lat/lon"),
                                  ("addresses.skipped_no_street", no_street, "nom_voie")):
             count = int(mask.sum())
@@ -133,6 +286,20 @@ def read_addresses(path: str | Path, report=None) -> pa.Table:
         "x": pc.take(_float(col("x")), idx),
         "y": pc.take(_float(col("y")), idx),
     })
+    if lieux_dits is not None:
+        places = pa.array(np.flatnonzero(lieu_dit & ~bad_coord & ~no_street))
+        n_places = len(places)
+        lieux_dits.append(pa.table({
+            "id": pc.take(ids, places), "type": pa.array(["locality"] * n_places, pa.string()),
+            "name": pc.take(street, places), "street": pa.array([""] * n_places, pa.string()),
+            "postcode": pc.take(col("code_postal"), places),
+            "citycode": pc.take(col("code_insee"), places),
+            "city": pc.take(col("nom_commune"), places),
+            "lat": pc.take(lat, places), "lon": pc.take(lon, places),
+            "importance": pa.array(np.full(n_places, LIEU_DIT_IMPORTANCE, np.float32)),
+        }))
+        if report is not None and n_places:
+            report.count("addresses.lieux_dits", n_places)
     if any(m in names for m in BAN_MARKERS):
         out = out.replace_schema_metadata(BAN_METADATA)
     if report is not None:

@@ -16,6 +16,7 @@ from engine.loaders.gtfs_csv import FeedSource
 from engine.loaders.gtfs_diag import Diag
 from engine.loaders.gtfs_feed import FeedPart, load_feed
 from engine.loaders.gtfs_merge import merge_feeds
+from engine.loaders.limits import InputLimits, resolve
 from engine.timetable.staging import BuildReport, StagedTimetable
 
 Source = Union[str, Path, tuple[str, Union[str, Path]]]
@@ -60,7 +61,8 @@ def _as_list(sources) -> list[Source]:
 
 
 def load_gtfs(sources: Iterable[Source] | Source,
-              report: BuildReport | None = None) -> StagedTimetable:
+              report: BuildReport | None = None, *,
+              limits: InputLimits | None = None) -> StagedTimetable:
     """Load, clean and merge GTFS feeds into one trip-level timetable.
 
     Parameters
@@ -72,6 +74,10 @@ def load_gtfs(sources: Iterable[Source] | Source,
     report : BuildReport, optional
         Receives counts (rows read, rows/trips skipped or fixed per reason) and warnings
         with file, 1-based line (header = 1) and field. A new one is made if omitted.
+    limits : InputLimits, optional
+        Size limits against hostile input (zip bombs, enormous lines, row counts); default:
+        ``InputLimits.from_env()`` (``BRIQUE_MAX_*`` environment variables, see
+        ``engine.loaders.limits``).
 
     Returns
     -------
@@ -82,8 +88,8 @@ def load_gtfs(sources: Iterable[Source] | Source,
     Raises
     ------
     InputError
-        A source is missing or unreadable, or lacks a required file or column (the message
-        names the feed, the file and the column).
+        A source is missing or unreadable, lacks a required file or column, or exceeds a
+        size limit (the message names the feed, the file and the column or limit).
 
     Examples
     --------
@@ -94,9 +100,10 @@ def load_gtfs(sources: Iterable[Source] | Source,
     named = feed_names(_as_list(sources))
     if not named:
         raise InputError("load_gtfs: no GTFS source given")
+    limits = resolve(limits)
     parts: list[FeedPart] = []
     for name, path in named:
-        src = FeedSource(name, path)
+        src = FeedSource(name, path, limits)
         try:
             parts.append(load_feed(src, Diag(report, name)))
         finally:
@@ -105,7 +112,8 @@ def load_gtfs(sources: Iterable[Source] | Source,
     return merge_feeds(parts, report)
 
 
-def validate_gtfs(path_or_paths: Iterable[Source] | Source) -> BuildReport:
+def validate_gtfs(path_or_paths: Iterable[Source] | Source, *,
+                  limits: InputLimits | None = None) -> BuildReport:
     """Diagnose GTFS feeds without building anything.
 
     Parameters
@@ -119,10 +127,11 @@ def validate_gtfs(path_or_paths: Iterable[Source] | Source) -> BuildReport:
         column, unreadable zip) becomes an issue of severity "error" instead of an exception.
     """
     report = BuildReport()
+    limits = resolve(limits)
     for name, path in feed_names(_as_list(path_or_paths)):
         diag = Diag(report, name)
         try:
-            src = FeedSource(name, path)
+            src = FeedSource(name, path, limits)
         except InputError as exc:
             diag.error("feed.unreadable", "", str(exc))
             continue

@@ -253,7 +253,7 @@ class CsvTable:
         return pc.greater(pc.binary_length(col), 0).to_numpy(zero_copy_only=False)
 
 
-def _decode(data: bytes, src: FeedSource, fname: str, warn) -> bytes:
+def decode_text(data: bytes, where: str, fname: str, warn) -> bytes:
     """UTF-8 as is. Otherwise: a UTF-16 file (byte order mark) is decoded as such; bytes that
     are not UTF-8 are read as cp1252 (else latin-1), each run on its own, so a file that mixes
     UTF-8 lines and legacy lines keeps its UTF-8 text intact. Both with a warning naming the
@@ -265,7 +265,7 @@ def _decode(data: bytes, src: FeedSource, fname: str, warn) -> bytes:
             try:
                 text = data[len(bom):].decode(enc)
             except UnicodeDecodeError as exc:
-                raise InputError(f"GTFS feed {src.name!r}: {fname} starts with a {enc} byte "
+                raise InputError(f"{where}: {fname} starts with a {enc} byte "
                                  f"order mark but is not {enc} ({exc.reason} at byte "
                                  f"{exc.start})") from exc
             warn("csv.encoding", fname, 0, "", f"{fname} is {enc.upper()}, not UTF-8 as GTFS "
@@ -357,7 +357,7 @@ def _check_size(data: bytes, src: FeedSource, fname: str) -> None:
                      f"{human(lim.max_line_bytes)} ({hint('max_line_bytes')})")
 
 
-def _strip_nul(data: bytes, src: FeedSource, fname: str, warn) -> bytes:
+def strip_nul(data: bytes, where: str, fname: str, warn) -> bytes:
     """NUL bytes are never GTFS text: a few are removed (warning naming the first line and
     the number of lines); a file made of them (UTF-16 without a byte order mark, a binary
     file renamed .txt) is refused."""
@@ -365,7 +365,7 @@ def _strip_nul(data: bytes, src: FeedSource, fname: str, warn) -> bytes:
     if not n:
         return data
     if n * 8 > len(data):
-        raise InputError(f"GTFS feed {src.name!r}: {fname} is not a text file in UTF-8 "
+        raise InputError(f"{where}: {fname} is not a text file in UTF-8 "
                          f"({n} NUL bytes in {len(data)}: binary, or UTF-16 without a byte "
                          f"order mark)")
     first = data.count(b"\n", 0, data.find(b"\0")) + 1
@@ -408,8 +408,8 @@ def read_table(src: FeedSource, fname: str, warn, wanted: list[str] | None = Non
         data = data[3:]
     _check_size(data, src, fname)
     if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        data = _strip_nul(data, src, fname, warn)
-    data = _decode(data, src, fname, warn)
+        data = strip_nul(data, f"GTFS feed {src.name!r}", fname, warn)
+    data = decode_text(data, f"GTFS feed {src.name!r}", fname, warn)
     if len(data) < 4096 and not data.strip():
         if required:
             raise InputError(f"GTFS feed {src.name!r}: {fname} is empty "

@@ -12,7 +12,7 @@ Every limit has a default, an environment variable and a keyword argument
 =====================  ================================  ==========================
 field                  environment variable              default
 =====================  ================================  ==========================
-max_unzipped_bytes     BRIQUE_MAX_UNZIPPED_BYTES         4 GiB (all members of a zip,
+max_unzipped_bytes     BRIQUE_MAX_UNZIPPED_BYTES        16 GiB (all members of a zip,
                                                          or a folder's GTFS files)
 max_member_bytes       BRIQUE_MAX_MEMBER_BYTES           1 GiB (one file, uncompressed)
 max_ratio              BRIQUE_MAX_ZIP_RATIO              200 (uncompressed / compressed)
@@ -50,7 +50,7 @@ _SUFFIX = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 class InputLimits:
     """Limits on one input; 0 (or a negative value) means no limit for that field."""
 
-    max_unzipped_bytes: int = 4 * GiB
+    max_unzipped_bytes: int = 16 * GiB
     max_member_bytes: int = 1 * GiB
     max_ratio: float = 200.0
     max_line_bytes: int = 1 * MiB

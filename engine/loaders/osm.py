@@ -45,6 +45,7 @@ def load_osm_streets(path: str | Path, way_attrs: Callable[[object], Sequence[fl
     path = Path(path)
     if not path.is_file():
         raise InputError(f"OSM file {path} does not exist")
+    check_osm_file(path)
     refs: list[int] = []
     lats: list[float] = []
     lons: list[float] = []
@@ -91,6 +92,49 @@ def load_osm_streets(path: str | Path, way_attrs: Callable[[object], Sequence[fl
     except (RuntimeError, osmium.InvalidLocationError) as exc:
         raise InputError(f"OSM file {path} could not be read: {exc}") from exc
     return _assemble(refs, lats, lons, way_len, way_ids, names, highways, attrs, ways_read, missing)
+
+
+_MAGIC = ((b"PK\x03\x04", "a zip archive"), (b"PK\x05\x06", "an empty zip archive"),
+          (b"\x1f\x8b", "a gzip file"), (b"BZh", "a bzip2 file"), (b"%PDF", "a PDF document"),
+          (b"\x89PNG", "a PNG image"), (b"<", "XML"), (b"ARROW1", "an Arrow file"))
+
+
+def _looks_like(head: bytes) -> str:
+    for magic, what in _MAGIC:
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(magic):
+            return what
+    if head[:1].isascii() and b"\0" not in head[:64]:
+        return "a text file"
+    return "unknown binary data"
+
+
+def check_osm_file(path: Path) -> None:
+    """InputError, naming the file and what it looks like, when the first bytes do not match
+    the format its name announces (.pbf, .osm, .osm.bz2, .osm.gz): pyosmium's own message for
+    a CSV or a zip given as OSM is obscure."""
+    name = path.name.lower()
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise InputError(f"OSM file {path} could not be read: {exc}") from exc
+    if not head:
+        raise InputError(f"OSM file {path} is empty")
+    if name.endswith(".pbf"):
+        size = int.from_bytes(head[:4], "big")
+        # a PBF starts with a BlobHeader: 4-byte length (< 64 KiB), then field 1 = "OSMHeader"
+        if not (0 < size < 64 * 1024 and head[4:5] == b"\x0a" and b"OSMHeader" in head[5:20]):
+            raise InputError(f"OSM file {path} is not an OSM PBF file (it looks like "
+                             f"{_looks_like(head)})")
+        return
+    expected = {".osm": (b"<", "OSM XML"), ".osm.bz2": (b"BZh", "bzip2-compressed OSM XML"),
+                ".osm.gz": (b"\x1f\x8b", "gzip-compressed OSM XML")}
+    for suffix, (magic, what) in expected.items():
+        if name.endswith(suffix):
+            if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(magic):
+                raise InputError(f"OSM file {path} is not {what} (it looks like "
+                                 f"{_looks_like(head)})")
+            return
 
 
 def _assemble(refs, lats, lons, way_len, way_ids, names, highways, attrs, ways_read, missing) -> OsmStreets:

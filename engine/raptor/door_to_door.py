@@ -6,6 +6,7 @@ bundles without streets fall back to straight-line walking (same model as the fo
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -136,8 +137,7 @@ class DoorToDoorPlanner:
             route = self.streets.path_between_stops(a, b, "walk")
         except InvalidQueryError:
             return leg
-        return Leg(leg.mode, leg.origin, leg.destination, leg.departure, leg.arrival, leg.duration_s,
-                   distance_m=float(route.distance_m), geometry=tuple(route.geometry))
+        return dataclasses.replace(leg, distance_m=float(route.distance_m), geometry=tuple(route.geometry))
 
     def _direct(self, origin: Endpoint, destination: Endpoint, date, start: int, mode: str, tz,
                 max_direct_s: int) -> Itinerary | None:

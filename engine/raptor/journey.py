@@ -24,6 +24,11 @@ class Waypoint:
     lat: float
     lon: float
     stop_id: str | None = None
+    platform_code: str | None = None     # GTFS platform_code of the stop, when the feed gives one
+
+    def label(self) -> str:
+        """The name, with the platform when known: "Hôtel de Ville (platform A)"."""
+        return f"{self.name} (platform {self.platform_code})" if self.platform_code else self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,27 @@ class Leg:
     headsign: str | None = None
     n_stops: int | None = None            # stops ridden through (transit)
     geometry: tuple[tuple[float, float], ...] = ()   # (lat, lon) points
+    transfer: bool = False                # a walk between two vehicles (a change)
+
+    @property
+    def same_station(self) -> bool:
+        """A change between two platforms of one station (same stop name): "change at X"."""
+        return self.transfer and self.origin.name == self.destination.name
+
+    def describe(self) -> str:
+        """One line for people: "08:08 change at Hôtel de Ville (platform A -> B), 3 min" for a
+        change inside a station, else "08:02 Gare -> 08:08 Hôtel de Ville  [T1 towards X]"."""
+        minutes = max(1, round(self.duration_s / 60))
+        if self.same_station:
+            a, b = self.origin.platform_code, self.destination.platform_code
+            where = f" (platform {a} -> {b})" if a and b and a != b else ""
+            return f"{self.departure:%H:%M} change at {self.origin.name}{where}, {minutes} min"
+        if self.mode == "transit":
+            what = f"{self.route_short_name or self.route_long_name} towards {self.headsign}"
+        else:
+            what = f"{self.mode}, change" if self.transfer else self.mode
+        return (f"{self.departure:%H:%M} {self.origin.label()} -> {self.arrival:%H:%M} "
+                f"{self.destination.label()}  [{what}]")
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))

@@ -153,13 +153,24 @@ class LegBuilder:
 
     def waypoint(self, stop: int) -> Waypoint:
         tt = self.tt
-        return Waypoint(tt.stop_name(stop), float(tt.stop_lat[stop]), float(tt.stop_lon[stop]), tt.stop_id(stop))
+        return Waypoint(tt.stop_name(stop), float(tt.stop_lat[stop]), float(tt.stop_lon[stop]), tt.stop_id(stop),
+                        self.platform_code(stop))
+
+    def platform_code(self, stop: int) -> str | None:
+        try:
+            code = self.tt.strings("stops", "platform_code")[stop].as_py()
+        except (KeyError, ValueError, AttributeError):        # a bundle without the column
+            return None
+        return code or None
 
     def build(self, raw: list[RawLeg], date: dt.date, tz: ZoneInfo | None) -> list[Leg]:
         tt = self.tt
         legs = []
         for i, r in enumerate(raw):
             dep, arr = r.dep, r.arr
+            # a walk between two vehicles is a change (named "change at X" inside one station)
+            transfer = (r.kind == "walk" and 0 < i < len(raw) - 1 and raw[i - 1].kind != "walk"
+                        and raw[i + 1].kind != "walk")
             if r.kind == "walk" and i == 0 and len(raw) > 1:
                 # Leave just in time for the first vehicle rather than as early as possible.
                 arr = raw[1].dep
@@ -170,7 +181,7 @@ class LegBuilder:
                 distance = float(haversine_m(origin.lat, origin.lon, dest.lat, dest.lon))
                 legs.append(Leg("walk", origin, dest, local_datetime(date, dep, tz), local_datetime(date, arr, tz),
                                 arr - dep, distance_m=round(distance, 1) if np.isfinite(distance) else None,
-                                geometry=geometry))
+                                geometry=geometry, transfer=transfer))
                 continue
             pattern = int(tt.trip_pattern[r.trip_idx])
             start = int(tt.pattern_stops_offsets[pattern])

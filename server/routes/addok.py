@@ -12,11 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from ..deps import EngineDep, SettingsDep
+from ..deps import EngineDep, SettingsDep, require
 from ..schemas import COMPONENT_ERRORS, GeocodeResponse
 from .geocode import Code, Lat, Limit, Lon, Q, backward, forward
 
-router = APIRouter(tags=["addok compatibility"])
+router = APIRouter(tags=["addok compatibility"], dependencies=[require("geocoder")])
 
 AddokTypes = Annotated[list[str] | None, Query(max_length=10, description="housenumber, street, locality, "
                                                "municipality, poi, stop")]

@@ -5,13 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from ..deps import EngineDep, SettingsDep, json_response, run_query
+from ..deps import EngineDep, SettingsDep, json_response, require, run_query
 from ..errors import ApiError
 from ..geocodejson import collection, engine_types
-from ..params import parse_bbox, split_values
+from ..params import check_limit, parse_bbox, split_values
 from ..schemas import COMPONENT_ERRORS, GeocodeResponse
 
-router = APIRouter(prefix="/v1/geocode", tags=["geocoding"])
+router = APIRouter(prefix="/v1/geocode", tags=["geocoding"], dependencies=[require("geocoder")])
 
 Q = Annotated[str, Query(min_length=1, max_length=500, description="free text: address, street, place, stop")]
 Limit = Annotated[int, Query(ge=1, le=100, description="results (capped by the server)")]
@@ -27,8 +27,9 @@ async def forward(request: Request, net, settings, q: str, limit: int, autocompl
                   types, postcode, citycode, bbox, addok: bool = False):
     """Shared by the native and the addok-compatible search endpoints."""
     if len(q) > settings.max_query_chars:
-        raise ApiError(400, "invalid_parameter", f"q is longer than {settings.max_query_chars} characters", "q")
-    limit = min(limit, settings.max_results)
+        raise ApiError(422, "limit_exceeded", f"q must be at most {settings.max_query_chars} characters "
+                                              "on this server", "q")
+    check_limit("limit", limit, settings.max_results)
     kinds = engine_types(split_values(types), addok)
     places = await run_query(request, net.geocode, q, limit=limit, autocomplete=autocomplete, lat=lat, lon=lon,
                              types=kinds, postcode=postcode or None, citycode=citycode or None,
@@ -37,7 +38,7 @@ async def forward(request: Request, net, settings, q: str, limit: int, autocompl
 
 
 async def backward(request: Request, net, settings, lat: float, lon: float, limit: int, types, addok=False):
-    limit = min(limit, settings.max_results)
+    check_limit("limit", limit, settings.max_results)
     kinds = engine_types(split_values(types), addok)
     places = await run_query(request, net.reverse, lat, lon, limit=limit, types=kinds)
     return json_response(collection(places, None, limit, addok, *_source(net)))

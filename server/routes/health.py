@@ -5,15 +5,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ..deps import EngineDep, SettingsDep, json_response
+from ..deps import EngineDep, SettingsDep, capabilities, json_response
 from ..schemas import Health, Meta
 
 router = APIRouter(tags=["service"])
 
 
-@router.get("/health", response_model=Health, summary="Liveness: the bundle is open")
+@router.get("/health", response_model=Health, summary="Liveness: the bundle is open, and what it can answer")
 async def health(request: Request, net: EngineDep):
-    return json_response({"status": "ok", "bundle": str(net.bundle.path)})
+    # the directory's name only: a response never carries a file system path
+    return json_response({"status": "ok", "bundle": net.bundle.path.name, "capabilities": capabilities(net)})
 
 
 @router.get("/v1/health", response_model=Health, include_in_schema=False)

@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from ..deps import EngineDep, SettingsDep, json_response, run_query
-from ..errors import ApiError
-from ..params import default_date, default_time, endpoint
+from ..deps import EngineDep, SettingsDep, json_response, require, run_query
+from ..params import check_limit, default_date, default_time, endpoint
 from ..schemas import STOP_ERRORS, PlanResponse, plan_json
 
 router = APIRouter(prefix="/v1", tags=["journeys"])
@@ -18,7 +17,7 @@ _ENDPOINT = ("a stop id (FEED:ID, or ID when unambiguous), an exact stop name, o
 
 
 @router.get("/plan", response_model=PlanResponse, responses=STOP_ERRORS,
-            summary="Plan journeys (public transport with walk or bike access)")
+            dependencies=[require("timetable")], summary="Plan journeys (public transport with walk or bike access)")
 async def plan(
     request: Request, net: EngineDep, settings: SettingsDep,
     origin: Annotated[str, Query(alias="from", min_length=1, max_length=200, description=_ENDPOINT,
@@ -47,12 +46,12 @@ async def plan(
     sorted by arrival; with arrive_by, latest-departure itineraries arriving by `time` (the Pareto
     set of departure time and number of vehicles), latest departure first. Each leg carries its
     GeoJSON LineString geometry."""
-    _limit("max_transfers", max_transfers, settings.max_transfers)
+    check_limit("max_transfers", max_transfers, settings.max_transfers)
     if max_window_s is not None:
-        _limit("max_window_s", max_window_s, settings.max_window_s)
-    _limit("max_access_s", max_access_s, settings.max_access_s)
+        check_limit("max_window_s", max_window_s, settings.max_window_s)
+    check_limit("max_access_s", max_access_s, settings.max_access_s)
     if max_direct_s is not None:
-        _limit("max_direct_s", max_direct_s, settings.max_direct_s)
+        check_limit("max_direct_s", max_direct_s, settings.max_direct_s)
     o, d = endpoint(origin, "from"), endpoint(destination, "to")
     result = await run_query(request, net.plan, o, d, default_date(date), default_time(time),
                              max_transfers=max_transfers, min_change_time=min_change_time, mode=mode,
@@ -60,7 +59,3 @@ async def plan(
                              max_window_s=max_window_s)
     return json_response(plan_json(result))
 
-
-def _limit(name: str, value: int, bound: int) -> None:
-    if value > bound:
-        raise ApiError(400, "invalid_parameter", f"{name} must be at most {bound} on this server", name)

@@ -5,26 +5,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from ..deps import EngineDep, SettingsDep, json_response, run_query
-from ..params import default_date, default_time
+from ..deps import EngineDep, SettingsDep, json_response, require, run_query
+from ..params import check_limit, default_date, default_time
 from ..schemas import STOP_ERRORS, DeparturesResponse, StopsNearResponse, departure_json, nearby_json
 
 router = APIRouter(prefix="/v1", tags=["stops"])
 
 
 @router.get("/stops/near", response_model=StopsNearResponse, responses=STOP_ERRORS,
-            summary="Stops near a point, nearest first")
+            dependencies=[require("timetable")], summary="Stops near a point, nearest first")
 async def stops_near(request: Request, net: EngineDep, settings: SettingsDep,
                      lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)],
                      radius_m: Annotated[float, Query(gt=0, le=5000)] = 500.0,
                      limit: Annotated[int, Query(ge=1, le=500)] = 20):
-    stops = await run_query(request, net.stops_near, lat, lon, radius_m=min(radius_m, settings.max_radius_m),
-                            limit=min(limit, settings.max_stops_near))
+    check_limit("radius_m", radius_m, settings.max_radius_m)
+    check_limit("limit", limit, settings.max_stops_near)
+    stops = await run_query(request, net.stops_near, lat, lon, radius_m=radius_m, limit=limit)
     return json_response({"stops": [nearby_json(s) for s in stops]})
 
 
 @router.get("/departures", response_model=DeparturesResponse, responses=STOP_ERRORS,
-            summary="Next departures at a stop or station")
+            dependencies=[require("timetable")], summary="Next departures at a stop or station")
 async def departures(
     request: Request, net: EngineDep, settings: SettingsDep,
     stop: Annotated[str, Query(min_length=1, max_length=200, description="stop id or exact stop name "
@@ -34,6 +35,8 @@ async def departures(
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
     window_s: Annotated[int, Query(ge=60, le=86400, description="look ahead, seconds")] = 3 * 3600,
 ):
+    check_limit("limit", limit, settings.max_departures)
+    check_limit("window_s", window_s, settings.max_window_s)
     deps = await run_query(request, net.departures, stop, default_date(date), default_time(time),
-                           limit=min(limit, settings.max_departures), window_s=min(window_s, settings.max_window_s))
+                           limit=limit, window_s=window_s)
     return json_response({"stop": stop, "departures": [departure_json(d) for d in deps]})

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from ..deps import EngineDep, SettingsDep, json_response, run_query
+from ..deps import EngineDep, SettingsDep, json_response, require, run_query
 from ..network import network_json
 from ..params import parse_bbox, parse_point
 from ..schemas import COMPONENT_ERRORS, NetworkResponse, RouteResponse, route_json
@@ -17,7 +17,7 @@ _POINT_RE = r"^\s*-?\d{1,2}(\.\d{1,12})?\s*,\s*-?\d{1,3}(\.\d{1,12})?\s*$"
 
 @router.get("/route", response_model=RouteResponse,
             responses={**COMPONENT_ERRORS, 404: COMPONENT_ERRORS[400] | {"description": "no route"}},
-            summary="Street-only route (walk, bike or car)")
+            dependencies=[require("streets")], summary="Street-only route (walk, bike or car)")
 async def route(
     request: Request, net: EngineDep,
     origin: Annotated[str, Query(alias="from", max_length=64, pattern=_POINT_RE, description=_POINT, examples=["47.2025,1.5245"])],

@@ -136,6 +136,12 @@ function status(text, isError) {
 function pointParam(p) { return p.stop_id ? p.stop_id : `${p.lat.toFixed(6)},${p.lon.toFixed(6)}`; }
 function hhmm(iso) { return iso.slice(11, 16); }
 function minutes(s) { return `${Math.round(s / 60)} min`; }
+// "Hôtel de Ville (platform A)"; and, for a change inside a station, " (platform A → B)"
+function placeName(p) { return p.platform_code ? `${p.name} (platform ${p.platform_code})` : p.name; }
+function platforms(leg) {
+  const a = leg.origin.platform_code, b = leg.destination.platform_code;
+  return a && b && a !== b ? ` (platform ${a} → ${b})` : "";
+}
 
 async function plan() {
   if (!state.origin || !state.destination) { status("Pick a start and a destination."); return; }
@@ -177,12 +183,16 @@ function renderList() {
       const t = document.createElement("span"); t.className = "t"; t.textContent = hhmm(leg.departure);
       const chip = document.createElement("span");
       chip.className = "chip " + leg.mode;
-      chip.textContent = leg.mode === "transit" ? (leg.route_short_name || leg.route_long_name || "transit") : leg.mode;
+      const inStation = leg.transfer && leg.origin.name === leg.destination.name;
+      chip.textContent = leg.mode === "transit" ? (leg.route_short_name || leg.route_long_name || "transit")
+        : (inStation ? "change" : leg.mode);
       if (leg.mode === "transit") chip.style.background = legColor(leg);
       const what = document.createElement("span");
       what.textContent = leg.mode === "transit"
-        ? `${leg.origin.name} → ${leg.destination.name}${leg.headsign ? " (towards " + leg.headsign + ")" : ""}`
-        : `${minutes(leg.duration_s)}${leg.distance_m ? ", " + Math.round(leg.distance_m) + " m" : ""} to ${leg.destination.name}`;
+        ? `${placeName(leg.origin)} → ${placeName(leg.destination)}${leg.headsign ? " (towards " + leg.headsign + ")" : ""}`
+        : inStation
+          ? `change at ${leg.origin.name}${platforms(leg)}, ${minutes(leg.duration_s)}`
+          : `${minutes(leg.duration_s)}${leg.distance_m ? ", " + Math.round(leg.distance_m) + " m" : ""} to ${placeName(leg.destination)}`;
       row.append(t, chip, what);
       legs.append(row);
     }

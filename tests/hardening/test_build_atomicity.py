@@ -87,7 +87,7 @@ def test_a_second_build_to_a_busy_path_fails_clearly(built: Path, sample_paths) 
     before = (built / "manifest.json").read_text()
     with writer.output_lock(built.resolve()):       # a build in progress holds this lock
         proc = _cli_build(built, sample_paths)
-        assert proc.wait(timeout=300) == 1
+        assert proc.wait(timeout=300) == 2          # a build error: one line, status 2
         assert "path is busy" in proc.stderr.read()
     assert (built / "manifest.json").read_text() == before
     assert _siblings(built) == []

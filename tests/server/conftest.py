@@ -55,15 +55,19 @@ def demo():
 
 
 @contextmanager
-def serve_in_thread(app):
-    """Run an ASGI app with uvicorn on a free loopback port in a thread; yields "host:port"."""
+def serve_in_thread(app, settings=None, with_server: bool = False):
+    """Run an ASGI app with uvicorn on a free loopback port in a thread; yields "host:port".
+
+    The connection settings are `brique serve`'s (server.cli.uvicorn_config: request-head
+    deadline and size cap, keep-alive timeout), from ``settings`` (default: Settings())."""
     import uvicorn
+
+    from server.cli import uvicorn_config
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(uvicorn_config(app, settings, host="127.0.0.1", port=port, access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -72,7 +76,7 @@ def serve_in_thread(app):
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
     try:
-        yield f"127.0.0.1:{port}"
+        yield (f"127.0.0.1:{port}", server) if with_server else f"127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -26,7 +26,8 @@ def _error(r, status: int, code: str | None = None, parameter: str | None = None
 def test_health(client, sample_bundle):
     r = client.get("/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "bundle": str(sample_bundle)}
+    assert r.json() == {"status": "ok", "bundle": sample_bundle.name,
+                        "capabilities": {"timetable": True, "streets": True, "geocoder": True}}
 
 
 def test_meta_describes_the_bundle(client):
@@ -88,6 +89,19 @@ def test_plan_door_to_door_has_geojson_legs(client, demo):
         assert first == pytest.approx([demo["from_point"][1], demo["from_point"][0]], abs=1e-6)
 
 
+def test_plan_change_inside_a_station_names_the_platforms(client):
+    r = client.get("/v1/plan", params={"from": "briqueville:GARE", "to": "briqueville:BELV",
+                                       "date": "2026-03-03", "time": "08:00"})
+    assert r.status_code == 200, r.text
+    legs = r.json()["itineraries"][0]["legs"]
+    assert [leg["transfer"] for leg in legs] == [False, True, False]
+    change = legs[1]
+    assert change["origin"]["name"] == change["destination"]["name"] == "Hôtel de Ville"
+    assert (change["origin"]["platform_code"], change["destination"]["platform_code"]) == ("A", "B")
+    assert legs[0]["destination"]["platform_code"] == "A" and legs[2]["origin"]["platform_code"] == "B"
+    schemas.PlanResponse.model_validate(r.json())
+
+
 def test_plan_bike_access_and_limits(client, demo):
     params = {"from": _point(demo["from_point"]), "to": _point(demo["to_point"]), "date": demo["date"],
               "time": demo["time"], "mode": "bike", "max_access_s": 600, "max_transfers": 0}
@@ -107,7 +121,7 @@ def test_plan_bike_access_and_limits(client, demo):
     ({"time": "8h"}, 400, "invalid_parameter", "time"),
     ({"time": "99:99"}, 400, "invalid_parameter", "time"),
     ({"max_transfers": "-1"}, 400, "invalid_parameter", "max_transfers"),
-    ({"max_transfers": "9"}, 400, "invalid_parameter", "max_transfers"),     # server limit 8
+    ({"max_transfers": "9"}, 422, "limit_exceeded", "max_transfers"),        # server limit 8
     ({"max_transfers": "x"}, 400, "invalid_parameter", "max_transfers"),
     ({"mode": "car"}, 400, "invalid_parameter", "mode"),
     ({"from": "91,2"}, 400, "invalid_parameter", "from"),
@@ -201,7 +215,9 @@ def test_search_filters(client):
     _error(client.get("/v1/geocode/search", params={"q": "rue", "lat": 47.2}), 400, parameter="lon")
     _error(client.get("/v1/geocode/search", params={"q": "rue", "limit": 0}), 400, parameter="limit")
     _error(client.get("/v1/geocode/search", params={"q": ""}), 400, parameter="q")
-    _error(client.get("/v1/geocode/search", params={"q": "x" * 300}), 400, parameter="q")
+    _error(client.get("/v1/geocode/search", params={"q": "x" * 300}), 422, "limit_exceeded", "q")  # server: 200
+    _error(client.get("/v1/geocode/search", params={"q": "x" * 501}), 400, parameter="q")           # schema: 500
+    _error(client.get("/v1/geocode/search", params={"q": "rue", "limit": 51}), 422, "limit_exceeded", "limit")
 
 
 def test_reverse(client, demo):
@@ -240,6 +256,8 @@ def test_stops_near(client):
     assert d == sorted(d) and all(x <= 300 for x in d) and body["stops"][0]["name"] == "Hôtel de Ville"
     _error(client.get("/v1/stops/near", params={"lat": 47.2, "lon": 1.55, "radius_m": 50_000}), 400,
            parameter="radius_m")
+    _error(client.get("/v1/stops/near", params={"lat": 47.2, "lon": 1.55, "limit": 101}), 422,
+           "limit_exceeded", "limit")
 
 
 def test_departures(client, demo, network):
@@ -253,6 +271,8 @@ def test_departures(client, demo, network):
     _error(client.get("/v1/departures", params={**params, "stop": "nope"}), 404, "unknown_stop")
     _error(client.get("/v1/departures", params={**params, "date": "1999-01-01"}), 422, "out_of_period")
     _error(client.get("/v1/departures", params={**params, "window_s": 10}), 400, parameter="window_s")
+    _error(client.get("/v1/departures", params={**params, "window_s": 7 * 3600}), 422, "limit_exceeded", "window_s")
+    _error(client.get("/v1/departures", params={**params, "limit": 101}), 422, "limit_exceeded", "limit")
 
 
 # ------------------------------------------------------------------ HTTP behaviour
@@ -299,25 +319,92 @@ def test_time_budget_answers_503(network, sample_bundle):
         _error(c.get("/v1/geocode/search", params={"q": "rue"}), 503, "time_budget_exceeded")
 
 
-def test_bundle_without_component_is_501(tmp_path):
-    """A GTFS-only bundle: geocoding and street routes answer 501, not 500."""
-    from fastapi.testclient import TestClient
-
+@pytest.fixture(scope="module")
+def partial_bundles(tmp_path_factory):
+    """Two bundles of the sample city that lack components: GTFS only, and addresses only."""
     import engine
     from engine.sample import write_sample
+
+    out = tmp_path_factory.mktemp("partial")
+    paths = write_sample(out / "s")
+    return {"gtfs": engine.open(engine.build(out / "gtfs-only.bundle", [paths.gtfs]).path),
+            "geocoder": engine.open(engine.build(out / "geocoder-only.bundle", [], addresses=[paths.addresses]).path)}
+
+
+def test_capability_the_bundle_lacks_is_a_409_named_by_health(partial_bundles, demo):
+    """A capability the bundle lacks is a 4xx with a code naming it (never a 5xx or a 501 a
+    client could take for a server fault), and /health says what the bundle can answer."""
+    from fastapi.testclient import TestClient
+
     from server.main import create_app
     from server.settings import Settings
 
-    paths = write_sample(tmp_path / "s")
-    built = engine.build(tmp_path / "gtfs-only.bundle", [paths.gtfs])
-    net = engine.open(built.path)
-    if net.geocoder is not None:      # the engine indexes GTFS stops; only streets are missing then
-        app = create_app(Settings(bundle=str(built.path)), network=net)
-        with TestClient(app) as c:
-            _error(c.get("/v1/route", params={"from": "47.2,1.5", "to": "47.21,1.55"}), 501, "not_available")
-            assert c.get("/v1/meta").json()["components"]["streets"] is False
-            assert c.get("/v1/network").status_code == 200
-        return
-    app = create_app(Settings(bundle=str(built.path)), network=net)
-    with TestClient(app) as c:
-        _error(c.get("/v1/geocode/search", params={"q": "rue"}), 501, "not_available")
+    geo = partial_bundles["geocoder"]
+    with TestClient(create_app(Settings(bundle=str(geo.bundle.path)), network=geo)) as c:
+        assert c.get("/health").json()["capabilities"] == {"timetable": False, "streets": False, "geocoder": True}
+        plan = {"from": demo["origin"], "to": demo["destination"], "date": demo["date"], "time": demo["time"]}
+        for path, params in [("/v1/plan", plan), ("/v1/plan", {"from": "47.2,1.5", "to": "47.21,1.55"}),
+                             ("/v1/departures", {"stop": demo["origin"]}),
+                             ("/v1/stops/near", {"lat": 47.2, "lon": 1.55})]:
+            err = _error(c.get(path, params=params), 409, "no_timetable")
+            assert "/health" in err["message"]
+        _error(c.get("/v1/plan", params={"from": "x"}), 409, "no_timetable")       # before parameter checks
+        _error(c.get("/v1/route", params={"from": "47.2,1.5", "to": "47.21,1.55"}), 409, "no_streets")
+        assert c.get("/v1/geocode/search", params={"q": "victor hugo"}).json()["features"]
+        assert c.get("/v1/meta").json()["components"]["timetable"] is False
+
+    gtfs = partial_bundles["gtfs"]
+    with TestClient(create_app(Settings(bundle=str(gtfs.bundle.path)), network=gtfs)) as c:
+        caps = c.get("/health").json()["capabilities"]
+        assert caps["timetable"] is True and caps["streets"] is False
+        _error(c.get("/v1/route", params={"from": "47.2,1.5", "to": "47.21,1.55"}), 409, "no_streets")
+        assert c.get("/v1/plan", params=plan).status_code == 200
+        assert c.get("/v1/network").status_code == 200
+        if not caps["geocoder"]:
+            _error(c.get("/v1/geocode/search", params={"q": "rue"}), 409, "no_geocoder")
+            _error(c.get("/search/", params={"q": "rue"}), 409, "no_geocoder")
+
+
+def test_error_bodies_carry_no_path_or_traceback(network, sample_bundle):
+    """A damaged bundle or a bug answers a 5xx whose body names no file and shows no traceback;
+    the details go to the server log."""
+    from fastapi.testclient import TestClient
+
+    from engine.errors import BundleError
+    from server.main import create_app
+    from server.settings import Settings
+
+    where = str(sample_bundle / "timetable" / "stops.arrow")
+
+    class Broken:
+        def __getattr__(self, name):
+            return getattr(network, name)
+
+        def geocode(self, *args, **kwargs):
+            raise BundleError(f"bundle file {where} is corrupt: column 'lat' row 3: NaN")
+
+        def reverse(self, *args, **kwargs):
+            raise RuntimeError(f"bug reading {where}")
+
+    with TestClient(create_app(Settings(bundle=str(sample_bundle)), network=Broken()),
+                    raise_server_exceptions=False) as c:
+        for r in (c.get("/v1/geocode/search", params={"q": "rue"}),
+                  c.get("/v1/geocode/reverse", params={"lat": 47.2, "lon": 1.55})):
+            assert r.status_code == 500 and r.headers["content-type"].startswith("application/json")
+            assert set(r.json()["error"]) >= {"code", "message"}
+            assert str(sample_bundle) not in r.text and "stops.arrow" not in r.text
+            assert "Traceback" not in r.text and 'File "' not in r.text
+        # an engine message naming a path (e.g. an unknown stop id that looks like one) is scrubbed too
+        r = c.get("/v1/departures", params={"stop": where})
+        assert r.status_code == 404 and str(sample_bundle) not in r.text
+
+
+def test_the_test_client_uses_the_supported_http_client():
+    """starlette.testclient over plain httpx is deprecated (and will break): httpx2 is installed
+    (test extra), so importing the test client warns no more."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-W", "error", "-c", "import fastapi.testclient, httpx2"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]

@@ -13,7 +13,7 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium absent (apt-get install chromium)"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium absent: run `sudo bash .ci/install-system-deps.sh` (README)"),
 ]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -71,6 +71,13 @@ def test_click_origin_and_destination_draws_an_itinerary(page, demo):
         for (let i = 0; i < d.length; i += 4) if (d[i] === 0x39 && d[i+1] === 0x40 && d[i+2] === 0x4d) n++;
         return n; }""")
     assert painted > 50
+    # a change inside a station reads "change at X (platform A → B)", not "X → X"
+    changes = [leg for leg in plan["itineraries"][0]["legs"]
+               if leg["transfer"] and leg["origin"]["name"] == leg["destination"]["name"]]
+    assert changes, "the demo journey changes at Hôtel de Ville"
+    for leg in changes:
+        assert f"change at {leg['origin']['name']} (platform A → B)" in first
+        assert f"{leg['origin']['name']} → {leg['destination']['name']}" not in first
     assert not page.js_errors
 
 

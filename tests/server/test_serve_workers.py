@@ -1,5 +1,6 @@
 """`brique serve --workers 2`: both SO_REUSEPORT workers answer, a taken port is a one-line error
-(never a second server silently sharing the port), and SIGTERM stops every process."""
+(never a second server silently sharing the port), SIGTERM stops every process, and a worker
+killed under load is replaced while the other keeps answering."""
 from __future__ import annotations
 
 import json
@@ -47,8 +48,17 @@ def _wait_health(base: str, proc: subprocess.Popen, timeout: float = 60.0) -> di
 
 
 def _worker_pids(proc: subprocess.Popen) -> set[int]:
+    """Live uvicorn worker processes of the server (not multiprocessing's resource tracker)."""
     out = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout
-    return {int(x) for x in out.split()}
+    pids = set()
+    for pid in map(int, out.split()):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            cmdline = b"spawn_main"                  # no /proc: count every child
+        if b"resource_tracker" not in cmdline and _running(pid):
+            pids.add(pid)
+    return pids
 
 
 @pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="SO_REUSEPORT not available here")
@@ -83,3 +93,77 @@ def _running(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state != "Z"
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="SO_REUSEPORT not available here")
+def test_a_killed_worker_is_replaced_while_the_other_keeps_answering(sample_bundle):
+    """SIGKILL one of two workers under a bounded request loop: requests keep succeeding (a
+    request on the killed worker's connections may fail once; never two in a row), the parent
+    starts a new worker, and the server answers through both again."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = _serve(sample_bundle, port, 2)
+    try:
+        _wait_health(base, proc)
+        before = _worker_pids(proc)
+        assert len(before) == 2
+        victim = min(before)
+        ok = failed = consecutive = worst = 0
+        killed_at = None
+        replaced = set()
+        deadline = time.monotonic() + 60
+        for i in range(3000):                     # bounded loop; stops once the new worker answered
+            if i == 20:
+                os.kill(victim, signal.SIGKILL)
+                killed_at = i
+            try:
+                _get(base + "/v1/geocode/autocomplete?q=victor%20hu&limit=1")
+                ok += 1
+                consecutive = 0
+            except OSError:
+                failed += 1
+                consecutive += 1
+                worst = max(worst, consecutive)
+            if killed_at is not None and i % 10 == 0:
+                replaced = _worker_pids(proc) - before
+                if replaced and i > killed_at + 50:
+                    break
+            assert proc.poll() is None, "the parent exited when a worker died"
+            assert time.monotonic() < deadline, "no new worker within 60 s"
+        assert replaced, "no new worker was started"
+        assert victim not in _worker_pids(proc) and len(_worker_pids(proc)) == 2
+        assert worst <= 1 and failed <= 3, (ok, failed)
+        # the new worker answers too: fresh connections spread over both workers
+        for _ in range(20):
+            assert _get(base + "/health")["status"] == "ok"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert "starting a new one" in err and "SIGKILL" in err
+
+
+def test_workers_dying_too_often_stop_the_server_with_a_message(monkeypatch):
+    """Past MAX_RESTARTS replacements in RESTART_WINDOW_S the supervisor gives up, saying why."""
+    from server import cli
+
+    class Dies:
+        pid = 4242
+        exitcode = 3
+        started = 0
+
+        def start(self):
+            Dies.started += 1
+
+        def is_alive(self):
+            return False
+
+        def join(self, timeout=None):
+            pass
+
+        def terminate(self):
+            pass
+
+    with pytest.raises(SystemExit) as exc:
+        cli._supervise(Dies, 2)
+    assert "giving up" in str(exc.value) and "exit status 3" in str(exc.value)
+    assert Dies.started == 2 + cli.MAX_RESTARTS

@@ -72,6 +72,22 @@ def test_plan_door_to_door(sample_bundle, capsys):
     assert any(leg["mode"] == "transit" for leg in legs)
 
 
+def test_plan_names_a_change_inside_a_station(sample_bundle, capsys):
+    """T1 then A at Hôtel de Ville (two platforms of one station): the change prints as such,
+    never as "Hôtel de Ville -> Hôtel de Ville [walk]"; --json flags the leg and its platforms."""
+    argv = ["plan", sample_bundle, "--from", "briqueville:GARE", "--to", "briqueville:BELV",
+            "--date", "2026-03-03", "--time", "08:00"]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0
+    assert "change at Hôtel de Ville (platform A -> B), 3 min" in out
+    assert "Hôtel de Ville -> " not in out and "Hôtel de Ville (platform A) -> 08:11 Hôtel de Ville" not in out
+    assert "Hôtel de Ville (platform A)  [T1 towards" in out                  # platforms on vehicle legs too
+    code, out, _ = _run(capsys, *argv, "--json")
+    change = json.loads(out)["itineraries"][0]["legs"][1]
+    assert change["transfer"] is True and change["mode"] == "walk"
+    assert (change["origin"]["platform_code"], change["destination"]["platform_code"]) == ("A", "B")
+
+
 @pytest.mark.parametrize("argv, parameter", [
     (["route", "--from", "91,1", "--to", "47.2,1.5"], "from"),
     (["route", "--from", "47.2,1.5", "--to", "nowhere"], "to"),

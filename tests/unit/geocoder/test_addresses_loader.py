@@ -49,3 +49,25 @@ def test_missing_required_column_is_a_clear_error(tmp_path):
         read_addresses(path)
     with pytest.raises(InputError, match="not found"):
         read_addresses(tmp_path / "nope.csv")
+
+
+def test_lieux_dits_become_localities(tmp_path):
+    """BAN's numero 99999 rows are named places (lieux-dits): not addresses, but searchable
+    places of type ``locality`` (BAN's meaning of the word), in their commune."""
+    import engine
+
+    rows = ROWS + ["01001_0021_99999;;99999;;Les Bruyères du Moulin;01400;01001;L'Abergement-Clémenciat;4.92;46.15\n"]
+    csv = tmp_path / "a.csv"
+    csv.write_text(HEADER + "".join(rows))
+    report = BuildReport()
+    places: list = []
+    table = read_addresses(csv, report, lieux_dits=places)
+    assert "75101_a_99999" not in table.column("id").to_pylist()
+    assert places[0].column("name").to_pylist() == ["Lieu-dit", "Les Bruyères du Moulin"]
+    assert set(places[0].column("type").to_pylist()) == {"locality"}
+    assert report.counts["addresses.lieux_dits"] == 2 and "addresses.skipped_lieu_dit" not in report.counts
+    net = engine.open(engine.build(tmp_path / "b.bundle", [], addresses=[csv]).path)
+    best = net.geocode("bruyeres du moulin", limit=1)[0]
+    assert (best.type, best.name, best.citycode) == ("locality", "Les Bruyères du Moulin", "01001")
+    assert best.city == "L'Abergement-Clémenciat"
+    assert net.geocode("bruyeres", limit=1, types=["locality"])[0].id == "01001_0021_99999"
