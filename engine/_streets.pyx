@@ -35,7 +35,8 @@ Layout (every array comes from the bundle, read-only, or from a StreetWorkspace)
 
 StreetWorkspace (one per thread): dist int64 all INF between calls (each call resets what it
 touched), pred_node/pred_edge int32, touched int32, binary heaps hk (key) / hg (distance when
-pushed) / hn (node) with lazy deletion (capacity n_edges + 8: at most one push per edge), the
+pushed) / hn (node) with lazy deletion (capacity n_edges + 8: at most one push per edge; a
+RouteGraph reserves its hierarchy's size before searching), the
 same for the backward side of bidirectional searches, and the reach's bucket heads and stop
 buffers (stop_best all INF between calls).
 """
@@ -105,28 +106,34 @@ cdef class StreetWorkspace:
         self.pred_node = np.full(n_nodes, -1, dtype=np.int32)
         self.pred_edge = np.full(n_nodes, -1, dtype=np.int32)
         self.touched = np.empty(n_nodes, dtype=np.int32)
-        self.hk = np.empty(n_edges + 8, dtype=np.int64)
-        self.hg = np.empty(n_edges + 8, dtype=np.int64)
-        self.hn = np.empty(n_edges + 8, dtype=np.int32)
         self.dist_b = np.full(n_nodes, INF_, dtype=np.int64)
         self.pred_node_b = np.full(n_nodes, -1, dtype=np.int32)
         self.pred_edge_b = np.full(n_nodes, -1, dtype=np.int32)
         self.touched_b = np.empty(n_nodes, dtype=np.int32)
-        self.hk_b = np.empty(n_edges + 8, dtype=np.int64)
-        self.hg_b = np.empty(n_edges + 8, dtype=np.int64)
-        self.hn_b = np.empty(n_edges + 8, dtype=np.int32)
         self.stop_best = np.full(n_stops, INF_, dtype=np.int64)
         self.out_stop = np.empty(n_stops, dtype=np.int32)
         self.out_s = np.empty(n_stops, dtype=np.int32)
         self.bucket_head = np.empty(N_BUCKETS, dtype=np.int32)
         self.v_dist, self.v_dist_b = self.dist, self.dist_b
-        self.v_hk, self.v_hg, self.v_hn = self.hk, self.hg, self.hn
-        self.v_hk_b, self.v_hg_b, self.v_hn_b = self.hk_b, self.hg_b, self.hn_b
+        self.reserve_heap(n_edges)
         self.v_pred_node, self.v_pred_edge, self.v_touched = self.pred_node, self.pred_edge, self.touched
         self.v_pred_node_b, self.v_pred_edge_b = self.pred_node_b, self.pred_edge_b
         self.v_touched_b = self.touched_b
         self.v_stop_best, self.v_out_stop, self.v_out_s = self.stop_best, self.out_stop, self.out_s
         self.v_head = self.bucket_head
+
+    def reserve_heap(self, Py_ssize_t n_edges):
+        """Heaps for searches that push at most ``n_edges`` entries (one per arc relaxation,
+        plus the seeds); grown, never shrunk, so a thread's workspace serves every mode."""
+        if self.hk is not None and self.v_hk.shape[0] >= n_edges + 8:
+            return
+        cap = n_edges + 8
+        self.hk, self.hg, self.hn = (np.empty(cap, np.int64), np.empty(cap, np.int64),
+                                     np.empty(cap, np.int32))
+        self.hk_b, self.hg_b, self.hn_b = (np.empty(cap, np.int64), np.empty(cap, np.int64),
+                                           np.empty(cap, np.int32))
+        self.v_hk, self.v_hg, self.v_hn = self.hk, self.hg, self.hn
+        self.v_hk_b, self.v_hg_b, self.v_hn_b = self.hk_b, self.hg_b, self.hn_b
 
 
 # ---------------------------------------------------------------- snapping
@@ -405,6 +412,61 @@ cdef class _PathBuilder:
         return lat, lon
 
 
+# ---------------------------------------------------------------- bidirectional search
+cdef struct _Side:
+    # one direction of the hierarchy search: its arcs, its labels (dist, predecessors, the
+    # nodes it touched) and its heap
+    const int32_t* off
+    const int32_t* to
+    const int32_t* w
+    const int32_t* e
+    int64_t* dist
+    int32_t* pred_node
+    int32_t* pred_edge
+    int32_t* touched
+    int64_t* hk
+    int64_t* hg
+    int32_t* hn
+    Py_ssize_t size
+    Py_ssize_t n_touched
+
+
+cdef inline void _side_label(_Side* s, int32_t v, int64_t d, int32_t pred, int32_t edge) noexcept nogil:
+    """dist[v] = d (< dist[v]) with its predecessor, and v into the heap."""
+    if s.dist[v] == INF_:
+        s.touched[s.n_touched] = v
+        s.n_touched += 1
+    s.dist[v] = d
+    s.pred_node[v] = pred
+    s.pred_edge[v] = edge
+    s.size = _push(s.hk, s.hg, s.hn, s.size, d, d, v)
+
+
+cdef inline void _side_seed(_Side* s, int32_t* nodes, int64_t* costs, int n) noexcept nogil:
+    cdef int i
+    for i in range(n):
+        if costs[i] < s.dist[nodes[i]]:
+            _side_label(s, nodes[i], costs[i], -1, -1)
+
+
+cdef inline void _side_settle(_Side* s, _Side* other, int64_t* best, int64_t* meet) noexcept nogil:
+    """Settle the top of ``s``: a meeting with ``other`` may improve ``best``; relax its arcs."""
+    cdef int64_t g = s.hg[0], nd
+    cdef int32_t u = s.hn[0], v
+    cdef Py_ssize_t k
+    s.size = _pop(s.hk, s.hg, s.hn, s.size)
+    if g > s.dist[u]:
+        return                          # stale entry: u was improved after this push
+    if other.dist[u] < INF_ and g + other.dist[u] < best[0]:
+        best[0] = g + other.dist[u]
+        meet[0] = u
+    for k in range(s.off[u], s.off[u + 1]):
+        v = s.to[k]
+        nd = g + s.w[k]
+        if nd < s.dist[v]:
+            _side_label(s, v, nd, u, s.e[k])
+
+
 # ---------------------------------------------------------------- point to point
 cdef class RouteGraph:
     """One mode's point-to-point routes: a bidirectional search on the contraction hierarchy
@@ -415,6 +477,7 @@ cdef class RouteGraph:
     cdef const int32_t[::1] up_off, up_to, up_w, up_e, dn_off, dn_to, dn_w, dn_e
     cdef const int32_t[::1] child_a, child_b
     cdef const double[::1] node_lat, node_lon
+    cdef Py_ssize_t max_arcs
 
     def __init__(self, ModeChains mc, ch, node_lat, node_lon):
         self.mc = mc
@@ -422,6 +485,7 @@ cdef class RouteGraph:
         self.up_off, self.up_to, self.up_w, self.up_e = ch.up_off, ch.up_to, ch.up_w, ch.up_e
         self.dn_off, self.dn_to, self.dn_w, self.dn_e = ch.dn_off, ch.dn_to, ch.dn_w, ch.dn_e
         self.child_a, self.child_b = ch.child_a, ch.child_b
+        self.max_arcs = max(len(ch.up_to), len(ch.dn_to))
 
     def route(self, StreetWorkspace ws, int32_t a_seg, double a_t, int64_t a_conn, int32_t b_seg,
               double b_t, int64_t b_conn):
@@ -440,6 +504,7 @@ cdef class RouteGraph:
         cdef Py_ssize_t ca, cb, lo, hi
         cdef int64_t root_f, root_b
         cdef _PathBuilder path
+        ws.reserve_heap(self.max_arcs)
         with nogil:
             n_seed = mc.ends(a_seg, a_t, a_conn, False, seed_j, seed_c, seed_side)
             n_tgt = mc.ends(b_seg, b_t, b_conn, True, tgt_j, tgt_c, tgt_side)
@@ -494,96 +559,32 @@ cdef class RouteGraph:
                            int n_seed, int32_t* tgt_node, int64_t* tgt_cost, int n_tgt,
                            int64_t best, int64_t* meet_out, int64_t* nf_out,
                            int64_t* nb_out) noexcept nogil:
-        """Bidirectional upward Dijkstra from weighted seeds and targets; stops when both queue
-        minima reach the best meeting cost. Returns that cost (``best`` if no meeting beats it)."""
-        cdef int64_t* df = &ws.v_dist[0]
-        cdef int64_t* db = &ws.v_dist_b[0]
-        cdef int32_t* fpn = &ws.v_pred_node[0]
-        cdef int32_t* fpe = &ws.v_pred_edge[0]
-        cdef int32_t* bpn = &ws.v_pred_node_b[0]
-        cdef int32_t* bpe = &ws.v_pred_edge_b[0]
-        cdef int32_t* ftouch = &ws.v_touched[0]
-        cdef int32_t* btouch = &ws.v_touched_b[0]
-        cdef int64_t* fk = &ws.v_hk[0]
-        cdef int64_t* fg = &ws.v_hg[0]
-        cdef int32_t* fn = &ws.v_hn[0]
-        cdef int64_t* bk = &ws.v_hk_b[0]
-        cdef int64_t* bg = &ws.v_hg_b[0]
-        cdef int32_t* bn = &ws.v_hn_b[0]
-        cdef Py_ssize_t fs = 0, bs = 0, nf = 0, nb = 0, k
-        cdef int64_t meet = -1, c, ftop, btop, g, nd
-        cdef int32_t s, u, v
-        cdef int i
-        for i in range(n_seed):
-            s = seed_node[i]
-            c = seed_cost[i]
-            if c < df[s]:
-                if df[s] == INF_:
-                    ftouch[nf] = s
-                    nf += 1
-                df[s] = c
-                fpn[s] = -1
-                fpe[s] = -1
-                fs = _push(fk, fg, fn, fs, c, c, s)
-        for i in range(n_tgt):
-            s = tgt_node[i]
-            c = tgt_cost[i]
-            if c < db[s]:
-                if db[s] == INF_:
-                    btouch[nb] = s
-                    nb += 1
-                db[s] = c
-                bpn[s] = -1
-                bpe[s] = -1
-                bs = _push(bk, bg, bn, bs, c, c, s)
+        """Bidirectional upward Dijkstra from weighted seeds and targets, settling on the side
+        whose queue minimum is smaller; stops when both minima reach the best meeting cost.
+        Returns that cost (``best`` if no meeting beats it)."""
+        cdef _Side fw, bw
+        fw.off, fw.to, fw.w, fw.e = &self.up_off[0], &self.up_to[0], &self.up_w[0], &self.up_e[0]
+        fw.dist, fw.pred_node, fw.pred_edge = &ws.v_dist[0], &ws.v_pred_node[0], &ws.v_pred_edge[0]
+        fw.touched, fw.hk, fw.hg, fw.hn = &ws.v_touched[0], &ws.v_hk[0], &ws.v_hg[0], &ws.v_hn[0]
+        bw.off, bw.to, bw.w, bw.e = &self.dn_off[0], &self.dn_to[0], &self.dn_w[0], &self.dn_e[0]
+        bw.dist, bw.pred_node, bw.pred_edge = &ws.v_dist_b[0], &ws.v_pred_node_b[0], &ws.v_pred_edge_b[0]
+        bw.touched, bw.hk, bw.hg, bw.hn = &ws.v_touched_b[0], &ws.v_hk_b[0], &ws.v_hg_b[0], &ws.v_hn_b[0]
+        fw.size = fw.n_touched = bw.size = bw.n_touched = 0
+        _side_seed(&fw, seed_node, seed_cost, n_seed)
+        _side_seed(&bw, tgt_node, tgt_cost, n_tgt)
+        cdef int64_t meet = -1, ftop, btop
         while True:
-            ftop = fk[0] if fs > 0 else INF_
-            btop = bk[0] if bs > 0 else INF_
+            ftop = fw.hk[0] if fw.size > 0 else INF_
+            btop = bw.hk[0] if bw.size > 0 else INF_
             if ftop >= best and btop >= best:
                 break
             if ftop <= btop:
-                g = fg[0]
-                u = fn[0]
-                fs = _pop(fk, fg, fn, fs)
-                if g > df[u]:
-                    continue
-                if db[u] < INF_ and g + db[u] < best:
-                    best = g + db[u]
-                    meet = u
-                for k in range(self.up_off[u], self.up_off[u + 1]):
-                    v = self.up_to[k]
-                    nd = g + self.up_w[k]
-                    if nd < df[v]:
-                        if df[v] == INF_:
-                            ftouch[nf] = v
-                            nf += 1
-                        df[v] = nd
-                        fpn[v] = u
-                        fpe[v] = self.up_e[k]
-                        fs = _push(fk, fg, fn, fs, nd, nd, v)
+                _side_settle(&fw, &bw, &best, &meet)
             else:
-                g = bg[0]
-                u = bn[0]
-                bs = _pop(bk, bg, bn, bs)
-                if g > db[u]:
-                    continue
-                if df[u] < INF_ and g + df[u] < best:
-                    best = g + df[u]
-                    meet = u
-                for k in range(self.dn_off[u], self.dn_off[u + 1]):
-                    v = self.dn_to[k]
-                    nd = g + self.dn_w[k]
-                    if nd < db[v]:
-                        if db[v] == INF_:
-                            btouch[nb] = v
-                            nb += 1
-                        db[v] = nd
-                        bpn[v] = u
-                        bpe[v] = self.dn_e[k]
-                        bs = _push(bk, bg, bn, bs, nd, nd, v)
+                _side_settle(&bw, &fw, &best, &meet)
         meet_out[0] = meet
-        nf_out[0] = nf
-        nb_out[0] = nb
+        nf_out[0] = fw.n_touched
+        nb_out[0] = bw.n_touched
         return best
 
     cdef int _ch_chains(self, StreetWorkspace ws, int64_t meet, _PathBuilder path) except -1:

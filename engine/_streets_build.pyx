@@ -196,19 +196,14 @@ cdef int64_t _process(int32_t v, bint add, int64_t settle_limit, int32_t* out_he
     return shortcuts - removed
 
 
-cdef int _grow32(int32_t** p, int64_t old, int64_t cap, int32_t fill) noexcept nogil:
-    cdef int32_t* q = <int32_t*>realloc(p[0], cap * sizeof(int32_t))
-    cdef int64_t i
-    if q == NULL:
-        return -1
-    for i in range(old, cap):
-        q[i] = fill
-    p[0] = q
-    return 0
+ctypedef fused _pool_int:
+    int32_t
+    int64_t
 
 
-cdef int _grow64(int64_t** p, int64_t old, int64_t cap, int64_t fill) noexcept nogil:
-    cdef int64_t* q = <int64_t*>realloc(p[0], cap * sizeof(int64_t))
+cdef int _grow(_pool_int** p, int64_t old, int64_t cap, _pool_int fill) noexcept nogil:
+    """Realloc one pool array to ``cap`` entries, the new ones set to ``fill``; -1 if out of memory."""
+    cdef _pool_int* q = <_pool_int*>realloc(p[0], cap * sizeof(_pool_int))
     cdef int64_t i
     if q == NULL:
         return -1
@@ -220,10 +215,10 @@ cdef int _grow64(int64_t** p, int64_t old, int64_t cap, int64_t fill) noexcept n
 
 cdef int _pool_grow(EdgePool* P, int64_t cap) noexcept nogil:
     cdef int64_t old = P.cap
-    if (_grow32(&P.e_src, old, cap, -1) or _grow32(&P.e_dst, old, cap, -1)
-            or _grow64(&P.e_w, old, cap, 0) or _grow32(&P.e_a, old, cap, -1)
-            or _grow32(&P.e_b, old, cap, -1) or _grow32(&P.e_orig, old, cap, -1)
-            or _grow32(&P.out_next, old, cap, -1) or _grow32(&P.in_next, old, cap, -1)):
+    if (_grow(&P.e_src, old, cap, <int32_t>-1) or _grow(&P.e_dst, old, cap, <int32_t>-1)
+            or _grow(&P.e_w, old, cap, <int64_t>0) or _grow(&P.e_a, old, cap, <int32_t>-1)
+            or _grow(&P.e_b, old, cap, <int32_t>-1) or _grow(&P.e_orig, old, cap, <int32_t>-1)
+            or _grow(&P.out_next, old, cap, <int32_t>-1) or _grow(&P.in_next, old, cap, <int32_t>-1)):
         return -1
     P.cap = cap
     return 0

@@ -12,22 +12,18 @@ from .. import _streets_build
 SETTLE_LIMIT = 50
 #: The same while estimating a node's priority (a rough estimate is enough).
 SIM_SETTLE_LIMIT = 10
-#: Nodes left uncontracted (the core, searched both ways), as a fraction of the nodes.
-CORE_FRACTION = 0.0
 
 
 def build_ch_tables(mode: str, n_nodes: int, off: np.ndarray, to: np.ndarray, cost: np.ndarray,
-                    edge_ids: np.ndarray | None = None, core_fraction: float = CORE_FRACTION
-                    ) -> dict[str, pa.Table]:
-    """Contract a CSR graph; tables streets/<mode>_ch_{up,down,edges}.
+                    edge_ids: np.ndarray, contract: bool = True) -> dict[str, pa.Table]:
+    """Contract a CSR graph (a mode's junction graph); tables streets/<mode>_ch_{up,down,shortcuts}.
 
-    ``edge_ids``: what an original edge stands for (stored in ``chain_edge``; its CSR index by
-    default). ``core_fraction`` 1.0 contracts nothing: the "hierarchy" is then the graph itself
-    searched both ways (a bidirectional Dijkstra), for modes built without contraction.
+    ``edge_ids``: what each original edge stands for (its chain and direction), coded
+    -(id + 1) in the arcs. ``contract=False`` contracts nothing: the "hierarchy" is then the
+    graph itself searched both ways (a bidirectional Dijkstra), for modes built without one.
     """
     src = np.repeat(np.arange(n_nodes, dtype=np.int64), np.diff(off))
-    csr_edge = (np.arange(len(to), dtype=np.int64) if edge_ids is None
-                else np.asarray(edge_ids, dtype=np.int64))
+    edge_ids = np.asarray(edge_ids, dtype=np.int64)
     key = src * n_nodes + to
     order = np.lexsort((cost, key))
     first = np.r_[True, key[order][1:] != key[order][:-1]] if len(order) else np.zeros(0, bool)
@@ -35,8 +31,8 @@ def build_ch_tables(mode: str, n_nodes: int, off: np.ndarray, to: np.ndarray, co
     keep = keep[src[keep] != to[keep]]
     rank, e_src, e_dst, e_w, e_a, e_b, e_orig = _streets_build.run_ch_build(
         n_nodes, src[keep].astype(np.int32), to[keep].astype(np.int32),
-        cost[keep].astype(np.int64), csr_edge[keep].astype(np.int32), SETTLE_LIMIT, SIM_SETTLE_LIMIT,
-        int(n_nodes * core_fraction))
+        cost[keep].astype(np.int64), edge_ids[keep].astype(np.int32), SETTLE_LIMIT, SIM_SETTLE_LIMIT,
+        0 if contract else n_nodes)
     if len(e_w) and int(e_w.max()) >= 2**31:
         raise BuildError(f"{mode} street graph: a shortcut exceeds the int32 ms range")
     core = (rank[e_src] == n_nodes) & (rank[e_dst] == n_nodes)

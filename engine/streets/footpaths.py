@@ -9,7 +9,7 @@ import pyarrow as pa
 from .. import _streets_build
 from .._streets import SnapIndex
 from ..timetable.staging import BuildReport
-from .graph_build import StreetArrays, csr_table, mode_edges
+from .graph_build import StreetArrays, mode_edges
 from .locations import connector_ms, entry_csr
 from .options import MODE_BIT, MODES, StreetOptions
 
@@ -105,14 +105,3 @@ def build_footpaths(a: StreetArrays, links: StopLinks, options: StreetOptions) -
         a.seg_v, n_nodes)
     duration = ((ms + 999) // 1000).astype(np.int32)
     return StopFootpaths(fr.astype(np.int32), to.astype(np.int32), duration)
-
-
-def graph_tables(a: StreetArrays) -> dict[str, pa.Table]:
-    """The streets/<mode>_out CSR tables (their transposes are not stored: the reverse stop
-    reach has its own index, and point-to-point routes use the hierarchy)."""
-    n = len(a.node_lat)
-    tables = {}
-    for mode in MODES:
-        src, dst, cost, seg = mode_edges(a, mode)
-        tables[f"streets/{mode}_out"] = csr_table(n, src, dst, cost, seg)
-    return tables

@@ -182,17 +182,10 @@ class StreetGraph:
         return view
 
     def workspace(self) -> _streets.StreetWorkspace:
-        """This thread's workspace (kernels release the GIL, so threads must not share one)."""
+        """This thread's workspace (kernels release the GIL, so threads must not share one);
+        each route graph reserves the heap it needs, so no other mode's tables are mapped."""
         ws = getattr(self._local, "ws", None)
         if ws is None:
-            ws = _streets.StreetWorkspace(self.n_nodes, self._max_edges(), self.n_stops)
+            ws = _streets.StreetWorkspace(self.n_nodes, 0, self.n_stops)
             self._local.ws = ws
         return ws
-
-    def _max_edges(self) -> int:
-        """Heap capacity: the most arcs one search can push (a side of a mode's hierarchy)."""
-        sizes = [0]
-        for mode in MODES:
-            h = open_hierarchy(self.bundle, mode)
-            sizes += [len(h.up_to), len(h.dn_to)]
-        return max(sizes)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -208,19 +207,6 @@ def _build_grid(a: StreetArrays, cell_m: float) -> None:
     a.grid_cell = keys[starts]
     a.grid_offsets = np.r_[starts, len(keys)].astype(np.int32)
     a.grid_segments = segs.astype(np.int32)
-
-
-def csr_table(n_nodes: int, src: np.ndarray, dst: np.ndarray, cost: np.ndarray,
-              seg: np.ndarray) -> pa.Table:
-    """Directed edges grouped by ``src`` (then ``dst``) as a streets/*_out or *_in table."""
-    order = np.lexsort((dst, src))
-    offsets = np.zeros(n_nodes + 1, dtype=np.int32)
-    np.cumsum(np.bincount(src, minlength=n_nodes), out=offsets[1:])
-
-    def column(values: np.ndarray) -> pa.Array:
-        return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values[order].astype(np.int32)))
-
-    return pa.table({"to": column(dst), "cost_ms": column(cost), "segment": column(seg)})
 
 
 def mode_edges(a: StreetArrays, mode: str):

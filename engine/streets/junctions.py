@@ -15,7 +15,7 @@ import pyarrow as pa
 from .ch import build_ch_tables
 
 
-def chain_sums(offsets: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def chain_sums(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(prefix sums with a leading 0, prefix counts of forbidden segments) of one direction's
     segment costs, in segment order; a range [i, j) sums to P[j] - P[i], allowed when the
     forbidden count is 0."""
@@ -34,7 +34,7 @@ def junction_edges(offsets, chain_a, chain_b, c_fwd, c_bwd):
     lo, hi = offsets[:-1], offsets[1:]
     out = []
     for direction, cost in ((0, c_fwd), (1, c_bwd)):
-        total, n_bad = chain_sums(offsets, cost)
+        total, n_bad = chain_sums(cost)
         ok = (n_bad[hi] - n_bad[lo] == 0) & (chain_a != chain_b)
         chains = np.flatnonzero(ok)
         src, dst = (chain_a, chain_b) if direction == 0 else (chain_b, chain_a)
@@ -58,8 +58,8 @@ def stop_entries(offsets, chain_a, chain_b, c_fwd, c_bwd, stop_seg, stop_t, stop
     conn = np.asarray(stop_conn, dtype=np.int64)[stops]
     chain = np.searchsorted(offsets, seg, side="right") - 1
     lo, hi = offsets[chain].astype(np.int64), offsets[chain + 1].astype(np.int64)
-    f_total, f_bad = chain_sums(offsets, c_fwd)
-    b_total, b_bad = chain_sums(offsets, c_bwd)
+    f_total, f_bad = chain_sums(c_fwd)
+    b_total, b_bad = chain_sums(c_bwd)
     cf = np.asarray(c_fwd, dtype=np.int64)[seg]
     cb = np.asarray(c_bwd, dtype=np.int64)[seg]
     f_pre_ok = f_bad[seg] - f_bad[lo] == 0
@@ -109,9 +109,10 @@ def mode_tables(mode: str, offsets, chain_a, chain_b, n_junctions: int, c_fwd, c
         raise BuildError(f"{mode} junction graph: a chain costs more than the int32 ms range")
     i32, i64 = pa.int32(), pa.int64()
     columns: dict[str, pa.Array] = {}
-    w = ms
-    columns["shift"] = pa.array([max(0, int(np.log2(max(float(np.median(w)), 1.0))) - 1)
-                                 if len(w) else 0], i32)
+    # bucket width of the reach queue: about a quarter of a typical chain (speed only: any
+    # width gives the same distances)
+    columns["shift"] = pa.array([max(0, int(np.log2(max(float(np.median(ms)), 1.0))) - 1)
+                                 if len(ms) else 0], i32)
     fwd = _csr(n_junctions, src, dst, ms)
     bwd = (fwd[0][:0], fwd[1][:0], fwd[2][:0]) if symmetric else _csr(n_junctions, dst, src, ms)
     for side, (off, head, cost) in (("fwd", fwd), ("bwd", bwd)):
@@ -132,6 +133,5 @@ def mode_tables(mode: str, offsets, chain_a, chain_b, n_junctions: int, c_fwd, c
     columns["stop_conn_ms"] = _one(np.asarray(stop_conn, dtype=np.int64), i64)
     tables = {f"streets/{mode}_junctions": pa.table(columns)}
     off, head, cost, edge = _csr(n_junctions, src, dst, ms, chain_edge)
-    tables.update(build_ch_tables(mode, n_junctions, off, head, cost, edge,
-                                  core_fraction=0.0 if contract else 1.0))
+    tables.update(build_ch_tables(mode, n_junctions, off, head, cost, edge, contract))
     return tables

@@ -43,3 +43,15 @@ def oracle_ms(net, matrix, mode: str, a, b) -> float:
 
 def snap_loc(snap) -> tuple[int, float, int]:
     return snap.segment, snap.t, snap.conn_ms
+
+
+def random_costs(rng, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-segment (c_fwd, c_bwd) int32 ms for m random segments: 60 % symmetric, 10 % one-way
+    each way round, 5 % of 1 ms (the smallest cost), NO_VALUE (-1) where forbidden."""
+    c_fwd = rng.integers(1, 20_000, m)
+    c_bwd = np.where(rng.random(m) < 0.6, c_fwd, rng.integers(1, 20_000, m))
+    one_way = rng.random(m)
+    c_fwd[one_way < 0.1] = -1
+    c_bwd[(one_way >= 0.1) & (one_way < 0.25)] = -1
+    c_fwd[(rng.random(m) < 0.05) & (c_fwd > 0)] = 1
+    return c_fwd.astype(np.int32), c_bwd.astype(np.int32)

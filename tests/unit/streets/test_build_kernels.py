@@ -14,6 +14,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from engine import _streets_build as SB
 
+from ._oracle import random_costs
+
 INF = 1 << 62
 
 
@@ -26,15 +28,7 @@ def _random_segments(rng, n):
             way = sorted(way)                       # long runs of consecutive nodes: chains
         seg_u += way[:-1]
         seg_v += way[1:]
-    m = len(seg_u)
-    c_fwd = rng.integers(1, 20_000, m)
-    c_bwd = np.where(rng.random(m) < 0.6, c_fwd, rng.integers(1, 20_000, m))
-    r = rng.random(m)
-    c_fwd[r < 0.1] = -1
-    c_bwd[(r >= 0.1) & (r < 0.25)] = -1
-    c_fwd[(rng.random(m) < 0.05) & (c_fwd > 0)] = 1
-    return (np.asarray(seg_u, np.int32), np.asarray(seg_v, np.int32), c_fwd.astype(np.int32),
-            c_bwd.astype(np.int32))
+    return (np.asarray(seg_u, np.int32), np.asarray(seg_v, np.int32)) + random_costs(rng, len(seg_u))
 
 
 def _edges(seg_u, seg_v, c_fwd, c_bwd):

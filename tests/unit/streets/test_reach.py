@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
-
-from types import SimpleNamespace
 
 from engine._streets import INF, ModeChains, ReachIndex, RouteGraph, StreetWorkspace, run_to_stops
 from engine.streets import StreetOptions
@@ -19,6 +19,7 @@ from engine.streets.graph_build import MAX_CHAIN_COST_MS, MAX_CHAIN_SEGMENTS, St
 from engine.streets.junctions import mode_tables
 from engine.streets.locations import arrive, direct, entry_csr, leave
 
+from ._oracle import random_costs
 from ._osm_xml import build_network, latlon
 
 W = 1.33
@@ -71,14 +72,7 @@ def _random_streets(rng):
     for s in rng.choice(len(seg_u), size=min(3, len(seg_u)), replace=False):
         seg_u.append(seg_u[s])
         seg_v.append(seg_v[s])
-    m = len(seg_u)
-    c_fwd = rng.integers(1, 20_000, m)
-    c_bwd = np.where(rng.random(m) < 0.6, c_fwd, rng.integers(1, 20_000, m))
-    one_way = rng.random(m)
-    c_fwd[one_way < 0.1] = -1
-    c_bwd[(one_way >= 0.1) & (one_way < 0.25)] = -1
-    small = rng.random(m) < 0.05
-    c_fwd[small & (c_fwd > 0)] = 1
+    c_fwd, c_bwd = random_costs(rng, len(seg_u))
     return (n, _frozen(seg_u, np.int32), _frozen(seg_v, np.int32), _frozen(c_fwd, np.int32),
             _frozen(c_bwd, np.int32))
 
