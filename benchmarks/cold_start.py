@@ -32,7 +32,6 @@ t2 = time.perf_counter()
 out = {"import_s": t1 - t0, "open_s": t2 - t1}
 tt = getattr(net, "timetable", None)
 if tt is not None and len(tt.stop_lat) > 1:
-    import numpy as np
     ids = [tt.stop_id(i) for i in (0, len(tt.stop_lat) // 2)]
     day = net.manifest["timetable"]["period"]["start"]
     t = time.perf_counter()
@@ -45,7 +44,7 @@ if st is not None:
     t = time.perf_counter()
     try:
         net.route(float(g.node_lat[i]), float(g.node_lon[i]), float(g.node_lat[j]), float(g.node_lon[j]))
-    except Exception as exc:          # a disconnected pair still paid for the kernels
+    except engine.errors.NoRouteError as exc:     # a disconnected pair still paid for the kernels
         out["route_error"] = type(exc).__name__
     out["route_s"] = time.perf_counter() - t
 if getattr(net, "geocoder", None) is not None:

@@ -79,6 +79,24 @@ cdef double EARTH_M = 6_371_000.0
 cdef double M_PER_DEG = 111_195.0
 
 
+ctypedef fused sorted_t:
+    int32_t
+    uint32_t
+    int64_t
+
+
+cdef inline int64_t _lower_bound_num(const sorted_t* a, int64_t lo, int64_t hi, sorted_t key) noexcept nogil:
+    """First index in [lo, hi) of the ascending a[] whose value is >= key (hi when none)."""
+    cdef int64_t mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 cdef struct Strings:
     # An Arrow string column: string k is data[offsets[k] .. offsets[k+1]].
     const int32_t* offsets
@@ -173,9 +191,7 @@ cdef class GeocoderView:
                 or doc_tokens_offsets.shape[0] != self.n_docs + 1
                 or cell_start.shape[0] != cell_key.shape[0]):
             raise ValueError("geocoder arrays have inconsistent lengths")
-        self.tokens.offsets = &token_bytes_offsets[0]
-        self.tokens.data = &token_bytes[0]
-        self.tokens.n = self.n_tokens
+        self.tokens = _strings(token_bytes_offsets, token_bytes)
 
 
 cdef class GeocodeWorkspace:
@@ -326,7 +342,7 @@ cdef void _expand_typos(GeocoderView ix, GeocodeWorkspace ws, int i, const uint8
     cdef uint32_t qgrams[MAX_WORD_BYTES + 1]
     cdef int maxd = 1 if L < 8 else 2
     cdef int ng = 0, z, d, need
-    cdef int64_t k, a, b, mid, p, t, n_hits = 0, n_codes = ix.ngram_code.shape[0]
+    cdef int64_t k, a, p, t, n_hits = 0, n_codes = ix.ngram_code.shape[0]
     cdef uint32_t b0, b1, b2, code
     cdef bint dup
     for k in range(-1, L - 1):
@@ -344,14 +360,7 @@ cdef void _expand_typos(GeocoderView ix, GeocodeWorkspace ws, int i, const uint8
             ng += 1
     for z in range(ng):
         code = qgrams[z]
-        a = 0
-        b = n_codes
-        while a < b:
-            mid = (a + b) >> 1
-            if ix.ngram_code[mid] < code:
-                a = mid + 1
-            else:
-                b = mid
+        a = _lower_bound_num(&ix.ngram_code[0], 0, n_codes, code)
         if a < n_codes and ix.ngram_code[a] == code:
             for p in range(ix.ngram_tokens_offsets[a], ix.ngram_tokens_offsets[a + 1]):
                 t = ix.ngram_tokens[p]
@@ -472,16 +481,9 @@ cdef int64_t _find_housenumber(GeocoderView ix, int64_t first, int64_t count, in
                                int32_t suf, double* quality) noexcept nogil:
     """Best row of the street for (num, suf), its quality in quality[0]; -1 when num is absent.
     Same suffix 1.0, same canonical suffix 0.9, one side without suffix 0.6, else 0.4."""
-    cdef int64_t a = first, b = first + count, mid, r, best = -1
+    cdef int64_t r = _lower_bound_num(&ix.hn_number[0], first, first + count, num), best = -1
     cdef int s, qc = ix.suffix_canon[suf] if suf >= 0 else -1
     cdef double q, bq = 0.0
-    while a < b:
-        mid = (a + b) >> 1
-        if ix.hn_number[mid] < num:
-            a = mid + 1
-        else:
-            b = mid
-    r = a
     while r < first + count and ix.hn_number[r] == num:
         s = ix.hn_suffix[r]
         if s == suf:
@@ -734,15 +736,10 @@ def score_candidates(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_
 
 cdef int64_t _cell_index(GeocoderView ix, int64_t key) noexcept nogil:
     """Row of cell ``key`` in cell_key (ascending, INT64_MAX sentinel last), -1 if absent."""
-    cdef int64_t n = ix.cell_key.shape[0], a = 0, b = n - 1, mid
+    cdef int64_t n = ix.cell_key.shape[0], a
     if n == 0:
         return -1
-    while a < b:
-        mid = (a + b) >> 1
-        if ix.cell_key[mid] < key:
-            a = mid + 1
-        else:
-            b = mid
+    a = _lower_bound_num(&ix.cell_key[0], 0, n - 1, key)
     return a if ix.cell_key[a] == key else -1
 
 
@@ -995,8 +992,6 @@ def explained(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_group,
             share[j] = _numpy_sum(picked, m) / total
 
 
-
-
 cdef inline double _lambert_t(double phi, double e) noexcept nogil:
     cdef double s = e * sin(phi)
     return tan(M_PI / 4 - phi / 2) / pow((1 - s) / (1 + s), e / 2)
@@ -1009,13 +1004,6 @@ def lambert93(double lat, double lon, double af, double n, double rho0, double e
     cdef double theta = n * ((lon - 3.0) * (M_PI / 180.0))
     return (_py_round(700000.0 + rho * sin(theta), 2, 100.0),
             _py_round(6600000.0 + rho0 - rho * cos(theta), 2, 100.0))
-
-
-def numpy_sum(const double[::1] a):
-    """The sum ``explained`` uses (numpy's order, at most 128 values); for tests."""
-    if a.shape[0] > 128:
-        raise ValueError("at most 128 values")
-    return _numpy_sum(&a[0], a.shape[0]) if a.shape[0] else 0.0
 
 
 from cpython.object cimport PyObject_GenericSetAttr
@@ -1032,13 +1020,6 @@ def new_record(type cls, tuple names, tuple values):
     for k in range(len(names)):
         PyObject_GenericSetAttr(obj, names[k], values[k])
     return obj
-
-
-def py_round(double v, int ndigits):
-    """``round(v, ndigits)`` as the result fields compute it (ndigits 0..15); for tests."""
-    if not 0 <= ndigits <= 15:
-        raise ValueError("ndigits in 0..15")
-    return _py_round(v, ndigits, 10.0 ** ndigits)
 
 
 # ---------------------------------------------------------------------- query layout

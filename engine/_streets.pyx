@@ -254,6 +254,18 @@ cdef class SnapIndex:
 
 
 # ---------------------------------------------------------------- chains of one mode
+cdef inline int64_t _range_sum(const int32_t* cost, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    """Sum of cost[lo:hi], INF when one of them is NO_VALUE (a forbidden direction)."""
+    cdef int64_t total = 0
+    cdef Py_ssize_t k
+    for k in range(lo, hi):
+        if cost[k] < 0:
+            return INF_
+        total += cost[k]
+    return total
+
+
+
 cdef class ModeChains:
     """One mode's view of the street chains: the shared topology and the mode's segment costs.
 
@@ -284,23 +296,11 @@ cdef class ModeChains:
 
     cdef inline int64_t sum_fwd(self, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
         """Cost along the chain over segments [lo, hi), INF if one forbids it."""
-        cdef int64_t total = 0
-        cdef Py_ssize_t k
-        for k in range(lo, hi):
-            if self.c_fwd[k] < 0:
-                return INF_
-            total += self.c_fwd[k]
-        return total
+        return _range_sum(&self.c_fwd[0], lo, hi)
 
     cdef inline int64_t sum_bwd(self, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
         """Cost against the chain over segments [lo, hi), INF if one forbids it."""
-        cdef int64_t total = 0
-        cdef Py_ssize_t k
-        for k in range(lo, hi):
-            if self.c_bwd[k] < 0:
-                return INF_
-            total += self.c_bwd[k]
-        return total
+        return _range_sum(&self.c_bwd[0], lo, hi)
 
     cdef int ends(self, int32_t seg, double t, int64_t conn, bint arrive, int32_t* junction,
                   int64_t* cost, int8_t* side) noexcept nogil:

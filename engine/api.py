@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,12 +27,9 @@ from .timetable.model import Timetable
 class Network:
     """A bundle opened for queries. Thread-safe: each thread gets its own RAPTOR workspace."""
 
-    def __init__(self, bundle: Bundle, warmup: bool = True):
+    def __init__(self, bundle: Bundle, warmup: bool = False):
         self.bundle = bundle
         self.manifest: dict[str, Any] = bundle.manifest
-        self.timetable: Timetable | None = Timetable(bundle) if bundle.has("timetable/stops") else None
-        self._runner = RaptorRunner(self.timetable) if self.timetable else None
-        self._legs = LegBuilder(self.timetable) if self.timetable else None
         self.streets = None
         if bundle.has("streets/nodes"):
             from .streets import StreetNetwork
@@ -42,18 +40,36 @@ class Network:
             from .geocoder import Geocoder
 
             self.geocoder = Geocoder.open(bundle)         # maps nothing until a geocoding query
-        self._door_to_door = None
-        if self._runner is not None:
-            speed = float(self.manifest.get("options", {}).get("walk_speed_mps", 1.33))
-            self._door_to_door = DoorToDoorPlanner(self._runner, self._legs, self.streets, speed)
         if warmup:
             self.warmup()
 
+    # The timetable, like the streets and the geocoder, is mapped (and its tables checked) on
+    # the first query that needs it, so that opening a bundle costs the same whatever its size.
+    @cached_property
+    def timetable(self) -> Timetable | None:
+        return Timetable(self.bundle) if self.bundle.has("timetable/stops") else None
+
+    @cached_property
+    def _runner(self) -> RaptorRunner | None:
+        return RaptorRunner(self.timetable) if self.timetable is not None else None
+
+    @cached_property
+    def _legs(self) -> LegBuilder | None:
+        return LegBuilder(self.timetable) if self.timetable is not None else None
+
+    @cached_property
+    def _door_to_door(self) -> DoorToDoorPlanner | None:
+        if self._runner is None:
+            return None
+        speed = float(self.manifest.get("options", {}).get("walk_speed_mps", 1.33))
+        return DoorToDoorPlanner(self._runner, self._legs, self.streets, speed)
+
     def warmup(self, everything: bool = False) -> None:
-        """Allocate this thread's RAPTOR workspace so the first request does not pay for it.
+        """Map the timetable and allocate this thread's RAPTOR workspace, so that the first
+        request does not pay for it (``engine.open`` maps nothing by default).
 
         ``everything``: also map the street and geocoder indexes and allocate their workspaces
-        (a few ms; a server does it once at start, while ``engine.open`` maps nothing of them).
+        (a few ms; a server does it once per query thread at start).
         """
         if self._runner is not None:
             self._runner.workspace(5)
@@ -78,9 +94,8 @@ class Network:
         return zone(tt.feed_timezones[int(tt.stop_feed[stop])])
 
     def _waypoint(self, stops: list[int]) -> Waypoint:
-        tt = self._require_timetable()
-        s = stops[0]
-        return Waypoint(tt.stop_name(s), float(tt.stop_lat[s]), float(tt.stop_lon[s]), tt.stop_id(s))
+        self._require_timetable()
+        return self._legs.waypoint(stops[0])       # the legs' waypoints: same fields (platform)
 
     # ------------------------------------------------------------------ journeys
     def plan(self, origin: str | tuple[float, float], destination: str | tuple[float, float],
@@ -316,6 +331,8 @@ def _hms(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def open(path: str | os.PathLike, warmup: bool = True) -> Network:  # noqa: A001 - public API name
-    """Open a bundle directory for queries (memory map, no parsing)."""
+def open(path: str | os.PathLike, warmup: bool = False) -> Network:  # noqa: A001 - public API name
+    """Open a bundle directory for queries: reads the manifest and checks the files' sizes;
+    every table is mapped on the first query that needs it (``warmup=True``: map the timetable
+    and allocate this thread's RAPTOR workspace now)."""
     return Network(open_bundle(path), warmup=warmup)

@@ -3,8 +3,11 @@ middleware bounds requests (size), adds CORS and gzip, routers are wired here an
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import gc
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -54,6 +57,24 @@ class RequestLimits:
         return await self.app(scope, receive, send)
 
 
+async def _on_every_thread(executor: ThreadPoolExecutor, n_threads: int, fn) -> None:
+    """Run ``fn`` once on each of the executor's ``n_threads`` threads (started now): each call
+    holds its thread until all have started, so no thread takes two of them. The calls run one
+    at a time: the first maps what the process shares, the others only find it mapped."""
+    barrier = threading.Barrier(n_threads)
+    one_at_a_time = threading.Lock()
+
+    def once() -> None:
+        with one_at_a_time:
+            fn()
+        try:
+            barrier.wait(timeout=30)
+        except threading.BrokenBarrierError:      # a thread did not start: its first query warms it
+            pass
+
+    await asyncio.gather(*(asyncio.wrap_future(executor.submit(once)) for _ in range(n_threads)))
+
+
 def create_app(settings: Settings | None = None, network: engine.Network | None = None) -> FastAPI:
     """The app; ``network`` (an open bundle) is for tests, else the lifespan opens settings.bundle."""
     settings = settings or Settings()
@@ -65,10 +86,13 @@ def create_app(settings: Settings | None = None, network: engine.Network | None 
         else:
             if not settings.bundle:
                 raise engine.errors.BundleError("no bundle: set BRIQUE_BUNDLE or pass Settings(bundle=...)")
-            app.state.network = engine.open(settings.bundle, warmup=settings.warmup)
-            if settings.warmup:         # map every index now, not on the first requests
-                app.state.network.warmup(everything=True)
+            app.state.network = engine.open(settings.bundle, warmup=False)
         app.state.executor = ThreadPoolExecutor(settings.max_concurrent_queries, thread_name_prefix="brique-query")
+        if network is None and settings.warmup:
+            # map every index now, and allocate the workspaces (thread-local) on the threads that
+            # will run the queries, not on this one, which never does
+            await _on_every_thread(app.state.executor, settings.max_concurrent_queries,
+                                   functools.partial(app.state.network.warmup, everything=True))
         # Everything allocated so far (libraries, kernels, the open bundle) lives as long as the
         # process: move it out of the collector's reach, else each full collection walks ~150k
         # objects (~80 ms here), which showed up as the p99 of every endpoint under load.

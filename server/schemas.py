@@ -225,7 +225,7 @@ def line(points, start=None, end=None) -> dict[str, Any]:
 
 def place_json(wp) -> dict[str, Any]:
     return {"name": wp.name, "lat": _r(wp.lat), "lon": _r(wp.lon), "stop_id": wp.stop_id,
-            "platform_code": getattr(wp, "platform_code", None)}
+            "platform_code": wp.platform_code}
 
 
 def leg_json(leg) -> dict[str, Any]:
@@ -236,7 +236,7 @@ def leg_json(leg) -> dict[str, Any]:
             "route_id": leg.route_id, "route_short_name": leg.route_short_name,
             "route_long_name": leg.route_long_name, "route_type": leg.route_type,
             "agency_name": leg.agency_name, "trip_id": leg.trip_id, "headsign": leg.headsign,
-            "n_stops": leg.n_stops, "transfer": bool(getattr(leg, "transfer", False)),
+            "n_stops": leg.n_stops, "transfer": leg.transfer,
             "geometry": line(leg.geometry, leg.origin, leg.destination)}
 
 

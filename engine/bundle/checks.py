@@ -72,7 +72,11 @@ class Ctx:
         """A numeric column, or the flat values of a list column."""
         arr = self.array(column)
         if pa.types.is_list(arr.type):
-            arr = arr.flatten()
+            # the child values the offsets span (what Bundle.csr hands the kernels); not
+            # ListArray.flatten(), which imports pyarrow.compute (~70 ms) on the query side
+            off = arr.offsets
+            start = off[0].as_py() if len(off) else 0
+            arr = arr.values.slice(start, (off[-1].as_py() if len(off) else 0) - start)
         return np.asarray(arr.to_numpy(zero_copy_only=False))
 
     def offsets(self, column: str) -> np.ndarray:
@@ -288,30 +292,32 @@ class Custom:
 
 
 # ---------------------------------------------------------------- custom checks
+def _expect_starts(ctx: Ctx, column: str, counts: np.ndarray, why: str = "") -> np.ndarray:
+    """``column`` holds the start of each of consecutive blocks of ``counts`` rows (the
+    exclusive prefix sum of ``counts``); returns those starts."""
+    start = np.zeros(len(counts), np.int64)
+    np.cumsum(counts[:-1], out=start[1:])
+    got = ctx.values(column)
+    row = _first_bad(got == start)
+    if row is not None:
+        ctx.fail(column, row, f"value {got[row]}, expected {start[row]}{why}")
+    return start
+
+
 def _patterns(ctx: Ctx) -> None:
     """Trips and stop_times blocks are contiguous in pattern order; departures never decrease
     along the trips of a (pattern, pos) (the binary search); max_day_offset is the block's."""
     n_trips = ctx.values("n_trips").astype(np.int64)
-    first = ctx.values("first_trip").astype(np.int64)
     row = _first_bad(n_trips >= 1)
     if row is not None:
         ctx.fail("n_trips", row, f"value {n_trips[row]} < 1")
-    start = np.zeros(len(n_trips), np.int64)
-    np.cumsum(n_trips[:-1], out=start[1:])
-    row = _first_bad(first == start)
-    if row is not None:
-        ctx.fail("first_trip", row, f"value {first[row]}, expected {start[row]} (trips are contiguous)")
+    _expect_starts(ctx, "first_trip", n_trips, " (trips are contiguous)")
     total_trips = ctx.rows("timetable/trips")
     if total_trips is not None and int(n_trips.sum()) != total_trips:
         ctx.fail("n_trips", None, f"sum {int(n_trips.sum())}, trips has {total_trips} rows")
     m = np.diff(ctx.offsets("stops")).astype(np.int64)
     size = m * n_trips
-    st_off = ctx.values("stop_times_offset")
-    block = np.zeros(len(size), np.int64)
-    np.cumsum(size[:-1], out=block[1:])
-    row = _first_bad(st_off == block)
-    if row is not None:
-        ctx.fail("stop_times_offset", row, f"value {st_off[row]}, expected {block[row]}")
+    block = _expect_starts(ctx, "stop_times_offset", size)
     st = ctx.other("timetable/stop_times")
     if st is None:
         return
@@ -473,8 +479,17 @@ def _docs(ctx: Ctx) -> None:
     inside = np.cumsum(cover)[:n_hn - 1] > 0          # rows r with r + 1 in the same range
     bad = np.flatnonzero(inside & (number[1:] < number[:-1]))
     if len(bad):
-        ctx.fail("hn_first", int(np.searchsorted(np.sort(first[has]), bad[0], "right") - 1),
-                 f"house numbers not sorted at housenumbers row {bad[0] + 1}")
+        r = int(bad[0])                                   # rows r and r + 1 of one doc's range
+        doc = int(np.flatnonzero(has & (first <= r) & (r + 1 < first + count))[0])
+        ctx.fail("hn_first", doc, f"house numbers not sorted at housenumbers row {r + 1}")
+
+
+def _junctions_fit(ctx: Ctx) -> None:
+    """Junctions fit the node-sized workspace (that chains cover the segments exactly is
+    FlatOffsets' ``end``)."""
+    n_nodes = ctx.rows("streets/nodes")
+    if n_nodes is not None and len(ctx.values("junction_node")) > n_nodes:
+        ctx.fail("junction_node", 0, f"{len(ctx.values('junction_node'))} junctions for {n_nodes} nodes")
 
 
 # ---------------------------------------------------------------- the rules, per table
@@ -549,7 +564,7 @@ RULES: dict[str, list] = {
         InRange("chain_a", 0, N_JUNCTIONS),
         InRange("chain_b", 0, N_JUNCTIONS),
         InRange("junction_node", 0, rows_of("streets/nodes")),
-        Custom(lambda ctx: _topology_ends(ctx)),
+        Custom(_junctions_fit),
     ],
     "streets/grid": [
         Sorted("cell", strict=True),
@@ -578,17 +593,6 @@ RULES: dict[str, list] = {
     ],
     "geocoder/grid_cells": [Sorted("cell", strict=True), Custom(_grid_cells)],
 }
-
-
-def _topology_ends(ctx: Ctx) -> None:
-    """Chains cover the segments exactly; junctions fit the node-sized workspace."""
-    off = ctx.values("chain_offsets")
-    n_seg = ctx.rows("streets/segments")
-    if n_seg is not None and len(off) and off[-1] != n_seg:
-        ctx.fail("chain_offsets", len(off) - 1, f"offsets end at {off[-1]}, segments has {n_seg} rows")
-    n_nodes = ctx.rows("streets/nodes")
-    if n_nodes is not None and len(ctx.values("junction_node")) > n_nodes:
-        ctx.fail("junction_node", 0, f"{len(ctx.values('junction_node'))} junctions for {n_nodes} nodes")
 
 
 def _ch_rules(mode: str) -> dict[str, list]:

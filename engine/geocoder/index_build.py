@@ -156,13 +156,14 @@ def _municipality_docs(addr: pa.Table) -> dict[str, np.ndarray | list]:
         out["importance"].append(0.9)
         commune, district = split_city(citycode, name)
         if district:
-            parents.setdefault(commune, []).append(i)
-    for commune, members in parents.items():        # the commune itself (BAN: "Paris", 75056)
+            parents.setdefault(commune, []).append(k)
+    for commune, ks in parents.items():             # the commune itself (BAN: "Paris", 75056)
+        members = [keep[k] for k in ks]
         w = counts[members]
         code = ARRONDISSEMENTS[commune][0]
         out["id"].append(code)
         out["name"].append(commune)
-        out["postcode"].append(min(postcodes[keep.index(i)] for i in members))
+        out["postcode"].append(min(postcodes[k] for k in ks))
         out["citycode"].append(code)
         out["city"].append(commune)
         out["lat"].append(float(np.average(lat[members], weights=w)))

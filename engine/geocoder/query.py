@@ -39,7 +39,7 @@ class ParsedQuery(NamedTuple):
     suffix: np.ndarray      # int32 per group: suffix code, 0 none, -1 unknown
     words: tuple[str, ...]  # for debugging / explain
     q_scale: np.ndarray | None = None   # float64 per entry: factor on its match qualities (1.0 = exact path)
-    kind: tuple[str, ...] = ()          # per group: "number", "district", "word", "type", "venue"
+    kind: tuple[str, ...] = ()          # per group: "number", "postcode", "district", "word", "type", "venue"
     #: some non-numeric, non-prefix entry is long enough (4 bytes) for typo expansion
     has_long_word: bool = False
 

@@ -52,7 +52,7 @@ _NOISE_ARG = {"bat": 1, "batiment": 1, "bt": 1, "bal": 1, "esc": 1, "escalier": 
               "boite": 1, "interphone": 1}
 _NOISE = frozenset({"rdc", "cedex", "etage", "etg"})
 #: Every word the noise rules of ``prepare_words`` look at.
-_NOISE_WORDS = frozenset(_NOISE_ARG) | _NOISE | {"etage", "etg", "bp", "cs", "tsa", "chez", "france"}
+_NOISE_WORDS = frozenset(_NOISE_ARG) | _NOISE | {"france"}
 
 
 @lru_cache(maxsize=65536)
@@ -145,8 +145,8 @@ class ReadingContext:
     #: phonetic key -> dictionary spellings (looked up lazily, see ``Geocoder``)
     phonetic_lookup: object = None
 
-    #: folded names of the communes with arrondissements in the index
-    communes: frozenset[str] = frozenset()
+    #: folded names of the communes with arrondissements in the index (from ``districts``)
+    communes: frozenset[str] = field(init=False)
 
     def __post_init__(self):
         self.communes = frozenset(c for c, _ in self.districts if c)
@@ -197,12 +197,13 @@ def district_at(words: list[str], i: int, ctx: ReadingContext | None, had_number
 def build_context(cities, tok_lookup=None) -> ReadingContext:
     """From the cities rows (postcode, citycode, city): the arrondissement -> postcodes map."""
     districts: dict[tuple[str, int], set[str]] = {}
+    split_communes = {fold(c) for c in ARRONDISSEMENTS}
     for postcode, citycode, city in cities:
         n = arrondissement_number(citycode or "")
         if not n or not postcode:
             continue
         commune = fold(city or "")
-        if commune not in {fold(c) for c in ARRONDISSEMENTS}:
+        if commune not in split_communes:
             continue
         districts.setdefault((commune, n), set()).add(postcode)
         districts.setdefault(("", n), set()).add(postcode)
@@ -215,7 +216,3 @@ def sorted_lookup(keys, values_of):
         i = bisect_left(keys, key)
         return values_of(i) if i < len(keys) and keys[i] == key else []
     return lookup
-
-
-def is_arrondissement_word(word: str) -> bool:
-    return word in _ARR_WORDS

@@ -14,9 +14,9 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 import numpy as np
 
 from .. import _geocode as G
-from ..errors import InvalidQueryError
+from ..errors import BundleError, InvalidQueryError
 from . import tokens as T
-from .index import GeocoderIndex
+from .index import TABLES, GeocoderIndex
 from .france import LAMBERT93
 from .france import context as ban_context
 from .query import parse_query
@@ -74,11 +74,15 @@ def _type_mask(types: Iterable[str] | str | None) -> int:
     if isinstance(types, str):
         types = [types]
     mask = 0
-    for t in types:
-        code = T.TYPE_CODES.get(t, T.TYPE_ALIASES.get(t))
-        if code is None:
-            raise InvalidQueryError(f"unknown type {t!r}; expected one of {', '.join(T.TYPE_NAMES)}", "types")
-        mask |= 1 << code
+    try:
+        for t in types:
+            code = T.TYPE_CODES.get(t, T.TYPE_ALIASES.get(t)) if isinstance(t, str) else None
+            if code is None:
+                raise InvalidQueryError(f"unknown type {t!r}; expected one of {', '.join(T.TYPE_NAMES)}",
+                                        "types")
+            mask |= 1 << code
+    except TypeError:                   # not iterable
+        raise InvalidQueryError(f"types must be a type name or a list of them, got {types!r}", "types") from None
     if mask == 0:
         raise InvalidQueryError("types must not be empty", "types")
     return mask
@@ -97,7 +101,7 @@ class Geocoder:
         """``index``: the index, or a function that maps it (called on the first query, so that
         opening a bundle reads no geocoder table)."""
         self._open_index = (lambda: index) if isinstance(index, GeocoderIndex) else index
-        self._cities: dict[int, tuple] = {}
+        self._cities: dict[int, _City] = {}
 
     @cached_property
     def index(self) -> GeocoderIndex:
@@ -137,9 +141,6 @@ class Geocoder:
         """A geocoder over ``bundle`` (an ``engine.bundle.reader.Bundle``). Nothing is read until
         the first query (the kernels are compiled ahead of time: nothing to warm);
         ``warmup=True`` maps the index and allocates this thread's workspace now."""
-        from ..errors import BundleError
-        from .index import TABLES
-
         missing = [t for t in TABLES if not bundle.has(t)]
         if missing:
             raise BundleError(f"bundle {bundle.path} has no geocoder (missing {', '.join(missing)}); "
@@ -161,7 +162,8 @@ class Geocoder:
         """Places matching ``q`` best first (``autocomplete``: the last word is a prefix).
 
         ``lat``/``lon``: focus point (nearer results score higher); ``types``: subset of
-        address/street/locality/poi/stop; ``postcode``/``citycode``: exact filters;
+        housenumber/street/locality/municipality/poi/stop (also ``address``, ``city``);
+        ``postcode``/``citycode``: exact filters;
         ``bbox``: (min_lon, min_lat, max_lon, max_lat).
         """
         if not isinstance(q, str):
@@ -177,6 +179,8 @@ class Geocoder:
             focus = (_check_coord(lat, "lat", 90), _check_coord(lon, "lon", 180))
         box = _NAN4
         if bbox is not None:
+            if isinstance(bbox, (str, bytes)):          # "1234" would read as four numbers
+                raise InvalidQueryError(f"bbox must be 4 numbers, got {bbox!r}", "bbox")
             try:
                 box = np.array([float(v) for v in bbox], np.float64)
             except (TypeError, ValueError):

@@ -157,11 +157,8 @@ class LegBuilder:
                         self.platform_code(stop))
 
     def platform_code(self, stop: int) -> str | None:
-        try:
-            code = self.tt.strings("stops", "platform_code")[stop].as_py()
-        except (KeyError, ValueError, AttributeError):        # a bundle without the column
-            return None
-        return code or None
+        # the column is in the bundle schema (checked at open): "" when the feed gave none
+        return self.tt.string("stops", "platform_code", stop) or None
 
     def build(self, raw: list[RawLeg], date: dt.date, tz: ZoneInfo | None) -> list[Leg]:
         tt = self.tt

@@ -2,7 +2,7 @@
 every kind of query without compiling anything (every query-time loop is compiled at install).
 
 The check is that Numba is never even imported (so no dispatcher can compile a signature), and
-that opening maps files without reading the street or geocoder arrays a request does not need.
+that opening maps no table at all: each is mapped (and checked) by the first query needing it.
 No time is asserted: start-up speed is measured by benchmarks/cold_start.py.
 """
 from __future__ import annotations
@@ -54,4 +54,5 @@ def test_fresh_process_compiles_nothing(sample_bundle: Path, tmp_path: Path) -> 
     assert out["numba_after_queries"] is False, "a query imported Numba (a JIT compile at query time)"
     assert not [t for t in out["opened"]["tables"] if t.startswith(("streets/", "geocoder/"))], \
         f"opening read street/geocoder tables: {out['opened']['tables']}"
+    assert out["opened"]["tables"] == [], "opening mapped tables (each is mapped on first use)"
     assert list(cache.iterdir()) == []

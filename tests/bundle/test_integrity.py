@@ -212,3 +212,37 @@ def test_cyclic_shortcuts_are_refused(bundle: Path) -> None:
     _resign(bundle, name, table.set_column(0, "child_a", pa.array(a, pa.int32())))
     with pytest.raises(BundleError, match="cyclic"):
         open_bundle(bundle).table(name)
+
+
+def test_unsorted_house_numbers_name_the_document(bundle: Path) -> None:
+    """The row named is the document whose house-number range is out of order."""
+    docs = _read(bundle / "geocoder/docs.arrow")
+    first = docs.column("hn_first").to_numpy()
+    count = docs.column("hn_count").to_numpy()
+    candidates = np.flatnonzero(count > 1)
+    assert len(candidates) > 2
+    # a street with a single house number before it (valid; common in real data)
+    _edit(bundle, "geocoder/docs", "hn_count", _set(int(candidates[0]), 1))
+    doc = int(candidates[len(candidates) // 2])
+    r = int(first[doc])
+    _edit(bundle, "geocoder/housenumbers", "number", _swap(r, r + 1))
+    numbers = _read(bundle / "geocoder/housenumbers.arrow").column("number").to_numpy()
+    assert numbers[r + 1] < numbers[r], "the swap must break the order"
+    with pytest.raises(BundleError, match=rf"'hn_first' row {doc}: house numbers not sorted "
+                                          rf"at housenumbers row {r + 1}"):
+        open_bundle(bundle).table("geocoder/docs")
+
+
+def test_checking_every_table_imports_no_heavy_module(bundle: Path) -> None:
+    """The checks run on the query side: numpy and pyarrow's core only (pyarrow.compute costs
+    ~70 ms to import, scipy more)."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom engine.bundle.reader import open_bundle\nb = open_bundle(sys.argv[1])\n"
+              "for name in b.manifest['tables']:\n    b.table(name)\n"
+              "print(sorted(m for m in ('pyarrow.compute', 'scipy') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(bundle)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]", proc.stdout

@@ -102,6 +102,17 @@ def test_plan_change_inside_a_station_names_the_platforms(client):
     schemas.PlanResponse.model_validate(r.json())
 
 
+def test_plan_endpoints_are_the_legs_places(client):
+    """The plan's origin and destination are the same Places as its legs' ends (platform included)."""
+    r = client.get("/v1/plan", params={"from": "briqueville:GARE_T", "to": "briqueville:BELV_M",
+                                       "date": "2026-03-03", "time": "08:00"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    legs = body["itineraries"][0]["legs"]
+    assert body["origin"]["platform_code"] == "A" and body["origin"]["stop_id"] == "briqueville:GARE_T"
+    assert body["origin"] == legs[0]["origin"] and body["destination"] == legs[-1]["destination"]
+
+
 def test_plan_bike_access_and_limits(client, demo):
     params = {"from": _point(demo["from_point"]), "to": _point(demo["to_point"]), "date": demo["date"],
               "time": demo["time"], "mode": "bike", "max_access_s": 600, "max_transfers": 0}
@@ -317,6 +328,32 @@ def test_time_budget_answers_503(network, sample_bundle):
     app = create_app(Settings(bundle=str(sample_bundle), time_budget_s=0.05), network=Slow())
     with TestClient(app) as c:
         _error(c.get("/v1/geocode/search", params={"q": "rue"}), 503, "time_budget_exceeded")
+
+
+def test_start_warms_the_query_threads_not_the_event_loop(sample_bundle):
+    """The lifespan opens the bundle and allocates the per-thread workspaces on the threads that
+    run the queries (the event loop's thread never runs one)."""
+    import asyncio
+
+    from fastapi.testclient import TestClient
+
+    from server.main import _on_every_thread, create_app
+    from server.settings import Settings
+
+    app = create_app(Settings(bundle=str(sample_bundle), max_concurrent_queries=2))
+    with TestClient(app) as c:
+        assert c.get("/health").status_code == 200
+        net, executor = app.state.network, app.state.executor
+        assert len(executor._threads) == 2
+        warmed = []
+
+        def check():
+            warmed.append(getattr(net._runner._local, "ws", None) is not None)
+
+        asyncio.run(_on_every_thread(executor, 2, check))
+        assert warmed == [True, True]
+        # the event loop's thread (the lifespan's): none allocated there
+        assert c.portal.call(lambda: getattr(net._runner._local, "ws", None)) is None
 
 
 @pytest.fixture(scope="module")

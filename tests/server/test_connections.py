@@ -39,10 +39,14 @@ def _budget() -> tuple[int, int]:
 
 
 @contextmanager
-def _serve(serve_app, app, settings):
-    """The app on a loopback port with `brique serve`'s connection settings; yields (port,
-    uvicorn server)."""
-    with serve_app(app, settings, with_server=True) as (address, server):
+def _serve(serve_app, network, sample_bundle, **limits):
+    """The sample app with these settings on a loopback port, with `brique serve`'s connection
+    settings; yields (port, uvicorn server)."""
+    from server.main import create_app
+    from server.settings import Settings
+
+    settings = Settings(bundle=str(sample_bundle), **limits)
+    with serve_app(create_app(settings, network=network), settings, with_server=True) as (address, server):
         yield int(address.rsplit(":", 1)[1]), server
 
 
@@ -58,14 +62,6 @@ def _connect(port: int) -> socket.socket:
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.setblocking(False)
     return s
-
-
-def _app(network, sample_bundle, **limits):
-    from server.main import create_app
-    from server.settings import Settings
-
-    settings = Settings(bundle=str(sample_bundle), **limits)
-    return create_app(settings, network=network), settings
 
 
 def _get(port: int, path: str) -> tuple[int, dict]:
@@ -102,12 +98,11 @@ def _read_until_closed(s: socket.socket, seconds: float) -> bytes | None:
 
 def test_idle_and_slow_connections_do_not_starve_requests(serve_app, network, sample_bundle, demo):
     n_idle, n_slow = _budget()
-    app, settings = _app(network, sample_bundle, head_timeout_s=60)      # held for the whole phase
     plan = (f"/v1/plan?from={demo['origin']}&to={demo['destination']}&date={demo['date']}"
             f"&time={demo['time']}")
     idle: list[socket.socket] = []
     slow: list[socket.socket] = []
-    with _serve(serve_app, app, settings) as (port, server):
+    with _serve(serve_app, network, sample_bundle, head_timeout_s=60) as (port, server):   # held throughout
         try:
             idle = [_connect(port) for _ in range(n_idle)]
             slow = [_connect(port) for _ in range(n_slow)]
@@ -130,8 +125,7 @@ def test_idle_and_slow_connections_do_not_starve_requests(serve_app, network, sa
 
 
 def test_request_head_deadline_closes_idle_and_slow_connections(serve_app, network, sample_bundle):
-    app, settings = _app(network, sample_bundle, head_timeout_s=1.0)
-    with _serve(serve_app, app, settings) as (port, server):
+    with _serve(serve_app, network, sample_bundle, head_timeout_s=1.0, keep_alive_s=1) as (port, server):
         idle = [_connect(port) for _ in range(40)]
         slow = [_connect(port) for _ in range(20)]
         try:
@@ -159,8 +153,14 @@ def test_request_head_deadline_closes_idle_and_slow_connections(serve_app, netwo
                 stop.set()
                 feeder.join(5)
             _wait(lambda: len(server.server_state.connections) == 0, 10, "connections left open")
-            # a kept-alive connection that goes quiet after a response is closed too (keep-alive timeout),
-            # and a normal request still answers
+            # a kept-alive connection that goes quiet after a response is closed too (keep-alive
+            # timeout, 1 s here), and a normal request still answers
+            kept = _connect(port)
+            kept.send(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = _read_until_closed(kept, 15)
+            kept.close()
+            assert answer is not None, "a quiet kept-alive connection was not closed"
+            assert answer.startswith(b"HTTP/1.1 200") and b'"status":"ok"' in answer
             assert _get(port, "/health")[0] == 200
         finally:
             for s in idle + slow:
@@ -168,8 +168,7 @@ def test_request_head_deadline_closes_idle_and_slow_connections(serve_app, netwo
 
 
 def test_protocol_errors_are_json(serve_app, network, sample_bundle):
-    app, settings = _app(network, sample_bundle, max_head_bytes=8192)
-    with _serve(serve_app, app, settings) as (port, _):
+    with _serve(serve_app, network, sample_bundle, max_head_bytes=8192) as (port, _):
         big = _connect(port)
         big.setblocking(True)
         try:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("fastapi")
-geopy = pytest.importorskip("geopy")
+# geopy is a test dependency (pyproject's [test]): missing, this test fails instead of skipping
+from geopy.geocoders import BANFrance  # noqa: E402
 
 BAN_HEADER = ("id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;"
               "nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;libelle_acheminement;nom_afnor;"
@@ -52,8 +53,6 @@ def ban_server(tmp_path_factory, serve_app):
 
 
 def test_geopy_banfrance_geocodes_and_reverses_in_one_request(ban_server):
-    from geopy.geocoders import BANFrance
-
     domain, seen = ban_server
     geo = BANFrance(domain=domain, scheme="http", timeout=10)
     seen.clear()

@@ -23,7 +23,8 @@ def test_should_filter_by_bbox(paris):
 
 def test_should_reject_bad_parameters(paris):
     for kwargs, param in (({"limit": 0}, "limit"), ({"types": ["planet"]}, "types"), ({"lat": 95, "lon": 2}, "lat"),
-                          ({"lat": 48.0}, "lon"), ({"bbox": (3, 48, 2, 49)}, "bbox"), ({"postcode": ""}, "postcode")):
+                          ({"lat": 48.0}, "lon"), ({"bbox": (3, 48, 2, 49)}, "bbox"), ({"postcode": ""}, "postcode"),
+                          ({"types": 5}, "types"), ({"types": [["street"]]}, "types"), ({"bbox": "1234"}, "bbox")):
         with pytest.raises(InvalidQueryError) as err:
             paris.search("rivoli", **kwargs)
         assert err.value.parameter == param

@@ -107,6 +107,17 @@ def test_haversine_is_the_great_circle_distance():
     assert G.haversine_m(90.0, 0.0, -90.0, 0.0) == pytest.approx(6_371_000.0 * np.pi, rel=1e-12)
 
 
+def test_compiled_lambert93_equals_the_python_projection():
+    """engine._geocode.lambert93 (per result) rounds to the centimetre without Python's round():
+    the same numbers as france.lambert93 (build time), bit for bit, across France."""
+    from engine.geocoder.france import LAMBERT93, lambert93
+    rng = random.Random(93)
+    points = [(48.850699, 2.308628)] + [(41.0 + 10.5 * rng.random(), -5.5 + 15.0 * rng.random())
+                                         for _ in range(20000)]
+    for lat, lon in points:
+        assert G.lambert93(lat, lon, *LAMBERT93) == lambert93(lat, lon), (lat, lon)
+
+
 # ------------------------------------------------------------------ kernels on a tiny index
 
 ROWS = [dict(number=n, street=s, postcode="75001", citycode="75101", city="Paris",
@@ -136,6 +147,14 @@ def _run(g, text, q_scale=None, autocomplete=False, k=5):
     finally:
         G.reset_tokq(ws)
     return out_doc[:n].tolist(), out_hn[:n].tolist(), out_score[:n].tolist(), complete, tokq
+
+
+def test_result_fields_round_importance_as_python_does(tiny):
+    ix = tiny.index
+    for d in range(ix.n_docs):
+        assert G.result_fields(ix.view, d, -1)[2] == round(float(ix.d_imp[d]), 4)
+    with pytest.raises(IndexError):
+        G.result_fields(ix.view, ix.n_docs, -1)
 
 
 def test_search_leaves_the_workspace_clear(tiny):
