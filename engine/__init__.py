@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "open", "build", "BuildOptions", "BuildResult", "Network", "Plan", "Itinerary", "Leg", "Waypoint",
-    "errors", "__version__",
+    "errors", "to_geocodejson", "__version__",
 ]
 
 _LAZY = {
@@ -28,6 +28,7 @@ _LAZY = {
     "Leg": ("engine.raptor.journey", "Leg"),
     "Waypoint": ("engine.raptor.journey", "Waypoint"),
     "errors": ("engine.errors", None),
+    "to_geocodejson": ("engine.geocoder.geocodejson", "to_geocodejson"),
 }
 
 
@@ -47,4 +48,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import errors
     from .api import Network, open
     from .build import BuildOptions, BuildResult, build
+    from .geocoder.geocodejson import to_geocodejson
     from .raptor.journey import Itinerary, Leg, Plan, Waypoint

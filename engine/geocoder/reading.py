@@ -161,10 +161,17 @@ class ReadingContext:
     def _find_sound_alikes(self, word: str, limit: int) -> tuple[str, ...]:
         if self.phonetic_lookup is None or len(word) < 4 or not word.isalpha():
             return ()
-        found = [t for t in self.phonetic_lookup(phonetic_key(word)) if t != word]
+        key = phonetic_key(word)
+        if len(key) < MIN_SOUND_KEY:         # "eeee" -> "e": sounds like everything, explains nothing
+            return ()
+        found = [t for t in self.phonetic_lookup(key) if t != word]
         if len(found) > limit:
             found.sort(key=lambda t: (-SequenceMatcher(None, word, t).ratio(), t))
         return tuple(found[:limit])
+
+
+#: Shortest sound-alike key used: shorter keys match unrelated words.
+MIN_SOUND_KEY = 3
 
 
 def district_at(words: list[str], i: int, ctx: ReadingContext | None, had_number: bool):

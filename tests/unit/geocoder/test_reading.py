@@ -79,3 +79,17 @@ def test_places_carry_ban_fields_and_sound_alikes_are_found(tmp_path):
     assert g.search("paris 4e")[0].type == "municipality"
     partial = g.search("musee imaginaire de rivoli")
     assert partial and partial[0].score < g.search("rue de rivoli")[0].score
+
+
+def test_a_word_whose_sound_key_is_a_letter_finds_no_sound_alike(tmp_path):
+    """ "eeee" and "haie" share the one-letter key "e", which sounds like any word with that
+    vowel: it must not turn garbage into a confident street (found by a review on BAN Paris:
+    "é" x 400 gave Rue de la Haie Coq at 0.71)."""
+    haie = {"id": "75119_haie_00003", "number": 3, "street": "Rue de la Haie Coq", "postcode": "75019",
+            "citycode": "75119", "city": "Paris 19e Arrondissement", "lat": 48.89, "lon": 2.37}
+    g = geocoder_from_rows(tmp_path, PARIS + [haie])
+    ctx = g.reading
+    assert phonetic_key("eeee") == phonetic_key("haie") == "e"
+    assert ctx.sound_alikes("eeee") == []
+    assert g.search("ééééé") == [] and g.search("é" * 400) == []
+    assert ctx.sound_alikes("republik")          # real sound-alikes still found
