@@ -182,7 +182,7 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from geocoder_quality import brique_callables, prepare
 
-    from engine.geocoder.evaluation import format_table, make_queries, run_queries, score_results
+    from engine.testing.geocoder_quality import format_table, make_queries, run_queries, score_results
 
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)

@@ -43,7 +43,7 @@ CITIES = ["sao_paulo"] if SHORT else ["heidelberg", "porto_alegre"]
 
 def _inputs(city: str) -> tuple[list[tuple[str, Path]], Path]:
     """(GTFS sources, OSM path) of a city; skips when the shared data is absent."""
-    from engine.data import shared_data_dir
+    from engine.testing.data import shared_data_dir
 
     root = shared_data_dir()
     gtfs, osm = ALL_CITIES[city]

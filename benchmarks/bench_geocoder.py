@@ -2,7 +2,7 @@
 
 Full mode: BAN Paris (158k addresses). BRIQUE_BENCH_SHORT=1: the Helsinki OSM extract and few
 rounds. Each query benchmark cycles through a fixed-seed query set generated from the data
-(engine.geocoder.evaluation), so one round = one query; the per-kind recall of that same set is
+(engine.testing.geocoder_quality), so one round = one query; the per-kind recall of that same set is
 stored in ``benchmark.extra_info``.
 """
 from __future__ import annotations
@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.bundle.reader import open_bundle  # noqa: E402
 from engine.bundle.writer import write_bundle  # noqa: E402
-from engine.data import shared_data_dir  # noqa: E402
+from engine.testing.data import shared_data_dir  # noqa: E402
 from engine.geocoder import Geocoder, build_geocoder_tables  # noqa: E402
-from engine.geocoder.evaluation import make_queries  # noqa: E402
+from engine.testing.geocoder_quality import make_queries  # noqa: E402
 from engine.timetable.staging import BuildReport  # noqa: E402
 
 SHORT = os.environ.get("BRIQUE_BENCH_SHORT") == "1"

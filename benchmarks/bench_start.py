@@ -94,7 +94,7 @@ def test_serve_two_workers_first_answer(benchmark, server_bundle):
     def start_and_answer(cache, port):
         env = dict(os.environ, NUMBA_CACHE_DIR=cache.name)
         t0 = time.perf_counter()
-        running.append(subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", str(server_bundle),
+        running.append(subprocess.Popen([sys.executable, "-m", "server", "serve", str(server_bundle),
                                          "--port", str(port), "--workers", "2"], env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         answered = [False] * len(queries)

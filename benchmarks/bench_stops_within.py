@@ -31,7 +31,7 @@ RUN = ["sao_paulo"] if SHORT else ["heidelberg", "porto_alegre"]
 
 
 def _path(rel: str):
-    from engine.data import shared_data_dir
+    from engine.testing.data import shared_data_dir
 
     path = shared_data_dir() / rel
     if not path.is_file():

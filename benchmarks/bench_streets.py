@@ -22,7 +22,7 @@ ROUNDS = 1 if SHORT else 3
 
 
 def _path(rel: str) -> Path:
-    from engine.data import shared_data_dir
+    from engine.testing.data import shared_data_dir
 
     path = shared_data_dir() / rel
     if not path.is_file():

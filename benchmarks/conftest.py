@@ -24,7 +24,7 @@ SMALL_FEED = "gtfs-us-caltrain/caltrain.zip"
 
 
 def _data_path(rel: str) -> Path:
-    from engine.data import shared_data_dir
+    from engine.testing.data import shared_data_dir
 
     path = shared_data_dir() / rel
     if not path.is_file():
@@ -90,7 +90,7 @@ def server_bundle(tmp_path_factory) -> Path:
         paths = write_sample(out / "sample")
         return Path(engine.build(out / "sample.bundle", [paths.gtfs], osm=paths.osm,
                                  addresses=[paths.addresses]).path)
-    from engine.data import shared_data_dir
+    from engine.testing.data import shared_data_dir
 
     data = shared_data_dir()
     gtfs = data / "gtfs-de-rhein-neckar-vrn/vrn_gtfs_cut.zip"

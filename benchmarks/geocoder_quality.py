@@ -3,7 +3,7 @@
     python benchmarks/geocoder_quality.py [--n 2000] [--datasets ban-paris osm-helsinki ...]
 
 For each data set: build the geocoder tables (timed), write a bundle, open it (RSS measured),
-generate queries from the data with a fixed seed (engine.geocoder.evaluation) and print a
+generate queries from the data with a fixed seed (engine.testing.geocoder_quality) and print a
 markdown table. ``addok_compare.py`` reuses ``prepare`` to run addok on the same documents.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.bundle.reader import open_bundle  # noqa: E402
 from engine.bundle.writer import write_bundle  # noqa: E402
-from engine.data import shared_data_dir  # noqa: E402
+from engine.testing.data import shared_data_dir  # noqa: E402
 from engine.geocoder import Geocoder, build_geocoder_tables  # noqa: E402
-from engine.geocoder.evaluation import evaluate, format_table, make_queries, place_dicts  # noqa: E402
+from engine.testing.geocoder_quality import evaluate, format_table, make_queries, place_dicts  # noqa: E402
 from engine.timetable.staging import BuildReport  # noqa: E402
 
 DATASETS = {

@@ -151,7 +151,7 @@ def autocomplete_paths(bundle: str, n: int, seed: int) -> list[str]:
 
 # ------------------------------------------------------------------ server and wrk
 def start_server(bundle: str, port: int, workers: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "server.cli", bundle, "--port", str(port), "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "server", "serve", bundle, "--port", str(port), "--workers", str(workers)]
     if shutil.which("brique") and os.environ.get("BRIQUE_LOAD_USE_CLI") == "1":
         cmd = ["brique", "serve", bundle, "--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)

@@ -178,7 +178,7 @@ def _cache_dir(folder: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from engine.data import shared_data_dir
+    from engine.testing.data import shared_data_dir
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--feed", type=Path, default=shared_data_dir() / LARGEST_FEED)

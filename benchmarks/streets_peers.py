@@ -56,7 +56,7 @@ def _median_ms(times) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from engine.bundle.writer import write_bundle
-    from engine.data import shared_data_dir
+    from engine.testing.data import shared_data_dir
     from engine.streets import StreetNetwork, StreetOptions, build_street_tables
     from engine.timetable.staging import BuildReport
 

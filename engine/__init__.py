@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "open", "build", "BuildOptions", "BuildResult", "Network", "Plan", "Itinerary", "Leg", "Waypoint",
-    "errors", "to_geocodejson", "__version__",
+    "errors", "to_geocodejson", "__version__", "check_point", "check_bbox", "limits",
 ]
 
 _LAZY = {
@@ -29,6 +29,9 @@ _LAZY = {
     "Waypoint": ("engine.raptor.journey", "Waypoint"),
     "errors": ("engine.errors", None),
     "to_geocodejson": ("engine.geocoder.geocodejson", "to_geocodejson"),
+    "check_point": ("engine._geo", "check_point"),
+    "check_bbox": ("engine._geo", "check_bbox"),
+    "limits": ("engine.limits", None),
 }
 
 
@@ -39,13 +42,17 @@ def __getattr__(name: str) -> Any:
 
     module_name, attr = _LAZY[name]
     module = importlib.import_module(module_name)
-    value = module if attr is None else getattr(module, attr)
-    globals()[name] = value
-    return value
+    # Bind every public name of that module now: importing engine.build also set the package's
+    # attribute "build" to the submodule, which must not hide the function build().
+    for public, (other, other_attr) in _LAZY.items():
+        if other == module_name:
+            globals()[public] = module if other_attr is None else getattr(module, other_attr)
+    return globals()[name]
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import errors
+    from . import errors, limits
+    from ._geo import check_bbox, check_point
     from .api import Network, open
     from .build import BuildOptions, BuildResult, build
     from .geocoder.geocodejson import to_geocodejson

@@ -55,7 +55,17 @@ a typical query labels a few hundred):
   is_target[s]          set from target_stop and cleared from it at the end (target_egress[s]
                         is read only where is_target[s] is set).
 Between queries all flags are 0, best_veh is UNREACHED outside dirty_list, and
-pattern_from_pos is NO_IDX everywhere.
+pattern_from_pos (and rt_from_pos) is NO_IDX everywhere.
+
+Real-time overlay (engine/realtime, optional, ``rt`` below): the bundle stays as it is. Static
+trips that run otherwise on some service day are struck out of that day's next_active row (a
+copy the overlay makes per query date), so the static scan costs the same with or without
+real time. Their real-time versions, and added trips, are an OverlayView: extra patterns with
+the same layout (stop_pos-major, no overtaking), scanned in each round after the static
+patterns from the same marked stops (stop -> rt pattern CSR). Their times are on the overlay's
+own axis; a query of date D reads them minus rt_shift = (D - overlay epoch day) * 86400, and
+takes no trip of a service day after D + 1 (rt_last_day), as the static scan does. A vehicle
+label of an overlay trip has veh_trip = tt.n_trips + its overlay trip index and veh_day = 0.
 """
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
 from libc.stdlib cimport qsort
@@ -144,14 +154,86 @@ cdef class TimetableView:
         self.max_day_offset = m
 
 
+cdef class OverlayView:
+    """Real-time trips as extra patterns (see the header): read-only arrays built by
+    engine/realtime/overlay.py for one overlay snapshot.
+
+      pattern_*, st_arr, st_dep, stop_patterns*   as in TimetableView (times on the overlay axis)
+      trip_day     int32 [n_trips]   service day of each trip, in days after the overlay epoch day
+      trip_base    = the static timetable's n_trips (overlay trip i is trip_base + i in labels)
+      static_twin  int32 [tt.n_patterns]  overlay pattern with the same stops and pickup/drop-off
+                   as static pattern p (its changed trips), scanned in the same pass as p
+                   (_scan_pattern_twin); NO_IDX if none. Twins are not in stop_patterns.
+    """
+
+    cdef readonly int n_stops, n_patterns, n_trips, trip_base
+    cdef const int32_t[::1] pattern_stops_offsets
+    cdef const int32_t[::1] pattern_stops
+    cdef const uint8_t[::1] pattern_pickup
+    cdef const uint8_t[::1] pattern_dropoff
+    cdef const int32_t[::1] pattern_first_trip
+    cdef const int32_t[::1] pattern_n_trips
+    cdef const int64_t[::1] pattern_st_offset
+    cdef const int32_t[::1] st_arr
+    cdef const int32_t[::1] st_dep
+    cdef const int32_t[::1] trip_day
+    cdef const int32_t[::1] stop_patterns_offsets
+    cdef const int32_t[::1] stop_patterns
+    cdef const int32_t[::1] stop_patterns_pos
+    cdef const int32_t[::1] static_twin
+
+    def __init__(self, *, const int32_t[::1] pattern_stops_offsets, const int32_t[::1] pattern_stops,
+                 const uint8_t[::1] pattern_pickup, const uint8_t[::1] pattern_dropoff,
+                 const int32_t[::1] pattern_first_trip, const int32_t[::1] pattern_n_trips,
+                 const int64_t[::1] pattern_st_offset, const int32_t[::1] st_arr, const int32_t[::1] st_dep,
+                 const int32_t[::1] trip_day, const int32_t[::1] stop_patterns_offsets,
+                 const int32_t[::1] stop_patterns, const int32_t[::1] stop_patterns_pos, int trip_base,
+                 const int32_t[::1] static_twin):
+        self.pattern_stops_offsets = pattern_stops_offsets
+        self.pattern_stops = pattern_stops
+        self.pattern_pickup = pattern_pickup
+        self.pattern_dropoff = pattern_dropoff
+        self.pattern_first_trip = pattern_first_trip
+        self.pattern_n_trips = pattern_n_trips
+        self.pattern_st_offset = pattern_st_offset
+        self.st_arr = st_arr
+        self.st_dep = st_dep
+        self.trip_day = trip_day
+        self.stop_patterns_offsets = stop_patterns_offsets
+        self.stop_patterns = stop_patterns
+        self.stop_patterns_pos = stop_patterns_pos
+        self.static_twin = static_twin
+        self.n_stops = stop_patterns_offsets.shape[0] - 1
+        self.n_patterns = pattern_n_trips.shape[0]
+        self.n_trips = trip_day.shape[0]
+        self.trip_base = trip_base
+        if (pattern_stops_offsets.shape[0] != self.n_patterns + 1 or pattern_first_trip.shape[0] != self.n_patterns
+                or pattern_st_offset.shape[0] != self.n_patterns or st_arr.shape[0] != st_dep.shape[0]
+                or stop_patterns.shape[0] != stop_patterns_pos.shape[0]
+                or pattern_pickup.shape[0] != pattern_stops.shape[0]
+                or pattern_dropoff.shape[0] != pattern_stops.shape[0]):
+            raise ValueError("overlay arrays have inconsistent lengths")
+        cdef int p
+        for p in range(static_twin.shape[0]):
+            if static_twin[p] != NO_IDX and (static_twin[p] < 0 or static_twin[p] >= self.n_patterns):
+                raise ValueError("overlay twin pattern out of range")
+        for p in range(self.n_patterns):
+            if (pattern_first_trip[p] < 0 or pattern_first_trip[p] + pattern_n_trips[p] > self.n_trips
+                    or pattern_st_offset[p] < 0 or pattern_st_offset[p]
+                    + <int64_t>pattern_n_trips[p] * (pattern_stops_offsets[p + 1] - pattern_stops_offsets[p])
+                    > st_arr.shape[0]):
+                raise ValueError("overlay pattern blocks out of range")
+
+
 cdef class RaptorWorkspace:
     """Reusable per-thread scratch state (labels, back-pointers, marks); never shared."""
 
     cdef readonly int n_stops, n_patterns, max_rounds, rounds_run
     cdef int n_dirty, rows_dirty, n_ready_marked, n_ready_marked_next
+    cdef bint per_round         # best_veh kept per round (range queries), else in row 0 only
     cdef public object arrival_np, ready_np, veh_arr_np, veh_trip_np, veh_day_np
     cdef public object veh_board_pos_np, veh_alight_pos_np, walk_arr_np, walk_from_np
-    cdef public object ready_src_np, target_arr_np
+    cdef public object ready_src_np, target_arr_np, best_veh_np
     cdef int32_t[:, ::1] arrival
     cdef int32_t[:, ::1] ready
     cdef int32_t[:, ::1] veh_arr
@@ -163,7 +245,7 @@ cdef class RaptorWorkspace:
     cdef int32_t[:, ::1] walk_from
     cdef uint8_t[:, ::1] ready_src
     cdef int32_t[::1] target_arr
-    cdef int32_t[::1] best_veh
+    cdef int32_t[:, ::1] best_veh
     cdef uint8_t[::1] dirty
     cdef int32_t[::1] dirty_list
     cdef uint8_t[::1] ready_marked
@@ -176,6 +258,9 @@ cdef class RaptorWorkspace:
     cdef int32_t[::1] pattern_list
     cdef int32_t[::1] target_egress
     cdef uint8_t[::1] is_target
+    cdef int32_t[::1] rt_from_pos
+    cdef int32_t[::1] rt_list
+    cdef readonly int rt_capacity
 
     def __init__(self, int n_stops, int n_patterns, int max_rounds):
         self.n_stops = n_stops
@@ -184,6 +269,7 @@ cdef class RaptorWorkspace:
         self.rounds_run = 0
         self.n_dirty = 0
         self.rows_dirty = 0
+        self.per_round = False
         self.n_ready_marked = 0
         self.n_ready_marked_next = 0
         shape = (max_rounds + 1, n_stops)
@@ -209,7 +295,8 @@ cdef class RaptorWorkspace:
         self.walk_from = self.walk_from_np
         self.ready_src = self.ready_src_np
         self.target_arr = self.target_arr_np
-        self.best_veh = np.full(n_stops, UNREACHED, np.int32)
+        self.best_veh_np = np.full(shape, UNREACHED, np.int32)
+        self.best_veh = self.best_veh_np
         self.dirty = np.zeros(n_stops, np.uint8)
         self.dirty_list = np.zeros(n_stops, np.int32)
         self.ready_marked = np.zeros(n_stops, np.uint8)
@@ -222,6 +309,16 @@ cdef class RaptorWorkspace:
         self.pattern_list = np.zeros(n_patterns, np.int32)
         self.target_egress = np.full(n_stops, NO_VALUE, np.int32)
         self.is_target = np.zeros(n_stops, np.uint8)
+        self.rt_capacity = 0
+        self.rt_from_pos = np.full(1, NO_IDX, np.int32)
+        self.rt_list = np.zeros(1, np.int32)
+
+    def reserve_overlay(self, int n_patterns):
+        """Room for the patterns of an overlay (grown, never shrunk)."""
+        if n_patterns > self.rt_capacity:
+            self.rt_capacity = max(n_patterns, 2 * self.rt_capacity)
+            self.rt_from_pos = np.full(self.rt_capacity, NO_IDX, np.int32)
+            self.rt_list = np.zeros(self.rt_capacity, np.int32)
 
 
 cdef inline int32_t _min32(int32_t a, int32_t b) noexcept nogil:
@@ -286,7 +383,10 @@ cdef void _reset_labels(RaptorWorkspace ws) noexcept nogil:
             ws.ready_src[k, s] = SRC_NONE
             ws.veh_arr[k, s] = UNREACHED
             ws.walk_arr[k, s] = UNREACHED
-        ws.best_veh[s] = UNREACHED
+        if ws.per_round:
+            for k in range(1, ws.rows_dirty + 1):
+                ws.best_veh[k, s] = UNREACHED
+        ws.best_veh[0, s] = UNREACHED
         ws.dirty[s] = 0
     ws.n_dirty = 0
 
@@ -356,6 +456,25 @@ cdef int _collect_patterns(TimetableView tt, RaptorWorkspace ws) noexcept nogil:
     return n_queued
 
 
+cdef int _collect_rt_patterns(OverlayView rt, RaptorWorkspace ws) noexcept nogil:
+    """_collect_patterns for the overlay's patterns (ready_marked_list is already sorted)."""
+    cdef int i, s, j, p, pos, n_queued = 0
+    for i in range(ws.n_ready_marked):
+        s = ws.ready_marked_list[i]
+        for j in range(rt.stop_patterns_offsets[s], rt.stop_patterns_offsets[s + 1]):
+            p = rt.stop_patterns[j]
+            pos = rt.stop_patterns_pos[j]
+            if not rt.pattern_pickup[rt.pattern_stops_offsets[p] + pos]:
+                continue
+            if ws.rt_from_pos[p] == NO_IDX:
+                ws.rt_list[n_queued] = p
+                n_queued += 1
+                ws.rt_from_pos[p] = pos
+            elif pos < ws.rt_from_pos[p]:
+                ws.rt_from_pos[p] = pos
+    return n_queued
+
+
 cdef inline void _improve_target(RaptorWorkspace ws, int k, int s, int32_t t,
                                  int32_t* bound) noexcept nogil:
     cdef int32_t total
@@ -378,14 +497,15 @@ cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const int32_t[:, ::
     cdef int64_t block = tt.pattern_st_offset[p]
     cdef int trip = NO_IDX, day = 0, board_pos = NO_IDX, pos, s, new_trip = NO_IDX, new_day = 0
     cdef int32_t t, prev_ready, current_dep, dep, change, ready_t
+    cdef int brow = k if ws.per_round else 0      # the row holding the best vehicle arrival so far
     for pos in range(ws.pattern_from_pos[p], m):
         s = tt.pattern_stops[start + pos]
         # Alight first: this block is above boarding so that we never alight where we boarded.
         if trip != NO_IDX and tt.pattern_dropoff[start + pos]:
             t = tt.st_arr[block + <int64_t>pos * n + trip] + day * DAY
-            if t < ws.best_veh[s] and t < bound[0]:
+            if t < ws.best_veh[brow, s] and t < bound[0]:
                 _touch(ws, s)
-                ws.best_veh[s] = t
+                ws.best_veh[brow, s] = t
                 ws.veh_arr[k, s] = t
                 ws.veh_trip[k, s] = tt.pattern_first_trip[p] + trip
                 ws.veh_day[k, s] = day
@@ -425,6 +545,140 @@ cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const int32_t[:, ::
     return n_veh_marked
 
 
+cdef int _scan_rt_pattern(TimetableView tt, OverlayView rt, RaptorWorkspace ws, int k, int p,
+                          int32_t shift, int last_day, int32_t default_change, int32_t* bound,
+                          int n_veh_marked) noexcept nogil:
+    """_scan_pattern for overlay pattern p: times are read minus ``shift`` (the query date's
+    axis), the earliest catchable trip is one binary search (each trip is one service day),
+    skipping trips of days after ``last_day``."""
+    cdef int start = rt.pattern_stops_offsets[p]
+    cdef int m = rt.pattern_stops_offsets[p + 1] - start
+    cdef int n = rt.pattern_n_trips[p]
+    cdef int first = rt.pattern_first_trip[p]
+    cdef int64_t block = rt.pattern_st_offset[p], row
+    cdef int trip = NO_IDX, board_pos = NO_IDX, pos, s, i
+    cdef int32_t t, prev_ready, current_dep, change, ready_t
+    cdef int brow = k if ws.per_round else 0
+    for pos in range(ws.rt_from_pos[p], m):
+        s = rt.pattern_stops[start + pos]
+        row = block + <int64_t>pos * n
+        # Alight first (never where we boarded), exactly as in _scan_pattern.
+        if trip != NO_IDX and rt.pattern_dropoff[start + pos]:
+            t = rt.st_arr[row + trip] - shift
+            if t < ws.best_veh[brow, s] and t < bound[0]:
+                _touch(ws, s)
+                ws.best_veh[brow, s] = t
+                ws.veh_arr[k, s] = t
+                ws.veh_trip[k, s] = rt.trip_base + first + trip
+                ws.veh_day[k, s] = 0
+                ws.veh_board_pos[k, s] = board_pos
+                ws.veh_alight_pos[k, s] = pos
+                if not ws.veh_marked[s]:
+                    ws.veh_marked[s] = 1
+                    ws.veh_marked_list[n_veh_marked] = s
+                    n_veh_marked += 1
+                if t < ws.arrival[k, s]:
+                    ws.arrival[k, s] = t
+                _improve_target(ws, k, s, t, bound)
+                change = tt.stop_min_change[s]
+                if change == NO_VALUE:
+                    change = default_change
+                ready_t = t + change
+                if ready_t < ws.ready[k, s]:
+                    ws.ready[k, s] = ready_t
+                    ws.ready_src[k, s] = SRC_VEHICLE
+                    _mark_ready_next(ws, s)
+        if ws.ready_marked[s] and rt.pattern_pickup[start + pos]:
+            prev_ready = ws.ready[k - 1, s]
+            if prev_ready < UNREACHED:
+                current_dep = UNREACHED if trip == NO_IDX else rt.st_dep[row + trip] - shift
+                if prev_ready < current_dep:
+                    i = _lower_bound(rt.st_dep, row, n, prev_ready + shift)
+                    while i < n and rt.trip_day[first + i] > last_day:
+                        i += 1
+                    if i < n and rt.st_dep[row + i] - shift < current_dep:
+                        trip = i
+                        board_pos = pos
+    return n_veh_marked
+
+
+cdef int _scan_pattern_twin(TimetableView tt, OverlayView rt, RaptorWorkspace ws,
+                            const int32_t[:, ::1] next_active, int day_shift, int k, int p, int q,
+                            int32_t shift, int last_day, int32_t default_change, int32_t* bound,
+                            int n_veh_marked) noexcept nogil:
+    """_scan_pattern for static pattern p and, in the same pass over its stops, overlay pattern
+    q (same stops and pickup/drop-off: p's trips as real time runs them). One stop loop for
+    both keeps an overlay of changed trips almost free: at each stop, alight from whichever
+    current trip arrives first; board each where the previous round allows."""
+    cdef int start = tt.pattern_stops_offsets[p]
+    cdef int m = tt.pattern_stops_offsets[p + 1] - start
+    cdef int n = tt.pattern_n_trips[p]
+    cdef int64_t block = tt.pattern_st_offset[p]
+    cdef int rn = rt.pattern_n_trips[q], rfirst = rt.pattern_first_trip[q]
+    cdef int64_t rblock = rt.pattern_st_offset[q], rrow
+    cdef int trip = NO_IDX, day = 0, board_pos = NO_IDX, pos, s, new_trip = NO_IDX, new_day = 0
+    cdef int rtrip = NO_IDX, rboard_pos = NO_IDX, i
+    cdef int32_t t, t_rt, prev_ready, current_dep, dep, change, ready_t
+    cdef int brow = k if ws.per_round else 0
+    cdef bint use_rt
+    for pos in range(ws.pattern_from_pos[p], m):
+        s = tt.pattern_stops[start + pos]
+        rrow = rblock + <int64_t>pos * rn
+        if tt.pattern_dropoff[start + pos] and (trip != NO_IDX or rtrip != NO_IDX):
+            t = UNREACHED if trip == NO_IDX else tt.st_arr[block + <int64_t>pos * n + trip] + day * DAY
+            t_rt = UNREACHED if rtrip == NO_IDX else rt.st_arr[rrow + rtrip] - shift
+            use_rt = t_rt < t
+            if use_rt:
+                t = t_rt
+            if t < ws.best_veh[brow, s] and t < bound[0]:
+                _touch(ws, s)
+                ws.best_veh[brow, s] = t
+                ws.veh_arr[k, s] = t
+                if use_rt:
+                    ws.veh_trip[k, s] = rt.trip_base + rfirst + rtrip
+                    ws.veh_day[k, s] = 0
+                    ws.veh_board_pos[k, s] = rboard_pos
+                else:
+                    ws.veh_trip[k, s] = tt.pattern_first_trip[p] + trip
+                    ws.veh_day[k, s] = day
+                    ws.veh_board_pos[k, s] = board_pos
+                ws.veh_alight_pos[k, s] = pos
+                if not ws.veh_marked[s]:
+                    ws.veh_marked[s] = 1
+                    ws.veh_marked_list[n_veh_marked] = s
+                    n_veh_marked += 1
+                if t < ws.arrival[k, s]:
+                    ws.arrival[k, s] = t
+                _improve_target(ws, k, s, t, bound)
+                change = tt.stop_min_change[s]
+                if change == NO_VALUE:
+                    change = default_change
+                ready_t = t + change
+                if ready_t < ws.ready[k, s]:
+                    ws.ready[k, s] = ready_t
+                    ws.ready_src[k, s] = SRC_VEHICLE
+                    _mark_ready_next(ws, s)
+        if ws.ready_marked[s] and tt.pattern_pickup[start + pos]:
+            prev_ready = ws.ready[k - 1, s]
+            if prev_ready < UNREACHED:
+                current_dep = UNREACHED if trip == NO_IDX else tt.st_dep[block + <int64_t>pos * n + trip] + day * DAY
+                if prev_ready < current_dep:
+                    dep = _earliest_trip(tt, next_active, day_shift, p, pos, prev_ready, &new_trip, &new_day)
+                    if dep < current_dep:
+                        trip = new_trip
+                        day = new_day
+                        board_pos = pos
+                current_dep = UNREACHED if rtrip == NO_IDX else rt.st_dep[rrow + rtrip] - shift
+                if prev_ready < current_dep:
+                    i = _lower_bound(rt.st_dep, rrow, rn, prev_ready + shift)
+                    while i < rn and rt.trip_day[rfirst + i] > last_day:
+                        i += 1
+                    if i < rn and rt.st_dep[rrow + i] - shift < current_dep:
+                        rtrip = i
+                        rboard_pos = pos
+    return n_veh_marked
+
+
 cdef void _relax_footpaths(TimetableView tt, RaptorWorkspace ws, int k, int n_veh_marked,
                            int32_t* bound, bint walk_after_last) noexcept nogil:
     """One footpath from every stop a vehicle reached in round k (never chained)."""
@@ -450,19 +704,174 @@ cdef void _relax_footpaths(TimetableView tt, RaptorWorkspace ws, int k, int n_ve
                     _improve_target(ws, k, y, t, bound)
 
 
-def run_raptor(TimetableView tt, RaptorWorkspace ws,
-               const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
-               const int32_t[::1] target_stop, const int32_t[::1] target_egress,
-               const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
-               int32_t default_change, bint walk_before_first, bint walk_after_last):
-    """Run RAPTOR from origins (stop, time) for up to max_rounds vehicles.
+cdef void _start_targets(RaptorWorkspace ws, const int32_t[::1] target_stop, const int32_t[::1] target_egress,
+                         bint reuse) noexcept nogil:
+    """Flag the targets with their egress (the smallest if listed twice); a fresh query also
+    forgets the previous target arrivals."""
+    cdef int i, k, s
+    if not reuse:
+        for k in range(ws.max_rounds + 1):
+            ws.target_arr[k] = UNREACHED
+    for i in range(target_stop.shape[0]):
+        s = target_stop[i]
+        if not ws.is_target[s] or target_egress[i] < ws.target_egress[s]:
+            ws.target_egress[s] = target_egress[i]
+        ws.is_target[s] = 1
 
-    Targets (stop, egress seconds) only prune the search and fill ws.target_arr_np[k] (the
-    earliest arrival at the destination with <= k vehicles); with no target every stop gets
-    exact per-round labels (one-to-all). ``next_active[d + day_shift, trip]`` is the first
-    trip index >= trip, in the same pattern, that runs on the query date + d (or any index past
-    the pattern's trips if none). Returns the number of rounds run.
-    """
+
+cdef void _init_round0(TimetableView tt, RaptorWorkspace ws, const int32_t[::1] origin_stop,
+                       const int32_t[::1] origin_time, bint walk_before_first, bint walk_after_last,
+                       int32_t* bound) noexcept nogil:
+    """Round 0: the origins at their times, then (optionally) one footpath from each."""
+    cdef int i, j, s, y
+    cdef int32_t t
+    for i in range(origin_stop.shape[0]):
+        s = origin_stop[i]
+        t = origin_time[i]
+        _touch(ws, s)
+        if t < ws.ready[0, s]:
+            ws.ready[0, s] = t
+            ws.ready_src[0, s] = SRC_ORIGIN
+            _mark_ready(ws, s)
+        if t < ws.arrival[0, s]:
+            ws.arrival[0, s] = t
+        _improve_target(ws, 0, s, t, bound)
+    if not walk_before_first:
+        return
+    for i in range(origin_stop.shape[0]):
+        s = origin_stop[i]
+        t = origin_time[i]
+        for j in range(tt.footpath_offsets[s], tt.footpath_offsets[s + 1]):
+            y = tt.footpath_to[j]
+            if t + tt.footpath_duration[j] < ws.ready[0, y]:
+                _touch(ws, y)
+                ws.ready[0, y] = t + tt.footpath_duration[j]
+                ws.ready_src[0, y] = SRC_WALK
+                _mark_ready(ws, y)
+                ws.walk_from[0, y] = s
+                ws.walk_arr[0, y] = t + tt.footpath_duration[j]
+                if ws.ready[0, y] < ws.arrival[0, y]:
+                    ws.arrival[0, y] = ws.ready[0, y]
+                if walk_after_last:
+                    _improve_target(ws, 0, y, ws.ready[0, y], bound)
+
+
+cdef void _carry_round(RaptorWorkspace ws, int k, int src, bint fresh) noexcept nogil:
+    """Row k starts as good as row src < k: what src vehicles reach, more may reach too.
+
+    ``fresh`` (row k holds nothing yet): a copy. Else (a range query's row k keeps what a
+    later departure reached with k vehicles: rRAPTOR's label reuse) a minimum; a ready time
+    taken from row src then loses its row-k source (SRC_NONE: row src explains it)."""
+    cdef int i, s
+    if ws.target_arr[src] < ws.target_arr[k]:
+        ws.target_arr[k] = ws.target_arr[src]
+    if fresh:
+        for i in range(ws.n_dirty):
+            s = ws.dirty_list[i]
+            ws.arrival[k, s] = ws.arrival[src, s]
+            ws.ready[k, s] = ws.ready[src, s]
+        if ws.per_round:
+            for i in range(ws.n_dirty):
+                s = ws.dirty_list[i]
+                ws.best_veh[k, s] = ws.best_veh[src, s]
+        return
+    for i in range(ws.n_dirty):
+        s = ws.dirty_list[i]
+        if ws.arrival[src, s] < ws.arrival[k, s]:
+            ws.arrival[k, s] = ws.arrival[src, s]
+        if ws.ready[src, s] < ws.ready[k, s]:
+            ws.ready[k, s] = ws.ready[src, s]
+            ws.ready_src[k, s] = SRC_NONE
+        if ws.best_veh[src, s] < ws.best_veh[k, s]:
+            ws.best_veh[k, s] = ws.best_veh[src, s]
+
+
+cdef void _swap_marks(RaptorWorkspace ws) noexcept nogil:
+    """ready_marked <- ready_marked_next, visiting the listed stops only."""
+    cdef int i, s
+    for i in range(ws.n_ready_marked):
+        ws.ready_marked[ws.ready_marked_list[i]] = 0
+    for i in range(ws.n_ready_marked_next):
+        s = ws.ready_marked_next_list[i]
+        ws.ready_marked_next[s] = 0
+        ws.ready_marked[s] = 1
+        ws.ready_marked_list[i] = s
+    ws.n_ready_marked = ws.n_ready_marked_next
+    ws.n_ready_marked_next = 0
+
+
+cdef int _run_rounds(TimetableView tt, RaptorWorkspace ws,
+                     const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
+                     const int32_t[::1] target_stop, const int32_t[::1] target_egress,
+                     const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
+                     int32_t default_change, bint walk_before_first, bint walk_after_last,
+                     bint reuse, bint per_round, int32_t cap, OverlayView rt=None, bint has_rt=False,
+                     int32_t rt_shift=0, int rt_last_day=0) noexcept nogil:
+    """The RAPTOR rounds (the paper's loop); returns the number of rounds run.
+
+    ``reuse``: keep the labels of the previous call (same origins, a LATER departure) as upper
+    bounds instead of resetting them: rRAPTOR. Whatever a later departure reaches with k
+    vehicles, an earlier one reaches by waiting, so the labels stay exact; only stops that
+    the earlier departure improves are marked and rescanned. Vehicle arrivals are pruned per
+    round (best_veh[k] = best with <= k vehicles), never against more vehicles of a later
+    departure, so every row stays exact: ``per_round`` keeps those rows (every run of a range,
+    the first included); a single run keeps the best in row 0 (one row, fewer copies). ``cap``:
+    arrivals at or after it are pruned (a matrix's longest travel time)."""
+    cdef int k, i, j, n_queued, n_rt_queued = 0, n_veh_marked, rounds = 0
+    cdef int32_t bound = cap
+    if not reuse:
+        _reset_labels(ws)         # per the previous run's mode
+    ws.per_round = per_round
+    _start_targets(ws, target_stop, target_egress, reuse)
+    if ws.target_arr[0] < bound:
+        bound = ws.target_arr[0]
+    _init_round0(tt, ws, origin_stop, origin_time, walk_before_first, walk_after_last, &bound)
+    for k in range(1, max_rounds + 1):
+        n_queued = _collect_patterns(tt, ws)
+        if has_rt:
+            n_rt_queued = _collect_rt_patterns(rt, ws)
+        if n_queued == 0 and n_rt_queued == 0:
+            break
+        rounds = k
+        _carry_round(ws, k, k - 1, not reuse)
+        if ws.target_arr[k] < bound:
+            bound = ws.target_arr[k]
+        n_veh_marked = 0
+        for i in range(n_queued):
+            j = ws.pattern_list[i]
+            if has_rt and rt.static_twin[j] != NO_IDX:
+                n_veh_marked = _scan_pattern_twin(tt, rt, ws, next_active, day_shift, k, j, rt.static_twin[j],
+                                                  rt_shift, rt_last_day, default_change, &bound, n_veh_marked)
+            else:
+                n_veh_marked = _scan_pattern(tt, ws, next_active, day_shift, k, j, default_change,
+                                             &bound, n_veh_marked)
+            ws.pattern_from_pos[j] = NO_IDX
+        for i in range(n_rt_queued):
+            j = ws.rt_list[i]
+            n_veh_marked = _scan_rt_pattern(tt, rt, ws, k, j, rt_shift, rt_last_day, default_change,
+                                            &bound, n_veh_marked)
+            ws.rt_from_pos[j] = NO_IDX
+        _relax_footpaths(tt, ws, k, n_veh_marked, &bound, walk_after_last)
+        _swap_marks(ws)
+    # Rows of rounds that did not run: nothing improved, so they are at least the last row.
+    for k in range(rounds + 1, max_rounds + 1):
+        _carry_round(ws, k, rounds, not reuse)
+    ws.rows_dirty = max_rounds
+    # Leave the flags clean for the next query.
+    for i in range(ws.n_ready_marked):
+        ws.ready_marked[ws.ready_marked_list[i]] = 0
+    ws.n_ready_marked = 0
+    for i in range(target_stop.shape[0]):
+        ws.is_target[target_stop[i]] = 0
+    return rounds
+
+
+cdef _check_run(TimetableView tt, RaptorWorkspace ws, const int32_t[:, ::1] next_active, int day_shift,
+                int max_rounds, OverlayView rt=None):
+    if rt is not None and (rt.n_stops != tt.n_stops or rt.trip_base != tt.n_trips
+                           or rt.static_twin.shape[0] != tt.n_patterns or ws.rt_capacity < rt.n_patterns):
+        raise ValueError("overlay does not fit the timetable, or the workspace has no room for it "
+                         "(RaptorWorkspace.reserve_overlay)")
     if max_rounds > ws.max_rounds or max_rounds < 0:
         raise ValueError("max_rounds exceeds the workspace size")
     if ws.n_stops != tt.n_stops or ws.n_patterns != tt.n_patterns:
@@ -470,93 +879,126 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
     if (next_active.shape[0] < tt.max_day_offset + 2 or day_shift < tt.max_day_offset
             or next_active.shape[1] != tt.n_trips):
         raise ValueError("next_active table does not fit the timetable's trips and day span")
-    cdef int k, i, j, s, y, n_queued, n_veh_marked, rounds = 0
-    cdef int32_t t, bound = UNREACHED
+
+
+def run_raptor(TimetableView tt, RaptorWorkspace ws,
+               const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
+               const int32_t[::1] target_stop, const int32_t[::1] target_egress,
+               const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
+               int32_t default_change, bint walk_before_first, bint walk_after_last,
+               bint reuse=False, bint per_round=False, OverlayView rt=None, int32_t rt_shift=0,
+               int rt_last_day=0):
+    """Run RAPTOR from origins (stop, time) for up to max_rounds vehicles.
+
+    Targets (stop, egress seconds) only prune the search and fill ws.target_arr_np[k] (the
+    earliest arrival at the destination with <= k vehicles); with no target every stop gets
+    exact per-round labels (one-to-all). ``next_active[d + day_shift, trip]`` is the first
+    trip index >= trip, in the same pattern, that runs on the query date + d (or any index past
+    the pattern's trips if none). Range queries pass ``per_round`` on every run and ``reuse``
+    on every run but the first (the next, earlier, departure from the same origins, with the
+    same targets and max_rounds: keep the labels; see _run_rounds). Returns the number of
+    rounds run. ``rt``: a real-time overlay scanned too (header), read shifted by ``rt_shift``
+    seconds, trips of overlay days after ``rt_last_day`` ignored; next_active must then be the
+    overlay's copy with its changed trips struck out.
+    """
+    _check_run(tt, ws, next_active, day_shift, max_rounds, rt)
+    cdef bint has_rt = rt is not None and rt.n_patterns > 0
+    if reuse and (ws.rows_dirty != max_rounds or not ws.per_round or not per_round):
+        raise ValueError("reuse needs a previous per_round run with the same max_rounds")
+    cdef int rounds
     with nogil:
-        # ---- round 0: origins and (optionally) one footpath from them
-        _reset_labels(ws)
-        for k in range(ws.max_rounds + 1):
-            ws.target_arr[k] = UNREACHED
-        for i in range(target_stop.shape[0]):
-            s = target_stop[i]
-            if not ws.is_target[s] or target_egress[i] < ws.target_egress[s]:
-                ws.target_egress[s] = target_egress[i]
-            ws.is_target[s] = 1
-        for i in range(origin_stop.shape[0]):
-            s = origin_stop[i]
-            t = origin_time[i]
-            _touch(ws, s)
-            if t < ws.ready[0, s]:
-                ws.ready[0, s] = t
-                ws.ready_src[0, s] = SRC_ORIGIN
-                _mark_ready(ws, s)
-            if t < ws.arrival[0, s]:
-                ws.arrival[0, s] = t
-            _improve_target(ws, 0, s, t, &bound)
-        if walk_before_first:
-            for i in range(origin_stop.shape[0]):
-                s = origin_stop[i]
-                t = origin_time[i]
-                for j in range(tt.footpath_offsets[s], tt.footpath_offsets[s + 1]):
-                    y = tt.footpath_to[j]
-                    if t + tt.footpath_duration[j] < ws.ready[0, y]:
-                        _touch(ws, y)
-                        ws.ready[0, y] = t + tt.footpath_duration[j]
-                        ws.ready_src[0, y] = SRC_WALK
-                        _mark_ready(ws, y)
-                        ws.walk_from[0, y] = s
-                        ws.walk_arr[0, y] = t + tt.footpath_duration[j]
-                        if ws.ready[0, y] < ws.arrival[0, y]:
-                            ws.arrival[0, y] = ws.ready[0, y]
-                        if walk_after_last:
-                            _improve_target(ws, 0, y, ws.ready[0, y], &bound)
-        # ---- rounds 1..max_rounds
-        for k in range(1, max_rounds + 1):
-            n_queued = _collect_patterns(tt, ws)
-            if n_queued == 0:
-                break
-            rounds = k
-            ws.target_arr[k] = ws.target_arr[k - 1]
-            # Carry round k-1 over. Only dirty stops differ from UNREACHED, and row k already
-            # holds SRC_NONE / UNREACHED in ready_src, veh_arr and walk_arr (_reset_labels).
-            for i in range(ws.n_dirty):
-                s = ws.dirty_list[i]
-                ws.arrival[k, s] = ws.arrival[k - 1, s]
-                ws.ready[k, s] = ws.ready[k - 1, s]
-            n_veh_marked = 0
-            for i in range(n_queued):
-                j = ws.pattern_list[i]
-                n_veh_marked = _scan_pattern(tt, ws, next_active, day_shift, k, j, default_change,
-                                             &bound, n_veh_marked)
-                ws.pattern_from_pos[j] = NO_IDX
-            _relax_footpaths(tt, ws, k, n_veh_marked, &bound, walk_after_last)
-            # ready_marked <- ready_marked_next, visiting the listed stops only.
-            for i in range(ws.n_ready_marked):
-                ws.ready_marked[ws.ready_marked_list[i]] = 0
-            for i in range(ws.n_ready_marked_next):
-                s = ws.ready_marked_next_list[i]
-                ws.ready_marked_next[s] = 0
-                ws.ready_marked[s] = 1
-                ws.ready_marked_list[i] = s
-            ws.n_ready_marked = ws.n_ready_marked_next
-            ws.n_ready_marked_next = 0
-        # Labels of rounds that did not run equal the last round's (nothing improved); again
-        # only dirty stops hold anything to copy.
-        for k in range(rounds + 1, max_rounds + 1):
-            ws.target_arr[k] = ws.target_arr[rounds]
-            for i in range(ws.n_dirty):
-                s = ws.dirty_list[i]
-                ws.arrival[k, s] = ws.arrival[rounds, s]
-                ws.ready[k, s] = ws.ready[rounds, s]
-        ws.rows_dirty = max_rounds
-        # Leave the flags clean for the next query.
-        for i in range(ws.n_ready_marked):
-            ws.ready_marked[ws.ready_marked_list[i]] = 0
-        ws.n_ready_marked = 0
-        for i in range(target_stop.shape[0]):
-            ws.is_target[target_stop[i]] = 0
+        rounds = _run_rounds(tt, ws, origin_stop, origin_time, target_stop, target_egress, next_active,
+                             day_shift, max_rounds, default_change, walk_before_first, walk_after_last,
+                             reuse, per_round, UNREACHED, rt, has_rt, rt_shift, rt_last_day)
     ws.rounds_run = rounds
     return rounds
+
+
+def run_range_times(TimetableView tt, RaptorWorkspace ws,
+                    const int32_t[::1] origin_stop, const int32_t[::1] origin_access,
+                    const int32_t[::1] departures,
+                    const int32_t[::1] dest_offsets, const int32_t[::1] dest_stop,
+                    const int32_t[::1] dest_egress, const uint8_t[::1] dest_by_vehicle,
+                    const int32_t[::1] dest_direct,
+                    const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
+                    int32_t default_change, bint walk_before_first, int32_t max_time,
+                    int32_t[::1] origin_time, int32_t[:, ::1] out):
+    """Travel times from one origin to every destination, for every departure of a window:
+    range RAPTOR (rRAPTOR), departures visited from the last to the first, reusing labels.
+
+    origin_stop/origin_access: the origin's stops and the seconds to reach each (0 for a stop
+    origin). departures: seconds on the date's axis, strictly DECREASING. Destination d is
+    reached at stop dest_stop[e] plus dest_egress[e] seconds, e in dest_offsets[d]..[d+1]:
+    at the stop's earliest arrival (walking included), or, where dest_by_vehicle[d], at its
+    earliest vehicle arrival (a point reached by its street egress after alighting);
+    dest_direct[d] is a street-only time (UNREACHED if none). out[i, d] = arrival - departures[i],
+    or UNREACHED when more than max_time. origin_time: scratch, as long as origin_stop.
+    Runs without the GIL.
+    """
+    _check_run(tt, ws, next_active, day_shift, max_rounds)
+    cdef Py_ssize_t n_dep = departures.shape[0], n_dest = dest_offsets.shape[0] - 1
+    if out.shape[0] != n_dep or out.shape[1] != n_dest or origin_time.shape[0] != origin_stop.shape[0]:
+        raise ValueError("out must be [departures, destinations]; origin_time as long as origin_stop")
+    if dest_by_vehicle.shape[0] != n_dest or dest_direct.shape[0] != n_dest:
+        raise ValueError("one dest_by_vehicle and dest_direct value per destination")
+    cdef Py_ssize_t i, d, e, j
+    cdef int32_t dep, best, t, rounds = 0
+    cdef const int32_t[::1] no_stops = np.empty(0, np.int32)
+    for i in range(1, n_dep):
+        if departures[i] >= departures[i - 1]:
+            raise ValueError("departures must be strictly decreasing")
+    for e in range(dest_stop.shape[0]):
+        if dest_stop[e] < 0 or dest_stop[e] >= tt.n_stops:
+            raise ValueError("destination stop index out of range")
+    for j in range(origin_stop.shape[0]):
+        if origin_stop[j] < 0 or origin_stop[j] >= tt.n_stops:
+            raise ValueError("origin stop index out of range")
+    with nogil:
+        for i in range(n_dep):
+            dep = departures[i]
+            for j in range(origin_stop.shape[0]):
+                origin_time[j] = dep + origin_access[j]
+            rounds = _run_rounds(tt, ws, origin_stop, origin_time, no_stops, no_stops, next_active, day_shift,
+                                 max_rounds, default_change, walk_before_first, True, i > 0, True,
+                                 dep + max_time + 1)
+            for d in range(n_dest):
+                best = UNREACHED
+                for e in range(dest_offsets[d], dest_offsets[d + 1]):
+                    if dest_by_vehicle[d]:
+                        t = ws.best_veh[max_rounds, dest_stop[e]]
+                    else:
+                        t = ws.arrival[max_rounds, dest_stop[e]]
+                    if t < UNREACHED and t + dest_egress[e] < best:
+                        best = t + dest_egress[e]
+                if dest_direct[d] < UNREACHED and dep + dest_direct[d] < best:
+                    best = dep + dest_direct[d]
+                out[i, d] = best - dep if best - dep <= max_time else UNREACHED
+    ws.rounds_run = rounds
+
+
+def percentiles_of(const int32_t[:, ::1] times, const int32_t[::1] ranks, int32_t[:, ::1] out):
+    """out[d, p] = the ranks[p]-th smallest of times[:, d] (0-based): a percentile by R5's
+    nearest-rank rule once ranks[p] = ceil(P/100 * n) - 1. UNREACHED sorts last. No GIL."""
+    cdef Py_ssize_t n = times.shape[0], n_dest = times.shape[1], d, i, j, p
+    cdef int32_t v
+    if out.shape[0] != n_dest or out.shape[1] != ranks.shape[0]:
+        raise ValueError("out must be [destinations, percentiles]")
+    for p in range(ranks.shape[0]):
+        if ranks[p] < 0 or ranks[p] >= n:
+            raise ValueError("rank out of range")
+    cdef int32_t[::1] column = np.empty(max(n, 1), np.int32)
+    with nogil:
+        for d in range(n_dest):
+            # insertion sort of one destination's times (a window is tens of minutes)
+            for i in range(n):
+                v = times[i, d]
+                j = i
+                while j > 0 and column[j - 1] > v:
+                    column[j] = column[j - 1]
+                    j -= 1
+                column[j] = v
+            for p in range(ranks.shape[0]):
+                out[d, p] = column[ranks[p]]
 
 
 def fill_next_active(const uint8_t[:, ::1] active, const int32_t[::1] trip_service,

@@ -393,6 +393,44 @@ cdef void _expand_prefix(GeocoderView ix, GeocodeWorkspace ws, int i, const uint
         _set_q(ws, i, t, factor * (0.7 + 0.3 * L / lt))    # factor 1.0: exact, no rounding
 
 
+cdef void _expand_query(GeocoderView ix, GeocodeWorkspace ws, const uint8_t* q_data, const int64_t* q_offsets,
+                        const uint8_t* q_prefix, const uint8_t* q_numeric, const double* q_scale, int64_t nq,
+                        int typos) noexcept nogil:
+    """expand_entries without its checks (the entries are valid): also the batch search's step."""
+    cdef int64_t qs, qe, L, lo
+    cdef int i
+    cdef bint exact, found
+    cdef double scale
+    cdef const uint8_t* q
+    _clear_tokq(ws)
+    ws.n_entries = nq
+    for i in range(nq):
+        ws.seg[i] = ws.n_touched
+        qs = q_offsets[i]
+        qe = q_offsets[i + 1]
+        L = qe - qs
+        if L == 0:
+            continue
+        q = &q_data[qs]
+        scale = q_scale[i]
+        lo = _lower_bound(&ix.tokens, q, L)
+        exact = lo < ix.n_tokens and _cmp(&ix.tokens, lo, q, L, False) == 0
+        if exact:
+            _set_q(ws, i, lo, Q_EXACT * scale)
+        if q_numeric[i]:
+            continue
+        if q_prefix[i]:
+            _expand_prefix(ix, ws, i, q, L, lo, scale)
+            continue
+        found = exact
+        # beyond MAX_WORD_BYTES no token is within maxd edits (_osa_distance's bound)
+        if typos and 4 <= L <= MAX_WORD_BYTES and (typos == 2 or not exact):
+            _expand_typos(ix, ws, i, q, L, scale, &found)
+        if not found and L >= 3:
+            _expand_prefix(ix, ws, i, q, L, lo, Q_FALLBACK * scale)
+    ws.seg[nq] = ws.n_touched
+
+
 def expand_entries(GeocoderView ix, GeocodeWorkspace ws, const uint8_t[::1] q_data,
                    const int64_t[::1] q_offsets, const uint8_t[::1] q_prefix,
                    const uint8_t[::1] q_numeric, const double[::1] q_scale, int typos):
@@ -404,11 +442,7 @@ def expand_entries(GeocoderView ix, GeocodeWorkspace ws, const uint8_t[::1] q_da
     Every quality of entry i is multiplied by q_scale[i]. A previous query's leftover tokq is
     cleared first.
     """
-    cdef int64_t nq = q_offsets.shape[0] - 1, qs, qe, L, lo, k
-    cdef int i
-    cdef bint exact, found
-    cdef double scale
-    cdef const uint8_t* q
+    cdef int64_t nq = q_offsets.shape[0] - 1, k
     if nq < 0 or nq > MAX_ENTRIES_C:
         raise ValueError(f"a query has 0 to {MAX_ENTRIES_C} entries, got {nq}")
     if q_prefix.shape[0] < nq or q_numeric.shape[0] < nq or q_scale.shape[0] < nq:
@@ -421,33 +455,8 @@ def expand_entries(GeocoderView ix, GeocodeWorkspace ws, const uint8_t[::1] q_da
     if ws.n_tokens != ix.n_tokens:
         raise ValueError("workspace and index disagree on n_tokens")
     with nogil:
-        _clear_tokq(ws)
-        ws.n_entries = nq
-        for i in range(nq):
-            ws.seg[i] = ws.n_touched
-            qs = q_offsets[i]
-            qe = q_offsets[i + 1]
-            L = qe - qs
-            if L == 0:
-                continue
-            q = &q_data[qs]
-            scale = q_scale[i]
-            lo = _lower_bound(&ix.tokens, q, L)
-            exact = lo < ix.n_tokens and _cmp(&ix.tokens, lo, q, L, False) == 0
-            if exact:
-                _set_q(ws, i, lo, Q_EXACT * scale)
-            if q_numeric[i]:
-                continue
-            if q_prefix[i]:
-                _expand_prefix(ix, ws, i, q, L, lo, scale)
-                continue
-            found = exact
-            # beyond MAX_WORD_BYTES no token is within maxd edits (_osa_distance's bound)
-            if typos and 4 <= L <= MAX_WORD_BYTES and (typos == 2 or not exact):
-                _expand_typos(ix, ws, i, q, L, scale, &found)
-            if not found and L >= 3:
-                _expand_prefix(ix, ws, i, q, L, lo, Q_FALLBACK * scale)
-        ws.seg[nq] = ws.n_touched
+        _expand_query(ix, ws, &q_data[0], &q_offsets[0], &q_prefix[0], &q_numeric[0], &q_scale[0], nq,
+                      typos)
     return ws.n_touched
 
 
@@ -502,8 +511,8 @@ cdef int64_t _find_housenumber(GeocoderView ix, int64_t first, int64_t count, in
     return best
 
 
-cdef bint _below_min_text_without(GeocodeWorkspace ws, const int32_t[::1] q_group,
-                                  const double[::1] group_weight, const int32_t[::1] group_number,
+cdef bint _below_min_text_without(GeocodeWorkspace ws, const int32_t* q_group,
+                                  const double* group_weight, const int32_t* group_number,
                                   int64_t nq, int64_t ng, int without) noexcept nogil:
     """True when no document that matches nothing of group ``without`` can reach MIN_TEXT.
 
@@ -541,6 +550,177 @@ cdef bint _below_min_text_without(GeocodeWorkspace ws, const int32_t[::1] q_grou
     return True
 
 
+cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, const uint8_t* q_numeric,
+                          int64_t nq, const double* group_weight, const int32_t* group_number,
+                          const int32_t* group_suffix, int64_t ng, int64_t type_mask, const uint8_t* city_ok,
+                          bint city_filter, const double* bbox, const double* focus, double focus_scale_m,
+                          int32_t* out_doc, int32_t* out_hn, double* out_score, int64_t limit,
+                          bint* found) noexcept nogil:
+    """score_candidates without its checks (the arguments are valid): the number of results;
+    found[0] = complete. Also the batch search's step."""
+    cdef int64_t n_cand_max = ws.candidates.shape[0]
+    cdef int64_t best_c = (<int64_t>1) << 62, second_c = (<int64_t>1) << 62, cost, z, t, p, c, d, base, row, k
+    cdef int64_t n_cand = 0, scored = 0, n_out = 0, pos, end
+    cdef int best_g = -1, second_g = -1, g, i, rnd, phase, hn_group, nname, name_matched, rtype
+    cdef int32_t stamp
+    cdef bint numeric_only, matched, hit, complete, found_complete = False
+    cdef double gbest[MAX_ENTRIES_C]
+    cdef double v, sw, ss, text, hq, hpart, score, lat, lon, dist
+    cdef int64_t r
+    ws.stamp_value += 1
+    if ws.stamp_value >= 2147483647:
+        for r in range(ws.doc_stamp.shape[0]):
+            ws.doc_stamp[r] = 0
+        ws.stamp_value = 1
+    stamp = ws.stamp_value
+    # cost of a group = postings volume of its matched tokens; the first round skips
+    # number-only words and stopwords, the second (if nothing else matched) takes them
+    for rnd in range(2):
+        for g in range(ng):
+            numeric_only = True
+            cost = 0
+            matched = False
+            for i in range(nq):
+                if q_group[i] != g:
+                    continue
+                if not q_numeric[i]:
+                    numeric_only = False
+                for z in range(ws.seg[i], ws.seg[i + 1]):
+                    t = ws.touched[z]
+                    matched = True
+                    cost += ix.token_docs_offsets[t + 1] - ix.token_docs_offsets[t]
+            if not matched:
+                continue
+            if rnd == 0 and (numeric_only or group_weight[g] < 1.0):
+                continue
+            if cost < best_c:
+                second_g = best_g
+                second_c = best_c
+                best_g = g
+                best_c = cost
+            elif cost < second_c and g != best_g:
+                second_g = g
+                second_c = cost
+        if best_g >= 0:
+            break
+    if best_g >= 0:
+        # phase 0: docs of the cheapest word; phase 1 (only if no doc matched every word):
+        # add the second cheapest word's docs, in case the cheapest was noise or a wrong
+        # typo expansion
+        for phase in range(2):
+            g = best_g if phase == 0 else second_g
+            if g < 0 or (phase == 1 and found_complete):
+                break
+            if phase == 1 and n_cand < n_cand_max and _below_min_text_without(
+                    ws, q_group, group_weight, group_number, nq, ng, best_g):
+                break           # every doc phase 1 adds would fail MIN_TEXT: same results
+            for i in range(nq):
+                if q_group[i] != g:
+                    continue
+                for z in range(ws.seg[i], ws.seg[i + 1]):
+                    t = ws.touched[z]
+                    for p in range(ix.token_docs_offsets[t], ix.token_docs_offsets[t + 1]):
+                        d = ix.token_docs[p]
+                        if ws.doc_stamp[d] != stamp and n_cand < n_cand_max:
+                            ws.doc_stamp[d] = stamp
+                            ws.candidates[n_cand] = <int32_t>d
+                            n_cand += 1
+            for c in range(scored, n_cand):
+                d = ws.candidates[c]
+                if city_filter and (ix.doc_city[d] < 0 or not city_ok[ix.doc_city[d]]):
+                    continue
+                for g in range(ng):
+                    gbest[g] = 0.0
+                nname = ix.doc_n_name_tokens[d]
+                name_matched = 0
+                base = ix.doc_tokens_offsets[d]
+                for p in range(base, ix.doc_tokens_offsets[d + 1]):
+                    t = ix.doc_tokens[p]
+                    if not ws.tok_hit[t]:
+                        continue
+                    hit = False
+                    for i in range(nq):
+                        v = ws.tokq[t, i]
+                        if v > 0.0:
+                            hit = True
+                            g = q_group[i]
+                            if v > gbest[g]:
+                                gbest[g] = v
+                    if hit and p - base < nname:
+                        name_matched += 1
+                # the first unmatched number-like word is the house number
+                hn_group = -1
+                for g in range(ng):
+                    if group_number[g] >= 0 and gbest[g] == 0.0:
+                        hn_group = g
+                        break
+                sw = 0.0
+                ss = 0.0
+                complete = True
+                for g in range(ng):
+                    if g == hn_group:
+                        continue
+                    sw += group_weight[g]
+                    ss += group_weight[g] * gbest[g]
+                    if gbest[g] == 0.0 and group_weight[g] >= 1.0:
+                        complete = False
+                if sw == 0.0:
+                    continue
+                text = ss / sw
+                if text < MIN_TEXT:
+                    continue
+                rtype = ix.doc_type[d]
+                row = -1
+                hq = 0.0
+                if hn_group >= 0 and ix.doc_hn_count[d] > 0 and (type_mask & 1):
+                    row = _find_housenumber(ix, ix.doc_hn_first[d], ix.doc_hn_count[d],
+                                            group_number[hn_group], group_suffix[hn_group], &hq)
+                if row >= 0:
+                    rtype = 0
+                    lat = ix.hn_lat_e7[row] / 1e7
+                    lon = ix.hn_lon_e7[row] / 1e7
+                else:
+                    lat = ix.doc_lat[d]
+                    lon = ix.doc_lon[d]
+                    if hn_group >= 0 and ix.doc_hn_count[d] == 0 and rtype == 1:
+                        hq = 0.0
+                if not (type_mask >> rtype) & 1:
+                    continue
+                if bbox[0] == bbox[0]:
+                    if lon < bbox[0] or lat < bbox[1] or lon > bbox[2] or lat > bbox[3]:
+                        continue
+                hpart = hq if hn_group >= 0 else 1.0
+                score = (W_TEXT * text + W_NAME * name_matched / (nname if nname > 1 else 1)
+                         + W_IMP * ix.doc_importance[d] + W_HN * hpart)
+                if focus[0] == focus[0]:
+                    dist = _haversine(focus[0], focus[1], lat, lon)
+                    score = 0.8 * score + 0.2 * exp(-dist / focus_scale_m)
+                if complete:
+                    found_complete = True
+                # insert into the top-k (score desc, doc asc)
+                pos = n_out
+                while pos > 0 and (out_score[pos - 1] < score or
+                                   (out_score[pos - 1] == score and out_doc[pos - 1] > d)):
+                    pos -= 1
+                if pos >= limit:
+                    continue
+                end = n_out if n_out < limit else limit - 1
+                k = end
+                while k > pos:
+                    out_doc[k] = out_doc[k - 1]
+                    out_hn[k] = out_hn[k - 1]
+                    out_score[k] = out_score[k - 1]
+                    k -= 1
+                out_doc[pos] = <int32_t>d
+                out_hn[pos] = <int32_t>row
+                out_score[pos] = score
+                if n_out < limit:
+                    n_out += 1
+            scored = n_cand
+    found[0] = found_complete
+    return n_out
+
+
 def score_candidates(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_group,
                      const uint8_t[::1] q_numeric, const double[::1] group_weight,
                      const int32_t[::1] group_number, const int32_t[::1] group_suffix,
@@ -554,15 +734,8 @@ def score_candidates(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_
     itself). ``complete``: some document matched every (non-stopword) word. bbox is (min_lon,
     min_lat, max_lon, max_lat), focus (lat, lon); NaN in the first value turns either off.
     """
-    cdef int64_t nq = q_group.shape[0], ng = group_weight.shape[0], limit = out_doc.shape[0]
-    cdef int64_t n_cand_max = ws.candidates.shape[0]
-    cdef int64_t best_c = (<int64_t>1) << 62, second_c = (<int64_t>1) << 62, cost, z, t, p, c, d, base, row, k
-    cdef int64_t n_cand = 0, scored = 0, n_out = 0, pos, end
-    cdef int best_g = -1, second_g = -1, g, i, rnd, phase, hn_group, nname, name_matched, rtype
-    cdef int32_t stamp
-    cdef bint numeric_only, matched, hit, complete, found_complete = False
-    cdef double gbest[MAX_ENTRIES_C]
-    cdef double v, sw, ss, text, hq, hpart, score, lat, lon, dist
+    cdef int64_t nq = q_group.shape[0], ng = group_weight.shape[0], limit = out_doc.shape[0], n_out
+    cdef int g, i
     if nq != ws.n_entries or q_numeric.shape[0] < nq:
         raise ValueError("q_group and q_numeric must describe the entries given to expand_entries")
     if ng > MAX_ENTRIES_C or group_number.shape[0] < ng or group_suffix.shape[0] < ng:
@@ -579,156 +752,11 @@ def score_candidates(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_
         raise ValueError("bbox has 4 values, focus 2, and the out arrays one length")
     if ws.n_docs != ix.n_docs:
         raise ValueError("workspace and index disagree on n_docs")
-    ws.stamp_value += 1
-    if ws.stamp_value >= 2147483647:
-        ws.doc_stamp[:] = 0
-        ws.stamp_value = 1
-    stamp = ws.stamp_value
+    cdef bint found_complete = False
     with nogil:
-        # cost of a group = postings volume of its matched tokens; the first round skips
-        # number-only words and stopwords, the second (if nothing else matched) takes them
-        for rnd in range(2):
-            for g in range(ng):
-                numeric_only = True
-                cost = 0
-                matched = False
-                for i in range(nq):
-                    if q_group[i] != g:
-                        continue
-                    if not q_numeric[i]:
-                        numeric_only = False
-                    for z in range(ws.seg[i], ws.seg[i + 1]):
-                        t = ws.touched[z]
-                        matched = True
-                        cost += ix.token_docs_offsets[t + 1] - ix.token_docs_offsets[t]
-                if not matched:
-                    continue
-                if rnd == 0 and (numeric_only or group_weight[g] < 1.0):
-                    continue
-                if cost < best_c:
-                    second_g = best_g
-                    second_c = best_c
-                    best_g = g
-                    best_c = cost
-                elif cost < second_c and g != best_g:
-                    second_g = g
-                    second_c = cost
-            if best_g >= 0:
-                break
-        if best_g >= 0:
-            # phase 0: docs of the cheapest word; phase 1 (only if no doc matched every word):
-            # add the second cheapest word's docs, in case the cheapest was noise or a wrong
-            # typo expansion
-            for phase in range(2):
-                g = best_g if phase == 0 else second_g
-                if g < 0 or (phase == 1 and found_complete):
-                    break
-                if phase == 1 and n_cand < n_cand_max and _below_min_text_without(
-                        ws, q_group, group_weight, group_number, nq, ng, best_g):
-                    break           # every doc phase 1 adds would fail MIN_TEXT: same results
-                for i in range(nq):
-                    if q_group[i] != g:
-                        continue
-                    for z in range(ws.seg[i], ws.seg[i + 1]):
-                        t = ws.touched[z]
-                        for p in range(ix.token_docs_offsets[t], ix.token_docs_offsets[t + 1]):
-                            d = ix.token_docs[p]
-                            if ws.doc_stamp[d] != stamp and n_cand < n_cand_max:
-                                ws.doc_stamp[d] = stamp
-                                ws.candidates[n_cand] = <int32_t>d
-                                n_cand += 1
-                for c in range(scored, n_cand):
-                    d = ws.candidates[c]
-                    if city_filter and (ix.doc_city[d] < 0 or not city_ok[ix.doc_city[d]]):
-                        continue
-                    for g in range(ng):
-                        gbest[g] = 0.0
-                    nname = ix.doc_n_name_tokens[d]
-                    name_matched = 0
-                    base = ix.doc_tokens_offsets[d]
-                    for p in range(base, ix.doc_tokens_offsets[d + 1]):
-                        t = ix.doc_tokens[p]
-                        if not ws.tok_hit[t]:
-                            continue
-                        hit = False
-                        for i in range(nq):
-                            v = ws.tokq[t, i]
-                            if v > 0.0:
-                                hit = True
-                                g = q_group[i]
-                                if v > gbest[g]:
-                                    gbest[g] = v
-                        if hit and p - base < nname:
-                            name_matched += 1
-                    # the first unmatched number-like word is the house number
-                    hn_group = -1
-                    for g in range(ng):
-                        if group_number[g] >= 0 and gbest[g] == 0.0:
-                            hn_group = g
-                            break
-                    sw = 0.0
-                    ss = 0.0
-                    complete = True
-                    for g in range(ng):
-                        if g == hn_group:
-                            continue
-                        sw += group_weight[g]
-                        ss += group_weight[g] * gbest[g]
-                        if gbest[g] == 0.0 and group_weight[g] >= 1.0:
-                            complete = False
-                    if sw == 0.0:
-                        continue
-                    text = ss / sw
-                    if text < MIN_TEXT:
-                        continue
-                    rtype = ix.doc_type[d]
-                    row = -1
-                    hq = 0.0
-                    if hn_group >= 0 and ix.doc_hn_count[d] > 0 and (type_mask & 1):
-                        row = _find_housenumber(ix, ix.doc_hn_first[d], ix.doc_hn_count[d],
-                                                group_number[hn_group], group_suffix[hn_group], &hq)
-                    if row >= 0:
-                        rtype = 0
-                        lat = ix.hn_lat_e7[row] / 1e7
-                        lon = ix.hn_lon_e7[row] / 1e7
-                    else:
-                        lat = ix.doc_lat[d]
-                        lon = ix.doc_lon[d]
-                        if hn_group >= 0 and ix.doc_hn_count[d] == 0 and rtype == 1:
-                            hq = 0.0
-                    if not (type_mask >> rtype) & 1:
-                        continue
-                    if bbox[0] == bbox[0]:
-                        if lon < bbox[0] or lat < bbox[1] or lon > bbox[2] or lat > bbox[3]:
-                            continue
-                    hpart = hq if hn_group >= 0 else 1.0
-                    score = (W_TEXT * text + W_NAME * name_matched / (nname if nname > 1 else 1)
-                             + W_IMP * ix.doc_importance[d] + W_HN * hpart)
-                    if focus[0] == focus[0]:
-                        dist = _haversine(focus[0], focus[1], lat, lon)
-                        score = 0.8 * score + 0.2 * exp(-dist / focus_scale_m)
-                    if complete:
-                        found_complete = True
-                    # insert into the top-k (score desc, doc asc)
-                    pos = n_out
-                    while pos > 0 and (out_score[pos - 1] < score or
-                                       (out_score[pos - 1] == score and out_doc[pos - 1] > d)):
-                        pos -= 1
-                    if pos >= limit:
-                        continue
-                    end = n_out if n_out < limit else limit - 1
-                    k = end
-                    while k > pos:
-                        out_doc[k] = out_doc[k - 1]
-                        out_hn[k] = out_hn[k - 1]
-                        out_score[k] = out_score[k - 1]
-                        k -= 1
-                    out_doc[pos] = <int32_t>d
-                    out_hn[pos] = <int32_t>row
-                    out_score[pos] = score
-                    if n_out < limit:
-                        n_out += 1
-                scored = n_cand
+        n_out = _score_query(ix, ws, &q_group[0], &q_numeric[0], nq, &group_weight[0], &group_number[0],
+                             &group_suffix[0], ng, type_mask, &city_ok[0], city_filter, &bbox[0], &focus[0],
+                             focus_scale_m, &out_doc[0], &out_hn[0], &out_score[0], limit, &found_complete)
     return n_out, bool(found_complete)
 
 
@@ -772,6 +800,42 @@ cdef int64_t _consider(GeocoderView ix, int64_t p, int64_t type_mask, double lat
     return n_out + 1 if n_out < limit else n_out
 
 
+cdef int64_t _reverse_query(GeocoderView ix, double lat, double lon, int64_t type_mask, double cell_lat,
+                            double cell_lon, int x_bits, int max_rings, int32_t* out_ref, double* out_d,
+                            int64_t limit) noexcept nogil:
+    """reverse_nearest without its checks: the number of points found. Also the batch reverse's step."""
+    cdef double coslat, side, a, b
+    cdef int64_t cy0, cx0, cy, cx, step, k, p, r, n_out = 0
+    cdef int64_t n_points = ix.point_ref.shape[0], key
+    coslat = cos(_radians(lat))
+    cy0 = <int64_t>floor((lat + 90.0) / cell_lat)
+    cx0 = <int64_t>floor((lon + 180.0) / cell_lon)
+    a = cell_lat * M_PER_DEG
+    b = cell_lon * M_PER_DEG * coslat
+    side = a if a <= b else b
+    for r in range(max_rings + 1):
+        for cy in range(cy0 - r, cy0 + r + 1):
+            step = 1 if (cy == cy0 - r or cy == cy0 + r) else 2 * r
+            cx = cx0 - r
+            while cx <= cx0 + r:
+                # two's-complement packing, as the builder's int64 arithmetic (cy, cx may be
+                # negative at the edges: shift the unsigned bits, no C undefined behaviour)
+                key = <int64_t>((<uint64_t>cy << x_bits) | <uint64_t>cx)
+                k = _cell_index(ix, key)
+                if k >= 0:
+                    for p in range(ix.cell_start[k], ix.cell_start[k + 1]):
+                        n_out = _consider(ix, p, type_mask, lat, lon, coslat, out_ref, out_d,
+                                         limit, n_out)
+                cx += step
+        if n_out == limit and out_d[limit - 1] <= r * side:
+            break
+    else:
+        n_out = 0                 # nothing certain within max_rings: scan every point
+        for p in range(n_points):
+            n_out = _consider(ix, p, type_mask, lat, lon, coslat, out_ref, out_d, limit, n_out)
+    return n_out
+
+
 def reverse_nearest(GeocoderView ix, double lat, double lon, int64_t type_mask, double cell_lat,
                     double cell_lon, int x_bits, int max_rings, int32_t[::1] out_ref, double[::1] out_d):
     """The len(out_ref) nearest grid points of allowed types, by rings of cells around (lat, lon).
@@ -781,40 +845,14 @@ def reverse_nearest(GeocoderView ix, double lat, double lon, int64_t type_mask, 
     Distances are equirectangular metres (exact enough below a few km; callers refine).
     Returns the number of points found (out_ref: refs, see GeocoderView; out_d: metres).
     """
-    cdef double coslat, side, a, b
-    cdef int64_t cy0, cx0, cy, cx, step, k, p, r, n_out = 0, limit = out_ref.shape[0]
-    cdef int64_t n_points = ix.point_ref.shape[0], key
+    cdef int64_t n_out, limit = out_ref.shape[0]
     if limit < 1 or out_d.shape[0] != limit:
         raise ValueError("out_ref and out_d need one length >= 1")
     if not 0 <= x_bits < 63 or max_rings < 0:
         raise ValueError("x_bits must be in [0, 63) and max_rings >= 0")
     with nogil:
-        coslat = cos(_radians(lat))
-        cy0 = <int64_t>floor((lat + 90.0) / cell_lat)
-        cx0 = <int64_t>floor((lon + 180.0) / cell_lon)
-        a = cell_lat * M_PER_DEG
-        b = cell_lon * M_PER_DEG * coslat
-        side = a if a <= b else b
-        for r in range(max_rings + 1):
-            for cy in range(cy0 - r, cy0 + r + 1):
-                step = 1 if (cy == cy0 - r or cy == cy0 + r) else 2 * r
-                cx = cx0 - r
-                while cx <= cx0 + r:
-                    # two's-complement packing, as the builder's int64 arithmetic (cy, cx may be
-                    # negative at the edges: shift the unsigned bits, no C undefined behaviour)
-                    key = <int64_t>((<uint64_t>cy << x_bits) | <uint64_t>cx)
-                    k = _cell_index(ix, key)
-                    if k >= 0:
-                        for p in range(ix.cell_start[k], ix.cell_start[k + 1]):
-                            n_out = _consider(ix, p, type_mask, lat, lon, coslat, &out_ref[0], &out_d[0],
-                                             limit, n_out)
-                    cx += step
-            if n_out == limit and out_d[limit - 1] <= r * side:
-                break
-        else:
-            n_out = 0                 # nothing certain within max_rings: scan every point
-            for p in range(n_points):
-                n_out = _consider(ix, p, type_mask, lat, lon, coslat, &out_ref[0], &out_d[0], limit, n_out)
+        n_out = _reverse_query(ix, lat, lon, type_mask, cell_lat, cell_lon, x_bits, max_rings, &out_ref[0],
+                               &out_d[0], limit)
     return n_out
 
 
@@ -1084,3 +1122,8 @@ def pack_query(list groups):
     data = np.frombuffer(b"".join(encoded) or b"\0", np.uint8)
     return (data, offsets_np, group_np, prefix_np, numeric_np, scale_np, weight_np, number_np, suffix_np,
             ng, long_word)
+
+
+# ---------------------------------------------------------------------- batches (engine/geocoder/batch.py)
+
+include "_geocode_batch.pxi"

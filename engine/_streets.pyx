@@ -33,6 +33,47 @@ Layout (every array comes from the bundle, read-only, or from a StreetWorkspace)
   linked stops sorted by segment). Routes: the same ends as seeds and targets of a bidirectional
   search on the junction graph's contraction hierarchy, or the walk along a shared chain.
 
+Arrays held by the views (read-only, zero-copy over the bundle's streets/* tables; the column
+comments of engine/bundle/schema.py are the reference):
+
+  SnapIndex
+    node_lat, node_lon    float64 [n_nodes]      node coordinates, degrees
+    seg_u, seg_v          int32 [n_segments]     node_idx at each end; segment_idx is chain-ordered
+    seg_modes             uint8 [n_segments]     bit 1 walk, 2 bike, 4 car: usable by the mode
+    grid_cell             int64 [n_cells]        ascending cell keys (only non-empty cells)
+    grid_off, grid_seg    int32 [n_cells+1], [..]  CSR: cell -> segment_idx registered in it
+  ModeChains (one per mode; the topology is shared, the costs are the mode's)
+    seg_length            float32 [n_segments]   metres
+    chain_off             int32 [n_chains+1]     CSR: chain -> segments [chain_off[c], chain_off[c+1])
+    chain_a, chain_b      int32 [n_chains]       junction_idx where the chain starts / ends (a == b: a loop)
+    junction_node         int32 [n_junctions]    node_idx of each junction
+    c_fwd, c_bwd          int32 [n_segments]     ms along / against the chain, NO_VALUE (< 0) forbidden
+  RouteGraph (a mode's contraction hierarchy over its junctions)
+    up_off, up_to         int32 [n_junctions+1], [..]  CSR: junction -> higher-ranked junctions
+    dn_off, dn_to         int32 [n_junctions+1], [..]  CSR: junction -> higher-ranked junctions
+                                                 with an arc *into* it (to = the arc's tail)
+    up_w, dn_w            int32 [..]             arc cost, ms (>= 0)
+    up_e, dn_e            int32 [..]             edge code: >= 0 a shortcut row, -(chain_edge + 1)
+                                                 an original edge
+    child_a, child_b      int32 [n_shortcuts]    the shortcut's two halves, as edge codes
+  ReachIndex (one per mode and direction)
+    r_off, r_head, r_ms   int32 [n_junctions+1], [..], [..]  the junction graph (or its transpose,
+                                                 reverse): CSR junction -> (other end, chain ms)
+    entry_off             int32 [n_junctions+1]  CSR: junction -> its stop entries
+    entry_stop, entry_ms  int32 / int64 [..]     stop_idx and ms between junction and stop along
+                                                 the stop's chain (one entry per pair, the cheapest)
+    link_seg, link_stop   int32 [n_links]        segment_idx (ascending) and stop_idx of every stop
+                                                 linked to the mode: the stops of a chain are one
+                                                 binary search away
+    stop_seg, stop_t      int32 / float64 [n_stops]  each stop's location (NO_IDX: not linked)
+    stop_conn             int64 [n_stops]        ms to walk between the stop and its projection
+
+Invariants the kernels rely on, checked when a table is mapped (engine/bundle/checks.py lists
+them): every CSR's offsets start at 0, never decrease and end at its values' length; every index
+is in range (edge codes in [-2 n_chains, n_shortcuts), shortcuts acyclic); grid_cell and
+link_seg ascending (binary searches); allowed costs >= 0 (the builder writes >= 1 ms per
+segment), so a settled label is final.
+
 StreetWorkspace (one per thread): dist int64 all INF between calls (each call resets what it
 touched), pred_node/pred_edge int32, touched int32, binary heaps hk (key) / hg (distance when
 pushed) / hn (node) with lazy deletion (capacity n_edges + 8: at most one push per edge; a

@@ -5,23 +5,32 @@ streets, geocoder) is present when the bundle was built with its input.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._types import UNREACHED
+from ._geo import WALK_SPEED_MPS, check_point
+from ._types import MAX_ROUNDS, UNREACHED
 from .bundle.reader import Bundle, open_bundle
+from .criteria.mcraptor import TWO_CRITERIA, check_optimize
+from .criteria.plan import check_filters, plan_with_criteria
 from .errors import BundleError, InvalidQueryError
-from .raptor.arrive_by import DEFAULT_WINDOW_S, ArriveByPlanner, check_window
-from .raptor.door_to_door import MODES_ACCESS, DoorToDoorPlanner, Endpoint, check_point
-from .raptor.journey import Plan, Waypoint
-from .raptor.search import (DEFAULT_MIN_CHANGE_S, LegBuilder, RaptorQuery, RaptorRunner, check_change_time,
-                            check_max_transfers, local_datetime, parse_date, parse_time, zone)
-from .timetable.departures import Departure, NearbyStop, next_departures, stops_near
+from .raptor.journey import Plan
+from .raptor.legs import LegBuilder, local_datetime, zone
+from .raptor.planner import Planner
+from .raptor.request import (DEFAULT_ACCESS_S, DEFAULT_MIN_CHANGE_S, PlanRequest, check_change_time, check_int,
+                             check_max_transfers, parse_date, parse_time)
+from .raptor.search import RaptorQuery, RaptorRunner
+from .timetable.departures import (MAX_DEPARTURES, MAX_DEPARTURES_WINDOW_S, MAX_NEAR_RADIUS_M, MAX_STOPS_NEAR,
+                                   MIN_DEPARTURES_WINDOW_S, Departure, NearbyStop, next_departures, stops_near)
 from .timetable.model import Timetable
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class Network:
@@ -58,11 +67,54 @@ class Network:
         return LegBuilder(self.timetable) if self.timetable is not None else None
 
     @cached_property
-    def _door_to_door(self) -> DoorToDoorPlanner | None:
+    def _planner(self) -> Planner | None:
         if self._runner is None:
             return None
-        speed = float(self.manifest.get("options", {}).get("walk_speed_mps", 1.33))
-        return DoorToDoorPlanner(self._runner, self._legs, self.streets, speed)
+        speed = float(self.manifest.get("options", {}).get("walk_speed_mps", WALK_SPEED_MPS))
+        return Planner(self._runner, self._legs, self.streets, speed)
+
+    @cached_property
+    def _criteria_cache(self) -> dict:
+        return {}     # engine.criteria: filtered timetables and their planners, per filter set
+
+    # ------------------------------------------------------------------ real time
+    @cached_property
+    def _realtime(self):
+        from .realtime.state import RealtimeState
+
+        return RealtimeState(self._require_timetable())
+
+    def apply_realtime(self, feed, *, source: str = "default", gtfs_feed: str | None = None):
+        """Apply a GTFS-Realtime feed (TripUpdates and Alerts) over the bundle, without a rebuild.
+
+        feed : bytes (binary protobuf, or its JSON form), a file path, or a parsed FeedMessage.
+        source : a name per feed URL or file: a FULL_DATASET replaces that source's trips and
+            alerts, a DIFFERENTIAL updates them; sources are merged (README "Real time").
+        gtfs_feed : the bundle's GTFS feed the realtime ids belong to (needed when it has several).
+
+        Returns a ``RealtimeReport`` (counts of what was applied, repaired and ignored, never an
+        exception for a bad entity). Queries already running keep the overlay they started with.
+        """
+        return self._realtime.apply(feed, source=source, feed=gtfs_feed)
+
+    def clear_realtime(self) -> None:
+        """Forget every realtime source: back to the schedule."""
+        if "_realtime" in self.__dict__:
+            self._realtime.clear()
+
+    def realtime_status(self) -> dict[str, Any]:
+        """Per source: feed timestamp and age, when applied, trips and alerts, last report."""
+        if "_realtime" not in self.__dict__:
+            return {"active": False, "sources": {}}
+        return self._realtime.status()
+
+    def _overlay(self, realtime: bool | None):
+        """The overlay snapshot a query uses: the current one unless realtime=False."""
+        if realtime is not None and not isinstance(realtime, (bool, np.bool_)):
+            raise InvalidQueryError("realtime must be true or false", "realtime")
+        if realtime is False or "_realtime" not in self.__dict__:
+            return None
+        return self._realtime.overlay
 
     def warmup(self, everything: bool = False) -> None:
         """Map the timetable and allocate this thread's RAPTOR workspace, so that the first
@@ -76,6 +128,9 @@ class Network:
         if everything:
             if self.streets is not None:
                 self.streets.warmup()
+                from .accessibility import warmup as warmup_accessibility
+
+                warmup_accessibility(self)
             if self.geocoder is not None:
                 self.geocoder.warmup()
 
@@ -93,17 +148,15 @@ class Network:
         tt = self._require_timetable()
         return zone(tt.feed_timezones[int(tt.stop_feed[stop])])
 
-    def _waypoint(self, stops: list[int]) -> Waypoint:
-        self._require_timetable()
-        return self._legs.waypoint(stops[0])       # the legs' waypoints: same fields (platform)
-
     # ------------------------------------------------------------------ journeys
     def plan(self, origin: str | tuple[float, float], destination: str | tuple[float, float],
              date: dt.date | str, time: str | int, *, max_transfers: int = 4,
              min_change_time: int = DEFAULT_MIN_CHANGE_S, walk_before_first: bool = True,
-             walk_after_last: bool = True, mode: str = "walk", max_access_s: int = 900,
+             walk_after_last: bool = True, mode: str = "walk", max_access_s: int = DEFAULT_ACCESS_S,
              max_direct_s: int | None = None, arrive_by: bool = False,
-             max_window_s: int | None = None) -> Plan:
+             max_window_s: int | None = None, window_s: int = 0, realtime: bool | None = None,
+             wheelchair: bool = False, bikes: bool = False,
+             optimize: tuple[str, ...] = ("arrival", "transfers")) -> Plan:
         """Earliest-arrival journeys: the Pareto set (arrival time, number of vehicles); with
         ``arrive_by=True``, latest-departure journeys arriving by ``time`` (see below).
 
@@ -131,95 +184,113 @@ class Network:
             60..86400 (default 4 h). The window never starts before 00:00 of ``date``: trips of
             the previous service day running past midnight are found, journeys leaving before
             midnight are not (ask on the previous date).
+        window_s : a range (profile) query: every journey leaving in [time, time + window_s)
+            that no other beats on all of departure (later), arrival (earlier) and vehicles
+            (fewer), found by range RAPTOR over the departure minutes (0 = one departure time;
+            at most 6 h; not with arrive_by).
+        realtime : use the GTFS-Realtime overlay (``apply_realtime``): default True when one was
+            applied; False plans on the schedule only. Legs on real-time trips say
+            ``realtime=True`` with ``delay_s`` / ``arrival_delay_s``; legs carry their alerts.
+        wheelchair : only trips with wheelchair_accessible=1, stops whose wheelchair_boarding
+            (inherited from the parent station) is not 2, footpaths without stairs/escalators in
+            pathways.txt (engine.criteria.filters); stop endpoints only, on the schedule only.
+        bikes : only trips with bikes_allowed=1; access and egress by bike (mode="bike").
+        optimize : ("arrival", "transfers") (default), or ("arrival", "transfers", "walking"):
+            the exact Pareto set over arrival, vehicles and walking seconds (footpaths, and street
+            access/egress when mode="walk"), by McRAPTOR (engine.criteria.mcraptor); its
+            ``stats["walking_s"]`` lists each itinerary's walking. Departure-time queries only.
 
         Returns
         -------
         Plan with itineraries sorted by arrival (then fewer vehicles), or, arrive-by, by
-        departure, latest first (then fewer vehicles); empty when none.
+        departure, latest first (then fewer vehicles), or, for a range, by departure (then
+        arrival, then vehicles); empty when none.
         """
-        tt = self._require_timetable()
-        day_date = parse_date(date)
-        day = tt.day_index(day_date)
-        start = parse_time(time)
-        rounds = check_max_transfers(max_transfers)
-        change = check_change_time(min_change_time)
-        window = _check_arrive_by(arrive_by, max_window_s)
-        o_point, d_point = _as_point(origin), _as_point(destination)
-        if o_point is None and d_point is None:
-            if window is not None:
-                d2d = self._door_to_door
-                o = d2d.stop_endpoint(self.stop_indices(origin, "origin"))
-                d = d2d.stop_endpoint(self.stop_indices(destination, "destination"))
-                return self._plan_arrive_by(o, d, day_date, day, start, rounds, change, "walk", 0, window,
-                                            walk_before_first, walk_after_last)
-            return self._plan_stops(origin, destination, day_date, day, start, rounds, change,
-                                    walk_before_first, walk_after_last)
-        if mode not in MODES_ACCESS:
-            raise InvalidQueryError(f"mode must be one of {', '.join(MODES_ACCESS)}", "mode")
-        if isinstance(max_access_s, bool) or not isinstance(max_access_s, (int, np.integer)) \
-                or not 0 <= max_access_s <= 7200:
-            raise InvalidQueryError("max_access_s must be an integer in 0..7200", "max_access_s")
-        direct = 2 * int(max_access_s) if max_direct_s is None else max_direct_s
-        if isinstance(direct, bool) or not isinstance(direct, (int, np.integer)) or not 0 <= direct <= 6 * 3600:
-            raise InvalidQueryError("max_direct_s must be an integer in 0..21600", "max_direct_s")
-        d2d = self._door_to_door
-        o = (d2d.point_endpoint(*o_point, mode, max_access_s, "origin", reverse=False) if o_point
-             else d2d.stop_endpoint(self.stop_indices(origin, "origin")))
-        d = (d2d.point_endpoint(*d_point, mode, max_access_s, "destination", reverse=True) if d_point
-             else d2d.stop_endpoint(self.stop_indices(destination, "destination")))
-        if window is not None:
-            return self._plan_arrive_by(o, d, day_date, day, start, rounds, change, mode, int(direct), window)
-        tz = self._default_tz(o)
-        itineraries = d2d.plan(o, d, day_date, day, start, rounds, change, mode, tz, int(direct))
-        return Plan(o.waypoint, d.waypoint, day_date, _hms(start), tuple(itineraries),
-                    {"access_stops": int(len(o.stops)), "egress_stops": int(len(d.stops))})
+        self._require_timetable()
+        filters = check_filters(wheelchair, bikes)
+        optimize = check_optimize(optimize)
+        request = PlanRequest.create(origin, destination, date, time, max_transfers=max_transfers,
+                                     min_change_time=min_change_time, walk_before_first=walk_before_first,
+                                     walk_after_last=walk_after_last, mode="bike" if filters.bikes else mode,
+                                     max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
+                                     max_window_s=max_window_s, window_s=window_s)
+        if filters or optimize != TWO_CRITERIA:
+            return plan_with_criteria(self._planner, request, filters, optimize, realtime, self._criteria_cache)
+        overlay = self._overlay(realtime)
+        if overlay is not None:
+            request = dataclasses.replace(request, overlay=overlay)
+        return self._planner.plan(request)
 
-    def _default_tz(self, endpoint: Endpoint):
-        tt = self._require_timetable()
-        if len(endpoint.stops):
-            return self._tz(int(endpoint.stops[0]))
-        return zone(tt.feed_timezones[0]) if tt.feed_timezones else None
+    def travel_time_matrix(self, origins, destinations=None, *, date: dt.date | str, time: str | int,
+                           window_s: int = 3600, percentiles=(50,), max_time_s: int = 7200, mode: str = "walk",
+                           max_transfers: int = 4, threads: int | None = None, **plan_options) -> "pa.Table":
+        """Door-to-door travel times from every origin to every destination over a departure
+        window, as percentiles over its minutes (engine.accessibility.matrix says every rule).
 
-    def _plan_arrive_by(self, o: Endpoint, d: Endpoint, day_date: dt.date, day: int, deadline: int,
-                        rounds: int, change: int, mode: str, max_direct_s: int, window: int,
-                        walk_before_first: bool = True, walk_after_last: bool = True) -> Plan:
-        """Arrive-by plan between two endpoints (engine.raptor.arrive_by holds the method)."""
-        planner = ArriveByPlanner(self._door_to_door)
-        itineraries, stats = planner.plan(o, d, day_date, day, deadline, rounds, change, mode, self._default_tz(o),
-                                          max_direct_s, window, walk_before_first, walk_after_last)
-        if o.is_point or d.is_point:
-            stats.update(access_stops=int(len(o.stops)), egress_stops=int(len(d.stops)))
-        return Plan(o.waypoint, d.waypoint, day_date, _hms(deadline), tuple(itineraries), stats)
+        origins, destinations : stop ids, ``(lat, lon)`` points, or a table with ``id, lat, lon``
+            (pyarrow, pandas, or a GeoJSON FeatureCollection of points); destinations None = the
+            origins, "stops" = every boardable stop.
+        window_s : departures every minute in [time, time + window_s) (0: one departure).
+        percentiles : R5's nearest-rank percentiles of the travel time over those minutes.
+        max_time_s : longer travel times are null. threads : native threads (default: every core).
+        plan_options : ``min_change_time``, ``walk_before_first``, ``max_access_s``,
+            ``max_direct_s`` mean what they mean in ``plan``.
 
-    def _plan_stops(self, origin: str, destination: str, day_date: dt.date, day: int, start: int, rounds: int,
-                    change: int, walk_before_first: bool, walk_after_last: bool) -> Plan:
-        origins = self.stop_indices(origin, "origin")
-        targets = self.stop_indices(destination, "destination")
-        q = RaptorQuery(np.asarray(origins, np.int32), np.full(len(origins), start, np.int32),
-                        np.asarray(targets, np.int32), np.zeros(len(targets), np.int32), day, rounds,
-                        change, bool(walk_before_first), bool(walk_after_last))
-        ws = self._runner.run(q)
-        tz = self._tz(origins[0])
-        itineraries = []
-        for n_vehicles, arrival_s, raw, _ in self._runner.pareto(q, ws):
-            legs = self._legs.build(raw, day_date, tz)
-            if self._door_to_door is not None and self.streets is not None:
-                legs = [self._door_to_door._footpath_geometry(leg) for leg in legs]
-            itineraries.append(self._legs.itinerary(n_vehicles, arrival_s, legs, day_date, start, tz))
-        return Plan(self._waypoint(origins), self._waypoint(targets), day_date, _hms(start), tuple(itineraries),
-                    {"rounds": ws.rounds_run})
+        Returns a pyarrow.Table ``from_id, to_id, travel_time_p{P}`` (int32 seconds, null where
+        unreachable), origin-major; the same for any thread count.
+        """
+        from .accessibility.matrix import travel_time_matrix
+
+        return travel_time_matrix(self, origins, destinations, date=date, time=time, window_s=window_s,
+                                  percentiles=percentiles, max_time_s=max_time_s, mode=mode,
+                                  max_transfers=max_transfers, threads=threads, **plan_options)
+
+    def isochrone(self, origin, *, date: dt.date | str | None = None, time: str | int | None = None,
+                  cutoffs_s=(900, 1800, 2700, 3600), window_s: int = 0, percentile: int = 50, mode: str = "walk",
+                  transit: bool | None = None, max_transfers: int = 4, min_change_time: int = DEFAULT_MIN_CHANGE_S,
+                  max_access_s: int = DEFAULT_ACCESS_S, cell_m: float | None = None,
+                  offroad_m: float = 100.0) -> dict:
+        """Areas reachable within each cutoff from a point or stop, by the streets of ``mode``
+        with transit (when the bundle has a timetable and ``transit`` is not False): a GeoJSON
+        FeatureCollection, one (Multi)Polygon per cutoff, nested (engine.accessibility.isochrone
+        says the contour rule). ``window_s``: the ``percentile`` over the window's minutes."""
+        from .accessibility import isochrone
+
+        return isochrone(self, origin, date=date, time=time, cutoffs_s=cutoffs_s, window_s=window_s,
+                         percentile=percentile, mode=mode, transit=transit, max_transfers=max_transfers,
+                         min_change_time=min_change_time, max_access_s=max_access_s, cell_m=cell_m,
+                         offroad_m=offroad_m)
+
+    def reach(self, origin, *, date: dt.date | str | None = None, time: str | int | None = None, mode: str = "walk",
+              max_time_s: int = 3600, window_s: int = 0, percentile: int = 50, transit: bool | None = None,
+              max_transfers: int = 4, min_change_time: int = DEFAULT_MIN_CHANGE_S,
+              max_access_s: int = DEFAULT_ACCESS_S) -> "pa.Table":
+        """Travel time to every street node and stop reached within ``max_time_s`` (an Arrow
+        table, for your own aggregation); same model as ``isochrone``."""
+        from .accessibility import reach
+
+        return reach(self, origin, date=date, time=time, mode=mode, max_time_s=max_time_s, window_s=window_s,
+                     percentile=percentile, transit=transit, max_transfers=max_transfers,
+                     min_change_time=min_change_time, max_access_s=max_access_s)
 
     def departures(self, stop: str, date: dt.date | str, time: str | int, *, limit: int = 10,
-                   window_s: int = 3 * 3600) -> list[Departure]:
-        """Next departures (boardable vehicles) at a stop or station, in time order."""
+                   window_s: int = 3 * 3600, realtime: bool | None = None) -> list[Departure]:
+        """Next departures (boardable vehicles) at a stop or station, in time order; with the
+        real-time overlay (default when applied) cancelled trips are left out, changed and
+        added ones are at their real-time times (``realtime``, ``delay_s``), with alerts."""
         tt = self._require_timetable()
         day_date = parse_date(date)
         day = tt.day_index(day_date)
         start = parse_time(time)
-        _check_int(limit, "limit", 1, 200)
-        _check_int(window_s, "window_s", 60, 24 * 3600)
+        check_int(limit, "limit", 1, MAX_DEPARTURES)
+        check_int(window_s, "window_s", MIN_DEPARTURES_WINDOW_S, MAX_DEPARTURES_WINDOW_S)
         stops = self.stop_indices(stop, "stop")
         tz = self._tz(stops[0])
+        overlay = self._overlay(realtime)
+        if overlay is not None:
+            from .timetable.departures import realtime_departures
+
+            return realtime_departures(tt, overlay, stops, day, day_date, start, int(limit), int(window_s), tz)
         out = []
         for t, s, trip in next_departures(tt, stops, day, start, int(limit), int(window_s)):
             route = int(tt.trip_route[trip])
@@ -231,9 +302,9 @@ class Network:
     def stops_near(self, lat: float, lon: float, *, radius_m: float = 500.0, limit: int = 20) -> list[NearbyStop]:
         """Stops within radius_m of a point, nearest first."""
         lat, lon = check_point(lat, lon, "point")
-        if not isinstance(radius_m, (int, float, np.integer, np.floating)) or not 0 < radius_m <= 5000:
-            raise InvalidQueryError("radius_m must be in (0, 5000]", "radius_m")
-        _check_int(limit, "limit", 1, 500)
+        if not isinstance(radius_m, (int, float, np.integer, np.floating)) or not 0 < radius_m <= MAX_NEAR_RADIUS_M:
+            raise InvalidQueryError(f"radius_m must be in (0, {MAX_NEAR_RADIUS_M:g}]", "radius_m")
+        check_int(limit, "limit", 1, MAX_STOPS_NEAR)
         return stops_near(self._require_timetable(), lat, lon, float(radius_m), int(limit))
 
     # ------------------------------------------------------------------ streets
@@ -259,7 +330,7 @@ class Network:
 
     def round_arrivals(self, origin_stop_idx: np.ndarray, origin_time_s: np.ndarray, date: dt.date | str,
                        max_rounds: int, *, min_change_time: int = DEFAULT_MIN_CHANGE_S,
-                       walk_before_first: bool = True) -> np.ndarray:
+                       walk_before_first: bool = True, realtime: bool | None = None) -> np.ndarray:
         """int32 [max_rounds + 1, n_stops]: earliest arrival with <= k vehicles at every stop
         (seconds since the date's noon-minus-12h; UNREACHED when unreachable)."""
         tt = self._require_timetable()
@@ -270,10 +341,11 @@ class Network:
             raise InvalidQueryError("origin stops and times must be 1-D arrays of the same length", "origin")
         if len(stops) and (stops.min() < 0 or stops.max() >= tt.n_stops):
             raise InvalidQueryError("origin stop index out of range", "origin")
-        if not 0 <= max_rounds < 16:
-            raise InvalidQueryError("max_rounds must be in 0..15", "max_rounds")
+        if not 0 <= max_rounds < MAX_ROUNDS:
+            raise InvalidQueryError(f"max_rounds must be in 0..{MAX_ROUNDS - 1}", "max_rounds")
         q = RaptorQuery(stops, times, np.empty(0, np.int32), np.empty(0, np.int32), day, int(max_rounds),
-                        check_change_time(min_change_time), bool(walk_before_first), True)
+                        check_change_time(min_change_time), bool(walk_before_first), True,
+                        overlay=self._overlay(realtime))
         ws = self._runner.run(q)
         return np.array(ws.arrival_np[:max_rounds + 1], copy=True)
 
@@ -292,43 +364,50 @@ class Network:
         return {ids[int(s)].as_py(): local_datetime(day_date, int(best[s]), tz)
                 for s in np.flatnonzero(best < UNREACHED)}
 
+    # ------------------------------------------------------------------ drawing
+    def map_layers(self, bbox: tuple[float, float, float, float] | None = None, max_segments: int = 20_000,
+                   max_lines: int = 1_000) -> dict[str, Any]:
+        """Street segments and transit polylines within ``bbox``, for drawing a map
+        (see engine.map_layers)."""
+        from .map_layers import map_layers
+
+        return map_layers(self, bbox, max_segments, max_lines)
+
     # ------------------------------------------------------------------ info
     def info(self) -> dict[str, Any]:
         """Bundle summary (manifest without the per-table details)."""
         return {k: v for k, v in self.manifest.items() if k not in ("tables",)}
 
+    # ------------------------------------------------------------------ batches and catalogue
+    def geocode_table(self, table, columns=None, **kw):
+        """Geocode every row of a table or CSV file (engine.geocoder.batch_table.geocode_table)."""
+        from .geocoder.batch_table import geocode_table
 
-def _as_point(value) -> tuple[float, float] | None:
-    """(lat, lon) from a tuple/list of two numbers or a "lat,lon" string; None for a stop ref."""
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        return value[0], value[1]
-    if isinstance(value, str) and value.count(",") == 1:
-        a, b = value.split(",")
-        try:
-            return float(a), float(b)
-        except ValueError:
-            return None
-    return None
+        return geocode_table(self, table, columns, **kw)
 
+    def reverse_table(self, table, lat="lat", lon="lon", **kw):
+        """Nearest place to every row's lat/lon (engine.geocoder.batch_table.reverse_table)."""
+        from .geocoder.batch_table import reverse_table
 
-def _check_arrive_by(arrive_by, max_window_s) -> int | None:
-    """The arrive-by search window in seconds, or None for a departure-time query."""
-    if not isinstance(arrive_by, (bool, np.bool_)):
-        raise InvalidQueryError("arrive_by must be true or false", "arrive_by")
-    if not arrive_by:
-        if max_window_s is not None:
-            raise InvalidQueryError("max_window_s applies to arrive_by queries only", "max_window_s")
-        return None
-    return check_window(DEFAULT_WINDOW_S if max_window_s is None else max_window_s)
+        return reverse_table(self, table, lat, lon, **kw)
 
+    def geocode_csv(self, source, **kw):
+        """A streaming CSV geocoding job (engine.geocoder.csv_io.CsvJob)."""
+        from .geocoder.csv_io import geocode_csv
 
-def _check_int(value, parameter: str, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise InvalidQueryError(f"{parameter} must be an integer in {low}..{high}", parameter)
+        return geocode_csv(self, source, **kw)
 
+    def reverse_csv(self, source, **kw):
+        """A streaming CSV reverse-geocoding job (engine.geocoder.csv_io.CsvJob)."""
+        from .geocoder.csv_io import reverse_csv
 
-def _hms(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        return reverse_csv(self, source, **kw)
+
+    def datasets(self) -> list[dict[str, Any]]:
+        """The inputs this bundle holds: kind, name, file, sha256, licence, validity, counts, warnings."""
+        from .datasets import datasets
+
+        return datasets(self)
 
 
 def open(path: str | os.PathLike, warmup: bool = False) -> Network:  # noqa: A001 - public API name

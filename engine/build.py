@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import __version__
+from ._geo import WALK_SPEED_MPS
+from ._version import __version__
 from .bundle.writer import write_bundle
 from .errors import BuildError, EngineError, InputError
 from .timetable.footpaths import FootpathOptions
@@ -21,7 +22,7 @@ class BuildOptions:
     """Build-time options (the transfer model's walking part is baked into the bundle)."""
 
     walk_radius_m: float = 400.0        # straight-line footpaths between stops (0 = none)
-    walk_speed_mps: float = 1.33
+    walk_speed_mps: float = WALK_SPEED_MPS
     use_transfers_txt: bool = True
     street_footpath_max_s: int = 900    # street footpaths between stops, when OSM is given
     max_snap_m: float = 500.0           # stops farther than this from a street stay unlinked
@@ -99,10 +100,12 @@ def build(out: str | os.PathLike, gtfs: Sequence[GtfsSource] = (), *, osm: str |
         timings["timetable"] = time.perf_counter() - t
     if addresses or osm is not None or staged is not None:
         geocoder_tables = _build_geocoder(list(addresses), osm, tables.get("timetable/stops"), report, progress)
-        if geocoder_tables:
-            tables.update(geocoder_tables)
-            manifest["geocoder"] = {"documents": geocoder_tables["geocoder/docs"].num_rows}
+        tables.update(geocoder_tables)
+        manifest["geocoder"] = {"documents": geocoder_tables["geocoder/docs"].num_rows}
     manifest["report"] = {"counts": dict(sorted(report.counts.items())), "issues": report.summary()}
+    from .datasets_build import describe_inputs
+
+    manifest["datasets"] = describe_inputs(inputs, report, manifest)   # the catalogue (engine.datasets)
     progress("writing bundle")
     t = time.perf_counter()
     path = write_bundle(out, tables, manifest, before_swap=lambda: _check_inputs_unchanged(inputs))
@@ -139,10 +142,13 @@ def _build_streets(osm: Path, report: BuildReport, staged, options: BuildOptions
 
 
 def _build_geocoder(addresses, osm, stops, report, progress):
-    try:
-        from .geocoder import build_geocoder_tables
-    except ImportError:
-        return {}
+    """Geocoder tables from the address files, the OSM places and the timetable's stops.
+
+    The geocoder is part of every build: a failing import is a bug to report, never a reason to
+    write a bundle without it.
+    """
+    from .geocoder import build_geocoder_tables
+
     progress("building geocoder index")
     try:
         return build_geocoder_tables([Path(a) for a in addresses], [Path(osm)] if osm else [], stops, report)

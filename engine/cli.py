@@ -1,5 +1,8 @@
-"""`brique` command line: build, info, validate, plan, route, geocode, reverse, serve, demo, sample
+"""`brique` command line: build, info, validate, plan, route, geocode, reverse, demo, sample
 verify (thin wrappers over the API).
+
+The engine knows nothing of HTTP: ``brique serve`` is added by the server package, whose launcher
+(``server.cli:main``, the installed ``brique`` script) passes its command to ``main(commands=...)``.
 
 Every user error ends with a one-line message on stderr and exit status 2 (1 for other
 engine errors); no tracebacks.
@@ -11,8 +14,10 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+from .accessibility.cli import add_matrix_command
+from .batch_cli import add_csv_commands
 from .errors import BuildError, BundleError, EngineError, InputError, InvalidQueryError
 
 
@@ -53,8 +58,9 @@ def _print_report(result, out=sys.stdout, max_issues: int = 20) -> None:
 def cmd_build(args) -> int:
     from .build import BuildOptions, build
 
-    options = BuildOptions(walk_radius_m=args.walk_radius, walk_speed_mps=args.walk_speed,
-                           use_transfers_txt=not args.no_transfers_txt)
+    walk_speed = {} if args.walk_speed is None else {"walk_speed_mps": args.walk_speed}
+    options = BuildOptions(walk_radius_m=args.walk_radius, use_transfers_txt=not args.no_transfers_txt,
+                           **walk_speed)
     started = time.perf_counter()
 
     def progress(stage: str) -> None:
@@ -68,11 +74,13 @@ def cmd_build(args) -> int:
 
 def cmd_info(args) -> int:
     from .bundle.reader import open_bundle
+    from .datasets import datasets_of
 
     bundle = open_bundle(args.bundle)
     manifest = dict(bundle.manifest)
     if not args.json:
         manifest.pop("tables", None)
+    manifest["datasets"] = datasets_of(manifest)        # the catalogue, every field present
     print(json.dumps(manifest, indent=2))
     return 0
 
@@ -126,7 +134,8 @@ def cmd_plan(args) -> int:
     plan = net.plan(args.origin, args.destination, date=args.date, time=args.time,
                     max_transfers=args.max_transfers, min_change_time=args.min_change_time,
                     mode=args.mode, max_access_s=args.max_access, arrive_by=args.arrive_by,
-                    max_window_s=args.max_window)
+                    max_window_s=args.max_window, window_s=args.window * 60,
+                    wheelchair=args.wheelchair, bikes=args.bikes)
     print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json
           else _format_plan(plan, args.arrive_by))
     return 0
@@ -249,22 +258,11 @@ def _demo_extras(net, demo) -> list[str]:
     return out
 
 
-def cmd_serve(args) -> int:
-    try:
-        from server.cli import serve
-    except ImportError as exc:
-        print(f"brique: error: the server needs its extra: pip install 'brique[server]' ({exc})", file=sys.stderr)
-        return 1
-    from .bundle.manifest import read_manifest
-
-    # fail fast, with a clear message, before starting workers; a light check (no pyarrow):
-    # each worker opens the bundle fully, in parallel
-    read_manifest(Path(args.bundle))
-    serve(args.bundle, host=args.host, port=args.port, workers=args.workers)
-    return 0
+#: A command added by another package: ``add(subparsers)`` adds its subparser and sets ``func``.
+AddCommand = Callable[[Any], None]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="brique", description="Journey planning and geocoding on an Arrow bundle.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -274,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--osm", help="OpenStreetMap extract (.osm.pbf, .osm)")
     p.add_argument("--addresses", action="append", metavar="CSV", help="BAN-format address CSV (repeat)")
     p.add_argument("--walk-radius", type=float, default=400.0, help="straight-line footpath radius, m (0 = none)")
-    p.add_argument("--walk-speed", type=float, default=1.33, help="walking speed, m/s")
+    # default: BuildOptions' (engine._geo.WALK_SPEED_MPS), not restated here: this module imports no numpy
+    p.add_argument("--walk-speed", type=float, default=None, help="walking speed, m/s (default 1.33)")
     p.add_argument("--no-transfers-txt", action="store_true", help="ignore transfers.txt")
     p.set_defaults(func=cmd_build)
 
@@ -302,12 +301,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="--time is the latest arrival: journeys leaving as late as possible")
     p.add_argument("--max-window", type=int, default=None, metavar="SECONDS",
                    help="with --arrive-by: how long before --time a journey may leave (default 14400)")
+    p.add_argument("--window", type=int, default=0, metavar="MINUTES",
+                   help="range query: every journey worth taking leaving in the next MINUTES minutes")
     p.add_argument("--max-transfers", type=int, default=4)
     p.add_argument("--min-change-time", type=int, default=60, help="seconds at the same stop")
     p.add_argument("--mode", default="walk", choices=["walk", "bike"], help="access/egress mode at point ends")
     p.add_argument("--max-access", type=int, default=900, help="access/egress street time limit, s")
+    p.add_argument("--wheelchair", action="store_true",
+                   help="step-free: wheelchair-accessible trips, stops and footpaths only (stop ends)")
+    p.add_argument("--bikes", action="store_true", help="trips that take bikes only; access/egress by bike")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)
+
+    add_matrix_command(sub)
 
     p = sub.add_parser("route", help="street-only route (walk, bike, car) between two points")
     p.add_argument("bundle")
@@ -337,16 +343,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="GeoCodeJSON FeatureCollection")
     p.set_defaults(func=cmd_reverse)
 
+    add_csv_commands(sub)
+
     p = sub.add_parser("demo", help="build the built-in sample city and answer example queries")
     p.add_argument("--out", default="brique-demo", help="folder for the sample data and bundle")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("serve", help="serve a bundle over HTTP (JSON API + map page)")
-    p.add_argument("bundle")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1, help="worker processes (each maps the same bundle)")
-    p.set_defaults(func=cmd_serve)
+    for add in commands:
+        add(sub)
 
     p = sub.add_parser("sample", help="write the built-in sample city (GTFS, OSM, addresses)")
     p.add_argument("out")
@@ -354,8 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = ()) -> int:
+    """Run one ``brique`` command; ``commands`` adds other packages' commands (``serve``)."""
+    parser = build_parser(commands)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

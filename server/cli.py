@@ -1,6 +1,14 @@
-"""`brique serve BUNDLE`: run the HTTP server with uvicorn (one bundle opened per worker)."""
+"""The `brique` command with `brique serve BUNDLE`: run the HTTP server with uvicorn (one bundle
+opened per worker).
+
+``main`` is the installed ``brique`` script (and ``python -m server``): it adds ``serve`` to the
+engine's commands (``engine.cli``) and runs them, so the engine never imports the server while
+every command, ``serve`` included, parses and reports errors the same way. Importing this module
+loads neither FastAPI nor uvicorn: ``brique plan`` works without the ``server`` extra.
+"""
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import os
 import signal
@@ -11,6 +19,7 @@ import time
 from pathlib import Path
 
 from engine import errors
+from engine.bundle.manifest import read_manifest
 
 
 def serve(bundle: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
@@ -23,8 +32,9 @@ def serve(bundle: str, host: str = "127.0.0.1", port: int = 8000, workers: int =
     throughput of two balanced workers, and a longer tail).
     """
     path = Path(bundle)
-    if not (path / "manifest.json").is_file():
-        raise errors.BundleError(f"{bundle}: not a bundle directory (no manifest.json)")
+    # fail fast, with a clear message, before starting workers; a light check (no pyarrow):
+    # each worker opens the bundle fully, in parallel
+    read_manifest(path)
     if not 1 <= workers <= 64:
         raise ValueError("workers must be in 1..64")
     os.environ["BRIQUE_BUNDLE"] = str(path.resolve())
@@ -175,24 +185,50 @@ def _run_worker(bind, options: dict) -> None:
         server.run(sockets=[bind(options["host"], options["port"])])
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m server.cli BUNDLE``) until ``brique serve`` is wired."""
-    import argparse
-
-    p = argparse.ArgumentParser(prog="brique serve", description=__doc__)
+def add_serve_command(sub) -> None:
+    """Add ``serve`` to the ``brique`` subcommands (``sub``: argparse subparsers)."""
+    p = sub.add_parser("serve", help="serve a bundle over HTTP (JSON API + map page)")
     p.add_argument("bundle")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (each maps the same bundle)")
     p.add_argument("--log-level", default="warning")
     p.add_argument("--access-log", action="store_true")
-    args = p.parse_args(argv)
-    try:
-        serve(args.bundle, args.host, args.port, args.workers, args.log_level, args.access_log)
-    except (errors.EngineError, ValueError) as exc:
-        print(f"brique serve: error: {exc}", file=sys.stderr)
+    p.add_argument("--realtime", action="append", default=[], metavar="URL_OR_FILE",
+                   help="GTFS-Realtime feed (TripUpdates, Alerts) polled and applied by every worker; repeatable")
+    p.add_argument("--realtime-interval", type=float, default=30.0, metavar="S", help="seconds between polls")
+    p.add_argument("--realtime-feed", default="", help="the bundle's GTFS feed the realtime ids belong to")
+    p.add_argument("--realtime-push", action="store_true", help="accept POST /v1/realtime (off by default)")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args) -> int:
+    # found, not imported: the workers import them (in parallel), the parent never needs them
+    missing = [name for name in ("fastapi", "uvicorn") if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"brique: error: the server needs its extra: pip install 'brique[server]' "
+              f"(missing: {', '.join(missing)})", file=sys.stderr)
         return 1
+    if args.realtime or args.realtime_push:
+        # the workers read these (server/settings.py); each polls the feeds itself
+        os.environ["BRIQUE_REALTIME"] = " ".join(args.realtime)
+        os.environ["BRIQUE_REALTIME_INTERVAL_S"] = str(args.realtime_interval)
+        os.environ["BRIQUE_REALTIME_FEED"] = args.realtime_feed
+        os.environ["BRIQUE_REALTIME_PUSH"] = "1" if args.realtime_push else "0"
+        if args.realtime_push and not os.environ.get("BRIQUE_REALTIME_SPOOL"):
+            import tempfile
+
+            os.environ["BRIQUE_REALTIME_SPOOL"] = os.path.join(tempfile.mkdtemp(prefix="brique-rt-"), "push.pb")
+    serve(args.bundle, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level,
+          access_log=args.access_log)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``brique [command] ...``: the engine's commands plus ``serve``."""
+    from engine.cli import main as brique
+
+    return brique(argv, commands=(add_serve_command,))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 import engine
 
 from .errors import error_response, install_error_handlers
-from .routes import addok, geocode, health, plan, stops, streets
+from .routes import addok, batch, datasets, geocode, health, isochrone, matrix, plan, realtime, stops, streets
 from .schemas import LIMIT_ERRORS
 from .settings import Settings
 
@@ -34,10 +34,13 @@ points in query strings are `lat,lon`; GeoJSON geometries are `[lon, lat]`."""
 
 
 class RequestLimits:
-    """Pure ASGI middleware: reject oversized request targets (414) and bodies (413) early."""
+    """Pure ASGI middleware: reject oversized request targets (414) and bodies (413) early.
 
-    def __init__(self, app, max_url_bytes: int, max_body_bytes: int):
+    ``body_limits``: larger body limits for the few POST paths that take one (path -> bytes)."""
+
+    def __init__(self, app, max_url_bytes: int, max_body_bytes: int, body_limits: dict[str, int] | None = None):
         self.app, self.max_url, self.max_body = app, max_url_bytes, max_body_bytes
+        self.body_limits = body_limits or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
@@ -45,15 +48,16 @@ class RequestLimits:
             if target > self.max_url:
                 return await error_response(414, "uri_too_long", f"request target over {self.max_url} bytes")(
                     scope, receive, send)
+            limit = self.body_limits.get(scope.get("path", ""), self.max_body)
             for name, value in scope.get("headers") or ():
                 if name == b"content-length":
                     try:
-                        too_big = int(value) > self.max_body
+                        too_big = int(value) > limit
                     except ValueError:
                         too_big = True
                     if too_big:
                         return await error_response(413, "body_too_large",
-                                                    f"request body over {self.max_body} bytes")(scope, receive, send)
+                                                    f"request body over {limit} bytes")(scope, receive, send)
         return await self.app(scope, receive, send)
 
 
@@ -98,16 +102,19 @@ def create_app(settings: Settings | None = None, network: engine.Network | None 
         # objects (~80 ms here), which showed up as the p99 of every endpoint under load.
         gc.collect()
         gc.freeze()
+        app.state.realtime_poller = realtime.start_poller(app, settings)     # GTFS-Realtime, if configured
         try:
             yield
         finally:
+            if app.state.realtime_poller is not None:
+                await app.state.realtime_poller.stop()
             app.state.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(title="Brique", version=getattr(engine, "__version__", "0"), description=DESCRIPTION,
                   lifespan=lifespan, docs_url="/docs", redoc_url=None, responses=LIMIT_ERRORS)
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (plan, streets, geocode, addok, stops, health):
+    for module in (plan, matrix, isochrone, streets, geocode, addok, batch, stops, health, datasets, realtime):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)
@@ -116,9 +123,12 @@ def create_app(settings: Settings | None = None, network: engine.Network | None 
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD"],
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "POST"],
                        allow_headers=["*"], max_age=600)
-    app.add_middleware(RequestLimits, max_url_bytes=settings.max_url_bytes, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLimits, max_url_bytes=settings.max_url_bytes, max_body_bytes=settings.max_body_bytes,
+                       body_limits={"/v1/matrix": settings.max_matrix_body_bytes,
+                                    "/v1/realtime": settings.max_realtime_body_bytes,
+                                    **dict.fromkeys(batch.UPLOAD_PATHS, settings.max_upload_bytes)})
     return app
 
 

@@ -1,13 +1,16 @@
 """Query-parameter parsing shared by the routes: "lat,lon" points, bboxes, dates and times.
 
 FastAPI checks types and ranges declared on each parameter; this module handles the few
-composite strings and turns every failure into a 400 naming the parameter.
+composite strings and turns every failure into a 400 naming the parameter (coordinate and bbox
+ranges are the engine's ``check_point`` and ``check_bbox``).
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
+
+from engine import check_bbox, check_point
 
 from .errors import ApiError
 
@@ -20,13 +23,6 @@ def parse_point(text: str, parameter: str) -> tuple[float, float]:
     if not m:
         raise ApiError(400, "invalid_parameter", f"{parameter} must be 'lat,lon' in decimal degrees", parameter)
     return check_point(float(m.group(1)), float(m.group(2)), parameter)
-
-
-def check_point(lat: float, lon: float, parameter: str) -> tuple[float, float]:
-    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ApiError(400, "invalid_parameter",
-                       f"{parameter}: latitude must be in [-90, 90] and longitude in [-180, 180]", parameter)
-    return lat, lon
 
 
 def endpoint(text: str, parameter: str) -> str | tuple[float, float]:
@@ -48,11 +44,7 @@ def parse_bbox(text: str | None, parameter: str = "bbox") -> tuple[float, float,
         box = ()
     if len(box) != 4 or not all(math.isfinite(v) for v in box):
         raise ApiError(400, "invalid_parameter", f"{parameter} must be 'min_lon,min_lat,max_lon,max_lat'", parameter)
-    x0, y0, x1, y1 = box
-    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-        raise ApiError(400, "invalid_parameter", f"{parameter}: need min <= max within [-180, 180] x [-90, 90]",
-                       parameter)
-    return box  # type: ignore[return-value]
+    return check_bbox(box, parameter)
 
 
 def check_limit(name: str, value: float, bound: float) -> None:

@@ -64,6 +64,11 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         if self._head_timer is not None:
             self._head_bytes += len(data)
             if self._head_bytes > self.max_head_bytes:
+                # the same read may carry the start of a body (an upload): measure the head alone
+                end = data.find(b"\r\n\r\n")
+                if end >= 0 and self._head_bytes - len(data) + end + 4 <= self.max_head_bytes:
+                    super().data_received(data)
+                    return
                 self._cancel_head_deadline()
                 self.transport.write(_json_error(431, "headers_too_large",
                                                  f"request line and headers over {self.max_head_bytes} bytes"))

@@ -15,6 +15,12 @@ FORMAT_VERSION history (bump on any format or semantic change):
                  hierarchy over the junctions; no node-level CSR (streets/<mode>_out, _in).
                  Geocoder: BAN fields (cities: district, context, x/y, old commune), sound-alike
                  keys (geocoder/phonetic), data sources with attribution (geocoder/sources).
+  3  2026-12-04  timetable/stop_times.seq: each stop time's GTFS stop_sequence, so that
+                 GTFS-Realtime updates addressed by stop_sequence find their stop.
+  4  2026-12-04  accessibility and bikes on board (issue 14): timetable/stops.wheelchair_boarding
+                 (inherited from the parent station), timetable/trips.wheelchair_accessible and
+                 bikes_allowed, timetable/footpaths.step_free (pathways.txt without stairs or
+                 escalators).
 """
 from __future__ import annotations
 
@@ -48,6 +54,7 @@ TABLES: dict[str, pa.Schema] = {
         ("timezone", _str),        # stop_timezone ("" = feed timezone)
         ("platform_code", _str),
         ("min_change_time", _i32), # same-stop change time from transfers.txt, NO_VALUE = query default
+        ("wheelchair_boarding", _i8),  # GTFS 0 unknown / 1 yes / 2 no, a 0 inherits the parent station's
     ]),
     # Stop ids sorted, for O(log n) lookup by binary search without parsing at open.
     "timetable/stop_id_index": pa.schema([
@@ -87,6 +94,8 @@ TABLES: dict[str, pa.Schema] = {
         ("direction_id", _i8),     # NO_VALUE when absent
         ("shape_id", _str),
         ("shape_idx", _i32),       # row of timetable/shapes, NO_IDX when the trip has no shape
+        ("wheelchair_accessible", _i8),  # GTFS 0 unknown / 1 yes / 2 no
+        ("bikes_allowed", _i8),    # GTFS 0 unknown / 1 yes / 2 no
     ]),
     # One row per shapes.txt shape, points in shape_pt_sequence order (transit leg geometry).
     "timetable/shapes": pa.schema([
@@ -99,6 +108,7 @@ TABLES: dict[str, pa.Schema] = {
     "timetable/stop_times": pa.schema([
         ("arr", _i32),
         ("dep", _i32),
+        ("seq", _i32),     # GTFS stop_sequence (GTFS-Realtime StopTimeUpdate matching)
     ]),
     # CSR stop -> (pattern, stop_pos) visits; a pattern visiting a stop twice appears twice.
     "timetable/stop_patterns": pa.schema([
@@ -109,6 +119,7 @@ TABLES: dict[str, pa.Schema] = {
     "timetable/footpaths": pa.schema([
         ("to", pa.list_(_i32)),
         ("duration", pa.list_(_i32)),
+        ("step_free", pa.list_(_u8)),  # 1 unless pathways.txt leaves only stairs/escalators (same offsets)
     ]),
     # One row per service: active days as a bitset over [period_start, period_start + n_days).
     "timetable/services": pa.schema([

@@ -6,7 +6,6 @@ kernels (``engine._geocode``, which release the GIL) and turns the few winning r
 """
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from functools import cached_property
 from typing import Callable, Iterable, NamedTuple, Sequence
@@ -14,6 +13,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 import numpy as np
 
 from .. import _geocode as G
+from .._geo import check_bbox, check_lat, check_lon
 from ..errors import BundleError, InvalidQueryError
 from . import tokens as T
 from .index import TABLES, GeocoderIndex
@@ -56,16 +56,6 @@ def _check_limit(limit) -> int:
     if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or not 1 <= limit <= MAX_LIMIT:
         raise InvalidQueryError(f"limit must be an integer between 1 and {MAX_LIMIT}, got {limit!r}", "limit")
     return int(limit)
-
-
-def _check_coord(value, name: str, bound: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InvalidQueryError(f"{name} must be a number, got {value!r}", name) from None
-    if not math.isfinite(v) or abs(v) > bound:
-        raise InvalidQueryError(f"{name} must be within [-{bound:g}, {bound:g}], got {value!r}", name)
-    return v
 
 
 def _type_mask(types: Iterable[str] | str | None) -> int:
@@ -176,17 +166,10 @@ class Geocoder:
         if (lat is None) != (lon is None):
             raise InvalidQueryError("lat and lon must be given together", "lat" if lat is None else "lon")
         if lat is not None:
-            focus = (_check_coord(lat, "lat", 90), _check_coord(lon, "lon", 180))
+            focus = (check_lat(lat), check_lon(lon))
         box = _NAN4
         if bbox is not None:
-            if isinstance(bbox, (str, bytes)):          # "1234" would read as four numbers
-                raise InvalidQueryError(f"bbox must be 4 numbers, got {bbox!r}", "bbox")
-            try:
-                box = np.array([float(v) for v in bbox], np.float64)
-            except (TypeError, ValueError):
-                raise InvalidQueryError(f"bbox must be 4 numbers, got {bbox!r}", "bbox") from None
-            if box.shape != (4,) or not np.isfinite(box).all() or box[0] > box[2] or box[1] > box[3]:
-                raise InvalidQueryError("bbox must be (min_lon, min_lat, max_lon, max_lat)", "bbox")
+            box = np.array(check_bbox(bbox), np.float64)
         ix = self.index
         city_filter = postcode is not None or citycode is not None
         city_ok = self._city_mask(postcode, citycode) if city_filter else _ALL_CITIES
@@ -280,8 +263,7 @@ class Geocoder:
     def reverse(self, lat: float, lon: float, limit: int = 1,
                 types: Sequence[str] | str | None = None) -> list[Place]:
         """The ``limit`` nearest places to (lat, lon), nearest first, with ``distance_m``."""
-        lat = _check_coord(lat, "lat", 90)
-        lon = _check_coord(lon, "lon", 180)
+        lat, lon = check_lat(lat), check_lon(lon)
         limit = _check_limit(limit)
         mask = _type_mask(types)
         ix = self.index

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from engine._types import NO_VALUE
 from engine.errors import InputError
+from engine.loaders.gtfs_access import PathwaysPart, empty_pathways, load_flag, load_pathways
 from engine.loaders.gtfs_calendar import CalendarPart, load_calendar
 from engine.loaders.gtfs_csv import CsvTable, FeedSource, read_table
 from engine.loaders.gtfs_diag import Diag
@@ -49,6 +50,8 @@ class TripsPart:
     short_name: pa.Array
     direction: np.ndarray    # int8, NO_VALUE
     shape_id: pa.Array       # "" when none
+    wheelchair: np.ndarray   # int8 GTFS wheelchair_accessible (0 no information, 1 yes, 2 no)
+    bikes: np.ndarray        # int8 GTFS bikes_allowed (same codes)
 
 
 @dataclass
@@ -69,6 +72,7 @@ class FeedPart:
     shape_offsets: np.ndarray
     shape_lat: np.ndarray
     shape_lon: np.ndarray
+    pathways: PathwaysPart
 
 
 def load_feed(src: FeedSource, diag: Diag) -> FeedPart:
@@ -125,11 +129,13 @@ def load_feed(src: FeedSource, diag: Diag) -> FeedPart:
     else:
         shape_ids, shape_offsets = pa.array([], pa.string()), np.zeros(1, np.int64)
         shape_lat = shape_lon = np.zeros(0)
+    pw = read("pathways.txt")
+    pathways = load_pathways(pw, stops.ids, diag) if pw is not None and pw.n_rows else empty_pathways()
     return FeedPart(name=name, source=str(src.path), sha256=src.sha256(), timezone=timezone,
                     agency_names=agency_names, stops=stops, routes=routes, trips=trips,
                     trip_offsets=trip_offsets, st=st_final, calendar=cal, transfers=transfers,
                     shape_ids=shape_ids, shape_offsets=shape_offsets, shape_lat=shape_lat,
-                    shape_lon=shape_lon)
+                    shape_lon=shape_lon, pathways=pathways)
 
 
 @dataclass
@@ -145,13 +151,16 @@ class _RawTrips:
     short_name: pa.Array
     direction: np.ndarray
     shape_id: pa.Array
+    wheelchair: np.ndarray
+    bikes: np.ndarray
 
     def select(self, idx: np.ndarray, ids: pa.Array) -> TripsPart:
         sel = pa.array(idx, pa.int64())
         return TripsPart(ids=ids, route=self.route[idx].astype(np.int32),
                          service=self.service[idx].astype(np.int32),
                          headsign=self.headsign.take(sel), short_name=self.short_name.take(sel),
-                         direction=self.direction[idx], shape_id=self.shape_id.take(sel))
+                         direction=self.direction[idx], shape_id=self.shape_id.take(sel),
+                         wheelchair=self.wheelchair[idx], bikes=self.bikes[idx])
 
 
 def _load_trips(t: CsvTable, routes: RoutesPart, cal: CalendarPart, diag: Diag) -> _RawTrips:
@@ -189,7 +198,9 @@ def _load_trips(t: CsvTable, routes: RoutesPart, cal: CalendarPart, diag: Diag) 
     return _RawTrips(ids=ids.take(sel), rows=rows, ok=~bad_route & ~bad_service, route=route,
                      service=service, headsign=col("trip_headsign"),
                      short_name=col("trip_short_name"), direction=direction,
-                     shape_id=col("shape_id"))
+                     shape_id=col("shape_id"),
+                     wheelchair=load_flag(t, "wheelchair_accessible", rows, "trips.bad_wheelchair_accessible", diag),
+                     bikes=load_flag(t, "bikes_allowed", rows, "trips.bad_bikes_allowed", diag))
 
 
 def _final_trips(raw: _RawTrips, st: StopTimesPart, freq: CsvTable | None, diag: Diag
@@ -221,7 +232,8 @@ def _final_trips(raw: _RawTrips, st: StopTimesPart, freq: CsvTable | None, diag:
     st_final = StopTimesPart(trip=np.repeat(np.arange(len(final)), counts), stop=st.stop[gather],
                              arr=(st.arr[gather] + row_shift).astype(np.int32),
                              dep=(st.dep[gather] + row_shift).astype(np.int32),
-                             pickup=st.pickup[gather], dropoff=st.dropoff[gather])
+                             pickup=st.pickup[gather], dropoff=st.dropoff[gather],
+                             seq=None if st.seq is None else st.seq[gather])
     ids = trip_ids.take(pa.array(kept, pa.int64()))
     if len(gen_tmpl):
         gen_ids = pc.binary_join_element_wise(trip_ids.take(pa.array(gen_tmpl)),

@@ -56,6 +56,7 @@ def merge_feeds(parts: list[FeedPart], report: BuildReport) -> StagedTimetable:
         "feed_idx": _cat_np(fidx, np.int32),
         "timezone": _cat([p.stops.timezone for p in parts]),
         "platform_code": _cat([p.stops.platform_code for p in parts]),
+        "wheelchair_boarding": _cat_np([p.stops.wheelchair for p in parts], np.int8),
     })
     routes = pa.table({
         "route_id": _cat([_prefix(p.name, p.routes.ids) for p in parts]),
@@ -81,6 +82,8 @@ def merge_feeds(parts: list[FeedPart], report: BuildReport) -> StagedTimetable:
         "short_name": _cat([p.trips.short_name for p in parts]),
         "direction_id": _cat_np([p.trips.direction for p in parts], np.int8),
         "shape_id": _cat(shape_id_parts),
+        "wheelchair_accessible": _cat_np([p.trips.wheelchair for p in parts], np.int8),
+        "bikes_allowed": _cat_np([p.trips.bikes for p in parts], np.int8),
         "feed_idx": _cat_np([np.full(len(p.trips.ids), i, np.int32)
                              for i, p in enumerate(parts)], np.int32),
     })
@@ -111,6 +114,8 @@ def merge_feeds(parts: list[FeedPart], report: BuildReport) -> StagedTimetable:
         st_dep=_cat_np([p.st.dep for p in parts], np.int32),
         st_pickup=_cat_np([p.st.pickup for p in parts], np.uint8),
         st_dropoff=_cat_np([p.st.dropoff for p in parts], np.uint8),
+        st_seq=_cat_np([p.st.seq if p.st.seq is not None else _positions(p.trip_offsets)
+                        for p in parts], np.int32),
         services=services, service_days=days, period_start=_EPOCH + dt.timedelta(days=first),
         transfer_from=_cat_np([p.transfers.from_stop + stop_base[i]
                                for i, p in enumerate(parts)], np.int32),
@@ -121,6 +126,9 @@ def merge_feeds(parts: list[FeedPart], report: BuildReport) -> StagedTimetable:
         shape_ids=shape_ids, shape_offsets=np.concatenate(shape_offsets).astype(np.int64),
         shape_lat=_cat_np([p.shape_lat for p in parts], np.float64),
         shape_lon=_cat_np([p.shape_lon for p in parts], np.float64),
+        pathway_from=_cat_np([p.pathways.from_stop + stop_base[i] for i, p in enumerate(parts)], np.int32),
+        pathway_to=_cat_np([p.pathways.to_stop + stop_base[i] for i, p in enumerate(parts)], np.int32),
+        pathway_step_free=_cat_np([p.pathways.step_free for p in parts], bool),
         report=report)
 
 
@@ -141,3 +149,9 @@ def _merge_days(parts: list[FeedPart], n_services: int) -> tuple[np.ndarray, int
             days[row:row + m.shape[0], off:off + m.shape[1]] = m
         row += m.shape[0]
     return days, first
+
+
+def _positions(trip_offsets: np.ndarray) -> np.ndarray:
+    """0, 1, 2 ... within each trip: the stop_sequence of rows that did not keep theirs."""
+    counts = np.diff(np.asarray(trip_offsets, np.int64))
+    return np.arange(int(counts.sum())) - np.repeat(np.asarray(trip_offsets[:-1], np.int64), counts)

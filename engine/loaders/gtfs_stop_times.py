@@ -30,6 +30,7 @@ class StopTimesPart:
     pickup: np.ndarray    # uint8
     dropoff: np.ndarray   # uint8
     seen: np.ndarray | None = None   # bool per trip: had at least one row in the file
+    seq: np.ndarray | None = None    # int32 GTFS stop_sequence per row (GTFS-Realtime matching)
     emptied: np.ndarray | None = None  # bool per trip: every row of it was dropped as invalid
 
 
@@ -129,8 +130,8 @@ def load_stop_times(t: CsvTable, trip_ids: pa.Array, trip_ok: np.ndarray, stops:
     keep_seg = ~short & ~untimed_end
     keep_row = keep_seg[seg]
     if not keep_row.all():
-        rows, trip, stop, arr_s, dep_s, timed = (x[keep_row] for x in
-                                                 (rows, trip, stop, arr_s, dep_s, timed))
+        rows, trip, stop, arr_s, dep_s, timed, seq = (x[keep_row] for x in
+                                                      (rows, trip, stop, arr_s, dep_s, timed, seq))
         starts, ends, seg = segments(trip)
 
     n_interp = int((~timed).sum())
@@ -149,13 +150,13 @@ def load_stop_times(t: CsvTable, trip_ids: pa.Array, trip_ok: np.ndarray, stops:
                 "times decrease along the trip; trip skipped")
     if bad_seg.any():
         k = ~bad_seg[seg]
-        rows, trip, stop, arr_s, dep_s = (x[k] for x in (rows, trip, stop, arr_s, dep_s))
+        rows, trip, stop, arr_s, dep_s, seq = (x[k] for x in (rows, trip, stop, arr_s, dep_s, seq))
     diag.count("stop_times.kept", len(rows))
     return StopTimesPart(trip=trip, stop=stop.astype(np.int32), arr=arr_s.astype(np.int32),
                          dep=dep_s.astype(np.int32),
                          pickup=_pick_drop(t, diag, "pickup_type", rows),
                          dropoff=_pick_drop(t, diag, "drop_off_type", rows), seen=seen,
-                         emptied=emptied)
+                         emptied=emptied, seq=seq.astype(np.int32))
 
 
 def _skip_trips(diag: Diag, t: CsvTable, rows: np.ndarray, starts: np.ndarray, mask: np.ndarray,

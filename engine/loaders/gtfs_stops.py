@@ -12,7 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine._types import EARTH_RADIUS_M, NO_IDX
+from engine._geo import haversine_m
+from engine._types import NO_IDX
+from engine.loaders.gtfs_access import load_flag
 from engine.loaders.gtfs_csv import CsvTable
 from engine.loaders.gtfs_diag import Diag
 from engine.loaders.gtfs_parse import to_float, to_int
@@ -31,14 +33,7 @@ class StopsPart:
     parent: np.ndarray          # int32 local index, NO_IDX
     timezone: pa.Array
     platform_code: pa.Array
-
-
-def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance in metres (arrays or scalars, degrees)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    wheelchair: np.ndarray      # int8 GTFS wheelchair_boarding as given (0 = none, inherited later)
 
 
 def first_occurrence(ids: pa.Array) -> np.ndarray:
@@ -101,7 +96,8 @@ def load_stops(t: CsvTable, diag: Diag) -> StopsPart:
 
     return StopsPart(ids=ids, code=col("stop_code"), name=col("stop_name"), lat=lat, lon=lon,
                      location_type=lt, parent=parent, timezone=col("stop_timezone"),
-                     platform_code=col("platform_code"))
+                     platform_code=col("platform_code"),
+                     wheelchair=load_flag(t, "wheelchair_boarding", rows, "stops.bad_wheelchair_boarding", diag))
 
 
 def _clean_coords(t: CsvTable, diag: Diag, rows: np.ndarray, lat: np.ndarray, lon: np.ndarray,

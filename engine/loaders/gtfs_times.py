@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.loaders.gtfs_stops import haversine_m
+from engine._geo import haversine_m
 
 
 def segments(trip_of_row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

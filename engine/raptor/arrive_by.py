@@ -20,29 +20,14 @@ Semantics (see ``ArriveByPlanner.plan``):
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .._types import SECONDS_PER_DAY
-from ..errors import InvalidQueryError
-from .door_to_door import DoorToDoorPlanner, Endpoint
 from .journey import Itinerary
-from .search import RaptorQuery, local_datetime
-
-DEFAULT_WINDOW_S = 4 * 3600
-MAX_WINDOW_S = SECONDS_PER_DAY
-MIN_WINDOW_S = 60
-
-
-def check_window(value, parameter: str = "max_window_s") -> int:
-    """The search window in seconds (60 .. 86400): how long before T a journey may leave."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-            or not MIN_WINDOW_S <= value <= MAX_WINDOW_S:
-        raise InvalidQueryError(f"{parameter} must be an integer number of seconds in "
-                                f"{MIN_WINDOW_S}..{MAX_WINDOW_S}", parameter)
-    return int(value)
+from .legs import local_datetime
+from .planner import Endpoint, Planner
+from .request import PlanRequest
 
 
 def latest_departures(arrivals_at: Callable[[int], np.ndarray], lo: int, hi: int, deadline: int,
@@ -90,16 +75,14 @@ def pareto_latest(candidates: dict[int, int]) -> list[int]:
 class ArriveByPlanner:
     """Arrive-by planning between two endpoints (stops or points) with the forward machinery."""
 
-    def __init__(self, door_to_door: DoorToDoorPlanner):
-        self.d2d = door_to_door
-        self.runner = door_to_door.runner
-        self.legs = door_to_door.legs
+    def __init__(self, planner: Planner):
+        self.planner = planner
+        self.runner = planner.runner
 
-    def plan(self, origin: Endpoint, destination: Endpoint, date: dt.date, day: int, deadline: int,
-             max_rounds: int, change: int, mode: str, tz, max_direct_s: int, window_s: int,
-             walk_before_first: bool = True, walk_after_last: bool = True) -> tuple[list[Itinerary], dict]:
-        """Itineraries arriving at or before ``deadline`` (seconds on ``date``'s axis), latest
-        departure first, and search statistics.
+    def plan(self, origin: Endpoint, destination: Endpoint, request: PlanRequest, day: int,
+             tz) -> tuple[list[Itinerary], dict]:
+        """Itineraries arriving at or before the deadline (``request.time_s``), latest departure
+        first, and search statistics.
 
         For each k (vehicles, 0..max_rounds) the latest departure t*_k in the window whose
         forward earliest arrival with <= k vehicles is <= deadline; the Pareto set of those
@@ -110,24 +93,20 @@ class ArriveByPlanner:
         on" journey is left to the direct street route, as in forward planning (it still
         dominates transit journeys that do not leave later).
         """
-        lo = max(deadline - window_s, 0)   # the axis starts at 00:00 of the date: clamp there
+        deadline, max_rounds = request.time_s, request.max_rounds
+        lo = max(deadline - request.arrive_window_s, 0)   # the axis starts at 00:00 of the date: clamp there
         stats = {"arrive_by": True, "window_start_s": lo, "raptor_runs": 0}
         itineraries: list[Itinerary] = []
         departures: dict[int, int] = {}
-        base = None
-        if len(origin.stops) and len(destination.stops):
-            base = RaptorQuery(origin.stops, origin.durations.astype(np.int32), destination.stops,
-                               destination.durations.astype(np.int32), day, max_rounds, change,
-                               walk_before_first=bool(walk_before_first) and not origin.is_point,
-                               walk_after_last=bool(walk_after_last) and not destination.is_point)
-
+        base = self.planner.query(origin, destination, request, day, 0)
+        if base is not None:
             def arrivals_at(t: int) -> np.ndarray:
                 stats["raptor_runs"] += 1
-                ws = self.runner.run(self._at(base, t))
+                ws = self.runner.run(_at(base, t))
                 return np.array(ws.target_arr_np[:max_rounds + 1], copy=True)
 
             departures = latest_departures(arrivals_at, lo, deadline, deadline, range(max_rounds + 1))
-        direct = self._direct(origin, destination, date, deadline, mode, tz, max_direct_s)
+        direct = self._direct(origin, destination, request, tz)
         candidates = dict(departures)
         if direct is not None:
             # The street-only journey competes as a zero-vehicle candidate.
@@ -137,39 +116,37 @@ class ArriveByPlanner:
                 if direct is not None:
                     itineraries.append(direct[1])   # shown as in forward planning
                 continue
-            itineraries.append(self._forward(base, k, departures[k], origin, destination, date, mode, tz))
+            itineraries.append(self._forward(base, k, departures[k], origin, destination, request, tz))
         itineraries.sort(key=lambda it: (-it.departure.timestamp(), it.n_vehicles))
         return itineraries, stats
 
-    @staticmethod
-    def _at(base: RaptorQuery, t: int) -> RaptorQuery:
-        """The base query leaving at t (origin durations are the access times, 0 for stops)."""
-        return dataclasses.replace(base, origin_time=(base.origin_time + np.int32(t)).astype(np.int32))
-
-    def _forward(self, base: RaptorQuery, k: int, start: int, origin: Endpoint, destination: Endpoint,
-                 date: dt.date, mode: str, tz) -> Itinerary:
+    def _forward(self, base, k: int, start: int, origin: Endpoint, destination: Endpoint,
+                 request: PlanRequest, tz) -> Itinerary:
         """The k-vehicle journey of a forward plan leaving at ``start``: the usual legs."""
-        q = dataclasses.replace(self._at(base, start), max_rounds=k)
-        ws = self.runner.run(q)
-        for n_vehicles, arrival_s, raw, target in self.runner.pareto(q, ws):
-            if n_vehicles == k:
-                legs = self.legs.build(raw, date, tz)
-                legs = self.d2d._with_access(legs, raw, origin, destination, target, mode, date, start, tz)
-                return self.legs.itinerary(n_vehicles, arrival_s, legs, date, start, tz)
+        q = dataclasses.replace(_at(base, start), max_rounds=k)
+        found = self.planner.itineraries(q, self.runner.run(q), origin, destination, request, start, tz, vehicles=k)
+        if found:
+            return found[0]
         # Unreachable when the forward search is exact and monotone (see the module docstring).
         raise RuntimeError(f"arrive-by: no {k}-vehicle journey when re-planning from {start}")
 
-    def _direct(self, origin: Endpoint, destination: Endpoint, date: dt.date, deadline: int, mode: str,
-                tz, max_direct_s: int) -> tuple[int, Itinerary] | None:
+    def _direct(self, origin: Endpoint, destination: Endpoint, request: PlanRequest,
+                tz) -> tuple[int, Itinerary] | None:
         """(departure, itinerary) of the street-only journey arriving exactly at the deadline.
 
         Its duration does not depend on the time, so the forward street journey is shifted to end
         at the deadline (the window does not apply: no timetable is involved).
         """
-        forward = self.d2d._direct(origin, destination, date, deadline, mode, tz, max_direct_s)
+        deadline, date = request.time_s, request.date
+        forward = self.planner.direct(origin, destination, request, deadline, tz)
         if forward is None:
             return None
         dep = deadline - forward.duration_s
         leg = dataclasses.replace(forward.legs[0], departure=local_datetime(date, dep, tz),
                                   arrival=local_datetime(date, deadline, tz))
         return dep, dataclasses.replace(forward, departure=leg.departure, arrival=leg.arrival, legs=(leg,))
+
+
+def _at(base, t: int):
+    """The base query (leaving at 0) leaving at t: origin times are t plus the access times."""
+    return dataclasses.replace(base, origin_time=(base.origin_time + np.int32(t)).astype(np.int32))

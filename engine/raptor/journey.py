@@ -52,6 +52,10 @@ class Leg:
     n_stops: int | None = None            # stops ridden through (transit)
     geometry: tuple[tuple[float, float], ...] = ()   # (lat, lon) points
     transfer: bool = False                # a walk between two vehicles (a change)
+    realtime: bool = False                # times from a GTFS-Realtime feed (else the schedule)
+    delay_s: int | None = None            # real-time departure minus scheduled departure (None: no schedule)
+    arrival_delay_s: int | None = None    # the same at the alighting stop
+    alerts: tuple[dict, ...] = ()         # service alerts about this leg's route, trip or stops
 
     @property
     def same_station(self) -> bool:

@@ -1,15 +1,17 @@
 """Follow RAPTOR back-pointers from a label at the destination to the origin, giving raw legs.
 
 Raw legs are plain tuples on the query's time axis (seconds since the query date's noon-minus-12h);
-engine.raptor.search turns them into Leg objects with names, datetimes and geometry.
+engine.raptor.legs turns them into Leg objects with names, datetimes and geometry.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .._core import SENTINELS, RaptorWorkspace
+from .._types import SECONDS_PER_DAY
 from ..timetable.model import Timetable
 
+NO_IDX = SENTINELS["NO_IDX"]
 SRC_ORIGIN = SENTINELS["SRC_ORIGIN"]
 SRC_VEHICLE = SENTINELS["SRC_VEHICLE"]
 SRC_WALK = SENTINELS["SRC_WALK"]
@@ -22,10 +24,10 @@ class RawLeg:
     to_stop: int
     dep: int               # seconds on the query's time axis
     arr: int
-    trip_idx: int = -1
+    trip_idx: int = NO_IDX
     day: int = 0           # service day offset of the trip
-    board_pos: int = -1
-    alight_pos: int = -1
+    board_pos: int = NO_IDX
+    alight_pos: int = NO_IDX
 
 
 class ReconstructionError(RuntimeError):
@@ -40,8 +42,10 @@ def _ready_round(ws: RaptorWorkspace, k: int, stop: int) -> int:
     return k
 
 
-def _vehicle_leg(tt: Timetable, ws: RaptorWorkspace, k: int, stop: int) -> RawLeg:
+def _vehicle_leg(tt: Timetable, ws: RaptorWorkspace, k: int, stop: int, rt=None) -> RawLeg:
     trip = int(ws.veh_trip_np[k, stop])
+    if trip >= tt.n_trips:
+        return _overlay_leg(ws, k, stop, trip, rt)
     pattern = int(tt.trip_pattern[trip])
     board_pos = int(ws.veh_board_pos_np[k, stop])
     alight_pos = int(ws.veh_alight_pos_np[k, stop])
@@ -50,15 +54,32 @@ def _vehicle_leg(tt: Timetable, ws: RaptorWorkspace, k: int, stop: int) -> RawLe
     i = trip - int(tt.pattern_first_trip[pattern])
     base = int(tt.pattern_st_offset[pattern])
     start = int(tt.pattern_stops_offsets[pattern])
-    dep = int(tt.st_dep[base + board_pos * n + i]) + day * 86_400
-    arr = int(tt.st_arr[base + alight_pos * n + i]) + day * 86_400
+    dep = int(tt.st_dep[base + board_pos * n + i]) + day * SECONDS_PER_DAY
+    arr = int(tt.st_arr[base + alight_pos * n + i]) + day * SECONDS_PER_DAY
     if arr != int(ws.veh_arr_np[k, stop]):
         raise ReconstructionError("vehicle label does not match its trip")
     return RawLeg("transit", int(tt.pattern_stops[start + board_pos]), stop, dep, arr, trip, day,
                   board_pos, alight_pos)
 
 
-def _legs_to_ready(tt: Timetable, ws: RaptorWorkspace, k: int, stop: int, legs: list[RawLeg]) -> None:
+def _overlay_leg(ws: RaptorWorkspace, k: int, stop: int, trip: int, rt) -> RawLeg:
+    """A ride on a real-time overlay trip (trip >= n_trips, see engine/_core.pyx); ``rt`` is
+    (overlay, query day)."""
+    if rt is None:
+        raise ReconstructionError("overlay trip label without an overlay")
+    overlay, day = rt
+    board_pos = int(ws.veh_board_pos_np[k, stop])
+    alight_pos = int(ws.veh_alight_pos_np[k, stop])
+    dep = overlay.times(trip, day, board_pos)[1]
+    arr = overlay.times(trip, day, alight_pos)[0]
+    if arr != int(ws.veh_arr_np[k, stop]):
+        raise ReconstructionError("vehicle label does not match its overlay trip")
+    record = overlay.record(trip)
+    return RawLeg("transit", int(record.stops[board_pos]), stop, dep, arr, trip, 0, board_pos, alight_pos)
+
+
+def _legs_to_ready(tt: Timetable, ws: RaptorWorkspace, k: int, stop: int, legs: list[RawLeg],
+                   rt=None) -> None:
     """Prepend the legs that make one ready to board at `stop` with <= k vehicles."""
     while True:
         k = _ready_round(ws, k, stop)
@@ -76,16 +97,17 @@ def _legs_to_ready(tt: Timetable, ws: RaptorWorkspace, k: int, stop: int, legs: 
             stop = x
         elif src != SRC_VEHICLE:
             raise ReconstructionError(f"no source for ready label (round {k}, stop {stop})")
-        leg = _vehicle_leg(tt, ws, k, stop)
+        leg = _vehicle_leg(tt, ws, k, stop, rt)
         legs.append(leg)
         stop, k = leg.from_stop, k - 1
 
 
-def reconstruct(tt: Timetable, ws: RaptorWorkspace, k: int, target: int, by_vehicle: bool) -> list[RawLeg]:
+def reconstruct(tt: Timetable, ws: RaptorWorkspace, k: int, target: int, by_vehicle: bool,
+                rt=None) -> list[RawLeg]:
     """Legs (in travel order) of the journey whose last label is at `target` in round k.
 
     by_vehicle: the journey ends with the k-th vehicle at `target`, else with the arrival label
-    (which may be a final footpath).
+    (which may be a final footpath). rt: (real-time overlay, query day) when the run used one.
     """
     legs: list[RawLeg] = []
     if not by_vehicle:
@@ -104,7 +126,7 @@ def reconstruct(tt: Timetable, ws: RaptorWorkspace, k: int, target: int, by_vehi
                 raise ReconstructionError("arrival label has no source")
             legs.append(RawLeg("walk", x, target, int(ws.veh_arr_np[k, x]), value))
             target = x
-    leg = _vehicle_leg(tt, ws, k, target)
+    leg = _vehicle_leg(tt, ws, k, target, rt)
     legs.append(leg)
-    _legs_to_ready(tt, ws, k - 1, leg.from_stop, legs)
+    _legs_to_ready(tt, ws, k - 1, leg.from_stop, legs, rt)
     return legs[::-1]

@@ -10,7 +10,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .._types import EARTH_RADIUS_M, NO_VALUE
+from .._geo import haversine_m
+from .._types import NO_VALUE
 from ..loaders.osm import OsmStreets
 from ..timetable.staging import BuildReport
 from .. import _streets_build
@@ -41,13 +42,6 @@ class StreetArrays:
     chain_a: np.ndarray = None          # int32 [n_chains]: junction id where the chain starts
     chain_b: np.ndarray = None          # int32 [n_chains]: junction id where it ends
     junction_node: np.ndarray = None    # int32 [n_junctions]: node of each junction
-
-
-def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance in metres (vectorised), R = EARTH_RADIUS_M."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 def _costs_ms(length_m: np.ndarray, speed_mps: np.ndarray) -> np.ndarray:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._geo import WALK_SPEED_MPS
+
 #: Travel modes on streets, in the order used for per-mode columns and bit masks.
 MODES: tuple[str, ...] = ("walk", "bike", "car")
 #: Bit of each mode in ``streets/segments.modes`` (set when the segment is usable by the mode).
@@ -13,7 +15,7 @@ MODE_BIT = {"walk": 1, "bike": 2, "car": 4}
 class StreetOptions:
     """How streets are turned into graphs, how points are linked and how far footpaths reach."""
 
-    walk_speed_mps: float = 1.33       # walking speed; also the speed of the off-street connectors
+    walk_speed_mps: float = WALK_SPEED_MPS  # walking speed; also the speed of the off-street connectors
     bike_speed_mps: float = 4.5        # cycling speed on rideable streets
     max_snap_m: float = 300.0          # farthest a point or stop may be from its street edge
     footpath_max_s: int = 900          # longest stop-to-stop walk generated at build time

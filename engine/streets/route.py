@@ -48,8 +48,9 @@ class StreetRoute:
                 f"duration_s={self.duration_s}, points={len(self.geometry)})")
 
     def to_dict(self) -> dict:
-        return {"mode": self.mode, "distance_m": round(self.distance_m, 1),
-                "duration_s": self.duration_s,
+        """JSON-ready: distance to 0.1 m, geometry as [lat, lon] pairs to 7 decimals (~1 cm)."""
+        return {"mode": self.mode, "distance_m": round(float(self.distance_m), 1),
+                "duration_s": int(self.duration_s),
                 "geometry": [[round(lat, 7), round(lon, 7)] for lat, lon in self.geometry]}
 
 

@@ -1,9 +1,9 @@
 """Snapping: a coordinate -> the nearest street segment usable by a mode (projection onto the edge)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+from .._geo import check_point
 from ..errors import InvalidQueryError
 from .graph import StreetGraph
 from .locations import point_connector_ms
@@ -23,20 +23,6 @@ class Snap:
     conn_ms: int           # walking time of that distance, ms
     point_lat: float       # the point itself
     point_lon: float
-
-
-def check_coordinates(lat: float, lon: float, parameter: str) -> tuple[float, float]:
-    """Floats in range or InvalidQueryError naming ``parameter``."""
-    try:
-        lat_f, lon_f = float(lat), float(lon)
-    except (TypeError, ValueError):
-        raise InvalidQueryError(f"{parameter}: coordinates must be numbers, got ({lat!r}, {lon!r})",
-                                parameter) from None
-    if not (math.isfinite(lat_f) and -90.0 <= lat_f <= 90.0):
-        raise InvalidQueryError(f"{parameter}: latitude must be within [-90, 90], got {lat!r}", parameter)
-    if not (math.isfinite(lon_f) and -180.0 <= lon_f <= 180.0):
-        raise InvalidQueryError(f"{parameter}: longitude must be within [-180, 180], got {lon!r}", parameter)
-    return lat_f, lon_f
 
 
 def snap_point(graph: StreetGraph, lat: float, lon: float, mode: str, parameter: str = "point",
@@ -64,7 +50,7 @@ def _nearest(graph: StreetGraph, lat: float, lon: float, mode: str, parameter: s
              max_snap_m: float | None) -> tuple[int, float, float, float, float]:
     """(segment, t, distance_m, lat, lon) or InvalidQueryError naming ``parameter``."""
     check_mode(mode)
-    lat, lon = check_coordinates(lat, lon, parameter)
+    lat, lon = check_point(lat, lon, parameter)
     limit = graph.max_snap_m if max_snap_m is None else float(max_snap_m)
     seg, t, dist = graph.snap_index.snap(lat, lon, MODE_BIT[mode], limit)
     if seg < 0 or dist > limit:

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._types import NO_IDX, NO_VALUE
+from .accessibility import effective_wheelchair_boarding, step_free_footpaths
 from .footpaths import FootpathOptions, build_footpaths
 from .staging import StagedTimetable
 
@@ -35,6 +36,7 @@ class PatternLayout:
     st_arr: np.ndarray              # int32, pattern-major, stop_pos-major, trip-minor
     st_dep: np.ndarray
     pattern_max_day: np.ndarray     # int32
+    st_seq: np.ndarray              # int32 GTFS stop_sequence, same layout as st_arr
 
 
 def _group_key(tt: StagedTimetable, t: int, route: np.ndarray) -> bytes:
@@ -77,7 +79,8 @@ def build_patterns(tt: StagedTimetable) -> PatternLayout:
     trip_order: list[np.ndarray] = []
     counts, first_trip, routes, max_day = [], [], [], []
     p_stops, p_pick, p_drop, p_len = [], [], [], []
-    st_arr_blocks, st_dep_blocks = [], []
+    st_arr_blocks, st_dep_blocks, st_seq_blocks = [], [], []
+    all_seq = _stop_sequences(tt)
     next_trip = 0
     for members in groups.values():
         trips = np.asarray(members, dtype=np.int64)
@@ -86,9 +89,10 @@ def build_patterns(tt: StagedTimetable) -> PatternLayout:
         rows = tt.trip_offsets[trips][:, None] + np.arange(m)[None, :]
         arr = tt.st_arr[rows]
         dep = tt.st_dep[rows]
+        seq = all_seq[rows]
         # Lexicographic on (dep at stop 0, ..., then arrivals) keeps ties deterministic.
         order = np.lexsort(tuple(np.concatenate([dep, arr], axis=1).T[::-1]))
-        trips, arr, dep = trips[order], arr[order], dep[order]
+        trips, arr, dep, seq = trips[order], arr[order], dep[order], seq[order]
         stops = tt.st_stop_idx[a0:a0 + m]
         pick = (tt.st_pickup[a0:a0 + m] != 1).astype(np.uint8)
         drop = (tt.st_dropoff[a0:a0 + m] != 1).astype(np.uint8)
@@ -105,6 +109,7 @@ def build_patterns(tt: StagedTimetable) -> PatternLayout:
             p_len.append(m)
             st_arr_blocks.append(arr[sub].T.ravel())
             st_dep_blocks.append(dep[sub].T.ravel())
+            st_seq_blocks.append(seq[sub].T.ravel())
 
     n_patterns = len(counts)
     pattern_trip_count = np.asarray(counts, dtype=np.int32)
@@ -127,7 +132,24 @@ def build_patterns(tt: StagedTimetable) -> PatternLayout:
         st_arr=_concat(st_arr_blocks, np.int32),
         st_dep=_concat(st_dep_blocks, np.int32),
         pattern_max_day=np.asarray(max_day, dtype=np.int32),
+        st_seq=_concat(st_seq_blocks, np.int32),
     )
+
+
+def _stop_sequences(tt: StagedTimetable) -> np.ndarray:
+    """The GTFS stop_sequence of every staged stop time row (positions when unknown)."""
+    if len(tt.st_seq) == len(tt.st_stop_idx):
+        return np.asarray(tt.st_seq, np.int32)
+    offsets = np.asarray(tt.trip_offsets, np.int64)
+    counts = np.diff(offsets)
+    return (np.arange(int(counts.sum())) - np.repeat(offsets[:-1], counts)).astype(np.int32)
+
+
+def _flag(table: pa.Table, column: str) -> np.ndarray:
+    """int8 GTFS 0/1/2 flag column of a staged table (0 = no information when absent)."""
+    if column not in table.column_names:
+        return np.zeros(table.num_rows, np.int8)
+    return table.column(column).to_numpy().astype(np.int8)
 
 
 def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
@@ -180,7 +202,11 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
         "feed_idx": stops.column("feed_idx"), "timezone": stops.column("timezone"),
         "platform_code": stops.column("platform_code"),
         "min_change_time": pa.array(stop_change, pa.int32()),
+        "wheelchair_boarding": pa.array(effective_wheelchair_boarding(
+            _flag(stops, "wheelchair_boarding"), stops.column("parent_idx").to_numpy()), pa.int8()),
     })
+    fp_step_free = step_free_footpaths(n_stops, fp_offsets, fp_to, stops.column("location_type").to_numpy(),
+                                       tt.pathway_from, tt.pathway_to, tt.pathway_step_free)
     sort_idx = pc.sort_indices(stops.column("stop_id"))
     id_index = pa.table({"stop_id": stops.column("stop_id").take(sort_idx),
                          "stop_idx": pa.array(sort_idx.to_numpy().astype(np.int32))})
@@ -193,6 +219,8 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
         "headsign": trips.column("headsign"), "short_name": trips.column("short_name"),
         "direction_id": trips.column("direction_id"), "shape_id": trips.column("shape_id"),
         "shape_idx": pa.array(trip_shape, pa.int32()),
+        "wheelchair_accessible": pa.array(_flag(trips, "wheelchair_accessible"), pa.int8()),
+        "bikes_allowed": pa.array(_flag(trips, "bikes_allowed"), pa.int8()),
     })
     o = layout.pattern_stops_offsets
     pattern_table = pa.table({
@@ -224,13 +252,15 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
             ["route_id", "agency_name", "short_name", "long_name", "route_type", "color", "text_color", "feed_idx"]),
         "timetable/patterns": pattern_table,
         "timetable/trips": trip_table,
-        "timetable/stop_times": pa.table({"arr": pa.array(layout.st_arr), "dep": pa.array(layout.st_dep)}),
+        "timetable/stop_times": pa.table({"arr": pa.array(layout.st_arr), "dep": pa.array(layout.st_dep),
+                                          "seq": pa.array(layout.st_seq)}),
         "timetable/stop_patterns": pa.table({
             "pattern": _csr_list(sp_offsets, sp_pattern, pa.int32()),
             "pos": _csr_list(sp_offsets, sp_pos, pa.int32())}),
         "timetable/footpaths": pa.table({
             "to": _csr_list(fp_offsets, fp_to, pa.int32()),
-            "duration": _csr_list(fp_offsets, fp_dur, pa.int32())}),
+            "duration": _csr_list(fp_offsets, fp_dur, pa.int32()),
+            "step_free": _csr_list(fp_offsets, fp_step_free, pa.uint8())}),
         "timetable/services": services,
         "timetable/shapes": shape_table,
     }

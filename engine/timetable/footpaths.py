@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._geo import WALK_SPEED_MPS, haversine_m, walk_seconds
 from .._types import EARTH_RADIUS_M, NO_VALUE
 from .staging import StagedTimetable
 
@@ -24,7 +25,7 @@ class FootpathOptions:
     """Build-time transfer model options."""
 
     walk_radius_m: float = 400.0     # straight-line footpaths up to this distance (0 = none)
-    walk_speed_mps: float = 1.33
+    walk_speed_mps: float = WALK_SPEED_MPS
     use_transfers_txt: bool = True
 
     def __post_init__(self) -> None:
@@ -32,19 +33,6 @@ class FootpathOptions:
             raise ValueError("walk_radius_m must be >= 0")
         if not (self.walk_speed_mps > 0):
             raise ValueError("walk_speed_mps must be > 0")
-
-
-def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance in metres (vectorised)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-
-
-def walk_seconds(distance_m: np.ndarray, speed_mps: float) -> np.ndarray:
-    return np.ceil(np.asarray(distance_m) / speed_mps).astype(np.int32)
 
 
 def straight_line_pairs(lat: np.ndarray, lon: np.ndarray, eligible: np.ndarray, radius_m: float):

@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 
 from .._core import TimetableView, fill_next_active
+from .._types import NO_IDX
 from ..bundle.reader import Bundle
 from ..errors import BundleError, OutOfPeriodError, UnknownStopError
 
@@ -34,6 +35,7 @@ class Timetable:
         self.pattern_route = c("timetable/patterns", "route_idx")
         self.st_arr = c("timetable/stop_times", "arr")
         self.st_dep = c("timetable/stop_times", "dep")
+        self.st_seq = c("timetable/stop_times", "seq")      # GTFS stop_sequence, same rows
         self.trip_pattern = c("timetable/trips", "pattern_idx")
         self.trip_route = c("timetable/trips", "route_idx")
         self.trip_service = c("timetable/trips", "service_idx")
@@ -74,6 +76,15 @@ class Timetable:
         self._cache_lock = threading.Lock()
         per_day = max(1, self.n_trips * 4 * (self.max_day_offset + 2))
         self._next_active_capacity = max(4, 128_000_000 // per_day)
+
+    # ------------------------------------------------------------------ geometry
+    def trip_shape_points(self, trip_idx: int) -> tuple[np.ndarray, np.ndarray]:
+        """(lat, lon) views of the trip's shapes.txt polyline; empty when the trip has none."""
+        shape = int(self.trip_shape[trip_idx]) if len(self.trip_shape) else NO_IDX
+        if shape < 0 or shape + 1 >= len(self.shape_offsets):     # NO_IDX: no shape
+            return self.shape_lat[:0], self.shape_lon[:0]
+        a, b = int(self.shape_offsets[shape]), int(self.shape_offsets[shape + 1])
+        return self.shape_lat[a:b], self.shape_lon[a:b]
 
     # ------------------------------------------------------------------ strings
     def strings(self, table: str, column: str):

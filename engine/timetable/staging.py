@@ -99,6 +99,15 @@ class StagedTimetable:
     shape_lat: np.ndarray = field(default_factory=lambda: np.empty(0))
     shape_lon: np.ndarray = field(default_factory=lambda: np.empty(0))
     report: BuildReport = field(default_factory=BuildReport)
+    # GTFS stop_sequence of each stop time row (same rows as st_stop_idx); empty = positions
+    # 0, 1, 2 ... (a timetable made without GTFS files). Kept for GTFS-Realtime matching.
+    st_seq: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    # pathways.txt edges between stops, one row per direction (empty without pathways.txt);
+    # stops also carry wheelchair_boarding (int8, as given) and trips wheelchair_accessible,
+    # bikes_allowed (int8 GTFS 0/1/2) when the merge provides them (engine/loaders/gtfs_access.py)
+    pathway_from: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    pathway_to: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    pathway_step_free: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
 
     @property
     def n_days(self) -> int:

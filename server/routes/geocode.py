@@ -5,6 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from engine import limits as L
+
 from ..deps import EngineDep, SettingsDep, json_response, require, run_query
 from ..errors import ApiError
 from ..geocodejson import collection, engine_types
@@ -13,8 +15,8 @@ from ..schemas import COMPONENT_ERRORS, GeocodeResponse
 
 router = APIRouter(prefix="/v1/geocode", tags=["geocoding"], dependencies=[require("geocoder")])
 
-Q = Annotated[str, Query(min_length=1, max_length=500, description="free text: address, street, place, stop")]
-Limit = Annotated[int, Query(ge=1, le=100, description="results (capped by the server)")]
+Q = Annotated[str, Query(min_length=1, max_length=L.MAX_QUERY_CHARS, description="free text: address, street, place, stop")]
+Limit = Annotated[int, Query(ge=1, le=L.MAX_GEOCODE_RESULTS, description="results (capped by the server)")]
 Lat = Annotated[float | None, Query(ge=-90, le=90, description="focus point latitude (with lon)")]
 Lon = Annotated[float | None, Query(ge=-180, le=180, description="focus point longitude (with lat)")]
 Types = Annotated[list[str] | None, Query(max_length=10, description="housenumber (or address), street, "

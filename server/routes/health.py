@@ -39,9 +39,9 @@ def meta_json(net, settings) -> dict[str, Any]:
     m = net.info()
     tt = m.get("timetable", {}) or {}
     counts: dict[str, Any] = {"timetable": tt.get("counts", {})}
-    if net.streets is not None:
-        g = net.streets.graph
-        counts["streets"] = {"nodes": int(g.n_nodes), "segments": int(len(g.seg_u))}
+    rows = {name: table.get("rows") for name, table in net.manifest.get("tables", {}).items()}
+    if "streets/nodes" in rows:
+        counts["streets"] = {"nodes": rows["streets/nodes"], "segments": rows["streets/segments"]}
     if "geocoder" in m:
         counts["geocoder"] = m["geocoder"]
     feeds = [{k: v for k, v in f.items() if k in ("name", "timezone", "agencies", "sha256")}

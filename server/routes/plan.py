@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from engine import limits as L
+
 from ..deps import EngineDep, SettingsDep, json_response, require, run_query
 from ..params import check_limit, default_date, default_time, endpoint
 from ..schemas import STOP_ERRORS, PlanResponse, plan_json
@@ -31,16 +33,22 @@ async def plan(
                                                   "the latest arrival with arrive_by (default: now)")] = None,
     arrive_by: Annotated[bool, Query(description="time is the latest arrival: journeys leaving as late as "
                                                  "possible, sorted by departure, latest first")] = False,
-    max_window_s: Annotated[int | None, Query(ge=60, le=86400, description="arrive_by only: how long "
+    max_window_s: Annotated[int | None, Query(ge=L.MIN_WINDOW_S, le=L.MAX_WINDOW_S, description="arrive_by only: how long "
                                               "before time a journey may leave, seconds (default 4 h; "
                                               "never before 00:00 of date)")] = None,
+    window_s: Annotated[int, Query(ge=0, le=L.MAX_RANGE_S, description="range query: every journey worth "
+                                   "taking leaving in [time, time + window_s), seconds (0 = one departure; "
+                                   "not with arrive_by)")] = 0,
     mode: Annotated[Literal["walk", "bike"], Query(description="street mode to and from transit")] = "walk",
-    max_transfers: Annotated[int, Query(ge=0, le=15, description="changes between vehicles")] = 4,
+    max_transfers: Annotated[int, Query(ge=0, le=L.MAX_TRANSFERS, description="changes between vehicles")] = 4,
     min_change_time: Annotated[int, Query(ge=0, le=3600, description="seconds to change at a stop")] = 60,
-    max_access_s: Annotated[int, Query(ge=0, le=7200, description="walk/bike seconds to and from "
+    max_access_s: Annotated[int, Query(ge=0, le=L.MAX_ACCESS_S, description="walk/bike seconds to and from "
                                                                    "transit (points only)")] = 900,
-    max_direct_s: Annotated[int | None, Query(ge=0, le=21600, description="longest street-only journey "
+    max_direct_s: Annotated[int | None, Query(ge=0, le=L.MAX_DIRECT_S, description="longest street-only journey "
                                               "offered, seconds (default 2 x max_access_s)")] = None,
+    wheelchair: Annotated[bool, Query(description="step-free: wheelchair-accessible trips, stops and footpaths "
+                                                  "only (stop endpoints; schedule only)")] = False,
+    bikes: Annotated[bool, Query(description="trips that take bikes only; access and egress by bike")] = False,
 ):
     """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),
     sorted by arrival; with arrive_by, latest-departure itineraries arriving by `time` (the Pareto
@@ -50,12 +58,13 @@ async def plan(
     if max_window_s is not None:
         check_limit("max_window_s", max_window_s, settings.max_window_s)
     check_limit("max_access_s", max_access_s, settings.max_access_s)
+    check_limit("window_s", window_s, settings.max_range_s)
     if max_direct_s is not None:
         check_limit("max_direct_s", max_direct_s, settings.max_direct_s)
     o, d = endpoint(origin, "from"), endpoint(destination, "to")
     result = await run_query(request, net.plan, o, d, default_date(date), default_time(time),
                              max_transfers=max_transfers, min_change_time=min_change_time, mode=mode,
                              max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
-                             max_window_s=max_window_s)
+                             max_window_s=max_window_s, window_s=window_s, wheelchair=wheelchair, bikes=bikes)
     return json_response(plan_json(result))
 

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from engine import limits as L
+
 from ..deps import EngineDep, SettingsDep, json_response, require, run_query
 from ..params import check_limit, default_date, default_time
 from ..schemas import STOP_ERRORS, DeparturesResponse, StopsNearResponse, departure_json, nearby_json
@@ -16,8 +18,8 @@ router = APIRouter(prefix="/v1", tags=["stops"])
             dependencies=[require("timetable")], summary="Stops near a point, nearest first")
 async def stops_near(request: Request, net: EngineDep, settings: SettingsDep,
                      lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)],
-                     radius_m: Annotated[float, Query(gt=0, le=5000)] = 500.0,
-                     limit: Annotated[int, Query(ge=1, le=500)] = 20):
+                     radius_m: Annotated[float, Query(gt=0, le=L.MAX_NEAR_RADIUS_M)] = 500.0,
+                     limit: Annotated[int, Query(ge=1, le=L.MAX_STOPS_NEAR)] = 20):
     check_limit("radius_m", radius_m, settings.max_radius_m)
     check_limit("limit", limit, settings.max_stops_near)
     stops = await run_query(request, net.stops_near, lat, lon, radius_m=radius_m, limit=limit)
@@ -32,8 +34,9 @@ async def departures(
                                "(a station covers its platforms)")],
     date: Annotated[str | None, Query(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
     time: Annotated[str | None, Query(max_length=8, pattern=r"^\d{1,2}:\d{2}(:\d{2})?$")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 10,
-    window_s: Annotated[int, Query(ge=60, le=86400, description="look ahead, seconds")] = 3 * 3600,
+    limit: Annotated[int, Query(ge=1, le=L.MAX_DEPARTURES)] = 10,
+    window_s: Annotated[int, Query(ge=L.MIN_DEPARTURES_WINDOW_S, le=L.MAX_DEPARTURES_WINDOW_S,
+                                   description="look ahead, seconds")] = 3 * 3600,
 ):
     check_limit("limit", limit, settings.max_departures)
     check_limit("window_s", window_s, settings.max_window_s)

@@ -5,8 +5,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from engine import limits as L
+
 from ..deps import EngineDep, SettingsDep, json_response, require, run_query
-from ..network import network_json
 from ..params import parse_bbox, parse_point
 from ..schemas import COMPONENT_ERRORS, NetworkResponse, RouteResponse, route_json
 
@@ -37,13 +38,12 @@ async def network(
     request: Request, net: EngineDep, settings: SettingsDep,
     bbox: Annotated[str | None, Query(max_length=120, description="min_lon,min_lat,max_lon,max_lat "
                                       "(default: the whole bundle)")] = None,
-    max_segments: Annotated[int, Query(ge=0, le=500_000, description="street segments cap "
+    max_segments: Annotated[int, Query(ge=0, le=L.MAX_MAP_SEGMENTS, description="street segments cap "
                                        "(longest kept)")] = 20_000,
-    max_lines: Annotated[int, Query(ge=0, le=50_000, description="transit polylines cap")] = 1_000,
+    max_lines: Annotated[int, Query(ge=0, le=L.MAX_MAP_LINES, description="transit polylines cap")] = 1_000,
 ):
     """Simplified street segments and transit pattern polylines inside ``bbox``, bounded in size."""
     box = parse_bbox(bbox)
     segs = min(max_segments, settings.max_network_segments)
     lines = min(max_lines, settings.max_network_lines)
-    body = await run_query(request, network_json, request.app.state, net, box, segs, lines)
-    return json_response(body)
+    return json_response(await run_query(request, net.map_layers, box, segs, lines))

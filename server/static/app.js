@@ -11,6 +11,7 @@ const state = {
   view: { cx: 0, cy: 0, scale: 1 },   // mercator centre (x, y in [0, 1]) and pixels per unit
   network: null, origin: null, destination: null, plan: null, selected: 0, drawnLegs: 0,
   meta: null, requestId: 0,
+  isochrone: null, isoRequestId: 0,      // GeoJSON of GET /v1/isochrone, drawn under the plan
 };
 
 // ------------------------------------------------------------------ projection
@@ -76,6 +77,7 @@ function draw() {
     }
     ctx.globalAlpha = 1;
   }
+  drawIsochrone();
   state.drawnLegs = 0;
   const plan = state.plan;
   if (plan && plan.itineraries.length) {
@@ -151,6 +153,7 @@ async function plan() {
     const body = await getJSON("/v1/plan", {
       from: pointParam(state.origin), to: pointParam(state.destination), date: $("date").value,
       time: $("time").value, mode: $("mode").value, max_transfers: $("transfers").value,
+      ...($("wheelchair").checked ? { wheelchair: "true" } : {}), ...($("bikes").checked ? { bikes: "true" } : {}),
     });
     if (id !== state.requestId) return;
     state.plan = body; state.selected = 0;
@@ -194,6 +197,8 @@ function renderList() {
           ? `change at ${leg.origin.name}${platforms(leg)}, ${minutes(leg.duration_s)}`
           : `${minutes(leg.duration_s)}${leg.distance_m ? ", " + Math.round(leg.distance_m) + " m" : ""} to ${placeName(leg.destination)}`;
       row.append(t, chip, what);
+      if (leg.realtime) row.append(realtimeBadge(leg));      // GTFS-Realtime: delayed legs marked
+      if (leg.alerts && leg.alerts.length) row.title = leg.alerts.map((a) => a.header || a.effect).join("\n");
       legs.append(row);
     }
     li.append(head, sub, legs);
@@ -201,12 +206,59 @@ function renderList() {
     ol.append(li);
   });
 }
+function realtimeBadge(leg) {
+  // "+3 min" (late, red), "-1 min" (early) or "on time", from the leg's real-time delay
+  const b = document.createElement("span");
+  const d = leg.delay_s;
+  const min = d == null ? null : Math.round(d / 60);
+  b.className = "rt " + (min == null ? "added" : min > 0 ? "late" : "ontime");
+  b.textContent = min == null ? "real time" : min > 0 ? `+${min} min` : min < 0 ? `${min} min` : "on time";
+  b.title = "real-time" + (d == null ? " (added trip)" : `: ${d} s vs the schedule`);
+  return b;
+}
 function setEnd(which, p) {
   state[which] = p;
   $(which === "origin" ? "from" : "to").value = p ? p.name : "";
   state.plan = null; renderList();
   redraw();
   if (state.origin && state.destination) plan();
+}
+
+// ------------------------------------------------------------------ isochrones (shift-click, or the toggle)
+const ISO_COLORS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"];   // smallest cutoff first
+async function isochroneAt(p) {
+  const id = ++state.isoRequestId;
+  status("Isochrone…");
+  try {
+    const body = await getJSON("/v1/isochrone", {
+      from: `${p.lat.toFixed(6)},${p.lon.toFixed(6)}`, date: $("date").value, time: $("time").value,
+      mode: $("mode").value, max_transfers: $("transfers").value, cutoffs_s: "900,1800,2700,3600",
+    });
+    if (id !== state.isoRequestId) return;
+    body.at = p; state.isochrone = body;
+    status(`Isochrone from ${p.name}: ${body.features.map((f) => f.properties.cutoff_s / 60).join(" / ")} min`);
+  } catch (e) {
+    if (id !== state.isoRequestId) return;
+    state.isochrone = null; status(e.message, true);
+  }
+  redraw();
+}
+function drawIsochrone() {
+  const iso = state.isochrone;
+  canvas.dataset.isochroneFeatures = iso ? String(iso.features.length) : "0";
+  if (!iso) return;
+  // largest first, each painted over by the next smaller one; holes cut out (even-odd)
+  for (let i = iso.features.length - 1; i >= 0; i--) {
+    const g = iso.features[i].geometry;
+    const polygons = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+    ctx.beginPath();
+    for (const rings of polygons) for (const ring of rings) { polyline(ring); ctx.closePath(); }
+    ctx.globalAlpha = 0.35; ctx.fillStyle = ISO_COLORS[Math.min(i, ISO_COLORS.length - 1)];
+    ctx.fill("evenodd");
+    ctx.globalAlpha = 0.8; ctx.strokeStyle = ctx.fillStyle; ctx.lineWidth = 1; ctx.stroke();
+  }
+  ctx.globalAlpha = 1;
+  marker(iso.at, "#6d5bd0", "◎");
 }
 
 // ------------------------------------------------------------------ map interaction
@@ -229,6 +281,7 @@ canvas.addEventListener("pointerup", (e) => {
   if (!d || d.moved) return;
   const [lat, lon] = toLatLon(e.offsetX, e.offsetY);
   const p = { lat, lon, name: `${lat.toFixed(5)}, ${lon.toFixed(5)}` };
+  if (e.shiftKey || $("iso").checked) { isochroneAt(p); return; }
   if (!state.origin || state.destination) { state.destination = null; $("to").value = ""; setEnd("origin", p); }
   else setEnd("destination", p);
   nameFromReverse(p);
@@ -316,6 +369,22 @@ function defaultDateTime(meta) {
   if (period && (date < period.start || date > period.end)) { date = period.start; time = "08:00"; }
   $("date").value = date; $("time").value = time;
 }
+// The bundle's catalogue (GET /v1/datasets): one line per input, its licence and validity.
+async function listDatasets() {
+  try {
+    const { datasets } = await getJSON("/v1/datasets");
+    const list = $("datasets-list");
+    list.replaceChildren(...datasets.map((d) => {
+      const li = document.createElement("li");
+      const valid = d.valid_from || d.valid_to ? ` · ${d.valid_from || "?"} … ${d.valid_to || "?"}` : "";
+      li.textContent = `${d.kind} ${d.name}` + (d.publisher ? ` · ${d.publisher}` : "") +
+        (d.licence ? ` · ${d.licence}` : "") + valid;
+      li.title = `${d.file} sha256 ${d.sha256}`;
+      return li;
+    }));
+    $("datasets").hidden = datasets.length === 0;
+  } catch (e) { /* an older server: no catalogue */ }
+}
 async function start() {
   resize();
   setupSearch("from", "from-suggest", "origin");
@@ -327,10 +396,14 @@ async function start() {
     state.plan = null; renderList(); redraw(); if (state.origin && state.destination) plan();
   });
   $("clear").addEventListener("click", () => {
-    state.origin = state.destination = state.plan = null; $("from").value = $("to").value = "";
+    state.origin = state.destination = state.plan = state.isochrone = null; $("from").value = $("to").value = "";
     renderList(); status(""); redraw();
   });
-  for (const id of ["date", "time", "mode", "transfers"]) $(id).addEventListener("change", () => { if (state.plan) plan(); });
+  for (const id of ["wheelchair", "bikes"]) $(id).addEventListener("change", () => { if (state.plan) plan(); });
+  for (const id of ["date", "time", "mode", "transfers"]) $(id).addEventListener("change", () => {
+    if (state.plan) plan();
+    if (state.isochrone) isochroneAt(state.isochrone.at);
+  });
   try {
     state.meta = await getJSON("/v1/meta");
     defaultDateTime(state.meta);
@@ -338,6 +411,7 @@ async function start() {
     $("meta").textContent = `Bundle: ${feeds || "no timetable"}` +
       (state.meta.period ? ` · service ${state.meta.period.start} … ${state.meta.period.end}` : "");
   } catch (e) { status(e.message, true); }
+  listDatasets();
   try {
     state.network = await getJSON("/v1/network", { max_segments: 40000, max_lines: 1500 });
     fit(state.network.bbox);

@@ -17,13 +17,15 @@ SNAPSHOT = Path(__file__).with_name("schema.snapshot.txt")
 
 def _footpaths():
     lists = pa.array([[1, 2], [], [0]], pa.list_(pa.int32()))
-    return pa.table({"to": lists, "duration": pa.array([[10, 20], [], [30]], pa.list_(pa.int32()))})
+    return pa.table({"to": lists, "duration": pa.array([[10, 20], [], [30]], pa.list_(pa.int32())),
+                     "step_free": pa.array([[1, 1], [], [0]], pa.list_(pa.uint8()))})
 
 
 def test_round_trip_gives_read_only_zero_copy_views(tmp_path):
     path = write_bundle(tmp_path / "b", {"timetable/footpaths": _footpaths(),
                                         "timetable/stop_times": pa.table({"arr": pa.array([1, 2], pa.int32()),
-                                                                          "dep": pa.array([3, 4], pa.int32())})},
+                                                                          "dep": pa.array([3, 4], pa.int32()),
+                                                                          "seq": pa.array([1, 2], pa.int32())})},
                         {"note": "x"})
     bundle = open_bundle(path)
     offsets, to = bundle.csr("timetable/footpaths", "to")
@@ -50,7 +52,8 @@ def test_sentinels_are_mirrored_in_core():
 def test_unknown_table_and_nulls_are_refused(tmp_path):
     with pytest.raises(BuildError, match="not declared"):
         write_bundle(tmp_path / "b", {"timetable/nope": pa.table({"a": [1]})}, {})
-    bad = pa.table({"arr": pa.array([1, None], pa.int32()), "dep": pa.array([1, 2], pa.int32())})
+    bad = pa.table({"arr": pa.array([1, None], pa.int32()), "dep": pa.array([1, 2], pa.int32()),
+                    "seq": pa.array([1, 2], pa.int32())})
     with pytest.raises(BuildError, match="nulls"):
         write_bundle(tmp_path / "b", {"timetable/stop_times": bad}, {})
     assert not (tmp_path / "b").exists()

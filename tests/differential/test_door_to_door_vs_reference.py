@@ -29,11 +29,12 @@ import numpy as np
 import pytest
 
 from engine._types import UNREACHED
-from engine.data import shared_data_dir
+from engine.testing.data import shared_data_dir
 from engine.errors import InvalidQueryError, NoRouteError
 
 from tests.reference.csa import ReferenceSolver, seconds_on_axis
 from tests.reference.feeds import active_days, feed_name, hhmmss, load_staged, stable_offset_day
+from tests.reference.profile import plan_entries, reduce_minutes
 
 MAX_TRANSFERS = 4
 MAX_ROUNDS = MAX_TRANSFERS + 1
@@ -271,3 +272,90 @@ def _leg_problems(q: PointQuery, it) -> list[str]:
                 out.append(f"leg {n} ends at {leg.destination.name!r} but leg {n + 1} starts at "
                            f"{nxt.origin.name!r}")
     return out
+
+
+# ---------------------------------------------------------------------------- range and matrix
+WINDOW_S = 20 * 60
+PERCENTILES = (25, 50, 75)
+MAX_TIME_S = 7200
+
+
+def _answered(city: City) -> list[PointQuery]:
+    return [q for q, plan in zip(city.queries, city.plans) if not isinstance(plan, InvalidQueryError)]
+
+
+def test_door_to_door_range_plan_equals_union_of_minutes(city: City):
+    """plan(window_s) between points = the per-minute reference fronts (module docstring model,
+    cut by the direct walk at each minute) reduced to their Pareto set; the direct walk once."""
+    import dataclasses
+
+    failures, journeys = [], 0
+    for i, q in enumerate(_answered(city)[:5]):
+        entries, direct = [], None
+        for j in range(WINDOW_S // 60):
+            for k, a in reference_front(city, dataclasses.replace(q, time_s=q.time_s + 60 * j)):
+                if k:
+                    entries.append((j, k, a))
+                elif j == 0:
+                    direct = a
+        want = reduce_minutes(entries)
+        plan = city.net.plan(q.origin, q.destination, date=q.date.isoformat(), time=hhmmss(q.time_s),
+                             max_transfers=MAX_TRANSFERS, max_access_s=MAX_ACCESS_S, window_s=WINDOW_S)
+        got, got_direct = plan_entries(plan, q.date, q.time_s, WINDOW_S)
+        journeys += len(got)
+        if got != want or got_direct != ([direct] if direct is not None else []):
+            failures.append(f"query {i}: {q}: engine only {sorted(got - want)}, reference only "
+                            f"{sorted(want - got)}; direct engine {got_direct} reference {direct}")
+        problems = [p for it in plan.itineraries for p in _leg_problems(q, it)]
+        assert not problems, f"{city.name} query {i}: " + "; ".join(problems[:5])
+    assert not failures, f"{city.name}: " + "\n".join(failures)
+
+
+def test_door_to_door_matrix_equals_reference(city: City):
+    """travel_time_matrix between points = nearest-rank percentiles over the window's minutes
+    of the reference model (access, vehicles, egress; or the direct walk), null above max time."""
+    # origins of queries that used transit, each at its own date and time (one row per call)
+    qs = [q for q, plan in zip(city.queries, city.plans)
+          if not isinstance(plan, InvalidQueryError) and any(it.n_vehicles for it in plan.itineraries)][:3]
+    destinations = [q.destination for q in _answered(city)[:6]]
+    streets = city.net.streets
+    egress = [streets.stops_within(lat, lon, "walk", MAX_ACCESS_S, reverse=True) for lat, lon in destinations]
+    reached = 0
+    for q in qs:
+        table = city.net.travel_time_matrix([q.origin], destinations + [q.destination], date=q.date.isoformat(),
+                                            time=hhmmss(q.time_s), window_s=WINDOW_S, percentiles=PERCENTILES,
+                                            max_time_s=MAX_TIME_S, max_transfers=MAX_TRANSFERS,
+                                            max_access_s=MAX_ACCESS_S, threads=2)
+        olat, olon = q.origin
+        ends = egress + [streets.stops_within(*q.destination, "walk", MAX_ACCESS_S, reverse=True)]
+        access = streets.stops_within(olat, olon, "walk", MAX_ACCESS_S)
+        direct = []
+        for dlat, dlon in destinations + [q.destination]:
+            try:
+                walk = city.net.route(olat, olon, dlat, dlon, "walk").duration_s
+            except NoRouteError:
+                walk = UNREACHED
+            direct.append(walk if walk <= MAX_DIRECT_S else UNREACHED)
+        minutes = [q.time_s + 60 * j for j in range(WINDOW_S // 60)]
+        rows = []
+        for m in minutes:
+            best_vehicle = np.full(city.ref.n_stops, UNREACHED, np.int64)
+            if len(access.stop_idx):
+                _, by_vehicle = city.ref.round_arrivals_with_vehicle(
+                    np.asarray(access.stop_idx), m + np.asarray(access.duration_s, np.int64), q.date, MAX_ROUNDS,
+                    MIN_CHANGE_S, walk_before_first=False)
+                best_vehicle = by_vehicle[MAX_ROUNDS].astype(np.int64)
+            row = []
+            for e, walk in zip(ends, direct):
+                at = best_vehicle[np.asarray(e.stop_idx, np.int64)]
+                totals = np.where(at < UNREACHED, at + np.asarray(e.duration_s, np.int64), UNREACHED)
+                best = min(int(totals.min(initial=UNREACHED)), m + walk if walk < UNREACHED else UNREACHED)
+                row.append(best - m if best - m <= MAX_TIME_S else UNREACHED)
+            rows.append(row)
+        rows = np.sort(np.asarray(rows), axis=0)
+        for p in PERCENTILES:
+            want = rows[int(np.ceil(p / 100 * len(minutes))) - 1]
+            got = [UNREACHED if v is None else v for v in table.column(f"travel_time_p{p}").to_pylist()]
+            assert got == want.tolist(), f"{city.name}: {q} p{p}: engine {got}, reference {want.tolist()}"
+            reached += sum(v < UNREACHED for v in got)
+    assert reached, f"{city.name}: nothing reachable: the check would mean nothing"

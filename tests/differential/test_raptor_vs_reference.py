@@ -47,9 +47,7 @@ def feed(request, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("diff")
     if request.param == "sample":
-        from engine.sample import write_sample
-
-        gtfs = write_sample(out / "sample").gtfs
+        gtfs = request.getfixturevalue("sample_paths").gtfs       # the plugin's, written once per run
         built = build_feed(out, [("sample", gtfs)], "sample")
         n_queries, seed = SAMPLE_QUERIES, 7
     else:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.data import shared_data_dir
+from engine.testing.data import shared_data_dir
 
 WORKER = Path(__file__).with_name("fuzz_worker.py")
 CASE_TIMEOUT_S = 60.0                       # generous: a case takes ~0.05 s; only a hang reaches it

@@ -134,9 +134,8 @@ def checker(request, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("props")
     if request.param == "sample":
-        from engine.sample import write_sample
-
-        built = build_feed(out, [("sample", write_sample(out / "sample").gtfs)], "sample")
+        gtfs = request.getfixturevalue("sample_paths").gtfs       # the plugin's, written once per run
+        built = build_feed(out, [("sample", gtfs)], "sample")
     else:
         name = feed_name(request.param)
         built = build_feed(out, [(name, request.param)], name)

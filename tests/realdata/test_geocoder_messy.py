@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.data import shared_data_dir
+from engine.testing.data import shared_data_dir
 
 BAN = shared_data_dir() / "addr-fr-ban-75-paris" / "adresses-75.csv.gz"
 PATTERNS = ("district", "glued", "ordinal", "noise", "venue", "wrong_type", "phonetic", "first_letter")

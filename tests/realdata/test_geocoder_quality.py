@@ -1,16 +1,16 @@
 """Recall on real data (BAN Paris, OSM Helsinki) with asserted thresholds; a few thousand queries.
 
 The query set is generated from the indexed data itself with a fixed seed
-(engine.geocoder.evaluation): exact labels, folded, one typo, abbreviations, autocomplete
+(engine.testing.geocoder_quality): exact labels, folded, one typo, abbreviations, autocomplete
 prefixes (>= 60 % of the label), street only, with postcode or city, reverse with 2-5 m noise.
 """
 import pytest
 
 from engine.bundle.reader import open_bundle
 from engine.bundle.writer import write_bundle
-from engine.data import shared_data_dir
+from engine.testing.data import shared_data_dir
 from engine.geocoder import Geocoder, build_geocoder_tables
-from engine.geocoder.evaluation import evaluate, make_queries, place_dicts
+from engine.testing.geocoder_quality import evaluate, make_queries, place_dicts
 from engine.timetable.staging import BuildReport
 
 pytestmark = pytest.mark.realdata

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data import shared_data_dir
+from engine.testing.data import shared_data_dir
 from engine.loaders.gtfs import load_gtfs
 from engine.timetable.staging import StagedTimetable
 

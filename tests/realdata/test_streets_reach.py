@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from engine.bundle.writer import write_bundle
-from engine.data import shared_data_dir
+from engine.testing.data import shared_data_dir
 from engine.errors import InvalidQueryError
 from engine.streets import StreetNetwork, StreetOptions, build_street_tables
 from engine._streets import INF

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from engine.data import shared_data_dir
+from engine.testing.data import shared_data_dir
 
 LARGEST_FEED = "gtfs-fr-strasbourg-cts/google_transit.zip"
 _ROOT = Path(__file__).resolve().parents[2]

@@ -1,12 +1,12 @@
-"""Server test fixtures: the built-in sample city built once per session, a TestClient over
-create_app (template tests/conftest.py), and a live uvicorn server for the browser test."""
+"""Server test fixtures: a TestClient over create_app (template tests/conftest.py) on the sample
+city of the ``engine.testing`` plugin (``sample_bundle``, built once per run), and a live uvicorn
+server for the browser test."""
 from __future__ import annotations
 
 import socket
 from contextlib import contextmanager
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -14,21 +14,9 @@ pytest.importorskip("fastapi")
 
 
 @pytest.fixture(scope="session")
-def sample_bundle(tmp_path_factory) -> Path:
-    """Sample city (GTFS + OSM + addresses) -> bundle; the same data as `brique demo`."""
-    from engine import build
-    from engine.sample import write_sample
-
-    out = tmp_path_factory.mktemp("server-sample")
-    paths = write_sample(out / "sample")
-    return Path(build(out / "sample.bundle", [paths.gtfs], osm=paths.osm, addresses=[paths.addresses]).path)
-
-
-@pytest.fixture(scope="session")
-def network(sample_bundle):
-    import engine
-
-    return engine.open(sample_bundle)
+def network(sample_network):
+    """The plugin's ``sample_network``: the sample city with streets and addresses, as `brique demo`."""
+    return sample_network
 
 
 @pytest.fixture(scope="session")

@@ -357,15 +357,25 @@ def test_start_warms_the_query_threads_not_the_event_loop(sample_bundle):
 
 
 @pytest.fixture(scope="module")
-def partial_bundles(tmp_path_factory):
-    """Two bundles of the sample city that lack components: GTFS only, and addresses only."""
+def partial_bundles(tmp_path_factory, sample_paths):
+    """Bundles of the sample city that lack components: GTFS only, addresses only, and a
+    timetable without a geocoder."""
     import engine
-    from engine.sample import write_sample
+    from engine.bundle.integrity import MANIFEST_DIGEST_KEY
+    from engine.bundle.writer import write_bundle
 
     out = tmp_path_factory.mktemp("partial")
-    paths = write_sample(out / "s")
-    return {"gtfs": engine.open(engine.build(out / "gtfs-only.bundle", [paths.gtfs]).path),
-            "geocoder": engine.open(engine.build(out / "geocoder-only.bundle", [], addresses=[paths.addresses]).path)}
+    gtfs = engine.open(engine.build(out / "gtfs-only.bundle", [sample_paths.gtfs]).path)
+    # engine.build indexes a feed's stops, so every build has a geocoder: write the GTFS-only
+    # bundle again without its geocoder tables
+    src = gtfs.bundle
+    writer_keys = {"format", "format_version", "created_at", "tables", "files", MANIFEST_DIGEST_KEY}
+    no_geocoder = write_bundle(out / "no-geocoder.bundle",
+                               {n: src.table(n) for n in src.manifest["tables"] if not n.startswith("geocoder/")},
+                               {k: v for k, v in src.manifest.items() if k not in writer_keys | {"geocoder"}})
+    return {"gtfs": gtfs, "no-geocoder": engine.open(no_geocoder),
+            "geocoder": engine.open(engine.build(out / "geocoder-only.bundle", [],
+                                                 addresses=[sample_paths.addresses]).path)}
 
 
 def test_capability_the_bundle_lacks_is_a_409_named_by_health(partial_bundles, demo):
@@ -397,9 +407,16 @@ def test_capability_the_bundle_lacks_is_a_409_named_by_health(partial_bundles, d
         _error(c.get("/v1/route", params={"from": "47.2,1.5", "to": "47.21,1.55"}), 409, "no_streets")
         assert c.get("/v1/plan", params=plan).status_code == 200
         assert c.get("/v1/network").status_code == 200
-        if not caps["geocoder"]:
-            _error(c.get("/v1/geocode/search", params={"q": "rue"}), 409, "no_geocoder")
-            _error(c.get("/search/", params={"q": "rue"}), 409, "no_geocoder")
+        assert caps["geocoder"] is True                       # the feed's stops are indexed
+        assert c.get("/v1/geocode/search", params={"q": "gare"}).json()["features"]
+
+    no_geocoder = partial_bundles["no-geocoder"]
+    with TestClient(create_app(Settings(bundle=str(no_geocoder.bundle.path)), network=no_geocoder)) as c:
+        assert c.get("/health").json()["capabilities"] == {"timetable": True, "streets": False, "geocoder": False}
+        _error(c.get("/v1/geocode/search", params={"q": "rue"}), 409, "no_geocoder")
+        _error(c.get("/v1/geocode/reverse", params={"lat": 47.2, "lon": 1.55}), 409, "no_geocoder")
+        _error(c.get("/search/", params={"q": "rue"}), 409, "no_geocoder")
+        assert c.get("/v1/plan", params=plan).status_code == 200
 
 
 def test_error_bodies_carry_no_path_or_traceback(network, sample_bundle):

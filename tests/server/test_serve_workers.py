@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 
 def _serve(bundle, port: int, workers: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "server.cli", str(bundle), "--port", str(port),
+    return subprocess.Popen([sys.executable, "-m", "server", "serve", str(bundle), "--port", str(port),
                              "--workers", str(workers)], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 

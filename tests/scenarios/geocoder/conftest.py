@@ -1,7 +1,7 @@
 """A small Paris-like geocoder shared by the scenario tests (built once per session)."""
 import pytest
 
-from engine.geocoder._testing import PARIS, geocoder_from_rows
+from engine.testing.geocoder import PARIS, geocoder_from_rows
 
 PLACES = [
     {"id": "stop:gare", "type": "stop", "name": "Gare Centrale", "lat": 48.8761, "lon": 2.3591, "importance": 0.75},

@@ -1,7 +1,7 @@
 """Stations and parentless stops are indexed; same-name stops of one place collapse."""
 import pyarrow as pa
 
-from engine.geocoder._testing import geocoder_from_rows
+from engine.testing.geocoder import geocoder_from_rows
 
 
 def test_should_index_stations_and_dedupe_same_name_stops(tmp_path):

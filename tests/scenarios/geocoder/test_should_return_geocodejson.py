@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from engine.geocoder import to_geocodejson
 
 
@@ -18,9 +20,5 @@ def test_should_return_a_geocodejson_feature_collection(paris):
 def test_place_is_frozen_and_serialisable(paris):
     p = paris.search("gare centrale")[0]
     assert p.to_dict()["type"] == "stop"
-    try:
+    with pytest.raises(AttributeError):        # frozen
         p.label = "x"
-    except AttributeError:
-        pass
-    else:
-        raise AssertionError("Place must be frozen")

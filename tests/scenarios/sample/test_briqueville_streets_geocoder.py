@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine._sample_city import grid_latlon
 from engine.sample import DEMO
+from engine.sample.city import grid_latlon
 
 
 def _route(net, a, b, mode):
-    if not hasattr(net, "route"):
-        pytest.skip("this engine has no street routing")
     return net.route(*grid_latlon(a), *grid_latlon(b), mode=mode)
 
 
@@ -43,8 +41,6 @@ def test_pedestrian_street_closed_to_cars(sample_network):
 
 
 def test_demo_geocode_and_reverse(sample_network):
-    if not hasattr(sample_network, "geocode"):
-        pytest.skip("this engine has no geocoder")
     first = sample_network.geocode(DEMO["geocode"])[0]
     assert (first.id, first.label) == ("41999_0025_00045", "45 Rue Victor Hugo 41990 Briqueville")
     assert sample_network.geocode("154 bis rue Victor Hugo")[0].id == "41999_0025_00154_bis"
@@ -52,8 +48,6 @@ def test_demo_geocode_and_reverse(sample_network):
 
 
 def test_demo_walk_between_points(sample_network):
-    if not hasattr(sample_network, "route"):
-        pytest.skip("this engine has no street routing")
     walk = sample_network.route(*DEMO["from_point"], *DEMO["to_point"], mode="walk")
     # (-1930, 280) -> (260, 1440) in metres from the centre: at least the Manhattan distance
     assert 2190 + 1160 <= walk.distance_m <= 2190 + 1160 + 100

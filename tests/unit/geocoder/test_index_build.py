@@ -1,7 +1,7 @@
 """Index invariants: sorted dictionary, postings, grid, house numbers grouped per street."""
 import numpy as np
 
-from engine.geocoder._testing import PARIS, geocoder_from_rows
+from engine.testing.geocoder import PARIS, geocoder_from_rows
 from engine.geocoder.tokens import cell_key
 
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from engine import _geocode as G
-from engine.geocoder._testing import geocoder_from_rows
+from engine.testing.geocoder import geocoder_from_rows
 from engine.geocoder.index import _string_buffers
 from engine.geocoder.query import parse_query
 from engine.geocoder.tokens import trigrams

@@ -1,5 +1,4 @@
 """OSM places loader on a tiny inline .osm file: addresses, streets, places, POIs, cities."""
-from engine.geocoder._testing import geocoder_from_rows  # noqa: F401  (keeps engine importable check)
 from engine.geocoder.build import build_geocoder_tables
 from engine.loaders.osm_places import read_osm_places
 from engine.timetable.staging import BuildReport

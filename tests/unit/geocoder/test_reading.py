@@ -1,6 +1,6 @@
 """How queries are read (issue 18): glued tokens, noise, arrondissements, weights, sound-alikes,
 BAN's city/district/context and Lambert-93. No data needed."""
-from engine.geocoder._testing import PARIS, geocoder_from_rows
+from engine.testing.geocoder import PARIS, geocoder_from_rows
 from engine.geocoder.france import context, lambert93, split_city
 from engine.geocoder.normalize import fold
 from engine.geocoder.phonetic import phonetic_key

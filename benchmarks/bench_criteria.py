@@ -1,0 +1,124 @@
+"""More criteria (issue 14), same queries, same process: McRAPTOR (arrival x vehicles x walking)
+against the two-criteria plan on Strasbourg CTS (Caltrain in short mode), and the accessibility /
+bikes-on-board filters: station-to-station ``plan()`` with and without ``wheelchair`` / ``bikes``.
+
+``test_three_criteria_vs_two`` times each query with two then three criteria, alternately, and
+stores both medians and their ratio (target: three-criteria p50 <= 3 x two-criteria p50).
+
+Feeds: TriMet (every trip wheelchair_accessible=1: the filtered search explores exactly what the
+unfiltered one does, so the difference is the filters' own cost) and BART (7 % of the trips and
+a few stops excluded). Strasbourg CTS carries none of the fields (every trip would be excluded).
+``test_filter_overhead`` times each query unfiltered then filtered, alternately, and stores both
+medians and their ratio (target: filtered p50 <= 1.2 x unfiltered p50).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from tests.reference.feeds import bench_short, cached_bundle, feed_name, percentiles, sources_for, station_queries
+
+SHORT = bench_short()
+N_QUERIES = 40 if SHORT else 400
+FEEDS = {"trimet": "gtfs-us-portland-trimet", "bart": "gtfs-us-bart"}
+FILTERS = {"none": {}, "wheelchair": {"wheelchair": True}, "bikes": {"bikes": True},
+           "both": {"wheelchair": True, "bikes": True}}
+
+
+def _bundle(key: str):
+    from engine.testing.data import shared_data_dir
+
+    paths = sorted((shared_data_dir() / FEEDS[key]).glob("*.zip"))
+    if not paths:
+        pytest.skip(f"{FEEDS[key]} absent (set BRIQUE_DATA)")
+    return cached_bundle(sources_for(paths[:1]), feed_name(paths[0]))
+
+
+def _net_and_queries(key: str, seed: int):
+    import engine
+
+    bundle = _bundle(key)
+    net = engine.open(str(bundle))
+    queries = station_queries(bundle, N_QUERIES, seed)
+    for options in FILTERS.values():      # filtered timetables built, dates' tables cached
+        for q in queries:
+            net.plan(q[0], q[1], date=q[2], time=q[3], **options)
+    return net, queries
+
+
+@pytest.mark.parametrize("key", sorted(FEEDS))
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_plan_filtered(benchmark, key, name):
+    """One station-to-station plan per round, with the named filters."""
+    net, queries = _net_and_queries(key, seed=2031)
+    options = FILTERS[name]
+    stream = iter(queries)
+    found = []
+
+    def setup():
+        return (next(stream),), {}
+
+    def one(q):
+        plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, **options)
+        found.append(any(it.n_vehicles for it in plan.itineraries))
+
+    benchmark.pedantic(one, setup=setup, rounds=len(queries), iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(percentiles(benchmark.stats.stats.data))
+    benchmark.extra_info.update(queries=len(queries), transit_share=round(sum(found) / len(found), 3))
+
+
+@pytest.mark.parametrize("key", sorted(FEEDS))
+def test_filter_overhead(benchmark, key):
+    """Per query: unfiltered then wheelchair+bikes-free ``wheelchair`` plan, alternately; the
+    ratio of medians must stay <= 1.2."""
+    net, queries = _net_and_queries(key, seed=2032)
+    plain, filtered = [], []
+
+    def run():
+        for q in queries:
+            t0 = time.perf_counter()
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
+            t1 = time.perf_counter()
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, wheelchair=True)
+            t2 = time.perf_counter()
+            plain.append(t1 - t0)
+            filtered.append(t2 - t1)
+
+    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    ratio = float(np.median(filtered) / np.median(plain))
+    benchmark.extra_info.update(unfiltered=percentiles(plain), wheelchair=percentiles(filtered),
+                                p50_ratio=round(ratio, 3), queries=len(queries))
+    assert ratio <= 1.2, f"{key}: wheelchair p50 {ratio:.2f} x unfiltered p50"
+
+
+WALKING = ("arrival", "transfers", "walking")
+
+
+def test_three_criteria_vs_two(benchmark, main_bundle):
+    """Per query: plan() with two criteria then with walking as the third, alternately."""
+    import engine
+
+    net = engine.open(str(main_bundle))
+    queries = station_queries(main_bundle, N_QUERIES, 2033)
+    for q in queries[:5]:
+        net.plan(q[0], q[1], date=q[2], time=q[3], optimize=WALKING)
+    two, three, sizes = [], [], []
+
+    def run():
+        for q in queries:
+            t0 = time.perf_counter()
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
+            t1 = time.perf_counter()
+            plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=WALKING)
+            t2 = time.perf_counter()
+            two.append(t1 - t0)
+            three.append(t2 - t1)
+            sizes.append(len(plan.itineraries))
+
+    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    ratio = float(np.median(three) / np.median(two))
+    benchmark.extra_info.update(two_criteria=percentiles(two), three_criteria=percentiles(three),
+                                p50_ratio=round(ratio, 3), queries=len(queries),
+                                mean_itineraries=round(float(np.mean(sizes)), 2))

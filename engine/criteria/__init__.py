@@ -1,0 +1,1 @@
+"""More criteria than arrival x vehicles (issue 14): accessibility and bikes-on-board filters."""

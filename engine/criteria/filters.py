@@ -1,0 +1,126 @@
+"""Accessibility and bikes-on-board filters (issue 14) as a filtered timetable: the RAPTOR kernel
+runs unchanged on masked copies of a few arrays.
+
+- ``wheelchair``: stops whose ``wheelchair_boarding`` (inherited from the parent station at build
+  time) is 2 get pickup = dropoff = 0 at every stop_pos of every pattern, and lose their
+  footpaths; footpaths that pathways.txt leaves with stairs or escalators only
+  (``footpaths.step_free`` = 0) are removed; trips need ``wheelchair_accessible`` = 1.
+- ``bikes``: trips need ``bikes_allowed`` = 1 (access and egress on the bike street profile: the
+  caller's job, ``engine.api``).
+
+A filtered-out trip is skipped the way the kernel skips a trip that does not run on a date: the
+date's ``next_active`` table (next running trip of the same pattern, Timetable.next_active) is
+recomputed with the filtered trips given a service that never runs, so the scan costs the same.
+Everything else (stop ids, names, legs, lookups) is the unfiltered timetable's.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._core import TimetableView, fill_next_active
+from ..timetable.model import Timetable
+
+YES = 1     # GTFS wheelchair_accessible / bikes_allowed value that lets a trip pass a filter
+NO = 2      # GTFS wheelchair_boarding value that excludes a stop
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which filters a query asks for (the cache key of a FilteredTimetable)."""
+
+    wheelchair: bool = False
+    bikes: bool = False
+
+    def __bool__(self) -> bool:
+        return self.wheelchair or self.bikes
+
+
+class FilteredTimetable:
+    """A Timetable seen through ``Filters``: same interface, masked pattern pickup/dropoff,
+    footpath CSR and next_active. Built once per filter set (``filtered_timetable``)."""
+
+    def __init__(self, base: Timetable, filters: Filters):
+        self._base = base
+        self.filters = filters
+        col = base.bundle.column
+        stop_ok = np.ones(base.n_stops, bool)
+        trip_ok = np.ones(base.n_trips, bool)
+        edge_ok = np.ones(len(base.footpath_to), bool)
+        if filters.wheelchair:
+            stop_ok = col("timetable/stops", "wheelchair_boarding") != NO
+            trip_ok &= col("timetable/trips", "wheelchair_accessible") == YES
+            _, step_free = base.bundle.csr("timetable/footpaths", "step_free")
+            edge_ok &= step_free.astype(bool)
+        if filters.bikes:
+            trip_ok &= col("timetable/trips", "bikes_allowed") == YES
+        self.stop_ok = stop_ok
+        self.trip_ok = trip_ok
+        self.pattern_pickup = base.pattern_pickup & stop_ok[base.pattern_stops]
+        self.pattern_dropoff = base.pattern_dropoff & stop_ok[base.pattern_stops]
+        fp_from = np.repeat(np.arange(base.n_stops, dtype=np.int32), np.diff(base.footpath_offsets))
+        edge_ok &= stop_ok[fp_from] & stop_ok[base.footpath_to]
+        self.footpath_edge_ok = edge_ok
+        offsets = np.zeros(base.n_stops + 1, np.int32)
+        np.cumsum(np.bincount(fp_from[edge_ok], minlength=base.n_stops), out=offsets[1:])
+        self.footpath_offsets = offsets
+        self.footpath_to = np.ascontiguousarray(base.footpath_to[edge_ok])
+        self.footpath_duration = np.ascontiguousarray(base.footpath_duration[edge_ok])
+        for a in (self.pattern_pickup, self.pattern_dropoff, self.footpath_offsets, self.footpath_to,
+                  self.footpath_duration, self.stop_ok, self.trip_ok):
+            a.setflags(write=False)
+        # trips filtered out get service n_services: a column of zeros in every active table
+        self._trip_service = np.where(trip_ok, base.trip_service,
+                                      base._service_bits.shape[0]).astype(np.int32)
+        self.view = TimetableView(
+            pattern_stops_offsets=base.pattern_stops_offsets, pattern_stops=base.pattern_stops,
+            pattern_pickup=self.pattern_pickup, pattern_dropoff=self.pattern_dropoff,
+            pattern_first_trip=base.pattern_first_trip, pattern_n_trips=base.pattern_n_trips,
+            pattern_st_offset=base.pattern_st_offset, pattern_max_day=base.pattern_max_day,
+            st_arr=base.st_arr, st_dep=base.st_dep, trip_service=base.trip_service,
+            stop_patterns_offsets=base.stop_patterns_offsets, stop_patterns=base.stop_patterns,
+            stop_patterns_pos=base.stop_patterns_pos, footpath_offsets=self.footpath_offsets,
+            footpath_to=self.footpath_to, footpath_duration=self.footpath_duration,
+            stop_min_change=base.stop_min_change)
+        self._next_active: dict[int, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str):
+        # everything not filtered (ids, names, times, lookups) is the base timetable's
+        return getattr(self._base, name)
+
+    @property
+    def base(self) -> Timetable:
+        return self._base
+
+    def next_active(self, day: int) -> np.ndarray:
+        """The base ``next_active`` table of ``day`` with filtered-out trips never running."""
+        cached = self._next_active.get(day)
+        if cached is None:
+            active = self._base.active_services(day)
+            active = np.ascontiguousarray(np.hstack([active, np.zeros((active.shape[0], 1), np.uint8)]))
+            cached = np.empty((active.shape[0], self._base.n_trips), np.int32)
+            fill_next_active(active, self._trip_service, cached)
+            cached.setflags(write=False)
+            with self._lock:
+                self._next_active[day] = cached
+                # the base timetable's budget (~128 MB of tables), per filter set
+                while len(self._next_active) > self._base._next_active_capacity:
+                    self._next_active.pop(next(iter(self._next_active)))
+        return cached
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+def filtered_timetable(base: Timetable, filters: Filters, cache: dict) -> FilteredTimetable:
+    """The FilteredTimetable of ``filters`` over ``base``, built once and kept in ``cache``."""
+    found = cache.get(filters)
+    if found is None:
+        with _CACHE_LOCK:
+            found = cache.get(filters)
+            if found is None:
+                found = cache[filters] = FilteredTimetable(base, filters)
+    return found

@@ -1,0 +1,67 @@
+"""plan() with accessibility / bikes-on-board filters: the usual Planner on a FilteredTimetable.
+
+Rules a filtered request follows (checked here, once):
+- ``wheelchair=True`` needs stop endpoints: a step-free street search (no ``highway=steps``) for
+  access and egress is not built yet, so a ``(lat, lon)`` end is refused naming ``wheelchair``.
+- ``bikes=True`` takes access and egress on the bike street profile (``mode="bike"``).
+- Filters plan on the schedule: real-time trips carry no accessibility or bike flags, so
+  ``realtime=True`` is refused naming ``realtime`` and the default plans without the overlay.
+"""
+from __future__ import annotations
+
+import threading
+
+from ..errors import InvalidQueryError
+from ..raptor.journey import Plan
+from ..raptor.planner import Planner
+from ..raptor.request import PlanRequest
+from ..raptor.search import RaptorRunner
+from .filters import Filters, filtered_timetable
+from .mcraptor import TWO_CRITERIA, check_mc_request, plan_mc
+
+_LOCK = threading.Lock()
+
+
+def check_filters(wheelchair, bikes) -> Filters:
+    """Filters from the user's values (booleans only, InvalidQueryError naming the parameter)."""
+    for name, value in (("wheelchair", wheelchair), ("bikes", bikes)):
+        if not isinstance(value, bool) and type(value).__name__ != "bool_":
+            raise InvalidQueryError(f"{name} must be true or false", name)
+    return Filters(bool(wheelchair), bool(bikes))
+
+
+def check_filtered_request(request: PlanRequest, filters: Filters, realtime) -> None:
+    if filters.wheelchair and request.has_point:
+        raise InvalidQueryError("wheelchair: coordinates are not supported yet with wheelchair=true (step-free "
+                                "street access is not built); give stop ids", "wheelchair")
+    if realtime is True:
+        raise InvalidQueryError("realtime: the wheelchair and bikes filters apply to the schedule only "
+                                "(real-time trips carry no accessibility or bike flags)", "realtime")
+
+
+def filtered_planner(base_planner: Planner, filters: Filters, cache: dict) -> Planner:
+    """A Planner over the filtered timetable of ``filters`` (built once, kept in ``cache``)."""
+    planner = cache.get(("planner", filters))
+    if planner is None:
+        tt = filtered_timetable(base_planner.tt, filters, cache)
+        with _LOCK:
+            planner = cache.get(("planner", filters))
+            if planner is None:
+                planner = cache[("planner", filters)] = Planner(
+                    RaptorRunner(tt), base_planner.legs, base_planner.streets, base_planner.walk_speed_mps)
+    return planner
+
+
+def plan_with_criteria(base_planner: Planner, request: PlanRequest, filters: Filters, optimize: tuple[str, ...],
+                       realtime, cache: dict) -> Plan:
+    """A request with filters and/or a third criterion (``Network.plan`` calls this only then)."""
+    if filters:
+        check_filtered_request(request, filters, realtime)
+    planner = filtered_planner(base_planner, filters, cache) if filters else base_planner
+    if optimize != TWO_CRITERIA:
+        check_mc_request(request, realtime)
+        plan = plan_mc(planner, request, cache, filters)
+    else:
+        plan = planner.plan(request)
+    plan.stats.update(wheelchair=filters.wheelchair, bikes=filters.bikes)
+    return plan

@@ -1,0 +1,67 @@
+"""Accessibility and bikes on board: wheelchair_boarding, wheelchair_accessible, bikes_allowed
+flags, and pathways.txt as a step-free stop-to-stop graph (issue 14).
+
+The GTFS flags are 0 (no information), 1 (yes) or 2 (no); anything else is read as 0 and
+counted in the build report. A pathway is step-free unless its pathway_mode is 2 (stairs) or
+4 (escalator); a pathway with ``is_bidirectional`` 1 is returned in both directions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow.compute as pc
+
+from engine._types import NO_IDX
+from engine.loaders.gtfs_csv import CsvTable
+from engine.loaders.gtfs_diag import Diag
+from engine.loaders.gtfs_parse import to_int
+
+STAIRS, ESCALATOR = 2, 4          # GTFS pathway_mode values that are not step-free
+
+
+def load_flag(t: CsvTable, column: str, rows: np.ndarray, code: str, diag: Diag) -> np.ndarray:
+    """int8 GTFS 0/1/2 flag ``column`` at file rows ``rows`` (0 where absent, empty or bad)."""
+    values, bad = to_int(t.get(column), 0)
+    values, bad = values[rows], bad[rows]
+    bad |= (values < 0) | (values > 2)
+    diag.rows(code, "fixed", t, rows[bad], column, f"{column} not 0/1/2, read as 0 (no information)")
+    return np.where(bad, 0, values).astype(np.int8)
+
+
+@dataclass
+class PathwaysPart:
+    """Directed pathway edges between feed-local stops (one row per direction)."""
+
+    from_stop: np.ndarray   # int32 local stop index
+    to_stop: np.ndarray     # int32 local stop index
+    step_free: np.ndarray   # bool: neither stairs nor escalator
+
+
+def empty_pathways() -> PathwaysPart:
+    z = np.zeros(0, np.int32)
+    return PathwaysPart(z, z.copy(), np.zeros(0, bool))
+
+
+def load_pathways(t: CsvTable, stop_ids, diag: Diag) -> PathwaysPart:
+    """pathways.txt rows between known stops; unknown stops or modes are skipped and counted."""
+    diag.count("pathways.read", t.n_rows)
+    a = pc.index_in(t.get("from_stop_id"), value_set=stop_ids).fill_null(NO_IDX).to_numpy(
+        zero_copy_only=False).astype(np.int32)
+    b = pc.index_in(t.get("to_stop_id"), value_set=stop_ids).fill_null(NO_IDX).to_numpy(
+        zero_copy_only=False).astype(np.int32)
+    mode, bad_mode = to_int(t.get("pathway_mode"), 0)
+    both, bad_dir = to_int(t.get("is_bidirectional"), 0)
+    unknown = (a < 0) | (b < 0)
+    diag.rows("pathways.unknown_stop", "skipped", t, np.flatnonzero(unknown), "from_stop_id",
+              "pathway between stops that are not in stops.txt; skipped")
+    bad = ~unknown & (bad_mode | (mode < 1) | (mode > 7) | bad_dir | (both < 0) | (both > 1))
+    diag.rows("pathways.bad_value", "skipped", t, np.flatnonzero(bad), "pathway_mode",
+              "pathway_mode not 1..7 or is_bidirectional not 0/1; skipped")
+    keep = ~unknown & ~bad
+    step_free = (mode != STAIRS) & (mode != ESCALATOR)
+    back = keep & (both == 1)
+    diag.count("pathways.kept", int(keep.sum()))
+    return PathwaysPart(np.concatenate([a[keep], b[back]]).astype(np.int32),
+                        np.concatenate([b[keep], a[back]]).astype(np.int32),
+                        np.concatenate([step_free[keep], step_free[back]]))

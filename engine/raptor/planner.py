@@ -1,0 +1,224 @@
+"""Journey planning, one home: endpoints, the forward loop shared by every kind of query, and the
+street-only direct journey.
+
+A request (``request.PlanRequest``, checked once) has two ends, each a stop reference or a point.
+A stop end is stops with zero access time; a point end is the stops its street search reaches
+(engine.streets: bounded search on the OSM walk or bike graph; without streets, straight-line
+walking, the footpaths' model). Then one RAPTOR run (``search.RaptorRunner``) between them, the
+Pareto set at the destination (arrival x vehicles), each member rebuilt into legs
+(``legs.LegBuilder``) with street access/egress, and, for two points, the direct street journey
+merged in. Arrive-by (``arrive_by.py``) and range queries (``range.py``) reuse ``itineraries``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._geo import WALK_SPEED_MPS, check_point, haversine_m, walk_seconds
+from ..errors import InvalidQueryError
+from .journey import Itinerary, Leg, Plan, Waypoint
+from .legs import LegBuilder, local_datetime, zone
+from .request import PlaceRef, PlanRequest, hms
+from .search import RaptorQuery, RaptorRunner
+
+BIKE_SPEED_CROW_MPS = 6.0     # only to skip hopeless direct bike searches (a lower bound on time)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Either stops (indices, with zero access time) or a point reached through the streets."""
+
+    waypoint: Waypoint
+    stops: np.ndarray            # int32 stop indices
+    durations: np.ndarray        # int32 seconds between the point and each stop
+    is_point: bool
+
+
+class Planner:
+    """Plans journeys on one timetable (and its streets, when the bundle has them)."""
+
+    def __init__(self, runner: RaptorRunner, legs: LegBuilder, streets=None,
+                 walk_speed_mps: float = WALK_SPEED_MPS):
+        self.runner = runner
+        self.legs = legs
+        self.tt = runner.tt
+        self.streets = streets
+        self.walk_speed_mps = walk_speed_mps
+
+    # ------------------------------------------------------------------ requests
+    def plan(self, request: PlanRequest) -> Plan:
+        """The answer to a checked request: forward, arrive-by or range (see Network.plan)."""
+        day = self.tt.day_index(request.date)
+        o = self.endpoint(request.origin, request, "origin")
+        d = self.endpoint(request.destination, request, "destination")
+        tz = self.timezone(o)
+        if request.arrive_window_s is not None:
+            from .arrive_by import ArriveByPlanner
+
+            itineraries, stats = ArriveByPlanner(self).plan(o, d, request, day, tz)
+        elif request.range_s:
+            from .range import plan_range
+
+            itineraries, stats = plan_range(self, o, d, request, day, tz)
+        else:
+            itineraries, stats = self.forward(o, d, request, day, request.time_s, tz)
+        if request.has_point:
+            stats.update(access_stops=int(len(o.stops)), egress_stops=int(len(d.stops)))
+        stats["realtime"] = request.overlay is not None
+        return Plan(o.waypoint, d.waypoint, request.date, hms(request.time_s), tuple(itineraries), stats)
+
+    def forward(self, o: Endpoint, d: Endpoint, request: PlanRequest, day: int, start: int,
+                tz) -> tuple[list[Itinerary], dict]:
+        """Earliest-arrival journeys leaving at ``start``: the Pareto set (arrival x vehicles)."""
+        itineraries: list[Itinerary] = []
+        stats: dict = {}
+        q = self.query(o, d, request, day, start)
+        if q is not None:
+            ws = self.runner.run(q)
+            stats["rounds"] = ws.rounds_run
+            itineraries = self.itineraries(q, ws, o, d, request, start, tz)
+        direct = self.direct(o, d, request, start, tz)
+        if direct is not None:
+            # Zero vehicles dominates every journey that does not arrive strictly earlier.
+            itineraries = [it for it in itineraries if it.arrival < direct.arrival]
+            itineraries.append(direct)
+        itineraries.sort(key=lambda it: (it.arrival, it.n_vehicles))
+        return itineraries, stats
+
+    def query(self, o: Endpoint, d: Endpoint, request: PlanRequest, day: int, start: int,
+              max_rounds: int | None = None) -> RaptorQuery | None:
+        """The RAPTOR run between two endpoints leaving at ``start`` (None if an end has no stop).
+
+        A walk from the origin stop / to the destination stop is allowed at stop ends only (a
+        point end already walked through the streets)."""
+        if not (len(o.stops) and len(d.stops)):
+            return None
+        return RaptorQuery(o.stops, (start + o.durations).astype(np.int32), d.stops, d.durations.astype(np.int32),
+                           day, request.max_rounds if max_rounds is None else max_rounds, request.min_change_s,
+                           walk_before_first=request.walk_before_first and not o.is_point,
+                           walk_after_last=request.walk_after_last and not d.is_point, overlay=request.overlay)
+
+    def itineraries(self, q: RaptorQuery, ws, o: Endpoint, d: Endpoint, request: PlanRequest, start: int,
+                    tz, vehicles: int | None = None) -> list[Itinerary]:
+        """The Pareto set of a finished run as itineraries (only ``vehicles`` if given).
+
+        Zero vehicles between points ("walk to a stop and walk on") is the direct street
+        journey's job, so that member is left out when an end is a point."""
+        out = []
+        for n_vehicles, arrival_s, raw, _ in self.runner.pareto(q, ws):
+            if vehicles is not None and n_vehicles != vehicles:
+                continue
+            if n_vehicles == 0 and (o.is_point or d.is_point):
+                continue
+            legs = self.legs.build(raw, request.date, tz, q.overlay)
+            legs = self._with_access(legs, raw, o, d, request.mode, request.date, tz)
+            out.append(self.legs.itinerary(n_vehicles, arrival_s, legs, request.date, start, tz))
+        return out
+
+    # ------------------------------------------------------------------ endpoints
+    def endpoint(self, ref: PlaceRef, request: PlanRequest, parameter: str) -> Endpoint:
+        if ref.is_point:
+            return self.point_endpoint(ref.point[0], ref.point[1], request.mode, request.max_access_s, parameter,
+                                       reverse=parameter == "destination")
+        return self.stop_endpoint(self.tt.resolve_stop(ref.stop, parameter))
+
+    def point_endpoint(self, lat: float, lon: float, mode: str, max_s: int, parameter: str,
+                       reverse: bool) -> Endpoint:
+        """The stops reachable from (or, ``reverse``, to) a point within ``max_s`` seconds."""
+        lat, lon = check_point(lat, lon, parameter)
+        if self.streets is not None:
+            reach = self.streets.stops_within(lat, lon, mode, max_s, reverse=reverse, parameter=parameter)
+            stops, durations = np.asarray(reach.stop_idx, np.int32), np.asarray(reach.duration_s, np.int32)
+        else:
+            if mode != "walk":
+                raise InvalidQueryError(f"mode: {mode!r} access needs a bundle built with OSM streets", "mode")
+            dist = haversine_m(lat, lon, self.tt.stop_lat, self.tt.stop_lon)
+            with np.errstate(invalid="ignore"):
+                near = np.flatnonzero((dist <= max_s * self.walk_speed_mps) & (self.tt.stop_location_type == 0))
+            durations = walk_seconds(dist[near], self.walk_speed_mps)
+            keep = durations <= max_s
+            stops, durations = near[keep].astype(np.int32), durations[keep].astype(np.int32)
+        name = "origin" if parameter == "origin" else "destination"
+        return Endpoint(Waypoint(name, lat, lon), stops, durations, True)
+
+    def stop_endpoint(self, stops: list[int]) -> Endpoint:
+        wp = self.legs.waypoint(stops[0])
+        return Endpoint(wp, np.asarray(stops, np.int32), np.zeros(len(stops), np.int32), False)
+
+    def timezone(self, endpoint: Endpoint):
+        """The time zone of the endpoint's first stop's feed (the first feed's for no stop)."""
+        tt = self.tt
+        if len(endpoint.stops):
+            return zone(tt.feed_timezones[int(tt.stop_feed[int(endpoint.stops[0])])])
+        return zone(tt.feed_timezones[0]) if tt.feed_timezones else None
+
+    # ------------------------------------------------------------------ legs
+    def _with_access(self, legs: list[Leg], raw, origin: Endpoint, destination: Endpoint,
+                     mode: str, date: dt.date, tz) -> list[Leg]:
+        out = list(legs)
+        if origin.is_point and raw:
+            first = raw[0].from_stop
+            dur = int(origin.durations[np.flatnonzero(origin.stops == first)[0]])
+            board = raw[0].dep
+            out.insert(0, self._street_leg(origin.waypoint, self.legs.waypoint(first), mode, board - dur, board,
+                                           date, tz))
+        if destination.is_point and raw:
+            last = raw[-1].to_stop
+            dur = int(destination.durations[np.flatnonzero(destination.stops == last)[0]])
+            alight = raw[-1].arr
+            out.append(self._street_leg(self.legs.waypoint(last), destination.waypoint, mode, alight, alight + dur,
+                                        date, tz))
+        if self.streets is not None:
+            out = [self._footpath_geometry(leg) for leg in out]
+        return out
+
+    def _street_leg(self, a: Waypoint, b: Waypoint, mode: str, dep: int, arr: int, date, tz) -> Leg:
+        geometry, distance = ((a.lat, a.lon), (b.lat, b.lon)), None
+        if self.streets is not None:
+            try:
+                route = self.streets.route(a.lat, a.lon, b.lat, b.lon, mode)
+                geometry, distance = tuple(route.geometry), float(route.distance_m)
+            except InvalidQueryError:
+                pass   # the stop is linked but its own coordinates do not snap: keep a straight line
+        return Leg(mode, a, b, local_datetime(date, dep, tz), local_datetime(date, arr, tz), arr - dep,
+                   distance_m=distance, geometry=geometry)
+
+    def _footpath_geometry(self, leg: Leg) -> Leg:
+        """Walks between two stops follow the streets when the bundle has them."""
+        if leg.mode != "walk" or leg.origin.stop_id is None or leg.destination.stop_id is None:
+            return leg
+        a = self.tt.find_stop_id(leg.origin.stop_id)
+        b = self.tt.find_stop_id(leg.destination.stop_id)
+        try:
+            route = self.streets.path_between_stops(a, b, "walk")
+        except InvalidQueryError:
+            return leg
+        return dataclasses.replace(leg, distance_m=float(route.distance_m), geometry=tuple(route.geometry))
+
+    def direct(self, origin: Endpoint, destination: Endpoint, request: PlanRequest, start: int,
+               tz) -> Itinerary | None:
+        """The street-only journey leaving at ``start``, when both ends are points and it takes
+        at most ``request.max_direct_s``."""
+        if not (origin.is_point and destination.is_point):
+            return None
+        mode, date, max_direct_s = request.mode, request.date, request.max_direct_s
+        a, b = origin.waypoint, destination.waypoint
+        crow_s = float(haversine_m(a.lat, a.lon, b.lat, b.lon)) / (
+            self.walk_speed_mps if mode == "walk" else BIKE_SPEED_CROW_MPS)
+        if crow_s > max_direct_s:
+            return None   # even a straight line would take too long: skip the street search
+        if self.streets is not None:
+            route = self.streets.route(a.lat, a.lon, b.lat, b.lon, mode)
+            duration, geometry, distance = int(route.duration_s), tuple(route.geometry), float(route.distance_m)
+        else:
+            distance = float(haversine_m(a.lat, a.lon, b.lat, b.lon))
+            duration = int(walk_seconds(distance, self.walk_speed_mps))
+            geometry = ((a.lat, a.lon), (b.lat, b.lon))
+        if duration > max_direct_s:
+            return None
+        leg = Leg(mode, a, b, local_datetime(date, start, tz), local_datetime(date, start + duration, tz), duration,
+                  distance_m=distance, geometry=geometry)
+        return Itinerary(leg.departure, leg.arrival, duration, 0, (leg,))

@@ -1,0 +1,69 @@
+"""Build-time accessibility columns of the timetable: wheelchair_boarding inherited from the
+parent station, and which footpaths are step-free given pathways.txt (issue 14)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def effective_wheelchair_boarding(flag: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """GTFS inheritance: a stop with 0 (no information) and a parent station takes the parent's
+    value (the parent's own value, stations have no parent)."""
+    out = flag.astype(np.int8).copy()
+    inherit = (out == 0) & (parent >= 0)
+    out[inherit] = flag[parent[inherit]]
+    return out
+
+
+def step_free_footpaths(n_stops: int, fp_offsets: np.ndarray, fp_to: np.ndarray,
+                        location_type: np.ndarray, path_from: np.ndarray, path_to: np.ndarray,
+                        path_step_free: np.ndarray) -> np.ndarray:
+    """uint8 per footpath: 1 if it can be walked without stairs or escalators.
+
+    Stops that are endpoints of some pathway are *inside* a pathway graph; every other stop,
+    and every entrance (location_type 2), is *outside* (the street). A footpath a -> b is
+    step-free iff, in the directed graph of step-free pathways plus the street (one node joined
+    both ways to every entrance), b's node is reachable from a's node. Without pathways.txt every
+    stop is outside and every footpath is step-free (no information says otherwise).
+    """
+    n_fp = len(fp_to)
+    out = np.ones(n_fp, np.uint8)
+    if len(path_from) == 0 or n_fp == 0:
+        return out
+    inside = np.zeros(n_stops, bool)
+    inside[path_from] = True
+    inside[path_to] = True
+    street = n_stops                                  # the extra "outside" node
+    node = np.where(inside & (location_type != 2), np.arange(n_stops), street)
+    src = np.concatenate([node[path_from[path_step_free]], np.flatnonzero(location_type == 2),
+                          np.full(int((location_type == 2).sum()), street)])
+    dst = np.concatenate([node[path_to[path_step_free]], np.full(int((location_type == 2).sum()), street),
+                          np.flatnonzero(location_type == 2)])
+    order = np.argsort(src, kind="stable")
+    adj_off = np.zeros(n_stops + 2, np.int64)
+    np.add.at(adj_off, src + 1, 1)
+    adj_off = np.cumsum(adj_off)
+    adj = dst[order]
+    fp_from = np.repeat(np.arange(n_stops), np.diff(fp_offsets))
+    reach_cache: dict[int, np.ndarray] = {}
+    for i in np.flatnonzero(inside[fp_from] | inside[fp_to]):
+        a, b = int(node[fp_from[i]]), int(node[fp_to[i]])
+        if a == b:
+            continue
+        seen = reach_cache.get(a)
+        if seen is None:
+            seen = reach_cache[a] = _reachable(a, adj_off, adj, n_stops + 1)
+        out[i] = 1 if seen[b] else 0
+    return out
+
+
+def _reachable(start: int, adj_off: np.ndarray, adj: np.ndarray, n: int) -> np.ndarray:
+    seen = np.zeros(n, bool)
+    seen[start] = True
+    stack = [start]
+    while stack:
+        u = stack.pop()
+        for v in adj[adj_off[u]:adj_off[u + 1]]:
+            if not seen[v]:
+                seen[v] = True
+                stack.append(int(v))
+    return seen

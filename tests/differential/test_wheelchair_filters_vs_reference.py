@@ -1,0 +1,244 @@
+"""wheelchair=True / bikes=True (issue 14) against the trip-level reference solver, on the sample
+and the real feeds that carry the GTFS fields (BART and Caltrain: wheelchair_accessible and
+bikes_allowed, 0 and 1; Caltrain: stops with wheelchair_boarding 2; WMATA: pathways.txt with
+stairs and escalators, stops with wheelchair_boarding 2; TriMet: bikes_allowed 0 everywhere).
+
+The reference is filtered on its own, from the staged (GTFS-level) tables: trips without the flag
+are dropped from the trip instances, pickup and drop-off are forbidden at stops whose
+wheelchair_boarding is 2 after inheriting the parent station's value (recomputed here), and
+footpaths touching such stops or not step-free are removed. The Pareto set (vehicles, arrival) of
+the filtered plan must equal the filtered reference's, and no itinerary may use an excluded trip,
+stop or footpath. The step-free flag of every WMATA footpath is recomputed from pathways.txt by a
+plain search over the file's rows.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+from engine.errors import InvalidQueryError
+
+from tests.reference.csa import ReferenceSolver, pareto_front
+from tests.reference.feeds import build_feed, feed_name, hhmmss, random_queries, shared_data_dir
+
+MAX_ROUNDS = 4
+SAMPLE_QUERIES = 60
+FEED_QUERIES = 25
+FEED_DIRS = ["gtfs-us-bart", "gtfs-us-caltrain", "gtfs-us-wmata-rail", "gtfs-us-portland-trimet"]
+FILTERS = [dict(wheelchair=True), dict(bikes=True), dict(wheelchair=True, bikes=True)]
+
+
+def _feed_params():
+    params = [pytest.param("sample", id="sample")]
+    root = shared_data_dir()
+    for folder in FEED_DIRS:
+        paths = sorted((root / folder).glob("*.zip")) if root.is_dir() else []
+        if paths:
+            params.append(pytest.param(paths[0], id=folder, marks=pytest.mark.realdata))
+        else:
+            params.append(pytest.param(None, id=folder, marks=pytest.mark.skip(
+                reason=f"{folder} absent from the shared data folder (set BRIQUE_DATA)")))
+    return params
+
+
+@pytest.fixture(scope="module", params=_feed_params())
+def feed(request, tmp_path_factory):
+    import engine
+
+    out = tmp_path_factory.mktemp("filters")
+    if request.param == "sample":
+        path = request.getfixturevalue("sample_paths").gtfs
+        built = build_feed(out, [("sample", path)], "sample")
+        n, seed = SAMPLE_QUERIES, 5
+    else:
+        path = request.param
+        built = build_feed(out, [(feed_name(path), path)], feed_name(path))
+        n, seed = FEED_QUERIES, 17
+    net = engine.open(str(built.bundle))
+    return path, built, net, random_queries(built.staged, n, seed, avoid_dst=False, night_every=5)
+
+
+def _flags(staged, filters) -> tuple[np.ndarray, np.ndarray]:
+    """(stop allowed, trip allowed) from the staged GTFS columns (GTFS inheritance rule)."""
+    stops, trips = staged.stops, staged.trips
+    n_stops, n_trips = stops.num_rows, trips.num_rows
+    stop_ok, trip_ok = np.ones(n_stops, bool), np.ones(n_trips, bool)
+    if filters.get("wheelchair"):
+        own = stops.column("wheelchair_boarding").to_pylist()
+        parent = stops.column("parent_idx").to_pylist()
+        for s in range(n_stops):
+            value = own[s] if own[s] != 0 or parent[s] < 0 else own[parent[s]]
+            stop_ok[s] = value != 2
+        trip_ok &= np.asarray(trips.column("wheelchair_accessible").to_pylist()) == 1
+    if filters.get("bikes"):
+        trip_ok &= np.asarray(trips.column("bikes_allowed").to_pylist()) == 1
+    return stop_ok, trip_ok
+
+
+def _filtered_reference(built, stop_ok, trip_ok, wheelchair: bool) -> ReferenceSolver:
+    from engine.bundle.reader import open_bundle
+
+    ref = ReferenceSolver(built.staged, built.bundle)
+    excluded = ~stop_ok[ref.st_stop]
+    ref.st_pickup = np.where(excluded, 1, ref.st_pickup).astype(np.uint8)
+    ref.st_dropoff = np.where(excluded, 1, ref.st_dropoff).astype(np.uint8)
+    instances = ref.trip_instances
+
+    def allowed_instances(date):
+        trips, shifts = instances(date)
+        keep = trip_ok[trips]
+        return trips[keep], shifts[keep]
+
+    ref.trip_instances = allowed_instances
+    offsets, to, duration = ref.fp_offsets, ref.fp_to, ref.fp_duration
+    step_free = np.asarray(open_bundle(built.bundle).csr("timetable/footpaths", "step_free")[1], bool)
+    src = np.repeat(np.arange(ref.n_stops), np.diff(offsets))
+    keep = stop_ok[src] & stop_ok[to] & (step_free if wheelchair else True)
+    ref.fp_to, ref.fp_duration = to[keep], duration[keep]
+    ref.fp_offsets = np.concatenate([[0], np.cumsum(np.bincount(src[keep], minlength=ref.n_stops))])
+    ref.kept_footpaths = {(int(a), int(b)) for a, b in zip(src[keep], to[keep])}
+    return ref
+
+
+def _front(plan, date):
+    from tests.reference.csa import seconds_on_axis
+
+    points = sorted({(it.n_vehicles, seconds_on_axis(it.arrival, date)) for it in plan.itineraries})
+    front, best = [], 2_000_000_000
+    for vehicles, arrival in points:
+        if arrival < best:
+            front.append((vehicles, arrival))
+            best = arrival
+    return front
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f))
+def test_filtered_plan_equals_filtered_reference(feed, filters):
+    _, built, net, queries = feed
+    stop_ok, trip_ok = _flags(built.staged, filters)
+    ref = _filtered_reference(built, stop_ok, trip_ok, bool(filters.get("wheelchair")))
+    tt = net.timetable
+    trip_index = {t: i for i, t in enumerate(built.staged.trips.column("trip_id").to_pylist())}
+    failures = []
+    for i, q in enumerate(queries):
+        origin_id, target_id = ref.stop_ids[q.origin], ref.stop_ids[q.target]
+        plan = net.plan(origin_id, target_id, date=q.date.isoformat(), time=hhmmss(q.time_s),
+                        max_transfers=MAX_ROUNDS - 1, **filters)
+        origins = np.asarray(net.stop_indices(origin_id), np.int32)
+        arrivals = ref.round_arrivals(origins, np.full(origins.size, q.time_s, np.int32), q.date, MAX_ROUNDS)
+        want = pareto_front(arrivals, net.stop_indices(target_id))
+        got = _front(plan, q.date)
+        if got != want:
+            failures.append(f"query {i}: {origin_id} -> {target_id} {q.date} {hhmmss(q.time_s)}: plan "
+                            f"{[(v, hhmmss(a)) for v, a in got]}, reference {[(v, hhmmss(a)) for v, a in want]}")
+        for it in plan.itineraries:
+            for leg in it.legs:
+                a, b = tt.find_stop_id(leg.origin.stop_id), tt.find_stop_id(leg.destination.stop_id)
+                if leg.mode == "transit":
+                    assert trip_ok[trip_index[leg.trip_id]], f"excluded trip {leg.trip_id} in {origin_id}->{target_id}"
+                    assert stop_ok[a] and stop_ok[b], f"excluded stop in {leg.trip_id}"
+                elif a != b:
+                    assert (a, b) in ref.kept_footpaths, f"excluded footpath {leg.origin.stop_id} -> " \
+                                                         f"{leg.destination.stop_id}"
+    assert not failures, f"{built.name} {filters}: " + "\n".join(failures)
+
+
+def test_filters_exclude_what_the_flags_say(feed):
+    """The filtered arrays themselves: masked pickup/drop-off, kept footpaths, next_active."""
+    from engine.criteria.filters import Filters, FilteredTimetable
+
+    _, built, net, queries = feed
+    base = net.timetable
+    ft = FilteredTimetable(base, Filters(wheelchair=True, bikes=True))
+    wb = base.bundle.column("timetable/stops", "wheelchair_boarding")
+    wa = base.bundle.column("timetable/trips", "wheelchair_accessible")
+    ba = base.bundle.column("timetable/trips", "bikes_allowed")
+    bad_pos = wb[base.pattern_stops] == 2
+    assert not ft.pattern_pickup[bad_pos].any() and not ft.pattern_dropoff[bad_pos].any()
+    assert np.array_equal(ft.pattern_pickup[~bad_pos], base.pattern_pickup[~bad_pos])
+    assert (wb[ft.footpath_to] != 2).all()
+    day = base.day_index(queries[0].date) if queries else 0
+    na, base_na = ft.next_active(day), base.next_active(day)
+    ok = (wa == 1) & (ba == 1)
+    n = base.n_trips
+    for row in range(na.shape[0]):
+        running = np.flatnonzero(base_na[row] == np.arange(n))
+        want = np.full(n + 1, n, np.int64)
+        allowed = np.zeros(n + 1, bool)
+        allowed[running] = ok[running]
+        for t in range(n - 1, -1, -1):
+            want[t] = t if allowed[t] else want[t + 1]
+        assert np.array_equal(na[row], want[:n])
+
+
+def _pathway_reachable(zip_path) -> tuple[dict, set, set]:
+    """From pathways.txt / stops.txt directly: step-free directed edges and the entrances."""
+    with zipfile.ZipFile(zip_path) as z:
+        rows = list(csv.DictReader(io.TextIOWrapper(z.open("pathways.txt"), "utf-8-sig")))
+        stops = list(csv.DictReader(io.TextIOWrapper(z.open("stops.txt"), "utf-8-sig")))
+    edges: dict[str, set] = {}
+    nodes = set()
+    for r in rows:
+        nodes |= {r["from_stop_id"], r["to_stop_id"]}
+        if r["pathway_mode"].strip() in ("2", "4"):
+            continue
+        edges.setdefault(r["from_stop_id"], set()).add(r["to_stop_id"])
+        if r["is_bidirectional"].strip() == "1":
+            edges.setdefault(r["to_stop_id"], set()).add(r["from_stop_id"])
+    entrances = {s["stop_id"] for s in stops if s.get("location_type", "").strip() == "2"}
+    for e in entrances:
+        edges.setdefault(e, set()).add("<street>")
+        edges.setdefault("<street>", set()).add(e)
+    return edges, nodes, entrances
+
+
+def test_wmata_step_free_footpaths_follow_pathways(feed):
+    path, built, net, _ = feed
+    if path == "sample" or not zipfile.ZipFile(path).namelist().count("pathways.txt"):
+        pytest.skip("no pathways.txt in this feed")
+    edges, nodes, entrances = _pathway_reachable(path)
+    prefix = built.name + ":"
+
+    def node(stop_id):
+        raw = stop_id[len(prefix):]
+        return raw if raw in nodes and raw not in entrances else "<street>"
+
+    def reach(a, b):
+        seen, todo = {a}, [a]
+        while todo:
+            for v in edges.get(todo.pop(), ()):
+                if v not in seen:
+                    seen.add(v)
+                    todo.append(v)
+        return b in seen
+
+    tt = net.timetable
+    offsets, to = tt.footpath_offsets, tt.footpath_to
+    _, step_free = tt.bundle.csr("timetable/footpaths", "step_free")
+    counts = [0, 0]
+    for s in range(tt.n_stops):
+        for e in range(offsets[s], offsets[s + 1]):
+            a, b = node(tt.stop_id(s)), node(tt.stop_id(int(to[e])))
+            want = a == b or reach(a, b)
+            assert bool(step_free[e]) == want, f"{tt.stop_id(s)} -> {tt.stop_id(int(to[e]))}"
+            counts[want] += 1
+    assert sum(counts) > 0
+
+
+def test_wheelchair_refuses_points_and_realtime(sample_network):
+    tt = sample_network.timetable
+    stop = tt.stop_id(int(np.flatnonzero(tt.stop_location_type == 0)[0]))
+    with pytest.raises(InvalidQueryError) as err:
+        sample_network.plan((tt.stop_lat[0], tt.stop_lon[0]), stop, date=tt.period_start.isoformat(),
+                            time="08:00", wheelchair=True)
+    assert err.value.parameter == "wheelchair"
+    with pytest.raises(InvalidQueryError) as err:
+        sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", bikes=True, realtime=True)
+    assert err.value.parameter == "realtime"
+    with pytest.raises(InvalidQueryError) as err:
+        sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", bikes="yes")
+    assert err.value.parameter == "bikes"

@@ -1,0 +1,43 @@
+"""wheelchair / bikes toggles (issue 14) over HTTP (GET /v1/plan) and the CLI (brique plan): the
+engine's filtered answer, and the engine's refusals as 4xx / exit status 2."""
+from __future__ import annotations
+
+import json
+
+from engine.cli import main
+from engine.sample import DEMO
+
+
+def _ids(itineraries) -> list[list[str | None]]:
+    return [[leg["trip_id"] for leg in it["legs"]] for it in itineraries]
+
+
+def test_http_wheelchair_and_bikes_are_the_engine_answer(client, network):
+    for params in ({"wheelchair": "true"}, {"bikes": "true"}, {"wheelchair": "true", "bikes": "true"}):
+        r = client.get("/v1/plan", params={"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"],
+                                           "time": "08:00", **params})
+        assert r.status_code == 200, r.text
+        want = network.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00",
+                            **{k: True for k in params})
+        assert _ids(r.json()["itineraries"]) == _ids([it.to_dict() for it in want.itineraries])
+
+
+def test_http_wheelchair_with_a_point_is_a_400(client):
+    p = DEMO["from_point"]
+    r = client.get("/v1/plan", params={"from": f"{p[0]},{p[1]}", "to": DEMO["destination"], "date": DEMO["date"],
+                                       "time": "08:00", "wheelchair": "true"})
+    assert r.status_code == 400 and r.json()["error"]["parameter"] == "wheelchair"
+
+
+def test_cli_wheelchair_flag(sample_bundle, sample_network, capsys):
+    argv = ["plan", str(sample_bundle), "--from", DEMO["origin"], "--to", DEMO["destination"],
+            "--date", DEMO["date"], "--time", "08:00", "--wheelchair", "--json"]
+    assert main(argv) == 0
+    got = json.loads(capsys.readouterr().out)
+    want = sample_network.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", wheelchair=True)
+    assert _ids(got["itineraries"]) == _ids([it.to_dict() for it in want.itineraries])
+    assert got["stats"]["wheelchair"] is True
+    p = DEMO["from_point"]
+    assert main(["plan", str(sample_bundle), "--from", f"{p[0]},{p[1]}", "--to", DEMO["destination"],
+                 "--date", DEMO["date"], "--time", "08:00", "--wheelchair"]) == 2
+    assert "wheelchair" in capsys.readouterr().err
