@@ -71,8 +71,8 @@ def test_plan_filtered(benchmark, key, name):
 
 @pytest.mark.parametrize("key", sorted(FEEDS))
 def test_filter_overhead(benchmark, key):
-    """Per query: unfiltered then wheelchair+bikes-free ``wheelchair`` plan, alternately; the
-    ratio of medians must stay <= 1.2."""
+    """Per query: the plain plan then the ``wheelchair=True`` plan, alternately; the ratio of
+    medians must stay <= 1.2."""
     net, queries = _net_and_queries(key, seed=2032)
     plain, filtered = [], []
 

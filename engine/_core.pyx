@@ -914,66 +914,92 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
     return rounds
 
 
-def run_range_times(TimetableView tt, RaptorWorkspace ws,
-                    const int32_t[::1] origin_stop, const int32_t[::1] origin_access,
-                    const int32_t[::1] departures,
-                    const int32_t[::1] dest_offsets, const int32_t[::1] dest_stop,
-                    const int32_t[::1] dest_egress, const uint8_t[::1] dest_by_vehicle,
-                    const int32_t[::1] dest_direct,
-                    const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
-                    int32_t default_change, bint walk_before_first, int32_t max_time,
-                    int32_t[::1] origin_time, int32_t[:, ::1] out):
-    """Travel times from one origin to every destination, for every departure of a window:
-    range RAPTOR (rRAPTOR), departures visited from the last to the first, reusing labels.
+cdef class RangeTimes:
+    """Travel times over a departure window, to fixed destinations: built once (per matrix,
+    per isochrone) and ``run`` once per origin. Range RAPTOR (rRAPTOR): the departures are
+    visited from the last to the first, each run reusing the labels of the one after it.
 
-    origin_stop/origin_access: the origin's stops and the seconds to reach each (0 for a stop
-    origin). departures: seconds on the date's axis, strictly DECREASING. Destination d is
-    reached at stop dest_stop[e] plus dest_egress[e] seconds, e in dest_offsets[d]..[d+1]:
+    departures: seconds on the date's axis, strictly DECREASING. Destination d is reached at
+    stop dest_stop[e] plus dest_egress[e] seconds, e in dest_offsets[d] .. dest_offsets[d+1]:
     at the stop's earliest arrival (walking included), or, where dest_by_vehicle[d], at its
-    earliest vehicle arrival (a point reached by its street egress after alighting);
-    dest_direct[d] is a street-only time (UNREACHED if none). out[i, d] = arrival - departures[i],
-    or UNREACHED when more than max_time. origin_time: scratch, as long as origin_stop.
-    Runs without the GIL.
+    earliest vehicle arrival (a point reached by its street egress after alighting). Travel
+    times above max_time are UNREACHED (and arrivals past departure + max_time are pruned).
     """
-    _check_run(tt, ws, next_active, day_shift, max_rounds)
-    cdef Py_ssize_t n_dep = departures.shape[0], n_dest = dest_offsets.shape[0] - 1
-    if out.shape[0] != n_dep or out.shape[1] != n_dest or origin_time.shape[0] != origin_stop.shape[0]:
-        raise ValueError("out must be [departures, destinations]; origin_time as long as origin_stop")
-    if dest_by_vehicle.shape[0] != n_dest or dest_direct.shape[0] != n_dest:
-        raise ValueError("one dest_by_vehicle and dest_direct value per destination")
-    cdef Py_ssize_t i, d, e, j
-    cdef int32_t dep, best, t, rounds = 0
-    cdef const int32_t[::1] no_stops = np.empty(0, np.int32)
-    for i in range(1, n_dep):
-        if departures[i] >= departures[i - 1]:
-            raise ValueError("departures must be strictly decreasing")
-    for e in range(dest_stop.shape[0]):
-        if dest_stop[e] < 0 or dest_stop[e] >= tt.n_stops:
-            raise ValueError("destination stop index out of range")
-    for j in range(origin_stop.shape[0]):
-        if origin_stop[j] < 0 or origin_stop[j] >= tt.n_stops:
-            raise ValueError("origin stop index out of range")
-    with nogil:
-        for i in range(n_dep):
-            dep = departures[i]
-            for j in range(origin_stop.shape[0]):
-                origin_time[j] = dep + origin_access[j]
-            rounds = _run_rounds(tt, ws, origin_stop, origin_time, no_stops, no_stops, next_active, day_shift,
-                                 max_rounds, default_change, walk_before_first, True, i > 0, True,
-                                 dep + max_time + 1)
-            for d in range(n_dest):
-                best = UNREACHED
-                for e in range(dest_offsets[d], dest_offsets[d + 1]):
-                    if dest_by_vehicle[d]:
-                        t = ws.best_veh[max_rounds, dest_stop[e]]
-                    else:
-                        t = ws.arrival[max_rounds, dest_stop[e]]
-                    if t < UNREACHED and t + dest_egress[e] < best:
-                        best = t + dest_egress[e]
-                if dest_direct[d] < UNREACHED and dep + dest_direct[d] < best:
-                    best = dep + dest_direct[d]
-                out[i, d] = best - dep if best - dep <= max_time else UNREACHED
-    ws.rounds_run = rounds
+
+    cdef TimetableView tt
+    cdef const int32_t[:, ::1] next_active
+    cdef int day_shift, max_rounds
+    cdef int32_t change, max_time
+    cdef const int32_t[::1] departures
+    cdef const int32_t[::1] dest_offsets
+    cdef const int32_t[::1] dest_stop
+    cdef const int32_t[::1] dest_egress
+    cdef const uint8_t[::1] dest_by_vehicle
+    cdef readonly Py_ssize_t n_departures, n_destinations
+
+    def __init__(self, TimetableView tt, const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
+                 int32_t default_change, int32_t max_time, const int32_t[::1] departures, *,
+                 const int32_t[::1] dest_offsets, const int32_t[::1] dest_stop,
+                 const int32_t[::1] dest_egress, const uint8_t[::1] dest_by_vehicle):
+        cdef Py_ssize_t i, e
+        if (next_active.shape[0] < tt.max_day_offset + 2 or day_shift < tt.max_day_offset
+                or next_active.shape[1] != tt.n_trips):
+            raise ValueError("next_active table does not fit the timetable's trips and day span")
+        for i in range(1, departures.shape[0]):
+            if departures[i] >= departures[i - 1]:
+                raise ValueError("departures must be strictly decreasing")
+        self.n_destinations = dest_offsets.shape[0] - 1
+        if dest_by_vehicle.shape[0] != self.n_destinations or dest_egress.shape[0] != dest_stop.shape[0]:
+            raise ValueError("one dest_by_vehicle per destination, one dest_egress per destination stop")
+        for e in range(dest_stop.shape[0]):
+            if dest_stop[e] < 0 or dest_stop[e] >= tt.n_stops:
+                raise ValueError("destination stop index out of range")
+        self.tt, self.next_active, self.day_shift, self.max_rounds = tt, next_active, day_shift, max_rounds
+        self.change, self.max_time, self.departures = default_change, max_time, departures
+        self.dest_offsets, self.dest_stop, self.dest_egress = dest_offsets, dest_stop, dest_egress
+        self.dest_by_vehicle = dest_by_vehicle
+        self.n_departures = departures.shape[0]
+
+    def run(self, RaptorWorkspace ws, const int32_t[::1] origin_stop, const int32_t[::1] origin_access,
+            bint walk_before_first, const int32_t[::1] dest_direct, int32_t[:, ::1] out):
+        """One origin (its stops and the seconds to reach each; 0 for a stop origin):
+        out[i, d] = arrival at d - departures[i], or UNREACHED. dest_direct[d]: a street-only
+        time from this origin (UNREACHED if none). Runs without the GIL."""
+        cdef TimetableView tt = self.tt
+        _check_run(tt, ws, self.next_active, self.day_shift, self.max_rounds)
+        if out.shape[0] != self.n_departures or out.shape[1] != self.n_destinations:
+            raise ValueError("out must be [departures, destinations]")
+        if dest_direct.shape[0] != self.n_destinations or origin_access.shape[0] != origin_stop.shape[0]:
+            raise ValueError("one dest_direct per destination, one origin_access per origin stop")
+        cdef Py_ssize_t i, d, e, j
+        for j in range(origin_stop.shape[0]):
+            if origin_stop[j] < 0 or origin_stop[j] >= tt.n_stops:
+                raise ValueError("origin stop index out of range")
+        cdef int32_t[::1] origin_time = np.empty(origin_stop.shape[0], np.int32)
+        cdef const int32_t[::1] no_stops = np.empty(0, np.int32)
+        cdef int32_t dep, best, t
+        cdef int rounds = 0, last = self.max_rounds
+        with nogil:
+            for i in range(self.n_departures):
+                dep = self.departures[i]
+                for j in range(origin_stop.shape[0]):
+                    origin_time[j] = dep + origin_access[j]
+                rounds = _run_rounds(tt, ws, origin_stop, origin_time, no_stops, no_stops, self.next_active,
+                                     self.day_shift, last, self.change, walk_before_first, True, i > 0, True,
+                                     dep + self.max_time + 1)
+                for d in range(self.n_destinations):
+                    best = UNREACHED
+                    for e in range(self.dest_offsets[d], self.dest_offsets[d + 1]):
+                        if self.dest_by_vehicle[d]:
+                            t = ws.best_veh[last, self.dest_stop[e]]
+                        else:
+                            t = ws.arrival[last, self.dest_stop[e]]
+                        if t < UNREACHED and t + self.dest_egress[e] < best:
+                            best = t + self.dest_egress[e]
+                    if dest_direct[d] < UNREACHED and dep + dest_direct[d] < best:
+                        best = dep + dest_direct[d]
+                    out[i, d] = best - dep if best - dep <= self.max_time else UNREACHED
+        ws.rounds_run = rounds
 
 
 def percentiles_of(const int32_t[:, ::1] times, const int32_t[::1] ranks, int32_t[:, ::1] out):

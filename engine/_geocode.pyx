@@ -60,6 +60,7 @@ on negative numbers, and the same tie-breaks (score desc then doc asc; distance 
 """
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.math cimport asin, cos, exp, fabs, floor, pow, rint, sin, sqrt, tan, M_PI
+from engine._geomath cimport haversine_m as _haversine, radians as _radians
 import numpy as np
 
 cdef enum:
@@ -75,7 +76,6 @@ MAX_CANDIDATES = MAX_CANDIDATES_C
 cdef double Q_EXACT = 1.0, Q_TYPO1 = 0.85, Q_TYPO2 = 0.7, Q_FALLBACK = 0.5
 cdef double W_TEXT = 0.65, W_NAME = 0.15, W_IMP = 0.05, W_HN = 0.15
 cdef double MIN_TEXT = 0.45
-cdef double EARTH_M = 6_371_000.0
 cdef double M_PER_DEG = 111_195.0
 
 
@@ -467,19 +467,6 @@ def reset_tokq(GeocodeWorkspace ws):
 
 
 # ---------------------------------------------------------------------- scoring
-
-cdef inline double _radians(double x) noexcept nogil:
-    return x * (M_PI / 180.0)
-
-
-cdef inline double _haversine(double lat1, double lon1, double lat2, double lon2) noexcept nogil:
-    cdef double p1 = _radians(lat1), p2 = _radians(lat2)
-    cdef double dp = p2 - p1, dl = _radians(lon2 - lon1)
-    cdef double s1 = sin(dp / 2), s2 = sin(dl / 2)
-    cdef double h = s1 * s1 + cos(p1) * cos(p2) * (s2 * s2)
-    cdef double r = sqrt(h)
-    return 2 * EARTH_M * asin(1.0 if 1.0 < r else r)
-
 
 def haversine_m(double lat1, double lon1, double lat2, double lon2):
     """Great-circle distance in metres (spherical Earth, 6,371 km)."""

@@ -86,6 +86,7 @@ from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
 from libc.stdlib cimport malloc, realloc, free, qsort
 import numpy as np
 
+from engine._geomath cimport haversine_m as _haversine_m
 from engine._graphs cimport bounded_dijkstra, heap_pop as _pop, heap_push as _push, part_ms as _part
 
 cdef int64_t INF_ = (<int64_t>1) << 62
@@ -93,7 +94,6 @@ cdef int64_t KEY_OFFSET = 1 << 30
 cdef int64_t KEY_SHIFT = (<int64_t>1) << 31
 cdef double EARTH_RADIUS_M = 6371000.0
 cdef double DEG_M = EARTH_RADIUS_M * M_PI / 180.0
-cdef double RAD = M_PI / 180.0
 
 INF = INF_
 #: Buckets of a workspace's reach queue (the bucket width grows when a limit needs more).
@@ -112,15 +112,6 @@ cdef inline int64_t _direct(double t_from, int64_t conn_from, double t_to, int64
         if c < best:
             best = c
     return best
-
-
-cdef inline double _haversine_m(double lat1, double lon1, double lat2, double lon2) noexcept nogil:
-    cdef double p1 = lat1 * RAD, p2 = lat2 * RAD
-    cdef double s1 = sin((p2 - p1) * 0.5), s2 = sin((lon2 - lon1) * RAD * 0.5)
-    cdef double a = s1 * s1 + cos(p1) * cos(p2) * s2 * s2
-    if a > 1.0:
-        a = 1.0
-    return 2.0 * EARTH_RADIUS_M * asin(sqrt(a))
 
 
 cdef int _cmp_i32(const void* a, const void* b) noexcept nogil:

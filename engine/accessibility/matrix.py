@@ -1,7 +1,7 @@
 """Travel-time matrices: for every origin, range RAPTOR over the departure minutes of a window,
 then percentiles of the travel time over those minutes (R5's definition), per destination.
 
-Per origin, ``_core.run_range_times`` runs the whole window without the GIL (the departure
+Per origin, ``_core.RangeTimes.run`` runs the whole window without the GIL (the departure
 minutes from last to first, each reusing the labels of the one after it) and reads every
 destination's arrival; ``_core.percentiles_of`` sorts each destination's minutes and picks the
 ranks. Origins are split over native threads; each thread has its own RAPTOR workspace and
@@ -32,7 +32,7 @@ from typing import Any, Iterable
 import numpy as np
 import pyarrow as pa
 
-from .._core import percentiles_of, run_range_times
+from .._core import RangeTimes, percentiles_of
 from .._geo import check_point, haversine_m
 from .._types import UNREACHED
 from ..errors import InvalidQueryError, NoRouteError
@@ -192,7 +192,9 @@ def travel_time_matrix(net, origins, destinations=None, *, date: dt.date | str, 
     minutes = departure_minutes(start, window) if window else np.asarray([start], np.int32)
     ranks = np.asarray([max(0, math.ceil(p / 100 * len(minutes)) - 1) for p in pcts], np.int32)
     runner = net._runner
-    next_active = tt.next_active(day)
+    search = RangeTimes(tt.view, tt.next_active(day), tt.max_day_offset, rounds, change, limit, minutes,
+                        dest_offsets=dests.offsets, dest_stop=dests.stops, dest_egress=dests.egress,
+                        dest_by_vehicle=dests.by_vehicle)
     out = np.empty((n_o, n_d, len(pcts)), np.int32)
     speed = net._planner.walk_speed_mps if mode == "walk" else BIKE_SPEED_CROW_MPS
 
@@ -208,12 +210,9 @@ def travel_time_matrix(net, origins, destinations=None, *, date: dt.date | str, 
                 out[i] = UNREACHED
                 return
             direct = _direct_times(net, point, dests, mode, direct_limit, speed)
-        ws = runner.workspace(rounds)
         times = np.empty((len(minutes), n_d), np.int32)
-        run_range_times(tt.view, ws, np.ascontiguousarray(o_stops, np.int32),
-                        np.ascontiguousarray(o_access, np.int32), minutes, dests.offsets, dests.stops,
-                        dests.egress, dests.by_vehicle, direct, next_active, tt.max_day_offset, rounds, change,
-                        bool(walk_before_first) and point is None, limit, np.empty(len(o_stops), np.int32), times)
+        search.run(runner.workspace(rounds), np.ascontiguousarray(o_stops, np.int32),
+                   np.ascontiguousarray(o_access, np.int32), bool(walk_before_first) and point is None, direct, times)
         percentiles_of(times, ranks, out[i])
 
     done = 0

@@ -7,14 +7,14 @@ and each stop keeps its best arrival over the rounds (<= max_transfers + 1 vehic
 between vehicles, footpaths after the last one).
 
 ``minute_arrivals`` is the one place that runs RAPTOR here: one range-RAPTOR pass over the
-window (``_core.run_range_times``, as the travel-time matrix: minutes from the last to the first,
+window (``_core.RangeTimes``, as the travel-time matrix: minutes from the last to the first,
 labels kept; Delling, Pajor, Werneck 2012) with every stop as a destination.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .._core import run_range_times
+from .._core import RangeTimes
 from .._types import UNREACHED
 from .request import AccessRequest
 
@@ -41,11 +41,12 @@ def minute_arrivals(net, req: AccessRequest) -> np.ndarray:
     departures = np.ascontiguousarray(req.departures[::-1], dtype=np.int32)      # last minute first
     every_stop = np.arange(n_stops, dtype=np.int32)
     times = np.empty((len(departures), n_stops), dtype=np.int32)
-    run_range_times(tt.view, net._runner.workspace(req.max_rounds), stops, durations, departures,
-                    np.arange(n_stops + 1, dtype=np.int32), every_stop, np.zeros(n_stops, np.int32),
-                    np.zeros(n_stops, np.uint8), np.full(n_stops, UNREACHED, np.int32),
-                    tt.next_active(tt.day_index(req.date)), tt.max_day_offset, req.max_rounds, req.min_change_s,
-                    req.origin is None, req.max_time_s, np.empty(len(stops), np.int32), times)
+    search = RangeTimes(tt.view, tt.next_active(tt.day_index(req.date)), tt.max_day_offset, req.max_rounds,
+                        req.min_change_s, req.max_time_s, departures,
+                        dest_offsets=np.arange(n_stops + 1, dtype=np.int32), dest_stop=every_stop,
+                        dest_egress=np.zeros(n_stops, np.int32), dest_by_vehicle=np.zeros(n_stops, np.uint8))
+    search.run(net._runner.workspace(req.max_rounds), stops, durations, req.origin is None,
+               np.full(n_stops, UNREACHED, np.int32), times)
     reached = times < UNREACHED
     out[::-1][reached] = (times + departures[:, None])[reached]    # travel times back to arrivals
     return out

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+
 from ..errors import InvalidQueryError
 from ..raptor.journey import Plan
 from ..raptor.planner import Planner
@@ -25,7 +27,7 @@ _LOCK = threading.Lock()
 def check_filters(wheelchair, bikes) -> Filters:
     """Filters from the user's values (booleans only, InvalidQueryError naming the parameter)."""
     for name, value in (("wheelchair", wheelchair), ("bikes", bikes)):
-        if not isinstance(value, bool) and type(value).__name__ != "bool_":
+        if not isinstance(value, (bool, np.bool_)):
             raise InvalidQueryError(f"{name} must be true or false", name)
     return Filters(bool(wheelchair), bool(bikes))
 

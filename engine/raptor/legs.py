@@ -106,7 +106,9 @@ class LegBuilder:
             delay = int(record.dep[r.board_pos]) - board[1]
             arrival_delay = int(record.arr[r.alight_pos]) - alight[0]
         route = record.route
-        text = (lambda table, col, row: tt.string(table, col, row) if row >= 0 else None)
+
+        def text(table: str, col: str, row: int) -> str | None:
+            return tt.string(table, col, row) if row >= 0 else None
         alerts = () if not len(overlay.alerts) else overlay.alerts.for_trip(
             route, static if static is not None else -1, record.trip_id, [int(stops[0]), int(stops[-1])],
             self._unix(date, dep, tz), feed=record.feed)

@@ -72,11 +72,6 @@ class TripRecord:
         self.dropoff, self.arr, self.dep, self.group, self.replaces = dropoff, arr, dep, group, replaces
         self.entity = b""           # id (UTF-8) of the feed entity that gave it (for is_deleted)
 
-    @property
-    def suppresses(self) -> bool:
-        """The scheduled trip of that day does not run as scheduled (changed or cancelled)."""
-        return self.static_trip >= 0 and (self.kind in ("updated", "canceled") or self.replaces)
-
 
 def _text(data: bytes, span) -> str | None:
     return None if span[1] < 0 else data[span[0]:span[0] + span[1]].decode("utf-8", "replace")
@@ -125,7 +120,7 @@ class UpdateReader:
 
     def read(self, data: bytes, feed_time: int) -> tuple[list[TripRecord], list[tuple], int, int]:
         """(records, keys removed by is_deleted entities, entities, trip updates)."""
-        sidx, tt, counts = self.sidx, self.tt, self.counts
+        sidx, counts = self.sidx, self.counts
         buf = np.frombuffer(data, np.uint8) if data else np.zeros(0, np.uint8)
         cols = read_trip_updates(buf)
         kind = cols.ent_kind

@@ -27,6 +27,7 @@ import engine
 
 from ..deps import EngineDep, SettingsDep, json_response
 from ..errors import ApiError
+from ..schemas import ErrorResponse
 
 router = APIRouter(prefix="/v1", tags=["realtime"])
 log = logging.getLogger("brique.realtime")
@@ -131,7 +132,12 @@ async def realtime_status(request: Request, net: EngineDep, settings: SettingsDe
     return json_response(out)
 
 
-@router.post("/realtime", summary="Push a GTFS-Realtime feed (protobuf or JSON bytes); off unless enabled")
+PUSH_ERRORS = {400: {"model": ErrorResponse, "description": "not a GTFS-Realtime FeedMessage (bad_feed, empty_body)"},
+               403: {"model": ErrorResponse, "description": "push is off on this server (push_disabled)"}}
+
+
+@router.post("/realtime", responses=PUSH_ERRORS,
+             summary="Push a GTFS-Realtime feed (protobuf or JSON bytes); off unless enabled")
 async def realtime_push(request: Request, net: EngineDep, settings: SettingsDep):
     if not settings.realtime_push:
         raise ApiError(403, "push_disabled", "POST /v1/realtime is off on this server (brique serve --realtime-push)")
