@@ -127,6 +127,7 @@ cdef class McWorkspace:
     cdef int32_t[::1] tg_arr, tg_walk, tg_round
     cdef int32_t[::1] round_start
     cdef int n_touched, n_targets_seen, overflow
+    cdef int32_t tg_min_arr
     cdef readonly object lab_arr_np, lab_walk_np, lab_round_np, lab_stop_np, lab_kind_np
     cdef readonly object lab_parent_np, lab_trip_np, lab_day_np, lab_board_pos_np, lab_alight_pos_np
     cdef readonly object lab_alive_np, bag_head_np, lab_next_np
@@ -205,6 +206,8 @@ cdef inline int32_t _earliest_trip(McView tt, const int32_t[:, ::1] next_active,
 cdef inline bint _target_dominated(McWorkspace ws, int32_t arr, int32_t walk, int k) noexcept nogil:
     """A complete journey already found is no worse on arrival, walking and vehicles."""
     cdef int i
+    if arr < ws.tg_min_arr:
+        return False        # earlier than every journey found: the common case, no scan
     for i in range(ws.n_targets_seen):
         if ws.tg_arr[i] <= arr and ws.tg_walk[i] <= walk and ws.tg_round[i] <= k:
             return True
@@ -212,12 +215,25 @@ cdef inline bint _target_dominated(McWorkspace ws, int32_t arr, int32_t walk, in
 
 
 cdef inline void _note_target(McWorkspace ws, int s, int32_t arr, int32_t walk, int k) noexcept nogil:
+    """Keep the journeys found as a Pareto set (entries the new one dominates are dropped)."""
     cdef int32_t a = arr + ws.target_egress[s], w = walk + ws.target_egress_walk[s]
-    if ws.n_targets_seen < TARGET_CAP and not _target_dominated(ws, a, w, k):
-        ws.tg_arr[ws.n_targets_seen] = a
-        ws.tg_walk[ws.n_targets_seen] = w
-        ws.tg_round[ws.n_targets_seen] = k
-        ws.n_targets_seen += 1
+    cdef int i, m = 0
+    if _target_dominated(ws, a, w, k):
+        return
+    for i in range(ws.n_targets_seen):
+        if not (a <= ws.tg_arr[i] and w <= ws.tg_walk[i] and k <= ws.tg_round[i]):
+            ws.tg_arr[m] = ws.tg_arr[i]
+            ws.tg_walk[m] = ws.tg_walk[i]
+            ws.tg_round[m] = ws.tg_round[i]
+            m += 1
+    ws.n_targets_seen = m
+    if m < TARGET_CAP:
+        ws.tg_arr[m] = a
+        ws.tg_walk[m] = w
+        ws.tg_round[m] = k
+        ws.n_targets_seen = m + 1
+        if a < ws.tg_min_arr:
+            ws.tg_min_arr = a
 
 
 cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t walk, int k, int kind,
@@ -302,6 +318,18 @@ cdef void _footpaths_from(McView tt, McWorkspace ws, int idx, int k, bint walk_a
             _note_target(ws, t, arr, walk, k)
 
 
+cdef inline bint _route_covers(McView tt, McWorkspace ws, int n_rb, int p, int pos, int32_t ready,
+                              int32_t walk) noexcept nogil:
+    """A route label departs at or before ``ready`` with no more walking: whatever trip a label
+    ready then catches departs no earlier, so its boarding is dominated (no search needed)."""
+    cdef int n = tt.pattern_n_trips[p], r
+    cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
+    for r in range(n_rb):
+        if ws.rb_alive[r] and ws.rb_walk[r] <= walk and tt.st_dep[base + ws.rb_trip[r]] + ws.rb_day[r] * DAY <= ready:
+            return True
+    return False
+
+
 cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int trip, int day, int32_t dep,
                        int32_t walk, int parent) noexcept nogil:
     """Add a boarding to the route bag unless a label there departs (hence arrives everywhere
@@ -373,6 +401,9 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
             while cur != NO_IDX:
                 if ws.lab_alive[cur] and ws.lab_round[cur] == k - 1:
                     ready = ws.lab_arr[cur] + (change if bag == VEHICLE_BAG else 0)
+                    if _route_covers(tt, ws, n_rb, p, pos, ready, ws.lab_walk[cur]):
+                        cur = ws.lab_next[cur]
+                        continue
                     dep = _earliest_trip(tt, next_active, day_shift, p, pos, ready, &trip, &day)
                     # every stop down the pattern is reached at >= dep: a journey already found
                     # that is no worse makes the boarding useless
@@ -407,6 +438,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         ws.n_touched = 0
         ws.n_labels = 0
         ws.n_targets_seen = 0
+        ws.tg_min_arr = UNREACHED
         ws.overflow = 0
         ws.rounds_run = 0
         for i in range(target_stop.shape[0]):

@@ -135,7 +135,8 @@ def cmd_plan(args) -> int:
                     max_transfers=args.max_transfers, min_change_time=args.min_change_time,
                     mode=args.mode, max_access_s=args.max_access, arrive_by=args.arrive_by,
                     max_window_s=args.max_window, window_s=args.window * 60,
-                    wheelchair=args.wheelchair, bikes=args.bikes)
+                    wheelchair=args.wheelchair, bikes=args.bikes,
+                    optimize=("arrival", "transfers") + (("walking",) if args.optimize == "walking" else ()))
     print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json
           else _format_plan(plan, args.arrive_by))
     return 0
@@ -310,6 +311,8 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     p.add_argument("--wheelchair", action="store_true",
                    help="step-free: wheelchair-accessible trips, stops and footpaths only (stop ends)")
     p.add_argument("--bikes", action="store_true", help="trips that take bikes only; access/egress by bike")
+    p.add_argument("--optimize", default="transfers", choices=["transfers", "walking"],
+                   help="walking: every journey worth taking for arrival, vehicles and walking seconds")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)
 

@@ -18,6 +18,9 @@ _ENDPOINT = ("a stop id (FEED:ID, or ID when unambiguous), an exact stop name, o
              "(WGS84 decimal degrees) reached through the streets")
 
 
+_CRITERIA = {"transfers": ("arrival", "transfers"), "walking": ("arrival", "transfers", "walking")}
+
+
 @router.get("/plan", response_model=PlanResponse, responses=STOP_ERRORS,
             dependencies=[require("timetable")], summary="Plan journeys (public transport with walk or bike access)")
 async def plan(
@@ -49,6 +52,9 @@ async def plan(
     wheelchair: Annotated[bool, Query(description="step-free: wheelchair-accessible trips, stops and footpaths "
                                                   "only (stop endpoints; schedule only)")] = False,
     bikes: Annotated[bool, Query(description="trips that take bikes only; access and egress by bike")] = False,
+    optimize: Annotated[Literal["transfers", "walking"], Query(
+        description="walking: the Pareto set over arrival, vehicles AND walking seconds (departure-time "
+                    "queries only); transfers: arrival and vehicles")] = "transfers",
 ):
     """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),
     sorted by arrival; with arrive_by, latest-departure itineraries arriving by `time` (the Pareto
@@ -65,6 +71,7 @@ async def plan(
     result = await run_query(request, net.plan, o, d, default_date(date), default_time(time),
                              max_transfers=max_transfers, min_change_time=min_change_time, mode=mode,
                              max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
-                             max_window_s=max_window_s, window_s=window_s, wheelchair=wheelchair, bikes=bikes)
+                             max_window_s=max_window_s, window_s=window_s, wheelchair=wheelchair, bikes=bikes,
+                             optimize=_CRITERIA[optimize])
     return json_response(plan_json(result))
 

@@ -153,7 +153,7 @@ async function plan() {
     const body = await getJSON("/v1/plan", {
       from: pointParam(state.origin), to: pointParam(state.destination), date: $("date").value,
       time: $("time").value, mode: $("mode").value, max_transfers: $("transfers").value,
-      ...($("wheelchair").checked ? { wheelchair: "true" } : {}), ...($("bikes").checked ? { bikes: "true" } : {}),
+      ...($("wheelchair").checked ? { wheelchair: "true" } : {}), ...($("bikes").checked ? { bikes: "true" } : {}), ...($("walking").checked ? { optimize: "walking" } : {}),
     });
     if (id !== state.requestId) return;
     state.plan = body; state.selected = 0;
@@ -399,7 +399,7 @@ async function start() {
     state.origin = state.destination = state.plan = state.isochrone = null; $("from").value = $("to").value = "";
     renderList(); status(""); redraw();
   });
-  for (const id of ["wheelchair", "bikes"]) $(id).addEventListener("change", () => { if (state.plan) plan(); });
+  for (const id of ["wheelchair", "bikes", "walking"]) $(id).addEventListener("change", () => { if (state.plan) plan(); });
   for (const id of ["date", "time", "mode", "transfers"]) $(id).addEventListener("change", () => {
     if (state.plan) plan();
     if (state.isochrone) isochroneAt(state.isochrone.at);

@@ -18,8 +18,8 @@ from tests.reference.mc_reference import mc_reference
 
 WALKING = ("arrival", "transfers", "walking")
 MAX_ROUNDS = 4
-FEED_DIRS = ["gtfs-us-caltrain", "gtfs-us-bart", "gtfs-de-berlin-subset"]
-N_QUERIES = {"sample": 40}
+FEED_DIRS = ["gtfs-us-caltrain", "gtfs-us-bart", "gtfs-de-berlin-subset", "gtfs-fr-strasbourg-cts"]
+N_QUERIES = {"sample": 40, "fr_strasbourg_cts": 6}      # the reference takes ~2 s a query on Strasbourg
 DEFAULT_QUERIES = 12
 
 

@@ -32,10 +32,10 @@ FEED_DIRS = ["gtfs-us-bart", "gtfs-us-caltrain", "gtfs-us-wmata-rail", "gtfs-us-
 FILTERS = [dict(wheelchair=True), dict(bikes=True), dict(wheelchair=True, bikes=True)]
 
 
-def _feed_params():
-    params = [pytest.param("sample", id="sample")]
+def _feed_params(folders=FEED_DIRS, sample: bool = True):
+    params = [pytest.param("sample", id="sample")] if sample else []
     root = shared_data_dir()
-    for folder in FEED_DIRS:
+    for folder in folders:
         paths = sorted((root / folder).glob("*.zip")) if root.is_dir() else []
         if paths:
             params.append(pytest.param(paths[0], id=folder, marks=pytest.mark.realdata))
@@ -196,10 +196,11 @@ def _pathway_reachable(zip_path) -> tuple[dict, set, set]:
     return edges, nodes, entrances
 
 
+@pytest.mark.parametrize("feed", _feed_params(["gtfs-us-wmata-rail"], sample=False), indirect=True)
 def test_wmata_step_free_footpaths_follow_pathways(feed):
+    """WMATA is the shared feed with pathways.txt (the others have none to follow)."""
     path, built, net, _ = feed
-    if path == "sample" or not zipfile.ZipFile(path).namelist().count("pathways.txt"):
-        pytest.skip("no pathways.txt in this feed")
+    assert "pathways.txt" in zipfile.ZipFile(path).namelist()
     edges, nodes, entrances = _pathway_reachable(path)
     prefix = built.name + ":"
 

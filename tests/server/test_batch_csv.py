@@ -69,7 +69,7 @@ def test_bad_requests_are_json(client):
 
 
 def test_upload_limit_413(network, sample_bundle, serve_app):
-    import httpx
+    import httpx2 as httpx     # the test extra's client (starlette's TestClient uses it too)
 
     from server.main import create_app
     from server.settings import Settings

@@ -41,3 +41,26 @@ def test_cli_wheelchair_flag(sample_bundle, sample_network, capsys):
     assert main(["plan", str(sample_bundle), "--from", f"{p[0]},{p[1]}", "--to", DEMO["destination"],
                  "--date", DEMO["date"], "--time", "08:00", "--wheelchair"]) == 2
     assert "wheelchair" in capsys.readouterr().err
+
+
+def test_http_and_cli_optimize_walking(client, network, sample_bundle, capsys):
+    walking = ("arrival", "transfers", "walking")
+    for o, d in ((DEMO["origin"], DEMO["destination"]),
+                 (f"{DEMO['from_point'][0]},{DEMO['from_point'][1]}", f"{DEMO['to_point'][0]},{DEMO['to_point'][1]}")):
+        r = client.get("/v1/plan", params={"from": o, "to": d, "date": DEMO["date"], "time": "08:00",
+                                           "optimize": "walking"})
+        assert r.status_code == 200, r.text
+        ends = [tuple(map(float, x.split(","))) if "," in x else x for x in (o, d)]
+        want = network.plan(*ends, DEMO["date"], "08:00", optimize=walking)
+        got = r.json()["itineraries"]
+        assert _ids(got) == _ids([it.to_dict() for it in want.itineraries])
+        assert [sum(leg["duration_s"] for leg in it["legs"] if leg["mode"] == "walk") for it in got] \
+            == want.stats["walking_s"]
+    r = client.get("/v1/plan", params={"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"],
+                                       "time": "08:00", "optimize": "fare"})
+    assert 400 <= r.status_code < 500
+    assert main(["plan", str(sample_bundle), "--from", DEMO["origin"], "--to", DEMO["destination"],
+                 "--date", DEMO["date"], "--time", "08:00", "--optimize", "walking", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    want = network.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", optimize=walking)
+    assert got["stats"]["walking_s"] == want.stats["walking_s"]
