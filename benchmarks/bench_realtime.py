@@ -70,6 +70,28 @@ def _diff_messages(case, k: int) -> list[bytes]:
     return out
 
 
+def _zero_delay_message(case) -> bytes:
+    """The full feed's scheduled trips at delay 0 (TripUpdate.delay = 0, no stop updates) and its
+    cancellations; no added trips, no skipped stops: the overlay's structure with (nearly) the
+    schedule's answers, to tell the overlay's own cost from the changed timetable's."""
+    from google.transit import gtfs_realtime_pb2 as pb2
+
+    base = pb2.FeedMessage()
+    base.ParseFromString(case["full"])
+    m = pb2.FeedMessage()
+    m.header.CopyFrom(base.header)
+    for e in base.entity:
+        rel = e.trip_update.trip.schedule_relationship
+        if rel not in (pb2.TripDescriptor.SCHEDULED, pb2.TripDescriptor.CANCELED):
+            continue
+        z = m.entity.add()
+        z.CopyFrom(e)
+        if rel == pb2.TripDescriptor.SCHEDULED:
+            del z.trip_update.stop_time_update[:]
+            z.trip_update.delay = 0
+    return m.SerializeToString()
+
+
 def test_apply_full_dataset(benchmark, main_bundle, rt_case):
     """One FULL_DATASET of ~2,000 trips (bytes -> overlay published), target <= 50 ms."""
     import engine
@@ -103,24 +125,28 @@ def test_apply_differential(benchmark, main_bundle, rt_case):
 
 
 def test_plan_with_overlay_vs_static(benchmark, main_bundle, rt_case):
-    """plan() p50 with the overlay against the same bundle without it, and against a bundle
-    built with the same changes (same answers: the overlay's own cost), interleaved in one run."""
+    """plan() p50 with the overlay against the same bundle without it, against a bundle built
+    with the same changes (same answers), and of an overlay of the same trips at delay 0 (the
+    overlay's own cost), interleaved in one run."""
     import engine
 
     static = engine.open(str(main_bundle))
     changed = engine.open(str(rt_case["changed"]))
     live = engine.open(str(main_bundle))
     live.apply_realtime(rt_case["full"])
+    zero = engine.open(str(main_bundle))
+    zero_report = zero.apply_realtime(_zero_delay_message(rt_case))
     date = rt_case["date"]
     lo, hi = rt_case["window"]
     rng = np.random.default_rng(8)
     queries = [(a, b, hhmmss(int(rng.integers(lo, min(hi, 23 * 3600)))))
                for a, b, _, _ in station_queries(main_bundle, N_QUERIES, 21)]
-    for net in (static, changed, live):
+    nets = (("static", static), ("changed_static", changed), ("overlay", live), ("overlay_zero_delay", zero))
+    for _, net in nets:
         net.plan(queries[0][0], queries[0][1], date=date, time=queries[0][2])
-    times = {"static": [], "changed_static": [], "overlay": []}
+    times = {name: [] for name, _ in nets}
     for a, b, t in queries:
-        for name, net in (("static", static), ("changed_static", changed), ("overlay", live)):
+        for name, net in nets:
             t0 = time.perf_counter()
             net.plan(a, b, date=date, time=t)
             times[name].append(time.perf_counter() - t0)
@@ -135,6 +161,8 @@ def test_plan_with_overlay_vs_static(benchmark, main_bundle, rt_case):
     benchmark.extra_info.update({f"{k}_median_ms": round(v, 3) for k, v in med.items()})
     benchmark.extra_info.update(overlay_vs_static=round(med["overlay"] / med["static"], 3),
                                 overlay_vs_changed_static=round(med["overlay"] / med["changed_static"], 3),
+                                zero_delay_overlay_vs_static=round(med["overlay_zero_delay"] / med["static"], 3),
+                                zero_delay_overlay_trips=zero_report.overlay_trips,
                                 overlay=live.realtime_status()["overlay"], queries=len(queries),
                                 query_window=[hhmmss(lo), hhmmss(hi)])
 

@@ -61,8 +61,10 @@ Real-time overlay (engine/realtime, optional, ``rt`` below): the bundle stays as
 trips that run otherwise on some service day are struck out of that day's next_active row (a
 copy the overlay makes per query date), so the static scan costs the same with or without
 real time. Their real-time versions, and added trips, are an OverlayView: extra patterns with
-the same layout (stop_pos-major, no overtaking), scanned in each round after the static
-patterns from the same marked stops (stop -> rt pattern CSR). Their times are on the overlay's
+the same layout (stop_pos-major, no overtaking). Those on the stops of a static pattern p (p's
+changed trips, skipped stops included: up to MAX_TWINS patterns) are scanned in p's own pass
+(_scan_pattern_twin); the others (added trips) in each round after the static patterns, from
+the same marked stops (stop -> rt pattern CSR). Their times are on the overlay's
 own axis; a query of date D reads them minus rt_shift = (D - overlay epoch day) * 86400, and
 takes no trip of a service day after D + 1 (rt_last_day), as the static scan does. A vehicle
 label of an overlay trip has veh_trip = tt.n_trips + its overlay trip index and veh_day = 0.
@@ -70,6 +72,9 @@ label of an overlay trip has veh_trip = tt.n_trips + its overlay trip index and 
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
 from libc.stdlib cimport qsort
 import numpy as np
+
+cdef enum:
+    MAX_TWINS = 16          # overlay patterns scanned in one pass with their static pattern
 
 cdef enum:
     UNREACHED = 2000000000
@@ -84,7 +89,7 @@ cdef enum:
     SRC_VEHICLE = 2
     SRC_WALK = 3
 
-SENTINELS = {"UNREACHED": UNREACHED, "NO_IDX": NO_IDX, "NO_VALUE": NO_VALUE,
+SENTINELS = {"MAX_TWINS": MAX_TWINS, "UNREACHED": UNREACHED, "NO_IDX": NO_IDX, "NO_VALUE": NO_VALUE,
              "SRC_NONE": SRC_NONE, "SRC_ORIGIN": SRC_ORIGIN, "SRC_VEHICLE": SRC_VEHICLE,
              "SRC_WALK": SRC_WALK}
 
@@ -161,9 +166,11 @@ cdef class OverlayView:
       pattern_*, st_arr, st_dep, stop_patterns*   as in TimetableView (times on the overlay axis)
       trip_day     int32 [n_trips]   service day of each trip, in days after the overlay epoch day
       trip_base    = the static timetable's n_trips (overlay trip i is trip_base + i in labels)
-      static_twin  int32 [tt.n_patterns]  overlay pattern with the same stops and pickup/drop-off
-                   as static pattern p (its changed trips), scanned in the same pass as p
-                   (_scan_pattern_twin); NO_IDX if none. Twins are not in stop_patterns.
+      static_twin  int32 [tt.n_patterns]  first of the overlay patterns with the same stops as static
+                   pattern p, pickup/drop-off allowed only where p allows them (p's changed trips,
+                   skipped stops included), static_twin_n[p] (<= MAX_TWINS) of them from there,
+                   scanned in the same pass as p (_scan_pattern_twin); NO_IDX if none. Twins are
+                   not in stop_patterns.
     """
 
     cdef readonly int n_stops, n_patterns, n_trips, trip_base
@@ -181,6 +188,8 @@ cdef class OverlayView:
     cdef const int32_t[::1] stop_patterns
     cdef const int32_t[::1] stop_patterns_pos
     cdef const int32_t[::1] static_twin
+    cdef const int32_t[::1] static_twin_n
+    cdef object timetable           # the TimetableView whose patterns the twins were checked against
 
     def __init__(self, *, const int32_t[::1] pattern_stops_offsets, const int32_t[::1] pattern_stops,
                  const uint8_t[::1] pattern_pickup, const uint8_t[::1] pattern_dropoff,
@@ -188,7 +197,7 @@ cdef class OverlayView:
                  const int64_t[::1] pattern_st_offset, const int32_t[::1] st_arr, const int32_t[::1] st_dep,
                  const int32_t[::1] trip_day, const int32_t[::1] stop_patterns_offsets,
                  const int32_t[::1] stop_patterns, const int32_t[::1] stop_patterns_pos, int trip_base,
-                 const int32_t[::1] static_twin):
+                 const int32_t[::1] static_twin, const int32_t[::1] static_twin_n, TimetableView timetable):
         self.pattern_stops_offsets = pattern_stops_offsets
         self.pattern_stops = pattern_stops
         self.pattern_pickup = pattern_pickup
@@ -203,6 +212,7 @@ cdef class OverlayView:
         self.stop_patterns = stop_patterns
         self.stop_patterns_pos = stop_patterns_pos
         self.static_twin = static_twin
+        self.static_twin_n = static_twin_n
         self.n_stops = stop_patterns_offsets.shape[0] - 1
         self.n_patterns = pattern_n_trips.shape[0]
         self.n_trips = trip_day.shape[0]
@@ -214,9 +224,32 @@ cdef class OverlayView:
                 or pattern_dropoff.shape[0] != pattern_stops.shape[0]):
             raise ValueError("overlay arrays have inconsistent lengths")
         cdef int p
+        if static_twin_n.shape[0] != static_twin.shape[0]:
+            raise ValueError("one static_twin_n per static pattern")
         for p in range(static_twin.shape[0]):
-            if static_twin[p] != NO_IDX and (static_twin[p] < 0 or static_twin[p] >= self.n_patterns):
+            if static_twin[p] != NO_IDX and (static_twin[p] < 0 or static_twin_n[p] < 1
+                                             or static_twin_n[p] > MAX_TWINS
+                                             or static_twin[p] + static_twin_n[p] > self.n_patterns):
                 raise ValueError("overlay twin pattern out of range")
+        cdef int j, q, pos, a, b, m
+        if static_twin.shape[0] != timetable.n_patterns:
+            raise ValueError("one static_twin per pattern of the timetable")
+        for p in range(static_twin.shape[0]):
+            if static_twin[p] == NO_IDX:
+                continue
+            a = timetable.pattern_stops_offsets[p]
+            m = timetable.pattern_stops_offsets[p + 1] - a
+            for q in range(static_twin[p], static_twin[p] + static_twin_n[p]):
+                b = pattern_stops_offsets[q]
+                if pattern_stops_offsets[q + 1] - b != m:
+                    raise ValueError("overlay twin pattern with other stops than its static pattern")
+                for pos in range(m):
+                    if (pattern_stops[b + pos] != timetable.pattern_stops[a + pos]
+                            or (pattern_pickup[b + pos] and not timetable.pattern_pickup[a + pos])
+                            or (pattern_dropoff[b + pos] and not timetable.pattern_dropoff[a + pos])):
+                        raise ValueError("overlay twin pattern with other stops or more pickups/drop-offs "
+                                         "than its static pattern")
+        self.timetable = timetable
         for p in range(self.n_patterns):
             if (pattern_first_trip[p] < 0 or pattern_first_trip[p] + pattern_n_trips[p] > self.n_trips
                     or pattern_st_offset[p] < 0 or pattern_st_offset[p]
@@ -592,7 +625,9 @@ cdef int _scan_rt_pattern(TimetableView tt, OverlayView rt, RaptorWorkspace ws, 
             prev_ready = ws.ready[k - 1, s]
             if prev_ready < UNREACHED:
                 current_dep = UNREACHED if trip == NO_IDX else rt.st_dep[row + trip] - shift
-                if prev_ready < current_dep:
+                # (no binary search when every trip leaves too early or none leaves earlier)
+                if (prev_ready < current_dep and rt.st_dep[row + n - 1] - shift >= prev_ready
+                        and rt.st_dep[row] - shift < current_dep):
                     i = _lower_bound(rt.st_dep, row, n, prev_ready + shift)
                     while i < n and rt.trip_day[first + i] > last_day:
                         i += 1
@@ -603,41 +638,55 @@ cdef int _scan_rt_pattern(TimetableView tt, OverlayView rt, RaptorWorkspace ws, 
 
 
 cdef int _scan_pattern_twin(TimetableView tt, OverlayView rt, RaptorWorkspace ws,
-                            const int32_t[:, ::1] next_active, int day_shift, int k, int p, int q,
+                            const int32_t[:, ::1] next_active, int day_shift, int k, int p, int q0, int nq,
                             int32_t shift, int last_day, int32_t default_change, int32_t* bound,
                             int n_veh_marked) noexcept nogil:
-    """_scan_pattern for static pattern p and, in the same pass over its stops, overlay pattern
-    q (same stops and pickup/drop-off: p's trips as real time runs them). One stop loop for
-    both keeps an overlay of changed trips almost free: at each stop, alight from whichever
-    current trip arrives first; board each where the previous round allows."""
+    """_scan_pattern for static pattern p and, in the same pass over its stops, overlay patterns
+    q0 .. q0 + nq - 1 (p's stops; pickup/drop-off only where p allows them: p's trips as real
+    time runs them, skipped stops included). One stop loop for all keeps an overlay of changed
+    trips almost free: at each stop, alight from whichever current trip arrives first; board
+    each pattern's earliest trip where the previous round allows."""
     cdef int start = tt.pattern_stops_offsets[p]
     cdef int m = tt.pattern_stops_offsets[p + 1] - start
     cdef int n = tt.pattern_n_trips[p]
     cdef int64_t block = tt.pattern_st_offset[p]
-    cdef int rn = rt.pattern_n_trips[q], rfirst = rt.pattern_first_trip[q]
-    cdef int64_t rblock = rt.pattern_st_offset[q], rrow
+    cdef int rtrip[MAX_TWINS]
+    cdef int rboard_pos[MAX_TWINS]
+    cdef int rn[MAX_TWINS]
+    cdef int rfirst[MAX_TWINS]
+    cdef int rstart[MAX_TWINS]
+    cdef int64_t rblock[MAX_TWINS]
+    cdef int64_t rrow
     cdef int trip = NO_IDX, day = 0, board_pos = NO_IDX, pos, s, new_trip = NO_IDX, new_day = 0
-    cdef int rtrip = NO_IDX, rboard_pos = NO_IDX, i
+    cdef int i, j, best_j, n_live = 0
     cdef int32_t t, t_rt, prev_ready, current_dep, dep, change, ready_t
     cdef int brow = k if ws.per_round else 0
-    cdef bint use_rt
+    for j in range(nq):
+        rtrip[j] = NO_IDX
+        rboard_pos[j] = NO_IDX
+        rn[j] = rt.pattern_n_trips[q0 + j]
+        rfirst[j] = rt.pattern_first_trip[q0 + j]
+        rstart[j] = rt.pattern_stops_offsets[q0 + j]
+        rblock[j] = rt.pattern_st_offset[q0 + j]
     for pos in range(ws.pattern_from_pos[p], m):
         s = tt.pattern_stops[start + pos]
-        rrow = rblock + <int64_t>pos * rn
-        if tt.pattern_dropoff[start + pos] and (trip != NO_IDX or rtrip != NO_IDX):
+        if tt.pattern_dropoff[start + pos] and (trip != NO_IDX or n_live):
             t = UNREACHED if trip == NO_IDX else tt.st_arr[block + <int64_t>pos * n + trip] + day * DAY
-            t_rt = UNREACHED if rtrip == NO_IDX else rt.st_arr[rrow + rtrip] - shift
-            use_rt = t_rt < t
-            if use_rt:
-                t = t_rt
+            best_j = -1
+            for j in range(nq):
+                if rtrip[j] != NO_IDX and rt.pattern_dropoff[rstart[j] + pos]:
+                    t_rt = rt.st_arr[rblock[j] + <int64_t>pos * rn[j] + rtrip[j]] - shift
+                    if t_rt < t:
+                        t = t_rt
+                        best_j = j
             if t < ws.best_veh[brow, s] and t < bound[0]:
                 _touch(ws, s)
                 ws.best_veh[brow, s] = t
                 ws.veh_arr[k, s] = t
-                if use_rt:
-                    ws.veh_trip[k, s] = rt.trip_base + rfirst + rtrip
+                if best_j >= 0:
+                    ws.veh_trip[k, s] = rt.trip_base + rfirst[best_j] + rtrip[best_j]
                     ws.veh_day[k, s] = 0
-                    ws.veh_board_pos[k, s] = rboard_pos
+                    ws.veh_board_pos[k, s] = rboard_pos[best_j]
                 else:
                     ws.veh_trip[k, s] = tt.pattern_first_trip[p] + trip
                     ws.veh_day[k, s] = day
@@ -668,14 +717,22 @@ cdef int _scan_pattern_twin(TimetableView tt, OverlayView rt, RaptorWorkspace ws
                         trip = new_trip
                         day = new_day
                         board_pos = pos
-                current_dep = UNREACHED if rtrip == NO_IDX else rt.st_dep[rrow + rtrip] - shift
-                if prev_ready < current_dep:
-                    i = _lower_bound(rt.st_dep, rrow, rn, prev_ready + shift)
-                    while i < rn and rt.trip_day[rfirst + i] > last_day:
-                        i += 1
-                    if i < rn and rt.st_dep[rrow + i] - shift < current_dep:
-                        rtrip = i
-                        rboard_pos = pos
+                for j in range(nq):
+                    if not rt.pattern_pickup[rstart[j] + pos]:
+                        continue
+                    rrow = rblock[j] + <int64_t>pos * rn[j]
+                    current_dep = UNREACHED if rtrip[j] == NO_IDX else rt.st_dep[rrow + rtrip[j]] - shift
+                    # (no binary search when every trip leaves too early or none leaves earlier)
+                    if (prev_ready < current_dep and rt.st_dep[rrow + rn[j] - 1] - shift >= prev_ready
+                            and rt.st_dep[rrow] - shift < current_dep):
+                        i = _lower_bound(rt.st_dep, rrow, rn[j], prev_ready + shift)
+                        while i < rn[j] and rt.trip_day[rfirst[j] + i] > last_day:
+                            i += 1
+                        if i < rn[j] and rt.st_dep[rrow + i] - shift < current_dep:
+                            if rtrip[j] == NO_IDX:
+                                n_live += 1
+                            rtrip[j] = i
+                            rboard_pos[j] = pos
     return n_veh_marked
 
 
@@ -841,7 +898,8 @@ cdef int _run_rounds(TimetableView tt, RaptorWorkspace ws,
             j = ws.pattern_list[i]
             if has_rt and rt.static_twin[j] != NO_IDX:
                 n_veh_marked = _scan_pattern_twin(tt, rt, ws, next_active, day_shift, k, j, rt.static_twin[j],
-                                                  rt_shift, rt_last_day, default_change, &bound, n_veh_marked)
+                                                  rt.static_twin_n[j], rt_shift, rt_last_day, default_change,
+                                                  &bound, n_veh_marked)
             else:
                 n_veh_marked = _scan_pattern(tt, ws, next_active, day_shift, k, j, default_change,
                                              &bound, n_veh_marked)
@@ -868,7 +926,7 @@ cdef int _run_rounds(TimetableView tt, RaptorWorkspace ws,
 
 cdef _check_run(TimetableView tt, RaptorWorkspace ws, const int32_t[:, ::1] next_active, int day_shift,
                 int max_rounds, OverlayView rt=None):
-    if rt is not None and (rt.n_stops != tt.n_stops or rt.trip_base != tt.n_trips
+    if rt is not None and (rt.n_stops != tt.n_stops or rt.trip_base != tt.n_trips or rt.timetable is not tt
                            or rt.static_twin.shape[0] != tt.n_patterns or ws.rt_capacity < rt.n_patterns):
         raise ValueError("overlay does not fit the timetable, or the workspace has no room for it "
                          "(RaptorWorkspace.reserve_overlay)")

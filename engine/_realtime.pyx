@@ -700,34 +700,46 @@ cdef int8_t _one_trip(const int32_t[::1] st_arr, const int32_t[::1] st_dep, cons
     return ST_OK
 
 
-def split_no_overtaking(const int64_t[::1] group_start, const int64_t[::1] trip_offsets,
+def split_no_overtaking(const int64_t[::1] group_start, const int64_t[::1] trip_start,
+                        const int64_t[::1] trip_m, const int64_t[::1] shift,
                         const int32_t[::1] arr, const int32_t[::1] dep, int32_t[::1] out_sub):
     """Trips (already sorted by first departure within each group; group g is the trips
     group_start[g] .. group_start[g+1]) split greedily into sub-patterns in which no trip
     overtakes another: each joins the first sub-pattern whose last trip it does not overtake
-    (times >= at every stop), as engine/timetable/build.py does for the bundle. out_sub[t] is
-    the sub-pattern number of trip t within its group; returns the total number of sub-patterns."""
-    cdef Py_ssize_t g, t, j, pos, n_groups = group_start.shape[0] - 1
-    cdef int64_t a0, b0, m
+    (times >= at every stop), as engine/timetable/build.py does for the bundle. Trip t's times
+    are arr/dep[trip_start[t] .. + trip_m[t]] + shift[t] (pools of the overlay's trip table, read
+    in place). out_sub[t] is the sub-pattern number of trip t within its group; returns the
+    total number of sub-patterns."""
+    cdef Py_ssize_t g, t, j, pos, n = trip_start.shape[0], n_groups = group_start.shape[0] - 1
+    cdef int64_t a0, b0, m, d
     cdef int n_sub, total = 0, s
     cdef bint ok
-    last_np = np.empty(max(1, trip_offsets.shape[0]), np.int64)
+    if trip_m.shape[0] != n or shift.shape[0] != n or out_sub.shape[0] != n or arr.shape[0] != dep.shape[0]:
+        raise ValueError("one trip_start, trip_m, shift and out_sub per trip")
+    if n_groups < 0 or group_start[0] != 0 or group_start[n_groups] != n:
+        raise ValueError("group_start must cover the trips")
+    for t in range(n):
+        if trip_start[t] < 0 or trip_m[t] < 1 or trip_start[t] + trip_m[t] > arr.shape[0]:
+            raise ValueError("trip times out of the pools")
+    last_np = np.empty(max(1, n), np.int64)
     cdef int64_t[::1] last = last_np
     with nogil:
         for g in range(n_groups):
             n_sub = 0
             for t in range(group_start[g], group_start[g + 1]):
-                a0 = trip_offsets[t]
-                m = trip_offsets[t + 1] - a0
+                a0 = trip_start[t]
+                m = trip_m[t]
                 s = 0
                 while s < n_sub:
                     j = last[s]
-                    b0 = trip_offsets[j]
-                    ok = True
-                    for pos in range(m):
-                        if arr[a0 + pos] < arr[b0 + pos] or dep[a0 + pos] < dep[b0 + pos]:
-                            ok = False
-                            break
+                    b0 = trip_start[j]
+                    d = shift[t] - shift[j]
+                    ok = trip_m[j] == m
+                    if ok:
+                        for pos in range(m):
+                            if arr[a0 + pos] + d < arr[b0 + pos] or dep[a0 + pos] + d < dep[b0 + pos]:
+                                ok = False
+                                break
                     if ok:
                         break
                     s += 1
@@ -737,6 +749,81 @@ def split_no_overtaking(const int64_t[::1] group_start, const int64_t[::1] trip_
                 out_sub[t] = s
             total += n_sub
     return total
+
+
+def layout_patterns(const int64_t[::1] trip_start, const int64_t[::1] trip_m, const int64_t[::1] shift,
+                    const int32_t[::1] trip_pattern, const int32_t[::1] trip_rank,
+                    const int64_t[::1] pattern_st, const int32_t[::1] pattern_n,
+                    const int32_t[::1] arr, const int32_t[::1] dep, int32_t[::1] st_arr, int32_t[::1] st_dep):
+    """Overlay trips (in overlay trip order) written into their patterns' blocks, stop_pos-major
+    as in the bundle: st[pattern_st[p] + pos * pattern_n[p] + rank] = pool[trip_start + pos] + shift
+    (times on the overlay's axis; a trip past the int32 range is a ValueError)."""
+    cdef Py_ssize_t t, pos, n = trip_start.shape[0]
+    cdef int64_t row, a, d, base
+    cdef int p
+    if (trip_m.shape[0] != n or shift.shape[0] != n or trip_pattern.shape[0] != n or trip_rank.shape[0] != n
+            or st_arr.shape[0] != st_dep.shape[0] or arr.shape[0] != dep.shape[0]):
+        raise ValueError("inconsistent overlay layout arrays")
+    for t in range(n):
+        p = trip_pattern[t]
+        if (p < 0 or p >= pattern_st.shape[0] or p >= pattern_n.shape[0] or trip_rank[t] < 0
+                or trip_rank[t] >= pattern_n[p] or trip_start[t] < 0 or trip_start[t] + trip_m[t] > arr.shape[0]
+                or pattern_st[p] + trip_m[t] * pattern_n[p] > st_arr.shape[0]):
+            raise ValueError("overlay trip outside its pattern block or the pools")
+    cdef int bad = 0
+    with nogil:
+        for t in range(n):
+            p = trip_pattern[t]
+            base = pattern_st[p] + trip_rank[t]
+            for pos in range(trip_m[t]):
+                row = base + pos * pattern_n[p]
+                a = arr[trip_start[t] + pos] + shift[t]
+                d = dep[trip_start[t] + pos] + shift[t]
+                if a < -2000000000 or a > 2000000000 or d < -2000000000 or d > 2000000000:
+                    bad = 1
+                st_arr[row] = <int32_t>a
+                st_dep[row] = <int32_t>d
+    if bad:
+        raise ValueError("overlay times out of the int32 range")
+
+
+def stop_pattern_csr(const int32_t[::1] pattern_stops_offsets, const int32_t[::1] pattern_stops,
+                     const uint8_t[::1] listed, int n_stops):
+    """stop -> (pattern, stop_pos) visits of the ``listed`` patterns, by stop then pattern then
+    stop_pos (a counting sort): (offsets int32 [n_stops + 1], patterns int32, positions int32)."""
+    cdef Py_ssize_t p, i, n_patterns = pattern_stops_offsets.shape[0] - 1, total = 0
+    cdef int s
+    if listed.shape[0] != n_patterns or pattern_stops_offsets[n_patterns] > pattern_stops.shape[0]:
+        raise ValueError("one listed flag per pattern")
+    for p in range(n_patterns):
+        if listed[p]:
+            for i in range(pattern_stops_offsets[p], pattern_stops_offsets[p + 1]):
+                s = pattern_stops[i]
+                if s < 0 or s >= n_stops:
+                    raise ValueError("stop index out of range")
+                total += 1
+    off_np = np.zeros(n_stops + 1, np.int32)
+    pat_np = np.empty(total, np.int32)
+    pos_np = np.empty(total, np.int32)
+    cdef int32_t[::1] off = off_np, pat = pat_np, posv = pos_np
+    cdef int32_t[::1] fill = np.zeros(n_stops, np.int32)
+    cdef int32_t k
+    with nogil:
+        for p in range(n_patterns):
+            if listed[p]:
+                for i in range(pattern_stops_offsets[p], pattern_stops_offsets[p + 1]):
+                    off[pattern_stops[i] + 1] += 1
+        for i in range(n_stops):
+            off[i + 1] += off[i]
+        for p in range(n_patterns):
+            if listed[p]:
+                for i in range(pattern_stops_offsets[p], pattern_stops_offsets[p + 1]):
+                    s = pattern_stops[i]
+                    k = off[s] + fill[s]
+                    fill[s] += 1
+                    pat[k] = <int32_t>p
+                    posv[k] = <int32_t>(i - pattern_stops_offsets[p])
+    return off_np, pat_np, pos_np
 
 
 def suppress_trips(int32_t[:, ::1] next_active, int row, const int32_t[::1] trips_desc):

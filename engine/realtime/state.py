@@ -2,8 +2,9 @@
 
 Each source (a feed URL or file, named by the caller) keeps its own trip records and alerts: a
 FULL_DATASET replaces that source's, a DIFFERENTIAL updates them (an entity replaces the trip it
-names, ``is_deleted`` removes it). After each application the Overlay of all sources is rebuilt
-and published by one reference assignment, so queries in flight keep the snapshot they took.
+names, ``is_deleted`` removes it). After each application a new Overlay of all sources is built
+(from the previous one's trip table when a DIFFERENTIAL changed few trips) and published by one
+reference assignment, so queries in flight keep the snapshot they took.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ..timetable.model import Timetable
 from .alerts import AlertIndex, read_alerts
 from .feed import RealtimeFeedError, read_message
 from .index import StaticIndex
-from .overlay import Overlay
+from .overlay import Overlay, TripTable
 from .report import RealtimeReport
 from .updates import UpdateReader
 
@@ -42,6 +43,7 @@ class RealtimeState:
         self.sources: dict[str, SourceState] = {}
         self.overlay: Overlay | None = None
         self.group_ids: dict[bytes, int] = {}      # overlay groups of trips off their pattern
+        self.group_codes: dict[int, object] = {}   # group -> packed stops and flags (overlay.TripTable)
         self._lock = threading.Lock()
 
     def feed_for(self, feed: str | None) -> int:
@@ -71,7 +73,10 @@ class RealtimeState:
             counts = reader.counts
             old = self.sources.get(source)
             state = SourceState(feed_idx)
-            if incremental and old is not None and old.feed == feed_idx:
+            continued = incremental and old is not None and old.feed == feed_idx
+            # keys whose merged record may change: a DIFFERENTIAL touches its own entities' only
+            changed = set() if continued or old is None else set(old.records)
+            if continued:
                 state.records = dict(old.records)
                 state.alerts = dict(old.alerts)
             if deleted:
@@ -81,11 +86,13 @@ class RealtimeState:
                     gone = set(deleted)
                     for key in [k for k, r in state.records.items() if r.entity in gone]:
                         del state.records[key]
+                        changed.add(key)
                         counts["trips_removed"] += 1
                     for alert_id in {g.decode("utf-8", "replace") for g in gone} & set(state.alerts):
                         del state.alerts[alert_id]
             for r in records:
                 state.records[r.key] = r
+                changed.add(r.key)
                 counts[{"updated": "trips_updated", "canceled": "trips_canceled", "added": "trips_added",
                         "duplicated": "trips_duplicated"}[r.kind]] += 1
             state.alerts.update(alerts)
@@ -94,7 +101,7 @@ class RealtimeState:
             state.applied_at = time.time()
             sources = dict(self.sources)
             sources[source] = state
-            overlay = self._build(sources)
+            overlay = self._build(sources, changed)
             report = RealtimeReport(
                 source, "DIFFERENTIAL" if incremental else "FULL_DATASET",
                 dt.datetime.fromtimestamp(stamp, dt.timezone.utc) if stamp is not None else None,
@@ -110,14 +117,29 @@ class RealtimeState:
             self.sources = {}
             self.overlay = None
 
-    def _build(self, sources: dict[str, SourceState]) -> Overlay:
-        merged: dict = {}
+    def _build(self, sources: dict[str, SourceState], changed: set) -> Overlay:
+        """The overlay of ``sources``, where only the records of the keys ``changed`` differ
+        from the published overlay's: those rows are replaced in its trip table (a DIFFERENTIAL
+        costs its own trips, not the whole overlay's), else the table is built anew."""
         alerts = []
         for state in sources.values():
-            merged.update(state.records)
             alerts.extend(state.alerts.values())
-        status = {name: s for name, s in sources.items()}
-        return Overlay(self.tt, list(merged.values()), AlertIndex(self.tt, alerts), status)
+        previous = self.overlay
+        if previous is not None and 2 * len(changed) <= len(previous.table.rows):
+            winners = []
+            for key in changed:
+                record = None
+                for state in sources.values():          # the last source naming a key wins
+                    record = state.records.get(key, record)
+                if record is not None:
+                    winners.append(record)
+            table = previous.table.replace(changed, winners) if changed else previous.table
+        else:
+            merged: dict = {}
+            for state in sources.values():
+                merged.update(state.records)
+            table = TripTable.of(list(merged.values()), self.group_codes)
+        return Overlay(self.tt, table, AlertIndex(self.tt, alerts), dict(sources), previous)
 
     def status(self, now: float | None = None) -> dict:
         now = time.time() if now is None else now

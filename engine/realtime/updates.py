@@ -247,7 +247,9 @@ class UpdateReader:
         out_flags = np.empty(total, np.uint8)
         status = np.empty(len(rows), np.int8)
         counters = np.zeros(len(KERNEL_COUNTERS), np.int64)
-        epochs = np.array([sidx.epoch(self.feed, int(d)) for d in day_.tolist()], np.int64)
+        days = day_.tolist()
+        epoch_of = {d: sidx.epoch(self.feed, int(d)) for d in set(days)}
+        epochs = np.array([epoch_of[d] for d in days], np.int64)
         e_ = e_.astype(np.int64)
         compute_trip_times(
             tt.st_arr, tt.st_dep, tt.st_seq, tt.pattern_stops,
