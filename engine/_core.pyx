@@ -519,6 +519,40 @@ cdef inline void _improve_target(RaptorWorkspace ws, int k, int s, int32_t t,
             bound[0] = total
 
 
+cdef inline int _alight(TimetableView tt, RaptorWorkspace ws, int k, int brow, int s, int pos, int32_t t,
+                        int trip_idx, int day, int board_pos, int32_t default_change, int32_t* bound,
+                        int n_veh_marked) noexcept nogil:
+    """A vehicle (trip_idx of service day offset day, boarded at board_pos) reaches stop s at t
+    in round k: keep it if it beats the best vehicle arrival with <= k vehicles (row brow) and
+    the target bound; label, mark and back-point s. Returns the count of vehicle-marked stops."""
+    cdef int32_t change, ready_t
+    if not (t < ws.best_veh[brow, s] and t < bound[0]):
+        return n_veh_marked
+    _touch(ws, s)
+    ws.best_veh[brow, s] = t
+    ws.veh_arr[k, s] = t
+    ws.veh_trip[k, s] = trip_idx
+    ws.veh_day[k, s] = day
+    ws.veh_board_pos[k, s] = board_pos
+    ws.veh_alight_pos[k, s] = pos
+    if not ws.veh_marked[s]:
+        ws.veh_marked[s] = 1
+        ws.veh_marked_list[n_veh_marked] = s
+        n_veh_marked += 1
+    if t < ws.arrival[k, s]:
+        ws.arrival[k, s] = t
+    _improve_target(ws, k, s, t, bound)
+    change = tt.stop_min_change[s]
+    if change == NO_VALUE:
+        change = default_change
+    ready_t = t + change
+    if ready_t < ws.ready[k, s]:
+        ws.ready[k, s] = ready_t
+        ws.ready_src[k, s] = SRC_VEHICLE
+        _mark_ready_next(ws, s)
+    return n_veh_marked
+
+
 cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const int32_t[:, ::1] next_active,
                        int day_shift, int k, int p, int32_t default_change,
                        int32_t* bound, int n_veh_marked) noexcept nogil:
@@ -529,36 +563,15 @@ cdef int _scan_pattern(TimetableView tt, RaptorWorkspace ws, const int32_t[:, ::
     cdef int n = tt.pattern_n_trips[p]
     cdef int64_t block = tt.pattern_st_offset[p]
     cdef int trip = NO_IDX, day = 0, board_pos = NO_IDX, pos, s, new_trip = NO_IDX, new_day = 0
-    cdef int32_t t, prev_ready, current_dep, dep, change, ready_t
+    cdef int32_t t, prev_ready, current_dep, dep
     cdef int brow = k if ws.per_round else 0      # the row holding the best vehicle arrival so far
     for pos in range(ws.pattern_from_pos[p], m):
         s = tt.pattern_stops[start + pos]
         # Alight first: this block is above boarding so that we never alight where we boarded.
         if trip != NO_IDX and tt.pattern_dropoff[start + pos]:
             t = tt.st_arr[block + <int64_t>pos * n + trip] + day * DAY
-            if t < ws.best_veh[brow, s] and t < bound[0]:
-                _touch(ws, s)
-                ws.best_veh[brow, s] = t
-                ws.veh_arr[k, s] = t
-                ws.veh_trip[k, s] = tt.pattern_first_trip[p] + trip
-                ws.veh_day[k, s] = day
-                ws.veh_board_pos[k, s] = board_pos
-                ws.veh_alight_pos[k, s] = pos
-                if not ws.veh_marked[s]:
-                    ws.veh_marked[s] = 1
-                    ws.veh_marked_list[n_veh_marked] = s
-                    n_veh_marked += 1
-                if t < ws.arrival[k, s]:
-                    ws.arrival[k, s] = t
-                _improve_target(ws, k, s, t, bound)
-                change = tt.stop_min_change[s]
-                if change == NO_VALUE:
-                    change = default_change
-                ready_t = t + change
-                if ready_t < ws.ready[k, s]:
-                    ws.ready[k, s] = ready_t
-                    ws.ready_src[k, s] = SRC_VEHICLE
-                    _mark_ready_next(ws, s)
+            n_veh_marked = _alight(tt, ws, k, brow, s, pos, t, tt.pattern_first_trip[p] + trip, day, board_pos,
+                                   default_change, bound, n_veh_marked)
         # Board (or switch to an earlier trip) where the previous round made us ready sooner.
         # Stops not improved in round k-1 are skipped: whatever can be caught there was
         # caught in an earlier round already, with fewer vehicles (r5's FastRaptorWorker).
@@ -590,7 +603,7 @@ cdef int _scan_rt_pattern(TimetableView tt, OverlayView rt, RaptorWorkspace ws, 
     cdef int first = rt.pattern_first_trip[p]
     cdef int64_t block = rt.pattern_st_offset[p], row
     cdef int trip = NO_IDX, board_pos = NO_IDX, pos, s, i
-    cdef int32_t t, prev_ready, current_dep, change, ready_t
+    cdef int32_t t, prev_ready, current_dep
     cdef int brow = k if ws.per_round else 0
     for pos in range(ws.rt_from_pos[p], m):
         s = rt.pattern_stops[start + pos]
@@ -598,29 +611,8 @@ cdef int _scan_rt_pattern(TimetableView tt, OverlayView rt, RaptorWorkspace ws, 
         # Alight first (never where we boarded), exactly as in _scan_pattern.
         if trip != NO_IDX and rt.pattern_dropoff[start + pos]:
             t = rt.st_arr[row + trip] - shift
-            if t < ws.best_veh[brow, s] and t < bound[0]:
-                _touch(ws, s)
-                ws.best_veh[brow, s] = t
-                ws.veh_arr[k, s] = t
-                ws.veh_trip[k, s] = rt.trip_base + first + trip
-                ws.veh_day[k, s] = 0
-                ws.veh_board_pos[k, s] = board_pos
-                ws.veh_alight_pos[k, s] = pos
-                if not ws.veh_marked[s]:
-                    ws.veh_marked[s] = 1
-                    ws.veh_marked_list[n_veh_marked] = s
-                    n_veh_marked += 1
-                if t < ws.arrival[k, s]:
-                    ws.arrival[k, s] = t
-                _improve_target(ws, k, s, t, bound)
-                change = tt.stop_min_change[s]
-                if change == NO_VALUE:
-                    change = default_change
-                ready_t = t + change
-                if ready_t < ws.ready[k, s]:
-                    ws.ready[k, s] = ready_t
-                    ws.ready_src[k, s] = SRC_VEHICLE
-                    _mark_ready_next(ws, s)
+            n_veh_marked = _alight(tt, ws, k, brow, s, pos, t, rt.trip_base + first + trip, 0, board_pos,
+                                   default_change, bound, n_veh_marked)
         if ws.ready_marked[s] and rt.pattern_pickup[start + pos]:
             prev_ready = ws.ready[k - 1, s]
             if prev_ready < UNREACHED:
@@ -659,7 +651,7 @@ cdef int _scan_pattern_twin(TimetableView tt, OverlayView rt, RaptorWorkspace ws
     cdef int64_t rrow
     cdef int trip = NO_IDX, day = 0, board_pos = NO_IDX, pos, s, new_trip = NO_IDX, new_day = 0
     cdef int i, j, best_j, n_live = 0
-    cdef int32_t t, t_rt, prev_ready, current_dep, dep, change, ready_t
+    cdef int32_t t, t_rt, prev_ready, current_dep, dep
     cdef int brow = k if ws.per_round else 0
     for j in range(nq):
         rtrip[j] = NO_IDX
@@ -679,34 +671,12 @@ cdef int _scan_pattern_twin(TimetableView tt, OverlayView rt, RaptorWorkspace ws
                     if t_rt < t:
                         t = t_rt
                         best_j = j
-            if t < ws.best_veh[brow, s] and t < bound[0]:
-                _touch(ws, s)
-                ws.best_veh[brow, s] = t
-                ws.veh_arr[k, s] = t
-                if best_j >= 0:
-                    ws.veh_trip[k, s] = rt.trip_base + rfirst[best_j] + rtrip[best_j]
-                    ws.veh_day[k, s] = 0
-                    ws.veh_board_pos[k, s] = rboard_pos[best_j]
-                else:
-                    ws.veh_trip[k, s] = tt.pattern_first_trip[p] + trip
-                    ws.veh_day[k, s] = day
-                    ws.veh_board_pos[k, s] = board_pos
-                ws.veh_alight_pos[k, s] = pos
-                if not ws.veh_marked[s]:
-                    ws.veh_marked[s] = 1
-                    ws.veh_marked_list[n_veh_marked] = s
-                    n_veh_marked += 1
-                if t < ws.arrival[k, s]:
-                    ws.arrival[k, s] = t
-                _improve_target(ws, k, s, t, bound)
-                change = tt.stop_min_change[s]
-                if change == NO_VALUE:
-                    change = default_change
-                ready_t = t + change
-                if ready_t < ws.ready[k, s]:
-                    ws.ready[k, s] = ready_t
-                    ws.ready_src[k, s] = SRC_VEHICLE
-                    _mark_ready_next(ws, s)
+            if best_j >= 0:
+                n_veh_marked = _alight(tt, ws, k, brow, s, pos, t, rt.trip_base + rfirst[best_j] + rtrip[best_j], 0,
+                                       rboard_pos[best_j], default_change, bound, n_veh_marked)
+            else:
+                n_veh_marked = _alight(tt, ws, k, brow, s, pos, t, tt.pattern_first_trip[p] + trip, day, board_pos,
+                                       default_change, bound, n_veh_marked)
         if ws.ready_marked[s] and tt.pattern_pickup[start + pos]:
             prev_ready = ws.ready[k - 1, s]
             if prev_ready < UNREACHED:

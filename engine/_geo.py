@@ -29,11 +29,27 @@ def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
     >>> round(float(haversine_m(0.0, 0.0, 0.0, 1.0)))
     111195
     """
+    if type(lat1) is float and type(lon1) is float and type(lat2) is float and type(lon2) is float:
+        return _haversine_scalar(lat1, lon1, lat2, lon2)     # one pair (legs): no array machinery
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi = p2 - p1
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _haversine_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """haversine_m for four floats, with the C library's functions (as the compiled kernels,
+    engine/_geomath.pxd, compute it)."""
+    p1, p2 = lat1 * (math.pi / 180.0), lat2 * (math.pi / 180.0)
+    s1 = math.sin((p2 - p1) / 2)
+    s2 = math.sin((lon2 - lon1) * (math.pi / 180.0) / 2)
+    h = s1 * s1 + math.cos(p1) * math.cos(p2) * (s2 * s2)
+    if h > 1.0:            # rounding; NaN coordinates stay NaN, as in the array path
+        h = 1.0
+    elif h < 0.0:
+        h = 0.0
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
 def walk_seconds(distance_m, speed_mps: float) -> np.ndarray:
