@@ -65,7 +65,7 @@ def _free_port() -> int:
 
 
 def _wait_http(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
-    import httpx
+    import httpx2 as httpx
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -80,7 +80,7 @@ def _wait_http(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
 
 
 def _post(url: str, data: bytes, columns: list[str], **fields) -> tuple[bytes, float]:
-    import httpx
+    import httpx2 as httpx
 
     t0 = time.perf_counter()
     r = httpx.post(url, files={"data": ("adresses.csv", data, "text/csv")}, data={"columns": columns, **fields},

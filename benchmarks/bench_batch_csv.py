@@ -132,7 +132,7 @@ def _free_port() -> int:
 
 
 def test_http_csv(benchmark, paris, messy):
-    httpx = pytest.importorskip("httpx")
+    import httpx2 as httpx     # the test extra's HTTP client
     path, _ = messy
     data = path.read_bytes()
     port = _free_port()
