@@ -13,15 +13,21 @@ import sys
 import time
 from pathlib import Path
 
+from .errors import InvalidQueryError
+
 #: Malformed rows printed one by one; past that only counted.
 MAX_PRINTED_PROBLEMS = 50
 
 
-def _columns(values: list[str] | None) -> list[str] | None:
-    """--columns a,b --columns c -> [a, b, c]."""
+def _columns(values: list[str] | None, option: str) -> list[str] | None:
+    """--columns a,b --columns c -> [a, b, c]; an option given with no name is refused (not
+    read as its default)."""
     if not values:
         return None
-    return [c for v in values for c in v.split(",") if c != ""]
+    names = [c for v in values for c in v.split(",") if c != ""]
+    if not names:
+        raise InvalidQueryError(f"{option} names no column", option.lstrip("-").replace("-", "_"))
+    return names
 
 
 class _Progress:
@@ -65,11 +71,12 @@ def _run(args, reverse: bool) -> int:
 
     net = engine.open(args.bundle)
     progress = _Progress(args.quiet)
-    options = {"reverse": reverse, "lat": args.lat, "lon": args.lon, "result_columns": _columns(args.result_columns),
+    options = {"reverse": reverse, "lat": args.lat, "lon": args.lon,
+               "result_columns": _columns(args.result_columns, "--result-columns"),
                "delimiter": args.delimiter, "encoding": args.encoding, "quote": args.quote,
                "with_bom": args.with_bom, "threads": args.threads, "on_problem": problem, "on_progress": progress}
     if not reverse:
-        options.update(columns=_columns(args.columns), postcode=args.postcode, citycode=args.citycode)
+        options.update(columns=_columns(args.columns, "--columns"), postcode=args.postcode, citycode=args.citycode)
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         source = sys.stdin.buffer if args.input == "-" else stack.enter_context(open(args.input, "rb"))

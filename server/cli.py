@@ -37,6 +37,8 @@ def serve(bundle: str, host: str = "127.0.0.1", port: int = 8000, workers: int =
     read_manifest(path)
     if not 1 <= workers <= 64:
         raise ValueError("workers must be in 1..64")
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be in 0..65535, got {port}")
     os.environ["BRIQUE_BUNDLE"] = str(path.resolve())
     options = dict(host=host, port=port, log_level=log_level, access_log=access_log)
     # Fail now, in the parent, if the port is taken. The probe binds WITHOUT SO_REUSEPORT: another
@@ -58,6 +60,10 @@ def serve(bundle: str, host: str = "127.0.0.1", port: int = 8000, workers: int =
 #: that something is wrong with every worker (bundle, memory) and the server stops, saying why.
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 60.0
+#: Exit status of a worker that refuses its settings (sysexits' EX_CONFIG): not restarted.
+EX_CONFIG = 78
+#: uvicorn's log levels (uvicorn.config.LOG_LEVELS), listed here so that parsing imports no uvicorn.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 def _supervise(new_worker, workers: int) -> None:
@@ -84,6 +90,10 @@ def _supervise(new_worker, workers: int) -> None:
             for i, proc in enumerate(procs):
                 if proc.is_alive():
                     continue
+                if proc.exitcode == EX_CONFIG:     # a bad BRIQUE_* setting: every new worker would refuse it too
+                    failure = "brique serve: invalid configuration (see above); stopping"
+                    stop.set()
+                    break
                 now = time.monotonic()
                 restarts = [t for t in restarts if now - t < RESTART_WINDOW_S] + [now]
                 status = _describe_exit(proc.exitcode)
@@ -173,8 +183,33 @@ def _raise_fd_limit() -> None:
         pass
 
 
+def check_settings() -> None:
+    """Read the BRIQUE_* settings now: a bad one is a one-line ValueError naming the variable,
+    not a traceback from inside uvicorn's app factory."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from .settings import Settings
+
+    try:
+        Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"BRIQUE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"invalid server setting: {problems}") from None
+    except SettingsError as exc:                 # a list setting that is not JSON
+        raise ValueError(f"invalid server setting: {exc} (list settings are JSON, e.g. "
+                         "BRIQUE_CORS_ORIGINS='[\"https://example.org\"]')") from None
+
+
 def _run_worker(bind, options: dict) -> None:
     """One uvicorn server process; ``bind(host, port)`` gives its own socket (None: uvicorn binds)."""
+    try:
+        check_settings()
+    except ValueError as exc:
+        if bind is None:                  # in the brique process itself: it reports the error
+            raise
+        print(f"brique serve: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(EX_CONFIG) from None
     import uvicorn
 
     _raise_fd_limit()
@@ -192,7 +227,7 @@ def add_serve_command(sub) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="worker processes (each maps the same bundle)")
-    p.add_argument("--log-level", default="warning")
+    p.add_argument("--log-level", default="warning", choices=LOG_LEVELS)
     p.add_argument("--access-log", action="store_true")
     p.add_argument("--realtime", action="append", default=[], metavar="URL_OR_FILE",
                    help="GTFS-Realtime feed (TripUpdates, Alerts) polled and applied by every worker; repeatable")

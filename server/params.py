@@ -53,6 +53,16 @@ def check_limit(name: str, value: float, bound: float) -> None:
         raise ApiError(422, "limit_exceeded", f"{name} must be at most {bound:g} on this server", name)
 
 
+def bounded(request, name: str, value, bound):
+    """``value`` of query parameter ``name`` under this server's ``bound``: given by the client,
+    checked (``check_limit``: 422 above); left at its default, lowered to the bound, so that a
+    server configured below a default still answers requests that do not set the parameter."""
+    if name in request.query_params:
+        check_limit(name, value, bound)
+        return value
+    return min(value, bound)
+
+
 def default_date(date: str | None) -> str:
     """The requested date, or today (server clock) when omitted."""
     return date if date else dt.date.today().isoformat()

@@ -5,7 +5,23 @@
 Both run on the streets of one mode, with transit when the bundle has a timetable; the loops
 are compiled (engine/_isochrone.pyx).
 """
-from .isochrone import isochrone, warmup
-from .streets import reach
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["isochrone", "reach", "warmup"]
+
+# Loaded on first use: `brique` imports accessibility.cli to add its `matrix` command, and that
+# must not pull numpy, pyarrow and the kernels into every command (`brique --help`, the serve
+# launcher before it forks).
+_LAZY = {"isochrone": ".isochrone", "warmup": ".isochrone", "reach": ".streets"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -113,6 +113,8 @@ def check_cutoffs(cutoffs_s) -> tuple[int, ...]:
 
 
 def _check_length(value, parameter: str, low: float, high: float) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidQueryError(f"{parameter} must be a number of metres, got {value!r}", parameter)
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -158,7 +160,8 @@ def isochrone(net, origin, *, date=None, time=None, cutoffs_s=DEFAULT_CUTOFFS_S,
     speed = view.speed_mps
     # the node times are needed a little past the last cutoff (the grid just outside it)
     cell_bound = max(cell_given or MIN_CELL_M[req.mode], offroad)
-    times = node_times(net, req, limit_s=cutoffs[-1] + math.ceil(2.0 * cell_bound / speed) + 1)
+    times = node_times(net, req, limit_s=cutoffs[-1] + math.ceil(2.0 * cell_bound / speed) + 1,
+                       with_stops=False)         # the stops' own times are not contoured
     grid = _Grid(net.streets.graph, times.node_s, req.mode, speed, cutoffs[-1], cell_given, offroad)
     features = [grid.feature(c) for c in cutoffs]
     props = dict(request_metadata(req))

@@ -33,16 +33,16 @@ import numpy as np
 import pyarrow as pa
 
 from .._core import RangeTimes, percentiles_of
-from .._geo import check_point, haversine_m
+from .._geo import check_point, haversine_m, walk_seconds
 from .._types import UNREACHED
 from ..errors import InvalidQueryError, NoRouteError
+from ..raptor.planner import BIKE_SPEED_CROW_MPS
 from ..raptor.range import departure_minutes
 from ..raptor.request import (DEFAULT_ACCESS_S, DEFAULT_MIN_CHANGE_S, MAX_ACCESS_S, MAX_DIRECT_S, MAX_RANGE_S,
                               check_change_time, check_int, check_max_transfers, check_mode, parse_date, parse_time)
 
 MAX_TIME_S = 6 * 3600
 MAX_CELLS = 100_000_000          # origins x destinations per call (memory of the answer)
-BIKE_SPEED_CROW_MPS = 6.0
 
 
 @dataclass(frozen=True)
@@ -241,8 +241,6 @@ def _direct_times(net, point, dests: _Destinations, mode: str, limit: int, speed
     with np.errstate(invalid="ignore"):
         near = np.flatnonzero(crow <= limit)
     if net.streets is None:
-        from .._geo import walk_seconds
-
         t = walk_seconds(haversine_m(point[0], point[1], dests.lat[near], dests.lon[near]), speed)
         out[near] = np.where(t <= limit, t, UNREACHED)
         return out

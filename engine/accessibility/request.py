@@ -9,8 +9,8 @@ import numpy as np
 
 from .._geo import check_point
 from ..errors import BundleError, InvalidQueryError
-from ..raptor.request import (DEFAULT_MIN_CHANGE_S, as_point, check_change_time, check_int,
-                              check_max_transfers, parse_date, parse_time)
+from ..raptor.request import (DEFAULT_ACCESS_S, DEFAULT_MIN_CHANGE_S, MAX_ACCESS_S, as_point,
+                              check_change_time, check_int, check_max_transfers, parse_date, parse_time)
 from .graph import MODES
 
 #: Longest travel time a request may ask for (seconds): the per-minute kernels store uint16.
@@ -19,8 +19,6 @@ MAX_TIME_S = 6 * 3600
 MAX_WINDOW_S = 2 * 3600
 #: Most cutoffs in one isochrone.
 MAX_CUTOFFS = 12
-DEFAULT_ACCESS_S = 900
-MAX_ACCESS_S = 7200
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +83,11 @@ def check_request(net, origin, *, date, time, mode: str, max_time_s: int, window
         day_date = parse_date(date)
         net.timetable.day_index(day_date)          # OutOfPeriodError naming "date"
         start = parse_time(time)
-    elif time is not None:
-        start = parse_time(time)
+    else:
+        if date is not None:
+            parse_date(date)                       # unused without transit, but not silently wrong
+        if time is not None:
+            start = parse_time(time)
     n_minutes = max(1, -(-window_s // 60))
     departures = (start + 60 * np.arange(n_minutes)).astype(np.int32)
     label = f"{point[0]:.7f},{point[1]:.7f}" if point is not None else origin.strip()

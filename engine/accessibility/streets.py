@@ -32,7 +32,7 @@ class NodeTimes:
     request: AccessRequest
     view: ModeView
     node_s: np.ndarray           # int32 [n_nodes]
-    stop_s: np.ndarray           # int32 [n_stops] (empty without a timetable)
+    stop_s: np.ndarray           # int32 [n_stops] (empty without a timetable or with_stops=False)
 
 
 def origin_sources(net, req: AccessRequest, view: ModeView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -49,25 +49,32 @@ def origin_sources(net, req: AccessRequest, view: ModeView) -> tuple[np.ndarray,
             np.ascontiguousarray(view.stop_conn_ms[stops], np.int64))
 
 
-def node_times(net, req: AccessRequest, limit_s: int | None = None) -> NodeTimes:
+def node_times(net, req: AccessRequest, limit_s: int | None = None, with_stops: bool = True) -> NodeTimes:
     """Every node's and stop's travel time for ``req`` (up to ``limit_s``, default its
-    max_time_s), at its percentile over the departure minutes."""
+    max_time_s), at its percentile over the departure minutes. ``with_stops=False``: the nodes
+    only (isochrones; skips the street search to the stops and the per-stop percentiles)."""
     limit_s = req.max_time_s if limit_s is None else int(limit_s)
     v = views(net.streets.graph)
     view = v.mode(req.mode)
     o_seg, o_t, o_ms = origin_sources(net, req, view)
     n_stops = len(view.stop_seg)
+    departures = req.departures
     if req.transit and n_stops:
         arrivals = minute_arrivals(net, req)
     else:
-        arrivals = np.full((len(req.departures), n_stops), UNREACHED, dtype=np.int32)
+        # the streets alone: every minute gives the same times, so one departure (not n_nodes x
+        # minutes of per-minute scratch and passes for the same answer)
+        departures = departures[:1]
+        arrivals = np.full((1, n_stops), UNREACHED, dtype=np.int32)
     nodes = _isochrone.run_node_percentiles(
-        view.iso, v.workspace(req.mode), o_seg, o_t, o_ms, req.departures, arrivals, view.stop_seg,
+        view.iso, v.workspace(req.mode), o_seg, o_t, o_ms, departures, arrivals, view.stop_seg,
         view.stop_t, view.stop_conn_ms, limit_s, np.array([req.percentile], np.int32))[0]
-    return NodeTimes(req, view, nodes, _stop_times(net, req, arrivals, limit_s))
+    stop_s = _stop_times(net, req, departures, arrivals, limit_s) if with_stops else np.empty(0, np.int32)
+    return NodeTimes(req, view, nodes, stop_s)
 
 
-def _stop_times(net, req: AccessRequest, arrivals: np.ndarray, limit_s: int) -> np.ndarray:
+def _stop_times(net, req: AccessRequest, departures: np.ndarray, arrivals: np.ndarray,
+                limit_s: int) -> np.ndarray:
     """Per stop: the percentile over minutes of min(transit arrival - departure, the street
     time from the origin); UNREACHED over the limit."""
     if net.timetable is None:
@@ -80,10 +87,10 @@ def _stop_times(net, req: AccessRequest, arrivals: np.ndarray, limit_s: int) -> 
         street[reach.stop_idx] = reach.duration_s
     else:
         street[list(req.origin_stops)] = 0
-    times = np.where(arrivals < UNREACHED, arrivals.astype(np.int64) - req.departures[:, None], UNREACHED)
+    times = np.where(arrivals < UNREACHED, arrivals.astype(np.int64) - departures[:, None], UNREACHED)
     times = np.minimum(times, street[None, :])
     times[times > limit_s] = UNREACHED
-    k = _isochrone.percentile_index(len(req.departures), req.percentile)
+    k = _isochrone.percentile_index(len(departures), req.percentile)
     return np.partition(times, k, axis=0)[k].astype(np.int32)
 
 

@@ -62,7 +62,6 @@ class FilteredTimetable:
         self.pattern_dropoff = base.pattern_dropoff & stop_ok[base.pattern_stops]
         fp_from = np.repeat(np.arange(base.n_stops, dtype=np.int32), np.diff(base.footpath_offsets))
         edge_ok &= stop_ok[fp_from] & stop_ok[base.footpath_to]
-        self.footpath_edge_ok = edge_ok
         offsets = np.zeros(base.n_stops + 1, np.int32)
         np.cumsum(np.bincount(fp_from[edge_ok], minlength=base.n_stops), out=offsets[1:])
         self.footpath_offsets = offsets

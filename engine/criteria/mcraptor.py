@@ -32,6 +32,8 @@ MAX_CAPACITY = 1 << 26
 def check_optimize(optimize) -> tuple[str, ...]:
     """The criteria tuple, or InvalidQueryError naming ``optimize``."""
     value = tuple(optimize) if isinstance(optimize, (tuple, list)) else None
+    if value is not None and not all(isinstance(c, str) for c in value):
+        value = None        # e.g. [["walking"]]: unhashable, never a criteria tuple
     if value is None or value not in CRITERIA:
         if value is not None and "fare" in value:
             raise InvalidQueryError("optimize: the fare criterion is not available yet (issue 14)", "optimize")
@@ -44,7 +46,7 @@ def check_mc_request(request: PlanRequest, realtime) -> None:
     if request.arrive_window_s is not None or request.range_s:
         raise InvalidQueryError("optimize: walking is a criterion of departure-time queries only (not with "
                                 "arrive_by or window_s)", "optimize")
-    if realtime is True:
+    if realtime:
         raise InvalidQueryError("realtime: optimize with walking plans on the schedule only", "realtime")
 
 

@@ -36,7 +36,7 @@ def check_filtered_request(request: PlanRequest, filters: Filters, realtime) -> 
     if filters.wheelchair and request.has_point:
         raise InvalidQueryError("wheelchair: coordinates are not supported yet with wheelchair=true (step-free "
                                 "street access is not built); give stop ids", "wheelchair")
-    if realtime is True:
+    if realtime:
         raise InvalidQueryError("realtime: the wheelchair and bikes filters apply to the schedule only "
                                 "(real-time trips carry no accessibility or bike flags)", "realtime")
 
@@ -57,6 +57,9 @@ def filtered_planner(base_planner: Planner, filters: Filters, cache: dict) -> Pl
 def plan_with_criteria(base_planner: Planner, request: PlanRequest, filters: Filters, optimize: tuple[str, ...],
                        realtime, cache: dict) -> Plan:
     """A request with filters and/or a third criterion (``Network.plan`` calls this only then)."""
+    if realtime is not None and not isinstance(realtime, (bool, np.bool_)):
+        # the same rule as Network._overlay, which this path does not reach
+        raise InvalidQueryError("realtime must be true or false", "realtime")
     if filters:
         check_filtered_request(request, filters, realtime)
     planner = filtered_planner(base_planner, filters, cache) if filters else base_planner

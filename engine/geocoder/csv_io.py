@@ -68,6 +68,8 @@ def detect_delimiter(text: str, quotechar: str = '"') -> str:
         lines = lines[:-1]                      # the sample may cut the last line
     best, best_score = None, (0, 0)
     for d in DELIMITERS:
+        if d == quotechar:
+            continue
         try:
             rows = [r for r in csv.reader(lines, delimiter=d, quotechar=quotechar) if r]
         except csv.Error:
@@ -79,7 +81,8 @@ def detect_delimiter(text: str, quotechar: str = '"') -> str:
             best, best_score = d, score
     if best is not None:
         return best
-    return next((d for d in DELIMITERS if d not in text), DELIMITERS[0])
+    return next((d for d in DELIMITERS if d not in text and d != quotechar),
+                next(d for d in DELIMITERS if d != quotechar))
 
 
 class _Prefixed(io.RawIOBase):
@@ -104,9 +107,40 @@ class _Prefixed(io.RawIOBase):
 
 def _check_encoding(name: str) -> str:
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except (LookupError, TypeError):
         raise InvalidQueryError(f"unknown encoding {name!r}", "encoding") from None
+    if not getattr(info, "_is_text_encoding", True):        # base64, rot13, zlib...: what io refuses
+        raise InvalidQueryError(f"{name!r} is not a text encoding", "encoding")
+    return info.name
+
+
+def _check_quote(quote: str | None) -> str:
+    quote = quote or '"'
+    if len(quote) != 1 or quote in ("\r", "\n"):
+        raise InvalidQueryError(f"quote must be one character (not a line end), got {quote!r}", "quote")
+    return quote
+
+
+def _open_csv(source: BinaryIO, delimiter: str | None, encoding: str | None, quote: str | None,
+              parameter: str) -> tuple:
+    """(csv reader, encoding, delimiter, quote) of a CSV stream: options checked, encoding and
+    delimiter detected when not given (CsvJob and read_csv_table alike)."""
+    quote = _check_quote(quote)
+    head = source.read(SNIFF_BYTES)
+    if not head:
+        raise InvalidQueryError("the file is empty", parameter)
+    encoding = _check_encoding(encoding) if encoding else detect_encoding(head)
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in (quote, "\r", "\n")):
+        raise InvalidQueryError(f"delimiter must be one character (not the quote or a line end), got "
+                                f"{delimiter!r}", "delimiter")
+    text = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, source)), encoding=encoding,
+                            errors="replace", newline="")
+    if delimiter is None:
+        delimiter = detect_delimiter(head.decode(encoding, errors="replace").lstrip("\ufeff"), quote)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
+    reader = csv.reader(_no_nul(text), delimiter=delimiter, quotechar=quote, doublequote=True)
+    return reader, encoding, delimiter, quote
 
 
 def _no_nul(lines: Iterator[str]) -> Iterator[str]:
@@ -144,26 +178,12 @@ class CsvJob:
         self.rows = 0               # data rows written
         self.found = 0              # of which found something
         self.problems = 0           # malformed rows and queries that could not be searched
-        quote = quote or '"'
-        if len(quote) != 1:
-            raise InvalidQueryError("quote must be one character", "quote")
-        head = source.read(SNIFF_BYTES)
-        if not head:
-            raise InvalidQueryError("the file is empty", "data")
-        encoding = _check_encoding(encoding) if encoding else detect_encoding(head)
-        if delimiter is not None and (len(delimiter) != 1 or delimiter in (quote, "\r", "\n")):
-            raise InvalidQueryError(f"delimiter must be one character (not the quote or a line end), got "
-                                    f"{delimiter!r}", "delimiter")
-        text = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, source)), encoding=encoding,
-                                errors="replace", newline="")
-        if delimiter is None:
-            sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
-            delimiter = detect_delimiter(sample, quote)
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise InvalidQueryError(f"threads must be a positive integer, got {threads!r}", "threads")
+        self._reader, encoding, delimiter, quote = _open_csv(source, delimiter, encoding, quote, "data")
         self.encoding, self.delimiter, self.quote = encoding, delimiter, quote
         out_encoding = "utf-8-sig" if with_bom and encoding in ("utf-8", "utf-8-sig") else encoding
         self._encoder = codecs.getincrementalencoder(out_encoding)(errors="replace")
-        csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
-        self._reader = csv.reader(_no_nul(text), delimiter=delimiter, quotechar=quote, doublequote=True)
         header = self._next_row()
         if header is None:
             raise InvalidQueryError("the file has no header line", "data")
@@ -312,17 +332,8 @@ class _TableReader:
 
     def __init__(self, source: BinaryIO, delimiter: str | None = None, encoding: str | None = None,
                  quote: str | None = None):
-        quote = quote or '"'
-        head = source.read(SNIFF_BYTES)
-        if not head:
-            raise InvalidQueryError("the file is empty", "table")
-        encoding = _check_encoding(encoding) if encoding else detect_encoding(head)
-        text = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, source)), encoding=encoding,
-                                errors="replace", newline="")
-        if delimiter is None:
-            delimiter = detect_delimiter(head.decode(encoding, errors="replace").lstrip("\ufeff"), quote)
-        csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
-        self._rows = (r for r in csv.reader(_no_nul(text), delimiter=delimiter, quotechar=quote) if r)
+        reader = _open_csv(source, delimiter, encoding, quote, "table")[0]
+        self._rows = (r for r in reader if r)
         self.header = next(self._rows, None)
         if self.header is None:
             raise InvalidQueryError("the file has no header line", "table")

@@ -191,11 +191,10 @@ class PlanRequest:
                                     "window_s")
         o = PlaceRef.parse(origin, "origin")
         d = PlaceRef.parse(destination, "destination")
-        access, direct = DEFAULT_ACCESS_S, 2 * DEFAULT_ACCESS_S
+        # checked whatever the ends (a bad value is an error even where it would not be used)
+        access = check_int(max_access_s, "max_access_s", 0, MAX_ACCESS_S)
+        direct = check_int(2 * access if max_direct_s is None else max_direct_s, "max_direct_s", 0, MAX_DIRECT_S)
         if o.is_point or d.is_point:
             check_mode(mode)
-            access = check_int(max_access_s, "max_access_s", 0, MAX_ACCESS_S)
-            direct = 2 * access if max_direct_s is None else max_direct_s
-            direct = check_int(direct, "max_direct_s", 0, MAX_DIRECT_S)
         return cls(o, d, day, start, rounds, change, bool(walk_before_first), bool(walk_after_last),
                    mode if (o.is_point or d.is_point) else "walk", access, direct, window, range_s)

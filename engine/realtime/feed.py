@@ -44,11 +44,15 @@ def read_message(source) -> Message:
         return Message(source, source.SerializeToString())
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        if not path.is_file():
-            raise RealtimeFeedError(f"realtime feed file not found: {path}")
-        if path.stat().st_size > MAX_FEED_BYTES:
-            raise RealtimeFeedError(f"realtime feed {path} is larger than {MAX_FEED_BYTES} bytes")
-        source = path.read_bytes()
+        try:
+            if not path.is_file():
+                raise RealtimeFeedError(f"realtime feed file not found: {str(path)[:200]}")
+            if path.stat().st_size > MAX_FEED_BYTES:
+                raise RealtimeFeedError(f"realtime feed {path} is larger than {MAX_FEED_BYTES} bytes")
+            source = path.read_bytes()
+        except OSError as exc:          # name too long, permission denied, I/O error
+            raise RealtimeFeedError(f"realtime feed file unreadable: {str(path)[:200]} "
+                                    f"({exc.strerror or type(exc).__name__})") from None
     if isinstance(source, (bytearray, memoryview)):
         source = bytes(source)
     if not isinstance(source, bytes):

@@ -53,13 +53,6 @@ class StaticIndex:
         ids = self.tt.strings("routes", "route_id").to_pylist()
         return {s.encode(): i for i, s in enumerate(ids)}
 
-    @cached_property
-    def route_feed(self) -> np.ndarray:
-        return np.asarray(self.tt.bundle.column("timetable/routes", "feed_idx"), np.int32)
-
-    def feed_index(self, name: str) -> int:
-        return self.tt.feed_names.index(name)
-
     # ------------------------------------------------------------------ service days
     def zone(self, feed: int) -> ZoneInfo | None:
         name = self.tt.feed_timezones[feed]

@@ -123,10 +123,6 @@ class TripTable:
         self.n_dead = int(n - keep.sum())
         return self
 
-    @property
-    def live_records(self) -> list[TripRecord]:
-        return [self.records[i] for i in self.rows.values()]
-
     def replace(self, keys, new: list[TripRecord]) -> TripTable:
         """This table with the records of ``keys`` removed and ``new`` (records whose keys are
         among ``keys``) added: a new table, this one unchanged."""

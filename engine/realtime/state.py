@@ -13,13 +13,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .._realtime import WireError
 from ..timetable.model import Timetable
 from .alerts import AlertIndex, read_alerts
 from .feed import RealtimeFeedError, read_message
 from .index import StaticIndex
 from .overlay import Overlay, TripTable
 from .report import RealtimeReport
-from .updates import UpdateReader
+from .updates import MAX_UNIX_TIME_S, UpdateReader
 
 FULL, DIFFERENTIAL = 0, 1
 
@@ -65,10 +66,16 @@ class RealtimeState:
         header = message.feed.header
         incremental = header.incrementality == DIFFERENTIAL
         stamp = int(header.timestamp) if header.HasField("timestamp") and header.timestamp else None
+        if stamp is not None and stamp > MAX_UNIX_TIME_S:
+            raise RealtimeFeedError(f"header timestamp {stamp} is not a time in Unix seconds "
+                                    "(milliseconds?)")
         feed_time = stamp if stamp is not None else int(now if now is not None else time.time())
         with self._lock:
             reader = UpdateReader(self.index, feed_idx, self.group_ids)
-            records, deleted, n_entities, n_tu = reader.read(message.data, feed_time)
+            try:
+                records, deleted, n_entities, n_tu = reader.read(message.data, feed_time)
+            except WireError as exc:        # bytes the bindings accept but the column reader does not
+                raise RealtimeFeedError(f"not a GTFS-Realtime FeedMessage the engine reads: {exc}") from None
             alerts = read_alerts(message.feed, self.index, feed_idx)
             counts = reader.counts
             old = self.sources.get(source)

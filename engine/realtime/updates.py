@@ -43,6 +43,7 @@ STU_SKIPPED, STU_NO_DATA = 1, 2
 # engine/_realtime.pyx codes
 POS_SKIPPED, POS_EXPLICIT, POS_NO_DATA = 1, 2, 4
 ST_OK, ST_NON_MONOTONIC, ST_ALL_SKIPPED, ST_OUT_OF_RANGE = 0, 1, 2, 3
+MAX_UNIX_TIME_S = 1 << 37    # an absolute time past this (year 6325) names no service day
 MAX_TIME_S = 8 * 86_400      # a feed time more than this away from its service day's start is refused
 KERNEL_COUNTERS = ("stop_sequence_not_in_trip", "stop_not_in_trip", "stop_mismatch", "out_of_order", "no_event",
                    "unknown_stop", "repaired_times", "arrival_after_departure")
@@ -328,6 +329,9 @@ class UpdateReader:
             return
         a0, n0 = cols.ent_start_date[e].tolist()
         date = _date(data[a0:a0 + n0]) if n0 >= 0 else None
+        if date is None and not 0 <= int(dep_u[0]) <= MAX_UNIX_TIME_S:
+            counts["time_out_of_range"] += 1        # no calendar date (datetime would raise)
+            return
         day = sidx.day_of(date) if date is not None else sidx.local_day(self.feed, int(dep_u[0]))
         if not sidx.near_period(day):
             counts["not_running"] += 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import zlib
 from pathlib import PurePath
+from urllib.parse import quote as url_quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -32,7 +33,8 @@ UPLOAD_PATHS = ("/search/csv/", "/search/csv", "/reverse/csv/", "/reverse/csv")
 _RESPONSES = {**COMPONENT_ERRORS, 413: {"model": ErrorResponse, "description": "upload over max_upload_bytes"}}
 _TRUE = frozenset({"1", "true", "yes", "on"})
 #: charset names for Content-Type (Python codec name -> IANA name)
-_CHARSET = {"utf-8-sig": "utf-8", "cp1252": "windows-1252", "iso8859-1": "iso-8859-1", "utf-16": "utf-16"}
+_CHARSET = {"utf-8-sig": "utf-8", "cp1252": "windows-1252", "iso8859-1": "iso-8859-1", "latin-1": "iso-8859-1",
+            "utf-16": "utf-16"}
 _DESCRIPTION = ("Multipart form: `data` (CSV file), `columns` (repeat), `postcode`, `citycode`, `lat`, `lon`, "
                 "`result_columns` (repeat), `delimiter`, `encoding`, `quote`, `with_bom`. Answers the CSV "
                 "with addok-csv's result columns, streamed.")
@@ -82,6 +84,17 @@ def _list(form, name: str) -> list[str] | None:
     return values or None
 
 
+def _disposition(filename: str | None) -> str:
+    """Content-Disposition of the answer: ``<stem>.geocoded.csv``; a name that is not printable
+    ASCII (headers are Latin-1) is also given as RFC 6266's ``filename*`` in UTF-8."""
+    stem = PurePath(filename or "data.csv").stem
+    ascii_stem = "".join(c for c in stem if " " <= c <= "~" and c not in '"\\') or "data"
+    value = f'attachment; filename="{ascii_stem}.geocoded.csv"'
+    if ascii_stem != stem:
+        value += f"; filename*=UTF-8''{url_quote(stem + '.geocoded.csv', safe='')}"
+    return value
+
+
 async def _run_csv(request: Request, net, settings, reverse: bool) -> StreamingResponse:
     form = await _form(request, settings.max_upload_bytes)
     upload = form.get("data")
@@ -120,9 +133,8 @@ async def _run_csv(request: Request, net, settings, reverse: bool) -> StreamingR
         finally:
             await form.close()
 
-    stem = PurePath(upload.filename or "data.csv").stem.replace('"', "") or "data"
     charset = _CHARSET.get(job.encoding, job.encoding)
-    headers = {"Content-Disposition": f'attachment; filename="{stem}.geocoded.csv"', "Vary": "Accept-Encoding"}
+    headers = {"Content-Disposition": _disposition(upload.filename), "Vary": "Accept-Encoding"}
     if gzip:
         headers["Content-Encoding"] = "gzip"
     return StreamingResponse(body(), media_type=f"text/csv; charset={charset}", headers=headers)

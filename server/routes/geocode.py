@@ -10,7 +10,7 @@ from engine import limits as L
 from ..deps import EngineDep, SettingsDep, json_response, require, run_query
 from ..errors import ApiError
 from ..geocodejson import collection, engine_types
-from ..params import check_limit, parse_bbox, split_values
+from ..params import bounded, parse_bbox, split_values
 from ..schemas import COMPONENT_ERRORS, GeocodeResponse
 
 router = APIRouter(prefix="/v1/geocode", tags=["geocoding"], dependencies=[require("geocoder")])
@@ -31,7 +31,7 @@ async def forward(request: Request, net, settings, q: str, limit: int, autocompl
     if len(q) > settings.max_query_chars:
         raise ApiError(422, "limit_exceeded", f"q must be at most {settings.max_query_chars} characters "
                                               "on this server", "q")
-    check_limit("limit", limit, settings.max_results)
+    limit = bounded(request, "limit", limit, settings.max_results)
     kinds = engine_types(split_values(types), addok)
     places = await run_query(request, net.geocode, q, limit=limit, autocomplete=autocomplete, lat=lat, lon=lon,
                              types=kinds, postcode=postcode or None, citycode=citycode or None,
@@ -40,7 +40,7 @@ async def forward(request: Request, net, settings, q: str, limit: int, autocompl
 
 
 async def backward(request: Request, net, settings, lat: float, lon: float, limit: int, types, addok=False):
-    check_limit("limit", limit, settings.max_results)
+    limit = bounded(request, "limit", limit, settings.max_results)
     kinds = engine_types(split_values(types), addok)
     places = await run_query(request, net.reverse, lat, lon, limit=limit, types=kinds)
     return json_response(collection(places, None, limit, addok, *_source(net)))

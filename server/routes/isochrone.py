@@ -57,7 +57,7 @@ def parse_cutoffs(text: str, settings) -> list[int]:
     if not all(v >= 1 for v in values):
         raise ApiError(400, "invalid_parameter", "cutoffs_s must be positive seconds", "cutoffs_s")
     check_limit("cutoffs_s", max(values), settings.max_isochrone_s)
-    if len(set(values)) > L.MAX_ISOCHRONE_CUTOFFS:
+    if len(values) > L.MAX_ISOCHRONE_CUTOFFS:          # as the engine counts them (duplicates too)
         raise ApiError(422, "limit_exceeded", f"at most {L.MAX_ISOCHRONE_CUTOFFS} cutoffs", "cutoffs_s")
     return values
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from engine import limits as L
 
 from ..deps import EngineDep, SettingsDep, json_response, require, run_query
-from ..params import check_limit, default_date, default_time
+from ..params import bounded, default_date, default_time
 from ..schemas import STOP_ERRORS, DeparturesResponse, StopsNearResponse, departure_json, nearby_json
 
 router = APIRouter(prefix="/v1", tags=["stops"])
@@ -20,8 +20,8 @@ async def stops_near(request: Request, net: EngineDep, settings: SettingsDep,
                      lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)],
                      radius_m: Annotated[float, Query(gt=0, le=L.MAX_NEAR_RADIUS_M)] = 500.0,
                      limit: Annotated[int, Query(ge=1, le=L.MAX_STOPS_NEAR)] = 20):
-    check_limit("radius_m", radius_m, settings.max_radius_m)
-    check_limit("limit", limit, settings.max_stops_near)
+    radius_m = bounded(request, "radius_m", radius_m, settings.max_radius_m)
+    limit = bounded(request, "limit", limit, settings.max_stops_near)
     stops = await run_query(request, net.stops_near, lat, lon, radius_m=radius_m, limit=limit)
     return json_response({"stops": [nearby_json(s) for s in stops]})
 
@@ -38,8 +38,8 @@ async def departures(
     window_s: Annotated[int, Query(ge=L.MIN_DEPARTURES_WINDOW_S, le=L.MAX_DEPARTURES_WINDOW_S,
                                    description="look ahead, seconds")] = 3 * 3600,
 ):
-    check_limit("limit", limit, settings.max_departures)
-    check_limit("window_s", window_s, settings.max_window_s)
+    limit = bounded(request, "limit", limit, settings.max_departures)
+    window_s = bounded(request, "window_s", window_s, settings.max_window_s)
     deps = await run_query(request, net.departures, stop, default_date(date), default_time(time),
                            limit=limit, window_s=window_s)
     return json_response({"stop": stop, "departures": [departure_json(d) for d in deps]})

@@ -56,3 +56,17 @@ def test_fresh_process_compiles_nothing(sample_bundle: Path, tmp_path: Path) -> 
         f"opening read street/geocoder tables: {out['opened']['tables']}"
     assert out["opened"]["tables"] == [], "opening mapped tables (each is mapped on first use)"
     assert list(cache.iterdir()) == []
+
+
+def test_the_command_line_loads_no_numpy_before_a_command_runs():
+    """`brique --help`, and the `brique serve` launcher before it forks its workers, must not pay
+    for numpy, pyarrow or the kernels: engine.cli adds the matrix command without loading the
+    accessibility package (its names are loaded on first use)."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nimport engine.cli\nengine.cli.build_parser()\n"
+              "print(sorted(m for m in ('numpy', 'pyarrow', 'engine._core', 'engine._isochrone') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]", proc.stdout

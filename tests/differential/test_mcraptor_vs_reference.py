@@ -86,10 +86,10 @@ def test_three_criteria_equal_reference(feed, options):
         o, t = net.stop_indices(ref.stop_ids[q.origin]), net.stop_indices(ref.stop_ids[q.target])
         ws = mc.run(o, [q.time_s] * len(o), [0] * len(o), t, [0] * len(t), [0] * len(t),
                     net.timetable.day_index(q.date), MAX_ROUNDS, 60, True, True)
-        built, tz = {}, mc.planner.timezone(mc.planner.stop_endpoint(o))
+        leg_cache, tz = {}, mc.planner.timezone(mc.planner.stop_endpoint(o))
         for label in range(min(ws.n_labels, 300)):
             raw = mc._raw_legs(ws, label)
-            assert mc.build_legs(raw, q.date, tz, built) == legs.build(raw, q.date, tz, None)
+            assert mc.build_legs(raw, q.date, tz, leg_cache) == legs.build(raw, q.date, tz, None)
     assert not failures, f"{built.name}: " + "\n".join(failures)
     assert max(sizes) >= 1
 
@@ -139,3 +139,21 @@ def test_optimize_is_checked(sample_network):
     with pytest.raises(InvalidQueryError) as err:
         sample_network.plan(stop, stop, date=date, time="08:00", optimize=WALKING, arrive_by=True)
     assert err.value.parameter == "optimize"
+
+
+def test_optimize_odd_values_are_invalid_queries(sample_network):
+    """Unhashable or non-string criteria (e.g. JSON-decoded [["walking"]]) and a non-boolean
+    realtime are InvalidQueryError, not TypeError / silently ignored."""
+    from engine.errors import InvalidQueryError
+
+    tt = sample_network.timetable
+    stop = tt.stop_id(int(np.flatnonzero(tt.stop_location_type == 0)[0]))
+    date = tt.period_start.isoformat()
+    for bad in ([["arrival"], "transfers"], [{"a": 1}], ("arrival", "transfers", 3), ["arrival", "transfers", None]):
+        with pytest.raises(InvalidQueryError) as err:
+            sample_network.plan(stop, stop, date=date, time="08:00", optimize=bad)
+        assert err.value.parameter == "optimize"
+    for realtime in ("yes", 1, np.True_):
+        with pytest.raises(InvalidQueryError) as err:
+            sample_network.plan(stop, stop, date=date, time="08:00", optimize=WALKING, realtime=realtime)
+        assert err.value.parameter == "realtime"

@@ -243,3 +243,19 @@ def test_wheelchair_refuses_points_and_realtime(sample_network):
     with pytest.raises(InvalidQueryError) as err:
         sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", bikes="yes")
     assert err.value.parameter == "bikes"
+
+
+def test_filters_check_realtime_like_the_unfiltered_plan(sample_network):
+    """A filtered plan skips Network._overlay: a non-boolean realtime must still be refused, and
+    numpy's True must be refused like True (not planned silently on the schedule)."""
+    tt = sample_network.timetable
+    stop = tt.stop_id(int(np.flatnonzero(tt.stop_location_type == 0)[0]))
+    for filters in FILTERS:
+        for realtime in ("banana", 1, np.True_):
+            with pytest.raises(InvalidQueryError) as err:
+                sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", realtime=realtime,
+                                    **filters)
+            assert err.value.parameter == "realtime"
+    plan = sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", realtime=np.False_,
+                               wheelchair=True)
+    assert plan.stats["wheelchair"] is True

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from engine.testing.data import shared_data_dir
+from engine.testing.data import gtfs_feeds, shared_data_dir  # noqa: F401  (gtfs_feeds: re-exported)
 
 LARGEST_FEED = "gtfs-fr-strasbourg-cts/google_transit.zip"
 _ROOT = Path(__file__).resolve().parents[2]
@@ -30,11 +30,6 @@ def feed_name(path: Path) -> str:
     name = folder if len(siblings) == 1 else f"{folder}_{path.stem}"
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
-
-def gtfs_feeds() -> list[Path]:
-    """Every GTFS zip of the shared data folder (empty list when the folder is absent)."""
-    root = shared_data_dir()
-    return sorted(root.glob("gtfs-*/*.zip")) if root.is_dir() else []
 
 
 def sources_for(paths: list[Path]) -> list[tuple[str, Path]]:

@@ -68,6 +68,18 @@ def test_bad_requests_are_json(client):
     assert status == 400 and err["parameter"] == "lat"
 
 
+def test_non_ascii_file_name_and_non_text_encoding(client):
+    """A file name outside Latin-1 and a codec that is not a text encoding: answers, not 500s."""
+    r = client.post("/search/csv/", files={"data": ("adresses_été_€.csv", b"a,b\n1,2\n")})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-disposition"] == ('attachment; filename="adresses_t_.geocoded.csv"; '
+                                                "filename*=UTF-8''adresses_%C3%A9t%C3%A9_%E2%82%AC.geocoded.csv")
+    r = client.post("/search/csv/", files={"data": ("a.csv", b"a,b\n1,2\n")}, data={"encoding": "base64"})
+    assert r.status_code == 400 and r.json()["error"]["parameter"] == "encoding"
+    r = client.post("/search/csv/", files={"data": ("a.csv", b"a,b\n1,2\n")}, data={"quote": "\n"})
+    assert r.status_code == 400 and r.json()["error"]["parameter"] == "quote"
+
+
 def test_upload_limit_413(network, sample_bundle, serve_app):
     import httpx2 as httpx     # the test extra's client (starlette's TestClient uses it too)
 

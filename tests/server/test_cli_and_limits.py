@@ -70,3 +70,76 @@ def test_settings_cannot_exceed_the_engine():
     with pytest.raises(ValidationError):
         Settings(max_access_s=L.MAX_ACCESS_S + 1)
     assert Settings(max_access_s=L.MAX_ACCESS_S).max_access_s == L.MAX_ACCESS_S
+
+
+def test_serve_refuses_a_port_out_of_range(sample_bundle, capsys):
+    from server.cli import main
+
+    assert main(["serve", str(sample_bundle), "--port", "70000"]) == 1
+    assert capsys.readouterr().err.startswith("brique: error: port must be in 0..65535")
+
+
+def test_serve_refuses_an_unknown_log_level(sample_bundle, capsys):
+    from server.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", str(sample_bundle), "--log-level", "bogus"])
+    assert exit_.value.code == 2 and "invalid choice: 'bogus'" in capsys.readouterr().err
+
+
+def test_serve_reports_a_bad_env_setting_in_one_line(sample_bundle, monkeypatch, capsys):
+    from server.cli import check_settings, main
+
+    monkeypatch.setenv("BRIQUE_BUNDLE", str(sample_bundle))      # serve sets it: restored after the test
+    monkeypatch.setenv("BRIQUE_MAX_RESULTS", "abc")
+    assert main(["serve", str(sample_bundle), "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("brique: error: invalid server setting: BRIQUE_MAX_RESULTS") and "Traceback" not in err
+
+    monkeypatch.delenv("BRIQUE_MAX_RESULTS")
+    monkeypatch.setenv("BRIQUE_CORS_ORIGINS", "https://example.org")         # not JSON
+    with pytest.raises(ValueError, match="cors_origins.*list settings are JSON"):
+        check_settings()
+
+
+def test_workers_refusing_their_settings_are_not_restarted():
+    import multiprocessing
+
+    from server.cli import EX_CONFIG, _supervise
+
+    ctx = multiprocessing.get_context("fork")
+    started = []
+
+    def new_worker():
+        started.append(ctx.Process(target=sys.exit, args=(EX_CONFIG,)))
+        return started[-1]
+
+    with pytest.raises(SystemExit, match="invalid configuration"):
+        _supervise(new_worker, 2)
+    assert len(started) == 2
+
+
+def test_a_server_limit_below_a_default_lowers_the_default(sample_bundle, sample_network, demo):
+    """BRIQUE_MAX_RESULTS=2 (below the default limit 5) and the like: a request that leaves the
+    parameter at its default is answered within the server's bound, one asking for more is refused."""
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app
+    from server.settings import Settings
+
+    settings = Settings(bundle=str(sample_bundle), max_results=2, max_stops_near=1, max_radius_m=100,
+                        max_departures=1, max_window_s=600)
+    near = {"lat": 47.2, "lon": 1.55}
+    deps = {"stop": demo["origin"], "date": demo["date"], "time": "08:00"}
+    with TestClient(create_app(settings, network=sample_network)) as client:
+        r = client.get("/v1/geocode/search", params={"q": "rue"})
+        assert r.status_code == 200 and len(r.json()["features"]) <= 2
+        assert client.get("/v1/geocode/search", params={"q": "rue", "limit": 3}).status_code == 422
+        r = client.get("/v1/stops/near", params=near)
+        assert r.status_code == 200 and len(r.json()["stops"]) <= 1
+        assert all(s["distance_m"] <= 100 for s in r.json()["stops"])
+        assert client.get("/v1/stops/near", params={**near, "limit": 2}).status_code == 422
+        assert client.get("/v1/stops/near", params={**near, "radius_m": 101}).status_code == 422
+        r = client.get("/v1/departures", params=deps)
+        assert r.status_code == 200 and len(r.json()["departures"]) <= 1
+        assert client.get("/v1/departures", params={**deps, "window_s": 601}).status_code == 422

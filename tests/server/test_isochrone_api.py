@@ -52,6 +52,7 @@ def test_isochrone_geojson(client):
     ({"cutoffs_s": "900,99999"}, "cutoffs_s"),                 # over max_isochrone_s (2 h)
     ({"cutoffs_s": ",".join(str(60 * i) for i in range(1, 15))}, "cutoffs_s"),   # 14 cutoffs
     ({"window_s": 5400}, "window_s"),                          # over max_isochrone_window_s (1 h)
+    ({"cutoffs_s": ",".join(["600"] * 13)}, "cutoffs_s"),      # 13, duplicates counted as the engine does
 ])
 def test_limits_answer_422(client, params, parameter):
     r = client.get("/v1/isochrone", params={"from": FROM, "date": DATE, "time": "08:00", **params})

@@ -63,6 +63,20 @@ def test_push_applies_and_status_reports(rt_app):
         assert status["sources"]["push"]["feed_timestamp"].startswith("2023-11-14")
 
 
+def test_push_with_millisecond_timestamp_is_400(rt_app):
+    """A header timestamp in milliseconds is a bad_feed answer, not a 500."""
+    from fastapi.testclient import TestClient
+
+    app, net = rt_app
+    m = pb2.FeedMessage()
+    m.ParseFromString(_feed(net))
+    m.header.timestamp = 1_700_000_000_000
+    with TestClient(app) as client:
+        r = client.post("/v1/realtime", content=m.SerializeToString())
+        assert r.status_code == 400 and r.json()["error"]["code"] == "bad_feed"
+        assert client.get("/v1/realtime/status").json()["active"] is False
+
+
 def test_plan_and_departures_carry_realtime_fields(rt_app):
     from fastapi.testclient import TestClient
 

@@ -145,6 +145,8 @@ def test_isochrone_geojson(sample_network):
     ({"cell_m": "big"}, "cell_m"),
     ({"offroad_m": -1.0}, "offroad_m"),
     ({"offroad_m": 5000}, "offroad_m"),
+    ({"offroad_m": True}, "offroad_m"),                 # a bool is not a length
+    ({"cell_m": True}, "cell_m"),
     ({"date": "tomorrow"}, "date"),
     ({"time": "8h"}, "time"),
     ({"max_transfers": 99}, "max_transfers"),

@@ -145,6 +145,20 @@ def test_window_percentile_equals_single_minute_runs(sample_network, p):
         assert np.array_equal(got_stops, ref_stops), (origin, p)
 
 
+def test_street_only_window_is_one_departure(sample_network):
+    """Without transit every minute of a window gives the same times: the window's percentile
+    equals the single departure (computed once, not per minute)."""
+    origin = (47.2025181, 1.5244541)
+    one = reach(sample_network, origin, transit=False, time="08:00", max_time_s=900)
+    for p in (1, 50, 100):
+        window = reach(sample_network, origin, transit=False, time="08:00", max_time_s=900,
+                       window_s=3600, percentile=p)
+        assert window.num_rows == one.num_rows > 0
+        assert window.select(["kind", "idx", "travel_time_s"]).equals(
+            one.select(["kind", "idx", "travel_time_s"]))
+        assert window.schema.metadata[b"window_s"] == b"3600"
+
+
 def test_percentile_index_is_r5s():
     # R5 computes ceil(P / 100.0 * n) - 1 in doubles: 7 / 100 * 100 = 7.000000000000001 -> 7
     assert _isochrone.percentile_index(100, 7) == 7
@@ -176,6 +190,7 @@ def test_percentile_index_is_r5s():
     ({"min_change_time": -5}, "min_change_time"),
     ({"max_access_s": 10 ** 5}, "max_access_s"),
     ({"transit": "yes"}, "transit"),
+    ({"transit": False, "date": "2026-13-01"}, "date"),   # not needed without transit, still checked
 ])
 def test_bad_input_names_the_parameter(sample_network, kwargs, parameter):
     args = {"origin": (47.2025181, 1.5244541), "date": DATE, "time": "08:00"}

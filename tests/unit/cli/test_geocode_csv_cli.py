@@ -137,3 +137,24 @@ def test_fast_writer_writes_what_csv_writer_writes(sample_network):
         csv.writer(expected, delimiter=delimiter, quotechar=quote, lineterminator="\r\n").writerows(rows)
         job._write(rows, got, csv.writer(got, delimiter=delimiter, quotechar=quote, lineterminator="\r\n"))
         assert got.getvalue() == expected.getvalue()
+
+
+def test_bad_options_exit_2_one_line(sample_bundle, tmp_path, capsys):
+    """Options that cannot work are user errors (exit 2, one line), not a traceback or a silent answer."""
+    src = tmp_path / "in.csv"
+    src.write_text("a;b\n1;2\n")
+    out = tmp_path / "o.csv"
+    for extra, message in ((["--encoding", "base64"], "'base64' is not a text encoding"),
+                           (["--threads", "0"], "threads must be a positive integer, got 0"),
+                           (["--quote", "\n"], "quote must be one character (not a line end)"),
+                           (["--columns", ","], "--columns names no column"),
+                           (["--result-columns", ","], "--result-columns names no column")):
+        assert main(["geocode-csv", str(sample_bundle), str(src), "-o", str(out)] + extra) == 2, extra
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, (extra, err)
+        assert not out.exists()
+
+
+def test_detected_delimiter_is_never_the_quote():
+    assert detect_delimiter("a;b\n1;2\n", quotechar=";") != ";"
+    assert detect_delimiter("abc\n", quotechar=";") != ";"

@@ -147,3 +147,31 @@ def test_kernel_refuses_inconsistent_arrays(sample_network):
         G.search_batch(ix.view, ix.workspace(), z64, z32, z8, z64, z32, z8[:0], z8[:0], zf, z64, zf, z32, z32, z32,
                        np.array([3], np.int32), np.zeros(2, np.int64), z8, z64, 63, np.zeros(2, np.int64), z32,
                        np.zeros(1, np.uint8), city_ok, np.zeros(1), np.zeros(1), 5000.0, *out)
+
+
+def test_full_labels_are_answered_by_the_kernel(sample_network, monkeypatch):
+    """The compiled first pass is final for exact labels: the equality tests above would still
+    pass if every row fell back to Geocoder.search, this one would not."""
+    g = sample_network.geocoder
+    labels = sorted({p.label for q in ("rue", "avenue", "place") for p in sample_network.geocode(q, limit=50)})
+    expected = [_single(sample_network, q) for q in labels]
+    fallbacks = []
+    search = g.search
+    monkeypatch.setattr(g, "search", lambda q, *a, **kw: fallbacks.append(q) or search(q, *a, **kw))
+    got, _ = BatchGeocoder(g).search(labels, threads=1)
+    assert got == expected
+    assert len(labels) > 20 and len(fallbacks) <= len(labels) // 10, (len(fallbacks), len(labels))
+
+
+def test_read_csv_table_checks_its_options(tmp_path):
+    """read_csv_table shares CsvJob's checks: a bad delimiter, quote or codec is a clear error."""
+    from engine.geocoder.csv_io import read_csv_table
+
+    path = tmp_path / "t.csv"
+    path.write_text("a;b\n1;2\n")
+    for options, parameter in (({"delimiter": "ab"}, "delimiter"), ({"quote": "\n"}, "quote"),
+                               ({"encoding": "rot13"}, "encoding")):
+        with pytest.raises(InvalidQueryError) as err:
+            read_csv_table(path, **options)
+        assert err.value.parameter == parameter, options
+    assert read_csv_table(path).column_names == ["a", "b"]

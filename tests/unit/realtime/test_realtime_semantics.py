@@ -281,3 +281,51 @@ def test_columns_equal_the_bindings(sample, net):
                     assert c.stu_dep_time[k] == s.departure.time
                 k += 1
         assert k == len(c.stu_seq)
+
+
+def test_millisecond_header_timestamp_is_a_clear_error(net):
+    """A header timestamp in milliseconds (a common feed bug) is refused with RealtimeFeedError,
+    not a ValueError from datetime, and leaves no source behind."""
+    from engine.realtime import RealtimeFeedError
+
+    with pytest.raises(RealtimeFeedError, match="Unix seconds"):
+        net.apply_realtime(_message([], timestamp=1_700_000_000_000))
+    assert net.realtime_status()["sources"] == {}
+    assert net.apply_realtime(_message([], timestamp=1_700_000_000)).feed_timestamp.year == 2023
+
+
+def test_added_trip_with_unrepresentable_time_is_counted(net):
+    """An added trip without start_date whose times are no calendar date is counted, not an OSError."""
+    stops = _trip(net, TRIP)[0]
+
+    def added(e):
+        e.trip_update.trip.trip_id = "NEW"
+        e.trip_update.trip.schedule_relationship = 1
+        for i, s in enumerate(stops[:2]):
+            u = e.trip_update.stop_time_update.add()
+            u.stop_id = s.split(":", 1)[1]
+            u.arrival.time = 10**17 + 60 * i
+    report = net.apply_realtime(_message([added]))
+    assert report.counts == {"time_out_of_range": 1} and report.overlay_trips == 0
+
+
+def test_unreadable_feed_paths_are_clear_errors(net, tmp_path):
+    """A path too long for the OS or a directory: RealtimeFeedError, not OSError."""
+    from engine.realtime import RealtimeFeedError
+
+    with pytest.raises(RealtimeFeedError, match="unreadable"):
+        net.apply_realtime("x" * 5000)
+    with pytest.raises(RealtimeFeedError, match="not found"):
+        net.apply_realtime(str(tmp_path))
+
+
+def test_unknown_group_field_is_a_clear_error(net):
+    """An unknown field of the (deprecated) group wire type: the bindings accept it, the column
+    reader does not; RealtimeFeedError, not a bare WireError (a 500 on push)."""
+    from engine.realtime import RealtimeFeedError
+
+    def tag(wire: int) -> bytes:                # field 99, two-byte varint key
+        return bytes([(99 << 3 | wire) & 0x7F | 0x80, (99 << 3 | wire) >> 7])
+    data = _message([]) + tag(3) + tag(4)
+    with pytest.raises(RealtimeFeedError, match="engine reads"):
+        net.apply_realtime(data)
