@@ -468,13 +468,18 @@ cdef inline int32_t _earliest_trip(TimetableView tt, const int32_t[:, ::1] next_
     return best
 
 
-cdef int _collect_patterns(TimetableView tt, RaptorWorkspace ws) noexcept nogil:
+cdef int _collect_patterns(TimetableView tt, RaptorWorkspace ws, const uint8_t[::1] prune,
+                           bint has_prune, int remaining) noexcept nogil:
     """Queue every pattern serving a stop whose ready time improved, from its earliest such
-    boardable stop_pos. Returns the number of queued patterns."""
+    boardable stop_pos. Returns the number of queued patterns. ``prune`` (when has_prune): a
+    lower bound on the vehicles from each stop to a target; a stop needing more than the
+    ``remaining`` vehicles boards nothing (it cannot lead to a target within max_rounds)."""
     cdef int i, s, j, p, pos, n_queued = 0
     _sort_ready_marked(ws)
     for i in range(ws.n_ready_marked):
         s = ws.ready_marked_list[i]
+        if has_prune and prune[s] > remaining:
+            continue
         for j in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
             p = tt.stop_patterns[j]
             pos = tt.stop_patterns_pos[j]
@@ -833,7 +838,8 @@ cdef int _run_rounds(TimetableView tt, RaptorWorkspace ws,
                      const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
                      int32_t default_change, bint walk_before_first, bint walk_after_last,
                      bint reuse, bint per_round, int32_t cap, OverlayView rt=None, bint has_rt=False,
-                     int32_t rt_shift=0, int rt_last_day=0) noexcept nogil:
+                     int32_t rt_shift=0, int rt_last_day=0, const uint8_t[::1] prune=None,
+                     bint has_prune=False) noexcept nogil:
     """The RAPTOR rounds (the paper's loop); returns the number of rounds run.
 
     ``reuse``: keep the labels of the previous call (same origins, a LATER departure) as upper
@@ -854,7 +860,7 @@ cdef int _run_rounds(TimetableView tt, RaptorWorkspace ws,
         bound = ws.target_arr[0]
     _init_round0(tt, ws, origin_stop, origin_time, walk_before_first, walk_after_last, &bound)
     for k in range(1, max_rounds + 1):
-        n_queued = _collect_patterns(tt, ws)
+        n_queued = _collect_patterns(tt, ws, prune, has_prune, max_rounds - k + 1)
         if has_rt:
             n_rt_queued = _collect_rt_patterns(rt, ws)
         if n_queued == 0 and n_rt_queued == 0:
@@ -915,7 +921,7 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
                const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
                int32_t default_change, bint walk_before_first, bint walk_after_last,
                bint reuse=False, bint per_round=False, OverlayView rt=None, int32_t rt_shift=0,
-               int rt_last_day=0):
+               int rt_last_day=0, const uint8_t[::1] prune=None):
     """Run RAPTOR from origins (stop, time) for up to max_rounds vehicles.
 
     Targets (stop, egress seconds) only prune the search and fill ws.target_arr_np[k] (the
@@ -927,17 +933,23 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
     same targets and max_rounds: keep the labels; see _run_rounds). Returns the number of
     rounds run. ``rt``: a real-time overlay scanned too (header), read shifted by ``rt_shift``
     seconds, trips of overlay days after ``rt_last_day`` ignored; next_active must then be the
-    overlay's copy with its changed trips struck out.
+    overlay's copy with its changed trips struck out. ``prune``: uint8 [n_stops] from
+    ``vehicles_to_targets`` for these targets (static timetable only): boardings at stops that
+    cannot reach a target with the vehicles left are skipped; target arrivals stay exact, the
+    labels of stops that cannot reach a target in time may then be worse than without it.
     """
     _check_run(tt, ws, next_active, day_shift, max_rounds, rt)
     cdef bint has_rt = rt is not None and rt.n_patterns > 0
+    cdef bint has_prune = prune is not None
+    if has_prune and prune.shape[0] != tt.n_stops:
+        raise ValueError("prune must have one value per stop")
     if reuse and (ws.rows_dirty != max_rounds or not ws.per_round or not per_round):
         raise ValueError("reuse needs a previous per_round run with the same max_rounds")
     cdef int rounds
     with nogil:
         rounds = _run_rounds(tt, ws, origin_stop, origin_time, target_stop, target_egress, next_active,
                              day_shift, max_rounds, default_change, walk_before_first, walk_after_last,
-                             reuse, per_round, UNREACHED, rt, has_rt, rt_shift, rt_last_day)
+                             reuse, per_round, UNREACHED, rt, has_rt, rt_shift, rt_last_day, prune, has_prune)
     ws.rounds_run = rounds
     return rounds
 
@@ -1085,3 +1097,103 @@ def fill_next_active(const uint8_t[:, ::1] active, const int32_t[::1] trip_servi
                     out[row, t] = nxt
     if bad >= 0:
         raise ValueError(f"trip {bad} has service index {trip_service[bad]}, outside 0..{n_services - 1}")
+
+
+def reverse_footpaths(const int32_t[::1] offsets, const int32_t[::1] to, int n_stops):
+    """(offsets, from): the footpath CSR reversed (the stops that walk to each stop), by a
+    counting sort; made once per timetable for ``vehicles_to_targets``."""
+    cdef Py_ssize_t n = to.shape[0]
+    cdef int x, y
+    cdef int64_t j
+    if offsets.shape[0] != n_stops + 1:
+        raise ValueError("offsets must have n_stops + 1 values")
+    out_off_np = np.zeros(n_stops + 1, np.int32)
+    out_from_np = np.empty(n, np.int32)
+    fill_np = np.zeros(n_stops, np.int32)
+    cdef int32_t[::1] out_off = out_off_np, out_from = out_from_np, fill = fill_np
+    for j in range(n):
+        if to[j] < 0 or to[j] >= n_stops:
+            raise ValueError(f"footpath {j} leads to stop {to[j]}, outside 0..{n_stops - 1}")
+    with nogil:
+        for j in range(n):
+            out_off[to[j] + 1] += 1
+        for x in range(n_stops):
+            out_off[x + 1] += out_off[x]
+            fill[x] = out_off[x]
+        for x in range(n_stops):
+            for j in range(offsets[x], offsets[x + 1]):
+                y = to[j]
+                out_from[fill[y]] = x
+                fill[y] += 1
+    return out_off_np, out_from_np
+
+
+def vehicles_to_targets(TimetableView tt, const int32_t[::1] rfp_offsets, const int32_t[::1] rfp_from,
+                        const int32_t[::1] targets, int max_vehicles):
+    """uint8 [n_stops]: a lower bound on the vehicles needed from each stop to reach a target,
+    capped at ``max_vehicles``, for ``run_raptor(prune=...)``.
+
+    Why: on a national network most of what a RAPTOR query labels cannot reach the destination
+    within max_rounds; a backward breadth-first search over the pattern graph (no times) says
+    which stops can. Level v: stops before a level v-1 stop on some pattern; walks are free and
+    may chain, pickup/drop-off flags and service days are ignored, so the count never exceeds
+    the true one (a lower bound: pruning with it is exact). Each pattern position is visited at
+    most once per query (``reach``), each labelled stop's patterns and walks once. The last
+    level (exactly max_vehicles) is not searched: it is the largest, and only the first boarding
+    at the origins could use it, so every stop not found below it gets max_vehicles (still a
+    lower bound).
+    """
+    cdef int n = tt.n_stops, i, j, s, x, y, p, pos, q, start, lvl
+    cdef int head = 0, tail = 0, level_start = 0, level_end
+    if max_vehicles < 0 or max_vehicles > 254:
+        raise ValueError("max_vehicles must be in 0..254")
+    if rfp_offsets.shape[0] != n + 1:
+        raise ValueError("reversed footpaths do not fit the timetable")
+    for i in range(targets.shape[0]):
+        if targets[i] < 0 or targets[i] >= n:
+            raise ValueError(f"target stop {targets[i]} outside 0..{n - 1}")
+    level_np = np.full(n, 255, np.uint8)
+    reach_np = np.zeros(tt.n_patterns, np.int32)     # positions < reach[p] are labelled
+    queue_np = np.empty(n, np.int32)
+    cdef uint8_t[::1] level = level_np
+    cdef int32_t[::1] reach = reach_np, queue = queue_np
+    with nogil:
+        for i in range(targets.shape[0]):
+            s = targets[i]
+            if level[s] != 0:
+                level[s] = 0
+                queue[tail] = s
+                tail += 1
+        for lvl in range(max_vehicles + 1):
+            # stops that walk to a stop of this level are of this level too
+            head = level_start
+            while head < tail:
+                y = queue[head]
+                head += 1
+                for j in range(rfp_offsets[y], rfp_offsets[y + 1]):
+                    x = rfp_from[j]
+                    if level[x] == 255:
+                        level[x] = <uint8_t>lvl
+                        queue[tail] = x
+                        tail += 1
+            level_end = tail
+            if lvl + 1 >= max_vehicles or level_start == level_end:
+                break
+            # one vehicle more: the stops before a stop of this level on any of its patterns
+            for i in range(level_start, level_end):
+                y = queue[i]
+                for j in range(tt.stop_patterns_offsets[y], tt.stop_patterns_offsets[y + 1]):
+                    p = tt.stop_patterns[j]
+                    pos = tt.stop_patterns_pos[j]
+                    if pos > reach[p]:
+                        start = tt.pattern_stops_offsets[p]
+                        for q in range(reach[p], pos):
+                            x = tt.pattern_stops[start + q]
+                            if level[x] == 255:
+                                level[x] = <uint8_t>(lvl + 1)
+                                queue[tail] = x
+                                tail += 1
+                        reach[p] = pos
+            level_start = level_end
+    level_np[level_np == 255] = max_vehicles
+    return level_np

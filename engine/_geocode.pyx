@@ -69,6 +69,14 @@ cdef enum:
     OSA_COLS = 64
     MAX_CANDIDATES_C = 250000   # docs scored per query, at most
     PREFIX_CAP = 20000          # tokens one prefix may expand to
+    #: a word whose postings exceed max(BROAD_POSTINGS, n_docs / BROAD_SHARE) ("10 r", "rue de la m")
+    #: gives candidates by importance: the CAND_BUDGET most important docs it matches (see
+    #: _collect_important), scanning at most SCAN_FACTOR x CAND_BUDGET docs (per workspace:
+    #: GeocodeWorkspace.use_importance_order)
+    BROAD_POSTINGS = 50000
+    BROAD_SHARE = 16
+    CAND_BUDGET = 4000
+    SCAN_FACTOR = 24
 
 MAX_ENTRIES = MAX_ENTRIES_C
 MAX_CANDIDATES = MAX_CANDIDATES_C
@@ -76,6 +84,17 @@ MAX_CANDIDATES = MAX_CANDIDATES_C
 cdef double Q_EXACT = 1.0, Q_TYPO1 = 0.85, Q_TYPO2 = 0.7, Q_FALLBACK = 0.5
 cdef double W_TEXT = 0.65, W_NAME = 0.15, W_IMP = 0.05, W_HN = 0.15
 cdef double MIN_TEXT = 0.45
+#: with a focus point: importance counts for W_IMP x (FOCUS_IMP_FLOOR + (1 - floor) x importance),
+#: and nearness for 0.2 of the score: (0.2 - W_FOCUS_FAR) x exp(-d / focus_scale_m) (the
+#: neighbourhood) + W_FOCUS_FAR x s / (s + d), s = FOCUS_FAR_SCALE x focus_scale_m (which of two
+#: far homonyms is nearer: small, so that a better text match nearby still wins over it)
+cdef double FOCUS_IMP_FLOOR = 0.999, FOCUS_FAR_SCALE = 4.0, W_FOCUS_FAR = 0.02
+#: penalty on a document whose commune the query names only in part (share of its words unnamed)
+cdef double W_CITY = 0.1
+
+
+cdef inline bint _is_digit(uint8_t c) noexcept nogil:
+    return 48 <= c <= 57
 cdef double M_PER_DEG = 111_195.0
 
 
@@ -208,6 +227,8 @@ cdef class GeocodeWorkspace:
     cdef int32_t[::1] ngram_hits
     cdef int32_t[::1] doc_stamp
     cdef int32_t[::1] candidates
+    cdef const int32_t[::1] doc_order     # docs by importance desc (empty: no broad-word budget)
+    cdef readonly int64_t broad_postings, cand_budget
 
     def __init__(self, int64_t n_tokens, int64_t n_docs):
         cdef int64_t n_tok = max(n_tokens, 1)
@@ -228,6 +249,26 @@ cdef class GeocodeWorkspace:
         cdef int i
         for i in range(MAX_ENTRIES_C + 1):
             self.seg[i] = 0
+        self.doc_order = np.zeros(0, np.int32)
+        self.broad_postings = BROAD_POSTINGS
+        self.cand_budget = CAND_BUDGET
+
+    def use_importance_order(self, const int32_t[::1] order, int64_t broad_postings=BROAD_POSTINGS,
+                             int64_t cand_budget=CAND_BUDGET):
+        """Docs by importance desc (a permutation of the index's docs): a word with more than
+        max(broad_postings, n_docs / BROAD_SHARE) postings then gives only its cand_budget most
+        important docs as candidates instead of all of them (tests pass small values)."""
+        cdef int64_t k
+        if order.shape[0] != self.n_docs:
+            raise ValueError("the importance order lists every doc once")
+        if broad_postings < 0 or cand_budget < 1:
+            raise ValueError("broad_postings must be >= 0 and cand_budget >= 1")
+        for k in range(order.shape[0]):
+            if not 0 <= order[k] < self.n_docs:
+                raise ValueError("the importance order holds doc ids")
+        self.doc_order = order
+        self.broad_postings = broad_postings
+        self.cand_budget = cand_budget
 
 
 # ---------------------------------------------------------------------- dictionary lookup
@@ -537,6 +578,49 @@ cdef bint _below_min_text_without(GeocodeWorkspace ws, const int32_t* q_group,
     return True
 
 
+cdef int64_t _collect_important(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, int64_t nq,
+                               int g, int32_t stamp, int64_t n_cand, const uint8_t* city_ok,
+                               bint city_filter, bint* done) noexcept nogil:
+    """Candidates of a broad group g, most important docs first: walks ws.doc_order, adds each
+    doc having a token that some entry of g matched (and in an allowed commune), until
+    ws.cand_budget were added. done[0] = False when SCAN_FACTOR x cand_budget docs were walked
+    before the budget filled (g matches few important docs: the caller takes its postings).
+    Returns the new candidate count."""
+    cdef int64_t n_order = ws.doc_order.shape[0], n_cand_max = ws.candidates.shape[0]
+    cdef int64_t k, d, p, t, added = 0, scan = SCAN_FACTOR * ws.cand_budget
+    cdef int i
+    cdef bint hit
+    done[0] = True
+    for k in range(n_order):
+        if k >= scan:
+            done[0] = False
+            break
+        d = ws.doc_order[k]
+        if ws.doc_stamp[d] == stamp:
+            continue
+        if city_filter and (ix.doc_city[d] < 0 or not city_ok[ix.doc_city[d]]):
+            continue
+        hit = False
+        for p in range(ix.doc_tokens_offsets[d], ix.doc_tokens_offsets[d + 1]):
+            t = ix.doc_tokens[p]
+            if not ws.tok_hit[t]:
+                continue
+            for i in range(nq):
+                if q_group[i] == g and ws.tokq[t, i] > 0.0:
+                    hit = True
+                    break
+            if hit:
+                break
+        if hit:
+            ws.doc_stamp[d] = stamp
+            ws.candidates[n_cand] = <int32_t>d
+            n_cand += 1
+            added += 1
+            if added >= ws.cand_budget or n_cand >= n_cand_max:
+                break
+    return n_cand
+
+
 cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, const uint8_t* q_numeric,
                           int64_t nq, const double* group_weight, const int32_t* group_number,
                           const int32_t* group_suffix, int64_t ng, int64_t type_mask, const uint8_t* city_ok,
@@ -549,10 +633,13 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
     cdef int64_t best_c = (<int64_t>1) << 62, second_c = (<int64_t>1) << 62, cost, z, t, p, c, d, base, row, k
     cdef int64_t n_cand = 0, scored = 0, n_out = 0, pos, end
     cdef int best_g = -1, second_g = -1, g, i, rnd, phase, hn_group, nname, name_matched, rtype
+    cdef int ctx_words, ctx_matched
     cdef int32_t stamp
-    cdef bint numeric_only, matched, hit, complete, found_complete = False
+    cdef bint numeric_only, matched, hit, complete, found_complete = False, budget_ok, done
+    cdef int64_t broad = ws.broad_postings if ws.broad_postings > ix.n_docs // BROAD_SHARE \
+        else ix.n_docs // BROAD_SHARE
     cdef double gbest[MAX_ENTRIES_C]
-    cdef double v, sw, ss, text, hq, hpart, score, lat, lon, dist
+    cdef double v, sw, ss, text, hq, hpart, score, lat, lon, dist, imp
     cdef int64_t r
     ws.stamp_value += 1
     if ws.stamp_value >= 2147483647:
@@ -594,6 +681,10 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
         # phase 0: docs of the cheapest word; phase 1 (only if no doc matched every word):
         # add the second cheapest word's docs, in case the cheapest was noise or a wrong
         # typo expansion
+        # a broad word's docs are taken by importance (a budget) when importance is what orders
+        # its many equal text matches: no focus point, no bbox, every type allowed
+        budget_ok = (ws.doc_order.shape[0] == ix.n_docs and ix.n_docs > 0 and not focus[0] == focus[0]
+                     and not bbox[0] == bbox[0] and (type_mask & 63) == 63)
         for phase in range(2):
             g = best_g if phase == 0 else second_g
             if g < 0 or (phase == 1 and found_complete):
@@ -601,10 +692,18 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
             if phase == 1 and n_cand < n_cand_max and _below_min_text_without(
                     ws, q_group, group_weight, group_number, nq, ng, best_g):
                 break           # every doc phase 1 adds would fail MIN_TEXT: same results
+            done = False
+            if budget_ok and (best_c if phase == 0 else second_c) > broad:
+                n_cand = _collect_important(ix, ws, q_group, nq, g, stamp, n_cand, city_ok, city_filter,
+                                            &done)
             for i in range(nq):
+                if done or n_cand >= n_cand_max:
+                    break
                 if q_group[i] != g:
                     continue
                 for z in range(ws.seg[i], ws.seg[i + 1]):
+                    if n_cand >= n_cand_max:
+                        break
                     t = ws.touched[z]
                     for p in range(ix.token_docs_offsets[t], ix.token_docs_offsets[t + 1]):
                         d = ix.token_docs[p]
@@ -620,6 +719,8 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
                     gbest[g] = 0.0
                 nname = ix.doc_n_name_tokens[d]
                 name_matched = 0
+                ctx_words = 0
+                ctx_matched = 0
                 base = ix.doc_tokens_offsets[d]
                 for p in range(base, ix.doc_tokens_offsets[d + 1]):
                     t = ix.doc_tokens[p]
@@ -635,6 +736,12 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
                                 gbest[g] = v
                     if hit and p - base < nname:
                         name_matched += 1
+                    elif hit and not _is_digit(ix.token_bytes[ix.token_bytes_offsets[t]]):
+                        ctx_matched += 1        # a context word (commune, old commune, POI street)
+                if ctx_matched > 0:             # only then count the doc's context words (not postcodes)
+                    for p in range(base + nname, ix.doc_tokens_offsets[d + 1]):
+                        t = ix.doc_tokens[p]
+                        ctx_words += not _is_digit(ix.token_bytes[ix.token_bytes_offsets[t]])
                 # the first unmatched number-like word is the house number
                 hn_group = -1
                 for g in range(ng):
@@ -677,11 +784,27 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
                     if lon < bbox[0] or lat < bbox[1] or lon > bbox[2] or lat > bbox[3]:
                         continue
                 hpart = hq if hn_group >= 0 else 1.0
-                score = (W_TEXT * text + W_NAME * name_matched / (nname if nname > 1 else 1)
-                         + W_IMP * ix.doc_importance[d] + W_HN * hpart)
                 if focus[0] == focus[0]:
-                    dist = _haversine(focus[0], focus[1], lat, lon)
-                    score = 0.8 * score + 0.2 * exp(-dist / focus_scale_m)
+                    # with a focus point, nearness orders homonyms; importance only breaks ties
+                    imp = FOCUS_IMP_FLOOR + (1.0 - FOCUS_IMP_FLOOR) * ix.doc_importance[d]
+                else:
+                    imp = ix.doc_importance[d]
+                score = (W_TEXT * text + W_NAME * name_matched / (nname if nname > 1 else 1)
+                         + W_IMP * imp + W_HN * hpart)
+                if ctx_matched > 0:
+                    # the query names a commune: the commune it names whole beats a longer
+                    # homonym ("Saint-Maurice" over "Saint-Maurice-en-Brie"), whatever the sizes
+                    score -= W_CITY * (ctx_words - ctx_matched) / ctx_words
+                if focus[0] == focus[0]:
+                    # equirectangular at the mean latitude: within 0.5 % of the great circle
+                    # over a country, and a third of haversine's cost (every candidate pays it)
+                    dist = M_PER_DEG * sqrt((lat - focus[0]) * (lat - focus[0])
+                                            + ((lon - focus[1]) * cos((lat + focus[0]) * (M_PI / 360.0)))
+                                            * ((lon - focus[1]) * cos((lat + focus[0]) * (M_PI / 360.0))))
+                    # near: exp(-d / 5 km); far (another region): focus_far_m / (focus_far_m + d),
+                    # which still tells 50 km from 60 km apart
+                    score = (0.8 * score + (0.2 - W_FOCUS_FAR) * exp(-dist / focus_scale_m)
+                             + W_FOCUS_FAR * FOCUS_FAR_SCALE * focus_scale_m / (FOCUS_FAR_SCALE * focus_scale_m + dist))
                 if complete:
                     found_complete = True
                 # insert into the top-k (score desc, doc asc)

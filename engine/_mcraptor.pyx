@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""McRAPTOR: exact Pareto sets over arrival x vehicles x walking seconds (issue 14).
+"""McRAPTOR: exact Pareto sets over arrival x vehicles x a third criterion (issue 14): walking
+seconds, or the fare (GTFS fares v1, engine/fares/v1.py).
 
 Algorithm: Delling, Pajor, Werneck, "Round-Based Public Transit Routing" (2012), section 4
 (McRAPTOR): RAPTOR's rounds with a bag of non-dominated labels per stop instead of one time.
@@ -16,27 +17,50 @@ arrays (McView: read-only views, no cimport of _core):
   - trip days: a trip of service day D+d departs at st_dep + d*86400, d in
     [-pattern_max_day, +1]; next_active[d + day_shift, trip] is the next trip of the same pattern
     running on D+d (the caller's table, so filters apply unchanged).
+The third criterion ("crit"): walking mode adds footpath, access and egress seconds; fare mode
+keeps, per label, the price of the tickets already closed plus the open ticket (struct Seg: zone
+where it started, zone where its last ride alighted, route classes and zones ridden, rides, first
+and last boarding times), priced only when closed. Boarding a vehicle either extends the open
+ticket or closes it (price added) and opens a new one: both branches are kept, so every way of
+cutting the rides into tickets (engine/fares/v1.py) is explored. A label dominates another only
+when its open ticket can do everything the other's can (_fare_covers: same start/end zones and
+zones ridden where fares look at them, a subset of route classes, no more rides, a later start
+and no longer span), so pruning never loses the cheapest cover; FARE_UNKNOWN (no cover) is worse
+than any price. Fares never go down, so closed prices bound a label's final fare (target pruning).
+Travellers take the first vehicle they can catch at each boarding (as RAPTOR does): a journey
+that waits on purpose for a later vehicle to stay inside a transfer_duration is not considered.
 Because the ready rule differs, each stop has two bags: VEHICLE labels (arrived by a vehicle)
 and DIRECT labels (origin or footpath). Dominance is checked within a bag, and one way across:
 a footpath label is dropped when a vehicle label there is ready (after the change time) no later
 with no more walking (it arrives earlier too, and may walk on where the footpath label may not).
 
 Layout of the workspace (McWorkspace, reused across queries of one thread):
-  label pool, int32 [capacity]: lab_arr, lab_walk, lab_round, lab_stop, lab_kind, lab_parent
+  label pool, int32 [capacity]: lab_arr, lab_crit (the third criterion), lab_round, lab_stop, lab_kind, lab_parent
       (label index or NO_IDX), lab_trip (global trip_idx), lab_day, lab_board_pos,
       lab_alight_pos, lab_next (next label of the same bag); lab_alive uint8.
+      lab_seg: Seg [capacity] (fare mode only: the open ticket).
       Labels of round k occupy one contiguous range of the pool (round_start[k] ..), so the
       labels a round must extend are a range, never a list.
   bag_head int32 [2 * n_stops]: first label of bag (stop, VEHICLE=0 / DIRECT=1); NO_IDX when
       empty; reset through touched_list between queries.
-  route bag (one pattern scan): rb_* [ROUTE_CAP]: trip offset in pattern, day, walk, parent
-      label, board position, alive.
-  target list tg_* [TARGET_CAP]: (arrival + egress, walk + egress walk, round) of complete
+  route bag (one pattern scan): rb_* [ROUTE_CAP]: trip offset in pattern, day, crit, parent
+      label, board position, alive; rb_seg (fare mode).
+  target list tg_* [TARGET_CAP]: (arrival + egress, final crit, round) of complete
       journeys seen so far; any label no better than one of them is dropped (target pruning).
+Lower bounds (A*-style target pruning): before round 0, a Dijkstra from the targets over the
+reverse "bound graph" (McView.bound_*: each pattern hop at its fastest trip, and the footpaths;
+built by engine/criteria/bounds.py) gives bound[s] <= the time from s to a target (egress
+included). A label at s arriving at t can only end at t + bound[s] or later with at least its
+vehicles and crit, so it is dropped when a journey found is no worse than that, or when no target
+is reachable from s at all. The caller may also give vehicles_left[s], a lower bound on the
+vehicles still needed from s (engine._core.vehicles_to_targets): the label then ends with at
+least k + vehicles_left[s] vehicles, and is dropped beyond max_rounds.
 A full pool or route bag makes the run return OVERFLOW; the caller grows the workspace and runs
 again (results never depend on capacity).
 """
-from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdlib cimport malloc, free
+from engine._graphs cimport bounded_dijkstra
 import numpy as np
 
 cdef enum:
@@ -49,6 +73,21 @@ cdef enum:
     ROUTE_CAP = 8192
     TARGET_CAP = 8192
     OVERFLOW = -1
+    NO_SEG = -2                   # Seg.start of a label without an open ticket
+    NO_ZONE = -1
+    FARE_UNKNOWN = 1000000000     # crit of a journey no tickets cover: worse than any price
+
+cdef int64_t BOUND_INF = 1 << 40
+
+
+cdef struct Seg:
+    int32_t start            # zone of the ticket's first boarding (NO_ZONE: none), NO_SEG: no ticket
+    int32_t end              # zone where its last ride alighted
+    uint64_t routes          # route classes ridden (FareModel.pattern_route_bit)
+    uint64_t zones           # zones of every stop ridden through (FareModel.zone_bit)
+    int32_t rides
+    int32_t t0               # first boarding (query axis)
+    int32_t tlast            # last boarding
 
 # label kinds (mirrored in engine/criteria/mcraptor.py)
 cdef enum:
@@ -57,7 +96,111 @@ cdef enum:
     KIND_WALK = 2
 
 KINDS = {"ORIGIN": KIND_ORIGIN, "VEHICLE": KIND_VEHICLE, "WALK": KIND_WALK,
-         "NO_IDX": NO_IDX, "UNREACHED": UNREACHED}
+         "NO_IDX": NO_IDX, "UNREACHED": UNREACHED, "FARE_UNKNOWN": FARE_UNKNOWN}
+
+
+cdef class FareModel:
+    """GTFS fares v1 of one currency as flat arrays (built by engine/fares/kernel_model.py from
+    engine.fares.v1.FaresV1; the rules mean exactly what engine/fares/v1.py says).
+
+    fare_*[fare]: price (minor units), transfers (a large value when unlimited), duration (a
+    large value when none), routes (bit mask of the route classes the fare admits: its route
+    rules and agency), has_contains / contains (bit mask of its contains zones), has_od and its
+    origin/destination rows (CSR fare_od_offsets -> od_origin, od_dest; NO_ZONE = empty field).
+    cand_offsets / cand_fares: CSR zone + 1 -> fares that may price a ticket starting there (row 0:
+    stops without a zone). stop_zone[stop], zone_bit[zone] (0 when no fare has contains; zones no
+    contains rule names share the last bit), pattern_route_bit[pattern].
+    use_od / use_rides / use_span / use_contains: whether any fare looks at that part of a ticket
+    (parts no fare looks at never separate two labels)."""
+
+    cdef readonly int n_fares
+    cdef readonly bint use_od, use_rides, use_span, use_contains
+    cdef const int32_t[::1] fare_price, fare_transfers, fare_duration, fare_od_offsets, od_origin, od_dest
+    cdef const uint64_t[::1] fare_routes, fare_contains, zone_bit, pattern_route_bit
+    cdef const uint8_t[::1] fare_has_contains, fare_has_od
+    cdef const int32_t[::1] cand_offsets, cand_fares, stop_zone
+
+    def __init__(self, *, const int32_t[::1] fare_price, const int32_t[::1] fare_transfers,
+                 const int32_t[::1] fare_duration, const uint64_t[::1] fare_routes,
+                 const uint8_t[::1] fare_has_contains, const uint64_t[::1] fare_contains,
+                 const uint8_t[::1] fare_has_od, const int32_t[::1] fare_od_offsets,
+                 const int32_t[::1] od_origin, const int32_t[::1] od_dest, const int32_t[::1] cand_offsets,
+                 const int32_t[::1] cand_fares, const int32_t[::1] stop_zone, const uint64_t[::1] zone_bit,
+                 const uint64_t[::1] pattern_route_bit, bint use_od, bint use_rides, bint use_span,
+                 bint use_contains):
+        self.fare_price, self.fare_transfers, self.fare_duration = fare_price, fare_transfers, fare_duration
+        self.fare_routes, self.fare_has_contains, self.fare_contains = fare_routes, fare_has_contains, fare_contains
+        self.fare_has_od, self.fare_od_offsets, self.od_origin, self.od_dest = fare_has_od, fare_od_offsets, od_origin, od_dest
+        self.cand_offsets, self.cand_fares, self.stop_zone = cand_offsets, cand_fares, stop_zone
+        self.zone_bit, self.pattern_route_bit = zone_bit, pattern_route_bit
+        self.use_od, self.use_rides, self.use_span, self.use_contains = use_od, use_rides, use_span, use_contains
+        self.n_fares = fare_price.shape[0]
+
+
+cdef int32_t _price(FareModel fm, const Seg* g, bint complete) noexcept nogil:
+    """complete: the cheapest fare whose ticket covers the open ticket as it is (-1: none).
+    Otherwise the cheapest fare that may still cover it once extended (zones ridden a subset of
+    its contains zones, destination not yet known), -1 when none: a floor on what the open
+    ticket will cost."""
+    cdef int i, f, e, o, d
+    cdef int32_t best = -1, span = g.tlast - g.t0
+    cdef bint ok
+    for i in range(fm.cand_offsets[g.start + 1], fm.cand_offsets[g.start + 2]):
+        f = fm.cand_fares[i]
+        if best >= 0 and fm.fare_price[f] >= best:
+            continue
+        if g.rides - 1 > fm.fare_transfers[f] or span > fm.fare_duration[f]:
+            continue
+        if g.routes & ~fm.fare_routes[f]:
+            continue
+        if fm.fare_has_contains[f]:
+            if complete and g.zones != fm.fare_contains[f]:
+                continue
+            if not complete and (g.zones & ~fm.fare_contains[f]):
+                continue
+        if fm.fare_has_od[f]:
+            ok = False
+            for e in range(fm.fare_od_offsets[f], fm.fare_od_offsets[f + 1]):
+                o = fm.od_origin[e]
+                d = fm.od_dest[e]
+                if (o == NO_ZONE or (o == g.start and g.start != NO_ZONE)) and (
+                        not complete or d == NO_ZONE or (d == g.end and g.end != NO_ZONE)):
+                    ok = True
+                    break
+            if not ok:
+                continue
+        best = fm.fare_price[f]
+    return best
+
+
+cdef inline int32_t _final_fare(FareModel fm, int32_t crit, const Seg* g) noexcept nogil:
+    """A label's fare if the journey ended now: closed tickets + the open one priced."""
+    cdef int32_t p
+    if crit >= FARE_UNKNOWN or g.start == NO_SEG:
+        return crit
+    p = _price(fm, g, True)
+    return crit + p if p >= 0 else FARE_UNKNOWN
+
+
+cdef inline bint _fare_covers(FareModel fm, const Seg* a, int32_t ca, const Seg* b, int32_t cb) noexcept nogil:
+    """Whatever b can still do, a can do for no more (given ca <= cb): see the module docstring."""
+    if cb >= FARE_UNKNOWN:
+        return True
+    if ca >= FARE_UNKNOWN:
+        return False
+    if a.start == NO_SEG or b.start == NO_SEG:
+        return a.start == b.start
+    if fm.use_od and (a.start != b.start or a.end != b.end):
+        return False
+    if a.routes & ~b.routes:
+        return False
+    if fm.use_contains and a.zones != b.zones:
+        return False
+    if fm.use_rides and a.rides > b.rides:
+        return False
+    if fm.use_span and (a.t0 < b.t0 or a.tlast - a.t0 > b.tlast - b.t0):
+        return False
+    return True
 
 
 cdef class McView:
@@ -81,6 +224,8 @@ cdef class McView:
     cdef const int32_t[::1] footpath_to
     cdef const int32_t[::1] footpath_duration
     cdef const int32_t[::1] stop_min_change
+    cdef const int32_t[::1] bound_offsets, bound_to, bound_cost
+    cdef readonly bint has_bounds
 
     def __init__(self, *, const int32_t[::1] pattern_stops_offsets, const int32_t[::1] pattern_stops,
                  const uint8_t[::1] pattern_pickup, const uint8_t[::1] pattern_dropoff,
@@ -90,7 +235,8 @@ cdef class McView:
                  const int32_t[::1] stop_patterns_offsets, const int32_t[::1] stop_patterns,
                  const int32_t[::1] stop_patterns_pos, const int32_t[::1] footpath_offsets,
                  const int32_t[::1] footpath_to, const int32_t[::1] footpath_duration,
-                 const int32_t[::1] stop_min_change):
+                 const int32_t[::1] stop_min_change, const int32_t[::1] bound_offsets=None,
+                 const int32_t[::1] bound_to=None, const int32_t[::1] bound_cost=None):
         self.pattern_stops_offsets = pattern_stops_offsets
         self.pattern_stops = pattern_stops
         self.pattern_pickup = pattern_pickup
@@ -110,33 +256,59 @@ cdef class McView:
         self.stop_min_change = stop_min_change
         self.n_stops = stop_min_change.shape[0]
         self.n_patterns = pattern_n_trips.shape[0]
+        self.has_bounds = bound_offsets is not None
+        if self.has_bounds:
+            if bound_offsets.shape[0] != self.n_stops + 1 or bound_to.shape[0] != bound_cost.shape[0]:
+                raise ValueError("bound graph does not match the stops")
+            self.bound_offsets, self.bound_to, self.bound_cost = bound_offsets, bound_to, bound_cost
 
 
 cdef class McWorkspace:
     """Per-thread scratch state of McRAPTOR; the label pool is readable after a run (``*_np``)."""
 
     cdef readonly int capacity, n_stops, n_patterns, n_labels, rounds_run
-    cdef int32_t[::1] lab_arr, lab_walk, lab_round, lab_stop, lab_kind, lab_parent
+    cdef int32_t[::1] lab_arr, lab_crit, lab_round, lab_stop, lab_kind, lab_parent
     cdef int32_t[::1] lab_trip, lab_day, lab_board_pos, lab_alight_pos, lab_next
     cdef uint8_t[::1] lab_alive
+    cdef Seg* lab_seg
     cdef int32_t[::1] bag_head, touched_list, pattern_from_pos, pattern_list
-    cdef uint8_t[::1] touched, stop_marked, is_target
+    cdef uint8_t[::1] touched, is_target
+    cdef int32_t[::1] stop_mark          # marked stop -> 1 + its row in marked_list, else 0
+    cdef int32_t[::1] mark_offsets, mark_labels   # per marked stop, its round k-1 labels (bag order)
     cdef int32_t[::1] marked_list, target_egress, target_egress_walk
-    cdef int32_t[::1] rb_trip, rb_day, rb_walk, rb_parent, rb_board_pos
+    cdef int32_t[::1] rb_trip, rb_day, rb_crit, rb_parent, rb_board_pos
     cdef uint8_t[::1] rb_alive
-    cdef int32_t[::1] tg_arr, tg_walk, tg_round
+    cdef Seg* rb_seg
+    cdef int32_t[::1] tg_arr, tg_crit, tg_round
     cdef int32_t[::1] round_start
     cdef int n_touched, n_targets_seen, overflow
     cdef int32_t tg_min_arr
-    cdef readonly object lab_arr_np, lab_walk_np, lab_round_np, lab_stop_np, lab_kind_np
+    cdef FareModel fm              # None in walking mode
+    cdef int64_t[::1] bound, hk, hg   # bound[s] (BOUND_INF: no target reachable), Dijkstra heap
+    cdef int32_t[::1] bound_touched, hn, pred_node, pred_edge
+    cdef Py_ssize_t n_bound_touched
+    cdef bint use_bounds, use_vehicles
+    cdef const uint8_t[::1] vehicles_left    # lower bound on the vehicles still needed from a stop
+    cdef int max_rounds
+    cdef readonly object lab_arr_np, lab_crit_np, lab_round_np, lab_stop_np, lab_kind_np
     cdef readonly object lab_parent_np, lab_trip_np, lab_day_np, lab_board_pos_np, lab_alight_pos_np
     cdef readonly object lab_alive_np, bag_head_np, lab_next_np
+
+    def __cinit__(self, int n_stops, int n_patterns, int capacity=1 << 16):
+        self.lab_seg = <Seg*>malloc(capacity * sizeof(Seg))
+        self.rb_seg = <Seg*>malloc(ROUTE_CAP * sizeof(Seg))
+        if self.lab_seg == NULL or self.rb_seg == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.lab_seg)
+        free(self.rb_seg)
 
     def __init__(self, int n_stops, int n_patterns, int capacity=1 << 16):
         self.n_stops, self.n_patterns, self.capacity = n_stops, n_patterns, capacity
         i32 = lambda n, v=0: np.full(n, v, np.int32)
         self.lab_arr_np = i32(capacity); self.lab_arr = self.lab_arr_np
-        self.lab_walk_np = i32(capacity); self.lab_walk = self.lab_walk_np
+        self.lab_crit_np = i32(capacity); self.lab_crit = self.lab_crit_np
         self.lab_round_np = i32(capacity); self.lab_round = self.lab_round_np
         self.lab_stop_np = i32(capacity); self.lab_stop = self.lab_stop_np
         self.lab_kind_np = i32(capacity); self.lab_kind = self.lab_kind_np
@@ -150,20 +322,39 @@ cdef class McWorkspace:
         self.bag_head_np = i32(2 * n_stops, NO_IDX); self.bag_head = self.bag_head_np
         self.touched_list = i32(n_stops)
         self.touched = np.zeros(n_stops, np.uint8)
-        self.stop_marked = np.zeros(n_stops, np.uint8)
+        self.stop_mark = i32(n_stops)
+        self.mark_offsets = i32(n_stops + 1)
+        self.mark_labels = i32(capacity)
         self.is_target = np.zeros(n_stops, np.uint8)
         self.marked_list = i32(n_stops)
         self.target_egress = i32(n_stops)
         self.target_egress_walk = i32(n_stops)
         self.pattern_from_pos = i32(n_patterns, NO_IDX)
         self.pattern_list = i32(n_patterns)
-        self.rb_trip = i32(ROUTE_CAP); self.rb_day = i32(ROUTE_CAP); self.rb_walk = i32(ROUTE_CAP)
+        self.rb_trip = i32(ROUTE_CAP); self.rb_day = i32(ROUTE_CAP); self.rb_crit = i32(ROUTE_CAP)
         self.rb_parent = i32(ROUTE_CAP); self.rb_board_pos = i32(ROUTE_CAP)
         self.rb_alive = np.zeros(ROUTE_CAP, np.uint8)
-        self.tg_arr = i32(TARGET_CAP); self.tg_walk = i32(TARGET_CAP); self.tg_round = i32(TARGET_CAP)
+        self.tg_arr = i32(TARGET_CAP); self.tg_crit = i32(TARGET_CAP); self.tg_round = i32(TARGET_CAP)
         self.round_start = i32(130)
         self.n_touched = 0
         self.n_labels = 0
+        self.fm = None
+        self.bound = np.full(n_stops, BOUND_INF, np.int64)
+        self.bound_touched = i32(n_stops)
+        self.pred_node = i32(n_stops)
+        self.pred_edge = i32(n_stops)
+        self.hk = np.zeros(0, np.int64)
+        self.hg = np.zeros(0, np.int64)
+        self.hn = i32(0)
+        self.n_bound_touched = 0
+        self.use_bounds = False
+
+    def final_fare(self, FareModel fm, int label):
+        """The fare of the journey ending with ``label`` (FARE_UNKNOWN when no tickets cover it):
+        the closed tickets plus the open one priced, as the search counted it."""
+        if not 0 <= label < self.n_labels:
+            raise IndexError(label)
+        return _final_fare(fm, self.lab_crit[label], &self.lab_seg[label])
 
 
 cdef inline int _lower_bound(const int32_t[::1] values, int64_t start, int n, int32_t target) noexcept nogil:
@@ -203,45 +394,101 @@ cdef inline int32_t _earliest_trip(McView tt, const int32_t[:, ::1] next_active,
     return best
 
 
-cdef inline bint _target_dominated(McWorkspace ws, int32_t arr, int32_t walk, int k) noexcept nogil:
-    """A complete journey already found is no worse on arrival, walking and vehicles."""
+cdef inline bint _target_dominated(McWorkspace ws, int32_t arr, int32_t crit, int k) noexcept nogil:
+    """A complete journey already found is no worse on arrival, the third criterion and vehicles
+    (a fare label's crit only grows: its closed tickets bound its final fare)."""
     cdef int i
     if arr < ws.tg_min_arr:
         return False        # earlier than every journey found: the common case, no scan
     for i in range(ws.n_targets_seen):
-        if ws.tg_arr[i] <= arr and ws.tg_walk[i] <= walk and ws.tg_round[i] <= k:
+        if ws.tg_arr[i] <= arr and ws.tg_crit[i] <= crit and ws.tg_round[i] <= k:
             return True
     return False
 
 
-cdef inline void _note_target(McWorkspace ws, int s, int32_t arr, int32_t walk, int k) noexcept nogil:
+cdef inline bint _hopeless(McWorkspace ws, int s, int32_t arr, int32_t crit, int k,
+                          bint boarding=False) noexcept nogil:
+    """A label of round k at s arriving at ``arr`` (or, ``boarding``, a vehicle of round k boarded
+    at s at ``arr``) cannot lead to a journey the set lacks (lower bounds to the targets, see the
+    module docstring)."""
+    cdef int64_t b
+    cdef int at_least
+    if ws.use_vehicles:
+        # vehicles_left[s] counts from s: a boarding at s is the first of them
+        at_least = k - 1 + ws.vehicles_left[s] if boarding else k + ws.vehicles_left[s]
+        if at_least > k:
+            k = at_least
+        if k > ws.max_rounds:
+            return True
+    return _time_hopeless(ws, s, arr, crit, k)
+
+
+cdef inline bint _time_hopeless(McWorkspace ws, int s, int32_t arr, int32_t crit, int k) noexcept nogil:
+    """_hopeless with the time bound only. On board a vehicle this stays true at every later
+    stop: bound[s] <= ride + bound[s'] (a shortest path over the fastest hops), so arrival +
+    bound never decreases along the ride, and the journeys found only grow."""
+    cdef int64_t b
+    if not ws.use_bounds:
+        return _target_dominated(ws, arr, crit, k)
+    b = ws.bound[s]
+    if b >= BOUND_INF:
+        return True
+    if arr + b >= UNREACHED:
+        return True
+    return _target_dominated(ws, <int32_t>(arr + b), crit, k)
+
+
+cdef void _compute_bounds(McView tt, McWorkspace ws, const int32_t[::1] target_stop,
+                          const int32_t[::1] target_egress) noexcept nogil:
+    """bound[s]: the shortest time from s to a target (plus its egress) over the bound graph."""
+    cdef Py_ssize_t n = target_stop.shape[0], i
+    cdef int32_t* nodes = <int32_t*>malloc((n + 1) * sizeof(int32_t))
+    cdef int64_t* costs = <int64_t*>malloc((n + 1) * sizeof(int64_t))
+    for i in range(ws.n_bound_touched):
+        ws.bound[ws.bound_touched[i]] = BOUND_INF
+    for i in range(n):
+        nodes[i] = target_stop[i]
+        costs[i] = target_egress[i]
+    ws.n_bound_touched = bounded_dijkstra(&tt.bound_offsets[0], &tt.bound_to[0], &tt.bound_cost[0], nodes, costs, n,
+                               BOUND_INF - 1, BOUND_INF, &ws.bound[0], &ws.pred_node[0], &ws.pred_edge[0],
+                               &ws.bound_touched[0], &ws.hk[0], &ws.hg[0], &ws.hn[0])
+    free(nodes)
+    free(costs)
+
+
+cdef inline void _note_target(McWorkspace ws, int s, int32_t arr, int32_t crit, const Seg* g, int k) noexcept nogil:
     """Keep the journeys found as a Pareto set (entries the new one dominates are dropped)."""
-    cdef int32_t a = arr + ws.target_egress[s], w = walk + ws.target_egress_walk[s]
+    cdef int32_t a = arr + ws.target_egress[s], w
     cdef int i, m = 0
+    if ws.fm is not None:
+        w = _final_fare(ws.fm, crit, g)
+    else:
+        w = crit + ws.target_egress_walk[s]
     if _target_dominated(ws, a, w, k):
         return
     for i in range(ws.n_targets_seen):
-        if not (a <= ws.tg_arr[i] and w <= ws.tg_walk[i] and k <= ws.tg_round[i]):
+        if not (a <= ws.tg_arr[i] and w <= ws.tg_crit[i] and k <= ws.tg_round[i]):
             ws.tg_arr[m] = ws.tg_arr[i]
-            ws.tg_walk[m] = ws.tg_walk[i]
+            ws.tg_crit[m] = ws.tg_crit[i]
             ws.tg_round[m] = ws.tg_round[i]
             m += 1
     ws.n_targets_seen = m
     if m < TARGET_CAP:
         ws.tg_arr[m] = a
-        ws.tg_walk[m] = w
+        ws.tg_crit[m] = w
         ws.tg_round[m] = k
         ws.n_targets_seen = m + 1
         if a < ws.tg_min_arr:
             ws.tg_min_arr = a
 
 
-cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t walk, int k, int kind,
+cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, const Seg* g, int k, int kind,
                      int parent) noexcept nogil:
-    """Add (arr, walk) of round k to bag (s, bag) unless a label there is no worse on both
-    (labels there are of rounds <= k); same-round labels it dominates die. Returns the label or
-    NO_IDX (dominated, or the pool is full: ws.overflow)."""
+    """Add (arr, crit[, open ticket g]) of round k to bag (s, bag) unless a label there is no
+    worse (labels there are of rounds <= k); same-round labels it dominates die. Returns the
+    label or NO_IDX (dominated, or the pool is full: ws.overflow)."""
     cdef int head = 2 * s + bag, cur = ws.bag_head[head], prev = NO_IDX, nxt, idx
+    cdef bint fare = ws.fm is not None
     while cur != NO_IDX:
         nxt = ws.lab_next[cur]
         if not ws.lab_alive[cur]:
@@ -251,9 +498,11 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t walk, 
             else:
                 ws.lab_next[prev] = nxt
         else:
-            if ws.lab_arr[cur] <= arr and ws.lab_walk[cur] <= walk:
+            if ws.lab_arr[cur] <= arr and ws.lab_crit[cur] <= crit and (
+                    not fare or _fare_covers(ws.fm, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit)):
                 return NO_IDX
-            if ws.lab_round[cur] == k and arr <= ws.lab_arr[cur] and walk <= ws.lab_walk[cur]:
+            if ws.lab_round[cur] == k and arr <= ws.lab_arr[cur] and crit <= ws.lab_crit[cur] and (
+                    not fare or _fare_covers(ws.fm, g, crit, &ws.lab_seg[cur], ws.lab_crit[cur])):
                 ws.lab_alive[cur] = 0
             prev = cur
         cur = nxt
@@ -263,7 +512,7 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t walk, 
     idx = ws.n_labels
     ws.n_labels += 1
     ws.lab_arr[idx] = arr
-    ws.lab_walk[idx] = walk
+    ws.lab_crit[idx] = crit
     ws.lab_round[idx] = k
     ws.lab_stop[idx] = s
     ws.lab_kind[idx] = kind
@@ -273,6 +522,8 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t walk, 
     ws.lab_board_pos[idx] = NO_IDX
     ws.lab_alight_pos[idx] = NO_IDX
     ws.lab_alive[idx] = 1
+    if fare:
+        ws.lab_seg[idx] = g[0]
     ws.lab_next[idx] = ws.bag_head[head]
     ws.bag_head[head] = idx
     if not ws.touched[s]:
@@ -288,15 +539,16 @@ cdef inline bint _counts_at_target(int kind, int k, bint walk_after_last) noexce
     return k == 0 or walk_after_last or kind == KIND_VEHICLE
 
 
-cdef inline bint _vehicle_dominates(McView tt, McWorkspace ws, int t, int32_t arr, int32_t walk,
+cdef inline bint _vehicle_dominates(McView tt, McWorkspace ws, int t, int32_t arr, int32_t crit, const Seg* g,
                                     int32_t min_change_s) noexcept nogil:
     """A vehicle label at t (of a round <= this one) is ready to board no later than a footpath
-    arriving at ``arr``, with no more walking: it also arrives earlier, and it may walk on where a
-    footpath label may not, so the footpath label is useless."""
+    arriving at ``arr``, no worse on the third criterion: it also arrives earlier, and it may walk
+    on where a footpath label may not, so the footpath label is useless."""
     cdef int cur = ws.bag_head[2 * t + VEHICLE_BAG]
     cdef int32_t change = tt.stop_min_change[t] if tt.stop_min_change[t] != NO_VALUE else min_change_s
     while cur != NO_IDX:
-        if ws.lab_alive[cur] and ws.lab_arr[cur] + change <= arr and ws.lab_walk[cur] <= walk:
+        if ws.lab_alive[cur] and ws.lab_arr[cur] + change <= arr and ws.lab_crit[cur] <= crit and (
+                ws.fm is None or _fare_covers(ws.fm, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit)):
             return True
         cur = ws.lab_next[cur]
     return False
@@ -304,65 +556,119 @@ cdef inline bint _vehicle_dominates(McView tt, McWorkspace ws, int t, int32_t ar
 
 cdef void _footpaths_from(McView tt, McWorkspace ws, int idx, int k, bint walk_after_last,
                           int32_t min_change_s) noexcept nogil:
-    """One footpath from label idx to every neighbour of its stop (DIRECT bags)."""
+    """One footpath from label idx to every neighbour of its stop (DIRECT bags); walking adds
+    its seconds to the third criterion in walking mode, nothing in fare mode."""
     cdef int s = ws.lab_stop[idx], e, t, new
-    cdef int32_t arr, walk
+    cdef int32_t arr, crit
+    cdef bint fare = ws.fm is not None
+    cdef Seg g
+    if fare:
+        g = ws.lab_seg[idx]      # a copy: the pool is not moved, but keep the parent's intact
     for e in range(tt.footpath_offsets[s], tt.footpath_offsets[s + 1]):
         t = tt.footpath_to[e]
         arr = ws.lab_arr[idx] + tt.footpath_duration[e]
-        walk = ws.lab_walk[idx] + tt.footpath_duration[e]
-        if _target_dominated(ws, arr, walk, k) or _vehicle_dominates(tt, ws, t, arr, walk, min_change_s):
+        crit = ws.lab_crit[idx] + (0 if fare else tt.footpath_duration[e])
+        if _hopeless(ws, t, arr, crit, k) or _vehicle_dominates(tt, ws, t, arr, crit, &g, min_change_s):
             continue
-        new = _bag_insert(ws, t, DIRECT_BAG, arr, walk, k, KIND_WALK, idx)
+        new = _bag_insert(ws, t, DIRECT_BAG, arr, crit, &g, k, KIND_WALK, idx)
         if new != NO_IDX and ws.is_target[t] and _counts_at_target(KIND_WALK, k, walk_after_last):
-            _note_target(ws, t, arr, walk, k)
+            _note_target(ws, t, arr, crit, &g, k)
 
 
 cdef inline bint _route_covers(McView tt, McWorkspace ws, int n_rb, int p, int pos, int32_t ready,
-                              int32_t walk) noexcept nogil:
-    """A route label departs at or before ``ready`` with no more walking: whatever trip a label
-    ready then catches departs no earlier, so its boarding is dominated (no search needed)."""
+                              int32_t crit) noexcept nogil:
+    """(Walking mode.) A route label departs at or before ``ready`` with no more walking:
+    whatever trip a label ready then catches departs no earlier, so its boarding is dominated
+    (no search needed)."""
     cdef int n = tt.pattern_n_trips[p], r
     cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
     for r in range(n_rb):
-        if ws.rb_alive[r] and ws.rb_walk[r] <= walk and tt.st_dep[base + ws.rb_trip[r]] + ws.rb_day[r] * DAY <= ready:
+        if ws.rb_alive[r] and ws.rb_crit[r] <= crit and tt.st_dep[base + ws.rb_trip[r]] + ws.rb_day[r] * DAY <= ready:
             return True
     return False
 
 
 cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int trip, int day, int32_t dep,
-                       int32_t walk, int parent) noexcept nogil:
+                       int32_t crit, const Seg* g, int parent) noexcept nogil:
     """Add a boarding to the route bag unless a label there departs (hence arrives everywhere
-    later, no overtaking) no later with no more walking; returns the new bag size."""
-    cdef int n = tt.pattern_n_trips[p], r, m
+    later, no overtaking) no later, no worse on the third criterion; labels the new one beats
+    are dropped and the bag is compacted on the way. Returns the new bag size."""
+    cdef int n = tt.pattern_n_trips[p], r, m = 0
     cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
     cdef int32_t dep_r
+    cdef bint fare = ws.fm is not None, dominated = False
     for r in range(n_rb):
         if not ws.rb_alive[r]:
             continue
-        dep_r = tt.st_dep[base + ws.rb_trip[r]] + ws.rb_day[r] * DAY
-        if dep_r <= dep and ws.rb_walk[r] <= walk:
-            return n_rb
-        if dep <= dep_r and walk <= ws.rb_walk[r]:
-            ws.rb_alive[r] = 0
+        if not dominated:
+            dep_r = tt.st_dep[base + ws.rb_trip[r]] + ws.rb_day[r] * DAY
+            if dep_r <= dep and ws.rb_crit[r] <= crit and (
+                    not fare or _fare_covers(ws.fm, &ws.rb_seg[r], ws.rb_crit[r], g, crit)):
+                dominated = True
+            elif dep <= dep_r and crit <= ws.rb_crit[r] and (
+                    not fare or _fare_covers(ws.fm, g, crit, &ws.rb_seg[r], ws.rb_crit[r])):
+                continue            # beaten by the new label (which a kept one cannot beat: transitive)
+        if m != r:
+            ws.rb_trip[m] = ws.rb_trip[r]; ws.rb_day[m] = ws.rb_day[r]; ws.rb_crit[m] = ws.rb_crit[r]
+            ws.rb_parent[m] = ws.rb_parent[r]; ws.rb_board_pos[m] = ws.rb_board_pos[r]; ws.rb_alive[m] = 1
+            if fare:
+                ws.rb_seg[m] = ws.rb_seg[r]
+        m += 1
+    n_rb = m
+    if dominated:
+        return n_rb
     if n_rb >= ROUTE_CAP:
-        m = 0
-        for r in range(n_rb):     # compact the dead labels away
-            if ws.rb_alive[r]:
-                ws.rb_trip[m] = ws.rb_trip[r]; ws.rb_day[m] = ws.rb_day[r]; ws.rb_walk[m] = ws.rb_walk[r]
-                ws.rb_parent[m] = ws.rb_parent[r]; ws.rb_board_pos[m] = ws.rb_board_pos[r]; ws.rb_alive[m] = 1
-                m += 1
-        n_rb = m
-        if n_rb >= ROUTE_CAP:
-            ws.overflow = 1
-            return n_rb
+        ws.overflow = 1
+        return n_rb
     ws.rb_trip[n_rb] = trip
     ws.rb_day[n_rb] = day
-    ws.rb_walk[n_rb] = walk
+    ws.rb_crit[n_rb] = crit
     ws.rb_parent[n_rb] = parent
     ws.rb_board_pos[n_rb] = pos
     ws.rb_alive[n_rb] = 1
+    if fare:
+        ws.rb_seg[n_rb] = g[0]
     return n_rb + 1
+
+
+cdef int _board_fare(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s, int trip, int day, int32_t dep,
+                     int k, int label) noexcept nogil:
+    """Fare mode: board (p, trip) at pos from ``label``, once per way to pay: extend its open
+    ticket (while some fare may still cover it), or close it (its price added) and open a new
+    one; a journey no tickets cover goes on as FARE_UNKNOWN. Returns the new route bag size."""
+    cdef int32_t crit = ws.lab_crit[label], price
+    cdef Seg g = ws.lab_seg[label], fresh, longer
+    cdef int32_t zone = ws.fm.stop_zone[s]
+    cdef bint any_branch = False
+    fresh.start = zone
+    fresh.end = NO_ZONE
+    fresh.routes = ws.fm.pattern_route_bit[p]
+    fresh.zones = ws.fm.zone_bit[zone] if zone != NO_ZONE else 0
+    fresh.rides = 1
+    fresh.t0 = dep
+    fresh.tlast = dep
+    if crit >= FARE_UNKNOWN:
+        fresh.start = NO_SEG
+        return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, FARE_UNKNOWN, &fresh, label)
+    if g.start == NO_SEG:
+        return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &fresh, label)
+    price = _price(ws.fm, &g, True)
+    if price >= 0 and not _hopeless(ws, s, dep, crit + price, k, True):
+        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit + price, &fresh, label)
+        any_branch = True
+    longer = g
+    longer.end = NO_ZONE          # set where this ride alights (the last alighting no longer matters)
+    longer.routes = g.routes | fresh.routes
+    longer.zones = g.zones | fresh.zones
+    longer.rides = g.rides + 1
+    longer.tlast = dep
+    if _price(ws.fm, &longer, False) >= 0:
+        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &longer, label)
+        any_branch = True
+    if not any_branch and price < 0:
+        fresh.start = NO_SEG
+        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, FARE_UNKNOWN, &fresh, label)
+    return n_rb
 
 
 cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_active, int day_shift, int p,
@@ -372,19 +678,43 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
     cdef int start = tt.pattern_stops_offsets[p], end = tt.pattern_stops_offsets[p + 1]
     cdef int n = tt.pattern_n_trips[p], first = tt.pattern_first_trip[p]
     cdef int64_t base = tt.pattern_st_offset[p]
-    cdef int pos, s, r, n_rb = 0, bag, cur, trip, day, idx
-    cdef int32_t arr, walk, ready, dep, change
+    cdef int pos, s, r, n_rb = 0, cur, trip, day, idx, m, j
+    cdef int32_t arr, crit, ready, dep, change, zone, floor
+    cdef bint fare = ws.fm is not None
+    cdef uint64_t zbit
+    cdef Seg g
     for pos in range(ws.pattern_from_pos[p], end - start):
         s = tt.pattern_stops[start + pos]
+        if fare and n_rb and ws.fm.use_contains:
+            zone = ws.fm.stop_zone[s]
+            zbit = ws.fm.zone_bit[zone] if zone != NO_ZONE else 0
+            for r in range(n_rb):        # every ticket riding on passes this stop's zone
+                if ws.rb_seg[r].start != NO_SEG:
+                    ws.rb_seg[r].zones |= zbit
         if n_rb and tt.pattern_dropoff[start + pos]:
             for r in range(n_rb):
                 if not ws.rb_alive[r]:
                     continue
                 arr = tt.st_arr[base + <int64_t>pos * n + ws.rb_trip[r]] + ws.rb_day[r] * DAY
-                walk = ws.rb_walk[r]
-                if _target_dominated(ws, arr, walk, k):
+                crit = ws.rb_crit[r]
+                floor = 0
+                if fare:
+                    g = ws.rb_seg[r]
+                    if g.start != NO_SEG:
+                        g.end = ws.fm.stop_zone[s]
+                        floor = _price(ws.fm, &g, False)
+                        if floor < 0:           # no fare can ever cover this ticket
+                            crit = FARE_UNKNOWN
+                            g.start = NO_SEG
+                            floor = 0
+                # the open ticket will cost at least its floor: a bound on the final fare, which
+                # only grows along the ride (fewer fares stay possible)
+                if _time_hopeless(ws, s, arr, crit + floor if crit < FARE_UNKNOWN else crit, k):
+                    ws.rb_alive[r] = 0         # and so it stays down the pattern: drop it
                     continue
-                idx = _bag_insert(ws, s, VEHICLE_BAG, arr, walk, k, KIND_VEHICLE, ws.rb_parent[r])
+                if ws.use_vehicles and _hopeless(ws, s, arr, crit + floor if crit < FARE_UNKNOWN else crit, k):
+                    continue
+                idx = _bag_insert(ws, s, VEHICLE_BAG, arr, crit, &g, k, KIND_VEHICLE, ws.rb_parent[r])
                 if idx == NO_IDX:
                     continue
                 ws.lab_trip[idx] = first + ws.rb_trip[r]
@@ -392,42 +722,68 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                 ws.lab_board_pos[idx] = ws.rb_board_pos[r]
                 ws.lab_alight_pos[idx] = pos
                 if ws.is_target[s]:
-                    _note_target(ws, s, arr, walk, k)
-        if not (ws.stop_marked[s] and tt.pattern_pickup[start + pos]):
+                    _note_target(ws, s, arr, crit, &g, k)
+        if not (ws.stop_mark[s] and tt.pattern_pickup[start + pos]):
             continue
         change = tt.stop_min_change[s] if tt.stop_min_change[s] != NO_VALUE else min_change_s
-        for bag in range(2):
-            cur = ws.bag_head[2 * s + bag]
-            while cur != NO_IDX:
-                if ws.lab_alive[cur] and ws.lab_round[cur] == k - 1:
-                    ready = ws.lab_arr[cur] + (change if bag == VEHICLE_BAG else 0)
-                    if _route_covers(tt, ws, n_rb, p, pos, ready, ws.lab_walk[cur]):
-                        cur = ws.lab_next[cur]
-                        continue
-                    dep = _earliest_trip(tt, next_active, day_shift, p, pos, ready, &trip, &day)
-                    # every stop down the pattern is reached at >= dep: a journey already found
-                    # that is no worse makes the boarding useless
-                    if trip != NO_IDX and not _target_dominated(ws, dep, ws.lab_walk[cur], k):
-                        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, ws.lab_walk[cur], cur)
-                        if ws.overflow:
-                            return
-                cur = ws.lab_next[cur]
+        m = ws.stop_mark[s] - 1
+        for j in range(ws.mark_offsets[m], ws.mark_offsets[m + 1]):
+            cur = ws.mark_labels[j]
+            ready = ws.lab_arr[cur] + (change if ws.lab_kind[cur] == KIND_VEHICLE else 0)
+            if not fare and _route_covers(tt, ws, n_rb, p, pos, ready, ws.lab_crit[cur]):
+                continue
+            dep = _earliest_trip(tt, next_active, day_shift, p, pos, ready, &trip, &day)
+            # every stop down the pattern is reached at >= dep: a journey already found that is
+            # no worse makes the boarding useless
+            if trip != NO_IDX and not _hopeless(ws, s, dep, ws.lab_crit[cur], k, True):
+                if fare:
+                    n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
+                else:
+                    n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, ws.lab_crit[cur], &g, cur)
+                if ws.overflow:
+                    return
 
 
 def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
                  const int32_t[::1] origin_walk, const int32_t[::1] target_stop,
                  const int32_t[::1] target_egress, const int32_t[::1] target_egress_walk,
                  const int32_t[:, ::1] next_active, int day_shift, int max_rounds, int min_change_s,
-                 bint walk_before_first, bint walk_after_last):
+                 bint walk_before_first, bint walk_after_last, FareModel fares=None,
+                 const uint8_t[::1] vehicles_left=None):
     """Fill ws's label pool for one query; returns the number of labels, or OVERFLOW (-1) when
     the pool or a route bag is full (grow the workspace and run again).
 
     Origins: stop, time on the query axis, walking seconds already spent (access). Targets:
-    stop, egress seconds, and how many of them are walking.
+    stop, egress seconds, and how many of them are walking. ``fares``: the fare criterion
+    (origin_walk and target_egress_walk are then ignored), else walking. ``vehicles_left``:
+    per stop, a lower bound on the vehicles still needed to reach a target (engine._core.
+    vehicles_to_targets), for pruning like the time bound.
     """
-    cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi
+    cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
+    cdef Py_ssize_t n
+    cdef Seg none
     if max_rounds + 2 > ws.round_start.shape[0]:
         raise ValueError("max_rounds too large")
+    ws.fm = fares
+    ws.use_bounds = tt.has_bounds
+    ws.use_vehicles = vehicles_left is not None
+    if ws.use_vehicles:
+        if vehicles_left.shape[0] != tt.n_stops:
+            raise ValueError("vehicles_left must have one value per stop")
+        ws.vehicles_left = vehicles_left
+    ws.max_rounds = max_rounds
+    if tt.has_bounds and ws.hk.shape[0] < tt.bound_to.shape[0] + target_stop.shape[0] + 1:
+        n = tt.bound_to.shape[0] + target_stop.shape[0] + 1
+        ws.hk = np.zeros(n, np.int64)
+        ws.hg = np.zeros(n, np.int64)
+        ws.hn = np.zeros(n, np.int32)
+    none.start = NO_SEG
+    none.end = NO_ZONE
+    none.routes = 0
+    none.zones = 0
+    none.rides = 0
+    none.t0 = 0
+    none.tlast = 0
     with nogil:
         # reset what the last query touched
         for i in range(ws.n_touched):
@@ -437,6 +793,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             ws.touched[s] = 0
         ws.n_touched = 0
         ws.n_labels = 0
+        if ws.use_bounds:
+            _compute_bounds(tt, ws, target_stop, target_egress)
         ws.n_targets_seen = 0
         ws.tg_min_arr = UNREACHED
         ws.overflow = 0
@@ -445,14 +803,15 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             s = target_stop[i]
             ws.is_target[s] = 1
             ws.target_egress[s] = target_egress[i]
-            ws.target_egress_walk[s] = target_egress_walk[i]
+            ws.target_egress_walk[s] = 0 if fares is not None else target_egress_walk[i]
         # round 0: the origins, then one footpath from each
         ws.round_start[0] = 0
         for i in range(origin_stop.shape[0]):
             s = origin_stop[i]
-            idx = _bag_insert(ws, s, DIRECT_BAG, origin_time[i], origin_walk[i], 0, KIND_ORIGIN, NO_IDX)
+            idx = _bag_insert(ws, s, DIRECT_BAG, origin_time[i], 0 if fares is not None else origin_walk[i],
+                              &none, 0, KIND_ORIGIN, NO_IDX)
             if idx != NO_IDX and ws.is_target[s]:
-                _note_target(ws, s, origin_time[i], origin_walk[i], 0)
+                _note_target(ws, s, origin_time[i], ws.lab_crit[idx], &none, 0)
         if walk_before_first:
             hi = ws.n_labels
             for idx in range(hi):
@@ -469,10 +828,23 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             n_marked = 0
             for idx in range(lo, hi):
                 s = ws.lab_stop[idx]
-                if ws.lab_alive[idx] and not ws.stop_marked[s]:
-                    ws.stop_marked[s] = 1
+                if ws.lab_alive[idx] and not ws.stop_mark[s]:
                     ws.marked_list[n_marked] = s
                     n_marked += 1
+                    ws.stop_mark[s] = n_marked
+            # each marked stop's round k-1 labels, listed once for all the patterns through it
+            ws.mark_offsets[0] = 0
+            j = 0
+            for i in range(n_marked):
+                s = ws.marked_list[i]
+                for bag in range(2):
+                    cur = ws.bag_head[2 * s + bag]
+                    while cur != NO_IDX:
+                        if ws.lab_alive[cur] and ws.lab_round[cur] == k - 1:
+                            ws.mark_labels[j] = cur
+                            j += 1
+                        cur = ws.lab_next[cur]
+                ws.mark_offsets[i + 1] = j
             n_queued = 0
             for i in range(n_marked):
                 s = ws.marked_list[i]
@@ -493,7 +865,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                     _scan_pattern(tt, ws, next_active, day_shift, p, k, min_change_s, walk_after_last)
                 ws.pattern_from_pos[p] = NO_IDX
             for i in range(n_marked):
-                ws.stop_marked[ws.marked_list[i]] = 0
+                ws.stop_mark[ws.marked_list[i]] = 0
             # one footpath after each vehicle of this round
             hi = ws.n_labels
             for idx in range(ws.round_start[k], hi):
@@ -502,4 +874,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             ws.round_start[k + 1] = ws.n_labels
         for i in range(target_stop.shape[0]):
             ws.is_target[target_stop[i]] = 0
+    ws.fm = None
+    ws.use_vehicles = False
+    ws.vehicles_left = None
     return OVERFLOW if ws.overflow else ws.n_labels

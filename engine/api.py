@@ -128,7 +128,7 @@ class Network:
         if everything:
             if self.streets is not None:
                 self.streets.warmup()
-                from .accessibility import warmup as warmup_accessibility
+                from .accessibility.isochrone import warmup as warmup_accessibility
 
                 warmup_accessibility(self)
             if self.geocoder is not None:
@@ -193,12 +193,16 @@ class Network:
             ``realtime=True`` with ``delay_s`` / ``arrival_delay_s``; legs carry their alerts.
         wheelchair : only trips with wheelchair_accessible=1, stops whose wheelchair_boarding
             (inherited from the parent station) is not 2, footpaths without stairs/escalators in
-            pathways.txt (engine.criteria.filters); stop endpoints only, on the schedule only.
+            pathways.txt, and street walks (access, egress, direct, transfers) on the step-free
+            "wheelchair" street profile: no highway=steps, no wheelchair=no (engine.criteria.filters);
+            on the schedule only.
         bikes : only trips with bikes_allowed=1; access and egress by bike (mode="bike").
-        optimize : ("arrival", "transfers") (default), or ("arrival", "transfers", "walking"):
-            the exact Pareto set over arrival, vehicles and walking seconds (footpaths, and street
-            access/egress when mode="walk"), by McRAPTOR (engine.criteria.mcraptor); its
-            ``stats["walking_s"]`` lists each itinerary's walking. Departure-time queries only.
+        optimize : ("arrival", "transfers") (default), ("arrival", "transfers", "walking") or
+            ("arrival", "transfers", "fare"): the exact Pareto set over arrival, vehicles and
+            walking seconds (footpaths, and street access/egress when mode="walk") or the GTFS
+            fares v1 price (engine/fares/v1.py), by McRAPTOR (engine.criteria.mcraptor);
+            ``stats["walking_s"]`` / ``stats["fare_minor"]`` list each itinerary's value.
+            Departure-time queries only.
 
         Returns
         -------
@@ -254,7 +258,7 @@ class Network:
         with transit (when the bundle has a timetable and ``transit`` is not False): a GeoJSON
         FeatureCollection, one (Multi)Polygon per cutoff, nested (engine.accessibility.isochrone
         says the contour rule). ``window_s``: the ``percentile`` over the window's minutes."""
-        from .accessibility import isochrone
+        from .accessibility.isochrone import isochrone   # the function (the package attribute may be the module)
 
         return isochrone(self, origin, date=date, time=time, cutoffs_s=cutoffs_s, window_s=window_s,
                          percentile=percentile, mode=mode, transit=transit, max_transfers=max_transfers,

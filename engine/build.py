@@ -76,11 +76,11 @@ def build(out: str | os.PathLike, gtfs: Sequence[GtfsSource] = (), *, osm: str |
         progress("reading GTFS")
         staged = load_gtfs(list(gtfs), report)
         timings["load_gtfs"] = time.perf_counter() - t0
-    street_footpaths = None
+    street_footpaths = street_step_free = None
     if osm is not None:
         progress("building street graph")
         t = time.perf_counter()
-        street_tables, street_footpaths = _build_streets(Path(osm), report, staged, options)
+        street_tables, street_footpaths, street_step_free = _build_streets(Path(osm), report, staged, options)
         tables.update(street_tables)
         timings["streets"] = time.perf_counter() - t
     if staged is not None:
@@ -89,8 +89,9 @@ def build(out: str | os.PathLike, gtfs: Sequence[GtfsSource] = (), *, osm: str |
         progress("building timetable")
         t = time.perf_counter()
         fp_options = FootpathOptions(options.walk_radius_m, options.walk_speed_mps, options.use_transfers_txt)
-        tt_tables, summary = build_timetable_tables(staged, fp_options, street_footpaths)
+        tt_tables, summary = build_timetable_tables(staged, fp_options, street_footpaths, street_step_free)
         tables.update(tt_tables)
+        tables.update(staged.fares or {})       # fares/* (engine.loaders.gtfs_fares), when given
         manifest["timetable"] = summary
         gtfs_inputs = iter(i for i in inputs if i["kind"] == "gtfs")
         for f in summary["feeds"]:            # feed names as the loader settled them
@@ -117,7 +118,8 @@ def build(out: str | os.PathLike, gtfs: Sequence[GtfsSource] = (), *, osm: str |
 
 
 def _build_streets(osm: Path, report: BuildReport, staged, options: BuildOptions):
-    """Street graph tables + street footpaths between stops (engine.streets)."""
+    """Street graph tables + street footpaths between stops (engine.streets): walking, and on
+    the wheelchair profile (no steps)."""
     try:
         from .streets import StreetOptions, build_street_tables
     except ImportError as exc:  # streets not available in this build
@@ -135,10 +137,12 @@ def _build_streets(osm: Path, report: BuildReport, staged, options: BuildOptions
     street_options = StreetOptions(walk_speed_mps=options.walk_speed_mps, max_snap_m=options.max_snap_m,
                                    footpath_max_s=options.street_footpath_max_s)
     tables, footpaths = build_street_tables(osm, report, lat, lon, street_options)
-    fp = None
+    fp = step_free = None
     if staged is not None:
         fp = (footpaths.from_stop, footpaths.to_stop, footpaths.duration_s)
-    return tables, fp
+        sf = footpaths.step_free
+        step_free = (sf.from_stop, sf.to_stop, sf.duration_s)
+    return tables, fp, step_free
 
 
 def _build_geocoder(addresses, osm, stops, report, progress):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -61,13 +60,17 @@ def cmd_build(args) -> int:
     walk_speed = {} if args.walk_speed is None else {"walk_speed_mps": args.walk_speed}
     options = BuildOptions(walk_radius_m=args.walk_radius, use_transfers_txt=not args.no_transfers_txt,
                            **walk_speed)
-    started = time.perf_counter()
+    from .build_progress import StageProgress, stage_inputs
 
-    def progress(stage: str) -> None:
-        print(f"[{time.perf_counter() - started:6.1f}s] {stage}...", file=sys.stderr, flush=True)
-
-    result = build(args.out, [_gtfs_source(g) for g in args.gtfs], osm=args.osm,
-                   addresses=args.addresses or (), options=options, progress=progress)
+    gtfs = [_gtfs_source(g) for g in args.gtfs]
+    progress = StageProgress(stage_inputs((g[1] if isinstance(g, tuple) else g for g in gtfs), args.addresses or ()))
+    try:
+        result = build(args.out, gtfs, osm=args.osm, addresses=args.addresses or (), options=options,
+                       progress=progress)
+    except BaseException:
+        progress.abort()
+        raise
+    progress.close()
     _print_report(result)
     return 0
 
@@ -120,8 +123,9 @@ def _format_plan(plan, arrive_by: bool = False) -> str:
     if not plan.itineraries:
         lines.append("  no journey found")
     for i, it in enumerate(plan.itineraries, 1):
+        fare = "" if getattr(it, "fare", None) is None else f", {it.fare.describe()}"
         lines.append(f"  #{i} {it.departure:%H:%M} -> {it.arrival:%H:%M} ({it.duration_s // 60} min, "
-                     f"{it.transfers} transfer{'s' if it.transfers != 1 else ''})")
+                     f"{it.transfers} transfer{'s' if it.transfers != 1 else ''}{fare})")
         for leg in it.legs:
             lines.append(f"      {leg.describe()}")
     return "\n".join(lines)
@@ -136,7 +140,7 @@ def cmd_plan(args) -> int:
                     mode=args.mode, max_access_s=args.max_access, arrive_by=args.arrive_by,
                     max_window_s=args.max_window, window_s=args.window * 60,
                     wheelchair=args.wheelchair, bikes=args.bikes,
-                    optimize=("arrival", "transfers") + (("walking",) if args.optimize == "walking" else ()))
+                    optimize=("arrival", "transfers") + ((args.optimize,) if args.optimize != "transfers" else ()))
     print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json
           else _format_plan(plan, args.arrive_by))
     return 0
@@ -311,8 +315,9 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     p.add_argument("--wheelchair", action="store_true",
                    help="step-free: wheelchair-accessible trips, stops and footpaths only (stop ends)")
     p.add_argument("--bikes", action="store_true", help="trips that take bikes only; access/egress by bike")
-    p.add_argument("--optimize", default="transfers", choices=["transfers", "walking"],
-                   help="walking: every journey worth taking for arrival, vehicles and walking seconds")
+    p.add_argument("--optimize", default="transfers", choices=["transfers", "walking", "fare"],
+                   help="walking / fare: every journey worth taking for arrival, vehicles and walking seconds / "
+                        "the GTFS fares v1 price")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)
 

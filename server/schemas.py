@@ -74,6 +74,25 @@ class Leg(BaseModel):
     geometry: LineString
 
 
+class FareProduct(BaseModel):
+    id: str = Field(description='"FEED:fare_id" (GTFS fares v1) or "FEED:fare_product_id" (v2)')
+    name: str | None = None
+    amount: float
+    currency: str
+    legs: list[int] = Field(description="indices in the itinerary's legs that it covers")
+
+
+class Fare(BaseModel):
+    amount: float | None = Field(description="total in the currency's unit (6.4 = USD 6.40); null when unknown")
+    currency: str | None = Field(description="ISO 4217; null for a journey without vehicle")
+    products: list[FareProduct]
+    known: bool
+    version: str = Field(description="v1 (fare_attributes/fare_rules) or v2 (fare_leg_rules ...)")
+    reason: str | None = Field(None, description="why the fare is unknown")
+    amount_minor: int | None = Field(None, description="total in minor units (cents), exact")
+    minor_digits: int | None = None
+
+
 class Itinerary(BaseModel):
     departure: str
     arrival: str
@@ -81,6 +100,7 @@ class Itinerary(BaseModel):
     transfers: int
     n_vehicles: int
     legs: list[Leg]
+    fare: Fare | None = Field(None, description="null when the bundle has no fare data")
 
 
 class PlanResponse(BaseModel):
@@ -272,6 +292,7 @@ def place_json(wp) -> dict[str, Any]:
 
 def leg_json(leg) -> dict[str, Any]:
     out = _fields(leg)
+    out.pop("ride", None)         # what fares read of the leg: never serialised
     out.update(origin=place_json(leg.origin), destination=place_json(leg.destination),
                departure=leg.departure.isoformat(), arrival=leg.arrival.isoformat(),
                duration_s=int(leg.duration_s),
@@ -283,7 +304,8 @@ def leg_json(leg) -> dict[str, Any]:
 def itinerary_json(it) -> dict[str, Any]:
     out = _fields(it)
     out.update(departure=it.departure.isoformat(), arrival=it.arrival.isoformat(), duration_s=int(it.duration_s),
-               n_vehicles=int(it.n_vehicles), transfers=int(it.transfers), legs=[leg_json(leg) for leg in it.legs])
+               n_vehicles=int(it.n_vehicles), transfers=int(it.transfers), legs=[leg_json(leg) for leg in it.legs],
+               fare=None if getattr(it, "fare", None) is None else it.fare.to_dict())
     return out
 
 

@@ -14,6 +14,9 @@ __all__ = ["isochrone", "reach", "warmup"]
 # Loaded on first use: `brique` imports accessibility.cli to add its `matrix` command, and that
 # must not pull numpy, pyarrow and the kernels into every command (`brique --help`, the serve
 # launcher before it forks).
+# The function ``isochrone`` shares its name with its module: importing the module
+# ``engine.accessibility.isochrone`` makes the package attribute the module, so code inside the
+# engine imports the function from its module (engine/api.py), never from here.
 _LAZY = {"isochrone": ".isochrone", "warmup": ".isochrone", "reach": ".streets"}
 
 

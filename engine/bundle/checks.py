@@ -46,6 +46,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import BundleError
+from .arrow_numpy import numpy_view
 
 INT64_MAX = np.iinfo(np.int64).max
 DAY = 86_400
@@ -66,6 +67,8 @@ class Ctx:
 
     def array(self, column: str) -> pa.Array:
         col = self.table.column(column)
+        if col.num_chunks == 0:             # an empty table: pa.nulls, not pa.array (imports pandas)
+            return pa.nulls(0, col.type)
         return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
     def values(self, column: str) -> np.ndarray:
@@ -77,11 +80,11 @@ class Ctx:
             off = arr.offsets
             start = off[0].as_py() if len(off) else 0
             arr = arr.values.slice(start, (off[-1].as_py() if len(off) else 0) - start)
-        return np.asarray(arr.to_numpy(zero_copy_only=False))
+        return numpy_view(arr)
 
     def offsets(self, column: str) -> np.ndarray:
         arr = self.array(column)
-        return np.asarray(arr.offsets.to_numpy(zero_copy_only=False))
+        return numpy_view(arr.offsets)
 
     def rows(self, table: str) -> int | None:
         """Rows of another table from the manifest (no mapping), None if absent."""
@@ -136,6 +139,10 @@ class InRange:
         if lo is None or hi is None:
             return
         v = ctx.values(self.column)
+        # Fast path: two reductions, no per-row temporaries (30 M stop_times: 11 ms, not 68);
+        # the row-by-row mask only when a bound fails (NaN fails both comparisons: the mask path).
+        if len(v) == 0 or (v.min() >= lo and v.max() < hi):
+            return
         ok = (v >= lo) & (v < hi)
         if self.allow is not None:
             ok |= v == self.allow
@@ -326,17 +333,21 @@ def _patterns(ctx: Ctx) -> None:
     dep, arr = st.values("dep"), st.values("arr")
     if len(dep) == 0:
         return
-    pattern = np.repeat(np.arange(len(size)), size)
-    local = np.arange(len(dep), dtype=np.int64) - block[pattern]
-    last_of_slice = (local % n_trips[pattern]) == n_trips[pattern] - 1
-    row = _first_bad((dep[1:] >= dep[:-1]) | last_of_slice[:-1])
-    if row is not None:
-        ctx.fail("stop_times_offset", int(pattern[row]),
-                 f"departures decrease at stop_times row {row + 1} (trips must not overtake)")
+    # Only rows where the departure drops are looked at (one slice ends there, or the bundle
+    # is corrupt): no per-row temporaries, so a 30-million-row table checks in ~0.1 s.
+    down = np.flatnonzero(dep[1:] < dep[:-1])
+    if len(down):
+        pattern = np.searchsorted(block, down, side="right") - 1
+        last_of_slice = (down - block[pattern]) % n_trips[pattern] == n_trips[pattern] - 1
+        bad = _first_bad(last_of_slice)
+        if bad is not None:
+            ctx.fail("stop_times_offset", int(pattern[bad]),
+                     f"departures decrease at stop_times row {int(down[bad]) + 1} (trips must not overtake)")
     nonempty = size > 0
     top = np.zeros(len(size), np.int64)
     if nonempty.any():
-        top[nonempty] = np.maximum.reduceat(np.maximum(arr, dep).astype(np.int64), block[nonempty])
+        starts = block[nonempty]
+        top[nonempty] = np.maximum(np.maximum.reduceat(arr, starts), np.maximum.reduceat(dep, starts))
     row = _first_bad((ctx.values("max_day_offset") == top // DAY) | ~nonempty)
     if row is not None:
         ctx.fail("max_day_offset", row, f"value {ctx.values('max_day_offset')[row]}, "
@@ -393,9 +404,12 @@ def _meta(ctx: Ctx) -> None:
         ctx.fail("max_snap_m", 0, f"{snap} m is more than 2000 grid cells of {cell} m")
 
 
+_STREET_MODES = ("walk", "bike", "car", "wheelchair")     # engine.streets.options.MODES
+
+
 def _stop_links(ctx: Ctx) -> None:
     """A linked stop (segment >= 0) has t in [0, 1] and a finite distance >= 0."""
-    for mode in ("walk", "bike", "car"):
+    for mode in _STREET_MODES:
         linked = ctx.values(f"{mode}_segment") >= 0
         t, d = ctx.values(f"{mode}_t"), ctx.values(f"{mode}_dist_m")
         row = _first_bad(~linked | ((t >= 0) & (t <= 1)))
@@ -537,6 +551,12 @@ RULES: dict[str, list] = {
         InRange("to", 0, rows_of("timetable/stops")),
         InRange("duration", 0, 2 * DAY),
     ],
+    "timetable/footpaths_step_free": [
+        Rows(rows_of("timetable/stops")),
+        SameOffsets("duration", "to"),
+        InRange("to", 0, rows_of("timetable/stops")),
+        InRange("duration", 0, 2 * DAY),
+    ],
     "timetable/services": [InRange("feed_idx", 0, rows_of("timetable/feeds")), Custom(_services)],
     # ------------------------------------------------------------ streets
     "streets/meta": [
@@ -554,8 +574,8 @@ RULES: dict[str, list] = {
         InRange("v", 0, rows_of("streets/nodes")),
         InRange("way_idx", 0, rows_of("streets/ways")),
         InRange("length_m", 0.0, 1e7),
-        *_costs("walk_ms", "bike_fwd_ms", "bike_bwd_ms", "car_fwd_ms", "car_bwd_ms"),
-        InRange("modes", 0, 8),
+        *_costs("walk_ms", "bike_fwd_ms", "bike_bwd_ms", "car_fwd_ms", "car_bwd_ms", "wheelchair_ms"),
+        InRange("modes", 0, 16),
     ],
     "streets/topology": [
         Rows(1),
@@ -572,7 +592,7 @@ RULES: dict[str, list] = {
     ],
     "streets/stop_links": [
         Rows(rows_of("timetable/stops")),
-        *(InRange(f"{m}_segment", 0, rows_of("streets/segments"), allow=-1) for m in ("walk", "bike", "car")),
+        *(InRange(f"{m}_segment", 0, rows_of("streets/segments"), allow=-1) for m in _STREET_MODES),
         Custom(_stop_links),
     ],
     # ------------------------------------------------------------ geocoder
@@ -636,9 +656,50 @@ def _ch_rules(mode: str) -> dict[str, list]:
     }
 
 
-for _mode in ("walk", "bike", "car"):
+for _mode in _STREET_MODES:
     RULES.update(_ch_rules(_mode))
 
+
+# ------------------------------------------------------------ fares (engine.fares indexes with these)
+def _fare_idx(table: str) -> Size:
+    return rows_of(f"fares/{table}")
+
+
+RULES.update({
+    "fares/agencies": [], "fares/zones": [], "fares/networks": [], "fares/areas": [],
+    "fares/leg_groups": [], "fares/timeframe_groups": [],
+    "fares/stops": [Rows(rows_of("timetable/stops")), InRange("zone_idx", 0, _fare_idx("zones"), allow=-1)],
+    "fares/routes": [Rows(rows_of("timetable/routes")),
+                     InRange("agency_idx", 0, _fare_idx("agencies"), allow=-1),
+                     InRange("network_idx", 0, _fare_idx("networks"), allow=-1)],
+    "fares/attributes": [InRange("price_minor", 0, 10 ** 15), InRange("minor_digits", 0, 4),
+                         InRange("transfers", -1, 3), InRange("transfer_duration_s", -1, 11 * DAY),
+                         InRange("agency_idx", 0, _fare_idx("agencies"), allow=-1),
+                         InRange("feed_idx", 0, rows_of("timetable/feeds"))],
+    "fares/rules": [InRange("fare_idx", 0, _fare_idx("attributes")),
+                    InRange("route_idx", 0, rows_of("timetable/routes"), allow=-1),
+                    *(InRange(c, 0, _fare_idx("zones"), allow=-1)
+                      for c in ("origin_zone", "destination_zone", "contains_zone"))],
+    "fares/stop_areas": [InRange("stop_idx", 0, rows_of("timetable/stops")),
+                         InRange("area_idx", 0, _fare_idx("areas")), Sorted("stop_idx")],
+    "fares/products": [InRange("amount_minor", 0, 10 ** 15), InRange("minor_digits", 0, 4)],
+    "fares/timeframes": [InRange("group_idx", 0, _fare_idx("timeframe_groups")),
+                         InRange("start_s", 0, DAY + 1), InRange("end_s", 0, DAY + 1),
+                         InRange("service_idx", 0, rows_of("timetable/services"))],
+    "fares/leg_rules": [InRange("leg_group_idx", 0, _fare_idx("leg_groups"), allow=-1),
+                        InRange("network_idx", 0, _fare_idx("networks"), allow=-1),
+                        InRange("from_area", 0, _fare_idx("areas"), allow=-1),
+                        InRange("to_area", 0, _fare_idx("areas"), allow=-1),
+                        InRange("from_timeframe", 0, _fare_idx("timeframe_groups"), allow=-1),
+                        InRange("to_timeframe", 0, _fare_idx("timeframe_groups"), allow=-1),
+                        InRange("product_idx", 0, _fare_idx("products"), allow=-1),
+                        InRange("feed_idx", 0, rows_of("timetable/feeds"))],
+    "fares/transfer_rules": [InRange("from_leg_group", 0, _fare_idx("leg_groups"), allow=-1),
+                             InRange("to_leg_group", 0, _fare_idx("leg_groups"), allow=-1),
+                             InRange("fare_transfer_type", 0, 3),
+                             InRange("product_idx", 0, _fare_idx("products"), allow=-1),
+                             InRange("feed_idx", 0, rows_of("timetable/feeds"))],
+})
 
 def check_table(bundle, name: str, table: pa.Table, file) -> None:
     """Arrow's full validation, then the rules of ``name``; raises BundleError on the first

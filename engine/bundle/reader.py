@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ..errors import BundleError, BundleVersionError
 from . import schema
+from .arrow_numpy import numpy_dtype, numpy_view
 from .checks import check_table
 from .manifest import read_manifest
 
@@ -60,19 +61,18 @@ class Bundle:
 
     def _chunk(self, name: str, col: str) -> pa.Array:
         column = self.table(name).column(col)
-        if column.num_chunks == 0:
-            return pa.array([], type=column.type)
+        if column.num_chunks == 0:          # pa.nulls: pa.array would import pandas
+            return pa.nulls(0, column.type)
         if column.num_chunks != 1:
             raise BundleError(f"bundle table {name!r} column {col!r} is not a single chunk")
+        if column.null_count:               # the writer never writes nulls: numeric views assume none
+            raise BundleError(f"bundle table {name!r} column {col!r} has null values (corrupt): rebuild the bundle")
         return column.chunk(0)
 
     def column(self, name: str, col: str) -> np.ndarray:
         """A numeric column as a read-only, zero-copy numpy array."""
         array = self._chunk(name, col)
-        if len(array) == 0:
-            return np.empty(0, dtype=array.type.to_pandas_dtype())
-        out = array.to_numpy(zero_copy_only=True)
-        return out
+        return numpy_view(array)
 
     def strings(self, name: str, col: str) -> pa.Array:
         """A string column as an Arrow array (index it, or ``.to_pylist()`` for small tables)."""
@@ -83,12 +83,9 @@ class Bundle:
         array = self._chunk(name, col)
         n = len(array)
         if n == 0:
-            value_type = array.type.value_type.to_pandas_dtype()
-            return np.zeros(1, dtype=np.int32), np.empty(0, dtype=value_type)
-        offsets = array.offsets.to_numpy(zero_copy_only=True)
-        values = array.values
-        values_np = (values.to_numpy(zero_copy_only=True) if len(values)
-                     else np.empty(0, dtype=values.type.to_pandas_dtype()))
+            return np.zeros(1, dtype=np.int32), np.empty(0, dtype=numpy_dtype(array.type.value_type))
+        offsets = numpy_view(array.offsets)
+        values_np = numpy_view(array.values)
         if offsets[0] != 0 or offsets[-1] != len(values_np):
             raise BundleError(f"bundle table {name!r} column {col!r}: CSR offsets are inconsistent")
         return offsets, values_np

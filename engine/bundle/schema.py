@@ -21,6 +21,13 @@ FORMAT_VERSION history (bump on any format or semantic change):
                  (inherited from the parent station), timetable/trips.wheelchair_accessible and
                  bikes_allowed, timetable/footpaths.step_free (pathways.txt without stairs or
                  escalators).
+  5  2026-12-04  (one bump for this session's work; each change adds its line below)
+                 Step-free streets (issue 14): a "wheelchair" street mode (walk without
+                 highway=steps or wheelchair=no): streets/segments.wheelchair_ms, stop_links
+                 wheelchair_*, streets/wheelchair_junctions and _ch_*; timetable/footpaths_step_free
+                 (the footpaths a wheelchair user can take, street walks on that profile).
+                 Fares (issue 14): a fares/* group (GTFS fares v1 and v2, engine.loaders.gtfs_fares),
+                 present only when some feed has fare files.
 """
 from __future__ import annotations
 
@@ -121,6 +128,13 @@ TABLES: dict[str, pa.Schema] = {
         ("duration", pa.list_(_i32)),
         ("step_free", pa.list_(_u8)),  # 1 unless pathways.txt leaves only stairs/escalators (same offsets)
     ]),
+    # CSR stop -> the footpaths of a wheelchair user: built like timetable/footpaths but from
+    # street walks on the wheelchair profile (no steps) when OSM is given, and only the pairs
+    # pathways.txt leaves step-free (plan(wheelchair=True) uses it instead of footpaths).
+    "timetable/footpaths_step_free": pa.schema([
+        ("to", pa.list_(_i32)),
+        ("duration", pa.list_(_i32)),
+    ]),
     # One row per service: active days as a bitset over [period_start, period_start + n_days).
     "timetable/services": pa.schema([
         ("service_id", _str),      # "FEED:GTFS_ID"
@@ -140,8 +154,9 @@ TABLES: dict[str, pa.Schema] = {
 # neighbours; its segments are consecutive rows, each oriented u -> v along the chain. Per-mode
 # costs are int32 milliseconds, max(1, ceil(length_m * 1000 / speed_mps)), NO_VALUE (-1) for a
 # forbidden direction; every mode keeps only its largest strongly connected component.
+_STREET_MODES = ("walk", "bike", "car", "wheelchair")    # engine.streets.options.MODES
 _STOP_LINK = []
-for _mode in ("walk", "bike", "car"):
+for _mode in _STREET_MODES:
     _STOP_LINK += [
         (f"{_mode}_segment", _i32),  # segment the stop is linked to for the mode, NO_IDX if none
         (f"{_mode}_t", _f64),        # position of the projection along the segment, 0 = u, 1 = v
@@ -164,7 +179,8 @@ TABLES.update({
         ("walk_ms", _i32),         # both directions (walking ignores oneway), NO_VALUE = forbidden
         ("bike_fwd_ms", _i32), ("bike_bwd_ms", _i32),   # u->v and v->u costs, NO_VALUE = forbidden
         ("car_fwd_ms", _i32), ("car_bwd_ms", _i32),
-        ("modes", _u8),            # bit 1 walk, 2 bike, 4 car: usable (some direction) by the mode
+        ("wheelchair_ms", _i32),   # both directions: walk_ms without highway=steps / wheelchair=no
+        ("modes", _u8),            # bit 1 walk, 2 bike, 4 car, 8 wheelchair: usable (some direction)
     ]),
     # One row: the chains (list columns are flat arrays).
     "streets/topology": pa.schema([
@@ -204,7 +220,7 @@ _CH_CSR = pa.schema([
     ("cost_ms", pa.list_(_i32)),
     ("edge", pa.list_(_i32)),      # edge code (see above)
 ])
-for _mode in ("walk", "bike", "car"):
+for _mode in _STREET_MODES:
     TABLES.update({
         f"streets/{_mode}_junctions": pa.schema([
             ("shift", _i32),                   # log2 of the reach queue's bucket width (speed only)
@@ -295,6 +311,72 @@ TABLES.update({
     ]),
 })
 # === end geocoder tables ===
+
+# === fares tables (owned by engine/loaders/gtfs_fares.py, read by engine/fares) ===
+# GTFS fares v1 (fare_attributes, fare_rules, stop zones) and v2 (products, leg and transfer
+# rules, networks, areas, timeframes) of every feed; present only when some feed has fare files.
+# Ids are "FEED:ID"; indices are rows of the named table, NO_IDX (-1) = field empty. Prices are
+# int64 in the currency's minor unit (ISO 4217 digits: USD 6.40 -> 640, JPY 0 digits).
+TABLES.update({
+    "fares/agencies": pa.schema([("agency_id", _str)]),          # "FEED:" + agency_id ("" if none)
+    "fares/zones": pa.schema([("zone_id", _str)]),               # stops.zone_id values, "FEED:ZONE"
+    "fares/stops": pa.schema([("zone_idx", _i32)]),              # one row per timetable stop
+    "fares/routes": pa.schema([
+        ("agency_idx", _i32),      # row of fares/agencies of routes.agency_id, NO_IDX unknown
+        ("network_idx", _i32),     # row of fares/networks (route_networks.txt or routes.network_id)
+    ]),                            # one row per timetable route
+    # v1: one row per kept fare_attributes.txt row
+    "fares/attributes": pa.schema([
+        ("fare_id", _str),
+        ("price_minor", _i64),
+        ("currency", _str),        # ISO 4217 code
+        ("minor_digits", _i8),
+        ("payment_method", _i8),   # 0 on board, 1 before boarding
+        ("transfers", _i32),       # 0, 1, 2; NO_VALUE = empty (unlimited)
+        ("transfer_duration_s", _i32),  # NO_VALUE = empty (no limit)
+        ("agency_idx", _i32),      # row of fares/agencies, NO_IDX = any agency
+        ("feed_idx", _i32),
+    ]),
+    # v1: one row per kept fare_rules.txt row
+    "fares/rules": pa.schema([
+        ("fare_idx", _i32), ("route_idx", _i32),   # route_idx: timetable/routes row
+        ("origin_zone", _i32), ("destination_zone", _i32), ("contains_zone", _i32),  # fares/zones rows
+    ]),
+    # v2
+    "fares/networks": pa.schema([("network_id", _str), ("name", _str)]),
+    "fares/areas": pa.schema([("area_id", _str), ("name", _str)]),
+    # stop_areas.txt, a station expanded to its platforms; sorted by (stop_idx, area_idx)
+    "fares/stop_areas": pa.schema([("stop_idx", _i32), ("area_idx", _i32)]),
+    # one row per product id: the default rider's price (cheapest fare medium)
+    "fares/products": pa.schema([
+        ("product_id", _str), ("name", _str), ("amount_minor", _i64), ("currency", _str),
+        ("minor_digits", _i8),
+    ]),
+    "fares/leg_groups": pa.schema([("leg_group_id", _str)]),
+    "fares/timeframe_groups": pa.schema([("timeframe_group_id", _str)]),
+    "fares/timeframes": pa.schema([
+        ("group_idx", _i32),       # row of fares/timeframe_groups
+        ("start_s", _i32), ("end_s", _i32),   # local time of day, [start, end), 0..86400
+        ("service_idx", _i32),     # timetable/services row: the days it applies
+    ]),
+    "fares/leg_rules": pa.schema([
+        ("leg_group_idx", _i32), ("network_idx", _i32), ("from_area", _i32), ("to_area", _i32),
+        ("from_timeframe", _i32), ("to_timeframe", _i32),   # fares/timeframe_groups rows
+        ("product_idx", _i32),     # NO_IDX: the product has no price for the default rider
+        ("rule_priority", _i32),   # NO_VALUE = empty
+        ("feed_idx", _i32),        # rules match legs of their own feed only
+    ]),
+    "fares/transfer_rules": pa.schema([
+        ("from_leg_group", _i32), ("to_leg_group", _i32),   # fares/leg_groups rows, NO_IDX = empty
+        ("transfer_count", _i32),  # -1 no limit (or empty)
+        ("duration_limit_s", _i32),  # NO_VALUE = no limit
+        ("duration_limit_type", _i8),  # 0..3, NO_VALUE without a limit
+        ("fare_transfer_type", _i8),   # 0 A+AB, 1 A+AB+B, 2 AB
+        ("product_idx", _i32),     # NO_IDX = free transfer
+        ("feed_idx", _i32),
+    ]),
+})
+# === end fares tables ===
 
 
 def fingerprint(schema: pa.Schema) -> str:

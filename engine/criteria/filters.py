@@ -3,8 +3,11 @@ runs unchanged on masked copies of a few arrays.
 
 - ``wheelchair``: stops whose ``wheelchair_boarding`` (inherited from the parent station at build
   time) is 2 get pickup = dropoff = 0 at every stop_pos of every pattern, and lose their
-  footpaths; footpaths that pathways.txt leaves with stairs or escalators only
-  (``footpaths.step_free`` = 0) are removed; trips need ``wheelchair_accessible`` = 1.
+  footpaths; the footpaths are ``timetable/footpaths_step_free`` (street walks on the wheelchair
+  profile, no ``highway=steps``, and only what pathways.txt leaves without stairs or escalators;
+  bundles without that table: ``footpaths`` where ``step_free`` = 1); trips need
+  ``wheelchair_accessible`` = 1. Street legs (access, egress, direct, footpath geometry) take the
+  wheelchair street profile instead of walking (``filtered_streets``).
 - ``bikes``: trips need ``bikes_allowed`` = 1 (access and egress on the bike street profile: the
   caller's job, ``engine.api``).
 
@@ -25,6 +28,7 @@ from ..timetable.model import Timetable
 
 YES = 1     # GTFS wheelchair_accessible / bikes_allowed value that lets a trip pass a filter
 NO = 2      # GTFS wheelchair_boarding value that excludes a stop
+STEP_FREE_FOOTPATHS = "timetable/footpaths_step_free"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,25 +52,31 @@ class FilteredTimetable:
         col = base.bundle.column
         stop_ok = np.ones(base.n_stops, bool)
         trip_ok = np.ones(base.n_trips, bool)
-        edge_ok = np.ones(len(base.footpath_to), bool)
+        fp_offsets, fp_to, fp_duration = base.footpath_offsets, base.footpath_to, base.footpath_duration
+        edge_ok = np.ones(len(fp_to), bool)
         if filters.wheelchair:
             stop_ok = col("timetable/stops", "wheelchair_boarding") != NO
             trip_ok &= col("timetable/trips", "wheelchair_accessible") == YES
-            _, step_free = base.bundle.csr("timetable/footpaths", "step_free")
-            edge_ok &= step_free.astype(bool)
+            if base.bundle.has(STEP_FREE_FOOTPATHS):
+                fp_offsets, fp_to = base.bundle.csr(STEP_FREE_FOOTPATHS, "to")
+                _, fp_duration = base.bundle.csr(STEP_FREE_FOOTPATHS, "duration")
+                edge_ok = np.ones(len(fp_to), bool)
+            else:
+                _, step_free = base.bundle.csr("timetable/footpaths", "step_free")
+                edge_ok &= step_free.astype(bool)
         if filters.bikes:
             trip_ok &= col("timetable/trips", "bikes_allowed") == YES
         self.stop_ok = stop_ok
         self.trip_ok = trip_ok
         self.pattern_pickup = base.pattern_pickup & stop_ok[base.pattern_stops]
         self.pattern_dropoff = base.pattern_dropoff & stop_ok[base.pattern_stops]
-        fp_from = np.repeat(np.arange(base.n_stops, dtype=np.int32), np.diff(base.footpath_offsets))
-        edge_ok &= stop_ok[fp_from] & stop_ok[base.footpath_to]
+        fp_from = np.repeat(np.arange(base.n_stops, dtype=np.int32), np.diff(fp_offsets))
+        edge_ok &= stop_ok[fp_from] & stop_ok[fp_to]
         offsets = np.zeros(base.n_stops + 1, np.int32)
         np.cumsum(np.bincount(fp_from[edge_ok], minlength=base.n_stops), out=offsets[1:])
         self.footpath_offsets = offsets
-        self.footpath_to = np.ascontiguousarray(base.footpath_to[edge_ok])
-        self.footpath_duration = np.ascontiguousarray(base.footpath_duration[edge_ok])
+        self.footpath_to = np.ascontiguousarray(fp_to[edge_ok])
+        self.footpath_duration = np.ascontiguousarray(fp_duration[edge_ok])
         for a in (self.pattern_pickup, self.pattern_dropoff, self.footpath_offsets, self.footpath_to,
                   self.footpath_duration, self.stop_ok, self.trip_ok):
             a.setflags(write=False)
@@ -123,3 +133,13 @@ def filtered_timetable(base: Timetable, filters: Filters, cache: dict) -> Filter
             if found is None:
                 found = cache[filters] = FilteredTimetable(base, filters)
     return found
+
+
+def filtered_streets(streets, filters: Filters):
+    """The street network a filtered plan searches: for ``wheelchair``, walking means the
+    step-free wheelchair profile (``bikes`` keeps the bike profile); else ``streets`` itself."""
+    if streets is None or not filters.wheelchair:
+        return streets
+    from ..streets.step_free import StepFreeStreets
+
+    return StepFreeStreets(streets)

@@ -1,5 +1,11 @@
 """plan() with a third criterion: McRAPTOR (engine._mcraptor) for the exact Pareto set over
-arrival x vehicles x walking seconds, turned into itineraries like the two-criteria planner's.
+arrival x vehicles x walking seconds or x fare, turned into itineraries like the two-criteria
+planner's.
+
+Fare = the GTFS fares v1 price of the journey's rides (engine/fares/v1.py: the cheapest cut of
+the rides into tickets); a journey no tickets cover has an unknown fare, worse than any price
+(it stays in the set only when it is faster or has fewer vehicles); walking is free. Currency
+minor units (USD cents) are compared; ``stats["fare_minor"]`` gives each itinerary's.
 
 Walking seconds = every footpath between stops (including one from the origin stop / to the
 destination stop when those are allowed) plus, at a (lat, lon) end with ``mode="walk"``, the
@@ -9,11 +15,11 @@ same Pareto set. Departure-time queries only (no arrive_by / window_s), on the s
 """
 from __future__ import annotations
 
-import dataclasses
 import threading
 
 import numpy as np
 
+from .._core import reverse_footpaths, vehicles_to_targets
 from .._mcraptor import KINDS, McView, McWorkspace, run_mcraptor
 from .._types import SECONDS_PER_DAY
 from ..errors import InvalidQueryError
@@ -21,9 +27,13 @@ from ..raptor.journey import Plan
 from ..raptor.planner import Planner
 from ..raptor.reconstruct import RawLeg
 from ..raptor.request import PlanRequest, hms
+from .bounds import reverse_bound_graph
 
 TWO_CRITERIA = ("arrival", "transfers")
-CRITERIA = {TWO_CRITERIA, ("arrival", "transfers", "walking")}
+WALKING = ("arrival", "transfers", "walking")
+FARE = ("arrival", "transfers", "fare")
+CRITERIA = {TWO_CRITERIA, WALKING, FARE}
+FARE_UNKNOWN = KINDS["FARE_UNKNOWN"]
 KIND_ORIGIN, KIND_VEHICLE, KIND_WALK = KINDS["ORIGIN"], KINDS["VEHICLE"], KINDS["WALK"]
 NO_IDX = KINDS["NO_IDX"]
 MAX_CAPACITY = 1 << 26
@@ -35,19 +45,18 @@ def check_optimize(optimize) -> tuple[str, ...]:
     if value is not None and not all(isinstance(c, str) for c in value):
         value = None        # e.g. [["walking"]]: unhashable, never a criteria tuple
     if value is None or value not in CRITERIA:
-        if value is not None and "fare" in value:
-            raise InvalidQueryError("optimize: the fare criterion is not available yet (issue 14)", "optimize")
-        raise InvalidQueryError('optimize must be ("arrival", "transfers") or ("arrival", "transfers", "walking")',
-                                "optimize")
+        raise InvalidQueryError('optimize must be ("arrival", "transfers"), ("arrival", "transfers", "walking") '
+                                'or ("arrival", "transfers", "fare")', "optimize")
     return value
 
 
-def check_mc_request(request: PlanRequest, realtime) -> None:
+def check_mc_request(request: PlanRequest, realtime, optimize: tuple[str, ...] = WALKING) -> None:
+    third = optimize[2]
     if request.arrive_window_s is not None or request.range_s:
-        raise InvalidQueryError("optimize: walking is a criterion of departure-time queries only (not with "
+        raise InvalidQueryError(f"optimize: {third} is a criterion of departure-time queries only (not with "
                                 "arrive_by or window_s)", "optimize")
     if realtime:
-        raise InvalidQueryError("realtime: optimize with walking plans on the schedule only", "realtime")
+        raise InvalidQueryError(f"realtime: optimize with {third} plans on the schedule only", "realtime")
 
 
 class McPlanner:
@@ -64,8 +73,25 @@ class McPlanner:
             st_arr=tt.st_arr, st_dep=tt.st_dep, stop_patterns_offsets=tt.stop_patterns_offsets,
             stop_patterns=tt.stop_patterns, stop_patterns_pos=tt.stop_patterns_pos,
             footpath_offsets=tt.footpath_offsets, footpath_to=tt.footpath_to,
-            footpath_duration=tt.footpath_duration, stop_min_change=tt.stop_min_change)
+            footpath_duration=tt.footpath_duration, stop_min_change=tt.stop_min_change,
+            **dict(zip(("bound_offsets", "bound_to", "bound_cost"), reverse_bound_graph(tt))))
         self._local = threading.local()
+        self._fare_model = None
+        self._reversed = None        # footpaths reversed, for _vehicles_left
+
+    def fare_model(self):
+        """The fare criterion's FareModel (built on the first fare query), or InvalidQueryError
+        when the bundle has no GTFS fares v1."""
+        if self._fare_model is None:
+            from ..fares import load_v1
+            from ..fares.kernel_model import fare_model
+
+            fares = load_v1(self.tt.bundle)
+            if fares is None:
+                raise InvalidQueryError("optimize: the fare criterion needs GTFS fares v1 (fare_attributes.txt); "
+                                        "this bundle has none", "optimize")
+            self._fare_model = fare_model(fares, self.tt.pattern_route)
+        return self._fare_model
 
     def _workspace(self, capacity: int = 1 << 16) -> McWorkspace:
         ws = getattr(self._local, "ws", None)
@@ -74,58 +100,78 @@ class McPlanner:
         return ws
 
     def run(self, origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk, day: int,
-            max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool) -> McWorkspace:
-        """One McRAPTOR run (the pool grows until it holds every label)."""
+            max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
+            fares=None) -> McWorkspace:
+        """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
+        for the fare criterion, else walking."""
         ws = self._workspace()
         next_active = self.tt.next_active(day)
+        vehicles_left = self._vehicles_left(target_stop, max_rounds)
         args = [np.ascontiguousarray(a, np.int32) for a in
                 (origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk)]
         while run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
-                           walk_before_first, walk_after_last) < 0:
+                           walk_before_first, walk_after_last, fares, vehicles_left) < 0:
             if ws.capacity >= MAX_CAPACITY:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query", "optimize")
             ws = self._workspace(ws.capacity * 4)
         return ws
 
-    def plan(self, request: PlanRequest) -> Plan:
+    def _vehicles_left(self, target_stop, max_rounds: int) -> np.ndarray:
+        """Per stop, a lower bound on the vehicles still needed to reach a target (a search
+        over the pattern graph, no times: engine._core.vehicles_to_targets)."""
+        if self._reversed is None:
+            tt = self.tt
+            self._reversed = reverse_footpaths(np.ascontiguousarray(tt.footpath_offsets, np.int32),
+                                               np.ascontiguousarray(tt.footpath_to, np.int32), tt.n_stops)
+        return vehicles_to_targets(self.tt.view, self._reversed[0], self._reversed[1],
+                                   np.ascontiguousarray(target_stop, np.int32), min(max_rounds, 254))
+
+    def plan(self, request: PlanRequest, optimize: tuple[str, ...] = WALKING) -> Plan:
         p = self.planner
+        fares = self.fare_model() if optimize == FARE else None
         day = self.tt.day_index(request.date)
         o = p.endpoint(request.origin, request, "origin")
         d = p.endpoint(request.destination, request, "destination")
         tz = p.timezone(o)
         start = request.time_s
-        walks = request.mode == "walk"
-        found = []       # (arrival_s, vehicles, walking_s, itinerary)
-        stats = {"criteria": ["arrival", "transfers", "walking"]}
+        walks = request.mode == "walk" and fares is None
+        found = []       # (arrival_s, vehicles, walking_s or fare, itinerary)
+        stats = {"criteria": list(optimize)}
         if len(o.stops) and len(d.stops):
             ws = self.run(o.stops, start + o.durations, o.durations if (walks and o.is_point) else 0 * o.durations,
                           d.stops, d.durations, d.durations if (walks and d.is_point) else 0 * d.durations, day,
                           request.max_rounds, request.min_change_s,
-                          request.walk_before_first and not o.is_point, request.walk_after_last and not d.is_point)
+                          request.walk_before_first and not o.is_point, request.walk_after_last and not d.is_point,
+                          fares)
             stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
-            built: dict = {}
-            for arrival, k, walking, label in self._target_labels(ws, o, d, request, walks):
-                raw = self._raw_legs(ws, label)
+            built: dict = {}        # one query's legs, raw leg prefixes and street legs, shared by
+            prefixes: dict = {}     # its Pareto journeys
+            streets: dict = {}
+            for arrival, k, walking, label in self._target_labels(ws, o, d, request, walks, fares):
+                raw = self._raw_legs(ws, label, prefixes)
                 legs = self.build_legs(raw, request.date, tz, built)
-                legs = p._with_access(legs, raw, o, d, request.mode, request.date, tz)
+                legs = p._with_access(legs, raw, o, d, request.mode, request.date, tz, streets)
                 found.append((arrival, k, walking, p.legs.itinerary(k, arrival, legs, request.date, start, tz)))
         direct = p.direct(o, d, request, start, tz)
         if direct is not None:
             arrival = start + direct.duration_s
             found.append((arrival, 0, direct.duration_s if walks else 0, direct))
         found = pareto(found)
-        stats["walking_s"] = [w for _, _, w, _ in found]
+        if fares is None:
+            stats["walking_s"] = [w for _, _, w, _ in found]
+        else:
+            stats["fare_minor"] = [None if w >= FARE_UNKNOWN else w for _, _, w, _ in found]
         stats["realtime"] = False
         if request.has_point:
             stats.update(access_stops=int(len(o.stops)), egress_stops=int(len(d.stops)))
         return Plan(o.waypoint, d.waypoint, request.date, hms(start), tuple(it for *_, it in found), stats)
 
-    def _target_labels(self, ws: McWorkspace, o, d, request: PlanRequest, walks: bool):
-        """(arrival + egress, vehicles, walking + egress walk, label) of every journey ending at a
-        destination stop, Pareto-filtered."""
+    def _target_labels(self, ws: McWorkspace, o, d, request: PlanRequest, walks: bool, fares=None):
+        """(arrival + egress, vehicles, walking + egress walk or fare, label) of every journey
+        ending at a destination stop, Pareto-filtered."""
         walk_after_last = request.walk_after_last and not d.is_point
         head, nxt, alive = ws.bag_head_np, ws.lab_next_np, ws.lab_alive_np
-        arr, walk, rnd, kind = ws.lab_arr_np, ws.lab_walk_np, ws.lab_round_np, ws.lab_kind_np
+        arr, walk, rnd, kind = ws.lab_arr_np, ws.lab_crit_np, ws.lab_round_np, ws.lab_kind_np
         out = []
         for s, egress in zip(d.stops.tolist(), d.durations.tolist()):
             for bag in (0, 1):
@@ -134,49 +180,59 @@ class McPlanner:
                     k = int(rnd[label])
                     ok = alive[label] and (k == 0 or walk_after_last or kind[label] == KIND_VEHICLE)
                     if ok and not (k == 0 and (o.is_point or d.is_point)):
-                        out.append((int(arr[label]) + egress, k, int(walk[label]) + (egress if walks and d.is_point
-                                                                                    else 0), label))
+                        third = (ws.final_fare(fares, label) if fares is not None else
+                                 int(walk[label]) + (egress if walks and d.is_point else 0))
+                        out.append((int(arr[label]) + egress, k, third, label))
                     label = int(nxt[label])
         return pareto(out)
 
     def build_legs(self, raw: list[RawLeg], date, tz, built: dict) -> list:
-        """``LegBuilder.build(raw)``, each leg built once per query (Pareto journeys share most of
-        their legs): a leg depends on its raw leg only, except a first walk (moved to end when the
-        first vehicle leaves) and a walk between two vehicles (a change), made so here first.
-        tests/differential/test_mcraptor_vs_reference.py checks the result equals build(raw)."""
-        out = []
-        last = len(raw) - 1
-        for i, r in enumerate(raw):
-            if r.kind == "walk" and i == 0 and last > 0:
-                r = RawLeg("walk", r.from_stop, r.to_stop, raw[1].dep - (r.arr - r.dep), raw[1].dep)
-            leg = built.get(r)
-            if leg is None:
-                leg = built[r] = self.planner.legs.build([r], date, tz, None)[0]
-            if r.kind == "walk" and 0 < i < last and raw[i - 1].kind != "walk" and raw[i + 1].kind != "walk":
-                leg = dataclasses.replace(leg, transfer=True)
-            out.append(leg)
-        return out
+        """``LegBuilder.build(raw)``, each leg built once per query (``built``: Pareto journeys
+        share most of their legs). tests/differential/test_mcraptor_vs_reference.py checks the
+        result equals build(raw)."""
+        return self.planner.legs.build(raw, date, tz, None, built)
 
-    def _raw_legs(self, ws: McWorkspace, label: int) -> list[RawLeg]:
-        tt = self.tt
-        legs = []
+    def _raw_legs(self, ws: McWorkspace, label: int, memo: dict | None = None) -> list[RawLeg]:
+        """Raw legs (travel order) of the journey ending with ``label``. ``memo`` (label -> its
+        legs, one run's) reads each shared prefix of the Pareto set's journeys once. Arrays are
+        read through memoryviews (a Python int per read, no numpy scalar)."""
+        trip_pattern, n_trips, first_trip, st_offset, stops_offsets, pattern_stops, st_dep = self._tt_views()
+        kinds, parents, stops, arrs = (memoryview(a) for a in (ws.lab_kind_np, ws.lab_parent_np, ws.lab_stop_np,
+                                                               ws.lab_arr_np))
+        chain = []
+        legs: list[RawLeg] = []
         while label != NO_IDX:
-            kind = int(ws.lab_kind_np[label])
-            parent = int(ws.lab_parent_np[label])
-            stop, arr = int(ws.lab_stop_np[label]), int(ws.lab_arr_np[label])
+            known = memo.get(label) if memo is not None else None
+            if known is not None:
+                legs = list(known)
+                break
+            chain.append(label)
+            label = parents[label]
+        for label in reversed(chain):
+            kind = kinds[label]
             if kind == KIND_VEHICLE:
                 trip, day = int(ws.lab_trip_np[label]), int(ws.lab_day_np[label])
                 board, alight = int(ws.lab_board_pos_np[label]), int(ws.lab_alight_pos_np[label])
-                pattern = int(tt.trip_pattern[trip])
-                n = int(tt.pattern_n_trips[pattern])
-                i = trip - int(tt.pattern_first_trip[pattern])
-                dep = int(tt.st_dep[int(tt.pattern_st_offset[pattern]) + board * n + i]) + day * SECONDS_PER_DAY
-                from_stop = int(tt.pattern_stops[int(tt.pattern_stops_offsets[pattern]) + board])
-                legs.append(RawLeg("transit", from_stop, stop, dep, arr, trip, day, board, alight))
+                pattern = trip_pattern[trip]
+                dep = st_dep[st_offset[pattern] + board * n_trips[pattern] + trip - first_trip[pattern]]
+                legs.append(RawLeg("transit", pattern_stops[stops_offsets[pattern] + board], stops[label],
+                                   dep + day * SECONDS_PER_DAY, arrs[label], trip, day, board, alight))
             elif kind == KIND_WALK:
-                legs.append(RawLeg("walk", int(ws.lab_stop_np[parent]), stop, int(ws.lab_arr_np[parent]), arr))
-            label = parent
-        return legs[::-1]
+                parent = parents[label]
+                legs.append(RawLeg("walk", stops[parent], stops[label], arrs[parent], arrs[label]))
+            if memo is not None:
+                memo[label] = tuple(legs)
+        return legs
+
+    def _tt_views(self) -> tuple:
+        """Memoryviews of the timetable arrays _raw_legs reads (made once; the arrays never change)."""
+        views = getattr(self, "_views", None)
+        if views is None:
+            tt = self.tt
+            views = self._views = tuple(memoryview(np.ascontiguousarray(a)) for a in (
+                tt.trip_pattern, tt.pattern_n_trips, tt.pattern_first_trip, tt.pattern_st_offset,
+                tt.pattern_stops_offsets, tt.pattern_stops, tt.st_dep))
+        return views
 
 
 def pareto(items: list[tuple]) -> list[tuple]:
@@ -193,7 +249,7 @@ def pareto(items: list[tuple]) -> list[tuple]:
 _LOCK = threading.Lock()
 
 
-def plan_mc(planner: Planner, request: PlanRequest, cache: dict, key) -> Plan:
+def plan_mc(planner: Planner, request: PlanRequest, cache: dict, key, optimize: tuple[str, ...] = WALKING) -> Plan:
     """``request`` by McRAPTOR over ``planner``'s timetable (McPlanner cached under ``key``)."""
     mc = cache.get(("mc", key))
     if mc is None:
@@ -201,4 +257,4 @@ def plan_mc(planner: Planner, request: PlanRequest, cache: dict, key) -> Plan:
             mc = cache.get(("mc", key))
             if mc is None:
                 mc = cache[("mc", key)] = McPlanner(planner)
-    return mc.plan(request)
+    return mc.plan(request, optimize)

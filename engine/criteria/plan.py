@@ -1,8 +1,10 @@
 """plan() with accessibility / bikes-on-board filters: the usual Planner on a FilteredTimetable.
 
 Rules a filtered request follows (checked here, once):
-- ``wheelchair=True`` needs stop endpoints: a step-free street search (no ``highway=steps``) for
-  access and egress is not built yet, so a ``(lat, lon)`` end is refused naming ``wheelchair``.
+- ``wheelchair=True``: walking on the streets (access, egress, the direct journey, footpath
+  geometry) takes the step-free "wheelchair" street profile (no ``highway=steps``, no
+  ``wheelchair=no``; engine.streets.step_free), and transfers the step-free footpaths
+  (filters.py). A ``(lat, lon)`` end is snapped to a street that profile may use.
 - ``bikes=True`` takes access and egress on the bike street profile (``mode="bike"``).
 - Filters plan on the schedule: real-time trips carry no accessibility or bike flags, so
   ``realtime=True`` is refused naming ``realtime`` and the default plans without the overlay.
@@ -18,7 +20,7 @@ from ..raptor.journey import Plan
 from ..raptor.planner import Planner
 from ..raptor.request import PlanRequest
 from ..raptor.search import RaptorRunner
-from .filters import Filters, filtered_timetable
+from .filters import Filters, filtered_streets, filtered_timetable
 from .mcraptor import TWO_CRITERIA, check_mc_request, plan_mc
 
 _LOCK = threading.Lock()
@@ -33,9 +35,6 @@ def check_filters(wheelchair, bikes) -> Filters:
 
 
 def check_filtered_request(request: PlanRequest, filters: Filters, realtime) -> None:
-    if filters.wheelchair and request.has_point:
-        raise InvalidQueryError("wheelchair: coordinates are not supported yet with wheelchair=true (step-free "
-                                "street access is not built); give stop ids", "wheelchair")
     if realtime:
         raise InvalidQueryError("realtime: the wheelchair and bikes filters apply to the schedule only "
                                 "(real-time trips carry no accessibility or bike flags)", "realtime")
@@ -50,7 +49,8 @@ def filtered_planner(base_planner: Planner, filters: Filters, cache: dict) -> Pl
             planner = cache.get(("planner", filters))
             if planner is None:
                 planner = cache[("planner", filters)] = Planner(
-                    RaptorRunner(tt), base_planner.legs, base_planner.streets, base_planner.walk_speed_mps)
+                    RaptorRunner(tt), base_planner.legs, filtered_streets(base_planner.streets, filters),
+                    base_planner.walk_speed_mps)
     return planner
 
 
@@ -64,8 +64,8 @@ def plan_with_criteria(base_planner: Planner, request: PlanRequest, filters: Fil
         check_filtered_request(request, filters, realtime)
     planner = filtered_planner(base_planner, filters, cache) if filters else base_planner
     if optimize != TWO_CRITERIA:
-        check_mc_request(request, realtime)
-        plan = plan_mc(planner, request, cache, filters)
+        check_mc_request(request, realtime, optimize)
+        plan = plan_mc(planner, request, cache, filters, optimize)
     else:
         plan = planner.plan(request)
     plan.stats.update(wheelchair=filters.wheelchair, bikes=filters.bikes)

@@ -91,9 +91,13 @@ def build_geocoder_tables(addresses: list[Path], osm: list[Path], stops: pa.Tabl
         sources.append(OSM_SOURCE)
     if stops is not None and stops.num_rows:
         place_parts.append(stop_places(stops, report))
-    addr = pa.concat_tables([_address_columns(t, ADDRESS_COLUMNS) for t in addr_parts]) if addr_parts else None
+    # handed over in a list that build_index empties: no reference is left here, so the input
+    # rows are freed column by column as build_index sorts them (a national file's rows are GBs)
+    owned = [pa.concat_tables([_address_columns(t, ADDRESS_COLUMNS) for t in addr_parts])] if addr_parts else [None]
+    addr_parts.clear()
+    table = None
     places = pa.concat_tables([t.select(list(PLACE_COLUMNS)) for t in place_parts]) if place_parts else None
-    return build_index(addr, places, report, sources=[s for s in dict.fromkeys(sources) if any(s)])
+    return build_index(owned, places, report, sources=[s for s in dict.fromkeys(sources) if any(s)])
 
 
 def _address_columns(table: pa.Table, columns) -> pa.Table:

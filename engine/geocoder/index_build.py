@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from .._types import NO_IDX
 from . import tokens as T
-from .france import ARRONDISSEMENTS, lambert93, split_city
+from .france import ARRONDISSEMENTS, arrondissement_number, lambert93, split_city
 from .normalize import canonical_suffix, normalize_suffix, normalize_tokens
 
 PLACE_COLUMNS = ("id", "type", "name", "street", "postcode", "citycode", "city", "lat", "lon", "importance")
@@ -73,16 +73,27 @@ def _fill_postcodes(addr: pa.Table) -> pa.Table:
     return addr.set_column(addr.schema.get_field_index("postcode"), "postcode", postcode.take(pa.array(take)))
 
 
-def _group_addresses(addr: pa.Table):
-    """Sort addresses by street group and number; return sorted table, group starts, codes."""
-    addr = _fill_postcodes(addr)
+def _group_addresses(owned: list):
+    """Sort addresses by street group and number; return sorted table, group starts, codes.
+
+    ``owned``: a one-element list holding the address table, emptied here; when the caller
+    keeps no other reference, each input column is freed as soon as its sorted copy exists."""
+    addr = _fill_postcodes(owned.pop())
     key = pc.binary_join_element_wise(addr["street"], addr["postcode"], addr["citycode"], addr["city"],
                                       _column(addr, "oldcitycode"), "\x1f")
     group, _ = _codes(key.combine_chunks())
+    del key
     suffix_code, suffixes = _suffix_tables(addr["suffix"].combine_chunks())
     number = _np(addr["number"].combine_chunks()).astype(np.int64)
-    order = np.lexsort((suffix_code, number, group))
-    addr = addr.take(pa.array(order))
+    order = pa.array(np.lexsort((suffix_code, number, group)))
+    del number
+    sorted_cols = {}
+    for name in list(addr.column_names):
+        sorted_cols[name] = addr[name].take(order).combine_chunks()
+        addr = addr.drop_columns([name])
+    addr = pa.table(sorted_cols)
+    del sorted_cols
+    order = np.asarray(order)
     group, suffix_code = group[order], suffix_code[order]
     # renumber groups in order of appearance so that street docs follow the sorted rows
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -111,8 +122,8 @@ def _street_docs(addr: pa.Table, starts: np.ndarray) -> dict[str, np.ndarray | l
     street_ids = pc.replace_substring_regex(ids, r"_[0-9]{1,6}(_[A-Za-z][A-Za-z0-9]*)?$", "")
     same = _np(pc.equal(street_ids, ids))
     street_ids = pc.if_else(pa.array(same), pc.binary_join_element_wise(ids, pa.array(["street"] * len(same), pa.string()), ":"), street_ids)
-    imp = 0.3 + 0.5 * np.log1p(counts) / np.log1p(max(int(counts.max()), 1))
     take = pa.array(starts)
+    imp = street_importance(counts, *_commune_population(addr["citycode"].combine_chunks().take(take), counts))
     return {
         "id": street_ids.to_pylist(), "type": np.full(len(starts), T.STREET, np.int8),
         "name": addr["street"].combine_chunks().take(take).to_pylist(),
@@ -127,6 +138,56 @@ def _street_docs(addr: pa.Table, starts: np.ndarray) -> dict[str, np.ndarray | l
         "x": _np(addr["x"].combine_chunks())[first_of_group] if "x" in addr.column_names else np.full(len(starts), np.nan),
         "y": _np(addr["y"].combine_chunks())[first_of_group] if "y" in addr.column_names else np.full(len(starts), np.nan),
     }
+
+
+#: Importance of a street: the share decided by its commune's population, by its own size
+#: (with several communes); with one commune (a city's file) only its size: IMP_ONE_COMMUNE.
+IMP_BASE, IMP_COMMUNE, IMP_STREET = 0.3, 0.69, 0.01
+IMP_ONE_COMMUNE = 0.5
+
+
+def _log_share(values: np.ndarray) -> np.ndarray:
+    """log(1 + v) / log(1 + max v): 1 for the largest, 0 for none."""
+    return np.log1p(values) / np.log1p(max(float(values.max()), 1.0)) if len(values) else values.astype(float)
+
+
+def commune_of(citycode: str) -> str:
+    """The commune a BAN citycode belongs to (an arrondissement's commune: 75107 -> 75056)."""
+    number = arrondissement_number(citycode)
+    if number:
+        for code, first, count in ARRONDISSEMENTS.values():
+            if first <= int(citycode) < first + count:
+                return code
+    return citycode
+
+
+def _commune_population(citycodes: pa.Array, counts: np.ndarray) -> tuple[np.ndarray, int]:
+    """Per street group: the number of addresses of its commune (all arrondissements of Paris,
+    Lyon, Marseille together), and the number of communes. BAN has no population column: the
+    address count stands for it, and is what the national generator's Zipf population sets."""
+    codes, uniques = _codes(citycodes)
+    parents = [commune_of(c or "") for c in uniques]
+    parent_codes, parent_idx = np.unique(np.array(parents, dtype=object), return_inverse=True)
+    per_parent = np.bincount(parent_idx[codes], weights=counts, minlength=len(parent_codes))
+    population = per_parent[parent_idx[codes]]
+    # no citycode (OSM addresses): no commune to count, the street stands alone
+    unknown = np.array([not c for c in uniques] or [False], bool)[codes] if len(codes) else np.zeros(0, bool)
+    return np.where(unknown, counts, population), len({p for p in parents if p})
+
+
+def street_importance(counts: np.ndarray, population: np.ndarray, communes: int) -> np.ndarray:
+    """Importance of street documents: IMP_BASE + IMP_COMMUNE x log-share of the commune's
+    population + IMP_STREET x log-share of the street's own addresses. The commune term
+    dominates, so that of two homonymous streets the one in the larger commune ranks first;
+    the street term only orders streets of one commune (or of communes of equal size).
+
+    With at most one known commune (a city's own file, OSM addresses without citycode) the
+    commune term says nothing, and the street's size weighs IMP_ONE_COMMUNE, as much as it did
+    before communes counted: the same order, and the same balance against small text
+    differences (street prefixes typed)."""
+    if communes <= 1:
+        return (IMP_BASE + IMP_ONE_COMMUNE * _log_share(counts)).astype(np.float32)
+    return (IMP_BASE + IMP_COMMUNE * _log_share(population) + IMP_STREET * _log_share(counts)).astype(np.float32)
 
 
 def _municipality_docs(addr: pa.Table) -> dict[str, np.ndarray | list]:
@@ -153,7 +214,7 @@ def _municipality_docs(addr: pa.Table) -> dict[str, np.ndarray | list]:
         out["city"].append(name)
         out["lat"].append(lat[i])
         out["lon"].append(lon[i])
-        out["importance"].append(0.9)
+        out["importance"].append(counts[i])       # the population for now, importance below
         commune, district = split_city(citycode, name)
         if district:
             parents.setdefault(commune, []).append(k)
@@ -168,8 +229,10 @@ def _municipality_docs(addr: pa.Table) -> dict[str, np.ndarray | list]:
         out["city"].append(commune)
         out["lat"].append(float(np.average(lat[members], weights=w)))
         out["lon"].append(float(np.average(lon[members], weights=w)))
-        out["importance"].append(1.0)
+        out["importance"].append(float(w.sum()))
     n = len(out["id"])
+    # a commune's importance: its population's log-share (the largest commune 1.0)
+    out["importance"] = IMP_BASE + (1.0 - IMP_BASE) * _log_share(np.array(out["importance"], np.float64))
     return {**out, "type": np.full(n, T.MUNICIPALITY, np.int8), "street": [""] * n,
             "lat": np.array(out["lat"], np.float64), "lon": np.array(out["lon"], np.float64),
             "importance": np.array(out["importance"], np.float32),
@@ -202,6 +265,7 @@ def _place_docs(places: pa.Table, streets: dict) -> dict[str, np.ndarray | list]
     return out
 
 
+_ID_CHUNK = 1 << 20
 _OPTIONAL_DOC = {"oldcitycode": "", "oldcity": "", "x": np.nan, "y": np.nan}
 
 
@@ -223,15 +287,23 @@ def _concat(parts: list[dict]) -> dict:
 def _compact_ids(addr: pa.Table, starts: np.ndarray, street_ids: list[str], suffix_code: np.ndarray,
                  suffixes: pa.Table) -> pa.Array:
     """Address ids, blank where ``derived_address_id`` rebuilds them (BAN: saves ~20 B/address)."""
-    ids = addr["id"].combine_chunks()
     counts = np.diff(np.r_[starts, addr.num_rows])
-    street = pa.array(np.repeat(np.array(street_ids, dtype=object), counts), pa.string())
-    number = pc.utf8_lpad(pc.cast(addr["number"].combine_chunks(), pa.string()), 5, "0")
-    sfx = suffixes["suffix"].combine_chunks().take(pa.array(suffix_code.astype(np.int32)))
-    base = pc.binary_join_element_wise(street, number, "_")
-    with_sfx = pc.binary_join_element_wise(base, sfx, "_")
-    derived = pc.if_else(pc.equal(pc.utf8_length(sfx), 0), base, with_sfx)
-    return pc.if_else(pc.equal(derived, ids), pa.scalar("", pa.string()), ids)
+    street_of_row = np.repeat(np.arange(len(starts), dtype=np.int32), counts)
+    street_ids = pa.array(street_ids, pa.string())
+    suffix_names = suffixes["suffix"].combine_chunks()
+    out = []
+    # a million rows at a time: the derived ids are scratch text as long as the ids themselves
+    for lo in range(0, addr.num_rows, _ID_CHUNK):
+        hi = min(lo + _ID_CHUNK, addr.num_rows)
+        ids = addr["id"].slice(lo, hi - lo).combine_chunks()
+        street = street_ids.take(pa.array(street_of_row[lo:hi]))
+        number = pc.utf8_lpad(pc.cast(addr["number"].slice(lo, hi - lo).combine_chunks(), pa.string()), 5, "0")
+        sfx = suffix_names.take(pa.array(suffix_code[lo:hi].astype(np.int32)))
+        base = pc.binary_join_element_wise(street, number, "_")
+        with_sfx = pc.binary_join_element_wise(base, sfx, "_")
+        derived = pc.if_else(pc.equal(pc.utf8_length(sfx), 0), base, with_sfx)
+        out.append(pc.if_else(pc.equal(derived, ids), pa.scalar("", pa.string()), ids))
+    return pa.concat_arrays(out) if out else pa.array([], pa.string())
 
 
 def _empty_docs() -> dict:
@@ -280,9 +352,12 @@ def _cities(docs: dict) -> tuple[np.ndarray, pa.Table]:
     })
 
 
-def build_index(addresses: pa.Table | None, places: pa.Table | None, report=None,
+def build_index(addresses: "pa.Table | list | None", places: pa.Table | None, report=None,
                 sources: list[tuple[str, str]] | None = None) -> dict[str, pa.Table]:
     """Address rows + place rows -> every geocoder/* bundle table.
+
+    ``addresses`` may be a one-element list holding the table: build_index then empties it and
+    frees the input rows as it sorts them (``build_geocoder_tables`` does so at national scale).
 
     ``sources``: (attribution, licence) of each input, answered with every result.
     """
@@ -291,8 +366,11 @@ def build_index(addresses: pa.Table | None, places: pa.Table | None, report=None
     parts, hn_table = [], None
     suffixes = pa.table({"suffix": pa.array([""]), "canon": pa.array(np.zeros(1, np.int16))})
     streets = _empty_docs()
-    if addresses is not None and addresses.num_rows:
-        addr, starts, suffix_code, suffixes = _group_addresses(addresses)
+    # a list [table] is handed over (emptied here, so that the rows are freed while sorted)
+    owned = addresses if isinstance(addresses, list) else [addresses]
+    del addresses
+    if owned[0] is not None and owned[0].num_rows:
+        addr, starts, suffix_code, suffixes = _group_addresses(owned)
         streets = _street_docs(addr, starts)
         parts += [streets, _municipality_docs(addr)]
         hn_table = pa.table({

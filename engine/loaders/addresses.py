@@ -1,6 +1,7 @@
 """Read a BAN-format address CSV (``.csv`` or ``.csv.gz``) into one flat Arrow table.
 
-BUILD TIME ONLY, vectorised with ``pyarrow.csv`` and ``pyarrow.compute``: no Python loop per row.
+BUILD TIME ONLY, vectorised with ``pyarrow.csv`` and ``pyarrow.compute``: no Python loop per row,
+and streamed one CSV block at a time (a national file's raw text is never held whole).
 Required columns: ``numero``, ``nom_voie``, ``lon``, ``lat``; optional: ``id``, ``rep``,
 ``code_postal``, ``code_insee``, ``nom_commune``, ``code_insee_ancienne_commune``,
 ``nom_ancienne_commune``, ``x``, ``y`` (BAN names). The separator (``;`` or ``,``) is
@@ -31,6 +32,8 @@ from .gtfs_csv import decode_text, strip_nul
 from .limits import InputLimits, hint, human, over, resolve
 
 _CHUNK = 1 << 22
+#: CSV text parsed at a time (the loader holds one block's raw text, plus the compact rows so far)
+BLOCK_BYTES = 1 << 24
 _RATIO_FLOOR = 1 << 20
 
 REQUIRED = ("numero", "nom_voie", "lon", "lat")
@@ -181,6 +184,98 @@ def _load_repaired(path: Path, report) -> bytes:
         raise InputError(f"{path}: {str(exc).split(': ', 1)[-1]}") from exc
 
 
+#: skip codes in the order they are reported, with the field they name
+_SKIPS = (("addresses.skipped_bad_number", "numero"), ("addresses.skipped_no_number", "numero"),
+          ("addresses.skipped_lieu_dit", "numero"), ("addresses.skipped_bad_coordinates", "lat/lon"),
+          ("addresses.skipped_no_street", "nom_voie"))
+_KEEP_POOL = None          # the default pool (mimalloc): it returns freed blocks to the system
+_OUT_TYPES = {"number": pa.int32(), "lat": pa.float64(), "lon": pa.float64(), "x": pa.float64(),
+              "y": pa.float64()}
+_OUT_TYPES.update({c: pa.string() for c in ADDRESS_COLUMNS if c not in _OUT_TYPES})
+
+
+def _place_table(n_places: int, cols: dict) -> pa.Table:
+    """Lieux-dits as the geocoder's place rows (type ``locality``)."""
+    blank = pa.array([""] * n_places, pa.string())
+    return pa.table({
+        "id": cols.get("id", blank), "type": pa.array(["locality"] * n_places, pa.string()),
+        "name": cols.get("name", blank), "street": blank, "postcode": cols.get("postcode", blank),
+        "citycode": cols.get("citycode", blank), "city": cols.get("city", blank),
+        "lat": cols.get("lat", pa.array([], pa.float64())), "lon": cols.get("lon", pa.array([], pa.float64())),
+        "importance": pa.array(np.full(n_places, LIEU_DIT_IMPORTANCE, np.float32)),
+    })
+
+
+def _convert_block(batch: pa.RecordBatch, row0: int, path: Path, want_places: bool,
+                   tally: dict[str, list[int]]) -> tuple[dict[str, pa.Array], pa.Table | None]:
+    """One CSV block -> the output columns of its kept rows (and its lieux-dits); skipped rows
+    are counted in ``tally`` (code -> [count, first 1-based line]). ``row0``: rows before it."""
+    n = batch.num_rows
+    trimmed: dict[str, pa.Array] = {}
+
+    def col(name: str) -> pa.Array:
+        got = trimmed.get(name)
+        if got is None:
+            if name in batch.schema.names:
+                got = pc.utf8_trim_whitespace(batch.column(name))
+            else:
+                got = pa.nulls(n, pa.string()).fill_null("")
+            trimmed[name] = got
+        return got
+
+    number = pc.cast(pc.if_else(pc.match_substring_regex(col("numero"), r"^[0-9]{1,9}$"),
+                                col("numero"), pa.scalar(None, pa.string())), pa.int64())
+    lat = pc.cast(pc.if_else(pc.match_substring_regex(col("lat"), r"^-?[0-9]+(\.[0-9]*)?$"),
+                             col("lat"), pa.scalar(None, pa.string())), pa.float64())
+    lon = pc.cast(pc.if_else(pc.match_substring_regex(col("lon"), r"^-?[0-9]+(\.[0-9]*)?$"),
+                             col("lon"), pa.scalar(None, pa.string())), pa.float64())
+    street = col("nom_voie")
+    lat_np = lat.to_numpy(zero_copy_only=False)
+    lon_np = lon.to_numpy(zero_copy_only=False)
+    numero_len = np.asarray(pc.utf8_length(col("numero")))
+    bad_number = np.asarray(pc.is_null(number)) & (numero_len > 0)
+    no_number = numero_len == 0
+    bad_coord = ~(np.isfinite(lat_np) & np.isfinite(lon_np) & (np.abs(lat_np) <= 90) & (np.abs(lon_np) <= 180))
+    no_street = np.asarray(pc.utf8_length(street)) == 0
+    keep = ~(bad_number | no_number | bad_coord | no_street)
+    # numero 99999 is BAN's marker for a named place (lieu-dit) without a real number.
+    lieu_dit = np.asarray(pc.fill_null(number, -1)) >= 99999
+    keep &= ~lieu_dit
+    for key, mask in (("addresses.skipped_bad_number", bad_number),
+                      ("addresses.skipped_no_number", no_number),
+                      ("addresses.skipped_lieu_dit",
+                       lieu_dit & ~bad_coord & ~no_street if not want_places else np.zeros_like(lieu_dit)),
+                      ("addresses.skipped_bad_coordinates", bad_coord),
+                      ("addresses.skipped_no_street", no_street)):
+        count = int(mask.sum())
+        if count:
+            entry = tally.setdefault(key, [0, int(np.flatnonzero(mask)[0]) + row0 + 2])   # header = line 1
+            entry[0] += count
+    idx = pa.array(np.flatnonzero(keep))
+    if "id" in batch.schema.names:
+        ids = col("id")
+    else:
+        # no id column: "<file stem>:<line>" keeps ids unique and traceable to the input
+        lines = pc.cast(pa.array(np.arange(row0 + 2, row0 + n + 2)), pa.string())
+        ids = pc.binary_join_element_wise(pa.array([path.stem] * n, pa.string()), lines, ":")
+    # the kept columns live until the whole file is read: allocated apart from this block's
+    # scratch arrays (_KEEP_POOL), so that freed scratch memory is not pinned between them
+    kept = {name: pc.take(values, idx, memory_pool=_KEEP_POOL) for name, values in (
+        ("id", ids), ("number", pc.cast(pc.fill_null(number, 0), pa.int32())), ("suffix", col("rep")),
+        ("street", street), ("postcode", col("code_postal")), ("citycode", col("code_insee")),
+        ("city", col("nom_commune")), ("lat", lat), ("lon", lon),
+        ("oldcitycode", col("code_insee_ancienne_commune")), ("oldcity", col("nom_ancienne_commune")),
+        ("x", _float(col("x"))), ("y", _float(col("y"))))}
+    places = None
+    if want_places:
+        rows = pa.array(np.flatnonzero(lieu_dit & ~bad_coord & ~no_street))
+        places = _place_table(len(rows), {
+            "id": pc.take(ids, rows), "name": pc.take(street, rows),
+            "postcode": pc.take(col("code_postal"), rows), "citycode": pc.take(col("code_insee"), rows),
+            "city": pc.take(col("nom_commune"), rows), "lat": pc.take(lat, rows), "lon": pc.take(lon, rows)})
+    return kept, places
+
+
 def read_addresses(path: str | Path, report=None, *, limits: InputLimits | None = None,
                    lieux_dits: list | None = None) -> pa.Table:
     """Parse one BAN-format CSV into the address table described in the module docstring.
@@ -214,92 +309,54 @@ def read_addresses(path: str | Path, report=None, *, limits: InputLimits | None 
         raise InputError(f"{path}: not a BAN-format address CSV, missing column(s) {', '.join(missing)} "
                          f"(header: {', '.join(names[:12])})")
     wanted = [c for c in REQUIRED + OPTIONAL if c in names]
+    # streamed one CSV block at a time: only the compact output columns (numbers, floats and
+    # the few text columns the geocoder keeps) accumulate, never the whole file's raw text
+    out_cols: dict[str, list] = {c: [] for c in ADDRESS_COLUMNS}
+    place_parts: list[pa.Table] = []
+    tally: dict[str, list[int]] = {}        # skip code -> [count, first line]
+    n = 0
     try:
-        table = pacsv.read_csv(
+        # use_threads=False: no read-ahead; with it the reader parses blocks faster than they
+        # are converted and queues them without bound (the whole file in memory)
+        reader = pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(block_size=max(1 << 24, 2 * limits.max_line_bytes + (1 << 16))),
+            read_options=pacsv.ReadOptions(block_size=max(BLOCK_BYTES, 2 * limits.max_line_bytes + (1 << 16)),
+                                           use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
                 include_columns=wanted,
                 column_types={c: pa.string() for c in wanted},
                 strings_can_be_null=False),
         )
+        for batch in reader:
+            kept, places = _convert_block(batch, n, path, lieux_dits is not None, tally)
+            for name in ADDRESS_COLUMNS:
+                out_cols[name].append(kept[name])
+            if places is not None and places.num_rows:
+                place_parts.append(places)
+            n += batch.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path}: malformed CSV: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
-    n = table.num_rows
-
-    def col(name: str) -> pa.Array:
-        if name in table.column_names:
-            return pc.utf8_trim_whitespace(table.column(name).combine_chunks())
-        return pa.array([""] * n, pa.string())
-
-    number = pc.cast(pc.if_else(pc.match_substring_regex(col("numero"), r"^[0-9]{1,9}$"),
-                                col("numero"), pa.scalar(None, pa.string())), pa.int64())
-    lat = pc.cast(pc.if_else(pc.match_substring_regex(col("lat"), r"^-?[0-9]+(\.[0-9]*)?$"),
-                             col("lat"), pa.scalar(None, pa.string())), pa.float64())
-    lon = pc.cast(pc.if_else(pc.match_substring_regex(col("lon"), r"^-?[0-9]+(\.[0-9]*)?$"),
-                             col("lon"), pa.scalar(None, pa.string())), pa.float64())
-    street = col("nom_voie")
-    lat_np = lat.to_numpy(zero_copy_only=False)
-    lon_np = lon.to_numpy(zero_copy_only=False)
-    bad_number = np.asarray(pc.is_null(number)) & (np.asarray(pc.utf8_length(col("numero"))) > 0)
-    no_number = np.asarray(pc.utf8_length(col("numero"))) == 0
-    bad_coord = ~(np.isfinite(lat_np) & np.isfinite(lon_np) & (np.abs(lat_np) <= 90) & (np.abs(lon_np) <= 180))
-    no_street = np.asarray(pc.utf8_length(street)) == 0
-    keep = ~(bad_number | no_number | bad_coord | no_street)
-    # numero 99999 is BAN's marker for a named place (lieu-dit) without a real number.
-    number_np = np.asarray(pc.fill_null(number, -1))
-    lieu_dit = number_np >= 99999
-    keep &= ~lieu_dit
+    for name in ADDRESS_COLUMNS:            # one column at a time: its blocks are freed as it is joined
+        chunks = out_cols[name]
+        out_cols[name] = pa.concat_arrays(chunks, memory_pool=_KEEP_POOL) if chunks \
+            else pa.array([], _OUT_TYPES[name])
+        del chunks
+    out = pa.table(out_cols)
+    del out_cols
     if report is not None:
         report.count("addresses.read", n)
-        for key, mask, field in (("addresses.skipped_bad_number", bad_number, "numero"),
-                                 ("addresses.skipped_no_number", no_number, "numero"),
-                                 ("addresses.skipped_lieu_dit",
-                                  lieu_dit & ~bad_coord & ~no_street if lieux_dits is None
-                                  else np.zeros_like(lieu_dit), "numero"),
-                                 ("addresses.skipped_bad_coordinates", bad_coord, "lat/lon"),
-                                 ("addresses.skipped_no_street", no_street, "nom_voie")):
-            count = int(mask.sum())
-            if count:
-                report.count(key, count)
-                first = int(np.flatnonzero(mask)[0]) + 2    # 1-based, header is line 1
-                report.warn(key, "", path.name, first, field, f"{count} row(s) skipped, first at line {first}")
-    idx = pa.array(np.flatnonzero(keep))
-    ids = col("id")
-    if "id" not in table.column_names:
-        # no id column: "<file stem>:<line>" keeps ids unique and traceable to the input
-        lines = pc.cast(pa.array(np.arange(2, n + 2)), pa.string())
-        ids = pc.binary_join_element_wise(pa.array([path.stem] * n, pa.string()), lines, ":")
-    out = pa.table({
-        "id": pc.take(ids, idx),
-        "number": pc.take(pc.cast(pc.fill_null(number, 0), pa.int32()), idx),
-        "suffix": pc.take(col("rep"), idx),
-        "street": pc.take(street, idx),
-        "postcode": pc.take(col("code_postal"), idx),
-        "citycode": pc.take(col("code_insee"), idx),
-        "city": pc.take(col("nom_commune"), idx),
-        "lat": pc.take(lat, idx),
-        "lon": pc.take(lon, idx),
-        "oldcitycode": pc.take(col("code_insee_ancienne_commune"), idx),
-        "oldcity": pc.take(col("nom_ancienne_commune"), idx),
-        "x": pc.take(_float(col("x")), idx),
-        "y": pc.take(_float(col("y")), idx),
-    })
+        for key, field in _SKIPS:
+            if key not in tally:
+                continue
+            count, first = tally[key]
+            report.count(key, count)
+            report.warn(key, "", path.name, first, field, f"{count} row(s) skipped, first at line {first}")
     if lieux_dits is not None:
-        places = pa.array(np.flatnonzero(lieu_dit & ~bad_coord & ~no_street))
-        n_places = len(places)
-        lieux_dits.append(pa.table({
-            "id": pc.take(ids, places), "type": pa.array(["locality"] * n_places, pa.string()),
-            "name": pc.take(street, places), "street": pa.array([""] * n_places, pa.string()),
-            "postcode": pc.take(col("code_postal"), places),
-            "citycode": pc.take(col("code_insee"), places),
-            "city": pc.take(col("nom_commune"), places),
-            "lat": pc.take(lat, places), "lon": pc.take(lon, places),
-            "importance": pa.array(np.full(n_places, LIEU_DIT_IMPORTANCE, np.float32)),
-        }))
-        if report is not None and n_places:
-            report.count("addresses.lieux_dits", n_places)
+        places = pa.concat_tables(place_parts) if place_parts else _place_table(0, {})
+        lieux_dits.append(places)
+        if report is not None and places.num_rows:
+            report.count("addresses.lieux_dits", places.num_rows)
     if any(m in names for m in BAN_MARKERS):
         out = out.replace_schema_metadata(BAN_METADATA)
     if report is not None:

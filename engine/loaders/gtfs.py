@@ -15,6 +15,7 @@ from engine.errors import InputError
 from engine.loaders.gtfs_csv import FeedSource
 from engine.loaders.gtfs_diag import Diag
 from engine.loaders.gtfs_feed import FeedPart, load_feed
+from engine.loaders.gtfs_fares import load_feed_fares, merge_fares
 from engine.loaders.gtfs_merge import merge_feeds
 from engine.loaders.limits import InputLimits, resolve
 from engine.timetable.staging import BuildReport, StagedTimetable
@@ -102,14 +103,19 @@ def load_gtfs(sources: Iterable[Source] | Source,
         raise InputError("load_gtfs: no GTFS source given")
     limits = resolve(limits)
     parts: list[FeedPart] = []
+    fares = []
     for name, path in named:
         src = FeedSource(name, path, limits)
         try:
-            parts.append(load_feed(src, Diag(report, name)))
+            diag = Diag(report, name)
+            parts.append(load_feed(src, diag))
+            fares.append(load_feed_fares(src, parts[-1], diag))
         finally:
             src.close()
         report.count("feeds.loaded")
-    return merge_feeds(parts, report)
+    staged = merge_feeds(parts, report)
+    staged.fares = merge_fares(fares, parts)
+    return staged
 
 
 def validate_gtfs(path_or_paths: Iterable[Source] | Source, *,
@@ -136,7 +142,7 @@ def validate_gtfs(path_or_paths: Iterable[Source] | Source, *,
             diag.error("feed.unreadable", "", str(exc))
             continue
         try:
-            load_feed(src, diag)
+            load_feed_fares(src, load_feed(src, diag), diag)
             report.count("feeds.loaded")
         except InputError as exc:
             diag.error("feed.invalid", "", str(exc))

@@ -32,6 +32,52 @@ class Waypoint:
 
 
 @dataclass(frozen=True, slots=True)
+class RideRef:
+    """What fares need of a transit leg (engine.fares.pricing): never serialised."""
+
+    route_idx: int             # timetable/routes row, -1 for a real-time trip without a route
+    stops: tuple[int, ...]     # stop_idx from boarding to alighting, intermediate stops included
+    dep_s: int                 # seconds on the query's service-day clock
+    arr_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class FareProduct:
+    """One thing paid for: a v1 fare (fare_attributes row) or a v2 product, and the legs it covers."""
+
+    id: str                    # "FEED:fare_id" or "FEED:fare_product_id"
+    name: str | None
+    amount: float
+    currency: str
+    legs: tuple[int, ...]      # indices in Itinerary.legs
+
+
+@dataclass(frozen=True, slots=True)
+class Fare:
+    """What an itinerary costs, or that it is unknown (``known=False``, ``reason`` says why)."""
+
+    amount: float | None       # in the currency's unit (6.4 = USD 6.40); 0 for no vehicle
+    currency: str | None       # ISO 4217
+    products: tuple[FareProduct, ...] = ()
+    known: bool = True
+    version: str = "v1"        # "v1" (fare_attributes/fare_rules) or "v2" (fare_leg_rules ...)
+    reason: str | None = None  # why unknown: no fare data for a leg, no rule matches, mixed currencies
+    amount_minor: int | None = None   # amount in minor units (cents), exact
+    minor_digits: int | None = None
+
+    def describe(self) -> str:
+        """"USD 6.40" or "fare unknown (why)"."""
+        if not self.known or self.amount is None:
+            return f"fare unknown ({self.reason})" if self.reason else "fare unknown"
+        if self.currency is None:
+            return "no fare"
+        return f"{self.currency} {self.amount:.{self.minor_digits or 0}f}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True, slots=True)
 class Leg:
     """One walk, street or transit leg of an itinerary."""
 
@@ -56,6 +102,7 @@ class Leg:
     delay_s: int | None = None            # real-time departure minus scheduled departure (None: no schedule)
     arrival_delay_s: int | None = None    # the same at the alighting stop
     alerts: tuple[dict, ...] = ()         # service alerts about this leg's route, trip or stops
+    ride: RideRef | None = field(default=None, repr=False, compare=False)   # for fares; not in to_dict
 
     @property
     def same_station(self) -> bool:
@@ -78,7 +125,9 @@ class Leg:
                 f"{self.destination.label()}  [{what}]")
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        out = _jsonable(asdict(self))
+        out.pop("ride", None)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +139,7 @@ class Itinerary:
     duration_s: int
     n_vehicles: int
     legs: tuple[Leg, ...]
+    fare: Fare | None = None   # None: the bundle has no fare data (engine.fares)
 
     @property
     def transfers(self) -> int:
@@ -97,7 +147,10 @@ class Itinerary:
         return max(self.n_vehicles - 1, 0)
 
     def to_dict(self) -> dict[str, Any]:
-        out = _jsonable(asdict(self))
+        out = {"departure": self.departure.isoformat(), "arrival": self.arrival.isoformat(),
+               "duration_s": self.duration_s, "n_vehicles": self.n_vehicles,
+               "legs": [leg.to_dict() for leg in self.legs],
+               "fare": None if self.fare is None else self.fare.to_dict()}
         out["transfers"] = self.transfers
         return out
 

@@ -157,25 +157,45 @@ class Planner:
 
     # ------------------------------------------------------------------ legs
     def _with_access(self, legs: list[Leg], raw, origin: Endpoint, destination: Endpoint,
-                     mode: str, date: dt.date, tz) -> list[Leg]:
+                     mode: str, date: dt.date, tz, memo: dict | None = None) -> list[Leg]:
+        """``memo``: one query's street legs and footpath geometries (its itineraries share them:
+        the same access and egress searches would otherwise run once per itinerary)."""
+        memo = {} if memo is None else memo
         out = list(legs)
         if origin.is_point and raw:
-            first = raw[0].from_stop
-            dur = int(origin.durations[np.flatnonzero(origin.stops == first)[0]])
-            board = raw[0].dep
-            out.insert(0, self._street_leg(origin.waypoint, self.legs.waypoint(first), mode, board - dur, board,
-                                           date, tz))
+            first, board = raw[0].from_stop, raw[0].dep
+            leg = memo.get(("access", first, board))
+            if leg is None:
+                dur = int(origin.durations[np.flatnonzero(origin.stops == first)[0]])
+                leg = memo[("access", first, board)] = self._street_leg(
+                    origin.waypoint, self.legs.waypoint(first), mode, board - dur, board, date, tz, memo)
+            out.insert(0, leg)
         if destination.is_point and raw:
-            last = raw[-1].to_stop
-            dur = int(destination.durations[np.flatnonzero(destination.stops == last)[0]])
-            alight = raw[-1].arr
-            out.append(self._street_leg(self.legs.waypoint(last), destination.waypoint, mode, alight, alight + dur,
-                                        date, tz))
+            last, alight = raw[-1].to_stop, raw[-1].arr
+            leg = memo.get(("egress", last, alight))
+            if leg is None:
+                dur = int(destination.durations[np.flatnonzero(destination.stops == last)[0]])
+                leg = memo[("egress", last, alight)] = self._street_leg(
+                    self.legs.waypoint(last), destination.waypoint, mode, alight, alight + dur, date, tz, memo)
+            out.append(leg)
         if self.streets is not None:
-            out = [self._footpath_geometry(leg) for leg in out]
+            out = [self._footpath_geometry(leg, memo) for leg in out]
         return out
 
-    def _street_leg(self, a: Waypoint, b: Waypoint, mode: str, dep: int, arr: int, date, tz) -> Leg:
+    def _street_leg(self, a: Waypoint, b: Waypoint, mode: str, dep: int, arr: int, date, tz,
+                    memo: dict | None = None) -> Leg:
+        way = memo.get(("street", a, b, mode)) if memo is not None else None
+        if way is None:
+            way = self._street_way(a, b, mode)
+            if memo is not None:
+                memo[("street", a, b, mode)] = way
+        geometry, distance = way
+        clock = self.legs.clock(date, tz)
+        return Leg(mode, a, b, clock(dep), clock(arr), arr - dep, distance_m=distance, geometry=geometry)
+
+    def _street_way(self, a: Waypoint, b: Waypoint, mode: str) -> tuple[tuple, float | None]:
+        """(geometry, distance) of the street path between two waypoints (a straight line, no
+        distance, without streets)."""
         geometry, distance = ((a.lat, a.lon), (b.lat, b.lon)), None
         if self.streets is not None:
             try:
@@ -183,13 +203,21 @@ class Planner:
                 geometry, distance = tuple(route.geometry), float(route.distance_m)
             except InvalidQueryError:
                 pass   # the stop is linked but its own coordinates do not snap: keep a straight line
-        return Leg(mode, a, b, local_datetime(date, dep, tz), local_datetime(date, arr, tz), arr - dep,
-                   distance_m=distance, geometry=geometry)
+        return geometry, distance
 
-    def _footpath_geometry(self, leg: Leg) -> Leg:
-        """Walks between two stops follow the streets when the bundle has them."""
+    def _footpath_geometry(self, leg: Leg, memo: dict | None = None) -> Leg:
+        """Walks between two stops follow the streets when the bundle has them (``memo``: one
+        query's, by leg object: itineraries share their leg objects)."""
         if leg.mode != "walk" or leg.origin.stop_id is None or leg.destination.stop_id is None:
             return leg
+        if memo is None:
+            return self._footpath_leg(leg)
+        seen = memo.get(("footpath", id(leg)))
+        if seen is None or seen[0] is not leg:       # (the leg, kept alive, so its id stays its own)
+            seen = memo[("footpath", id(leg))] = (leg, self._footpath_leg(leg))
+        return seen[1]
+
+    def _footpath_leg(self, leg: Leg) -> Leg:
         a = self.tt.find_stop_id(leg.origin.stop_id)
         b = self.tt.find_stop_id(leg.destination.stop_id)
         try:
@@ -221,4 +249,4 @@ class Planner:
             return None
         leg = Leg(mode, a, b, local_datetime(date, start, tz), local_datetime(date, start + duration, tz), duration,
                   distance_m=distance, geometry=geometry)
-        return Itinerary(leg.departure, leg.arrival, duration, 0, (leg,))
+        return Itinerary(leg.departure, leg.arrival, duration, 0, (leg,), self.legs.fare((leg,)))

@@ -5,7 +5,7 @@ engine.raptor.legs turns them into Leg objects with names, datetimes and geometr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .._core import SENTINELS, RaptorWorkspace
 from .._types import SECONDS_PER_DAY
@@ -17,8 +17,10 @@ SRC_VEHICLE = SENTINELS["SRC_VEHICLE"]
 SRC_WALK = SENTINELS["SRC_WALK"]
 
 
-@dataclass(frozen=True, slots=True)
-class RawLeg:
+class RawLeg(NamedTuple):
+    """One ride or footpath of a journey (a named tuple: built and hashed by the thousand per
+    three-criteria query, as dict keys of its shared legs)."""
+
     kind: str              # "transit" or "walk"
     from_stop: int
     to_stop: int

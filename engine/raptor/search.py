@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._core import RaptorWorkspace, run_raptor
+from .._core import RaptorWorkspace, reverse_footpaths, run_raptor, vehicles_to_targets
 from .._types import UNREACHED
 from ..timetable.model import Timetable
 from .reconstruct import RawLeg, reconstruct
@@ -34,9 +34,16 @@ class RaptorQuery:
 class RaptorRunner:
     """Runs RAPTOR queries on one timetable with a per-thread reusable workspace."""
 
+    #: Vehicles-to-target pruning (``prune``) from this many stops: on a city or a region the
+    #: backward search covers about all that a query labels anyway and only adds its cost
+    #: (Strasbourg: p50 +8 %); on a national network it skips most of it (30 million stop_times,
+    #: 318k stops: p50 73 -> 13 ms).
+    prune_min_stops: int = 50_000
+
     def __init__(self, timetable: Timetable):
         self.tt = timetable
         self._local = threading.local()
+        self._reversed: tuple[np.ndarray, np.ndarray] | None = None
 
     def workspace(self, max_rounds: int) -> RaptorWorkspace:
         ws = getattr(self._local, "ws", None)
@@ -62,8 +69,34 @@ class RaptorRunner:
                 ws.reserve_overlay(q.overlay.n_patterns)
         run_raptor(self.tt.view, ws, q.origin_stop, q.origin_time, q.target_stop, q.target_egress,
                    next_active, self.tt.max_day_offset, q.max_rounds, q.min_change_s,
-                   q.walk_before_first, q.walk_after_last, reuse, per_round or reuse, **extra)
+                   q.walk_before_first, q.walk_after_last, reuse, per_round or reuse,
+                   prune=self.prune(q), **extra)
         return ws
+
+    def prune(self, q: RaptorQuery) -> np.ndarray | None:
+        """Lower bounds on the vehicles from each stop to q's targets (``vehicles_to_targets``):
+        the kernel skips boardings that cannot reach a target in the rounds left. Why: on a
+        national network most of a query's one-to-all labels lie outside that cone. None
+        without targets (one-to-all) or with a real-time overlay (its added trips are not in
+        the static pattern graph). The last targets of each thread are kept: arrive-by and
+        range queries rerun the same targets."""
+        if q.overlay is not None or len(q.target_stop) == 0 or self.tt.n_stops < self.prune_min_stops:
+            return None
+        key = (np.asarray(q.target_stop, np.int32).tobytes(), q.max_rounds)
+        last = getattr(self._local, "prune", None)
+        if last is not None and last[0] == key:
+            return last[1]
+        if self._reversed is None:
+            self._reversed = reverse_footpaths(np.ascontiguousarray(self.tt.footpath_offsets, np.int32),
+                                               np.ascontiguousarray(self.tt.footpath_to, np.int32),
+                                               self.tt.n_stops)
+        # Searching one level less than max_rounds (the rest get that bound) costs less than
+        # it loses: national network of 30 million stop_times, p50 19 -> 13 ms.
+        depth = q.max_rounds - 1 if q.max_rounds >= 3 else q.max_rounds
+        level = vehicles_to_targets(self.tt.view, self._reversed[0], self._reversed[1],
+                                    np.ascontiguousarray(q.target_stop, np.int32), depth)
+        self._local.prune = (key, level)
+        return level
 
     def pareto(self, q: RaptorQuery, ws: RaptorWorkspace) -> list[tuple[int, int, list[RawLeg], int]]:
         """[(n_vehicles, arrival_s, raw legs, target stop)] non-dominated, by arrival."""

@@ -1,4 +1,5 @@
-"""Streets from OpenStreetMap: per-mode graphs (walk, bike, car), snapping, routes, stop footpaths.
+"""Streets from OpenStreetMap: per-mode graphs (walk, bike, car, and wheelchair: walk without
+steps), snapping, routes, stop footpaths.
 
 Build time: ``build_street_tables(osm_path, report, stop_lat, stop_lon, options)`` (imported on
 first use, so query-time code never loads the OSM reader or scipy).

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,8 @@ from .junctions import mode_tables
 from .locations import connector_ms
 from .footpaths import StopFootpaths, build_footpaths, link_stops
 from .graph_build import StreetArrays, build_street_arrays
-from .options import MODES, StreetOptions
-from .profiles import way_speeds
+from .options import MODES, SYMMETRIC_MODES, StreetOptions
+from .profiles import way_attrs
 
 
 def build_street_tables(osm_path: Path, report: BuildReport, stop_lat: np.ndarray,
@@ -34,14 +35,15 @@ def build_street_tables(osm_path: Path, report: BuildReport, stop_lat: np.ndarra
     Returns
     -------
     (tables, footpaths): tables keyed by bundle name; footpaths with int32 from_stop, to_stop,
-    duration_s = ceil(street walking ms / 1000) <= options.footpath_max_s.
+    duration_s = ceil(street walking ms / 1000) <= options.footpath_max_s, and the same on the
+    wheelchair profile in ``footpaths.step_free``.
     """
     options = options or StreetOptions()
     osm_path = Path(osm_path)
     source = osm_path.name
     started = time.perf_counter()
     walk, bike = options.walk_speed_mps, options.bike_speed_mps
-    osm = load_osm_streets(osm_path, lambda tags: way_speeds(tags, walk, bike))
+    osm = load_osm_streets(osm_path, lambda tags: way_attrs(tags, walk, bike))
     report.count("streets.osm_highway_ways", osm.ways_read)
     report.count("streets.osm_ways_kept", len(osm.way_id))
     if osm.missing_locations:
@@ -58,8 +60,10 @@ def build_street_tables(osm_path: Path, report: BuildReport, stop_lat: np.ndarra
     if stop_lat.shape != stop_lon.shape:
         raise BuildError("stop_lat and stop_lon must have the same length")
     links = link_stops(arrays, stop_lat, stop_lon, options, report, source)
-    footpaths = build_footpaths(arrays, links, options)
+    footpaths = replace(build_footpaths(arrays, links, options),
+                        step_free=build_footpaths(arrays, links, options, "wheelchair"))
     report.count("streets.footpaths", len(footpaths))
+    report.count("streets.footpaths_step_free", len(footpaths.step_free))
     tables = _tables(arrays, osm, options, source)
     tables["streets/stop_links"] = links.table()
     tables.update(_mode_tables(arrays, links, options))
@@ -72,12 +76,14 @@ def build_street_tables(osm_path: Path, report: BuildReport, stop_lat: np.ndarra
 def _tables(a: StreetArrays, osm, options: StreetOptions, source: str) -> dict[str, pa.Table]:
     segments = {"u": a.seg_u, "v": a.seg_v, "way_idx": a.seg_way,
                 "length_m": a.seg_length_m.astype(np.float32)}
-    walk_fwd, walk_bwd = a.seg_cost["walk"]
-    if not np.array_equal(walk_fwd, walk_bwd):
-        raise BuildError("the walk graph must be symmetric (walking ignores oneway)")
-    segments["walk_ms"] = walk_fwd
-    for mode in ("bike", "car"):
-        segments[f"{mode}_fwd_ms"], segments[f"{mode}_bwd_ms"] = a.seg_cost[mode]
+    for mode in MODES:
+        fwd, bwd = a.seg_cost[mode]
+        if mode in SYMMETRIC_MODES:
+            if not np.array_equal(fwd, bwd):
+                raise BuildError(f"the {mode} graph must be symmetric ({mode} ignores oneway)")
+            segments[f"{mode}_ms"] = fwd
+        else:
+            segments[f"{mode}_fwd_ms"], segments[f"{mode}_bwd_ms"] = fwd, bwd
     segments["modes"] = a.seg_modes
     tables = {
         "streets/meta": pa.table({

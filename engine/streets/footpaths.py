@@ -19,11 +19,15 @@ MAX_LISTED_UNLINKED = 50
 
 @dataclass(frozen=True, slots=True)
 class StopFootpaths:
-    """Walks between stops along streets; duration_s = ceil(street ms / 1000), <= footpath_max_s."""
+    """Walks between stops along streets; duration_s = ceil(street ms / 1000), <= footpath_max_s.
+
+    ``step_free``: the same on the wheelchair profile (no steps), computed on its own graph so
+    that a pair whose shortest walk climbs steps gets its longer step-free walk (or none)."""
 
     from_stop: np.ndarray      # int32 stop_idx
     to_stop: np.ndarray        # int32 stop_idx (never equal to from_stop)
     duration_s: np.ndarray     # int32 seconds
+    step_free: "StopFootpaths | None" = None
 
     def __len__(self) -> int:
         return len(self.from_stop)
@@ -72,6 +76,7 @@ def link_stops(a: StreetArrays, stop_lat: np.ndarray, stop_lon: np.ndarray, opti
     report.count("streets.stops_linked", int(np.count_nonzero(walk_seg >= 0)))
     report.count("streets.stops_unlinked", len(unlinked))
     report.count("streets.stops_without_coordinates", int(np.count_nonzero(~has_coords)))
+    report.count("streets.wheelchair.stops_linked", int(np.count_nonzero(by_mode["wheelchair"][0] >= 0)))
     for stop in unlinked[:MAX_LISTED_UNLINKED]:
         where = "no walkable street in the OSM data" if not np.isfinite(walk_dist[stop]) else \
             f"nearest walkable street is {walk_dist[stop]:.0f} m away"
@@ -85,14 +90,16 @@ def link_stops(a: StreetArrays, stop_lat: np.ndarray, stop_lon: np.ndarray, opti
     return StopLinks(lat, lon, by_mode)
 
 
-def build_footpaths(a: StreetArrays, links: StopLinks, options: StreetOptions) -> StopFootpaths:
-    """Stop -> stop walks within options.footpath_max_s along the walk graph (one bounded
-    Dijkstra per linked stop, seeded from both ends of its segment)."""
-    seg, t, dist = links.by_mode["walk"]
+def build_footpaths(a: StreetArrays, links: StopLinks, options: StreetOptions,
+                    mode: str = "walk") -> StopFootpaths:
+    """Stop -> stop walks within options.footpath_max_s along the ``mode`` graph ("walk", or
+    "wheelchair" for the step-free ones): one bounded Dijkstra per linked stop, seeded from
+    both ends of its segment."""
+    seg, t, dist = links.by_mode[mode]
     conn = np.where(seg >= 0, connector_ms(np.where(seg >= 0, dist, 0.0), options.walk_speed_mps), 0)
-    c_fwd, c_bwd = a.seg_cost["walk"]
+    c_fwd, c_bwd = a.seg_cost[mode]
     n_nodes = len(a.node_lat)
-    src, dst, cost, _ = mode_edges(a, "walk")
+    src, dst, cost, _ = mode_edges(a, mode)
     order = np.lexsort((dst, src))
     off = np.zeros(n_nodes + 1, dtype=np.int32)
     np.cumsum(np.bincount(src, minlength=n_nodes), out=off[1:])

@@ -16,7 +16,7 @@ from .. import _streets
 from ..bundle.reader import Bundle
 from ..errors import BundleError
 from .hierarchy import Hierarchy, open_hierarchy
-from .options import MODES
+from .options import MODES, SYMMETRIC_MODES
 
 @dataclass(frozen=True, slots=True)
 class ModeGraph:
@@ -133,9 +133,9 @@ class StreetGraph:
         graph = self._modes.get(mode)
         if graph is None:
             speed = {"walk": self.walk_speed_mps, "bike": self.bike_speed_mps,
-                     "car": float(self._meta["car_max_mps"])}[mode]
-            if mode == "walk":          # symmetric: one column for both directions
-                fwd = bwd = self._col("streets/segments", "walk_ms")
+                     "car": float(self._meta["car_max_mps"]), "wheelchair": self.walk_speed_mps}[mode]
+            if mode in SYMMETRIC_MODES:     # one column for both directions
+                fwd = bwd = self._col("streets/segments", f"{mode}_ms")
             else:
                 fwd = self._col("streets/segments", f"{mode}_fwd_ms")
                 bwd = self._col("streets/segments", f"{mode}_bwd_ms")

@@ -15,7 +15,7 @@ from .._types import NO_VALUE
 from ..loaders.osm import OsmStreets
 from ..timetable.staging import BuildReport
 from .. import _streets_build
-from .options import MODE_BIT, MODES, StreetOptions
+from .options import MODE_BIT, MODES, SYMMETRIC_MODES, StreetOptions
 
 
 @dataclass(slots=True)
@@ -98,7 +98,7 @@ def build_street_arrays(osm: OsmStreets, options: StreetOptions, report: BuildRe
     for m, mode in enumerate(MODES):
         fwd = _costs_ms(length, speeds[:, 2 * m])
         bwd = _costs_ms(length, speeds[:, 2 * m + 1])
-        lcc = _largest_component(n, u, v, fwd, bwd, directed=(mode != "walk"))
+        lcc = _largest_component(n, u, v, fwd, bwd, directed=mode not in SYMMETRIC_MODES)
         usable_before = int(np.count_nonzero((fwd >= 0) | (bwd >= 0)))
         inside = lcc[u] & lcc[v]
         fwd[~inside] = NO_VALUE

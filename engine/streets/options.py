@@ -5,10 +5,13 @@ from dataclasses import dataclass
 
 from .._geo import WALK_SPEED_MPS
 
-#: Travel modes on streets, in the order used for per-mode columns and bit masks.
-MODES: tuple[str, ...] = ("walk", "bike", "car")
+#: Travel modes on streets, in the order used for per-mode columns and bit masks. "wheelchair"
+#: is walking without steps (profiles.py): the street side of plan(wheelchair=True).
+MODES: tuple[str, ...] = ("walk", "bike", "car", "wheelchair")
 #: Bit of each mode in ``streets/segments.modes`` (set when the segment is usable by the mode).
-MODE_BIT = {"walk": 1, "bike": 2, "car": 4}
+MODE_BIT = {"walk": 1, "bike": 2, "car": 4, "wheelchair": 8}
+#: Modes that ignore oneway: one cost column for both directions, no reverse junction graph.
+SYMMETRIC_MODES = ("walk", "wheelchair")
 
 
 @dataclass(frozen=True, slots=True)

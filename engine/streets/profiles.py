@@ -20,6 +20,12 @@ permissions), simplified where they differ:
   per highway type; ``oneway`` (implied on motorways and roundabouts), ``oneway=reversible`` closes
   the way. Tracks only with an explicit motor vehicle permission.
 - ``area=yes`` ways (pedestrian squares, ...) are walked along their outline; cars never use them.
+- Wheelchair (issue 14, step-free streets): the walk profile at walking speed, minus
+  ``highway=steps`` (always, ramps on steps are not modelled) and minus ways tagged
+  ``wheelchair=no``. Nothing else is read: ways with ``wheelchair=limited``, an ``incline``, a
+  rough ``surface`` or ``smoothness`` stay usable (those tags are sparse and a user's own
+  limits differ; excluding on them would drop journeys on little evidence), and kerbs and
+  elevators (node tags) are not modelled.
 """
 from __future__ import annotations
 
@@ -109,6 +115,23 @@ def _directed(speed: float, oneway: int) -> tuple[float, float]:
     if oneway < 0:
         return 0.0, speed
     return speed, speed
+
+
+def wheelchair_speed(tags, walk_speed: float) -> float:
+    """Speed of a wheelchair user on a way (m/s, 0 = not usable) given its walk speed."""
+    if walk_speed <= 0 or tags.get("highway") == "steps":
+        return 0.0
+    value = tags.get("wheelchair")
+    if value is not None and value.split(";")[0].strip() == "no":
+        return 0.0
+    return walk_speed
+
+
+def way_attrs(tags, walk_mps: float, bike_mps: float) -> tuple[float, ...]:
+    """Per-mode (fwd, bwd) speeds of a way in MODES order: way_speeds + the wheelchair pair."""
+    speeds = way_speeds(tags, walk_mps, bike_mps)
+    chair = wheelchair_speed(tags, speeds[0])
+    return speeds + (chair, chair)
 
 
 def way_speeds(tags, walk_mps: float, bike_mps: float) -> tuple[float, float, float, float, float, float]:

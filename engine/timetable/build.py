@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from .._types import NO_IDX, NO_VALUE
 from .accessibility import effective_wheelchair_boarding, step_free_footpaths
-from .footpaths import FootpathOptions, build_footpaths
+from .footpaths import FootpathOptions, build_footpaths, build_step_free_footpaths
 from .staging import StagedTimetable
 
 
@@ -188,6 +188,7 @@ def stop_pattern_csr(layout: PatternLayout, n_stops: int) -> tuple[np.ndarray, n
 
 def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
                            street_footpaths: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                           street_step_free: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                            ) -> tuple[dict[str, pa.Table], dict]:
     """All timetable/* bundle tables, plus a summary dict for the manifest."""
     layout = build_patterns(tt)
@@ -207,6 +208,8 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
     })
     fp_step_free = step_free_footpaths(n_stops, fp_offsets, fp_to, stops.column("location_type").to_numpy(),
                                        tt.pathway_from, tt.pathway_to, tt.pathway_step_free)
+    sf_offsets, sf_to, sf_dur = build_step_free_footpaths(tt, options, street_step_free, fp_offsets, fp_to,
+                                                          fp_dur, fp_step_free)
     sort_idx = pc.sort_indices(stops.column("stop_id"))
     id_index = pa.table({"stop_id": stops.column("stop_id").take(sort_idx),
                          "stop_idx": pa.array(sort_idx.to_numpy().astype(np.int32))})
@@ -261,6 +264,9 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
             "to": _csr_list(fp_offsets, fp_to, pa.int32()),
             "duration": _csr_list(fp_offsets, fp_dur, pa.int32()),
             "step_free": _csr_list(fp_offsets, fp_step_free, pa.uint8())}),
+        "timetable/footpaths_step_free": pa.table({
+            "to": _csr_list(sf_offsets, sf_to, pa.int32()),
+            "duration": _csr_list(sf_offsets, sf_dur, pa.int32())}),
         "timetable/services": services,
         "timetable/shapes": shape_table,
     }

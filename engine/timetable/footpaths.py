@@ -114,3 +114,29 @@ def build_footpaths(tt: StagedTimetable, options: FootpathOptions,
     counts = np.bincount(src, minlength=n) if len(src) else np.zeros(n, np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     return offsets, dst.astype(np.int32), dur.astype(np.int32), stop_change, stats
+
+
+def build_step_free_footpaths(tt: StagedTimetable, options: FootpathOptions,
+                              street: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                              fp_offsets: np.ndarray, fp_to: np.ndarray, fp_duration: np.ndarray,
+                              fp_step_free: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(offsets, to, duration) of the footpaths a wheelchair user can take (issue 14).
+
+    With street walks on the wheelchair profile (``street``: no ``highway=steps``), the same
+    model as ``build_footpaths`` on those walks, so a pair whose shortest walk climbs steps gets
+    its longer step-free walk, or no footpath. Without streets, the footpaths themselves. Either
+    way only the pairs pathways.txt leaves step-free (accessibility.step_free_footpaths) stay.
+    """
+    n = tt.stops.num_rows
+    if street is None:
+        offsets, to, duration, keep = fp_offsets, fp_to, fp_duration, fp_step_free.astype(bool)
+    else:
+        from .accessibility import step_free_footpaths
+
+        offsets, to, duration, _, _ = build_footpaths(tt, options, street)
+        keep = step_free_footpaths(n, offsets, to, tt.stops.column("location_type").to_numpy(),
+                                   tt.pathway_from, tt.pathway_to, tt.pathway_step_free).astype(bool)
+    src = np.repeat(np.arange(n), np.diff(offsets))[keep]
+    new_offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(np.bincount(src, minlength=n), out=new_offsets[1:])
+    return new_offsets, to[keep].astype(np.int32), duration[keep].astype(np.int32)

@@ -17,6 +17,34 @@ from ..bundle.reader import Bundle
 from ..errors import BundleError, OutOfPeriodError, UnknownStopError
 
 
+class _ArrowRows:
+    """Row -> Python value of an Arrow array (the reader of a column with nulls)."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, row: int):
+        return self.array[row].as_py()
+
+
+def _row_reader(array):
+    """StringColumn (engine._geocode: one slice + decode per row, rows >= 0) over a null-free
+    string column, else _ArrowRows."""
+    if array.null_count or str(array.type) != "string" or len(array) == 0:
+        return _ArrowRows(array)
+    from .._geocode import StringColumn
+
+    buffers = array.buffers()
+    offsets = np.frombuffer(buffers[1], np.int32, len(array) + 1, array.offset * 4)
+    data = np.frombuffer(buffers[2], np.uint8) if buffers[2] is not None and buffers[2].size else np.zeros(1, np.uint8)
+    return StringColumn(array, offsets, data)
+
+
 class Timetable:
     """Flat timetable arrays of one bundle plus id/name lookups and service-day activity."""
 
@@ -95,14 +123,25 @@ class Timetable:
             array = self._string_columns[key] = self.bundle.strings(f"timetable/{table}", column)
         return array
 
+    def rows(self, table: str, column: str):
+        """Row (>= 0) -> str reader of a string column, cached: compiled slices when the column
+        has no null (timetable texts are "" when a feed gave none), else Arrow scalars (null ->
+        None). Legs and id lookups read a few rows per query; an Arrow scalar costs ~10x a slice."""
+        key = (table, column, "rows")
+        rows = self._string_columns.get(key)
+        if rows is None:
+            rows = self._string_columns[key] = _row_reader(self.strings(table, column))
+        return rows
+
     def stop_id(self, stop_idx: int) -> str:
-        return self.strings("stops", "stop_id")[stop_idx].as_py()
+        return self.string("stops", "stop_id", stop_idx)
 
     def stop_name(self, stop_idx: int) -> str:
-        return self.strings("stops", "name")[stop_idx].as_py()
+        return self.string("stops", "name", stop_idx)
 
     def string(self, table: str, column: str, row: int) -> str:
-        return self.strings(table, column)[row].as_py()
+        rows = self.rows(table, column)
+        return rows[row + len(rows) if row < 0 else row]      # -1 is the last row, as in Arrow
 
     @cached_property
     def feed_names(self) -> list[str]:
@@ -114,16 +153,16 @@ class Timetable:
 
     def find_stop_id(self, stop_id: str) -> int | None:
         """Binary search in the sorted id index (no dict to build at open)."""
-        ids = self.strings("stop_id_index", "stop_id")
+        ids = self.rows("stop_id_index", "stop_id")
         lo, hi = 0, len(ids)
         key = stop_id.encode()
         while lo < hi:
             mid = (lo + hi) // 2
-            if ids[mid].as_py().encode() < key:
+            if ids[mid].encode() < key:
                 lo = mid + 1
             else:
                 hi = mid
-        if lo < len(ids) and ids[lo].as_py() == stop_id:
+        if lo < len(ids) and ids[lo] == stop_id:
             return int(self._id_index_stop[lo])
         return None
 

@@ -18,7 +18,8 @@ _ENDPOINT = ("a stop id (FEED:ID, or ID when unambiguous), an exact stop name, o
              "(WGS84 decimal degrees) reached through the streets")
 
 
-_CRITERIA = {"transfers": ("arrival", "transfers"), "walking": ("arrival", "transfers", "walking")}
+_CRITERIA = {"transfers": ("arrival", "transfers"), "walking": ("arrival", "transfers", "walking"),
+             "fare": ("arrival", "transfers", "fare")}
 
 
 @router.get("/plan", response_model=PlanResponse, responses=STOP_ERRORS,
@@ -52,14 +53,16 @@ async def plan(
     wheelchair: Annotated[bool, Query(description="step-free: wheelchair-accessible trips, stops and footpaths "
                                                   "only (stop endpoints; schedule only)")] = False,
     bikes: Annotated[bool, Query(description="trips that take bikes only; access and egress by bike")] = False,
-    optimize: Annotated[Literal["transfers", "walking"], Query(
-        description="walking: the Pareto set over arrival, vehicles AND walking seconds (departure-time "
-                    "queries only); transfers: arrival and vehicles")] = "transfers",
+    optimize: Annotated[Literal["transfers", "walking", "fare"], Query(
+        description="walking / fare: the Pareto set over arrival, vehicles AND walking seconds / the GTFS "
+                    "fares v1 price (departure-time queries only); transfers: arrival and vehicles")] = "transfers",
 ):
     """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),
     sorted by arrival; with arrive_by, latest-departure itineraries arriving by `time` (the Pareto
     set of departure time and number of vehicles), latest departure first. Each leg carries its
-    GeoJSON LineString geometry."""
+    GeoJSON LineString geometry; each itinerary its `fare` (GTFS fares v1/v2: amount, currency,
+    products and the legs they cover, or `known: false` with the reason; null when the bundle has
+    no fare data)."""
     check_limit("max_transfers", max_transfers, settings.max_transfers)
     if max_window_s is not None:
         check_limit("max_window_s", max_window_s, settings.max_window_s)

@@ -153,7 +153,7 @@ async function plan() {
     const body = await getJSON("/v1/plan", {
       from: pointParam(state.origin), to: pointParam(state.destination), date: $("date").value,
       time: $("time").value, mode: $("mode").value, max_transfers: $("transfers").value,
-      ...($("wheelchair").checked ? { wheelchair: "true" } : {}), ...($("bikes").checked ? { bikes: "true" } : {}), ...($("walking").checked ? { optimize: "walking" } : {}),
+      ...($("wheelchair").checked ? { wheelchair: "true" } : {}), ...($("bikes").checked ? { bikes: "true" } : {}), ...($("walking").checked ? { optimize: "walking" } : ($("cheaper").checked ? { optimize: "fare" } : {})),
     });
     if (id !== state.requestId) return;
     state.plan = body; state.selected = 0;
@@ -179,6 +179,7 @@ function renderList() {
     const sub = document.createElement("div");
     sub.className = "sub";
     sub.textContent = `${it.transfers} transfer${it.transfers === 1 ? "" : "s"}`;
+    if (it.fare) sub.append(fareBadge(it.fare));          // GTFS fares: the price, or "fare unknown"
     const legs = document.createElement("ul");
     legs.className = "legs";
     for (const leg of it.legs) {
@@ -205,6 +206,21 @@ function renderList() {
     li.addEventListener("click", () => { state.selected = i; renderList(); redraw(); });
     ol.append(li);
   });
+}
+function fareBadge(fare) {
+  // " · EUR 1.70" (products in the tooltip) or " · fare unknown" (the reason in the tooltip)
+  const b = document.createElement("span");
+  b.className = "fare" + (fare.known ? "" : " unknown");
+  if (!fare.known) {
+    b.textContent = " · fare unknown";
+    b.title = fare.reason || "";
+  } else if (fare.currency) {
+    b.textContent = ` · ${fare.currency} ${fare.amount.toFixed(fare.minor_digits ?? 2)}`;
+    b.title = fare.products.map((p) => `${p.name || p.id}: ${p.currency} ${p.amount}`).join("\n");
+  } else {
+    b.textContent = " · no fare";
+  }
+  return b;
 }
 function realtimeBadge(leg) {
   // "+3 min" (late, red), "-1 min" (early) or "on time", from the leg's real-time delay
@@ -399,7 +415,10 @@ async function start() {
     state.origin = state.destination = state.plan = state.isochrone = null; $("from").value = $("to").value = "";
     renderList(); status(""); redraw();
   });
-  for (const id of ["wheelchair", "bikes", "walking"]) $(id).addEventListener("change", () => { if (state.plan) plan(); });
+  for (const id of ["wheelchair", "bikes", "walking", "cheaper"]) $(id).addEventListener("change", () => { if (state.plan) plan(); });
+  // one third criterion at a time: ticking one unticks the other
+  $("walking").addEventListener("change", () => { if ($("walking").checked) $("cheaper").checked = false; });
+  $("cheaper").addEventListener("change", () => { if ($("cheaper").checked) $("walking").checked = false; });
   for (const id of ["date", "time", "mode", "transfers"]) $(id).addEventListener("change", () => {
     if (state.plan) plan();
     if (state.isochrone) isochroneAt(state.isochrone.at);

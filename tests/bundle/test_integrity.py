@@ -248,3 +248,25 @@ def test_checking_every_table_imports_no_heavy_module(bundle: Path) -> None:
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "[]", proc.stdout
+
+
+def test_reading_every_table_does_not_import_pandas(bundle: Path) -> None:
+    """Where pandas is installed, pyarrow's to_numpy / to_pandas_dtype import it (0.35-0.8 s
+    paid by the first query of a worker): checks and numeric views read the buffers instead."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nimport pyarrow as pa\nfrom engine.bundle.reader import open_bundle\n"
+              "b = open_bundle(sys.argv[1])\n"
+              "for name in b.manifest['tables']:\n"
+              "    t = b.table(name)\n"
+              "    for f in t.schema:\n"
+              "        if pa.types.is_integer(f.type) or pa.types.is_floating(f.type):\n"
+              "            b.column(name, f.name)\n"
+              "        elif pa.types.is_list(f.type):\n"
+              "            b.csr(name, f.name)\n"
+              "print('pandas' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(bundle)], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "False", proc.stdout

@@ -230,13 +230,13 @@ def test_wmata_step_free_footpaths_follow_pathways(feed):
     assert sum(counts) > 0
 
 
-def test_wheelchair_refuses_points_and_realtime(sample_network):
+def test_wheelchair_takes_points_and_refuses_realtime(sample_network):
     tt = sample_network.timetable
     stop = tt.stop_id(int(np.flatnonzero(tt.stop_location_type == 0)[0]))
-    with pytest.raises(InvalidQueryError) as err:
-        sample_network.plan((tt.stop_lat[0], tt.stop_lon[0]), stop, date=tt.period_start.isoformat(),
-                            time="08:00", wheelchair=True)
-    assert err.value.parameter == "wheelchair"
+    # a point end is searched on the step-free street profile (tests/unit/criteria/test_step_free_plans.py)
+    plan = sample_network.plan((tt.stop_lat[0], tt.stop_lon[0]), stop, date=tt.period_start.isoformat(),
+                               time="08:00", wheelchair=True)
+    assert plan.stats["wheelchair"] is True and plan.stats["access_stops"] > 0
     with pytest.raises(InvalidQueryError) as err:
         sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", bikes=True, realtime=True)
     assert err.value.parameter == "realtime"

@@ -22,11 +22,18 @@ def test_http_wheelchair_and_bikes_are_the_engine_answer(client, network):
         assert _ids(r.json()["itineraries"]) == _ids([it.to_dict() for it in want.itineraries])
 
 
-def test_http_wheelchair_with_a_point_is_a_400(client):
-    p = DEMO["from_point"]
-    r = client.get("/v1/plan", params={"from": f"{p[0]},{p[1]}", "to": DEMO["destination"], "date": DEMO["date"],
-                                       "time": "08:00", "wheelchair": "true"})
-    assert r.status_code == 400 and r.json()["error"]["parameter"] == "wheelchair"
+def test_http_wheelchair_with_points_is_the_engine_answer(client, network):
+    """Points are searched on the step-free street profile (engine.streets.step_free)."""
+    p, q = DEMO["from_point"], DEMO["to_point"]
+    for to, to_param in ((DEMO["destination"], DEMO["destination"]), (q, f"{q[0]},{q[1]}")):
+        r = client.get("/v1/plan", params={"from": f"{p[0]},{p[1]}", "to": to_param, "date": DEMO["date"],
+                                           "time": "08:00", "wheelchair": "true"})
+        assert r.status_code == 200, r.text
+        want = network.plan(p, to, DEMO["date"], "08:00", wheelchair=True).to_dict()
+        got = r.json()
+        assert _ids(got["itineraries"]) == _ids(want["itineraries"]) and got["itineraries"]
+        assert [[leg["duration_s"] for leg in it["legs"]] for it in got["itineraries"]] == \
+            [[leg["duration_s"] for leg in it["legs"]] for it in want["itineraries"]]
 
 
 def test_cli_wheelchair_flag(sample_bundle, sample_network, capsys):
@@ -39,8 +46,11 @@ def test_cli_wheelchair_flag(sample_bundle, sample_network, capsys):
     assert got["stats"]["wheelchair"] is True
     p = DEMO["from_point"]
     assert main(["plan", str(sample_bundle), "--from", f"{p[0]},{p[1]}", "--to", DEMO["destination"],
-                 "--date", DEMO["date"], "--time", "08:00", "--wheelchair"]) == 2
-    assert "wheelchair" in capsys.readouterr().err
+                 "--date", DEMO["date"], "--time", "08:00", "--wheelchair", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    want = sample_network.plan(p, DEMO["destination"], DEMO["date"], "08:00", wheelchair=True)
+    assert _ids(got["itineraries"]) == _ids([it.to_dict() for it in want.itineraries]) and got["itineraries"]
+    assert got["stats"]["wheelchair"] is True
 
 
 def test_http_and_cli_optimize_walking(client, network, sample_bundle, capsys):

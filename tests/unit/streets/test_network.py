@@ -119,7 +119,7 @@ def test_pedestrian_area_outline_is_walkable(tmp_path):
     assert r.distance_m == pytest.approx(300, abs=0.5)
     assert net.snap(*latlon(200, 100), "car").distance_m == pytest.approx(math.hypot(100, 100), abs=0.5)
     g = net.graph
-    assert sorted(set(g.seg_modes.tolist())) == [1 | 2, 1 | 2 | 4]
+    assert sorted(set(g.seg_modes.tolist())) == [1 | 2 | 8, 1 | 2 | 4 | 8]    # 8: wheelchair
 
 
 def test_stop_links_footpaths_and_stops_within(tmp_path):

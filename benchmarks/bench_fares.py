@@ -1,0 +1,104 @@
+"""Fares (issue 14): what pricing every itinerary costs. Per query, ``plan()`` without and with
+fares (which one first alternates), same process: BART (GTFS fares v1: 2,500 origin/destination fares) and, outside
+short mode, Strasbourg CTS with generated fares v2 (engine.testing.fares_gen). Stores both medians
+and their ratio; build time with and without BART's fare files is in ``test_build_fares_bart``.
+"""
+from __future__ import annotations
+
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+from tests.reference.feeds import bench_short, percentiles, station_queries
+
+SHORT = bench_short()
+N_QUERIES = 40 if SHORT else 400
+
+
+def _bart():
+    from engine.testing.data import shared_data_dir
+
+    path = shared_data_dir() / "gtfs-us-bart" / "bart-new.zip"
+    if not path.is_file():
+        pytest.skip("gtfs-us-bart absent (set BRIQUE_DATA)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def fare_bundles(tmp_path_factory):
+    import engine
+    from engine.testing.data import shared_data_dir
+    from engine.testing.fares_gen import add_fares
+
+    out = tmp_path_factory.mktemp("bench-fares")
+    bundles = {"bart_v1": engine.build(out / "bart.bundle", gtfs=[("bart", _bart())]).path}
+    cts = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+    if not SHORT and cts.is_file():
+        z = add_fares(cts, out / "cts_v2.zip", "v2")
+        bundles["cts_v2"] = engine.build(out / "cts.bundle", gtfs=[("cts", z)]).path
+    return bundles
+
+
+@pytest.mark.parametrize("key", ["bart_v1", "cts_v2"])
+def test_fare_overhead(benchmark, fare_bundles, key):
+    """Per query: plan() with pricing off and on (in alternating order); the ratio of the medians."""
+    import engine
+
+    if key not in fare_bundles:
+        pytest.skip(f"{key} is not built in short mode")
+    net = engine.open(str(fare_bundles[key]))
+    queries = station_queries(fare_bundles[key], N_QUERIES, 2041)
+    for q in queries[:5]:
+        net.plan(q[0], q[1], date=q[2], time=q[3])
+    off, on, priced = [], [], []
+
+    def timed(q, fares: bool):
+        net._legs.fares = fares
+        t0 = time.perf_counter()
+        plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
+        return time.perf_counter() - t0, plan
+
+    def run():
+        for i, q in enumerate(queries):     # which goes first alternates: the second run of a
+            order = (False, True) if i % 2 else (True, False)     # query finds warmer caches
+            for fares in order:
+                dt_s, plan = timed(q, fares)
+                (on if fares else off).append(dt_s)
+                if fares:
+                    priced.extend(it.fare.known for it in plan.itineraries if it.n_vehicles)
+        net._legs.fares = True
+
+    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(without_fares=percentiles(off), with_fares=percentiles(on),
+                                p50_ratio=round(float(np.median(on) / np.median(off)), 3), queries=len(queries),
+                                known_share=round(float(np.mean(priced)), 3) if priced else None)
+
+
+def test_build_fares_bart(benchmark, tmp_path):
+    """BART built with its fare files, then without them (the same zip minus fare_*.txt)."""
+    import engine
+
+    src = _bart()
+    bare = tmp_path / "bart-nofares.zip"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bare, "w") as zout:
+        for name in zin.namelist():
+            if not name.startswith("fare_") and name != "rider_categories.txt":
+                zout.writestr(name, zin.read(name))
+    runs = 1 if SHORT else 3
+    with_fares, without = [], []
+
+    def run():
+        for i in range(runs):
+            t0 = time.perf_counter()
+            engine.build(tmp_path / f"a{i}.bundle", gtfs=[("bart", src)])
+            t1 = time.perf_counter()
+            engine.build(tmp_path / f"b{i}.bundle", gtfs=[("bart", bare)])
+            t2 = time.perf_counter()
+            with_fares.append(t1 - t0)
+            without.append(t2 - t1)
+
+    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(with_fares_s=round(float(np.median(with_fares)), 3),
+                                without_fares_s=round(float(np.median(without)), 3), runs=runs)

@@ -1,0 +1,1 @@
+"""National-scale generators and benchmarks (issue 12): addresses and timetable."""

@@ -1,0 +1,110 @@
+"""The v1 fare rules (engine/fares/v1.py) as the flat arrays of the McRAPTOR fare criterion
+(engine._mcraptor.FareModel). Built once per McPlanner, on the first fare query; opening a bundle
+computes nothing.
+
+Route classes: routes that the same fares name in their route rules and that belong to the same
+agency are interchangeable for every fare, so a ticket only needs the set of classes it rode (a
+64-bit mask). Zones: only zones some contains rule names are told apart (one bit each); every
+other zone shares the last bit, which no fare's contains set has, so riding through one still
+fails an exact-contains match as v1.py says.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._mcraptor import FareModel
+from ..errors import InvalidQueryError
+from .v1 import NO_ZONE, UNLIMITED, FaresV1
+
+NO_LIMIT = 1 << 30
+MAX_BITS = 64
+
+
+def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:
+    """The FareModel of ``fares`` over a timetable whose pattern p runs route pattern_route[p].
+
+    Raises InvalidQueryError (parameter ``optimize``) when the criterion cannot be exact here:
+    fares in several currencies, or more route classes / contains zones than a 64-bit mask holds.
+    """
+    currencies = sorted(set(fares.currency))
+    if len(currencies) != 1:
+        raise InvalidQueryError("optimize: the fare criterion needs fares of one currency "
+                                f"(this bundle has {', '.join(currencies) or 'none'})", "optimize")
+    rules = fares.rules
+    n = fares.n_fares
+    route_bit = _route_class_bits(fares)
+    fare_routes = np.zeros(n, np.uint64)
+    for f in range(n):
+        agency = int(fares.fare_agency[f])
+        allowed = np.ones(len(route_bit), bool)
+        if rules[f].routes is not None:
+            allowed &= np.isin(np.arange(len(route_bit)), list(rules[f].routes))
+        if agency >= 0:
+            allowed &= np.asarray(fares.route_agency) == agency
+        fare_routes[f] = np.bitwise_or.reduce(route_bit[allowed]) if allowed.any() else np.uint64(0)
+
+    contains_zones = sorted(set().union(*(r.contains for r in rules if r.contains is not None)))
+    if len(contains_zones) > MAX_BITS - 1:
+        raise InvalidQueryError(f"optimize: the fare criterion handles at most {MAX_BITS - 1} zones in "
+                                f"contains rules (this bundle has {len(contains_zones)})", "optimize")
+    n_zones = len(fares.zone_ids)
+    zone_bit = np.zeros(max(n_zones, 1), np.uint64)
+    if contains_zones:
+        zone_bit[:] = np.uint64(1) << np.uint64(MAX_BITS - 1)
+        for i, z in enumerate(contains_zones):
+            zone_bit[z] = np.uint64(1) << np.uint64(i)
+    fare_contains = np.zeros(n, np.uint64)
+    for f, r in enumerate(rules):
+        if r.contains is not None:
+            fare_contains[f] = np.bitwise_or.reduce(zone_bit[sorted(r.contains)])
+
+    od_offsets, od_origin, od_dest = [0], [], []
+    for r in rules:
+        for o, d in (r.od or ()):
+            od_origin.append(o)
+            od_dest.append(d)
+        od_offsets.append(len(od_origin))
+    cand_offsets, cand_fares = [0], []
+    for zone in range(NO_ZONE, n_zones):        # row zone + 1; row 0: stops without a zone
+        cand_fares.extend(fares.candidates(zone))
+        cand_offsets.append(len(cand_fares))
+
+    i32 = lambda a: np.ascontiguousarray(a, np.int32)     # noqa: E731
+    transfers = np.asarray(fares.transfers)
+    duration = np.asarray(fares.transfer_duration_s)
+    pattern_route = np.asarray(pattern_route)
+    return FareModel(
+        fare_price=i32(fares.price_minor),
+        fare_transfers=i32(np.where(transfers == UNLIMITED, NO_LIMIT, transfers)),
+        fare_duration=i32(np.where(duration < 0, NO_LIMIT, duration)),
+        fare_routes=fare_routes,
+        fare_has_contains=np.array([r.contains is not None for r in rules], np.uint8),
+        fare_contains=fare_contains,
+        fare_has_od=np.array([r.od is not None for r in rules], np.uint8),
+        fare_od_offsets=i32(od_offsets), od_origin=i32(od_origin), od_dest=i32(od_dest),
+        cand_offsets=i32(cand_offsets), cand_fares=i32(cand_fares),
+        stop_zone=i32(fares.stop_zone), zone_bit=zone_bit,
+        pattern_route_bit=np.ascontiguousarray(route_bit[pattern_route], np.uint64),
+        use_od=any(r.od is not None for r in rules),
+        use_rides=bool((transfers != UNLIMITED).any()),
+        use_span=bool((duration >= 0).any()),
+        use_contains=bool(contains_zones))
+
+
+def _route_class_bits(fares: FaresV1) -> np.ndarray:
+    """One bit per route class: routes named by the same fares' route rules, same agency."""
+    named_by: dict[int, set[int]] = {}
+    for f, r in enumerate(fares.rules):
+        for route in r.routes or ():
+            named_by.setdefault(route, set()).add(f)
+    route_agency = np.asarray(fares.route_agency)
+    classes: dict[tuple, int] = {}
+    bits = np.zeros(len(route_agency), np.uint64)
+    for route in range(len(route_agency)):
+        key = (frozenset(named_by.get(route, ())), int(route_agency[route]))
+        cls = classes.setdefault(key, len(classes))
+        if cls >= MAX_BITS:
+            raise InvalidQueryError(f"optimize: the fare criterion handles at most {MAX_BITS} route classes "
+                                    "(routes that the same fares name, per agency)", "optimize")
+        bits[route] = np.uint64(1) << np.uint64(cls)
+    return bits

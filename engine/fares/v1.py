@@ -1,0 +1,241 @@
+"""GTFS fares v1: what a journey's rides cost. One reading of the spec, shared by itinerary
+prices, the McRAPTOR fare criterion (engine/_mcraptor.pyx through engine/fares/kernel_model.py)
+and the tests' reference, so that all three agree by construction.
+
+A *ticket* for fare f (one fare_attributes.txt row) covers consecutive rides r_i .. r_j when:
+- routes: f has no fare_rules.txt row naming a route_id, or every ride's route is named by one;
+- origin / destination: f has no row naming an origin_id or destination_id, or one such row has
+  (origin_id empty or = r_i's boarding zone) and (destination_id empty or = r_j's alighting zone);
+- contains: f has no row naming a contains_id, or the zones of all stops of r_i .. r_j (boarding
+  to alighting, intermediate stops included) are exactly f's contains_id zones;
+- agency: f names no agency_id, or every ride's route belongs to that agency;
+- transfers: j - i <= transfers (empty: unlimited);
+- transfer_duration: board(r_j) - board(r_i) <= transfer_duration (empty: no limit).
+A ticket costs its fare's price; a journey costs the cheapest way to cut its rides into
+consecutive tickets (OpenTripPlanner's long-standing reading of v1: fare_rules rows aggregated per
+fare, tickets chosen by dynamic programming). The fare is unknown when no cut covers every ride
+with tickets, or when the covers that exist are in different currencies (prices of two
+currencies are never added). A journey without rides costs 0.
+
+Zones are the stops' zone_id; a stop without zone_id has no zone: it never matches a rule naming
+an origin or destination, and adds nothing to "contains".
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+NO_ZONE = -1
+UNLIMITED = -1
+
+
+@dataclass(frozen=True, eq=False)
+class FaresV1:
+    """The v1 fare tables of a bundle, as indices (see the module docstring for their meaning)."""
+
+    fare_ids: Sequence[str]              # "FEED:ID" per fare
+    price_minor: np.ndarray              # int64: price in the currency's minor unit (USD 6.40 -> 640)
+    currency: Sequence[str]              # ISO 4217 code per fare
+    minor_digits: np.ndarray             # int8: digits of the minor unit per fare (USD 2)
+    transfers: np.ndarray                # int32: GTFS transfers, UNLIMITED (-1) when empty
+    transfer_duration_s: np.ndarray      # int32: -1 when empty (no limit)
+    fare_agency: np.ndarray              # int32: agency index of fare_attributes.agency_id, -1 any
+    route_agency: np.ndarray             # int32: agency index per route_idx, -1 unknown
+    rule_fare: np.ndarray                # int32 per fare_rules row: fare index
+    rule_route: np.ndarray               # int32: route_idx, -1 empty
+    rule_origin: np.ndarray              # int32: zone index, -1 empty
+    rule_destination: np.ndarray         # int32: zone index, -1 empty
+    rule_contains: np.ndarray            # int32: zone index, -1 empty
+    stop_zone: np.ndarray                # int32 per stop_idx: zone index, -1 none
+    zone_ids: Sequence[str]              # "FEED:ZONE" per zone index
+
+    @property
+    def n_fares(self) -> int:
+        return len(self.price_minor)
+
+    @functools.cached_property
+    def rules(self) -> tuple["FareRules", ...]:
+        """Per fare, its fare_rules rows aggregated (built once, on first use)."""
+        return tuple(_aggregate(self))
+
+    @functools.cached_property
+    def fares_by_origin(self) -> dict[int, tuple[int, ...]]:
+        """Boarding zone -> the fares whose origin/destination rows admit it (or that have none);
+        key NO_ZONE for stops without a zone. Only zones named somewhere are keys: others use
+        ``fares_without_origin``."""
+        by_zone: dict[int, list[int]] = {}
+        for f, r in enumerate(self.rules):
+            if r.od is None:
+                continue
+            for origin in {o for o, _ in r.od}:
+                by_zone.setdefault(origin, []).append(f)
+        return {z: tuple(fs) for z, fs in by_zone.items()}
+
+    @functools.cached_property
+    def fares_without_origin(self) -> tuple[int, ...]:
+        """Fares that admit any boarding zone: no origin/destination rows, or a row whose
+        origin_id is empty."""
+        return tuple(f for f, r in enumerate(self.rules) if r.od is None or any(o == NO_ZONE for o, _ in r.od))
+
+    @functools.cached_property
+    def fares_by_od(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        """(origin, destination) of a fare_rules row (NO_ZONE = empty field) -> its fares."""
+        by_pair: dict[tuple[int, int], set[int]] = {}
+        for f, r in enumerate(self.rules):
+            for pair in r.od or ():
+                by_pair.setdefault(pair, set()).add(f)
+        return {pair: tuple(sorted(fs)) for pair, fs in by_pair.items()}
+
+    @functools.cached_property
+    def fares_without_od(self) -> tuple[int, ...]:
+        return tuple(f for f, r in enumerate(self.rules) if r.od is None)
+
+    def candidates_between(self, start_zone: int, end_zone: int) -> tuple[int, ...]:
+        """Fares whose origin/destination rows (or lack of them) admit a ticket from
+        ``start_zone`` to ``end_zone``: the only ones ``ticket_matches`` can accept."""
+        pairs = [(NO_ZONE, NO_ZONE)]
+        if start_zone != NO_ZONE:
+            pairs.append((start_zone, NO_ZONE))
+        if end_zone != NO_ZONE:
+            pairs.append((NO_ZONE, end_zone))
+            if start_zone != NO_ZONE:
+                pairs.append((start_zone, end_zone))
+        found = set(self.fares_without_od)
+        for pair in pairs:
+            found.update(self.fares_by_od.get(pair, ()))
+        return tuple(sorted(found))
+
+    def candidates(self, start_zone: int) -> tuple[int, ...]:
+        """Fares that may price a ticket whose first ride boards in ``start_zone``."""
+        named = self.fares_by_origin.get(start_zone, ()) if start_zone != NO_ZONE else ()
+        return tuple(sorted(set(named) | set(self.fares_without_origin)))
+
+
+@dataclass(frozen=True, slots=True)
+class FareRules:
+    """One fare's fare_rules rows, aggregated: None = no row constrains that field."""
+
+    routes: frozenset[int] | None
+    od: tuple[tuple[int, int], ...] | None     # (origin, destination) pairs, NO_ZONE = empty field
+    contains: frozenset[int] | None
+
+
+def _aggregate(fares: FaresV1):
+    routes: list[set[int]] = [set() for _ in range(fares.n_fares)]
+    od: list[set[tuple[int, int]]] = [set() for _ in range(fares.n_fares)]
+    contains: list[set[int]] = [set() for _ in range(fares.n_fares)]
+    for f, r, o, d, c in zip(fares.rule_fare.tolist(), fares.rule_route.tolist(), fares.rule_origin.tolist(),
+                             fares.rule_destination.tolist(), fares.rule_contains.tolist()):
+        if r >= 0:
+            routes[f].add(r)
+        if o >= 0 or d >= 0:
+            od[f].add((o, d))
+        if c >= 0:
+            contains[f].add(c)
+    for f in range(fares.n_fares):
+        yield FareRules(frozenset(routes[f]) if routes[f] else None,
+                        tuple(sorted(od[f])) if od[f] else None,
+                        frozenset(contains[f]) if contains[f] else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Ride:
+    """One vehicle ride of a journey, as the fare rules see it."""
+
+    route_idx: int
+    board_stop: int
+    alight_stop: int
+    board_time_s: int            # seconds on the query's service-day clock
+    zones: frozenset[int]        # zones of every stop from boarding to alighting (NO_ZONE excluded)
+
+
+@dataclass(frozen=True, slots=True)
+class FareV1Result:
+    """A journey's price: the total and the tickets bought (fare index, first ride, last ride)."""
+
+    amount_minor: int
+    currency: str
+    minor_digits: int
+    tickets: tuple[tuple[int, int, int], ...]
+
+    @property
+    def amount(self) -> float:
+        return self.amount_minor / 10 ** self.minor_digits
+
+
+def ticket_matches(fares: FaresV1, f: int, rides: Sequence[Ride]) -> bool:
+    """Whether one ticket of fare ``f`` covers all of ``rides`` (consecutive rides of a journey)."""
+    rules = fares.rules[f]
+    transfers = int(fares.transfers[f])
+    if transfers != UNLIMITED and len(rides) - 1 > transfers:
+        return False
+    duration = int(fares.transfer_duration_s[f])
+    if duration >= 0 and rides[-1].board_time_s - rides[0].board_time_s > duration:
+        return False
+    agency = int(fares.fare_agency[f])
+    if agency >= 0 and any(int(fares.route_agency[r.route_idx]) != agency for r in rides):
+        return False
+    if rules.routes is not None and any(r.route_idx not in rules.routes for r in rides):
+        return False
+    if rules.od is not None:
+        start = int(fares.stop_zone[rides[0].board_stop])
+        end = int(fares.stop_zone[rides[-1].alight_stop])
+        if not any((o == NO_ZONE or (o == start and start != NO_ZONE))
+                   and (d == NO_ZONE or (d == end and end != NO_ZONE)) for o, d in rules.od):
+            return False
+    if rules.contains is not None:
+        visited = frozenset().union(*(r.zones for r in rides))
+        if visited != rules.contains:
+            return False
+    return True
+
+
+def cheapest_ticket(fares: FaresV1, rides: Sequence[Ride], currency: str) -> int | None:
+    """The cheapest fare of ``currency`` whose ticket covers ``rides``, or None."""
+    best = None
+    start = int(fares.stop_zone[rides[0].board_stop])
+    end = int(fares.stop_zone[rides[-1].alight_stop])
+    for f in fares.candidates_between(start, end):
+        if fares.currency[f] == currency and ticket_matches(fares, f, rides):
+            if best is None or fares.price_minor[f] < fares.price_minor[best]:
+                best = f
+    return best
+
+
+def journey_fare(fares: FaresV1, rides: Sequence[Ride]) -> FareV1Result | None:
+    """The cheapest cover of ``rides`` by tickets of one currency (None: unknown)."""
+    currencies = sorted(set(fares.currency))
+    if not rides:
+        return FareV1Result(0, currencies[0] if currencies else "", _digits(fares, currencies), ())
+    results = [r for r in (_cheapest_cover(fares, rides, c) for c in currencies) if r is not None]
+    return results[0] if len(results) == 1 else None
+
+
+def _digits(fares: FaresV1, currencies: list[str]) -> int:
+    if not currencies:
+        return 2
+    f = list(fares.currency).index(currencies[0])
+    return int(fares.minor_digits[f])
+
+
+def _cheapest_cover(fares: FaresV1, rides: Sequence[Ride], currency: str) -> FareV1Result | None:
+    n = len(rides)
+    best: list[tuple[int, tuple] | None] = [None] * (n + 1)     # best[j]: rides[:j] covered
+    best[0] = (0, ())
+    for j in range(1, n + 1):
+        for i in range(j):
+            if best[i] is None:
+                continue
+            f = cheapest_ticket(fares, rides[i:j], currency)
+            if f is None:
+                continue
+            cost = best[i][0] + int(fares.price_minor[f])
+            if best[j] is None or cost < best[j][0]:
+                best[j] = (cost, best[i][1] + ((f, i, j - 1),))
+    if best[n] is None:
+        return None
+    cost, tickets = best[n]
+    return FareV1Result(cost, currency, int(fares.minor_digits[tickets[0][0]]), tickets)

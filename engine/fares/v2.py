@@ -1,0 +1,304 @@
+"""GTFS fares v2 ("basics"): what a journey's transit legs cost, one reading of the reference
+(https://gtfs.org/documentation/schedule/reference/#fare_leg_rulestxt and #fare_transfer_rulestxt),
+written down here because the reference leaves choices to the consumer.
+
+Scope: rules of a feed apply to legs of that feed only (a merged bundle never lets one feed's
+empty field match another feed's legs). Prices are the default rider's (build: empty
+rider_category_id or is_default_fare_category=1, cheapest fare medium).
+
+1. **Leg rules** (fare_leg_rules.txt). A leg (one ride) has a network (its route's, from
+   route_networks.txt or routes.network_id), a departure stop, an arrival stop, a departure and
+   an arrival local time. A rule matches it when every field matches:
+   - ``network_id``: equal to the leg's network. Empty: if some rule of the feed has a
+     ``rule_priority``, matches any leg; otherwise matches only legs whose network no rule of the
+     feed names (the reference's "all values except those specified").
+   - ``from_area_id`` / ``to_area_id``: the departure / arrival stop is in the area
+     (stop_areas.txt; a station stands for its platforms). Empty: as for network_id, with the
+     areas named in that same column.
+   - ``from_timeframe_group_id`` / ``to_timeframe_group_id``: the departure / arrival local time
+     of day is in [start_time, end_time) of a timeframes.txt row of that group whose service_id
+     runs on the calendar day of that time. Empty: time does not matter.
+   With rule_priority (empty = 0), only the matching rules of the highest priority remain. Of
+   those, the cheapest product wins (ties: the first row) -- the rider's choice the reference
+   leaves open. No matching rule, or only products without a default price: the fare is unknown.
+2. **Transfers** (fare_transfer_rules.txt), between consecutive legs of the same feed. A
+   *sub-journey* is a run of legs linked by applied transfer rules; its transfer count is the
+   number of links so far. Between leg i-1 (group A) and leg i (group B), with k = the count
+   including this transfer, a rule is a candidate when:
+   - ``from_leg_group_id`` = A, or is empty and no rule of the feed names A as from group
+     (a leg without a leg group matches empty only); ``to_leg_group_id`` likewise with B;
+   - ``transfer_count`` is -1 or >= k (empty = -1; the reference forbids it between different
+     groups);
+   - ``duration_limit`` (if any) >= the time between the two legs per ``duration_limit_type``:
+     0 departure of leg i-1 -> arrival of leg i, 1 departure -> departure, 2 arrival -> departure,
+     3 arrival -> arrival ("current leg" = the leg before the transfer, "next leg" = the one after).
+   Among candidates: the smallest transfer_count >= k (-1 last), then the cheapest transfer
+   product, then the first row. No candidate: the sub-journey ends, leg i starts a new one (k = 0).
+   The applied rule's ``fare_transfer_type`` says what is paid for the pair (AB = its
+   ``fare_product_id``, free when empty):
+   - 0 (A + AB): leg i's own product is not paid; AB is;
+   - 1 (A + AB + B): leg i's product and AB are paid;
+   - 2 (AB): neither leg i-1's nor leg i's product is paid; AB is.
+3. **Total**: the products of the legs still paid plus every AB. All of them must be in one
+   currency, otherwise the fare is unknown (amounts of two currencies are never added).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+NO_IDX = -1
+
+
+@dataclass(frozen=True, eq=False)
+class FaresV2:
+    """The v2 tables of a bundle, as indices (rows of fares/* tables, -1 = empty)."""
+
+    product_ids: Sequence[str]
+    product_names: Sequence[str]
+    product_amount_minor: np.ndarray
+    product_currency: Sequence[str]
+    product_minor_digits: np.ndarray
+    route_network: np.ndarray          # per route_idx
+    stop_area_stop: np.ndarray         # sorted
+    stop_area_area: np.ndarray
+    timeframe_group: np.ndarray
+    timeframe_start_s: np.ndarray
+    timeframe_end_s: np.ndarray
+    timeframe_service: np.ndarray
+    leg_group: np.ndarray
+    leg_network: np.ndarray
+    leg_from_area: np.ndarray
+    leg_to_area: np.ndarray
+    leg_from_timeframe: np.ndarray
+    leg_to_timeframe: np.ndarray
+    leg_product: np.ndarray
+    leg_priority: np.ndarray
+    leg_feed: np.ndarray
+    tr_from_group: np.ndarray
+    tr_to_group: np.ndarray
+    tr_count: np.ndarray
+    tr_duration_s: np.ndarray
+    tr_duration_type: np.ndarray
+    tr_type: np.ndarray
+    tr_product: np.ndarray
+    tr_feed: np.ndarray
+    leg_group_ids: Sequence[str]
+
+    @cached_property
+    def feeds(self) -> frozenset[int]:
+        """Feeds that have v2 leg rules."""
+        return frozenset(int(f) for f in np.unique(self.leg_feed))
+
+    @cached_property
+    def _per_feed(self) -> dict[int, _FeedRules]:
+        out = {}
+        for feed in self.feeds:
+            rows = np.flatnonzero(self.leg_feed == feed)
+            trs = np.flatnonzero(self.tr_feed == feed)
+            out[feed] = _FeedRules(
+                rows=[tuple(int(x) for x in r) for r in zip(
+                    rows, self.leg_group[rows], self.leg_network[rows], self.leg_from_area[rows],
+                    self.leg_to_area[rows], self.leg_from_timeframe[rows], self.leg_to_timeframe[rows],
+                    self.leg_product[rows], self.leg_priority[rows])],
+                priority_mode=bool((self.leg_priority[rows] >= 0).any()),
+                networks=frozenset(int(x) for x in self.leg_network[rows] if x >= 0),
+                from_areas=frozenset(int(x) for x in self.leg_from_area[rows] if x >= 0),
+                to_areas=frozenset(int(x) for x in self.leg_to_area[rows] if x >= 0),
+                transfers=[tuple(int(x) for x in r) for r in zip(
+                    trs, self.tr_from_group[trs], self.tr_to_group[trs], self.tr_count[trs],
+                    self.tr_duration_s[trs], self.tr_duration_type[trs], self.tr_type[trs], self.tr_product[trs])],
+                from_groups=frozenset(int(x) for x in self.tr_from_group[trs] if x >= 0),
+                to_groups=frozenset(int(x) for x in self.tr_to_group[trs] if x >= 0))
+        return out
+
+    @cached_property
+    def _stop_areas(self) -> dict[int, frozenset[int]]:
+        out: dict[int, set[int]] = {}
+        for stop, area in zip(self.stop_area_stop.tolist(), self.stop_area_area.tolist()):
+            out.setdefault(stop, set()).add(area)
+        return {stop: frozenset(areas) for stop, areas in out.items()}
+
+    def areas_of(self, stop: int) -> frozenset[int]:
+        return self._stop_areas.get(stop, frozenset())
+
+    @cached_property
+    def _timeframes(self) -> dict[int, list[tuple[int, int, int]]]:
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        for g, start, end, service in zip(self.timeframe_group.tolist(), self.timeframe_start_s.tolist(),
+                                          self.timeframe_end_s.tolist(), self.timeframe_service.tolist()):
+            out.setdefault(g, []).append((start, end, service))
+        return out
+
+    def in_timeframe(self, group: int, day: int, tod_s: int, active: Callable[[int, int], bool]) -> bool:
+        return any(start <= tod_s < end and active(service, day)
+                   for start, end, service in self._timeframes.get(group, ()))
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedRules:
+    rows: list[tuple]          # (row, group, network, from_area, to_area, from_tf, to_tf, product, priority)
+    priority_mode: bool
+    networks: frozenset[int]
+    from_areas: frozenset[int]
+    to_areas: frozenset[int]
+    transfers: list[tuple]     # (row, from, to, count, duration, duration_type, type, product)
+    from_groups: frozenset[int]
+    to_groups: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class LegV2:
+    """One ride as the v2 rules see it."""
+
+    feed: int
+    route_idx: int
+    board_stop: int
+    alight_stop: int
+    dep_s: int                 # seconds on one clock shared by the journey's legs (durations)
+    arr_s: int
+    dep_day: int               # timetable day index of the departure's local calendar day
+    dep_tod_s: int             # local time of day of the departure, seconds
+    arr_day: int
+    arr_tod_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class FareV2Result:
+    """A priced journey: the total and what was paid: (product index, leg indices) per item."""
+
+    amount_minor: int
+    currency: str
+    minor_digits: int
+    items: tuple[tuple[int, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownV2:
+    """Why a journey has no v2 price (``ride``: the position of the ride concerned, if one)."""
+
+    reason: str
+    ride: int | None = None
+
+
+def match_leg(fares: FaresV2, leg: LegV2, active: Callable[[int, int], bool]) -> tuple[int, int] | None:
+    """(leg rule row, product) of the rule that prices ``leg`` (section 1), or None."""
+    rules = fares._per_feed.get(leg.feed)
+    if rules is None:
+        return None
+    network = int(fares.route_network[leg.route_idx]) if leg.route_idx >= 0 else NO_IDX
+    a_from, a_to = fares.areas_of(leg.board_stop), fares.areas_of(leg.alight_stop)
+    any_empty = rules.priority_mode
+    matched = []
+    for row, _group, net, fa, ta, ftf, ttf, product, priority in rules.rows:
+        if net >= 0:
+            if net != network:
+                continue
+        elif not any_empty and network in rules.networks:
+            continue
+        if fa >= 0:
+            if fa not in a_from:
+                continue
+        elif not any_empty and a_from & rules.from_areas:
+            continue
+        if ta >= 0:
+            if ta not in a_to:
+                continue
+        elif not any_empty and a_to & rules.to_areas:
+            continue
+        if ftf >= 0 and not fares.in_timeframe(ftf, leg.dep_day, leg.dep_tod_s, active):
+            continue
+        if ttf >= 0 and not fares.in_timeframe(ttf, leg.arr_day, leg.arr_tod_s, active):
+            continue
+        matched.append((max(priority, 0), row, product))
+    if not matched:
+        return None
+    top = max(m[0] for m in matched)
+    priced = [(int(fares.product_amount_minor[p]), row, p) for prio, row, p in matched if prio == top and p >= 0]
+    if not priced:
+        return None
+    _, row, product = min(priced)
+    return row, product
+
+
+def match_transfer(fares: FaresV2, feed: int, group_a: int, group_b: int, k: int, prev: LegV2,
+                   cur: LegV2) -> tuple[int, int, int] | None:
+    """(transfer rule row, fare_transfer_type, product or -1) between ``prev`` and ``cur`` (section 2)."""
+    rules = fares._per_feed.get(feed)
+    if rules is None:
+        return None
+    best = None
+    for row, fg, tg, count, duration, dtype, ttype, product in rules.transfers:
+        if fg >= 0:
+            if fg != group_a:
+                continue
+        elif group_a in rules.from_groups:
+            continue
+        if tg >= 0:
+            if tg != group_b:
+                continue
+        elif group_b in rules.to_groups:
+            continue
+        if count != -1 and count < k:
+            continue
+        if duration >= 0:
+            start = prev.dep_s if dtype in (0, 1) else prev.arr_s
+            end = cur.arr_s if dtype in (0, 3) else cur.dep_s
+            if end - start > duration:
+                continue
+        key = (count if count != -1 else 1 << 30, int(fares.product_amount_minor[product]) if product >= 0 else 0,
+               row)
+        if best is None or key < best[0]:
+            best = (key, row, ttype, product)
+    return None if best is None else best[1:]
+
+
+def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, int], bool]
+                 ) -> FareV2Result | UnknownV2:
+    """The v2 price of consecutive rides (sections 1-3). Leg indices in ``items`` are positions
+    in ``legs``."""
+    if not legs:
+        return FareV2Result(0, "", 2, ())
+    matched = []
+    for i, leg in enumerate(legs):
+        m = match_leg(fares, leg, active)
+        if m is None:
+            return UnknownV2("no fare_leg_rules row prices leg {leg}", i)
+        matched.append(m)
+    product = [p for _, p in matched]
+    group = [int(fares.leg_group[row]) for row, _ in matched]
+    paid = [True] * len(legs)
+    covers = [[i] for i in range(len(legs))]        # legs each leg's product stands for
+    owner = list(range(len(legs)))                  # whose product covers leg i
+    extra: list[tuple[int, tuple[int, ...]]] = []
+    k = 0
+    for i in range(1, len(legs)):
+        prev, cur = legs[i - 1], legs[i]
+        rule = match_transfer(fares, cur.feed, group[i - 1], group[i], k + 1, prev, cur) \
+            if prev.feed == cur.feed else None
+        if rule is None:
+            k = 0
+            continue
+        k += 1
+        _, ttype, ab = rule
+        if ttype in (0, 2):
+            paid[i] = False
+            owner[i] = owner[i - 1]
+            covers[owner[i]].append(i)
+        if ttype == 2:
+            paid[i - 1] = False
+        if ab >= 0:
+            extra.append((ab, (i - 1, i)))
+    items = [(product[i], tuple(covers[i])) for i in range(len(legs)) if paid[i]] + extra
+    currencies = {fares.product_currency[p] for p, _ in items}
+    if len(currencies) > 1:
+        return UnknownV2("the products are in different currencies: " + ", ".join(sorted(currencies)))
+    if not items:               # every product waived by AB-less type-2 transfers
+        p = product[0]
+        return FareV2Result(0, fares.product_currency[p], int(fares.product_minor_digits[p]), ())
+    total = sum(int(fares.product_amount_minor[p]) for p, _ in items)
+    first = items[0][0]
+    return FareV2Result(total, fares.product_currency[first], int(fares.product_minor_digits[first]), tuple(items))

@@ -1,0 +1,258 @@
+"""GTFS fares v2 files of one feed -> the v2 part of its FeedFares (engine.loaders.gtfs_fares).
+
+BUILD TIME ONLY. Networks (networks.txt, routes.network_id, route_networks.txt which wins),
+areas (areas.txt, stop_areas.txt: a station stands for its platforms), the default rider's
+product prices (empty rider_category_id or is_default_fare_category=1, the cheapest medium),
+timeframes, leg rules and transfer rules; every bad row skipped or fixed and counted with file,
+line and field, as gtfs_fares does for v1. The semantics are engine/fares/v2.py's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine.loaders.gtfs_csv import CsvTable
+from engine.loaders.gtfs_diag import Diag
+from engine.loaders.gtfs_fares import (
+    COLUMNS,
+    FeedFares,
+    Issues,
+    data_rows,
+    checked_price,
+    index_of,
+    parse_int,
+)
+from engine.loaders.gtfs_parse import parse_hms
+
+
+def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_rows: np.ndarray,
+                  route_idx: dict[str, int], diag: Diag) -> None:
+    """Fill ``out``'s v2 fields; ``read(file)`` is gtfs_fares' reader (None: absent or unusable)."""
+    products = read("fare_products.txt")
+    legs = read("fare_leg_rules.txt")
+    read("fare_media.txt")                   # counted only: a default fare needs no medium
+    if products is None or legs is None:     # unusable (a required column missing): counted by read
+        return
+    n_routes = len(part.routes.ids)
+    # networks: networks.txt, routes.network_id, route_networks.txt (which wins)
+    net_idx: dict[str, int] = {}
+    nets = read("networks.txt")
+    if nets is not None:
+        for _, r in data_rows(nets, COLUMNS["networks.txt"]):
+            if r["network_id"] and r["network_id"] not in net_idx:
+                net_idx[r["network_id"]] = len(out.networks)
+                out.networks.append((r["network_id"], r["network_name"]))
+    route_network = np.full(n_routes, -1, np.int32)
+    if routes is not None and routes.has("network_id"):
+        for local, nid in zip(route_rows.tolist(), routes.get("network_id").to_pylist()):
+            if local >= 0 and nid:
+                if nid not in net_idx:
+                    net_idx[nid] = len(out.networks)
+                    out.networks.append((nid, ""))
+                route_network[local] = net_idx[nid]
+    rn = read("route_networks.txt")
+    if rn is not None:
+        issues = Issues(diag, rn)
+        for row, r in data_rows(rn, COLUMNS["route_networks.txt"]):
+            local = route_idx.get(r["route_id"])
+            if local is None:
+                issues.add("route_networks.unknown_route", "skipped", row, "route_id",
+                           f"route_id {r['route_id']!r} not in routes.txt; skipped")
+                continue
+            if r["network_id"] not in net_idx:
+                net_idx[r["network_id"]] = len(out.networks)
+                out.networks.append((r["network_id"], ""))
+            route_network[local] = net_idx[r["network_id"]]
+        issues.flush()
+    out.route_network = route_network
+    # areas
+    area_idx: dict[str, int] = {}
+    areas = read("areas.txt")
+    if areas is not None:
+        for _, r in data_rows(areas, COLUMNS["areas.txt"]):
+            if r["area_id"] and r["area_id"] not in area_idx:
+                area_idx[r["area_id"]] = len(out.areas)
+                out.areas.append((r["area_id"], r["area_name"]))
+    sa = read("stop_areas.txt")
+    if sa is not None:
+        issues = Issues(diag, sa)
+        stop_local = index_of(sa.get("stop_id"), part.stops.ids)
+        children: dict[int, list[int]] = {}
+        for child, parent in enumerate(part.stops.parent.tolist()):
+            if parent >= 0:
+                children.setdefault(parent, []).append(child)
+        pairs = set()
+        for row, r in data_rows(sa, COLUMNS["stop_areas.txt"]):
+            a = area_idx.get(r["area_id"])
+            s = int(stop_local[row])
+            if a is None:
+                issues.add("stop_areas.unknown_area", "skipped", row, "area_id",
+                           f"area_id {r['area_id']!r} not in areas.txt; skipped")
+                continue
+            if s < 0:
+                issues.add("stop_areas.unknown_stop", "skipped", row, "stop_id",
+                           f"stop_id {r['stop_id']!r} not in stops.txt; skipped")
+                continue
+            pairs.add((s, a))
+            for c in children.get(s, ()):            # a station stands for its platforms
+                pairs.add((c, a))
+        out.stop_areas = sorted(pairs)
+        issues.flush()
+    # rider categories: the default one (is_default_fare_category = 1), if any
+    default_rider = set()
+    rc = read("rider_categories.txt")
+    if rc is not None:
+        for _, r in data_rows(rc, COLUMNS["rider_categories.txt"]):
+            if r["is_default_fare_category"] == "1":
+                default_rider.add(r["rider_category_id"])
+    # products: one price per product id, for the default rider, cheapest medium
+    issues = Issues(diag, products)
+    best: dict[str, tuple] = {}
+    seen: set[str] = set()
+    for row, r in data_rows(products, COLUMNS["fare_products.txt"]):
+        pid = r["fare_product_id"]
+        if not pid:
+            issues.add("fare_products.empty_id", "skipped", row, "fare_product_id", "empty fare_product_id")
+            continue
+        seen.add(pid)
+        if r["rider_category_id"] and r["rider_category_id"] not in default_rider:
+            diag.count("fares.fare_products.other_rider", 1)
+            continue
+        checked = checked_price(issues, "fare_products", row, r, "currency", "amount", f"product {pid!r}")
+        if checked is None:
+            continue
+        amount, currency, digits = checked
+        cand = (pid, r["fare_product_name"], amount, currency, digits)
+        if pid not in best or amount < best[pid][2]:
+            best[pid] = cand
+    issues.flush()
+    for pid in sorted(seen - set(best)):
+        diag.warn("fare_products.no_default_price", "fare_products.txt", 0, "fare_product_id",
+                  f"product {pid!r} has no usable price for the default rider: legs it covers have an unknown fare")
+    product_idx = {}
+    for pid, cand in best.items():
+        product_idx[pid] = len(out.products)
+        out.products.append(cand)
+    # timeframes
+    tf_idx: dict[str, int] = {}
+    tfs = read("timeframes.txt")
+    if tfs is not None:
+        issues = Issues(diag, tfs)
+        services = {s: i for i, s in enumerate(part.calendar.service_ids.to_pylist())}
+        start, bad_s, _ = parse_hms(tfs.get("start_time"))
+        end, bad_e, _ = parse_hms(tfs.get("end_time"))
+        has_s, has_e = tfs.nonempty("start_time"), tfs.nonempty("end_time")
+        for row, r in data_rows(tfs, COLUMNS["timeframes.txt"]):
+            if not r["timeframe_group_id"]:
+                issues.add("timeframes.empty_id", "skipped", row, "timeframe_group_id", "empty timeframe_group_id")
+                continue
+            svc = services.get(r["service_id"])
+            if svc is None:
+                issues.add("timeframes.unknown_service", "skipped", row, "service_id",
+                           f"service_id {r['service_id']!r} not in calendar files; skipped")
+                continue
+            if bad_s[row] or bad_e[row] or has_s[row] != has_e[row]:
+                issues.add("timeframes.bad_time", "skipped", row, "start_time",
+                           "start_time/end_time unparsable or only one of them given; skipped")
+                continue
+            s = int(start[row]) if has_s[row] else 0
+            e = int(end[row]) if has_e[row] else 86400
+            if not (0 <= s < e <= 86400):
+                issues.add("timeframes.bad_time", "skipped", row, "end_time",
+                           "start_time must be before end_time, both within 00:00:00-24:00:00; skipped")
+                continue
+            g = tf_idx.setdefault(r["timeframe_group_id"], len(tf_idx))
+            out.timeframes.append((g, s, e, svc))
+        issues.flush()
+    out.timeframe_groups = list(tf_idx)
+    # leg rules
+    issues = Issues(diag, legs)
+    group_idx: dict[str, int] = {}
+    for row, r in data_rows(legs, COLUMNS["fare_leg_rules.txt"]):
+        p = product_idx.get(r["fare_product_id"])
+        if p is None and r["fare_product_id"] not in seen:
+            issues.add("fare_leg_rules.unknown_product", "skipped", row, "fare_product_id",
+                       f"fare_product_id {r['fare_product_id']!r} not in fare_products.txt; rule skipped")
+            continue
+        refs = []
+        ok = True
+        for col, table in (("network_id", net_idx), ("from_area_id", area_idx), ("to_area_id", area_idx),
+                           ("from_timeframe_group_id", tf_idx), ("to_timeframe_group_id", tf_idx)):
+            if not r[col]:
+                refs.append(-1)
+            elif r[col] in table:
+                refs.append(table[r[col]])
+            else:
+                issues.add(f"fare_leg_rules.unknown_{col[:-3]}", "skipped", row, col,
+                           f"{col} {r[col]!r} is defined nowhere; rule skipped")
+                ok = False
+                break
+        if not ok:
+            continue
+        priority = -1
+        if r["rule_priority"]:
+            priority = parse_int(r["rule_priority"])
+            if priority is None or priority < 0:
+                issues.add("fare_leg_rules.bad_rule_priority", "skipped", row, "rule_priority",
+                           f"rule_priority {r['rule_priority']!r} not a non-negative integer; rule skipped")
+                continue
+        g = group_idx.setdefault(r["leg_group_id"], len(group_idx)) if r["leg_group_id"] else -1
+        out.leg_rules.append((g, *refs, -1 if p is None else p, priority))
+    issues.flush()
+    out.leg_groups = list(group_idx)
+    # transfer rules
+    tr = read("fare_transfer_rules.txt")
+    if tr is None:
+        return
+    issues = Issues(diag, tr)
+    for row, r in data_rows(tr, COLUMNS["fare_transfer_rules.txt"]):
+        groups = []
+        for col in ("from_leg_group_id", "to_leg_group_id"):
+            groups.append(group_idx.get(r[col], -2) if r[col] else -1)
+        if -2 in groups:
+            col = "from_leg_group_id" if groups[0] == -2 else "to_leg_group_id"
+            issues.add("fare_transfer_rules.unknown_leg_group", "skipped", row, col,
+                       f"{col} {r[col]!r} is the leg_group_id of no fare_leg_rules row; rule skipped")
+            continue
+        ttype = parse_int(r["fare_transfer_type"]) if r["fare_transfer_type"] else None
+        if ttype not in (0, 1, 2):
+            issues.add("fare_transfer_rules.bad_fare_transfer_type", "skipped", row, "fare_transfer_type",
+                       f"fare_transfer_type {r['fare_transfer_type']!r} not 0, 1 or 2; rule skipped")
+            continue
+        same = r["from_leg_group_id"] == r["to_leg_group_id"]
+        count = -1
+        if r["transfer_count"]:
+            count = parse_int(r["transfer_count"])
+            if count is None or count == 0 or count < -1:
+                issues.add("fare_transfer_rules.bad_transfer_count", "skipped", row, "transfer_count",
+                           f"transfer_count {r['transfer_count']!r} not -1 or a positive integer; rule skipped")
+                continue
+            if not same:
+                issues.add("fare_transfer_rules.transfer_count_forbidden", "fixed", row, "transfer_count",
+                           "transfer_count is forbidden between different leg groups; ignored (no limit)")
+                count = -1
+        elif same:
+            issues.add("fare_transfer_rules.missing_transfer_count", "skipped", row, "transfer_count",
+                       "transfer_count is required when from_leg_group_id = to_leg_group_id; rule skipped")
+            continue
+        duration, dtype = -1, -1
+        if r["duration_limit"]:
+            duration = parse_int(r["duration_limit"])
+            dtype = parse_int(r["duration_limit_type"]) if r["duration_limit_type"] else None
+            if duration is None or duration <= 0:
+                issues.add("fare_transfer_rules.bad_duration_limit", "skipped", row, "duration_limit",
+                           f"duration_limit {r['duration_limit']!r} not a positive integer; rule skipped")
+                continue
+            if dtype not in (0, 1, 2, 3):
+                issues.add("fare_transfer_rules.bad_duration_limit_type", "skipped", row, "duration_limit_type",
+                           f"duration_limit_type {r['duration_limit_type']!r} must be 0-3 with a duration_limit; "
+                           f"rule skipped")
+                continue
+        p = -1
+        if r["fare_product_id"]:
+            p = product_idx.get(r["fare_product_id"], -2)
+            if p == -2:
+                issues.add("fare_transfer_rules.unknown_product", "skipped", row, "fare_product_id",
+                           f"fare_product_id {r['fare_product_id']!r} has no usable default price; rule skipped")
+                continue
+        out.transfer_rules.append((groups[0], groups[1], count, duration, dtype, ttype, p))
+    issues.flush()

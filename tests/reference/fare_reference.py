@@ -1,0 +1,134 @@
+"""Reference for the fare criterion (arrival, vehicles, fare): every journey, enumerated.
+
+Depth-first over the journeys the engine's transfer model allows (tests/reference/mc_reference.py
+says it: a vehicle arrival boards again after the change time, an origin or footpath arrival at
+once, one footpath after each vehicle and, with walk_before_first, one from the origin), where
+each boarding takes the first trip of that pattern the traveller can catch (as RAPTOR does), up
+to ``max_rounds`` vehicles. Each complete journey is priced by engine/fares/v1.journey_fare (the
+one definition of the v1 rules) and the Pareto set of (arrival, vehicles, fare) is kept; nothing
+is pruned on the way. Exponential, for small feeds and few vehicles only. Slow and obvious.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine._types import NO_VALUE, SECONDS_PER_DAY
+from engine.fares.v1 import Ride, journey_fare
+
+UNKNOWN = 1_000_000_000       # a fare no tickets cover (engine.criteria.mcraptor.FARE_UNKNOWN)
+
+
+def _pareto(items):
+    items = sorted(set(items))
+    kept = []
+    for t in items:
+        if not any(a <= t[0] and v <= t[1] and f <= t[2] for a, v, f in kept):
+            kept.append(t)
+    return set(kept)
+
+
+class FareReference:
+    """Enumerates journeys on one timetable (engine Timetable arrays, read plainly)."""
+
+    def __init__(self, tt, fares):
+        self.tt, self.fares = tt, fares
+        self.pattern_stops = [tt.pattern_stops[tt.pattern_stops_offsets[p]:tt.pattern_stops_offsets[p + 1]].tolist()
+                              for p in range(tt.n_patterns)]
+        self.stop_patterns: dict[int, list[tuple[int, int]]] = {}
+        for p, stops in enumerate(self.pattern_stops):
+            for pos, s in enumerate(stops):
+                self.stop_patterns.setdefault(s, []).append((p, pos))
+        self._fare_memo: dict = {}
+        self._earliest_memo: dict = {}
+
+    def _earliest(self, active, p: int, pos: int, ready: int):
+        """(departure, trip index in pattern, day offset) of the first trip running that leaves
+        (p, pos) at or after ``ready``, or None (departures of a pattern at a stop are sorted)."""
+        key = (p, pos, ready)
+        if key in self._earliest_memo:
+            return self._earliest_memo[key]
+        tt = self.tt
+        n, first = int(tt.pattern_n_trips[p]), int(tt.pattern_first_trip[p])
+        base = int(tt.pattern_st_offset[p]) + pos * n
+        deps = tt.st_dep[base:base + n]
+        best = None
+        for d in range(-int(tt.pattern_max_day[p]), 2):
+            i = int(np.searchsorted(deps, ready - d * SECONDS_PER_DAY, side="left"))
+            while i < n and not active(d, first + i):
+                i += 1
+            if i < n:
+                dep = int(deps[i]) + d * SECONDS_PER_DAY
+                if best is None or dep < best[0]:
+                    best = (dep, i, d)
+        self._earliest_memo[key] = best
+        return best
+
+    def _price(self, rides: tuple[Ride, ...]) -> int:
+        if rides not in self._fare_memo:
+            result = journey_fare(self.fares, rides)
+            self._fare_memo[rides] = UNKNOWN if result is None else result.amount_minor
+        return self._fare_memo[rides]
+
+    def pareto(self, origins, time_s: int, day: int, targets, max_rounds: int, min_change_time: int,
+               walk_before_first: bool = True, walk_after_last: bool = True) -> set[tuple[int, int, int]]:
+        tt = self.tt
+        self._earliest_memo = {}       # it depends on the day
+        table = tt.next_active(day)
+        shift = tt.max_day_offset
+
+        def active(d, trip):
+            return int(table[d + shift, trip]) == trip
+
+        targets = set(int(t) for t in targets)
+        found = []
+        fp = (tt.footpath_offsets, tt.footpath_to, tt.footpath_duration)
+
+        def change(s):
+            c = int(tt.stop_min_change[s])
+            return c if c != NO_VALUE else min_change_time
+
+        def visit(s, arr, kind, rides, k):
+            # kind: "origin", "vehicle" or "walk"
+            if s in targets and (k == 0 or walk_after_last or kind == "vehicle"):
+                found.append((arr, k, rides))
+            if kind == "vehicle" or (kind == "origin" and walk_before_first):
+                for e in range(int(fp[0][s]), int(fp[0][s + 1])):
+                    visit_board(int(fp[1][e]), arr + int(fp[2][e]), "walk", rides, k)
+            visit_board(s, arr, kind, rides, k)
+
+        def visit_board(s, arr, kind, rides, k):
+            if kind == "walk":
+                t = s
+                if t in targets and (k == 0 or walk_after_last):
+                    found.append((arr, k, rides))
+            if k >= max_rounds:
+                return
+            ready = arr + (change(s) if kind == "vehicle" else 0)
+            for p, pos in self.stop_patterns.get(s, ()):
+                off = int(tt.pattern_stops_offsets[p])
+                if not tt.pattern_pickup[off + pos]:
+                    continue
+                hit = self._earliest(active, p, pos, ready)
+                if hit is None:
+                    continue
+                dep, i, d = hit
+                n = int(tt.pattern_n_trips[p])
+                base = int(tt.pattern_st_offset[p])
+                stops = self.pattern_stops[p]
+                zones = set()
+                z = int(self.fares.stop_zone[s])
+                if z >= 0:
+                    zones.add(z)
+                for pos2 in range(pos + 1, len(stops)):
+                    z = int(self.fares.stop_zone[stops[pos2]])
+                    if z >= 0:
+                        zones.add(z)
+                    if not tt.pattern_dropoff[off + pos2]:
+                        continue
+                    a = int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY
+                    ride = Ride(int(tt.pattern_route[p]), s, stops[pos2], dep, frozenset(zones))
+                    visit(stops[pos2], a, "vehicle", rides + (ride,), k + 1)
+
+        for s in origins:
+            visit(int(s), int(time_s), "origin", (), 0)
+        return _pareto((a, k, self._price(rides)) for a, k, rides in found)

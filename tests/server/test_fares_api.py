@@ -1,0 +1,142 @@
+"""Fares over HTTP and in the CLI: the server serialises the engine's Fare (no pricing of its
+own), the CLI's plan text and --json say it; on the sample city with generated v2 fares."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import engine
+from engine.cli import main
+from engine.sample import DEMO
+from engine.testing.fares_gen import add_fares
+
+
+@pytest.fixture(scope="module")
+def fares_bundle(sample_paths, tmp_path_factory):
+    out = tmp_path_factory.mktemp("fares_api")
+    z = add_fares(sample_paths.gtfs, out / "v2.zip", "v2")
+    return engine.build(out / "v2.bundle", gtfs=[("briqueville", z)]).path
+
+
+@pytest.fixture(scope="module")
+def fares_client(fares_bundle):
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app
+    from server.settings import Settings
+
+    net = engine.open(fares_bundle)
+    with TestClient(create_app(Settings(bundle=str(fares_bundle)), network=net), raise_server_exceptions=False) as c:
+        yield c, net
+
+
+def test_http_plan_carries_the_engine_fare(fares_client):
+    client, net = fares_client
+    r = client.get("/v1/plan", params={"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"],
+                                       "time": "08:00"})
+    assert r.status_code == 200
+    body = r.json()
+    want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00")
+    assert [it["fare"] for it in body["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
+    fare = body["itineraries"][0]["fare"]
+    assert set(fare) == {"amount", "currency", "products", "known", "version", "reason", "amount_minor",
+                         "minor_digits"}
+    assert fare["known"] and fare["version"] == "v2" and fare["currency"] == "EUR"
+    assert all(set(p) == {"id", "name", "amount", "currency", "legs"} for p in fare["products"])
+    assert all("ride" not in leg for it in body["itineraries"] for leg in it["legs"])
+
+
+def test_http_fare_is_null_without_fare_data(client, demo):
+    r = client.get("/v1/plan", params={"from": demo["origin"], "to": demo["destination"], "date": demo["date"],
+                                       "time": "08:00"})
+    assert r.status_code == 200 and all(it["fare"] is None for it in r.json()["itineraries"])
+
+
+def test_cli_plan_prints_the_fare(fares_bundle, capsys):
+    net = engine.open(fares_bundle)
+    want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00")
+    argv = ["plan", str(fares_bundle), "--from", DEMO["origin"], "--to", DEMO["destination"], "--date", DEMO["date"],
+            "--time", "08:00"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    for it in want.itineraries:
+        assert it.fare.describe() in text
+    assert main(argv + ["--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert [it["fare"] for it in got["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium absent")
+def test_map_page_lists_the_fare(sample_paths, tmp_path, serve_app):
+    """The map page's itinerary list shows the price of each itinerary (headless Chromium)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    from server.main import create_app
+    from server.settings import Settings
+
+    z = add_fares(sample_paths.gtfs, tmp_path / "v1.zip", "v1")
+    bundle = engine.build(tmp_path / "v1.bundle", gtfs=[("briqueville", z)], osm=sample_paths.osm).path
+    net = engine.open(bundle)
+    want = net.plan(DEMO["from_point"], DEMO["to_point"], DEMO["date"], DEMO["time"]).itineraries
+    with serve_app(create_app(Settings(bundle=str(bundle)), network=net)) as address, \
+            sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 800})
+            page.goto(f"http://{address}/")
+            page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+            page.fill("#date", DEMO["date"])
+            page.fill("#time", DEMO["time"])
+            for lat, lon in (DEMO["from_point"], DEMO["to_point"]):
+                xy = page.evaluate("([lat, lon]) => window.brique.project(lat, lon)", [lat, lon])
+                page.mouse.click(xy["x"], xy["y"])
+            page.wait_for_selector("#itineraries .itinerary .fare", timeout=20_000)
+            shown = page.locator("#itineraries .itinerary .fare").all_inner_texts()
+        finally:
+            browser.close()
+    def badge(fare) -> str:
+        if not fare.known:
+            return " · fare unknown"
+        return f" · {fare.describe()}" if fare.currency else " · no fare"
+    assert shown == [badge(it.fare) for it in want] and any(it.fare.known and it.fare.currency for it in want)
+
+
+@pytest.fixture(scope="module")
+def fares_v1_bundle(sample_paths, tmp_path_factory):
+    out = tmp_path_factory.mktemp("fares_api_v1")
+    z = add_fares(sample_paths.gtfs, out / "v1.zip", "v1")
+    return engine.build(out / "v1.bundle", gtfs=[("briqueville", z)]).path
+
+
+def test_http_and_cli_optimize_fare(fares_v1_bundle, capsys):
+    """optimize=fare over HTTP and in the CLI gives the engine's Pareto set and fares; a bundle
+    without fares v1 is a 4xx naming optimize."""
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app
+    from server.settings import Settings
+
+    net = engine.open(fares_v1_bundle)
+    fare = ("arrival", "transfers", "fare")
+    want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", optimize=fare)
+    assert want.itineraries and any(f is not None for f in want.stats["fare_minor"])
+    with TestClient(create_app(Settings(bundle=str(fares_v1_bundle)), network=net),
+                    raise_server_exceptions=False) as client:
+        r = client.get("/v1/plan", params={"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"],
+                                           "time": "08:00", "optimize": "fare"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert [it["fare"] for it in body["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
+        # each itinerary's v1 price is the criterion's value
+        assert [it["fare"]["amount_minor"] if it["fare"]["known"] else None
+                for it in body["itineraries"]] == want.stats["fare_minor"]
+    assert main(["plan", str(fares_v1_bundle), "--from", DEMO["origin"], "--to", DEMO["destination"],
+                 "--date", DEMO["date"], "--time", "08:00", "--optimize", "fare", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["stats"]["fare_minor"] == want.stats["fare_minor"]
+
+
+def test_http_optimize_fare_without_fares_is_a_4xx(client, demo):
+    r = client.get("/v1/plan", params={"from": demo["origin"], "to": demo["destination"], "date": demo["date"],
+                                       "time": "08:00", "optimize": "fare"})
+    assert 400 <= r.status_code < 500 and "optimize" in r.text
