@@ -122,3 +122,36 @@ def test_three_criteria_vs_two(benchmark, main_bundle):
     benchmark.extra_info.update(two_criteria=percentiles(two), three_criteria=percentiles(three),
                                 p50_ratio=round(ratio, 3), queries=len(queries),
                                 mean_itineraries=round(float(np.mean(sizes)), 2))
+
+
+FARE = ("arrival", "transfers", "fare")
+
+
+@pytest.mark.parametrize("key", ["bart"])
+def test_fare_criterion_vs_two(benchmark, key):
+    """Per query: plan() with two criteria then with the fare (GTFS fares v1) as the third,
+    alternately, on BART (origin/destination fares). No target: reported with its ratio."""
+    import engine
+
+    bundle = _bundle(key)
+    net = engine.open(str(bundle))
+    queries = station_queries(bundle, N_QUERIES, 2034)
+    for q in queries[:5]:
+        net.plan(q[0], q[1], date=q[2], time=q[3], optimize=FARE)
+    two, fare, priced = [], [], []
+
+    def run():
+        for q in queries:
+            t0 = time.perf_counter()
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
+            t1 = time.perf_counter()
+            plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=FARE)
+            t2 = time.perf_counter()
+            two.append(t1 - t0)
+            fare.append(t2 - t1)
+            priced.append(sum(f is not None for f in plan.stats["fare_minor"]))
+
+    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(two_criteria=percentiles(two), fare_criterion=percentiles(fare),
+                                p50_ratio=round(float(np.median(fare) / np.median(two)), 3), queries=len(queries),
+                                priced_itineraries=round(float(np.mean(priced)), 2))

@@ -52,6 +52,9 @@ GeocodeWorkspace (one per thread, never shared) holds the scratch state of one q
   ngram_hits     int32 [n_tokens]    lists them so they are cleared without a sweep)
   doc_stamp      int32 [n_docs]    last query that made the doc a candidate (no clearing)
   candidates     int32 [<= MAX_CANDIDATES]
+  doc_order      int32 [n_docs]    docs by importance desc (GeocoderIndex.importance_order, shared):
+                 a broad word ("10 r") takes its CAND_BUDGET most important docs as candidates
+                 instead of all of them (see BROAD_POSTINGS; off with a focus, bbox or type filter)
 Between queries tokq, tok_hit and ngram_count are all zero: reset_tokq clears only the touched tokens.
 
 Results are bit-identical to the former Numba kernels: the same float operations in the same
@@ -75,7 +78,10 @@ cdef enum:
     #: GeocodeWorkspace.use_importance_order)
     BROAD_POSTINGS = 50000
     BROAD_SHARE = 16
-    CAND_BUDGET = 4000
+    CAND_BUDGET = 2000
+    #: a query with one content word (besides numbers and stopwords: "2 place", "8 avenue de")
+    #: whose candidates exceed TRIM_ABOVE scores only the CAND_BUDGET most important of them
+    TRIM_ABOVE = 20000
     SCAN_FACTOR = 24
 
 MAX_ENTRIES = MAX_ENTRIES_C
@@ -228,7 +234,7 @@ cdef class GeocodeWorkspace:
     cdef int32_t[::1] doc_stamp
     cdef int32_t[::1] candidates
     cdef const int32_t[::1] doc_order     # docs by importance desc (empty: no broad-word budget)
-    cdef readonly int64_t broad_postings, cand_budget
+    cdef readonly int64_t broad_postings, cand_budget, trim_above
 
     def __init__(self, int64_t n_tokens, int64_t n_docs):
         cdef int64_t n_tok = max(n_tokens, 1)
@@ -252,23 +258,26 @@ cdef class GeocodeWorkspace:
         self.doc_order = np.zeros(0, np.int32)
         self.broad_postings = BROAD_POSTINGS
         self.cand_budget = CAND_BUDGET
+        self.trim_above = TRIM_ABOVE
 
     def use_importance_order(self, const int32_t[::1] order, int64_t broad_postings=BROAD_POSTINGS,
-                             int64_t cand_budget=CAND_BUDGET):
+                             int64_t cand_budget=CAND_BUDGET, int64_t trim_above=TRIM_ABOVE):
         """Docs by importance desc (a permutation of the index's docs): a word with more than
         max(broad_postings, n_docs / BROAD_SHARE) postings then gives only its cand_budget most
-        important docs as candidates instead of all of them (tests pass small values)."""
+        important docs as candidates instead of all of them, and so does a one-word query with
+        more than trim_above candidates (tests pass small values)."""
         cdef int64_t k
         if order.shape[0] != self.n_docs:
             raise ValueError("the importance order lists every doc once")
-        if broad_postings < 0 or cand_budget < 1:
-            raise ValueError("broad_postings must be >= 0 and cand_budget >= 1")
+        if broad_postings < 0 or cand_budget < 1 or trim_above < 0:
+            raise ValueError("broad_postings and trim_above must be >= 0 and cand_budget >= 1")
         for k in range(order.shape[0]):
             if not 0 <= order[k] < self.n_docs:
                 raise ValueError("the importance order holds doc ids")
         self.doc_order = order
         self.broad_postings = broad_postings
         self.cand_budget = cand_budget
+        self.trim_above = trim_above
 
 
 # ---------------------------------------------------------------------- dictionary lookup
@@ -621,6 +630,43 @@ cdef int64_t _collect_important(GeocoderView ix, GeocodeWorkspace ws, const int3
     return n_cand
 
 
+cdef inline int _importance_bin(float imp) noexcept nogil:
+    """Importance in [0, 1] -> 0 .. 1024 (out-of-range values clamped)."""
+    if not imp > 0.0:
+        return 0
+    if imp >= 1.0:
+        return 1024
+    return <int>(imp * 1024.0)
+
+
+cdef int64_t _keep_important(GeocoderView ix, GeocodeWorkspace ws, int64_t start, int64_t n_cand,
+                             int64_t budget) noexcept nogil:
+    """Keep about the ``budget`` most important of candidates[start:n_cand] (by 1/1024
+    importance bins; in the last bin kept, the first ones in candidate order), in place;
+    returns the new candidate count. One importance read per candidate, a fraction of scoring it."""
+    cdef int64_t hist[1025]
+    cdef int64_t c, d, above = 0, room, out = start
+    cdef int b, bb
+    for b in range(1025):
+        hist[b] = 0
+    for c in range(start, n_cand):
+        hist[_importance_bin(ix.doc_importance[ws.candidates[c]])] += 1
+    b = 1024
+    while b > 0 and above + hist[b] < budget:
+        above += hist[b]
+        b -= 1
+    room = budget - above
+    for c in range(start, n_cand):
+        d = ws.candidates[c]
+        bb = _importance_bin(ix.doc_importance[d])
+        if bb > b or (bb == b and room > 0):
+            if bb == b:
+                room -= 1
+            ws.candidates[out] = <int32_t>d
+            out += 1
+    return out
+
+
 cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, const uint8_t* q_numeric,
                           int64_t nq, const double* group_weight, const int32_t* group_number,
                           const int32_t* group_suffix, int64_t ng, int64_t type_mask, const uint8_t* city_ok,
@@ -633,6 +679,7 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
     cdef int64_t best_c = (<int64_t>1) << 62, second_c = (<int64_t>1) << 62, cost, z, t, p, c, d, base, row, k
     cdef int64_t n_cand = 0, scored = 0, n_out = 0, pos, end
     cdef int best_g = -1, second_g = -1, g, i, rnd, phase, hn_group, nname, name_matched, rtype
+    cdef int n_content = 0
     cdef int ctx_words, ctx_matched
     cdef int32_t stamp
     cdef bint numeric_only, matched, hit, complete, found_complete = False, budget_ok, done
@@ -667,6 +714,8 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
                 continue
             if rnd == 0 and (numeric_only or group_weight[g] < 1.0):
                 continue
+            if rnd == 0:
+                n_content += 1
             if cost < best_c:
                 second_g = best_g
                 second_c = best_c
@@ -711,6 +760,11 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
                             ws.doc_stamp[d] = stamp
                             ws.candidates[n_cand] = <int32_t>d
                             n_cand += 1
+            if budget_ok and not city_filter and phase == 0 and n_content == 1 \
+                    and n_cand - scored > ws.trim_above and n_cand - scored > ws.cand_budget:
+                # one content word: its docs differ by importance (and name length) only (a
+                # commune filter would drop the important ones: the scan above checks it, not this)
+                n_cand = _keep_important(ix, ws, scored, n_cand, ws.cand_budget)
             for c in range(scored, n_cand):
                 d = ws.candidates[c]
                 if city_filter and (ix.doc_city[d] < 0 or not city_ok[ix.doc_city[d]]):

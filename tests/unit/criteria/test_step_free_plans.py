@@ -8,7 +8,6 @@ the street south of it).
 """
 from __future__ import annotations
 
-import io
 import zipfile
 
 import numpy as np

@@ -38,11 +38,15 @@ def geocoder(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def budget(geocoder, cand_budget: int):
-    """Every word counts as broad and gives at most cand_budget candidates (this thread)."""
+def budget(geocoder, cand_budget: int, trim_only: bool = False):
+    """Every word counts as broad and gives at most cand_budget candidates (this thread);
+    ``trim_only``: no word is broad, but a one-word query keeps cand_budget candidates."""
     ix = geocoder.index
     ws = ix.workspace()
-    ws.use_importance_order(ix.importance_order(), 0, cand_budget)
+    if trim_only:
+        ws.use_importance_order(ix.importance_order(), 10**9, cand_budget, 0)
+    else:
+        ws.use_importance_order(ix.importance_order(), 0, cand_budget)
     try:
         yield
     finally:
@@ -69,6 +73,24 @@ def test_a_small_budget_keeps_the_best_result_when_importance_decides(geocoder, 
         small = geocoder.search(q, autocomplete=autocomplete)
     assert full and small
     assert _ids(small)[0] == _ids(full)[0]
+
+
+@pytest.mark.parametrize("q, autocomplete", [("moulin", False), ("2 gar", True), ("grande", False)])
+def test_a_one_word_query_trimmed_by_importance_keeps_its_best_result(geocoder, q, autocomplete):
+    full = geocoder.search(q, autocomplete=autocomplete)
+    with budget(geocoder, 2, trim_only=True):
+        small = geocoder.search(q, autocomplete=autocomplete, limit=10)
+    assert full and small and len(small) <= 2
+    assert _ids(small)[0] == _ids(full)[0]
+
+
+@pytest.mark.parametrize("trim_only", [False, True])
+def test_a_commune_filter_still_finds_its_small_commune(geocoder, trim_only):
+    with budget(geocoder, 1, trim_only=trim_only):
+        got = geocoder.search("moulin", postcode="39300")
+        assert got and got[0].citycode == "39478"
+        got = geocoder.search("rue du mou", autocomplete=True, citycode="39478")
+        assert got and got[0].citycode == "39478"
 
 
 def test_the_budget_is_off_with_a_focus_point(geocoder):
@@ -104,3 +126,5 @@ def test_use_importance_order_rejects_a_bad_order(geocoder):
         ws.use_importance_order(np.full(geocoder.index.n_docs, -1, np.int32))
     with pytest.raises(ValueError, match="cand_budget"):
         ws.use_importance_order(geocoder.index.importance_order(), 0, 0)
+    with pytest.raises(ValueError, match="trim_above"):
+        ws.use_importance_order(geocoder.index.importance_order(), 0, 5, -1)
