@@ -71,6 +71,7 @@ label of an overlay trip has veh_trip = tt.n_trips + its overlay trip index and 
 """
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
 from libc.stdlib cimport qsort
+from engine._timetable cimport earliest_departure, lower_bound, queue_pattern
 import numpy as np
 
 cdef enum:
@@ -424,48 +425,13 @@ cdef void _reset_labels(RaptorWorkspace ws) noexcept nogil:
     ws.n_dirty = 0
 
 
-cdef inline int _lower_bound(const int32_t[::1] values, int64_t start, int n, int32_t target) noexcept nogil:
-    """First i in [0, n) with values[start + i] >= target (n if none)."""
-    cdef int lo = 0, hi = n, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if values[start + mid] < target:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 cdef inline int32_t _earliest_trip(TimetableView tt, const int32_t[:, ::1] next_active, int day_shift,
-                                   int p, int pos, int32_t ready_time,
-                                   int* out_trip, int* out_day) noexcept nogil:
-    """Earliest departure >= ready_time at (pattern p, stop_pos pos) over the service days
-    D-max_day .. D+1 whose service runs; returns the departure time (UNREACHED if none)."""
+                                   int p, int pos, int32_t ready_time, int* out_trip, int* out_day) noexcept nogil:
+    """Earliest departure >= ready_time at (pattern p, stop_pos pos): engine/_timetable.pxd."""
     cdef int n = tt.pattern_n_trips[p]
-    cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
-    cdef int first_trip = tt.pattern_first_trip[p]
-    cdef int32_t best = UNREACHED, shift, t
-    cdef int d, i, j
-    out_trip[0] = NO_IDX
-    for d in range(-tt.pattern_max_day[p], 2):
-        shift = d * DAY
-        # Days are visited in increasing shift, so once the first trip of this day is no
-        # earlier than the best found, no later day can do better.
-        if tt.st_dep[base] + shift >= best:
-            break
-        if tt.st_dep[base + n - 1] + shift < ready_time:
-            continue
-        i = _lower_bound(tt.st_dep, base, n, ready_time - shift)
-        # Departures at one stop_pos never decrease with the trip index (no overtaking), so the
-        # first trip running that day at or after i is the earliest catchable one.
-        j = next_active[d + day_shift, first_trip + i] - first_trip
-        if j < n:
-            t = tt.st_dep[base + j] + shift
-            if t < best:
-                best = t
-                out_trip[0] = j
-                out_day[0] = d
-    return best
+    return earliest_departure(&tt.st_dep[tt.pattern_st_offset[p] + <int64_t>pos * n], n, tt.pattern_first_trip[p],
+                              tt.pattern_max_day[p], &next_active[0, 0], next_active.shape[1], day_shift, ready_time,
+                              out_trip, out_day)
 
 
 cdef int _collect_patterns(TimetableView tt, RaptorWorkspace ws, const uint8_t[::1] prune,
@@ -483,14 +449,8 @@ cdef int _collect_patterns(TimetableView tt, RaptorWorkspace ws, const uint8_t[:
         for j in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
             p = tt.stop_patterns[j]
             pos = tt.stop_patterns_pos[j]
-            if not tt.pattern_pickup[tt.pattern_stops_offsets[p] + pos]:
-                continue
-            if ws.pattern_from_pos[p] == NO_IDX:
-                ws.pattern_list[n_queued] = p
-                n_queued += 1
-                ws.pattern_from_pos[p] = pos
-            elif pos < ws.pattern_from_pos[p]:
-                ws.pattern_from_pos[p] = pos
+            if tt.pattern_pickup[tt.pattern_stops_offsets[p] + pos]:
+                n_queued = queue_pattern(&ws.pattern_from_pos[0], &ws.pattern_list[0], n_queued, p, pos)
     return n_queued
 
 
@@ -502,14 +462,8 @@ cdef int _collect_rt_patterns(OverlayView rt, RaptorWorkspace ws) noexcept nogil
         for j in range(rt.stop_patterns_offsets[s], rt.stop_patterns_offsets[s + 1]):
             p = rt.stop_patterns[j]
             pos = rt.stop_patterns_pos[j]
-            if not rt.pattern_pickup[rt.pattern_stops_offsets[p] + pos]:
-                continue
-            if ws.rt_from_pos[p] == NO_IDX:
-                ws.rt_list[n_queued] = p
-                n_queued += 1
-                ws.rt_from_pos[p] = pos
-            elif pos < ws.rt_from_pos[p]:
-                ws.rt_from_pos[p] = pos
+            if rt.pattern_pickup[rt.pattern_stops_offsets[p] + pos]:
+                n_queued = queue_pattern(&ws.rt_from_pos[0], &ws.rt_list[0], n_queued, p, pos)
     return n_queued
 
 
@@ -625,7 +579,7 @@ cdef int _scan_rt_pattern(TimetableView tt, OverlayView rt, RaptorWorkspace ws, 
                 # (no binary search when every trip leaves too early or none leaves earlier)
                 if (prev_ready < current_dep and rt.st_dep[row + n - 1] - shift >= prev_ready
                         and rt.st_dep[row] - shift < current_dep):
-                    i = _lower_bound(rt.st_dep, row, n, prev_ready + shift)
+                    i = lower_bound(&rt.st_dep[row], n, prev_ready + shift)
                     while i < n and rt.trip_day[first + i] > last_day:
                         i += 1
                     if i < n and rt.st_dep[row + i] - shift < current_dep:
@@ -700,7 +654,7 @@ cdef int _scan_pattern_twin(TimetableView tt, OverlayView rt, RaptorWorkspace ws
                     # (no binary search when every trip leaves too early or none leaves earlier)
                     if (prev_ready < current_dep and rt.st_dep[rrow + rn[j] - 1] - shift >= prev_ready
                             and rt.st_dep[rrow] - shift < current_dep):
-                        i = _lower_bound(rt.st_dep, rrow, rn[j], prev_ready + shift)
+                        i = lower_bound(&rt.st_dep[rrow], rn[j], prev_ready + shift)
                         while i < rn[j] and rt.trip_day[rfirst[j] + i] > last_day:
                             i += 1
                         if i < rn[j] and rt.st_dep[rrow + i] - shift < current_dep:

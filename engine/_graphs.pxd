@@ -1,9 +1,11 @@
 # cython: language_level=3
-"""Shared by the street kernels (engine/_streets.pyx, engine/_streets_build.pyx): a binary
+"""Shared by the street kernels (engine/_streets.pyx, engine/_streets_build.pyx, and the
+accessibility kernel engine/_isochrone.pyx): a binary
 min-heap with lazy deletion over three parallel arrays (hk = key, hg = distance when pushed,
 hn = node), the plain bounded Dijkstra over a CSR graph (build-time footpaths, and the tests'
 reference for the junction searches), and the rule for the cost of a fraction of an edge (the
-same everywhere, so that build-time footpaths and query-time searches give identical times)."""
+same everywhere, so that build-time footpaths and query-time searches give identical times),
+and the chain holding a segment."""
 from libc.math cimport floor
 from libc.stdint cimport int32_t, int64_t
 
@@ -98,3 +100,17 @@ cdef inline Py_ssize_t bounded_dijkstra(const int32_t* off, const int32_t* to, c
                 pred_edge[v] = <int32_t>e
                 size = heap_push(hk, hg, hn, size, nd, nd, v)
     return n_touched
+
+
+cdef inline Py_ssize_t chain_of(const int32_t* chain_off, Py_ssize_t n_chains,
+                                Py_ssize_t seg) noexcept nogil:
+    """The chain holding a segment (chains stored as CSR over segments): the last c < n_chains
+    with chain_off[c] <= seg."""
+    cdef Py_ssize_t lo = 0, hi = n_chains, mid
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if chain_off[mid] <= seg:
+            lo = mid
+        else:
+            hi = mid
+    return lo

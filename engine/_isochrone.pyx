@@ -67,7 +67,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 import numpy as np
 
-from engine._graphs cimport heap_pop as _pop, heap_push as _push, part_ms as _part
+from engine._graphs cimport bounded_dijkstra as _dijkstra, chain_of as _chain_of, part_ms as _part
 
 cdef int64_t INF_ = (<int64_t>1) << 62
 cdef int32_t UNREACHED_ = 2_000_000_000         # engine._types.UNREACHED
@@ -103,23 +103,17 @@ cdef class IsoGraph:
             raise ValueError("IsoGraph: inconsistent junction graph or chain arrays")
 
     cdef inline Py_ssize_t chain_of(self, Py_ssize_t seg) noexcept nogil:
-        """The chain holding a segment: the last c with chain_off[c] <= seg."""
-        cdef Py_ssize_t lo = 0, hi = self.chain_off.shape[0] - 1, mid
-        while hi - lo > 1:
-            mid = (lo + hi) >> 1
-            if self.chain_off[mid] <= seg:
-                lo = mid
-            else:
-                hi = mid
-        return lo
+        """The chain holding a segment (engine/_graphs.pxd, shared with the street kernel)."""
+        return _chain_of(&self.chain_off[0], self.n_chains, seg)
 
 
 cdef class IsoWorkspace:
     """Scratch arrays of one thread for one IsoGraph (kernels release the GIL)."""
 
     cdef public object jdist, jtouched, mark, marked, hk, hg, hn, walk_ms, run_ms
-    cdef int64_t[::1] v_jdist, v_hk, v_hg, v_walk, v_run
-    cdef int32_t[::1] v_jtouched, v_marked, v_hn
+    cdef public object seed_j, seed_ms, jpred_node, jpred_edge
+    cdef int64_t[::1] v_jdist, v_hk, v_hg, v_walk, v_run, v_seed_ms
+    cdef int32_t[::1] v_jtouched, v_marked, v_hn, v_seed_j, v_jpred_node, v_jpred_edge
     cdef uint8_t[::1] v_mark
 
     def __init__(self, IsoGraph g):
@@ -132,6 +126,14 @@ cdef class IsoWorkspace:
         self.v_jdist, self.v_jtouched = self.jdist, self.jtouched
         self.v_mark, self.v_marked = self.mark, self.marked
         self.v_walk, self.v_run = self.walk_ms, self.run_ms
+        # the junction search's seeds (both ends of each seeded chain) and its predecessors
+        # (bounded_dijkstra records them; node times do not read them)
+        self.seed_j = np.empty(2 * max(g.n_chains, 1), dtype=np.int32)
+        self.seed_ms = np.empty(2 * max(g.n_chains, 1), dtype=np.int64)
+        self.jpred_node = np.empty(max(g.n_junctions, 1), dtype=np.int32)
+        self.jpred_edge = np.empty(max(g.n_junctions, 1), dtype=np.int32)
+        self.v_seed_j, self.v_seed_ms = self.seed_j, self.seed_ms
+        self.v_jpred_node, self.v_jpred_edge = self.jpred_node, self.jpred_edge
         self.reserve(g.n_edges + 8)
 
     def reserve(self, Py_ssize_t capacity):
@@ -144,36 +146,37 @@ cdef class IsoWorkspace:
 
 
 # ---------------------------------------------------------------- node times
-cdef inline void _sweep(IsoGraph g, Py_ssize_t c, int64_t limit, int64_t* out) noexcept nogil:
-    """Chain c forward from chain_a then backward from chain_b: every node of the chain gets
-    min(its value, the previous node's + the segment cost); values over ``limit`` are not
-    written (out stays INF there)."""
-    cdef Py_ssize_t lo = g.chain_off[c], hi = g.chain_off[c + 1], k
-    cdef int64_t cur = out[g.junction_node[g.chain_a[c]]]
-    cdef int32_t x, w
-    for k in range(lo, hi):
-        w = g.c_fwd[k]
+cdef inline void _sweep_run(const int32_t* cost, const int32_t* node, Py_ssize_t first,
+                            Py_ssize_t stop, Py_ssize_t step, int64_t cur, int64_t limit,
+                            int64_t* out) noexcept nogil:
+    """One direction of a chain sweep over segments first, first + step, ... (not stop): each
+    segment's end node gets min(its value, cur + the segment cost), and a better value found
+    there is carried on (a seed, or the other end); values over ``limit`` are not written."""
+    cdef Py_ssize_t k
+    cdef int32_t w, x
+    k = first
+    while k != stop:
+        w = cost[k]
         if w < 0 or cur >= INF_:
             cur = INF_
         else:
             cur += w
-        x = g.seg_v[k]
-        if out[x] < cur:
-            cur = out[x]          # a better time here: carry it on (a seed, or the other end)
-        elif cur <= limit:
-            out[x] = cur
-    cur = out[g.junction_node[g.chain_b[c]]]
-    for k in range(hi - 1, lo - 1, -1):
-        w = g.c_bwd[k]
-        if w < 0 or cur >= INF_:
-            cur = INF_
-        else:
-            cur += w
-        x = g.seg_u[k]
+        x = node[k]
         if out[x] < cur:
             cur = out[x]
         elif cur <= limit:
             out[x] = cur
+        k += step
+
+
+cdef inline void _sweep(IsoGraph g, Py_ssize_t c, int64_t limit, int64_t* out) noexcept nogil:
+    """Chain c forward from chain_a (nodes seg_v, costs c_fwd) then backward from chain_b
+    (nodes seg_u, costs c_bwd); out stays INF where over ``limit``."""
+    cdef Py_ssize_t lo = g.chain_off[c], hi = g.chain_off[c + 1]
+    _sweep_run(&g.c_fwd[0], &g.seg_v[0], lo, hi, 1,
+               out[g.junction_node[g.chain_a[c]]], limit, out)
+    _sweep_run(&g.c_bwd[0], &g.seg_u[0], hi - 1, lo - 1, -1,
+               out[g.junction_node[g.chain_b[c]]], limit, out)
 
 
 cdef Py_ssize_t _node_times(IsoGraph g, IsoWorkspace ws, const int32_t* src_seg, const double* src_t,
@@ -184,12 +187,14 @@ cdef Py_ssize_t _node_times(IsoGraph g, IsoWorkspace ws, const int32_t* src_seg,
     cdef int32_t* jtouched = &ws.v_jtouched[0]
     cdef uint8_t* mark = &ws.v_mark[0]
     cdef int32_t* marked = &ws.v_marked[0]
+    cdef int32_t* seed_j = &ws.v_seed_j[0]
+    cdef int64_t* seed_ms = &ws.v_seed_ms[0]
     cdef int64_t* hk = &ws.v_hk[0]
     cdef int64_t* hg = &ws.v_hg[0]
     cdef int32_t* hn = &ws.v_hn[0]
-    cdef Py_ssize_t n = g.n_nodes, i, k, c, n_marked = 0, n_jt = 0, size = 0, settled = 0
-    cdef int64_t cand, d, nd
-    cdef int32_t s, x, j, y, end
+    cdef Py_ssize_t n = g.n_nodes, i, c, n_marked = 0, n_jt
+    cdef int64_t cand
+    cdef int32_t s, j
     for i in range(n):
         out[i] = INF_
     # 1. seeds on their segment's nodes, then along their chains to the junctions
@@ -212,34 +217,16 @@ cdef Py_ssize_t _node_times(IsoGraph g, IsoWorkspace ws, const int32_t* src_seg,
             n_marked += 1
     for i in range(n_marked):
         _sweep(g, marked[i], limit, out)
+    # 2. bounded Dijkstra over the junction graph from both ends of every seeded chain
     for i in range(n_marked):
         c = marked[i]
-        for end in range(2):
-            j = g.chain_a[c] if end == 0 else g.chain_b[c]
-            d = out[g.junction_node[j]]
-            if d <= limit and d < jdist[j]:
-                if jdist[j] == INF_:
-                    jtouched[n_jt] = j
-                    n_jt += 1
-                jdist[j] = d
-                size = _push(hk, hg, hn, size, d, d, j)
-    # 2. bounded Dijkstra over the junction graph
-    while size > 0:
-        d = hg[0]
-        j = hn[0]
-        size = _pop(hk, hg, hn, size)
-        if d > jdist[j]:
-            continue                # stale entry: j was improved after this push
-        settled += 1
-        for k in range(g.jg_off[j], g.jg_off[j + 1]):
-            y = g.jg_head[k]
-            nd = d + g.jg_ms[k]
-            if nd <= limit and nd < jdist[y]:
-                if jdist[y] == INF_:
-                    jtouched[n_jt] = y
-                    n_jt += 1
-                jdist[y] = nd
-                size = _push(hk, hg, hn, size, nd, nd, y)
+        seed_j[2 * i] = g.chain_a[c]
+        seed_j[2 * i + 1] = g.chain_b[c]
+    for i in range(2 * n_marked):
+        seed_ms[i] = out[g.junction_node[seed_j[i]]]
+    n_jt = _dijkstra(&g.jg_off[0], &g.jg_head[0], &g.jg_ms[0],
+                     seed_j, seed_ms, 2 * n_marked, limit, INF_, jdist,
+                     &ws.v_jpred_node[0], &ws.v_jpred_edge[0], jtouched, hk, hg, hn)
     for i in range(n_jt):
         j = jtouched[i]
         out[g.junction_node[j]] = jdist[j]
@@ -250,7 +237,16 @@ cdef Py_ssize_t _node_times(IsoGraph g, IsoWorkspace ws, const int32_t* src_seg,
             _sweep(g, c, limit, out)
     for i in range(n_marked):
         mark[marked[i]] = 0
-    return settled
+    return n_jt
+
+
+cdef _check_segments(IsoGraph g, const int32_t[::1] seg, str what):
+    """Source segments index the segment arrays unchecked in the kernels: out of range is
+    refused here (negative means "no segment" and is skipped)."""
+    cdef Py_ssize_t i, n_seg = g.seg_u.shape[0]
+    for i in range(seg.shape[0]):
+        if seg[i] >= n_seg:
+            raise ValueError(f"{what}: segment {seg[i]} at index {i} out of range 0..{n_seg - 1}")
 
 
 def run_node_times(IsoGraph g, IsoWorkspace ws, const int32_t[::1] src_seg, const double[::1] src_t,
@@ -262,6 +258,7 @@ def run_node_times(IsoGraph g, IsoWorkspace ws, const int32_t[::1] src_seg, cons
         raise ValueError("run_node_times: source arrays of different lengths")
     if out.shape[0] != g.n_nodes:
         raise ValueError("run_node_times: out must have one entry per node")
+    _check_segments(g, src_seg, "run_node_times: src_seg")
     ws.reserve(g.n_edges + 2 * n_src + 8)
     with nogil:
         settled = _node_times(g, ws, &src_seg[0] if n_src else NULL, &src_t[0] if n_src else NULL,
@@ -338,6 +335,8 @@ def run_node_percentiles(IsoGraph g, IsoWorkspace ws, const int32_t[::1] origin_
     for p in range(n_p):
         if not 0 < percentiles[p] <= 100:
             raise ValueError("run_node_percentiles: percentiles must be in 1..100")
+    _check_segments(g, origin_seg, "run_node_percentiles: origin_seg")
+    _check_segments(g, stop_seg, "run_node_percentiles: stop_seg")
     out_np = np.empty((n_p, max(n, 1)), dtype=np.int32)
     cdef int32_t[:, ::1] out = out_np
     src_seg_np = np.empty(n_stops + n_origin + 1, dtype=np.int32)

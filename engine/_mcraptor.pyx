@@ -61,6 +61,7 @@ again (results never depend on capacity).
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport malloc, free
 from engine._graphs cimport bounded_dijkstra
+from engine._timetable cimport earliest_departure, queue_pattern
 import numpy as np
 
 cdef enum:
@@ -357,41 +358,13 @@ cdef class McWorkspace:
         return _final_fare(fm, self.lab_crit[label], &self.lab_seg[label])
 
 
-cdef inline int _lower_bound(const int32_t[::1] values, int64_t start, int n, int32_t target) noexcept nogil:
-    cdef int lo = 0, hi = n, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if values[start + mid] < target:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 cdef inline int32_t _earliest_trip(McView tt, const int32_t[:, ::1] next_active, int day_shift,
                                    int p, int pos, int32_t ready, int* out_trip, int* out_day) noexcept nogil:
-    """Earliest departure >= ready at (p, pos) over the running service days (as _core does)."""
+    """Earliest departure >= ready at (pattern p, stop_pos pos): engine/_timetable.pxd."""
     cdef int n = tt.pattern_n_trips[p]
-    cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
-    cdef int first = tt.pattern_first_trip[p]
-    cdef int32_t best = UNREACHED, shift, t
-    cdef int d, i, j
-    out_trip[0] = NO_IDX
-    for d in range(-tt.pattern_max_day[p], 2):
-        shift = d * DAY
-        if tt.st_dep[base] + shift >= best:
-            break
-        if tt.st_dep[base + n - 1] + shift < ready:
-            continue
-        i = _lower_bound(tt.st_dep, base, n, ready - shift)
-        j = next_active[d + day_shift, first + i] - first
-        if j < n:
-            t = tt.st_dep[base + j] + shift
-            if t < best:
-                best = t
-                out_trip[0] = j
-                out_day[0] = d
-    return best
+    return earliest_departure(&tt.st_dep[tt.pattern_st_offset[p] + <int64_t>pos * n], n, tt.pattern_first_trip[p],
+                              tt.pattern_max_day[p], &next_active[0, 0], next_active.shape[1], day_shift, ready,
+                              out_trip, out_day)
 
 
 cdef inline bint _target_dominated(McWorkspace ws, int32_t arr, int32_t crit, int k) noexcept nogil:
@@ -406,21 +379,23 @@ cdef inline bint _target_dominated(McWorkspace ws, int32_t arr, int32_t crit, in
     return False
 
 
+cdef inline int _rounds_at_least(McWorkspace ws, int s, int k, bint boarding) noexcept nogil:
+    """The fewest vehicles a journey through a label of round k at s can end with
+    (vehicles_left[s] counts from s: a boarding at s is the first of them)."""
+    cdef int at_least
+    if not ws.use_vehicles:
+        return k
+    at_least = k - 1 + ws.vehicles_left[s] if boarding else k + ws.vehicles_left[s]
+    return at_least if at_least > k else k
+
+
 cdef inline bint _hopeless(McWorkspace ws, int s, int32_t arr, int32_t crit, int k,
                           bint boarding=False) noexcept nogil:
     """A label of round k at s arriving at ``arr`` (or, ``boarding``, a vehicle of round k boarded
     at s at ``arr``) cannot lead to a journey the set lacks (lower bounds to the targets, see the
     module docstring)."""
-    cdef int64_t b
-    cdef int at_least
-    if ws.use_vehicles:
-        # vehicles_left[s] counts from s: a boarding at s is the first of them
-        at_least = k - 1 + ws.vehicles_left[s] if boarding else k + ws.vehicles_left[s]
-        if at_least > k:
-            k = at_least
-        if k > ws.max_rounds:
-            return True
-    return _time_hopeless(ws, s, arr, crit, k)
+    k = _rounds_at_least(ws, s, k, boarding)
+    return k > ws.max_rounds or _time_hopeless(ws, s, arr, crit, k)
 
 
 cdef inline bint _time_hopeless(McWorkspace ws, int s, int32_t arr, int32_t crit, int k) noexcept nogil:
@@ -679,7 +654,8 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
     cdef int n = tt.pattern_n_trips[p], first = tt.pattern_first_trip[p]
     cdef int64_t base = tt.pattern_st_offset[p]
     cdef int pos, s, r, n_rb = 0, cur, trip, day, idx, m, j
-    cdef int32_t arr, crit, ready, dep, change, zone, floor
+    cdef int32_t arr, crit, ready, dep, change, zone, floor, bound_crit
+    cdef int kk
     cdef bint fare = ws.fm is not None
     cdef uint64_t zbit
     cdef Seg g
@@ -709,11 +685,13 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                             floor = 0
                 # the open ticket will cost at least its floor: a bound on the final fare, which
                 # only grows along the ride (fewer fares stay possible)
-                if _time_hopeless(ws, s, arr, crit + floor if crit < FARE_UNKNOWN else crit, k):
+                bound_crit = crit + floor if crit < FARE_UNKNOWN else crit
+                if _time_hopeless(ws, s, arr, bound_crit, k):
                     ws.rb_alive[r] = 0         # and so it stays down the pattern: drop it
                     continue
-                if ws.use_vehicles and _hopeless(ws, s, arr, crit + floor if crit < FARE_UNKNOWN else crit, k):
-                    continue
+                kk = _rounds_at_least(ws, s, k, False)
+                if kk > ws.max_rounds or (kk > k and _time_hopeless(ws, s, arr, bound_crit, kk)):
+                    continue                   # not from here (other stops may need fewer vehicles)
                 idx = _bag_insert(ws, s, VEHICLE_BAG, arr, crit, &g, k, KIND_VEHICLE, ws.rb_parent[r])
                 if idx == NO_IDX:
                     continue
@@ -851,14 +829,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                 for j in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
                     p = tt.stop_patterns[j]
                     pos = tt.stop_patterns_pos[j]
-                    if not tt.pattern_pickup[tt.pattern_stops_offsets[p] + pos]:
-                        continue
-                    if ws.pattern_from_pos[p] == NO_IDX:
-                        ws.pattern_list[n_queued] = p
-                        n_queued += 1
-                        ws.pattern_from_pos[p] = pos
-                    elif pos < ws.pattern_from_pos[p]:
-                        ws.pattern_from_pos[p] = pos
+                    if tt.pattern_pickup[tt.pattern_stops_offsets[p] + pos]:
+                        n_queued = queue_pattern(&ws.pattern_from_pos[0], &ws.pattern_list[0], n_queued, p, pos)
             for i in range(n_queued):
                 p = ws.pattern_list[i]
                 if not ws.overflow:

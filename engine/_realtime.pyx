@@ -89,24 +89,75 @@ cdef inline uint64_t _varint(Cursor* c) noexcept nogil:
     return 0
 
 
-cdef inline void _skip(Cursor* c, int wire) noexcept nogil:
+cdef inline bint _field(Cursor* c, uint64_t* key) noexcept nogil:
+    """Read the next field key of c: False at its end or once an error is set. The one loop
+    head of every message reader below. A broken key varint reads as 0 (skipped as a varint,
+    c.error set, so the loop ends). Field number 0 is not refused here: the bindings already
+    refused it, and the check costs ~7% of the walk."""
+    if c.p >= c.end or c.error:
+        return False
+    key[0] = _varint(c)
+    return True
+
+
+cdef inline void _close(Cursor* sub, Cursor* c) noexcept nogil:
+    """A sub-message's error is its parent's."""
+    if sub.error:
+        c.error = 1
+
+
+cdef enum:
+    MAX_GROUP_DEPTH = 100                # nesting limit of the protobuf runtimes
+
+
+cdef void _skip_group(Cursor* c, uint64_t start_key, int depth) noexcept nogil:
+    """A (deprecated) group: every field up to the end-group tag of the same field number."""
+    cdef uint64_t key
+    if depth >= MAX_GROUP_DEPTH:
+        c.error = 1
+        return
+    while _field(c, &key):
+        if (key & 7) == 4:
+            if (key >> 3) != (start_key >> 3):
+                c.error = 1
+            return
+        _skip_value(c, key, depth + 1)
+    c.error = 1                          # no end-group tag before the end of the bytes
+
+
+cdef inline void _skip_value(Cursor* c, uint64_t key, int depth) noexcept nogil:
+    """Move past one field's value, whatever its wire type; an end-group tag outside its
+    group and wire types 6 and 7 are errors."""
     cdef uint64_t n
+    cdef int wire = key & 7
     if wire == 0:
         _varint(c)
-    elif wire == 1:
-        c.p += 8
     elif wire == 2:
         n = _varint(c)
+        if c.error or n > <uint64_t>(c.end - c.p):
+            c.error = 1
+            return
+        c.p += n
+    elif wire == 1 or wire == 5:
+        n = 8 if wire == 1 else 4
         if n > <uint64_t>(c.end - c.p):
             c.error = 1
             return
         c.p += n
-    elif wire == 5:
-        c.p += 4
+    elif wire == 3:
+        _skip_group(c, key, depth)
     else:
         c.error = 1
-    if c.p > c.end:
-        c.error = 1
+
+
+cdef inline void _skip(Cursor* c, uint64_t key) noexcept nogil:
+    _skip_value(c, key, 0)
+
+
+cdef inline int8_t _enum8(uint64_t v) noexcept nogil:
+    """An enum (or small id) varint as int8, -1 (unset) when it does not fit: the bindings keep
+    an unknown enum value out of the field, and a bare cast would turn 259 into 3 (CANCELED)."""
+    return <int8_t>v if v <= 127 else -1
 
 
 cdef inline int _sub(Cursor* c, Cursor* sub) noexcept nogil:
@@ -173,8 +224,7 @@ cdef void _event(Out* o, Cursor* c, int64_t u, bint arrival) noexcept nogil:
     cdef uint64_t key, v
     if not _sub(c, &s):
         return
-    while s.p < s.end and not s.error:
-        key = _varint(&s)
+    while _field(&s, &key):
         if key == (1 << 3):
             v = _varint(&s)
             if o.fill:
@@ -194,9 +244,8 @@ cdef void _event(Out* o, Cursor* c, int64_t u, bint arrival) noexcept nogil:
                     o.stu_dep_time[u] = <int64_t>v
                     o.stu_flags[u] |= F_DEP_TIME
         else:
-            _skip(&s, key & 7)
-    if s.error:
-        c.error = 1
+            _skip(&s, key)
+    _close(&s, c)
 
 
 cdef void _stop_time_update(Out* o, Cursor* c) noexcept nogil:
@@ -215,8 +264,7 @@ cdef void _stop_time_update(Out* o, Cursor* c) noexcept nogil:
         o.stu_dep_delay[u] = 0
         o.stu_arr_time[u] = 0
         o.stu_dep_time[u] = 0
-    while s.p < s.end and not s.error:
-        key = _varint(&s)
+    while _field(&s, &key):
         if key == (1 << 3):
             if o.fill:
                 o.stu_seq[u] = <int64_t>_varint(&s)
@@ -230,13 +278,12 @@ cdef void _stop_time_update(Out* o, Cursor* c) noexcept nogil:
             _event(o, &s, u, False)
         elif key == (5 << 3):
             if o.fill:
-                o.stu_rel[u] = <int8_t>_varint(&s)
+                o.stu_rel[u] = _enum8(_varint(&s))
             else:
                 _varint(&s)
         else:
-            _skip(&s, key & 7)
-    if s.error:
-        c.error = 1
+            _skip(&s, key)
+    _close(&s, c)
     o.n_stu += 1
 
 
@@ -245,8 +292,7 @@ cdef void _trip_descriptor(Out* o, Cursor* c, int64_t e) noexcept nogil:
     cdef uint64_t key, v
     if not _sub(c, &s):
         return
-    while s.p < s.end and not s.error:
-        key = _varint(&s)
+    while _field(&s, &key):
         if key == ((1 << 3) | 2):
             _span(o, &s, &o.ent_trip_id[2 * e] if o.fill else NULL)
         elif key == ((2 << 3) | 2):
@@ -258,15 +304,14 @@ cdef void _trip_descriptor(Out* o, Cursor* c, int64_t e) noexcept nogil:
         elif key == (4 << 3):
             v = _varint(&s)
             if o.fill:
-                o.ent_trip_rel[e] = <int8_t>v
+                o.ent_trip_rel[e] = _enum8(v)
         elif key == (6 << 3):
             v = _varint(&s)
             if o.fill:
-                o.ent_direction[e] = <int8_t>v
+                o.ent_direction[e] = _enum8(v)
         else:
-            _skip(&s, key & 7)
-    if s.error:
-        c.error = 1
+            _skip(&s, key)
+    _close(&s, c)
 
 
 cdef void _trip_properties(Out* o, Cursor* c, int64_t e) noexcept nogil:
@@ -274,8 +319,7 @@ cdef void _trip_properties(Out* o, Cursor* c, int64_t e) noexcept nogil:
     cdef uint64_t key
     if not _sub(c, &s):
         return
-    while s.p < s.end and not s.error:
-        key = _varint(&s)
+    while _field(&s, &key):
         if key == ((1 << 3) | 2):
             _span(o, &s, &o.ent_prop_trip_id[2 * e] if o.fill else NULL)
         elif key == ((2 << 3) | 2):
@@ -283,9 +327,8 @@ cdef void _trip_properties(Out* o, Cursor* c, int64_t e) noexcept nogil:
         elif key == ((3 << 3) | 2):
             _span(o, &s, &o.ent_prop_start_time[2 * e] if o.fill else NULL)
         else:
-            _skip(&s, key & 7)
-    if s.error:
-        c.error = 1
+            _skip(&s, key)
+    _close(&s, c)
 
 
 cdef void _trip_update(Out* o, Cursor* c, int64_t e) noexcept nogil:
@@ -293,8 +336,7 @@ cdef void _trip_update(Out* o, Cursor* c, int64_t e) noexcept nogil:
     cdef uint64_t key, v
     if not _sub(c, &s):
         return
-    while s.p < s.end and not s.error:
-        key = _varint(&s)
+    while _field(&s, &key):
         if key == ((1 << 3) | 2):
             _trip_descriptor(o, &s, e)
         elif key == ((2 << 3) | 2):
@@ -311,9 +353,8 @@ cdef void _trip_update(Out* o, Cursor* c, int64_t e) noexcept nogil:
         elif key == ((6 << 3) | 2):
             _trip_properties(o, &s, e)
         else:
-            _skip(&s, key & 7)
-    if s.error:
-        c.error = 1
+            _skip(&s, key)
+    _close(&s, c)
 
 
 cdef void _entity(Out* o, Cursor* c) noexcept nogil:
@@ -340,8 +381,7 @@ cdef void _entity(Out* o, Cursor* c) noexcept nogil:
         o.ent_has_delay[e] = 0
         o.ent_timestamp[e] = 0
         o.ent_stu_offsets[e] = o.n_stu
-    while s.p < s.end and not s.error:
-        key = _varint(&s)
+    while _field(&s, &key):
         if key == ((1 << 3) | 2):
             _span(o, &s, &o.ent_id[2 * e] if o.fill else NULL)
         elif key == (2 << 3):
@@ -355,13 +395,12 @@ cdef void _entity(Out* o, Cursor* c) noexcept nogil:
         elif key == ((5 << 3) | 2):
             if o.fill and o.ent_kind[e] == 0:
                 o.ent_kind[e] = 2
-            _skip(&s, 2)
+            _skip(&s, key)
         else:
             if o.fill and o.ent_kind[e] == 0 and (key & 7) == 2 and (key >> 3) >= 4:
                 o.ent_kind[e] = 3
-            _skip(&s, key & 7)
-    if s.error:
-        c.error = 1
+            _skip(&s, key)
+    _close(&s, c)
     o.n_ent += 1
 
 
@@ -373,12 +412,11 @@ cdef int _walk(Out* o, const uint8_t* data, Py_ssize_t n) noexcept nogil:
     c.error = 0
     o.n_ent = 0
     o.n_stu = 0
-    while c.p < c.end and not c.error:
-        key = _varint(&c)
+    while _field(&c, &key):
         if key == ((2 << 3) | 2):
             _entity(o, &c)
         else:
-            _skip(&c, key & 7)
+            _skip(&c, key)
     if o.fill:
         o.ent_stu_offsets[o.n_ent] = o.n_stu
     return c.error

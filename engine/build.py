@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
+import types
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -208,3 +210,15 @@ def _check_inputs_unchanged(inputs: list[dict[str, Any]]) -> None:
         if changed:
             raise BuildError(f"input {path} changed during the build ({', '.join(changed)} differ); "
                              f"the previous bundle is kept: run the build again")
+
+
+class _CallableModule(types.ModuleType):
+    """``import engine.build`` makes the package attribute ``engine.build`` this module (Python
+    binds submodules on their package), hiding the function ``engine.build()``; calling the
+    module calls the function, so ``engine.build(...)`` works whatever was imported first."""
+
+    def __call__(self, *args, **kwargs) -> BuildResult:
+        return build(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -15,7 +15,8 @@ from .accessibility.matrix import MAX_TIME_S as MAX_MATRIX_TIME_S
 from .accessibility.request import MAX_CUTOFFS as MAX_ISOCHRONE_CUTOFFS
 from .accessibility.request import MAX_TIME_S as MAX_ISOCHRONE_TIME_S
 from .accessibility.request import MAX_WINDOW_S as MAX_ISOCHRONE_WINDOW_S
-from .raptor.request import MAX_ACCESS_S, MAX_DIRECT_S, MAX_RANGE_S, MAX_WINDOW_S, MIN_WINDOW_S
+from .raptor.request import (DEFAULT_MIN_CHANGE_S, MAX_ACCESS_S, MAX_CHANGE_S, MAX_DIRECT_S, MAX_RANGE_S,
+                             MAX_WINDOW_S, MIN_WINDOW_S)
 from .timetable.departures import (MAX_DEPARTURES, MAX_DEPARTURES_WINDOW_S, MAX_NEAR_RADIUS_M, MAX_STOPS_NEAR,
                                    MIN_DEPARTURES_WINDOW_S)
 
@@ -26,4 +27,4 @@ __all__ = ["MAX_TRANSFERS", "MAX_ACCESS_S", "MAX_DIRECT_S", "MIN_WINDOW_S", "MAX
            "MIN_DEPARTURES_WINDOW_S", "MAX_DEPARTURES_WINDOW_S", "MAX_STOPS_NEAR", "MAX_NEAR_RADIUS_M",
            "MAX_GEOCODE_RESULTS", "MAX_QUERY_CHARS", "MAX_MAP_SEGMENTS", "MAX_MAP_LINES", "MAX_RANGE_S",
            "MAX_MATRIX_CELLS", "MAX_MATRIX_TIME_S", "MAX_ISOCHRONE_CUTOFFS", "MAX_ISOCHRONE_TIME_S",
-           "MAX_ISOCHRONE_WINDOW_S"]
+           "MAX_ISOCHRONE_WINDOW_S", "MAX_CHANGE_S", "DEFAULT_MIN_CHANGE_S"]

@@ -6,13 +6,12 @@ numpy and, over the caps, keeps the longest segments and the busiest lines.
 """
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ._derived import DerivedCache
 from ._geo import check_bbox
 from .errors import InvalidQueryError
 
@@ -22,8 +21,7 @@ MAX_MAP_LINES = 50_000
 #: A transit polyline longer than this is thinned to this many points (evenly spaced).
 MAX_LINE_POINTS = 400
 
-_LOCK = threading.Lock()
-_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # Network -> _Index
+_INDEXES: "DerivedCache[Any, _Index]" = DerivedCache(lambda net: _build_index(net))   # Network -> _Index
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +93,7 @@ def _check_count(value, parameter: str, high: int) -> int:
 
 
 def _index(net) -> _Index:
-    idx = _INDEXES.get(net)
-    if idx is None:
-        with _LOCK:
-            idx = _INDEXES.get(net)
-            if idx is None:
-                idx = _INDEXES[net] = _build_index(net)
-    return idx
+    return _INDEXES.get(net)
 
 
 def _build_index(net) -> _Index:

@@ -5,12 +5,12 @@ the only array computed is node -> junction, once per mode).
 from __future__ import annotations
 
 import threading
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _isochrone
+from .._derived import DerivedCache
 from ..streets.graph import StreetGraph
 
 #: Street modes that an isochrone or a reach can use (transit access and egress, as ``plan``).
@@ -87,16 +87,9 @@ class _Views:
         return ws
 
 
-_VIEWS: "weakref.WeakKeyDictionary[StreetGraph, _Views]" = weakref.WeakKeyDictionary()
-_VIEWS_LOCK = threading.Lock()
+_VIEWS: "DerivedCache[StreetGraph, _Views]" = DerivedCache(_Views)
 
 
 def views(graph: StreetGraph) -> _Views:
     """The accessibility views of a street graph (made once, dropped with the graph)."""
-    found = _VIEWS.get(graph)
-    if found is None:
-        with _VIEWS_LOCK:
-            found = _VIEWS.get(graph)
-            if found is None:
-                found = _VIEWS[graph] = _Views(graph)
-    return found
+    return _VIEWS.get(graph)

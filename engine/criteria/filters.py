@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._core import TimetableView, fill_next_active
-from ..timetable.model import Timetable
+from ..timetable.model import Timetable, kernel_arrays
 
 YES = 1     # GTFS wheelchair_accessible / bikes_allowed value that lets a trip pass a filter
 NO = 2      # GTFS wheelchair_boarding value that excludes a stop
@@ -83,16 +83,10 @@ class FilteredTimetable:
         # trips filtered out get service n_services: a column of zeros in every active table
         self._trip_service = np.where(trip_ok, base.trip_service,
                                       base._service_bits.shape[0]).astype(np.int32)
-        self.view = TimetableView(
-            pattern_stops_offsets=base.pattern_stops_offsets, pattern_stops=base.pattern_stops,
-            pattern_pickup=self.pattern_pickup, pattern_dropoff=self.pattern_dropoff,
-            pattern_first_trip=base.pattern_first_trip, pattern_n_trips=base.pattern_n_trips,
-            pattern_st_offset=base.pattern_st_offset, pattern_max_day=base.pattern_max_day,
-            st_arr=base.st_arr, st_dep=base.st_dep, trip_service=base.trip_service,
-            stop_patterns_offsets=base.stop_patterns_offsets, stop_patterns=base.stop_patterns,
-            stop_patterns_pos=base.stop_patterns_pos, footpath_offsets=self.footpath_offsets,
-            footpath_to=self.footpath_to, footpath_duration=self.footpath_duration,
-            stop_min_change=base.stop_min_change)
+        self.view = TimetableView(**kernel_arrays(
+            base, pattern_pickup=self.pattern_pickup, pattern_dropoff=self.pattern_dropoff,
+            footpath_offsets=self.footpath_offsets, footpath_to=self.footpath_to,
+            footpath_duration=self.footpath_duration))
         self._next_active: dict[int, np.ndarray] = {}
         self._lock = threading.Lock()
 

@@ -27,6 +27,7 @@ from ..raptor.journey import Plan
 from ..raptor.planner import Planner
 from ..raptor.reconstruct import RawLeg
 from ..raptor.request import PlanRequest, hms
+from ..timetable.model import KERNEL_ARRAYS, kernel_arrays
 from .bounds import reverse_bound_graph
 
 TWO_CRITERIA = ("arrival", "transfers")
@@ -65,16 +66,8 @@ class McPlanner:
     def __init__(self, planner: Planner):
         self.planner = planner
         tt = self.tt = planner.tt
-        self.view = McView(
-            pattern_stops_offsets=tt.pattern_stops_offsets, pattern_stops=tt.pattern_stops,
-            pattern_pickup=tt.pattern_pickup, pattern_dropoff=tt.pattern_dropoff,
-            pattern_first_trip=tt.pattern_first_trip, pattern_n_trips=tt.pattern_n_trips,
-            pattern_st_offset=tt.pattern_st_offset, pattern_max_day=tt.pattern_max_day,
-            st_arr=tt.st_arr, st_dep=tt.st_dep, stop_patterns_offsets=tt.stop_patterns_offsets,
-            stop_patterns=tt.stop_patterns, stop_patterns_pos=tt.stop_patterns_pos,
-            footpath_offsets=tt.footpath_offsets, footpath_to=tt.footpath_to,
-            footpath_duration=tt.footpath_duration, stop_min_change=tt.stop_min_change,
-            **dict(zip(("bound_offsets", "bound_to", "bound_cost"), reverse_bound_graph(tt))))
+        self.view = McView(**kernel_arrays(tt, tuple(n for n in KERNEL_ARRAYS if n != "trip_service")),
+                           **dict(zip(("bound_offsets", "bound_to", "bound_cost"), reverse_bound_graph(tt))))
         self._local = threading.local()
         self._fare_model = None
         self._reversed = None        # footpaths reversed, for _vehicles_left

@@ -23,17 +23,27 @@ def has_fares(bundle: Bundle) -> bool:
     return bundle.has("fares/attributes")
 
 
+def _has_rows(bundle: Bundle, table: str) -> bool:
+    """Whether the bundle has fares and ``table`` is not empty (what decides v1 / v2 support)."""
+    return has_fares(bundle) and bundle.manifest["tables"][table]["rows"] > 0
+
+
+def _strings(bundle: Bundle, table: str, column: str) -> list[str]:
+    """A string column as a Python list, once per load: it is indexed per ticket at query time."""
+    return bundle.strings(table, column).to_pylist()
+
+
 def load_v1(bundle: Bundle) -> FaresV1 | None:
     """The GTFS fares v1 of the bundle (None when no feed has fare_attributes.txt rows)."""
-    if not has_fares(bundle) or bundle.manifest["tables"]["fares/attributes"]["rows"] == 0:
+    if not _has_rows(bundle, "fares/attributes"):
         return None
     from .v1 import FaresV1
 
     col = bundle.column
     return FaresV1(
-        fare_ids=bundle.strings("fares/attributes", "fare_id").to_pylist(),
+        fare_ids=_strings(bundle, "fares/attributes", "fare_id"),
         price_minor=col("fares/attributes", "price_minor"),
-        currency=bundle.strings("fares/attributes", "currency").to_pylist(),
+        currency=_strings(bundle, "fares/attributes", "currency"),
         minor_digits=col("fares/attributes", "minor_digits"),
         transfers=col("fares/attributes", "transfers"),
         transfer_duration_s=col("fares/attributes", "transfer_duration_s"),
@@ -45,22 +55,22 @@ def load_v1(bundle: Bundle) -> FaresV1 | None:
         rule_destination=col("fares/rules", "destination_zone"),
         rule_contains=col("fares/rules", "contains_zone"),
         stop_zone=col("fares/stops", "zone_idx"),
-        zone_ids=bundle.strings("fares/zones", "zone_id").to_pylist(),
+        zone_ids=_strings(bundle, "fares/zones", "zone_id"),
     )
 
 
 def load_v2(bundle: Bundle) -> FaresV2 | None:
     """The GTFS fares v2 of the bundle (None when no feed has fare_leg_rules.txt rows)."""
-    if not has_fares(bundle) or bundle.manifest["tables"]["fares/leg_rules"]["rows"] == 0:
+    if not _has_rows(bundle, "fares/leg_rules"):
         return None
     from .v2 import FaresV2
 
     col = bundle.column
     return FaresV2(
-        product_ids=bundle.strings("fares/products", "product_id").to_pylist(),
-        product_names=bundle.strings("fares/products", "name").to_pylist(),
+        product_ids=_strings(bundle, "fares/products", "product_id"),
+        product_names=_strings(bundle, "fares/products", "name"),
         product_amount_minor=col("fares/products", "amount_minor"),
-        product_currency=bundle.strings("fares/products", "currency").to_pylist(),
+        product_currency=_strings(bundle, "fares/products", "currency"),
         product_minor_digits=col("fares/products", "minor_digits"),
         route_network=col("fares/routes", "network_idx"),
         stop_area_stop=col("fares/stop_areas", "stop_idx"),
@@ -86,5 +96,5 @@ def load_v2(bundle: Bundle) -> FaresV2 | None:
         tr_type=col("fares/transfer_rules", "fare_transfer_type"),
         tr_product=col("fares/transfer_rules", "product_idx"),
         tr_feed=col("fares/transfer_rules", "feed_idx"),
-        leg_group_ids=bundle.strings("fares/leg_groups", "leg_group_id").to_pylist(),
+        leg_group_ids=_strings(bundle, "fares/leg_groups", "leg_group_id"),
     )

@@ -33,15 +33,16 @@ def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:
     rules = fares.rules
     n = fares.n_fares
     route_bit = _route_class_bits(fares)
+    route_agency = np.asarray(fares.route_agency)
+    all_bits = np.bitwise_or.reduce(route_bit) if len(route_bit) else np.uint64(0)
+    agency_bits = {int(a): np.bitwise_or.reduce(route_bit[route_agency == a]) for a in np.unique(route_agency)}
     fare_routes = np.zeros(n, np.uint64)
     for f in range(n):
+        bits = all_bits if rules[f].routes is None else np.bitwise_or.reduce(route_bit[sorted(rules[f].routes)])
         agency = int(fares.fare_agency[f])
-        allowed = np.ones(len(route_bit), bool)
-        if rules[f].routes is not None:
-            allowed &= np.isin(np.arange(len(route_bit)), list(rules[f].routes))
         if agency >= 0:
-            allowed &= np.asarray(fares.route_agency) == agency
-        fare_routes[f] = np.bitwise_or.reduce(route_bit[allowed]) if allowed.any() else np.uint64(0)
+            bits &= agency_bits.get(agency, np.uint64(0))     # classes are per agency
+        fare_routes[f] = bits
 
     contains_zones = sorted(set().union(*(r.contains for r in rules if r.contains is not None)))
     if len(contains_zones) > MAX_BITS - 1:

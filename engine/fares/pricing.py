@@ -50,7 +50,7 @@ class ItineraryPricer:
 
     @cached_property
     def v1_currencies(self) -> tuple[str, ...]:
-        return tuple(sorted(set(self.v1.currency))) if self.v1 is not None else ()
+        return self.v1.currencies if self.v1 is not None else ()
 
     def price(self, legs: Sequence[Leg]) -> Fare | None:
         """The fare of an itinerary made of ``legs`` (None: the bundle has no fare data)."""
@@ -86,7 +86,8 @@ class ItineraryPricer:
             for n, ride in enumerate(v1_rides):
                 if all(cheapest_ticket(fares, [ride], c) is None for c in self.v1_currencies):
                     return _unknown("v1", f"no fare_rules row prices leg {positions[n] + 1}")
-            return _unknown("v1", "no tickets of one currency cover all the legs")
+            return _unknown("v1", "no tickets of one currency cover all the legs, or covers in several "
+                                  "currencies (prices of two currencies are never added or compared)")
         scale = 10 ** result.minor_digits
         products = tuple(FareProduct(fares.fare_ids[f], None, int(fares.price_minor[f]) / scale, fares.currency[f],
                                      tuple(positions[i] for i in range(a, b + 1))) for f, a, b in result.tickets)

@@ -57,6 +57,11 @@ class FaresV1:
         return len(self.price_minor)
 
     @functools.cached_property
+    def currencies(self) -> tuple[str, ...]:
+        """The distinct currencies of the fares, sorted (computed once, not per journey)."""
+        return tuple(sorted(set(self.currency)))
+
+    @functools.cached_property
     def rules(self) -> tuple["FareRules", ...]:
         """Per fare, its fare_rules rows aggregated (built once, on first use)."""
         return tuple(_aggregate(self))
@@ -93,9 +98,21 @@ class FaresV1:
     def fares_without_od(self) -> tuple[int, ...]:
         return tuple(f for f, r in enumerate(self.rules) if r.od is None)
 
+    @functools.cached_property
+    def _between(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        return {}
+
     def candidates_between(self, start_zone: int, end_zone: int) -> tuple[int, ...]:
         """Fares whose origin/destination rows (or lack of them) admit a ticket from
-        ``start_zone`` to ``end_zone``: the only ones ``ticket_matches`` can accept."""
+        ``start_zone`` to ``end_zone``: the only ones ``ticket_matches`` can accept.
+        Remembered per zone pair: pricing asks for every slice of every itinerary's rides."""
+        key = (start_zone, end_zone)
+        found = self._between.get(key)
+        if found is None:
+            found = self._between[key] = self._candidates_between(start_zone, end_zone)
+        return found
+
+    def _candidates_between(self, start_zone: int, end_zone: int) -> tuple[int, ...]:
         pairs = [(NO_ZONE, NO_ZONE)]
         if start_zone != NO_ZONE:
             pairs.append((start_zone, NO_ZONE))
@@ -207,17 +224,17 @@ def cheapest_ticket(fares: FaresV1, rides: Sequence[Ride], currency: str) -> int
 
 def journey_fare(fares: FaresV1, rides: Sequence[Ride]) -> FareV1Result | None:
     """The cheapest cover of ``rides`` by tickets of one currency (None: unknown)."""
-    currencies = sorted(set(fares.currency))
+    currencies = fares.currencies
     if not rides:
         return FareV1Result(0, currencies[0] if currencies else "", _digits(fares, currencies), ())
     results = [r for r in (_cheapest_cover(fares, rides, c) for c in currencies) if r is not None]
     return results[0] if len(results) == 1 else None
 
 
-def _digits(fares: FaresV1, currencies: list[str]) -> int:
+def _digits(fares: FaresV1, currencies: Sequence[str]) -> int:
     if not currencies:
         return 2
-    f = list(fares.currency).index(currencies[0])
+    f = fares.currency.index(currencies[0])
     return int(fares.minor_digits[f])
 
 

@@ -31,6 +31,7 @@ from .batch import batch_geocoder
 from .batch_table import _geocoder_of, check_result_columns, result_text
 
 SNIFF_BYTES = 64 * 1024
+REPLACEMENT = "\ufffd"         # what the decoder puts for a byte the encoding does not allow
 BLOCK_ROWS = 8192
 DELIMITERS = (";", ",", "\t", "|")
 #: Longest field accepted (the build's per-line limit): a quote left open cannot swallow the file.
@@ -245,6 +246,12 @@ class CsvJob:
                     self.on_problem(reader.line_num, f"{len(row)} fields where the header has {width}"
                                     + ("; the extra fields are dropped" if len(row) > width else ""))
                     row = row[:width] if len(row) > width else row + [""] * (width - len(row))
+                if any(REPLACEMENT in field for field in row):
+                    # the stream is decoded with errors="replace" (one bad byte must not stop a
+                    # ten-million-row file): say where, instead of geocoding mangled text silently
+                    self.problems += 1
+                    self.on_problem(reader.line_num, f"bytes not valid {self.encoding} were replaced by U+FFFD "
+                                    "(give the file's encoding)")
                 rows.append(row)
                 lines.append(reader.line_num)
                 if len(rows) == BLOCK_ROWS:

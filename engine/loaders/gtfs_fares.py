@@ -121,6 +121,18 @@ class Issues:
     def add(self, code: str, action: str, row: int, field_: str, text: str) -> None:
         self.items.setdefault((code, action, field_), []).append((row, text))
 
+    def reference(self, index: dict[str, int], r: dict[str, str], row: int, field_: str, code: str,
+                  why: str) -> int | None:
+        """An optional id field resolved through ``index``: -1 when empty, its index when known;
+        None when unknown (reported as ``code``: "<field> '<id>' <why>; rule skipped")."""
+        value = r[field_]
+        if not value:
+            return -1
+        found = index.get(value)
+        if found is None:
+            self.add(code, "skipped", row, field_, f"{field_} {value!r} {why}; rule skipped")
+        return found
+
     def flush(self) -> None:
         for (code, action, field_), entries in self.items.items():
             texts = [t for _, t in entries]
@@ -134,13 +146,16 @@ def minor_digits(currency: str) -> tuple[int, bool]:
     return (2, False) if digits is None else (digits, True)
 
 
+MAX_PRICE = 10 ** 12      # in major units: anything larger is a typo, not a fare
+
+
 def parse_money(text: str, digits: int) -> tuple[int | None, bool]:
     """(amount in minor units or None if unusable, rounded?) for a GTFS price like "6.40"."""
     try:
         value = Decimal(text)
     except InvalidOperation:
         return None, False
-    if not value.is_finite() or value < 0 or value > Decimal(10) ** 12:
+    if not value.is_finite() or value < 0 or value > MAX_PRICE:
         return None, False
     scaled = value.scaleb(digits)
     rounded = scaled.to_integral_value()
@@ -164,7 +179,8 @@ def checked_price(issues: "Issues", prefix: str, row: int, r: dict, currency_fie
     amount, rounded = parse_money(r[amount_field], digits)
     if amount is None:
         issues.add(f"{prefix}.bad_{amount_field}", "skipped", row, amount_field,
-                   f"{amount_field} {r[amount_field]!r} is not a non-negative number; {what} skipped")
+                   f"{amount_field} {r[amount_field]!r} is not a non-negative number up to {MAX_PRICE:,}; "
+                   f"{what} skipped")
         return None
     if rounded:
         issues.add(f"{prefix}.{amount_field}_rounded", "fixed", row, amount_field,
@@ -336,13 +352,9 @@ def _load_v1(read, out: FeedFares, route_idx: dict[str, int], zone_idx: dict[str
             issues.add("fare_rules.unknown_fare", "skipped", row, "fare_id",
                        f"fare_id {r['fare_id']!r} not in fare_attributes.txt (or skipped there); rule skipped")
             continue
-        route = -1
-        if r["route_id"]:
-            route = route_idx.get(r["route_id"], -2)
-            if route == -2:
-                issues.add("fare_rules.unknown_route", "skipped", row, "route_id",
-                           f"route_id {r['route_id']!r} not in routes.txt; rule skipped")
-                continue
+        route = issues.reference(route_idx, r, row, "route_id", "fare_rules.unknown_route", "not in routes.txt")
+        if route is None:
+            continue
         zs = []
         for col in ("origin_id", "destination_id", "contains_id"):
             z = r[col]

@@ -247,12 +247,9 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                            f"duration_limit_type {r['duration_limit_type']!r} must be 0-3 with a duration_limit; "
                            f"rule skipped")
                 continue
-        p = -1
-        if r["fare_product_id"]:
-            p = product_idx.get(r["fare_product_id"], -2)
-            if p == -2:
-                issues.add("fare_transfer_rules.unknown_product", "skipped", row, "fare_product_id",
-                           f"fare_product_id {r['fare_product_id']!r} has no usable default price; rule skipped")
-                continue
+        p = issues.reference(product_idx, r, row, "fare_product_id", "fare_transfer_rules.unknown_product",
+                             "has no usable default price")
+        if p is None:
+            continue
         out.transfer_rules.append((groups[0], groups[1], count, duration, dtype, ttype, p))
     issues.flush()

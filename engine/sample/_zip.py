@@ -18,6 +18,15 @@ ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 Table = tuple[list[str], list[list[object]]]
 
 
+def csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
+    """One comma-separated UTF-8 table ("\n" line ends), as written into the zips."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
 def write_csv_zip(path: Path, files: dict[str, Table]) -> Path:
     """Write ``{member name: (header, rows)}`` as comma-separated UTF-8 files into a zip.
 
@@ -26,13 +35,9 @@ def write_csv_zip(path: Path, files: dict[str, Table]) -> Path:
     """
     with zipfile.ZipFile(path, "w") as zf:
         for name, (header, rows) in files.items():
-            buf = io.StringIO()
-            w = csv.writer(buf, lineterminator="\n")
-            w.writerow(header)
-            w.writerows(rows)
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.create_system = 3
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, buf.getvalue().encode("utf-8"), compresslevel=1)  # fast; size is not a concern
+            zf.writestr(info, csv_bytes(header, rows), compresslevel=1)  # fast; size is not a concern
     return path

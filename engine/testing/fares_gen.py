@@ -40,6 +40,8 @@ import zipfile
 from os import PathLike
 from pathlib import Path
 
+from ..sample._zip import csv_bytes
+
 FARE_FILES = ("fare_attributes.txt", "fare_rules.txt", "fare_media.txt", "fare_products.txt", "fare_leg_rules.txt",
               "fare_transfer_rules.txt", "networks.txt", "route_networks.txt", "areas.txt", "stop_areas.txt",
               "timeframes.txt", "rider_categories.txt")
@@ -53,14 +55,6 @@ def _read(zf: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
         return []
     text = zf.read(member).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
-
-
-def _csv(header: list[str], rows: list) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return out.getvalue().encode()
 
 
 def stop_zones(stops: list[dict[str, str]]) -> dict[str, int]:
@@ -99,7 +93,7 @@ def add_fares(src_zip: str | PathLike, out_zip: str | PathLike, version: str = "
                 header.append("zone_id")
             for s in stops:
                 s["zone_id"] = f"Z{zones[s['stop_id']]}" if s["stop_id"] in zones else ""
-            files["stops.txt"] = _csv(header, [[s.get(h, "") for h in header] for s in stops])
+            files["stops.txt"] = csv_bytes(header, [[s.get(h, "") for h in header] for s in stops])
             files.update(_v1_files(routes, rng))
         else:
             files.update(_v2_files(stops, routes, zones, services))
@@ -124,9 +118,9 @@ def _v1_files(routes: list[dict[str, str]], rng: random.Random) -> dict[str, byt
             rules.append([fid, "", f"Z{i}", f"Z{j}", ""])
             rules += [[fid, r, "", "", ""] for r in others]
     return {
-        "fare_attributes.txt": _csv(["fare_id", "price", "currency_type", "payment_method", "transfers",
+        "fare_attributes.txt": csv_bytes(["fare_id", "price", "currency_type", "payment_method", "transfers",
                                      "transfer_duration"], attrs),
-        "fare_rules.txt": _csv(["fare_id", "route_id", "origin_id", "destination_id", "contains_id"], rules),
+        "fare_rules.txt": csv_bytes(["fare_id", "route_id", "origin_id", "destination_id", "contains_id"], rules),
     }
 
 
@@ -163,20 +157,20 @@ def _v2_files(stops, routes, zones: dict[str, int], services: list[str]) -> dict
         ["tram", "bus", "", "", "", "2", "combo"],
     ]
     return {
-        "fare_media.txt": _csv(["fare_media_id", "fare_media_name", "fare_media_type"],
+        "fare_media.txt": csv_bytes(["fare_media_id", "fare_media_name", "fare_media_type"],
                                [["card", "Badgeo card", "2"], ["paper", "Paper ticket", "1"]]),
-        "rider_categories.txt": _csv(["rider_category_id", "rider_category_name", "is_default_fare_category"],
+        "rider_categories.txt": csv_bytes(["rider_category_id", "rider_category_name", "is_default_fare_category"],
                                      [["adult", "Adult", "1"], ["youth", "Youth", "0"]]),
-        "fare_products.txt": _csv(["fare_product_id", "fare_product_name", "rider_category_id", "fare_media_id",
+        "fare_products.txt": csv_bytes(["fare_product_id", "fare_product_name", "rider_category_id", "fare_media_id",
                                    "amount", "currency"], products),
-        "networks.txt": _csv(["network_id", "network_name"], networks),
-        "route_networks.txt": _csv(["network_id", "route_id"], route_networks),
-        "areas.txt": _csv(["area_id", "area_name"], areas),
-        "stop_areas.txt": _csv(["area_id", "stop_id"], stop_areas),
-        "timeframes.txt": _csv(["timeframe_group_id", "start_time", "end_time", "service_id"], timeframes),
-        "fare_leg_rules.txt": _csv(["leg_group_id", "network_id", "from_area_id", "to_area_id",
+        "networks.txt": csv_bytes(["network_id", "network_name"], networks),
+        "route_networks.txt": csv_bytes(["network_id", "route_id"], route_networks),
+        "areas.txt": csv_bytes(["area_id", "area_name"], areas),
+        "stop_areas.txt": csv_bytes(["area_id", "stop_id"], stop_areas),
+        "timeframes.txt": csv_bytes(["timeframe_group_id", "start_time", "end_time", "service_id"], timeframes),
+        "fare_leg_rules.txt": csv_bytes(["leg_group_id", "network_id", "from_area_id", "to_area_id",
                                     "from_timeframe_group_id", "to_timeframe_group_id", "fare_product_id"], leg_rules),
-        "fare_transfer_rules.txt": _csv(["from_leg_group_id", "to_leg_group_id", "transfer_count", "duration_limit",
+        "fare_transfer_rules.txt": csv_bytes(["from_leg_group_id", "to_leg_group_id", "transfer_count", "duration_limit",
                                          "duration_limit_type", "fare_transfer_type", "fare_product_id"],
                                         transfer_rules),
     }

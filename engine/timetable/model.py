@@ -45,6 +45,20 @@ def _row_reader(array):
     return StringColumn(array, offsets, data)
 
 
+#: The flat arrays the RAPTOR kernels read (engine/_core.pyx TimetableView, engine/_mcraptor.pyx
+#: McView takes the same minus trip_service), by attribute name.
+KERNEL_ARRAYS = ("pattern_stops_offsets", "pattern_stops", "pattern_pickup", "pattern_dropoff",
+                 "pattern_first_trip", "pattern_n_trips", "pattern_st_offset", "pattern_max_day", "st_arr",
+                 "st_dep", "trip_service", "stop_patterns_offsets", "stop_patterns", "stop_patterns_pos",
+                 "footpath_offsets", "footpath_to", "footpath_duration", "stop_min_change")
+
+
+def kernel_arrays(source, names: tuple[str, ...] = KERNEL_ARRAYS, **override) -> dict:
+    """Keyword arguments of a kernel view: ``source``'s arrays by name, some replaced (a filtered
+    timetable masks pickups and footpaths)."""
+    return {name: override[name] if name in override else getattr(source, name) for name in names}
+
+
 class Timetable:
     """Flat timetable arrays of one bundle plus id/name lookups and service-day activity."""
 
@@ -83,16 +97,7 @@ class Timetable:
         self.n_stops = len(self.stop_min_change)
         self.n_patterns = len(self.pattern_n_trips)
         self.n_trips = len(self.trip_service)
-        self.view = TimetableView(
-            pattern_stops_offsets=self.pattern_stops_offsets, pattern_stops=self.pattern_stops,
-            pattern_pickup=self.pattern_pickup, pattern_dropoff=self.pattern_dropoff,
-            pattern_first_trip=self.pattern_first_trip, pattern_n_trips=self.pattern_n_trips,
-            pattern_st_offset=self.pattern_st_offset, pattern_max_day=self.pattern_max_day,
-            st_arr=self.st_arr, st_dep=self.st_dep, trip_service=self.trip_service,
-            stop_patterns_offsets=self.stop_patterns_offsets, stop_patterns=self.stop_patterns,
-            stop_patterns_pos=self.stop_patterns_pos, footpath_offsets=self.footpath_offsets,
-            footpath_to=self.footpath_to, footpath_duration=self.footpath_duration,
-            stop_min_change=self.stop_min_change)
+        self.view = TimetableView(**kernel_arrays(self))
         self.max_day_offset = self.view.max_day_offset
         self.route_type = c("timetable/routes", "route_type")
         self.trip_shape = c("timetable/trips", "shape_idx")

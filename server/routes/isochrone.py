@@ -85,7 +85,8 @@ async def isochrone(
     transit: Annotated[bool | None, Query(description="use the timetable (default: when the bundle has "
                                                       "one)")] = None,
     max_transfers: Annotated[int, Query(ge=0, le=L.MAX_TRANSFERS, description="changes between vehicles")] = 4,
-    min_change_time: Annotated[int, Query(ge=0, le=3600, description="seconds to change at a stop")] = 60,
+    min_change_time: Annotated[int, Query(ge=0, le=L.MAX_CHANGE_S, description="seconds to change at a stop")] = \
+        L.DEFAULT_MIN_CHANGE_S,
     max_access_s: Annotated[int, Query(ge=0, le=L.MAX_ACCESS_S, description="street seconds from the "
                                                                             "origin to transit")] = 900,
     cell_m: Annotated[float | None, Query(ge=10, le=1000, description="grid cell, metres (default: 25 "

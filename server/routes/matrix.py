@@ -43,7 +43,7 @@ class MatrixRequest(BaseModel):
     max_time_s: int = Field(7200, ge=1, le=L.MAX_MATRIX_TIME_S, description="longer travel times are null")
     mode: Literal["walk", "bike"] = "walk"
     max_transfers: int = Field(4, ge=0, le=L.MAX_TRANSFERS)
-    min_change_time: int = Field(60, ge=0, le=3600)
+    min_change_time: int = Field(L.DEFAULT_MIN_CHANGE_S, ge=0, le=L.MAX_CHANGE_S)
     max_access_s: int = Field(900, ge=0, le=L.MAX_ACCESS_S)
 
 

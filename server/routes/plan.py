@@ -45,7 +45,8 @@ async def plan(
                                    "not with arrive_by)")] = 0,
     mode: Annotated[Literal["walk", "bike"], Query(description="street mode to and from transit")] = "walk",
     max_transfers: Annotated[int, Query(ge=0, le=L.MAX_TRANSFERS, description="changes between vehicles")] = 4,
-    min_change_time: Annotated[int, Query(ge=0, le=3600, description="seconds to change at a stop")] = 60,
+    min_change_time: Annotated[int, Query(ge=0, le=L.MAX_CHANGE_S, description="seconds to change at a stop")] = \
+        L.DEFAULT_MIN_CHANGE_S,
     max_access_s: Annotated[int, Query(ge=0, le=L.MAX_ACCESS_S, description="walk/bike seconds to and from "
                                                                    "transit (points only)")] = 900,
     max_direct_s: Annotated[int | None, Query(ge=0, le=L.MAX_DIRECT_S, description="longest street-only journey "

@@ -237,6 +237,8 @@ def test_build_without_fare_files_has_no_fares_group(tmp_path):
     assert not net.bundle.has("fares/attributes") and load_v1(net.bundle) is None and load_v2(net.bundle) is None
     tt = net.timetable
     stops = [tt.stop_id(i) for i in range(tt.n_stops) if tt.stop_location_type[i] == 0]
-    for it in net.plan(stops[0], stops[5], date="2018-02-07", time="08:00").itineraries:
+    its = net.plan(stops[0], stops[5], date="2018-02-07", time="08:00").itineraries
+    assert its, "no itinerary: the fare assertions below would check nothing"
+    for it in its:
         assert it.fare is None and it.to_dict()["fare"] is None
 

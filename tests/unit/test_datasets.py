@@ -66,3 +66,16 @@ def test_manifests_before_the_catalogue():
     assert [(r["kind"], r["name"], r["file"]) for r in records] == [
         ("gtfs", "cts", "google_transit.zip"), ("addresses", "adresses-75", "adresses-75.csv.gz")]
     assert records[0]["licence"] is None and records[0]["warnings"] is None and "path" not in records[0]
+
+
+def test_build_is_callable_after_importing_its_module(sample_paths, tmp_path):
+    """``import engine.build`` binds the module on the package; engine.build(...) still builds."""
+    import subprocess
+    import sys
+
+    code = ("import engine.build, engine, sys\n"
+            "r = engine.build(sys.argv[1], gtfs=[('bq', sys.argv[2])])\n"
+            "print(type(r).__name__, callable(engine.build), engine.build.build is engine.build.build)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "b.bundle"), str(sample_paths.gtfs)],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["BuildResult", "True", "True"]

@@ -88,6 +88,24 @@ def test_bad_rows_are_counted_with_file_line_and_field(sample_paths, tmp_path):
     assert validate_gtfs([("bq", feed)]).counts["skipped.fare_attributes.bad_price"] == 1
 
 
+def test_out_of_range_values_and_bad_bytes_are_reported(sample_paths, tmp_path):
+    attrs = ("fare_id,price,currency_type,payment_method,transfers,transfer_duration\n"
+             "ok,1.00,EUR,0,,\nneg,1.00,EUR,0,,-5\nlong,1.00,EUR,0,,999999999999999999999\n"
+             "dear,99999999999999999999999,EUR,0,,\n").encode() + b"caf\xe9,1.00,EUR,0,,\n"
+    feed = _with_files(sample_paths.gtfs, tmp_path / "range.zip", {
+        "fare_attributes.txt": attrs, "fare_rules.txt": "fare_id,route_id,origin_id,destination_id,contains_id\n"})
+    report = BuildReport()
+    staged = load_gtfs([("bq", feed)], report)
+    where = {(i.code, i.file, i.line, i.field) for i in report.issues}
+    assert ("fare_attributes.bad_transfer_duration", "fare_attributes.txt", 3, "transfer_duration") in where
+    assert ("fare_attributes.bad_transfer_duration", "fare_attributes.txt", 4, "transfer_duration") in where
+    assert ("fare_attributes.bad_price", "fare_attributes.txt", 5, "price") in where
+    assert any(i.code == "csv.encoding" and i.file == "fare_attributes.txt" and i.line == 6 for i in report.issues)
+    ids = staged.fares["fares/attributes"].to_pydict()["fare_id"]
+    assert ids == ["bq:ok", "bq:caf\u00e9"]          # decoded as cp1252, kept
+    assert staged.fares["fares/rules"].num_rows == 0    # an empty fare_rules.txt: fares apply everywhere
+
+
 def test_minor_units_follow_iso_4217():
     assert minor_digits("USD") == (2, True) and minor_digits("JPY") == (0, True)
     assert minor_digits("KWD") == (3, True) and minor_digits("XTS") == (2, False)

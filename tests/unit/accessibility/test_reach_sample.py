@@ -54,6 +54,18 @@ def test_node_times_equal_plain_dijkstra(sample_network, mode):
     assert (ws.jdist == _isochrone.INF).all() and not ws.mark.any()
 
 
+def test_node_times_refuse_a_segment_out_of_range(sample_network):
+    """The kernels index segments unchecked: an out-of-range source is refused, not read."""
+    g = sample_network.streets.graph
+    v = views(g)
+    view, ws = v.mode("walk"), v.workspace("walk")
+    out = np.empty(g.n_nodes, dtype=np.int64)
+    bad = np.array([0, 2**31 - 1], dtype=np.int32)
+    with pytest.raises(ValueError, match="src_seg: segment 2147483647 at index 1 out of range"):
+        _isochrone.run_node_times(view.iso, ws, bad, np.zeros(2), np.zeros(2, dtype=np.int64),
+                                  60_000, out)
+
+
 def _origins(net, n: int, rng) -> list[tuple[float, float]]:
     """Points near linked stops (so that transit is used) and near random nodes."""
     g = net.streets.graph

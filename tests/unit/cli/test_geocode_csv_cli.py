@@ -158,3 +158,19 @@ def test_bad_options_exit_2_one_line(sample_bundle, tmp_path, capsys):
 def test_detected_delimiter_is_never_the_quote():
     assert detect_delimiter("a;b\n1;2\n", quotechar=";") != ";"
     assert detect_delimiter("abc\n", quotechar=";") != ";"
+
+
+def test_bytes_past_the_sniffed_head_that_are_not_the_encoding_are_reported(sample_bundle, tmp_path, capsys):
+    """UTF-8 is detected from the first 64 kB; a Latin-1 byte further on is replaced (the file
+    goes on) and its line reported, never geocoded silently as mangled text."""
+    from engine.geocoder.csv_io import SNIFF_BYTES
+
+    good = "".join(f"{i};281 rue Pasteur Briqueville\n" for i in range(SNIFF_BYTES // 20))
+    src = tmp_path / "late.csv"
+    src.write_bytes(b"id;q\n" + good.encode() + "99999;3 rue Gambetta Bríquevillé\n".encode("latin-1"))
+    out = tmp_path / "out.csv"
+    assert main(["geocode-csv", str(sample_bundle), str(src), "--columns", "q", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    line = 2 + good.count("\n")
+    assert f"{src}:{line}: bytes not valid utf-8 were replaced by U+FFFD" in err
+    assert "1 malformed" in err

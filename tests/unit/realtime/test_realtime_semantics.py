@@ -319,13 +319,74 @@ def test_unreadable_feed_paths_are_clear_errors(net, tmp_path):
         net.apply_realtime(str(tmp_path))
 
 
-def test_unknown_group_field_is_a_clear_error(net):
-    """An unknown field of the (deprecated) group wire type: the bindings accept it, the column
-    reader does not; RealtimeFeedError, not a bare WireError (a 500 on push)."""
+def _tag(field: int, wire: int) -> bytes:
+    """A protobuf field key as a varint."""
+    key, out = field << 3 | wire, b""
+    while key > 0x7F:
+        out, key = out + bytes([key & 0x7F | 0x80]), key >> 7
+    return out + bytes([key])
+
+
+# an unknown group (field 99) holding a varint, and a nested group holding a string
+GROUP = _tag(99, 3) + _tag(1, 0) + b"\x05" + _tag(7, 3) + _tag(2, 2) + b"\x01x" + _tag(7, 4) + _tag(99, 4)
+
+
+def test_unknown_group_fields_are_skipped_like_the_bindings(net):
+    """Unknown fields of the (deprecated) group wire type, nested, at any level: the bindings
+    accept them, so the column reader skips them too (it used to refuse the whole feed)."""
+    stops, arr, dep, seq, t = _trip(net, TRIP)
+    date = _running_date(net, t)
+
+    def fill(e):
+        _update("T1-SEM-0-0530", date, [{"stop_sequence": int(seq[1]), "departure": {"delay": 120}}])(e)
+        e.trip_update.stop_time_update[0].MergeFromString(GROUP)     # kept as unknown fields
+        e.trip_update.trip.MergeFromString(GROUP)
+        e.MergeFromString(GROUP)
+    data = _message([fill]) + GROUP
+    assert data.count(GROUP) == 4
+    report = net.apply_realtime(data)
+    assert report.count("trips_updated") == 1
+    assert _record(net).dep[1] == dep[1] + 120
+
+
+def test_enum_values_out_of_range_read_as_unset(net):
+    """Trip relationship 259 and stop relationship 257 (3 = CANCELED and 1 = SKIPPED once cut to
+    a byte): the bindings leave such values out of the field (SCHEDULED), so does the engine."""
+    stops, arr, dep, seq, t = _trip(net, TRIP)
+    date = _running_date(net, t)
+
+    def fill(e):
+        _update("T1-SEM-0-0530", date, [{"stop_sequence": int(seq[1]), "departure": {"delay": 120}}])(e)
+        e.trip_update.trip.MergeFromString(_tag(4, 0) + b"\x83\x02")
+        e.trip_update.stop_time_update[0].MergeFromString(_tag(5, 0) + b"\x81\x02")
+        assert not e.trip_update.trip.HasField("schedule_relationship")
+    report = net.apply_realtime(_message([fill]))
+    assert report.count("trips_canceled") == 0 and report.count("trips_updated") == 1
+    r = _record(net)
+    assert r.dep[1] == dep[1] + 120 and r.pickup[1] == 1 and r.dropoff[1] == 1
+
+
+@pytest.mark.parametrize("tail", [
+    _tag(99, 3) + _tag(98, 4),                 # end-group of another field
+    _tag(99, 3) + _tag(1, 0) + b"\x05",        # group never closed
+    _tag(99, 4),                               # end-group without a group
+    _tag(9, 3) * 150 + _tag(9, 4) * 150,       # nested deeper than the runtimes allow
+    _tag(9, 1) + b"\x00" * 7,                  # fixed64 cut short
+    _tag(9, 5) + b"\x00" * 3,                  # fixed32 cut short
+    _tag(9, 6) + b"\x00",                      # wire type 6 does not exist
+], ids=["mismatched-end", "unclosed", "lone-end", "too-deep", "fixed64-cut", "fixed32-cut", "wire-6"])
+def test_malformed_wire_is_refused_by_both_readers(net, tail):
+    """Bytes the bindings refuse, the column reader refuses too (WireError, never a wrong
+    column); apply_realtime names the problem."""
+    from google.protobuf.message import DecodeError
+
+    from engine._realtime import WireError, read_trip_updates
     from engine.realtime import RealtimeFeedError
 
-    def tag(wire: int) -> bytes:                # field 99, two-byte varint key
-        return bytes([(99 << 3 | wire) & 0x7F | 0x80, (99 << 3 | wire) >> 7])
-    data = _message([]) + tag(3) + tag(4)
-    with pytest.raises(RealtimeFeedError, match="engine reads"):
+    data = _message([]) + tail
+    with pytest.raises(DecodeError):
+        pb2.FeedMessage().ParseFromString(data)
+    with pytest.raises(WireError):
+        read_trip_updates(np.frombuffer(data, np.uint8))
+    with pytest.raises(RealtimeFeedError):
         net.apply_realtime(data)
