@@ -2,6 +2,12 @@
 fares (which one first alternates), same process: BART (GTFS fares v1: 2,500 origin/destination fares) and, outside
 short mode, Strasbourg CTS with generated fares v2 (engine.testing.fares_gen). Stores both medians
 and their ratio; build time with and without BART's fare files is in ``test_build_fares_bart``.
+
+``test_fare_criterion_v2``: optimize=("arrival", "transfers", "fare") over fares v2 against the
+two-criteria plan, same queries alternately: Strasbourg CTS with the generated rule sets "v2"
+(transfer types 0/1/2, transfer counts, three kinds of duration limit) and "v2-simple" (transfers
+within a time: free, a discount, an upgrade), the sample city in short mode. Stores both medians,
+their ratio, the p90, the labels and how many queries were refused (label budget).
 """
 from __future__ import annotations
 
@@ -74,6 +80,67 @@ def test_fare_overhead(benchmark, fare_bundles, key):
     benchmark.extra_info.update(without_fares=percentiles(off), with_fares=percentiles(on),
                                 p50_ratio=round(float(np.median(on) / np.median(off)), 3), queries=len(queries),
                                 known_share=round(float(np.mean(priced)), 3) if priced else None)
+
+
+@pytest.fixture(scope="module")
+def fare_v2_bundles(tmp_path_factory):
+    import engine
+    from engine.testing.data import shared_data_dir
+    from engine.testing.fares_gen import add_fares
+
+    out = tmp_path_factory.mktemp("bench-fares-v2")
+    if SHORT:
+        from engine.sample import write_sample
+
+        sources = {"sample_v2": write_sample(out / "sample").gtfs}
+    else:
+        cts = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+        if not cts.is_file():
+            pytest.skip("Strasbourg CTS absent (set BRIQUE_DATA)")
+        sources = {"cts_v2": cts, "cts_v2-simple": cts}
+    bundles = {}
+    for key, src in sources.items():
+        z = add_fares(src, out / f"{key}.zip", key.split("_", 1)[1], seed=3)
+        bundles[key] = engine.build(out / f"{key}.bundle", gtfs=[("feed", z)]).path
+    return bundles
+
+
+@pytest.mark.parametrize("key", ["sample_v2", "cts_v2", "cts_v2-simple"])
+def test_fare_criterion_v2(benchmark, fare_v2_bundles, key):
+    """Per query: plan() with two criteria then with the fare (fares v2) as the third."""
+    import engine
+    from engine.errors import InvalidQueryError
+
+    if key not in fare_v2_bundles:
+        pytest.skip(f"{key} is {'not ' if SHORT else 'only '}built in short mode")
+    fare = ("arrival", "transfers", "fare")
+    net = engine.open(str(fare_v2_bundles[key]))
+    queries = station_queries(fare_v2_bundles[key], N_QUERIES if SHORT else 100, 2034)
+    two, mc, labels, refused = [], [], [], []
+
+    def run():
+        for q in queries:
+            t0 = time.perf_counter()
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
+            t1 = time.perf_counter()
+            try:
+                plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare)
+                labels.append(plan.stats.get("labels", 0))
+            except InvalidQueryError:
+                refused.append(q)
+            t2 = time.perf_counter()
+            two.append(t1 - t0)
+            mc.append(t2 - t1)
+
+    for q in queries[:3]:                                      # workspaces grown, day models built
+        try:
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare)
+        except InvalidQueryError:
+            pass
+    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(two_criteria=percentiles(two), fare_criterion=percentiles(mc),
+                                p50_ratio=round(float(np.median(mc) / np.median(two)), 3), queries=len(queries),
+                                labels_p50=float(np.median(labels)) if labels else None, refused=len(refused))
 
 
 def test_build_fares_bart(benchmark, tmp_path):

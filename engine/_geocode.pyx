@@ -55,6 +55,12 @@ GeocodeWorkspace (one per thread, never shared) holds the scratch state of one q
   doc_order      int32 [n_docs]    docs by importance desc (GeocoderIndex.importance_order, shared):
                  a broad word ("10 r") takes its CAND_BUDGET most important docs as candidates
                  instead of all of them (see BROAD_POSTINGS; off with a focus, bbox or type filter)
+  bits_acc, bits_tmp uint64 [ceil(n_docs / 64)]  doc bitmaps of the required words (intersection:
+                 a query with two required words or more scores only the docs having all of
+                 them, see _collect_intersection)
+  cache_bits     uint64 [CACHE_SLOTS, ceil(n_docs / 64)]  bitmaps of the last frequent one-token
+                 words ("rue", "avenue"), kept across queries (the index never changes)
+  cand_tmp       int32 scratch of the importance sort of the candidates (_by_importance)
 Between queries tokq, tok_hit and ngram_count are all zero: reset_tokq clears only the touched tokens.
 
 Results are bit-identical to the former Numba kernels: the same float operations in the same
@@ -63,8 +69,13 @@ on negative numbers, and the same tie-breaks (score desc then doc asc; distance 
 """
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.math cimport asin, cos, exp, fabs, floor, pow, rint, sin, sqrt, tan, M_PI
+from libc.string cimport memcpy, memset
 from engine._geomath cimport haversine_m as _haversine, radians as _radians
 import numpy as np
+
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long) nogil
+    void __builtin_prefetch(const void*) nogil
 
 cdef enum:
     MAX_ENTRIES_C = 16          # entries (token spellings) per query
@@ -79,10 +90,30 @@ cdef enum:
     BROAD_POSTINGS = 50000
     BROAD_SHARE = 16
     CAND_BUDGET = 2000
+    #: candidates are scored most important first above this many (_by_importance)
+    SORT_ABOVE = 64
+    #: the scoring loop asks for the rows of the candidates this far ahead (_prefetch_doc)
+    PREFETCH_FAR = 16
+    PREFETCH_NEAR = 8
+    #: an intersection of count docs trimmed to a budget is walked by importance when
+    #: budget x n_docs / count < WALK_SHARE x count: a walked doc costs a sequential read and a
+    #: bit test, a histogram's doc a random read of its importance
+    WALK_SHARE = 16
     #: a query with one content word (besides numbers and stopwords: "2 place", "8 avenue de")
     #: whose candidates exceed TRIM_ABOVE scores only the CAND_BUDGET most important of them
     TRIM_ABOVE = 20000
     SCAN_FACTOR = 24
+    #: a query with two required words or more (see _collect_intersection) scores only the docs
+    #: that have all of them; above INTERSECT_TRIM such docs (and no focus, bbox or type
+    #: filter), only the CAND_BUDGET most important
+    INTERSECT_TRIM = 4000
+    #: filtering candidates by reading their tokens costs about this many postings of a
+    #: word's bitmap: below it, the remaining words are checked doc by doc
+    DOC_CHECK_COST = 32
+    #: a workspace keeps the bitmaps of its last CACHE_SLOTS required words that are one token
+    #: with CACHE_POSTINGS postings or more (_token_bitmap)
+    CACHE_SLOTS = 16
+    CACHE_POSTINGS = 32768
 
 MAX_ENTRIES = MAX_ENTRIES_C
 MAX_CANDIDATES = MAX_CANDIDATES_C
@@ -235,6 +266,20 @@ cdef class GeocodeWorkspace:
     cdef int32_t[::1] candidates
     cdef const int32_t[::1] doc_order     # docs by importance desc (empty: no broad-word budget)
     cdef readonly int64_t broad_postings, cand_budget, trim_above
+    cdef uint64_t[::1] bits_acc
+    cdef int32_t[::1] cand_tmp
+    cdef uint64_t[:, ::1] cache_bits
+    cdef int64_t cache_token[CACHE_SLOTS]
+    cdef int cache_next
+    cdef uint64_t[::1] bits_tmp
+    cdef readonly bint intersect          # candidates of several required words: their intersection
+    cdef readonly int64_t intersect_trim
+    cdef readonly bint exact_fill         # see set_intersection
+    cdef readonly int64_t direct_postings  # see set_intersection
+    #: for tests and benchmarks: how the last query took its candidates (0 cheapest word,
+    #: 1 intersection only, 2 intersection then the cheapest word's docs)
+    cdef readonly int last_path
+    cdef readonly int64_t last_candidates  # for benchmarks: docs the last query scored
 
     def __init__(self, int64_t n_tokens, int64_t n_docs):
         cdef int64_t n_tok = max(n_tokens, 1)
@@ -252,13 +297,43 @@ cdef class GeocodeWorkspace:
         self.ngram_hits = np.zeros(n_tok, np.int32)
         self.doc_stamp = np.zeros(max(n_docs, 1), np.int32)
         self.candidates = np.zeros(min(max(n_docs, 1), MAX_CANDIDATES_C), np.int32)
+        self.cand_tmp = np.zeros(min(max(n_docs, 1), MAX_CANDIDATES_C), np.int32)
+        self.cache_bits = np.zeros((CACHE_SLOTS, (max(n_docs, 1) + 63) >> 6), np.uint64)
         cdef int i
         for i in range(MAX_ENTRIES_C + 1):
             self.seg[i] = 0
+        for i in range(CACHE_SLOTS):
+            self.cache_token[i] = -1
+        self.cache_next = 0
         self.doc_order = np.zeros(0, np.int32)
         self.broad_postings = BROAD_POSTINGS
         self.cand_budget = CAND_BUDGET
         self.trim_above = TRIM_ABOVE
+        self.bits_acc = np.zeros((max(n_docs, 1) + 63) >> 6, np.uint64)
+        self.bits_tmp = np.zeros((max(n_docs, 1) + 63) >> 6, np.uint64)
+        self.intersect = True
+        self.intersect_trim = INTERSECT_TRIM
+        self.exact_fill = False
+        self.direct_postings = -1
+        self.last_path = 0
+
+    def set_intersection(self, bint enabled=True, int64_t trim_above=INTERSECT_TRIM, bint exact_fill=False,
+                         int64_t direct_postings=-1):
+        """Candidates of a query with two required words or more: only the docs that have all of
+        them (``enabled``; else the cheapest word's docs, the former path), the cand_budget most
+        important when more than ``trim_above`` (and the importance order is set). When fewer
+        than k of them score, the cheapest word's docs are added (the former path's candidates);
+        ``exact_fill``: also when a doc missing a required word could outscore the k-th result,
+        so that results equal the former path's whenever it took every doc of the cheapest word
+        (tests compare them). A rarest word with fewer than ``direct_postings`` postings (-1:
+        n_docs / 64 / DOC_CHECK_COST, a bitmap pass's cost) gives the candidates directly, its
+        docs' tokens checked for the other words, no bitmap."""
+        if trim_above < 0:
+            raise ValueError("trim_above must be >= 0")
+        self.intersect = enabled
+        self.intersect_trim = trim_above
+        self.exact_fill = exact_fill
+        self.direct_postings = direct_postings
 
     def use_importance_order(self, const int32_t[::1] order, int64_t broad_postings=BROAD_POSTINGS,
                              int64_t cand_budget=CAND_BUDGET, int64_t trim_above=TRIM_ABOVE):
@@ -559,32 +634,9 @@ cdef bint _below_min_text_without(GeocodeWorkspace ws, const int32_t* q_group,
     so for weights >= 0 the bound holds in floating point too.
     """
     cdef double gmax[MAX_ENTRIES_C]
-    cdef double v, sw, ss
-    cdef int g, h, i
-    cdef int64_t z
-    for g in range(ng):
-        if not group_weight[g] >= 0.0:
-            return False
-        gmax[g] = 0.0
-    for i in range(nq):
-        for z in range(ws.seg[i], ws.seg[i + 1]):
-            v = ws.tokq[ws.touched[z], i]
-            if v > gmax[q_group[i]]:
-                gmax[q_group[i]] = v
-    gmax[without] = 0.0
-    for h in range(-1, ng):
-        if h >= 0 and group_number[h] < 0:
-            continue
-        sw = 0.0
-        ss = 0.0
-        for g in range(ng):
-            if g == h:
-                continue
-            sw += group_weight[g]
-            ss += group_weight[g] * gmax[g]
-        if sw != 0.0 and not ss / sw < MIN_TEXT:
-            return False
-    return True
+    if not _group_best(ws, q_group, group_weight, nq, ng, gmax):
+        return False
+    return _share_bound(gmax, group_weight, group_number, ng, without) < MIN_TEXT
 
 
 cdef int64_t _collect_important(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, int64_t nq,
@@ -639,6 +691,44 @@ cdef inline int _importance_bin(float imp) noexcept nogil:
     return <int>(imp * 1024.0)
 
 
+cdef inline void _prefetch_doc(GeocoderView ix, GeocodeWorkspace ws, int64_t c, int64_t n_cand) noexcept nogil:
+    """Ask for the rows of the candidates PREFETCH_FAR and PREFETCH_NEAR ahead of c: scoring a
+    candidate waits on a few cache misses (its token offsets, name length, importance, then its
+    tokens), and the candidates are scattered over the index; in flight together they overlap."""
+    cdef int64_t d
+    if c + PREFETCH_FAR < n_cand:
+        d = ws.candidates[c + PREFETCH_FAR]
+        __builtin_prefetch(&ix.doc_tokens_offsets[d])
+        __builtin_prefetch(&ix.doc_n_name_tokens[d])
+        __builtin_prefetch(&ix.doc_importance[d])
+    if c + PREFETCH_NEAR < n_cand:
+        d = ws.candidates[c + PREFETCH_NEAR]
+        __builtin_prefetch(&ix.doc_tokens[ix.doc_tokens_offsets[d]])
+
+
+cdef void _by_importance(GeocoderView ix, GeocodeWorkspace ws, int64_t start, int64_t n_cand) noexcept nogil:
+    """Order candidates[start:n_cand] by 1/1024 importance bins, descending (stable: a counting
+    sort), so that the top k fills with important docs first and the bound in _score_query
+    skips most of the others."""
+    cdef int64_t first[1026]
+    cdef int64_t c, d
+    cdef int b
+    cdef int32_t* tmp = &ws.cand_tmp[0]
+    for b in range(1026):
+        first[b] = 0
+    for c in range(start, n_cand):
+        d = ws.candidates[c]
+        tmp[c - start] = <int32_t>d
+        first[1024 - _importance_bin(ix.doc_importance[d]) + 1] += 1
+    for b in range(1, 1026):
+        first[b] += first[b - 1]
+    for c in range(n_cand - start):
+        d = tmp[c]
+        b = 1024 - _importance_bin(ix.doc_importance[d])
+        ws.candidates[start + first[b]] = <int32_t>d
+        first[b] += 1
+
+
 cdef int64_t _keep_important(GeocoderView ix, GeocodeWorkspace ws, int64_t start, int64_t n_cand,
                              int64_t budget) noexcept nogil:
     """Keep about the ``budget`` most important of candidates[start:n_cand] (by 1/1024
@@ -650,6 +740,8 @@ cdef int64_t _keep_important(GeocoderView ix, GeocodeWorkspace ws, int64_t start
     for b in range(1025):
         hist[b] = 0
     for c in range(start, n_cand):
+        if c + PREFETCH_FAR < n_cand:
+            __builtin_prefetch(&ix.doc_importance[ws.candidates[c + PREFETCH_FAR]])
         hist[_importance_bin(ix.doc_importance[ws.candidates[c]])] += 1
     b = 1024
     while b > 0 and above + hist[b] < budget:
@@ -667,6 +759,261 @@ cdef int64_t _keep_important(GeocoderView ix, GeocodeWorkspace ws, int64_t start
     return out
 
 
+cdef bint _group_best(GeocodeWorkspace ws, const int32_t* q_group, const double* group_weight, int64_t nq,
+                      int64_t ng, double* gmax) noexcept nogil:
+    """gmax[g]: the best match quality of group g in this query (the largest tokq of its
+    entries). False for a negative weight: no bound then."""
+    cdef int g, i
+    cdef int64_t z
+    cdef double v
+    for g in range(ng):
+        if not group_weight[g] >= 0.0:
+            return False
+        gmax[g] = 0.0
+    for i in range(nq):
+        for z in range(ws.seg[i], ws.seg[i + 1]):
+            v = ws.tokq[ws.touched[z], i]
+            if v > gmax[q_group[i]]:
+                gmax[q_group[i]] = v
+    return True
+
+
+cdef double _share_bound(const double* gmax, const double* group_weight, const int32_t* group_number, int64_t ng,
+                         int missing) noexcept nogil:
+    """The largest text share with every group at gmax except ``missing`` (-1: none) at 0,
+    whichever number word is the house number; in the scoring loop's order of operations
+    (rounding is monotonic)."""
+    cdef double sw, ss, best = 0.0
+    cdef int g, h
+    for h in range(-1, ng):
+        if h >= 0 and group_number[h] < 0:
+            continue
+        sw = 0.0
+        ss = 0.0
+        for g in range(ng):
+            if g == h:
+                continue
+            sw += group_weight[g]
+            if g != missing:
+                ss += group_weight[g] * gmax[g]
+        if sw != 0.0 and ss / sw > best:
+            best = ss / sw
+    return best
+
+
+cdef double _text_share_max(GeocodeWorkspace ws, const int32_t* q_group, const double* group_weight,
+                            const int32_t* group_number, int64_t nq, int64_t ng) noexcept nogil:
+    """The largest text share a doc can reach in this query: every group at its best match
+    quality, whichever number word is the house number. 1e300 for a negative weight (no bound)."""
+    cdef double gmax[MAX_ENTRIES_C]
+    if not _group_best(ws, q_group, group_weight, nq, ng, gmax):
+        return 1e300
+    return _share_bound(gmax, group_weight, group_number, ng, -1)
+
+
+cdef inline int64_t _popcount(uint64_t x) noexcept nogil:
+    """Set bits of x (SWAR: the build targets no particular CPU, so no popcnt instruction)."""
+    x = x - ((x >> 1) & 0x5555555555555555ULL)
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL)
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL
+    return <int64_t>((x * 0x0101010101010101ULL) >> 56)
+
+
+cdef inline uint32_t _doc_groups(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, int64_t nq,
+                                 int64_t d) noexcept nogil:
+    """Bit g set when some entry of group g matched a token of doc d."""
+    cdef uint32_t got = 0
+    cdef int64_t p, t
+    cdef int i
+    for p in range(ix.doc_tokens_offsets[d], ix.doc_tokens_offsets[d + 1]):
+        t = ix.doc_tokens[p]
+        if not ws.tok_hit[t]:
+            continue
+        for i in range(nq):
+            if ws.tokq[t, i] > 0.0:
+                got |= (<uint32_t>1) << q_group[i]
+    return got
+
+
+cdef void _group_bitmap(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, int64_t nq, int g,
+                        uint64_t* bits, int64_t n_words) noexcept nogil:
+    """bits = the docs having a token that some entry of group g matched (one pass over its
+    postings: each token's list is ascending, so the writes sweep the bitmap)."""
+    cdef int64_t z, p, d, t
+    cdef int i
+    memset(bits, 0, n_words * 8)
+    for i in range(nq):
+        if q_group[i] != g:
+            continue
+        for z in range(ws.seg[i], ws.seg[i + 1]):
+            t = ws.touched[z]
+            for p in range(ix.token_docs_offsets[t], ix.token_docs_offsets[t + 1]):
+                d = ix.token_docs[p]
+                bits[d >> 6] |= (<uint64_t>1) << (d & 63)
+
+
+cdef const uint64_t* _token_bitmap(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, int64_t nq,
+                                   int g, int64_t n_words) noexcept nogil:
+    """The bitmap of group g's docs when g matched a single token with CACHE_POSTINGS postings or
+    more ("rue", "avenue", "chemin": in most queries, and the costliest bitmaps), from the
+    workspace's last CACHE_SLOTS such bitmaps (built on a miss; the index never changes, so
+    they stay valid); NULL for any other group."""
+    cdef int64_t t = -1, z, p, d
+    cdef int i, k
+    cdef uint64_t* bits
+    for i in range(nq):
+        if q_group[i] != g:
+            continue
+        for z in range(ws.seg[i], ws.seg[i + 1]):
+            if t >= 0 and ws.touched[z] != t:
+                return NULL
+            t = ws.touched[z]
+    if t < 0 or ix.token_docs_offsets[t + 1] - ix.token_docs_offsets[t] < CACHE_POSTINGS:
+        return NULL
+    for k in range(CACHE_SLOTS):
+        if ws.cache_token[k] == t:
+            return &ws.cache_bits[k, 0]
+    k = ws.cache_next
+    ws.cache_next = (k + 1) % CACHE_SLOTS
+    bits = &ws.cache_bits[k, 0]
+    memset(bits, 0, n_words * 8)
+    for p in range(ix.token_docs_offsets[t], ix.token_docs_offsets[t + 1]):
+        d = ix.token_docs[p]
+        bits[d >> 6] |= (<uint64_t>1) << (d & 63)
+    ws.cache_token[k] = t
+    return bits
+
+
+cdef int64_t _collect_intersection(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, int64_t nq,
+                                   const int* req, int n_req, const int64_t* cost, int32_t stamp,
+                                   const uint8_t* city_ok, bint city_filter, int64_t budget,
+                                   bint* ordered) noexcept nogil:
+    """Candidates = the docs (in an allowed commune) having a token of every group req[0..n_req)
+    (listed by ascending cost, their postings volume), into ws.candidates by ascending doc id,
+    stamped; returns their count (capped at the candidates' capacity).
+
+    The cost is that of the cheapest groups' postings, not of every doc of the cheapest word:
+    the bitmaps of the cheapest groups are ANDed while that costs less than reading the
+    remaining docs' tokens (DOC_CHECK_COST postings a doc), then each doc left is checked.
+
+    ``budget`` > 0: more than ws.intersect_trim docs may keep only the ``budget`` most important
+    (the caller trims); when walking the docs by importance (ws.doc_order) testing their bit
+    is cheaper than reading every doc's importance (WALK_SHARE), the walk takes them here, in
+    importance order: ordered[0] = True (their count is at most ``budget``)."""
+    cdef int64_t n_words = ws.bits_acc.shape[0], w, count = 0, n_cand = 0, d, c
+    cdef int64_t n_cand_max = ws.candidates.shape[0]
+    cdef uint64_t* acc = &ws.bits_acc[0]
+    cdef uint64_t* tmp = &ws.bits_tmp[0]
+    cdef uint64_t word
+    cdef uint32_t need = 0
+    cdef int j, i
+    cdef int64_t z, p, t
+    cdef const uint64_t* src
+    ordered[0] = False
+    if cost[req[0]] < (ws.direct_postings if ws.direct_postings >= 0 else n_words // DOC_CHECK_COST):
+        # a rare word ("rosieux", a postcode): reading its docs' tokens costs less than one pass
+        # over a bitmap; a doc checked and left out is unstamped (a later phase may score it)
+        for j in range(1, n_req):
+            need |= (<uint32_t>1) << req[j]
+        for i in range(nq):
+            if q_group[i] != req[0]:
+                continue
+            for z in range(ws.seg[i], ws.seg[i + 1]):
+                t = ws.touched[z]
+                for p in range(ix.token_docs_offsets[t], ix.token_docs_offsets[t + 1]):
+                    d = ix.token_docs[p]
+                    if ws.doc_stamp[d] == stamp or n_cand >= n_cand_max:
+                        continue
+                    if (city_filter and (ix.doc_city[d] < 0 or not city_ok[ix.doc_city[d]])) \
+                            or (_doc_groups(ix, ws, q_group, nq, d) & need) != need:
+                        continue
+                    ws.doc_stamp[d] = stamp
+                    ws.candidates[n_cand] = <int32_t>d
+                    n_cand += 1
+        return n_cand
+    src = _token_bitmap(ix, ws, q_group, nq, req[0], n_words)
+    if src != NULL:
+        memcpy(acc, src, n_words * 8)
+    else:
+        _group_bitmap(ix, ws, q_group, nq, req[0], acc, n_words)
+    for w in range(n_words):
+        count += _popcount(acc[w])
+    for j in range(1, n_req):
+        if count == 0:
+            break
+        src = _token_bitmap(ix, ws, q_group, nq, req[j], n_words)
+        if src == NULL and count * DOC_CHECK_COST >= cost[req[j]]:
+            _group_bitmap(ix, ws, q_group, nq, req[j], tmp, n_words)
+            src = tmp
+        if src == NULL:
+            need |= (<uint32_t>1) << req[j]     # few docs left: their tokens are read below
+            continue
+        count = 0
+        for w in range(n_words):
+            acc[w] &= src[w]
+            count += _popcount(acc[w])
+    if count == 0:
+        return 0
+    if budget > 0 and count > ws.intersect_trim and count > budget and ws.doc_order.shape[0] == ix.n_docs \
+            and budget * (ix.n_docs // count + 1) < WALK_SHARE * count:
+        ordered[0] = True
+        for w in range(ix.n_docs):
+            d = ws.doc_order[w]
+            if not (acc[d >> 6] >> (d & 63)) & 1:
+                continue
+            if city_filter and (ix.doc_city[d] < 0 or not city_ok[ix.doc_city[d]]):
+                continue
+            if need and (_doc_groups(ix, ws, q_group, nq, d) & need) != need:
+                continue
+            ws.doc_stamp[d] = stamp
+            ws.candidates[n_cand] = <int32_t>d
+            n_cand += 1
+            if n_cand >= budget or n_cand >= n_cand_max:
+                break
+        return n_cand
+    for w in range(n_words):
+        word = acc[w]
+        while word and n_cand < n_cand_max:
+            d = (w << 6) + __builtin_ctzll(word)
+            word &= word - 1
+            if city_filter and (ix.doc_city[d] < 0 or not city_ok[ix.doc_city[d]]):
+                continue
+            ws.candidates[n_cand] = <int32_t>d
+            n_cand += 1
+    count = 0
+    for c in range(n_cand):
+        if need:
+            _prefetch_doc(ix, ws, c, n_cand)
+            d = ws.candidates[c]
+            if (_doc_groups(ix, ws, q_group, nq, d) & need) != need:
+                continue
+        d = ws.candidates[c]
+        ws.doc_stamp[d] = stamp
+        ws.candidates[count] = <int32_t>d
+        count += 1
+    return count
+
+
+cdef double _incomplete_bound(GeocodeWorkspace ws, const int32_t* q_group, const double* group_weight,
+                              const int32_t* group_number, int64_t nq, int64_t ng, const int* req, int n_req,
+                              bint focused) noexcept nogil:
+    """Upper bound on the score of a doc that misses a group of req: in _score_query's formula,
+    its text share is at most every other group at its best quality in this query (whichever
+    number word is the house number), its name share, importance and house number at most 1,
+    no commune penalty, nearness at most its whole weight. +inf for a negative weight."""
+    cdef double gmax[MAX_ENTRIES_C]
+    cdef double best = 0.0, score
+    cdef int j
+    if not _group_best(ws, q_group, group_weight, nq, ng, gmax):
+        return 1e300
+    for j in range(n_req):
+        best = max(best, _share_bound(gmax, group_weight, group_number, ng, req[j]))
+    score = W_TEXT * best + W_NAME + W_IMP + W_HN
+    if focused:
+        score = 0.8 * score + 0.2
+    return score
+
+
 cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q_group, const uint8_t* q_numeric,
                           int64_t nq, const double* group_weight, const int32_t* group_number,
                           const int32_t* group_suffix, int64_t ng, int64_t type_mask, const uint8_t* city_ok,
@@ -679,6 +1026,10 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
     cdef int64_t best_c = (<int64_t>1) << 62, second_c = (<int64_t>1) << 62, cost, z, t, p, c, d, base, row, k
     cdef int64_t n_cand = 0, scored = 0, n_out = 0, pos, end
     cdef int best_g = -1, second_g = -1, g, i, rnd, phase, hn_group, nname, name_matched, rtype
+    cdef int req[MAX_ENTRIES_C]
+    cdef int64_t req_cost[MAX_ENTRIES_C]
+    cdef int n_req = 0, path = 0, j
+    cdef bint use_intersection = ws.intersect
     cdef int n_content = 0
     cdef int ctx_words, ctx_matched
     cdef int32_t stamp
@@ -686,7 +1037,8 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
     cdef int64_t broad = ws.broad_postings if ws.broad_postings > ix.n_docs // BROAD_SHARE \
         else ix.n_docs // BROAD_SHARE
     cdef double gbest[MAX_ENTRIES_C]
-    cdef double v, sw, ss, text, hq, hpart, score, lat, lon, dist, imp
+    cdef double v, sw, ss, text, hq, hpart, score, lat, lon, dist, imp, text_max
+    cdef bint by_importance, ordered = False
     cdef int64_t r
     ws.stamp_value += 1
     if ws.stamp_value >= 2147483647:
@@ -694,6 +1046,33 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
             ws.doc_stamp[r] = 0
         ws.stamp_value = 1
     stamp = ws.stamp_value
+    # required groups: the words a complete match must have (weight >= 1, not a house number),
+    # by ascending postings volume; with two or more, all matched, candidates are the docs having
+    # every one (_collect_intersection) rather than every doc of the cheapest
+    for g in range(ng):
+        if not use_intersection:
+            break
+        if group_weight[g] >= 1.0 and group_number[g] < 0:
+            cost = 0
+            matched = False
+            for i in range(nq):
+                if q_group[i] != g:
+                    continue
+                for z in range(ws.seg[i], ws.seg[i + 1]):
+                    t = ws.touched[z]
+                    matched = True
+                    cost += ix.token_docs_offsets[t + 1] - ix.token_docs_offsets[t]
+            if not matched:
+                use_intersection = False       # no complete match: the former path scores partial ones
+                break
+            req_cost[g] = cost
+            j = n_req
+            while j > 0 and req_cost[req[j - 1]] > cost:
+                req[j] = req[j - 1]
+                j -= 1
+            req[j] = g
+            n_req += 1
+    use_intersection = use_intersection and n_req >= 2
     # cost of a group = postings volume of its matched tokens; the first round skips
     # number-only words and stopwords, the second (if nothing else matched) takes them
     for rnd in range(2):
@@ -734,39 +1113,87 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
         # its many equal text matches: no focus point, no bbox, every type allowed
         budget_ok = (ws.doc_order.shape[0] == ix.n_docs and ix.n_docs > 0 and not focus[0] == focus[0]
                      and not bbox[0] == bbox[0] and (type_mask & 63) == 63)
-        for phase in range(2):
-            g = best_g if phase == 0 else second_g
-            if g < 0 or (phase == 1 and found_complete):
-                break
-            if phase == 1 and n_cand < n_cand_max and _below_min_text_without(
-                    ws, q_group, group_weight, group_number, nq, ng, best_g):
-                break           # every doc phase 1 adds would fail MIN_TEXT: same results
-            done = False
-            if budget_ok and (best_c if phase == 0 else second_c) > broad:
-                n_cand = _collect_important(ix, ws, q_group, nq, g, stamp, n_cand, city_ok, city_filter,
-                                            &done)
-            for i in range(nq):
-                if done or n_cand >= n_cand_max:
-                    break
-                if q_group[i] != g:
+        # phase 0 (two required words or more): the docs having them all, the most important when
+        # too many; phase 1: the cheapest word's docs, skipped when phase 0 filled the top k
+        # (they miss a required word: they rank below complete matches, see set_intersection);
+        # phase 2 (only if no doc matched every word): the second cheapest word's docs, in case
+        # the cheapest was noise or a wrong typo expansion
+        for phase in range(3):
+            if phase == 0:
+                if not use_intersection:
                     continue
-                for z in range(ws.seg[i], ws.seg[i + 1]):
-                    if n_cand >= n_cand_max:
+                n_cand = _collect_intersection(ix, ws, q_group, nq, req, n_req, req_cost, stamp, city_ok,
+                                               city_filter, ws.cand_budget if budget_ok else 0, &ordered)
+                if n_cand == 0:
+                    continue            # no doc has every word: the cheapest word's docs, partial matches
+                path = 1
+                if budget_ok and not ordered and n_cand > ws.intersect_trim and n_cand > ws.cand_budget:
+                    # complete matches differ by importance, name share and prefix quality; the
+                    # commune filter is already applied, so the important ones are the right ones
+                    n_cand = _keep_important(ix, ws, 0, n_cand, ws.cand_budget)
+            else:
+                if phase == 1 and path == 1:
+                    if n_out >= limit and found_complete and not (
+                            ws.exact_fill and out_score[limit - 1] <= _incomplete_bound(
+                                ws, q_group, group_weight, group_number, nq, ng, req, n_req,
+                                focus[0] == focus[0]) + 1e-9):
                         break
-                    t = ws.touched[z]
-                    for p in range(ix.token_docs_offsets[t], ix.token_docs_offsets[t + 1]):
-                        d = ix.token_docs[p]
-                        if ws.doc_stamp[d] != stamp and n_cand < n_cand_max:
-                            ws.doc_stamp[d] = stamp
-                            ws.candidates[n_cand] = <int32_t>d
-                            n_cand += 1
-            if budget_ok and not city_filter and phase == 0 and n_content == 1 \
-                    and n_cand - scored > ws.trim_above and n_cand - scored > ws.cand_budget:
-                # one content word: its docs differ by importance (and name length) only (a
-                # commune filter would drop the important ones: the scan above checks it, not this)
-                n_cand = _keep_important(ix, ws, scored, n_cand, ws.cand_budget)
+                    path = 2
+                g = best_g if phase == 1 else second_g
+                if g < 0 or (phase == 2 and found_complete):
+                    break
+                if phase == 2 and n_cand < n_cand_max and _below_min_text_without(
+                        ws, q_group, group_weight, group_number, nq, ng, best_g):
+                    break           # every doc phase 2 adds would fail MIN_TEXT: same results
+                done = False
+                if budget_ok and (best_c if phase == 1 else second_c) > broad:
+                    n_cand = _collect_important(ix, ws, q_group, nq, g, stamp, n_cand, city_ok, city_filter,
+                                                &done)
+                for i in range(nq):
+                    if done or n_cand >= n_cand_max:
+                        break
+                    if q_group[i] != g:
+                        continue
+                    for z in range(ws.seg[i], ws.seg[i + 1]):
+                        if n_cand >= n_cand_max:
+                            break
+                        t = ws.touched[z]
+                        for p in range(ix.token_docs_offsets[t], ix.token_docs_offsets[t + 1]):
+                            d = ix.token_docs[p]
+                            if ws.doc_stamp[d] != stamp and n_cand < n_cand_max:
+                                ws.doc_stamp[d] = stamp
+                                ws.candidates[n_cand] = <int32_t>d
+                                n_cand += 1
+                if budget_ok and not city_filter and phase == 1 and (n_content <= 1 or path == 2) \
+                        and n_cand - scored > (ws.trim_above if path != 2 else ws.intersect_trim) \
+                        and n_cand - scored > ws.cand_budget:
+                    # one content word (or only stopwords and numbers): its docs differ by
+                    # importance (and name length) only; after the complete matches (path 2):
+                    # the most important of the partial ones fill the tail (a commune filter
+                    # would drop the important ones: the scan above checks it, not this)
+                    n_cand = _keep_important(ix, ws, scored, n_cand, ws.cand_budget)
+            by_importance = ordered or n_cand - scored > SORT_ABOVE
+            if by_importance and not ordered:
+                _by_importance(ix, ws, scored, n_cand)
+            ordered = False
+            # the best text share any doc can have in this query: with the k-th score above
+            # what a doc of this text, a full name, house-number and nearness match and the
+            # importance of its bin could reach, no later candidate (less important) can enter
+            text_max = _text_share_max(ws, q_group, group_weight, group_number, nq, ng)
             for c in range(scored, n_cand):
+                _prefetch_doc(ix, ws, c, n_cand)
                 d = ws.candidates[c]
+                if by_importance and n_out == limit and found_complete:
+                    imp = (_importance_bin(ix.doc_importance[d]) + 1) / 1024.0
+                    if imp > 1.0:
+                        imp = 1.0
+                    if focus[0] == focus[0]:
+                        imp = FOCUS_IMP_FLOOR + (1.0 - FOCUS_IMP_FLOOR) * imp
+                    score = W_TEXT * text_max + W_NAME * 1.0 + W_IMP * imp + W_HN * 1.0
+                    if focus[0] == focus[0]:
+                        score = 0.8 * score + (0.2 - W_FOCUS_FAR) + W_FOCUS_FAR
+                    if score + 1e-12 < out_score[limit - 1]:
+                        break
                 if city_filter and (ix.doc_city[d] < 0 or not city_ok[ix.doc_city[d]]):
                     continue
                 for g in range(ng):
@@ -817,6 +1244,21 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
                 text = ss / sw
                 if text < MIN_TEXT:
                     continue
+                if n_out == limit and (found_complete or not complete):
+                    # the top k is full: skip the doc (its house number, position, commune) when
+                    # even a full house-number match, no commune penalty and the nearest position
+                    # could not beat the k-th score (candidates come most important first: most
+                    # docs of an equal text match stop here)
+                    if focus[0] == focus[0]:
+                        imp = FOCUS_IMP_FLOOR + (1.0 - FOCUS_IMP_FLOOR) * ix.doc_importance[d]
+                    else:
+                        imp = ix.doc_importance[d]
+                    score = (W_TEXT * text + W_NAME * name_matched / (nname if nname > 1 else 1)
+                             + W_IMP * imp + W_HN * 1.0)
+                    if focus[0] == focus[0]:
+                        score = 0.8 * score + (0.2 - W_FOCUS_FAR) + W_FOCUS_FAR
+                    if score + 1e-12 < out_score[limit - 1]:
+                        continue
                 rtype = ix.doc_type[d]
                 row = -1
                 hq = 0.0
@@ -881,6 +1323,8 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
                 if n_out < limit:
                     n_out += 1
             scored = n_cand
+    ws.last_path = path
+    ws.last_candidates = scored
     found[0] = found_complete
     return n_out
 
@@ -891,7 +1335,13 @@ def score_candidates(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_
                      int64_t type_mask, const uint8_t[::1] city_ok, bint city_filter,
                      const double[::1] bbox, const double[::1] focus, double focus_scale_m,
                      int32_t[::1] out_doc, int32_t[::1] out_hn, double[::1] out_score):
-    """Candidates from the postings of the cheapest words, scored; returns (n results, complete).
+    """Candidates from the postings of the query's words, scored; returns (n results, complete).
+
+    With two required words or more (weight >= 1, not a house number) the candidates are the
+    docs having all of them (the CAND_BUDGET most important above INTERSECT_TRIM, without focus,
+    bbox or type filter), then, if they fill fewer than len(out_doc) results, the cheapest
+    word's docs; else (or when no doc has them all) the cheapest word's docs, then the second
+    cheapest's if no doc matched every word (GeocodeWorkspace.set_intersection).
 
     Reads the tokq/touched/seg that expand_entries left in ``ws``. Results are the top
     len(out_doc) by score desc then doc asc; out_hn is the house-number row (-1: the doc
@@ -1149,8 +1599,9 @@ def explained(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_group,
     """For an incomplete query, before reset_tokq: matched[g] = some entry of group g matched a
     token; share[j] = weight of the groups result j explains / total weight (a house-number word
     is explained when the result is that address; an empty query weighs 1)."""
-    cdef int64_t nq = q_group.shape[0], ng = base_weight.shape[0], j, p, t, d, m
+    cdef int64_t nq = q_group.shape[0], ng = base_weight.shape[0], j, m
     cdef int i, g
+    cdef uint32_t got
     cdef bint hit[MAX_ENTRIES_C]
     cdef double picked[MAX_ENTRIES_C]
     cdef double total
@@ -1171,16 +1622,9 @@ def explained(GeocoderView ix, GeocodeWorkspace ws, const int32_t[::1] q_group,
             if ws.seg[i + 1] > ws.seg[i]:        # entry i set some tokq[t, i] > 0
                 matched[q_group[i]] = 1
         for j in range(n):
-            d = out_doc[j]
+            got = _doc_groups(ix, ws, &q_group[0], nq, out_doc[j])
             for g in range(ng):
-                hit[g] = False
-            for p in range(ix.doc_tokens_offsets[d], ix.doc_tokens_offsets[d + 1]):
-                t = ix.doc_tokens[p]
-                if not ws.tok_hit[t]:
-                    continue
-                for i in range(nq):
-                    if ws.tokq[t, i] > 0.0:
-                        hit[q_group[i]] = True
+                hit[g] = (got >> g) & 1
             if out_hn[j] >= 0:
                 for g in range(ng):
                     if group_number[g] >= 0 and not hit[g]:

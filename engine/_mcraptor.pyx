@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """McRAPTOR: exact Pareto sets over arrival x vehicles x a third criterion (issue 14): walking
-seconds, or the fare (GTFS fares v1, engine/fares/v1.py).
+seconds, or the fare (GTFS fares v1, engine/fares/v1.py, or v2, engine/fares/v2.py).
 
 Algorithm: Delling, Pajor, Werneck, "Round-Based Public Transit Routing" (2012), section 4
 (McRAPTOR): RAPTOR's rounds with a bag of non-dominated labels per stop instead of one time.
@@ -29,6 +29,13 @@ and no longer span), so pruning never loses the cheapest cover; FARE_UNKNOWN (no
 than any price. Fares never go down, so closed prices bound a label's final fare (target pruning).
 Travellers take the first vehicle they can catch at each boarding (as RAPTOR does): a journey
 that waits on purpose for a later vehicle to stay inside a transfer_duration is not considered.
+Fares v2 (FareModelV2) fold the rides left to right as engine/fares/v2.py does: a ride is priced
+where it ends (_v2_ride: its leg rule, the transfer rule from the last leg, the transfer type),
+the label keeps the fare so far and what the rules may still use of its last leg (Seg: feed,
+group, transfers in the sub-journey, refund, times until every limit is past: _v2_settle), and a
+label dominates another only with the same such state (_v2_covers), so the set stays exact.
+A v2 fare can go down (a type-2 transfer refunds the last leg, amounts may be negative): target
+pruning uses fare - refund as the floor, or none with negative amounts (_crit_floor).
 Because the ready rule differs, each stop has two bags: VEHICLE labels (arrived by a vehicle)
 and DIRECT labels (origin or footpath). Dominance is checked within a bag, and one way across:
 a footpath label is dropped when a vehicle label there is ready (after the change time) no later
@@ -73,10 +80,12 @@ cdef enum:
     DIRECT_BAG = 1
     ROUTE_CAP = 8192
     TARGET_CAP = 8192
-    OVERFLOW = -1
+    OVERFLOW = -1                 # the label pool is full: grow it and run again
+    ROUTE_FULL = -2               # a route bag is full: a bigger pool would not help
     NO_SEG = -2                   # Seg.start of a label without an open ticket
     NO_ZONE = -1
     FARE_UNKNOWN = 1000000000     # crit of a journey no tickets cover: worse than any price
+    EXPIRED = -1073741824         # fares v2: a last-leg time no duration limit can reach any more
 
 cdef int64_t BOUND_INF = 1 << 40
 
@@ -89,6 +98,16 @@ cdef struct Seg:
     int32_t rides
     int32_t t0               # first boarding (query axis)
     int32_t tlast            # last boarding
+    # fares v2 (FareModelV2; start is 0 while a transfer may still chain to the last leg, else
+    # NO_SEG): the last leg's feed, leg group (-1: none), transfers so far in its sub-journey
+    # (capped where no rule tells counts apart), what a type-2 transfer would refund (the last
+    # leg's product if it was paid), its departure and arrival (query axis)
+    int32_t feed
+    int32_t group
+    int32_t count
+    int32_t refund
+    int32_t prev_dep
+    int32_t prev_arr
 
 # label kinds (mirrored in engine/criteria/mcraptor.py)
 cdef enum:
@@ -96,7 +115,7 @@ cdef enum:
     KIND_VEHICLE = 1
     KIND_WALK = 2
 
-KINDS = {"ORIGIN": KIND_ORIGIN, "VEHICLE": KIND_VEHICLE, "WALK": KIND_WALK,
+KINDS = {"ORIGIN": KIND_ORIGIN, "VEHICLE": KIND_VEHICLE, "WALK": KIND_WALK, "ROUTE_FULL": ROUTE_FULL,
          "NO_IDX": NO_IDX, "UNREACHED": UNREACHED, "FARE_UNKNOWN": FARE_UNKNOWN}
 
 
@@ -114,7 +133,7 @@ cdef class FareModel:
     use_od / use_rides / use_span / use_contains: whether any fare looks at that part of a ticket
     (parts no fare looks at never separate two labels)."""
 
-    cdef readonly int n_fares
+    cdef readonly int n_fares, version
     cdef readonly bint use_od, use_rides, use_span, use_contains
     cdef const int32_t[::1] fare_price, fare_transfers, fare_duration, fare_od_offsets, od_origin, od_dest
     cdef const uint64_t[::1] fare_routes, fare_contains, zone_bit, pattern_route_bit
@@ -136,6 +155,7 @@ cdef class FareModel:
         self.zone_bit, self.pattern_route_bit = zone_bit, pattern_route_bit
         self.use_od, self.use_rides, self.use_span, self.use_contains = use_od, use_rides, use_span, use_contains
         self.n_fares = fare_price.shape[0]
+        self.version = 1
 
 
 cdef int32_t _price(FareModel fm, const Seg* g, bint complete) noexcept nogil:
@@ -175,9 +195,10 @@ cdef int32_t _price(FareModel fm, const Seg* g, bint complete) noexcept nogil:
 
 
 cdef inline int32_t _final_fare(FareModel fm, int32_t crit, const Seg* g) noexcept nogil:
-    """A label's fare if the journey ended now: closed tickets + the open one priced."""
+    """A label's fare if the journey ended now: closed tickets + the open one priced (fares v2:
+    every leg is paid for as it ends, so the fare so far)."""
     cdef int32_t p
-    if crit >= FARE_UNKNOWN or g.start == NO_SEG:
+    if crit >= FARE_UNKNOWN or g.start == NO_SEG or fm.version == 2:
         return crit
     p = _price(fm, g, True)
     return crit + p if p >= 0 else FARE_UNKNOWN
@@ -189,6 +210,8 @@ cdef inline bint _fare_covers(FareModel fm, const Seg* a, int32_t ca, const Seg*
         return True
     if ca >= FARE_UNKNOWN:
         return False
+    if fm.version == 2:
+        return _v2_covers(<FareModelV2>fm, a, ca, b, cb)
     if a.start == NO_SEG or b.start == NO_SEG:
         return a.start == b.start
     if fm.use_od and (a.start != b.start or a.end != b.end):
@@ -202,6 +225,247 @@ cdef inline bint _fare_covers(FareModel fm, const Seg* a, int32_t ca, const Seg*
     if fm.use_span and (a.t0 < b.t0 or a.tlast - a.t0 > b.tlast - b.t0):
         return False
     return True
+
+
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long) nogil
+
+
+cdef class FareModelV2(FareModel):
+    """GTFS fares v2 of one currency for one service day, as flat arrays (built by
+    engine/fares/kernel_model_v2.py; the rules mean exactly what engine/fares/v2.py says).
+
+    Leg rules (all feeds') are numbered in the order that decides a match: feed, then highest
+    rule_priority, priced before unpriced, cheapest, first row; a leg's rule is the first rule set
+    in the AND of five bit sets (``words`` uint64 each): its pattern's (feed and network,
+    pattern_class -> pattern_bits), its boarding and alighting stops' (areas, stop_class ->
+    from_bits / to_bits), and its departure and arrival times' (timeframes of this day: time ->
+    interval = how many time_bounds are <= it -> dep_bits / arr_bits). rule_amount / rule_group /
+    rule_priced per rule. Transfer rules: CSR over key (feed * (G + 1) + from group + 1) * (G + 1)
+    + to group + 1 (G leg groups, -1 = none), each list in the order that decides a match
+    (smallest transfer_count, -1 last; cheapest; first row), with count, duration (-1: none),
+    duration type, transfer type and price. chain_* per (feed * (G + 1) + group + 1): whether any
+    transfer rule may follow a leg of that group, whether one of them has no duration limit, and
+    the longest limit measured from its departure (types 0, 1) and from its arrival (2, 3), -1
+    when none (see _v2_settle). count_cap[feed]: the largest transfer_count of
+    its rules (counts above it select the same rules). uses_dep / uses_arr: some limit is
+    measured from the last leg's departure / arrival; timed: a leg's times matter (timeframes or
+    limits); has_type2: some transfer refunds the last leg; nonneg: no price is negative;
+    slack_ok: a last leg that ended later is never worse (no transfer_count, no type 2, no
+    negative price, every time-limited transfer of type 0 and costing no more than any leg: the
+    transfer a later leg still gets is the cheapest way on), so labels compare times by order;
+    leg_floor: the least a ride can add to a fare (its product, or its transfer's: refunds taken
+    at the dearest product), fresh_floor: the cheapest leg product (what a ride no transfer
+    follows costs at least), for target pruning (_crit_floor)."""
+
+    cdef readonly int words, n_groups, leg_floor, fresh_floor
+    cdef readonly bint uses_dep, uses_arr, timed, has_type2, nonneg, slack_ok
+    cdef const int32_t[::1] rule_amount, rule_group, pattern_class, pattern_feed, stop_class, time_bounds
+    cdef const uint8_t[::1] rule_priced, chain_open, chain_untimed
+    cdef const uint64_t[::1] pattern_bits, from_bits, to_bits, dep_bits, arr_bits
+    cdef const int32_t[::1] tr_offsets, tr_count, tr_duration, tr_dtype, tr_type, tr_amount
+    cdef const int32_t[::1] chain_dep_window, chain_arr_window, count_cap
+
+    def __init__(self, *, int words, int n_groups, const int32_t[::1] rule_amount, const int32_t[::1] rule_group,
+                 const uint8_t[::1] rule_priced, const int32_t[::1] pattern_class,
+                 const int32_t[::1] pattern_feed, const uint64_t[::1] pattern_bits, const int32_t[::1] stop_class,
+                 const uint64_t[::1] from_bits, const uint64_t[::1] to_bits, const int32_t[::1] time_bounds,
+                 const uint64_t[::1] dep_bits, const uint64_t[::1] arr_bits, const int32_t[::1] tr_offsets,
+                 const int32_t[::1] tr_count, const int32_t[::1] tr_duration, const int32_t[::1] tr_dtype,
+                 const int32_t[::1] tr_type, const int32_t[::1] tr_amount, const uint8_t[::1] chain_open,
+                 const uint8_t[::1] chain_untimed,
+                 const int32_t[::1] chain_dep_window, const int32_t[::1] chain_arr_window,
+                 const int32_t[::1] count_cap, bint uses_dep, bint uses_arr, bint timed, bint has_type2,
+                 bint nonneg, bint slack_ok, int leg_floor, int fresh_floor):
+        if words < 1 or pattern_bits.shape[0] % words or from_bits.shape[0] != to_bits.shape[0] or \
+                dep_bits.shape[0] != (time_bounds.shape[0] + 1) * words or arr_bits.shape[0] != dep_bits.shape[0]:
+            raise ValueError("fares v2 bit sets do not match")
+        if tr_offsets.shape[0] != count_cap.shape[0] * (n_groups + 1) * (n_groups + 1) + 1:
+            raise ValueError("fares v2 transfer table does not match the feeds and groups")
+        self.version = 2
+        self.words, self.n_groups = words, n_groups
+        self.rule_amount, self.rule_group, self.rule_priced = rule_amount, rule_group, rule_priced
+        self.pattern_class, self.pattern_feed, self.pattern_bits = pattern_class, pattern_feed, pattern_bits
+        self.stop_class, self.from_bits, self.to_bits = stop_class, from_bits, to_bits
+        self.time_bounds, self.dep_bits, self.arr_bits = time_bounds, dep_bits, arr_bits
+        self.tr_offsets, self.tr_count, self.tr_duration = tr_offsets, tr_count, tr_duration
+        self.tr_dtype, self.tr_type, self.tr_amount = tr_dtype, tr_type, tr_amount
+        self.chain_open, self.chain_dep_window, self.chain_arr_window = chain_open, chain_dep_window, chain_arr_window
+        self.chain_untimed = chain_untimed
+        self.count_cap = count_cap
+        self.uses_dep, self.uses_arr, self.timed = uses_dep, uses_arr, timed
+        self.has_type2, self.nonneg = has_type2, nonneg
+        self.slack_ok = slack_ok
+        self.leg_floor = leg_floor
+        self.fresh_floor = fresh_floor
+        self.n_fares = rule_amount.shape[0]
+
+
+cdef inline int _v2_interval(FareModelV2 f, int32_t t) noexcept nogil:
+    """How many time_bounds are <= t: the row of dep_bits / arr_bits of a time."""
+    cdef int lo = 0, hi = f.time_bounds.shape[0], mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if f.time_bounds[mid] <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef int _v2_leg_rule(FareModelV2 f, int p, int board, int alight, int32_t dep, int32_t arr) noexcept nogil:
+    """The leg rule that prices a ride of pattern p from board to alight (-1: none matches)."""
+    cdef int pc = f.pattern_class[p], w, n = f.words
+    cdef uint64_t x
+    cdef const uint64_t* pb
+    cdef const uint64_t* fb
+    cdef const uint64_t* tb
+    cdef const uint64_t* db
+    cdef const uint64_t* ab
+    if pc < 0:
+        return -1
+    pb = &f.pattern_bits[pc * n]
+    fb = &f.from_bits[f.stop_class[board] * n]
+    tb = &f.to_bits[f.stop_class[alight] * n]
+    db = &f.dep_bits[_v2_interval(f, dep) * n]
+    ab = &f.arr_bits[_v2_interval(f, arr) * n]
+    for w in range(n):
+        x = pb[w] & fb[w] & tb[w] & db[w] & ab[w]
+        if x:
+            return w * 64 + __builtin_ctzll(x)
+    return -1
+
+
+cdef int _v2_transfer(FareModelV2 f, int feed, int a, int b, int k, const Seg* prev, int32_t dep,
+                      int32_t arr) noexcept nogil:
+    """The transfer rule applied between the last leg (state prev, group a) and a leg of group
+    b leaving at dep, arriving at arr, as the k-th transfer of the sub-journey (-1: none)."""
+    cdef int g1 = f.n_groups + 1, i, c, d, dt
+    cdef int key = (feed * g1 + a + 1) * g1 + b + 1
+    cdef int32_t start, end
+    for i in range(f.tr_offsets[key], f.tr_offsets[key + 1]):
+        c = f.tr_count[i]
+        if c != -1 and c < k:
+            continue
+        d = f.tr_duration[i]
+        if d >= 0:
+            dt = f.tr_dtype[i]
+            start = prev.prev_dep if dt <= 1 else prev.prev_arr
+            end = arr if (dt == 0 or dt == 3) else dep
+            if end - start > d:
+                continue
+        return i
+    return -1
+
+
+cdef int32_t _v2_ride(FareModelV2 f, int32_t crit, const Seg* before, Seg* after, int p, int board, int alight,
+                      int32_t dep, int32_t arr) noexcept nogil:
+    """The fare after a ride (engine/fares/v2.py journey_fare, one leg of its fold): ``after``
+    gets the new state; FARE_UNKNOWN when the leg has no price."""
+    cdef int r, t, feed, group, ttype, cap
+    cdef int32_t amount, ab
+    after[0] = before[0]
+    after.start = NO_SEG
+    after.count = 0
+    after.refund = 0
+    if crit >= FARE_UNKNOWN:
+        return FARE_UNKNOWN
+    r = _v2_leg_rule(f, p, board, alight, dep, arr)
+    if r < 0 or not f.rule_priced[r]:
+        return FARE_UNKNOWN
+    amount = f.rule_amount[r]
+    group = f.rule_group[r]
+    feed = f.pattern_feed[p]
+    after.start = 0
+    after.feed = feed
+    after.group = group
+    after.prev_dep = dep
+    after.prev_arr = arr
+    if before.start != NO_SEG and before.feed == feed:
+        t = _v2_transfer(f, feed, before.group, group, before.count + 1, before, dep, arr)
+        if t >= 0:
+            cap = f.count_cap[feed]
+            after.count = before.count + 1 if before.count + 1 < cap else cap
+            ab = f.tr_amount[t]
+            ttype = f.tr_type[t]
+            if ttype == 0:               # this leg's product is not paid
+                return crit + ab
+            if ttype == 1:
+                after.refund = amount
+                return crit + amount + ab
+            return crit - before.refund + ab     # 2: neither leg's product is paid
+    after.refund = amount
+    return crit + amount
+
+
+cdef inline void _v2_settle(FareModelV2 f, Seg* g, int32_t t) noexcept nogil:
+    """At time t (a later leg leaves at >= t), forget what no rule can use any more: the last
+    leg's departure once every limit measured from it is past (EXPIRED: every limit stays
+    past), its arrival likewise, and the whole last leg when no transfer rule can follow it (none
+    from its group, or every rule time-limited and past): the next leg then starts afresh. Labels
+    that differ only in what is forgotten become comparable."""
+    cdef int key
+    if g.start == NO_SEG:
+        return
+    key = g.feed * (f.n_groups + 1) + g.group + 1
+    if t - g.prev_dep > f.chain_dep_window[key]:
+        g.prev_dep = EXPIRED
+    if t - g.prev_arr > f.chain_arr_window[key]:
+        g.prev_arr = EXPIRED
+    if not f.chain_open[key] or (not f.chain_untimed[key] and g.prev_dep == EXPIRED and g.prev_arr == EXPIRED):
+        _no_ticket(g)
+
+
+cdef inline void _no_ticket(Seg* g) noexcept nogil:
+    """No open ticket (v1), no last leg a transfer could follow (v2): what an origin carries."""
+    g.start = NO_SEG
+    g.end = NO_ZONE
+    g.routes = 0
+    g.zones = 0
+    g.rides = 0
+    g.t0 = 0
+    g.tlast = 0
+    g.feed = -1
+    g.group = -1
+    g.count = 0
+    g.refund = 0
+    g.prev_dep = 0
+    g.prev_arr = 0
+
+
+cdef inline bint _v2_covers(FareModelV2 f, const Seg* a, int32_t ca, const Seg* b, int32_t cb) noexcept nogil:
+    """(ca <= cb, both known.) Every continuation costs a no more than b: the same last leg as
+    the rules see it (feed, group, transfers so far, the times some limit measures from -- or,
+    slack_ok, times no earlier), and, if a transfer may refund it, no more after the refund
+    either."""
+    if a.start == NO_SEG or b.start == NO_SEG:
+        return a.start == b.start
+    if a.feed != b.feed or a.group != b.group or a.count != b.count:
+        return False
+    if f.slack_ok:       # a later last leg leaves more time for the same transfers, never less
+        if (f.uses_dep and a.prev_dep < b.prev_dep) or (f.uses_arr and a.prev_arr < b.prev_arr):
+            return False
+    elif (f.uses_dep and a.prev_dep != b.prev_dep) or (f.uses_arr and a.prev_arr != b.prev_arr):
+        return False
+    return not f.has_type2 or ca - a.refund <= cb - b.refund
+
+
+cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int s, bint riding) noexcept nogil:
+    """A lower bound on the final third criterion of a journey through a label (crit, g) at s
+    (``riding``: on board a ride still to be priced, or boarding one): walking and fares v1 only
+    grow; fares v2 can refund the last leg (type 2), and each later ride adds at least leg_floor
+    (below zero only with discounts: then for every ride left). A ride that no transfer can
+    follow from (state fresh), and that is still to come (riding, or no target without one more
+    vehicle), costs at least the cheapest leg product."""
+    cdef int32_t floor
+    if ws.f2 is None or crit >= FARE_UNKNOWN:
+        return crit
+    floor = crit - g.refund if (g.start != NO_SEG and ws.f2.has_type2) else crit
+    if ws.f2.leg_floor < 0:
+        return floor + ws.f2.leg_floor * ws.max_rounds
+    if g.start == NO_SEG and (riding or (ws.use_vehicles and ws.vehicles_left[s] >= 1)):
+        floor += ws.f2.fresh_floor
+    return floor
 
 
 cdef class McView:
@@ -285,6 +549,7 @@ cdef class McWorkspace:
     cdef int n_touched, n_targets_seen, overflow
     cdef int32_t tg_min_arr
     cdef FareModel fm              # None in walking mode
+    cdef FareModelV2 f2            # fm when it is fares v2, else None
     cdef int64_t[::1] bound, hk, hg   # bound[s] (BOUND_INF: no target reachable), Dijkstra heap
     cdef int32_t[::1] bound_touched, hn, pred_node, pred_edge
     cdef Py_ssize_t n_bound_touched
@@ -340,6 +605,7 @@ cdef class McWorkspace:
         self.n_touched = 0
         self.n_labels = 0
         self.fm = None
+        self.f2 = None
         self.bound = np.full(n_stops, BOUND_INF, np.int64)
         self.bound_touched = i32(n_stops)
         self.pred_node = i32(n_stops)
@@ -349,6 +615,12 @@ cdef class McWorkspace:
         self.hn = i32(0)
         self.n_bound_touched = 0
         self.use_bounds = False
+
+    def fare_state(self, int label) -> dict:
+        """The fare state a label carries (its Seg), for tests and diagnostics."""
+        if not 0 <= label < self.n_labels:
+            raise IndexError(label)
+        return self.lab_seg[label]
 
     def final_fare(self, FareModel fm, int label):
         """The fare of the journey ending with ``label`` (FARE_UNKNOWN when no tickets cover it):
@@ -543,7 +815,11 @@ cdef void _footpaths_from(McView tt, McWorkspace ws, int idx, int k, bint walk_a
         t = tt.footpath_to[e]
         arr = ws.lab_arr[idx] + tt.footpath_duration[e]
         crit = ws.lab_crit[idx] + (0 if fare else tt.footpath_duration[e])
-        if _hopeless(ws, t, arr, crit, k) or _vehicle_dominates(tt, ws, t, arr, crit, &g, min_change_s):
+        if ws.f2 is not None:
+            g = ws.lab_seg[idx]
+            _v2_settle(ws.f2, &g, arr)
+        if _hopeless(ws, t, arr, _crit_floor(ws, crit, &g, t, False), k) or \
+                _vehicle_dominates(tt, ws, t, arr, crit, &g, min_change_s):
             continue
         new = _bag_insert(ws, t, DIRECT_BAG, arr, crit, &g, k, KIND_WALK, idx)
         if new != NO_IDX and ws.is_target[t] and _counts_at_target(KIND_WALK, k, walk_after_last):
@@ -563,6 +839,13 @@ cdef inline bint _route_covers(McView tt, McWorkspace ws, int n_rb, int p, int p
     return False
 
 
+cdef inline bint _v2_same_leg(McWorkspace ws, int r, int pos, int trip, int day) noexcept nogil:
+    """(Fares v2.) Route label r rides the same leg as a boarding at pos of (trip, day) would,
+    wherever it alights, as the rules see it: boarded at the same stop, and when times matter
+    (timeframes, duration limits) on the same trip."""
+    return ws.rb_board_pos[r] == pos and (not ws.f2.timed or (ws.rb_trip[r] == trip and ws.rb_day[r] == day))
+
+
 cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int trip, int day, int32_t dep,
                        int32_t crit, const Seg* g, int parent) noexcept nogil:
     """Add a boarding to the route bag unless a label there departs (hence arrives everywhere
@@ -575,7 +858,7 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     for r in range(n_rb):
         if not ws.rb_alive[r]:
             continue
-        if not dominated:
+        if not dominated and not (ws.f2 is not None and not _v2_same_leg(ws, r, pos, trip, day)):
             dep_r = tt.st_dep[base + ws.rb_trip[r]] + ws.rb_day[r] * DAY
             if dep_r <= dep and ws.rb_crit[r] <= crit and (
                     not fare or _fare_covers(ws.fm, &ws.rb_seg[r], ws.rb_crit[r], g, crit)):
@@ -593,7 +876,7 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     if dominated:
         return n_rb
     if n_rb >= ROUTE_CAP:
-        ws.overflow = 1
+        ws.overflow = ROUTE_FULL
         return n_rb
     ws.rb_trip[n_rb] = trip
     ws.rb_day[n_rb] = day
@@ -611,10 +894,14 @@ cdef int _board_fare(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s,
     """Fare mode: board (p, trip) at pos from ``label``, once per way to pay: extend its open
     ticket (while some fare may still cover it), or close it (its price added) and open a new
     one; a journey no tickets cover goes on as FARE_UNKNOWN. Returns the new route bag size."""
-    cdef int32_t crit = ws.lab_crit[label], price
+    cdef int32_t crit = ws.lab_crit[label], price, zone
     cdef Seg g = ws.lab_seg[label], fresh, longer
-    cdef int32_t zone = ws.fm.stop_zone[s]
     cdef bint any_branch = False
+    if ws.f2 is not None:         # v2: one way, the leg is priced where it ends (_v2_ride)
+        _v2_settle(ws.f2, &g, dep)
+        return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &g, label)
+    zone = ws.fm.stop_zone[s]
+    fresh = g
     fresh.start = zone
     fresh.end = NO_ZONE
     fresh.routes = ws.fm.pattern_route_bit[p]
@@ -653,10 +940,10 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
     cdef int start = tt.pattern_stops_offsets[p], end = tt.pattern_stops_offsets[p + 1]
     cdef int n = tt.pattern_n_trips[p], first = tt.pattern_first_trip[p]
     cdef int64_t base = tt.pattern_st_offset[p]
-    cdef int pos, s, r, n_rb = 0, cur, trip, day, idx, m, j
+    cdef int pos, s, r, n_rb = 0, cur, trip, day, idx, m, j, board
     cdef int32_t arr, crit, ready, dep, change, zone, floor, bound_crit
     cdef int kk
-    cdef bint fare = ws.fm is not None
+    cdef bint fare = ws.fm is not None, v2 = ws.f2 is not None
     cdef uint64_t zbit
     cdef Seg g
     for pos in range(ws.pattern_from_pos[p], end - start):
@@ -674,7 +961,20 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                 arr = tt.st_arr[base + <int64_t>pos * n + ws.rb_trip[r]] + ws.rb_day[r] * DAY
                 crit = ws.rb_crit[r]
                 floor = 0
-                if fare:
+                if v2:
+                    # the ride's price depends on where it ends: the route label is dropped on
+                    # its floor (no leg costs less than nothing), the stop's label on its fare
+                    if _time_hopeless(ws, s, arr, _crit_floor(ws, crit, &ws.rb_seg[r], s, True), k):
+                        ws.rb_alive[r] = 0
+                        continue
+                    board = ws.rb_board_pos[r]
+                    dep = tt.st_dep[base + <int64_t>board * n + ws.rb_trip[r]] + ws.rb_day[r] * DAY
+                    crit = _v2_ride(ws.f2, crit, &ws.rb_seg[r], &g, p, tt.pattern_stops[start + board], s, dep, arr)
+                    _v2_settle(ws.f2, &g, arr)
+                    bound_crit = _crit_floor(ws, crit, &g, s, False)
+                    if _time_hopeless(ws, s, arr, bound_crit, k):
+                        continue
+                elif fare:
                     g = ws.rb_seg[r]
                     if g.start != NO_SEG:
                         g.end = ws.fm.stop_zone[s]
@@ -683,12 +983,13 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                             crit = FARE_UNKNOWN
                             g.start = NO_SEG
                             floor = 0
-                # the open ticket will cost at least its floor: a bound on the final fare, which
-                # only grows along the ride (fewer fares stay possible)
-                bound_crit = crit + floor if crit < FARE_UNKNOWN else crit
-                if _time_hopeless(ws, s, arr, bound_crit, k):
-                    ws.rb_alive[r] = 0         # and so it stays down the pattern: drop it
-                    continue
+                if not v2:
+                    # the open ticket will cost at least its floor: a bound on the final fare, which
+                    # only grows along the ride (fewer fares stay possible)
+                    bound_crit = crit + floor if crit < FARE_UNKNOWN else crit
+                    if _time_hopeless(ws, s, arr, bound_crit, k):
+                        ws.rb_alive[r] = 0         # and so it stays down the pattern: drop it
+                        continue
                 kk = _rounds_at_least(ws, s, k, False)
                 if kk > ws.max_rounds or (kk > k and _time_hopeless(ws, s, arr, bound_crit, kk)):
                     continue                   # not from here (other stops may need fewer vehicles)
@@ -713,7 +1014,8 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
             dep = _earliest_trip(tt, next_active, day_shift, p, pos, ready, &trip, &day)
             # every stop down the pattern is reached at >= dep: a journey already found that is
             # no worse makes the boarding useless
-            if trip != NO_IDX and not _hopeless(ws, s, dep, ws.lab_crit[cur], k, True):
+            if trip != NO_IDX and not _hopeless(ws, s, dep, _crit_floor(ws, ws.lab_crit[cur], &ws.lab_seg[cur], s,
+                                                                         True), k, True):
                 if fare:
                     n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
                 else:
@@ -728,8 +1030,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  const int32_t[:, ::1] next_active, int day_shift, int max_rounds, int min_change_s,
                  bint walk_before_first, bint walk_after_last, FareModel fares=None,
                  const uint8_t[::1] vehicles_left=None):
-    """Fill ws's label pool for one query; returns the number of labels, or OVERFLOW (-1) when
-    the pool or a route bag is full (grow the workspace and run again).
+    """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
+    pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is.
 
     Origins: stop, time on the query axis, walking seconds already spent (access). Targets:
     stop, egress seconds, and how many of them are walking. ``fares``: the fare criterion
@@ -743,6 +1045,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     if max_rounds + 2 > ws.round_start.shape[0]:
         raise ValueError("max_rounds too large")
     ws.fm = fares
+    ws.f2 = fares if isinstance(fares, FareModelV2) else None
     ws.use_bounds = tt.has_bounds
     ws.use_vehicles = vehicles_left is not None
     if ws.use_vehicles:
@@ -755,13 +1058,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         ws.hk = np.zeros(n, np.int64)
         ws.hg = np.zeros(n, np.int64)
         ws.hn = np.zeros(n, np.int32)
-    none.start = NO_SEG
-    none.end = NO_ZONE
-    none.routes = 0
-    none.zones = 0
-    none.rides = 0
-    none.t0 = 0
-    none.tlast = 0
+    _no_ticket(&none)
     with nogil:
         # reset what the last query touched
         for i in range(ws.n_touched):
@@ -847,6 +1144,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         for i in range(target_stop.shape[0]):
             ws.is_target[target_stop[i]] = 0
     ws.fm = None
+    ws.f2 = None
     ws.use_vehicles = False
     ws.vehicles_left = None
-    return OVERFLOW if ws.overflow else ws.n_labels
+    return (ROUTE_FULL if ws.overflow == ROUTE_FULL else OVERFLOW) if ws.overflow else ws.n_labels

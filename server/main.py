@@ -94,9 +94,11 @@ def create_app(settings: Settings | None = None, network: engine.Network | None 
         app.state.executor = ThreadPoolExecutor(settings.max_concurrent_queries, thread_name_prefix="brique-query")
         if network is None and settings.warmup:
             # map every index now, and allocate the workspaces (thread-local) on the threads that
-            # will run the queries, not on this one, which never does
+            # will run the queries, not on this one (which runs none, unless inline_geocode: below)
             await _on_every_thread(app.state.executor, settings.max_concurrent_queries,
                                    functools.partial(app.state.network.warmup, everything=True))
+            if settings.inline_geocode and getattr(app.state.network, "geocoder", None) is not None:
+                app.state.network.geocoder.warmup()     # this thread answers plain geocodes (FastGeocode)
         # Everything allocated so far (libraries, kernels, the open bundle) lives as long as the
         # process: move it out of the collector's reach, else each full collection walks ~150k
         # objects (~80 ms here), which showed up as the p99 of every endpoint under load.
@@ -125,6 +127,8 @@ def create_app(settings: Settings | None = None, network: engine.Network | None 
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "POST"],
                        allow_headers=["*"], max_age=600)
+    # plain geocode requests skip FastAPI's layers and CORS/gzip's wrappers, not the limits
+    app.add_middleware(geocode.FastGeocode, settings=settings)
     app.add_middleware(RequestLimits, max_url_bytes=settings.max_url_bytes, max_body_bytes=settings.max_body_bytes,
                        body_limits={"/v1/matrix": settings.max_matrix_body_bytes,
                                     "/v1/realtime": settings.max_realtime_body_bytes,

@@ -1,11 +1,12 @@
 """HTTP autocomplete on a national geocoder bundle: throughput, latency and memory of the workers.
 
     python -m benchmarks.national.http_bench --bundle B.bundle [--workers 2] [--connections 8 16 32]
-        [--duration 15] [--queries 3000] [--seed 7] [--json OUT.json]
+        [--duration 15] [--queries 3000] [--seed 7] [--json OUT.json] [--inline]
 
 Starts ``brique serve BUNDLE --workers N`` (through ``python -m server``), drives
 ``/v1/geocode/autocomplete`` with Debian's ``wrk`` (one phase per connection count) and reports
-req/s, p50/p90/p99, server CPU per request, then the memory of each process from
+req/s, p50/p90/p99, server CPU per request, wrk's CPU per request (wrk runs on the same cores)
+and the cores other processes took meanwhile (a shared machine), then the memory of each process from
 ``/proc/PID/smaps_rollup``: RSS counts every mapped page a worker touched, PSS splits the shared
 ones between the processes that map them, so the sum of PSS is what the server really costs.
 
@@ -20,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -105,6 +107,28 @@ def memory_report(server_pid: int) -> dict:
     return {"processes": procs, "total": total}
 
 
+def busy_cpu_s() -> float:
+    """CPU seconds all processes of the machine spent so far (user + nice + system + irq), /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    return sum(int(fields[k]) for k in (0, 1, 2, 5, 6)) / os.sysconf("SC_CLK_TCK")
+
+
+def measured_phase(base: str, paths: list[str], connections: int, duration: int, threads: int,
+                   server_pid: int) -> dict:
+    """run_wrk plus where the machine's CPU went: wrk's own CPU per request (it shares the
+    cores with the server) and the cores other processes used meanwhile (a shared machine)."""
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy0 = busy_cpu_s()
+    out = run_wrk(base, paths, connections, duration, threads, server_pid)
+    busy1 = busy_cpu_s()
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_s = (children1.ru_utime - children0.ru_utime) + (children1.ru_stime - children0.ru_stime)
+    server_s = out["server_cpu_ms_per_request"] * out["requests"] / 1000
+    out["wrk_cpu_ms_per_request"] = 1000 * wrk_s / max(out["requests"], 1)
+    out["other_cpu_cores"] = max(0.0, busy1 - busy0 - wrk_s - server_s) / out["seconds"]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--bundle", required=True)
@@ -115,7 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", type=int, default=3000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--json", help="write the results here")
+    p.add_argument("--inline", action="store_true", help="serve with BRIQUE_INLINE_GEOCODE=1 (plain geocodes "
+                   "on the event loop, no time budget: server/settings.py inline_geocode)")
     args = p.parse_args(argv)
+    if args.inline:
+        os.environ["BRIQUE_INLINE_GEOCODE"] = "1"
     if not shutil.which("wrk"):
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)
         return 2
@@ -124,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     results: dict = {"bundle": bundle, "workers": args.workers, "duration_s": args.duration,
-                     "queries": len(paths), "loadavg_before": os.getloadavg()[0], "cpus": os.cpu_count()}
+                     "queries": len(paths), "loadavg_before": os.getloadavg()[0], "cpus": os.cpu_count(),
+                     "inline_geocode": args.inline}
     started = time.perf_counter()
     proc = start_server(bundle, port, args.workers)
     try:
@@ -134,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{len(bad)} of 200 queries failed, e.g. {bad[0]}")
         results["memory_after_warmup"] = memory_report(proc.pid)
         for c in args.connections:
-            results[f"autocomplete_c{c}"] = run_wrk(base, paths, c, args.duration, args.wrk_threads, proc.pid)
+            results[f"autocomplete_c{c}"] = measured_phase(base, paths, c, args.duration, args.wrk_threads,
+                                                           proc.pid)
         results["memory_after_load"] = memory_report(proc.pid)
     finally:
         os.killpg(proc.pid, 15)
@@ -142,14 +172,16 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
-    print(f"bundle {bundle}, {args.workers} workers, {len(paths)} distinct queries, "
+    print(f"bundle {bundle}, {args.workers} workers{' (inline geocode)' if args.inline else ''}, "
+          f"{len(paths)} distinct queries, "
           f"load average before {results['loadavg_before']:.1f} on {results['cpus']} CPUs")
     for key, r in results.items():
         if isinstance(r, dict) and "rps" in r:
             print(f"{key:18s} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p90 {r['p90_ms']:6.2f} ms  "
                   f"p99 {r['p99_ms']:6.2f} ms  max {r['max_ms']:6.1f} ms  non-2xx {r['non2xx']}  "
                   f"socket errors {r['socket_errors']}  server CPU {r['server_cpu_ms_per_request']:.2f} ms/req  "
-                  f"loadavg {r['loadavg_1m']:.1f}")
+                  f"wrk CPU {r['wrk_cpu_ms_per_request']:.2f} ms/req  other processes {r['other_cpu_cores']:.2f} "
+                  f"cores  loadavg {r['loadavg_1m']:.1f}")
     for phase in ("memory_after_warmup", "memory_after_load"):
         mem = results[phase]
         print(phase)

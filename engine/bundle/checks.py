@@ -682,7 +682,8 @@ RULES.update({
                       for c in ("origin_zone", "destination_zone", "contains_zone"))],
     "fares/stop_areas": [InRange("stop_idx", 0, rows_of("timetable/stops")),
                          InRange("area_idx", 0, _fare_idx("areas")), Sorted("stop_idx")],
-    "fares/products": [InRange("amount_minor", 0, 10 ** 15), InRange("minor_digits", 0, 4)],
+    # a v2 amount may be negative ("to represent transfer discounts")
+    "fares/products": [InRange("amount_minor", -10 ** 15 + 1, 10 ** 15), InRange("minor_digits", 0, 4)],
     "fares/timeframes": [InRange("group_idx", 0, _fare_idx("timeframe_groups")),
                          InRange("start_s", 0, DAY + 1), InRange("end_s", 0, DAY + 1),
                          InRange("service_idx", 0, rows_of("timetable/services"))],

@@ -27,7 +27,8 @@ FORMAT_VERSION history (bump on any format or semantic change):
                  wheelchair_*, streets/wheelchair_junctions and _ch_*; timetable/footpaths_step_free
                  (the footpaths a wheelchair user can take, street walks on that profile).
                  Fares (issue 14): a fares/* group (GTFS fares v1 and v2, engine.loaders.gtfs_fares),
-                 present only when some feed has fare files.
+                 present only when some feed has fare files; fares/products.amount_minor may be
+                 negative (a v2 transfer discount, as the reference allows).
 """
 from __future__ import annotations
 
@@ -347,7 +348,7 @@ TABLES.update({
     "fares/areas": pa.schema([("area_id", _str), ("name", _str)]),
     # stop_areas.txt, a station expanded to its platforms; sorted by (stop_idx, area_idx)
     "fares/stop_areas": pa.schema([("stop_idx", _i32), ("area_idx", _i32)]),
-    # one row per product id: the default rider's price (cheapest fare medium)
+    # one row per product id: the default rider's price (cheapest fare medium; negative: a discount)
     "fares/products": pa.schema([
         ("product_id", _str), ("name", _str), ("amount_minor", _i64), ("currency", _str),
         ("minor_digits", _i8),

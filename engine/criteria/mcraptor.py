@@ -2,10 +2,11 @@
 arrival x vehicles x walking seconds or x fare, turned into itineraries like the two-criteria
 planner's.
 
-Fare = the GTFS fares v1 price of the journey's rides (engine/fares/v1.py: the cheapest cut of
-the rides into tickets); a journey no tickets cover has an unknown fare, worse than any price
-(it stays in the set only when it is faster or has fewer vehicles); walking is free. Currency
-minor units (USD cents) are compared; ``stats["fare_minor"]`` gives each itinerary's.
+Fare = the GTFS fares price of the journey's rides, as itineraries are priced: v2 when the
+bundle has fares v2 (engine/fares/v2.py), else v1 (engine/fares/v1.py: the cheapest cut of the
+rides into tickets); a journey without a price has an unknown fare, worse than any price (it
+stays in the set only when it is faster or has fewer vehicles); walking is free. Currency minor
+units (USD cents) are compared; ``stats["fare_minor"]`` gives each itinerary's.
 
 Walking seconds = every footpath between stops (including one from the origin stop / to the
 destination stop when those are allowed) plus, at a (lat, lon) end with ``mode="walk"``, the
@@ -37,7 +38,8 @@ CRITERIA = {TWO_CRITERIA, WALKING, FARE}
 FARE_UNKNOWN = KINDS["FARE_UNKNOWN"]
 KIND_ORIGIN, KIND_VEHICLE, KIND_WALK = KINDS["ORIGIN"], KINDS["VEHICLE"], KINDS["WALK"]
 NO_IDX = KINDS["NO_IDX"]
-MAX_CAPACITY = 1 << 26
+ROUTE_FULL = KINDS["ROUTE_FULL"]
+MAX_CAPACITY = 1 << 22      # ~470 MB of labels per thread: beyond, the query is refused
 
 
 def check_optimize(optimize) -> tuple[str, ...]:
@@ -72,19 +74,32 @@ class McPlanner:
         self._fare_model = None
         self._reversed = None        # footpaths reversed, for _vehicles_left
 
-    def fare_model(self):
-        """The fare criterion's FareModel (built on the first fare query), or InvalidQueryError
-        when the bundle has no GTFS fares v1."""
+    def fare_model(self, date, tz):
+        """The fare criterion's model for queries on ``date`` (built on the first fare query):
+        fares v2 when the bundle has them (as itineraries are priced: v2 wins), else v1; an
+        InvalidQueryError naming ``optimize`` when it has none, or feeds of both versions."""
         if self._fare_model is None:
-            from ..fares import load_v1
-            from ..fares.kernel_model import fare_model
+            from ..fares import load_v1, load_v2
 
-            fares = load_v1(self.tt.bundle)
-            if fares is None:
-                raise InvalidQueryError("optimize: the fare criterion needs GTFS fares v1 (fare_attributes.txt); "
-                                        "this bundle has none", "optimize")
-            self._fare_model = fare_model(fares, self.tt.pattern_route)
-        return self._fare_model
+            bundle = self.tt.bundle
+            v1, v2 = load_v1(bundle), load_v2(bundle)
+            if v2 is not None:
+                from ..fares.kernel_model_v2 import FareKernelV2
+
+                v1_feeds = set(np.unique(bundle.column("fares/attributes", "feed_idx")).tolist()) if v1 else set()
+                if v1_feeds - v2.feeds:
+                    raise InvalidQueryError("optimize: the fare criterion needs one fares version, and this bundle's "
+                                            "feeds mix GTFS fares v1 and v2", "optimize")
+                self._fare_model = FareKernelV2(v2, self.tt)
+            elif v1 is not None:
+                from ..fares.kernel_model import fare_model
+
+                self._fare_model = fare_model(v1, self.tt.pattern_route)
+            else:
+                raise InvalidQueryError("optimize: the fare criterion needs GTFS fares (v1 fare_attributes.txt or "
+                                        "v2 fare_leg_rules.txt); this bundle has none", "optimize")
+        model = self._fare_model
+        return model.model(date, tz) if hasattr(model, "model") else model
 
     def _workspace(self, capacity: int = 1 << 16) -> McWorkspace:
         ws = getattr(self._local, "ws", None)
@@ -102,10 +117,11 @@ class McPlanner:
         vehicles_left = self._vehicles_left(target_stop, max_rounds)
         args = [np.ascontiguousarray(a, np.int32) for a in
                 (origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk)]
-        while run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
-                           walk_before_first, walk_after_last, fares, vehicles_left) < 0:
-            if ws.capacity >= MAX_CAPACITY:
-                raise InvalidQueryError("optimize: too many Pareto labels for this query", "optimize")
+        while (n := run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
+                                 walk_before_first, walk_after_last, fares, vehicles_left)) < 0:
+            if ws.capacity >= MAX_CAPACITY or n == ROUTE_FULL:
+                raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "
+                                        "or two criteria, may answer it)", "optimize")
             ws = self._workspace(ws.capacity * 4)
         return ws
 
@@ -121,11 +137,11 @@ class McPlanner:
 
     def plan(self, request: PlanRequest, optimize: tuple[str, ...] = WALKING) -> Plan:
         p = self.planner
-        fares = self.fare_model() if optimize == FARE else None
         day = self.tt.day_index(request.date)
         o = p.endpoint(request.origin, request, "origin")
         d = p.endpoint(request.destination, request, "destination")
         tz = p.timezone(o)
+        fares = self.fare_model(request.date, tz) if optimize == FARE else None
         start = request.time_s
         walks = request.mode == "walk" and fares is None
         found = []       # (arrival_s, vehicles, walking_s or fare, itinerary)

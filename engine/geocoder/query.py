@@ -93,6 +93,13 @@ def parse_query(text: str, suffix_code: dict[str, int], autocomplete: bool,
         if w in _ARR_WORDS:
             i += 1
             continue
+        if autocomplete and i == len(words) - 1 and w.isdigit() and len(w) < 5 and "number" in kinds:
+            # digits typed after a house number and a street: a postcode being typed (a second
+            # house number would leave every document incomplete), so a prefix of postcodes
+            groups.append(([(w, True, False)], 1.0, -1, 0))
+            kinds.append("postcode")
+            i += 1
+            continue
         hn = split_housenumber(w) if first.isdigit() else None
         if hn is not None and len(w) == 5 and w.isdigit():
             groups.append(([(w, False, True)], 1.0, -1, 0))      # a postcode, never a house number

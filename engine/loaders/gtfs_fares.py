@@ -149,13 +149,15 @@ def minor_digits(currency: str) -> tuple[int, bool]:
 MAX_PRICE = 10 ** 12      # in major units: anything larger is a typo, not a fare
 
 
-def parse_money(text: str, digits: int) -> tuple[int | None, bool]:
-    """(amount in minor units or None if unusable, rounded?) for a GTFS price like "6.40"."""
+def parse_money(text: str, digits: int, negative: bool = False) -> tuple[int | None, bool]:
+    """(amount in minor units or None if unusable, rounded?) for a GTFS price like "6.40";
+    ``negative``: below zero allowed too (fares v2 amounts: "may be negative to represent
+    transfer discounts")."""
     try:
         value = Decimal(text)
     except InvalidOperation:
         return None, False
-    if not value.is_finite() or value < 0 or value > MAX_PRICE:
+    if not value.is_finite() or value < (-MAX_PRICE if negative else 0) or value > MAX_PRICE:
         return None, False
     scaled = value.scaleb(digits)
     rounded = scaled.to_integral_value()
@@ -163,10 +165,11 @@ def parse_money(text: str, digits: int) -> tuple[int | None, bool]:
 
 
 def checked_price(issues: "Issues", prefix: str, row: int, r: dict, currency_field: str,
-                  amount_field: str, what: str) -> tuple[int, str, int] | None:
+                  amount_field: str, what: str, negative: bool = False) -> tuple[int, str, int] | None:
     """(amount in minor units, currency, digits) of a row's price, or None when the row must be
     skipped; each problem reported under ``prefix`` (the file's name) naming the field.
-    Shared by fare_attributes.txt (v1) and fare_products.txt (v2)."""
+    Shared by fare_attributes.txt (v1) and fare_products.txt (v2, where ``negative`` amounts
+    are discounts)."""
     currency = r[currency_field].upper()
     if len(currency) != 3 or not currency.isalpha():
         issues.add(f"{prefix}.bad_currency", "skipped", row, currency_field,
@@ -176,11 +179,12 @@ def checked_price(issues: "Issues", prefix: str, row: int, r: dict, currency_fie
     if not known:
         issues.add(f"{prefix}.unknown_currency", "fixed", row, currency_field,
                    f"currency {currency!r} not in the engine's ISO 4217 table; 2 decimal digits assumed")
-    amount, rounded = parse_money(r[amount_field], digits)
+    amount, rounded = parse_money(r[amount_field], digits, negative)
     if amount is None:
+        bounds = f"a number between -{MAX_PRICE:,} and {MAX_PRICE:,}" if negative else \
+            f"a non-negative number up to {MAX_PRICE:,}"
         issues.add(f"{prefix}.bad_{amount_field}", "skipped", row, amount_field,
-                   f"{amount_field} {r[amount_field]!r} is not a non-negative number up to {MAX_PRICE:,}; "
-                   f"{what} skipped")
+                   f"{amount_field} {r[amount_field]!r} is not {bounds}; {what} skipped")
         return None
     if rounded:
         issues.add(f"{prefix}.{amount_field}_rounded", "fixed", row, amount_field,

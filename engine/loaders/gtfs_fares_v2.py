@@ -117,7 +117,8 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
         if r["rider_category_id"] and r["rider_category_id"] not in default_rider:
             diag.count("fares.fare_products.other_rider", 1)
             continue
-        checked = checked_price(issues, "fare_products", row, r, "currency", "amount", f"product {pid!r}")
+        checked = checked_price(issues, "fare_products", row, r, "currency", "amount", f"product {pid!r}",
+                                negative=True)
         if checked is None:
             continue
         amount, currency, digits = checked

@@ -29,6 +29,17 @@ timeframes, fare_leg_rules, fare_transfer_rules):
   3600 s departure-to-departure), bus -> bus free (type 0, count -1, 5400 s departure-to-
   arrival), bus -> tram + upgrade (type 1, 3600 s arrival-to-departure), tram -> bus = combo
   (type 2, no limit).
+v2-simple (the common shapes, "transfers within a time" and discounts): the same products and
+leg rules; no transfer_count: tram -> tram free (type 0) within 3600 s departure-to-departure,
+bus -> bus free within 5400 s departure-to-arrival, bus -> tram with a discount of -0.50
+(type 1: both tickets and the discount) within 2700 s arrival-to-departure, tram -> bus for the
+upgrade (type 0) within 3600 s arrival-to-arrival.
+v2-priority (rule_priority and discounts): leg rules with priorities: a tram ride from and to the
+centre (priority 2) -> tram_short 1.20; any tram (1) -> tram_single; a bus from the suburbs to
+the suburbs (1) -> night_owl, a product with no price for the default rider (such legs have no
+fare); any bus (0) -> bus_single. Transfers: tram -> tram a discount of -0.40 (type 1, at most
+2 transfers, 3600 s departure-to-departure); bus -> bus free (type 0, count -1, 5400 s
+departure-to-arrival); tram -> bus = combo (type 2, no limit).
 """
 from __future__ import annotations
 
@@ -70,11 +81,14 @@ def stop_zones(stops: list[dict[str, str]]) -> dict[str, int]:
     return {sid: 1 + min(2, 3 * i // len(dist)) for i, (_, sid) in enumerate(dist)}
 
 
+VERSIONS = ("v1", "v2", "v2-simple", "v2-priority")
+
+
 def add_fares(src_zip: str | PathLike, out_zip: str | PathLike, version: str = "v1", seed: int = 0) -> Path:
-    """Write ``out_zip``: ``src_zip`` plus fare files of ``version`` ("v1" or "v2"); see the module
+    """Write ``out_zip``: ``src_zip`` plus fare files of ``version`` (VERSIONS); see the module
     docstring for what they say. Raises ValueError if the source already has fare files."""
-    if version not in ("v1", "v2"):
-        raise ValueError(f"version must be 'v1' or 'v2', not {version!r}")
+    if version not in VERSIONS:
+        raise ValueError(f"version must be one of {', '.join(VERSIONS)}, not {version!r}")
     rng = random.Random(seed)
     out_zip = Path(out_zip)
     with zipfile.ZipFile(src_zip) as zf:
@@ -96,7 +110,7 @@ def add_fares(src_zip: str | PathLike, out_zip: str | PathLike, version: str = "
             files["stops.txt"] = csv_bytes(header, [[s.get(h, "") for h in header] for s in stops])
             files.update(_v1_files(routes, rng))
         else:
-            files.update(_v2_files(stops, routes, zones, services))
+            files.update(_v2_files(stops, routes, zones, services, version))
         with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as out:
             for base, member in sorted(names.items()):
                 out.writestr(base, files.pop(base) if base in files else zf.read(member))
@@ -124,7 +138,7 @@ def _v1_files(routes: list[dict[str, str]], rng: random.Random) -> dict[str, byt
     }
 
 
-def _v2_files(stops, routes, zones: dict[str, int], services: list[str]) -> dict[str, bytes]:
+def _v2_files(stops, routes, zones: dict[str, int], services: list[str], version: str = "v2") -> dict[str, bytes]:
     networks = [["tram", "Tramway"], ["bus", "Bus"]]
     route_networks = [["tram" if r.get("route_type") == "0" else "bus", r["route_id"]] for r in routes]
     areas = [["centre", "Centre"], ["suburbs", "Suburbs"]]
@@ -156,6 +170,31 @@ def _v2_files(stops, routes, zones: dict[str, int], services: list[str]) -> dict
         ["bus", "tram", "", "3600", "2", "1", "upgrade"],
         ["tram", "bus", "", "", "", "2", "combo"],
     ]
+    priority_header = []
+    if version == "v2-simple":
+        products += [["bus_tram_discount", "Bus to tram discount", "adult", "card", "-0.50", "EUR"]]
+        transfer_rules = [
+            ["tram", "tram", "-1", "3600", "1", "0", ""],
+            ["bus", "bus", "-1", "5400", "0", "0", ""],
+            ["bus", "tram", "", "2700", "2", "1", "bus_tram_discount"],
+            ["tram", "bus", "", "3600", "3", "0", "upgrade"],
+        ]
+    elif version == "v2-priority":
+        products += [["tram_short", "Tram ticket (centre)", "adult", "card", "1.20", "EUR"],
+                     ["night_owl", "Suburban night bus", "youth", "card", "1.00", "EUR"],
+                     ["tram_discount", "Tram to tram discount", "adult", "card", "-0.40", "EUR"]]
+        priority_header = ["rule_priority"]
+        leg_rules = [
+            ["tram", "tram", "centre", "centre", "", "", "tram_short", "2"],
+            ["tram", "tram", "", "", "", "", "tram_single", "1"],
+            ["bus", "bus", "suburbs", "suburbs", "", "", "night_owl", "1"],
+            ["bus", "bus", "", "", "", "", "bus_single", "0"],
+        ]
+        transfer_rules = [
+            ["tram", "tram", "2", "3600", "1", "1", "tram_discount"],
+            ["bus", "bus", "-1", "5400", "0", "0", ""],
+            ["tram", "bus", "", "", "", "2", "combo"],
+        ]
     return {
         "fare_media.txt": csv_bytes(["fare_media_id", "fare_media_name", "fare_media_type"],
                                [["card", "Badgeo card", "2"], ["paper", "Paper ticket", "1"]]),
@@ -169,7 +208,8 @@ def _v2_files(stops, routes, zones: dict[str, int], services: list[str]) -> dict
         "stop_areas.txt": csv_bytes(["area_id", "stop_id"], stop_areas),
         "timeframes.txt": csv_bytes(["timeframe_group_id", "start_time", "end_time", "service_id"], timeframes),
         "fare_leg_rules.txt": csv_bytes(["leg_group_id", "network_id", "from_area_id", "to_area_id",
-                                    "from_timeframe_group_id", "to_timeframe_group_id", "fare_product_id"], leg_rules),
+                                    "from_timeframe_group_id", "to_timeframe_group_id", "fare_product_id"]
+                                   + priority_header, leg_rules),
         "fare_transfer_rules.txt": csv_bytes(["from_leg_group_id", "to_leg_group_id", "transfer_count", "duration_limit",
                                          "duration_limit_type", "fare_transfer_type", "fare_product_id"],
                                         transfer_rules),

@@ -1,20 +1,23 @@
-"""optimize=("arrival", "transfers", "fare") (McRAPTOR with the GTFS fares v1 criterion, issue 14)
+"""optimize=("arrival", "transfers", "fare") (McRAPTOR with the GTFS fares criterion, issue 14)
 against the exhaustive enumeration of tests/reference/fare_reference.py on the real feeds that
 carry fare files (BART: origin/destination zones; Caltrain: zones, routes and transfer_duration;
 TriMet: contains zones, transfer_duration; Tampa HART: routes, transfers 0) and on Strasbourg CTS
-with generated fare files (engine.testing.fares_gen: zones, routes, contains, transfers,
-transfer_duration): for seeded random stop-to-stop queries the Pareto set of (arrival, vehicles,
-fare) must be equal, and each itinerary's fare must be the v1 price of its rides.
+with generated fare files (engine.testing.fares_gen): v1 (zones, routes, contains, transfers,
+transfer_duration) and v2 (networks, areas with the inverse match of empty fields, peak/offpeak
+timeframes on their services' days, transfer rules of types 0, 1 and 2 with counts and three
+kinds of duration limit). For seeded random stop-to-stop queries the Pareto set of (arrival,
+vehicles, fare) must be equal, and each itinerary's fare must be the price of its rides (v1:
+engine/fares/v1.py; v2: engine/fares/v2.py, the prices itineraries show).
 """
 from __future__ import annotations
 
 import pytest
 
-from engine.fares import load_v1
+from engine.fares import load_v1, load_v2
 from engine.fares.v1 import Ride, journey_fare
 
 from tests.reference.csa import seconds_on_axis
-from tests.reference.fare_reference import UNKNOWN, FareReference
+from tests.reference.fare_reference import UNKNOWN, FareReference, v2_pricer
 from tests.reference.feeds import build_feed, feed_name, hhmmss, random_queries, shared_data_dir
 
 FARE = ("arrival", "transfers", "fare")
@@ -36,9 +39,15 @@ def _params():
         params.append(pytest.param((folder, paths[0]), id=folder, marks=pytest.mark.realdata) if paths else
                       pytest.param(None, id=folder, marks=pytest.mark.skip(reason=f"{folder} absent (BRIQUE_DATA)")))
     strasbourg = sorted((root / "gtfs-fr-strasbourg-cts").glob("*.zip")) if root.is_dir() else []
-    params.append(pytest.param(("generated", strasbourg[0]), id="strasbourg-generated-v1", marks=pytest.mark.realdata)
-                  if strasbourg else pytest.param(None, id="strasbourg-generated-v1",
-                                                  marks=pytest.mark.skip(reason="Strasbourg CTS absent (BRIQUE_DATA)")))
+    for version in ("v1", "v2", "v2-simple", "v2-priority"):
+        name = f"strasbourg-generated-{version}"
+        params.append(pytest.param(("generated", version, strasbourg[0]), id=name, marks=pytest.mark.realdata)
+                      if strasbourg else pytest.param(None, id=name, marks=pytest.mark.skip(
+                          reason="Strasbourg CTS absent (BRIQUE_DATA)")))
+    # the built-in sample is small enough for the enumeration with three vehicles: transfer
+    # counts (a second transfer refused), chains of refunds and discounts
+    for version in ("v2", "v2-simple", "v2-priority"):
+        params.append(pytest.param(("sample", version, None), id=f"sample-generated-{version}"))
     return params
 
 
@@ -46,20 +55,23 @@ def _params():
 def feed(request, tmp_path_factory):
     import engine
 
-    folder, path = request.param
+    folder, path = request.param[0], request.param[-1]
     out = tmp_path_factory.mktemp("fares")
-    if folder == "generated":
+    if folder in ("generated", "sample"):
         from engine.testing.fares_gen import add_fares
 
-        generated = out / "cts_fares_v1.zip"
-        add_fares(path, generated, version="v1", seed=3)
-        path, rounds, n = generated, 2, 6
+        version = request.param[1]
+        source = path if folder == "generated" else request.getfixturevalue("sample_paths").gtfs
+        path = out / f"{folder}_fares_{version}.zip"
+        add_fares(source, path, version=version, seed=3)
+        rounds, n = (2, 6 if version == "v1" else 8) if folder == "generated" else (3, 10)
     else:
         rounds, n = FEEDS[folder]
     name = feed_name(path)
     built = build_feed(out, [(name, path)], name)
     net = engine.open(str(built.bundle))
-    return built, net, rounds, random_queries(built.staged, n, 41, avoid_dst=False, night_every=5)
+    generated = folder in ("generated", "sample")       # rules written to be exercised by transfers
+    return built, net, rounds, random_queries(built.staged, n, 41, avoid_dst=False, night_every=5), generated
 
 
 def _rides(net, itinerary, date) -> list[Ride]:
@@ -80,33 +92,63 @@ def _rides(net, itinerary, date) -> list[Ride]:
     return out
 
 
-def test_fare_pareto_equals_enumeration(feed):
-    built, net, rounds, queries = feed
-    tt = net._planner.tt
+def _reference(net, date):
+    """The enumeration with the bundle's fares: v2 when it has them (as the engine chooses)."""
+    planner = net._planner
+    tt = planner.tt
+    v2 = load_v2(tt.bundle)
+    if v2 is not None:
+        return FareReference(tt, v2, v2_pricer(tt, v2, date, planner.timezone(planner.stop_endpoint([0]))))
     fares = load_v1(tt.bundle)
     assert fares is not None and fares.n_fares > 0
-    ref = FareReference(tt, fares)
+    return FareReference(tt, fares)
+
+
+def test_fare_pareto_equals_enumeration(feed):
+    built, net, rounds, queries, generated = feed
+    tt = net._planner.tt
     failures, sizes, priced = [], [], 0
+    transfers_priced = 0         # journeys of several vehicles with a known fare
+    refs = {}
     for i, q in enumerate(queries):
         o, t = tt.stop_id(q.origin), tt.stop_id(q.target)
         plan = net.plan(o, t, date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=rounds - 1,
                         optimize=FARE, min_change_time=60)
         got = {(seconds_on_axis(it.arrival, q.date), it.n_vehicles, UNKNOWN if f is None else f)
                for it, f in zip(plan.itineraries, plan.stats["fare_minor"])}
+        ref = refs.get(q.date) or refs.setdefault(q.date, _reference(net, q.date))
         want = ref.pareto([q.origin], q.time_s, tt.day_index(q.date), [q.target], rounds, 60)
         sizes.append(len(got))
         priced += sum(f is not None for f in plan.stats["fare_minor"])
+        transfers_priced += sum(f is not None and it.n_vehicles > 1
+                                for it, f in zip(plan.itineraries, plan.stats["fare_minor"]))
         if got != want:
             failures.append(f"query {i}: {o} -> {t} {q.date} {hhmmss(q.time_s)}: engine {sorted(got)}, "
                             f"reference {sorted(want)}")
     assert not failures, "\n".join(failures)
     assert sum(sizes) > 0 and priced > 0, "no journey with a known fare: the test would prove nothing"
+    print("TRANSFERS_PRICED", transfers_priced, priced, sum(sizes))
+    if generated:
+        assert transfers_priced > 0, "no priced journey with a transfer: transfer rules were never tested"
 
 
 def test_itinerary_fare_is_the_price_of_its_rides(feed):
-    """The criterion's value of each itinerary is journey_fare of its rides (no second opinion)."""
-    built, net, rounds, queries = feed
+    """The criterion's value of each itinerary is journey_fare of its rides (no second opinion);
+    for v2, the price the itinerary itself shows (engine/fares/pricing.py)."""
+    built, net, rounds, queries, generated = feed
     tt = net._planner.tt
+    if load_v2(tt.bundle) is not None:
+        checked = priced = 0
+        for q in queries[:6]:
+            plan = net.plan(tt.stop_id(q.origin), tt.stop_id(q.target), date=q.date.isoformat(),
+                            time=hhmmss(q.time_s), max_transfers=rounds - 1, optimize=FARE, min_change_time=60)
+            for it, fare in zip(plan.itineraries, plan.stats["fare_minor"]):
+                assert it.fare.version == "v2"
+                assert (it.fare.amount_minor if it.fare.known else None) == fare
+                checked += 1
+                priced += fare is not None
+        assert checked > 0 and priced > 0, "no itinerary with a known fare: equal Nones would prove nothing"
+        return
     fares = load_v1(tt.bundle)
     checked = priced = 0
     for q in queries[:6]:

@@ -7,10 +7,15 @@ each boarding takes the first trip of that pattern the traveller can catch (as R
 to ``max_rounds`` vehicles. Each complete journey is priced by engine/fares/v1.journey_fare (the
 one definition of the v1 rules) and the Pareto set of (arrival, vehicles, fare) is kept; nothing
 is pruned on the way. Exponential, for small feeds and few vehicles only. Slow and obvious.
+
+Fares v2: give ``price`` (rides -> minor units or UNKNOWN), e.g. ``v2_pricer`` below, which
+prices with engine/fares/v2.journey_fare (its one definition of the v2 rules).
 """
 from __future__ import annotations
 
 import numpy as np
+
+from typing import NamedTuple
 
 from engine._types import NO_VALUE, SECONDS_PER_DAY
 from engine.fares.v1 import Ride, journey_fare
@@ -27,11 +32,46 @@ def _pareto(items):
     return set(kept)
 
 
+class RefRide(NamedTuple):
+    """One ride of an enumerated journey (times on the query axis)."""
+
+    route: int
+    board: int
+    alight: int
+    dep: int
+    arr: int
+    zones: frozenset          # v1 zones of every stop ridden through (empty for v2)
+
+
+def v2_pricer(tt, fares_v2, date, tz):
+    """rides -> the v2 price of the journey (UNKNOWN when it has none), on query date ``date``."""
+    from engine.fares.v2 import FareV2Result, LegV2
+    from engine.fares.v2 import journey_fare as journey_fare_v2
+    from engine.raptor.legs import local_datetime
+
+    route_feed = tt.bundle.column("timetable/routes", "feed_idx")
+    bits = tt._service_bits
+
+    def active(service, day):
+        return 0 <= day < tt.n_days and bool((bits[service, day >> 3] >> (day & 7)) & 1)
+
+    def local(t):
+        when = local_datetime(date, t, tz)
+        return (when.date() - tt.period_start).days, when.hour * 3600 + when.minute * 60 + when.second
+
+    def price(rides):
+        legs = [LegV2(int(route_feed[r.route]), r.route, r.board, r.alight, r.dep, r.arr, *local(r.dep), *local(r.arr))
+                for r in rides]
+        result = journey_fare_v2(fares_v2, legs, active)
+        return result.amount_minor if isinstance(result, FareV2Result) else UNKNOWN
+    return price
+
+
 class FareReference:
     """Enumerates journeys on one timetable (engine Timetable arrays, read plainly)."""
 
-    def __init__(self, tt, fares):
-        self.tt, self.fares = tt, fares
+    def __init__(self, tt, fares, price=None):
+        self.tt, self.fares, self.price_fn = tt, fares, price
         self.pattern_stops = [tt.pattern_stops[tt.pattern_stops_offsets[p]:tt.pattern_stops_offsets[p + 1]].tolist()
                               for p in range(tt.n_patterns)]
         self.stop_patterns: dict[int, list[tuple[int, int]]] = {}
@@ -63,10 +103,13 @@ class FareReference:
         self._earliest_memo[key] = best
         return best
 
-    def _price(self, rides: tuple[Ride, ...]) -> int:
+    def _price(self, rides: tuple[RefRide, ...]) -> int:
         if rides not in self._fare_memo:
-            result = journey_fare(self.fares, rides)
-            self._fare_memo[rides] = UNKNOWN if result is None else result.amount_minor
+            if self.price_fn is not None:
+                self._fare_memo[rides] = self.price_fn(rides)
+            else:
+                result = journey_fare(self.fares, [Ride(r.route, r.board, r.alight, r.dep, r.zones) for r in rides])
+                self._fare_memo[rides] = UNKNOWN if result is None else result.amount_minor
         return self._fare_memo[rides]
 
     def pareto(self, origins, time_s: int, day: int, targets, max_rounds: int, min_change_time: int,
@@ -115,18 +158,19 @@ class FareReference:
                 n = int(tt.pattern_n_trips[p])
                 base = int(tt.pattern_st_offset[p])
                 stops = self.pattern_stops[p]
+                zone_of = getattr(self.fares, "stop_zone", None)       # v1 only
                 zones = set()
-                z = int(self.fares.stop_zone[s])
+                z = int(zone_of[s]) if zone_of is not None else -1
                 if z >= 0:
                     zones.add(z)
                 for pos2 in range(pos + 1, len(stops)):
-                    z = int(self.fares.stop_zone[stops[pos2]])
+                    z = int(zone_of[stops[pos2]]) if zone_of is not None else -1
                     if z >= 0:
                         zones.add(z)
                     if not tt.pattern_dropoff[off + pos2]:
                         continue
                     a = int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY
-                    ride = Ride(int(tt.pattern_route[p]), s, stops[pos2], dep, frozenset(zones))
+                    ride = RefRide(int(tt.pattern_route[p]), s, stops[pos2], dep, a, frozenset(zones))
                     visit(stops[pos2], a, "vehicle", rides + (ride,), k + 1)
 
         for s in origins:

@@ -8,6 +8,7 @@ import pytest
 
 import engine
 from engine.cli import main
+from engine.errors import InvalidQueryError
 from engine.sample import DEMO
 from engine.testing.fares_gen import add_fares
 
@@ -140,3 +141,30 @@ def test_http_optimize_fare_without_fares_is_a_4xx(client, demo):
     r = client.get("/v1/plan", params={"from": demo["origin"], "to": demo["destination"], "date": demo["date"],
                                        "time": "08:00", "optimize": "fare"})
     assert 400 <= r.status_code < 500 and "optimize" in r.text
+
+
+def test_http_optimize_fare_with_fares_v2(fares_client):
+    """optimize=fare on a fares v2 bundle: the Pareto set's fares are the v2 prices its
+    itineraries show (HTTP equals the engine)."""
+    client, net = fares_client
+    fare = ("arrival", "transfers", "fare")
+    want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", optimize=fare)
+    assert want.itineraries and any(f is not None for f in want.stats["fare_minor"])
+    assert [it.fare.amount_minor if it.fare.known else None for it in want.itineraries] == want.stats["fare_minor"]
+    assert all(it.fare.version == "v2" for it in want.itineraries if it.legs)
+    r = client.get("/v1/plan", params={"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"],
+                                       "time": "08:00", "optimize": "fare"})
+    assert r.status_code == 200, r.text
+    assert [it["fare"] for it in r.json()["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
+
+
+def test_optimize_fare_refuses_feeds_mixing_v1_and_v2(sample_paths, tmp_path):
+    """One feed with fares v1, another with v2: no single fare model prices every journey, so the
+    criterion is refused naming optimize (itineraries still show each feed's price)."""
+    v1 = add_fares(sample_paths.gtfs, tmp_path / "v1.zip", "v1")
+    v2 = add_fares(sample_paths.gtfs, tmp_path / "v2.zip", "v2")
+    net = engine.open(engine.build(tmp_path / "mixed.bundle", gtfs=[("one", v1), ("two", v2)]).path)
+    stop = net._planner.tt.stop_id(0)
+    with pytest.raises(InvalidQueryError, match="mix GTFS fares v1 and v2") as e:
+        net.plan(stop, net._planner.tt.stop_id(1), DEMO["date"], "08:00", optimize=("arrival", "transfers", "fare"))
+    assert e.value.parameter == "optimize"

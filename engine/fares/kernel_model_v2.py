@@ -1,0 +1,355 @@
+"""The v2 rules (engine/fares/v2.py) as the flat arrays of the McRAPTOR fare criterion
+(engine._mcraptor.FareModelV2). What does not depend on the day (leg rules as bit sets per
+pattern and per stop, transfer rules per pair of leg groups) is built once per McPlanner, on the
+first fare query; the timeframes, which depend on the services running, once per service day.
+Opening a bundle computes nothing.
+
+Why bit sets: a leg's rule is the first rule, in the order that decides a match (feed, highest
+rule_priority, priced before unpriced, cheapest, first row), that matches its network, its
+boarding area, its alighting area, its departure timeframe and its arrival timeframe. Each of the
+five parts is a set of rules known in advance for a pattern, a stop or a time interval, so the
+kernel ANDs five words per 64 rules and takes the lowest bit: no rule loop, no Python.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from .._mcraptor import FareModelV2
+from ..errors import InvalidQueryError
+from ..raptor.legs import local_datetime
+from .v2 import NO_IDX, FaresV2
+
+LIMITLESS = 1 << 30          # sorts a transfer_count of -1 after every count
+DAYS_AROUND = range(-1, 5)   # calendar days of the query axis whose timeframes are told apart
+UTC = dt.timezone.utc
+
+
+class FareKernelV2:
+    """The day-independent part of FareModelV2 for one timetable; ``model(date, tz)`` adds a day."""
+
+    MAX_DAYS = 64            # models kept (one per service day asked)
+
+    def __init__(self, fares: FaresV2, tt):
+        self.fares, self.tt = fares, tt
+        feeds = sorted(fares.feeds)
+        self.feed_pos = {f: i for i, f in enumerate(feeds)}
+        self._check_currency()
+        rows = np.flatnonzero(np.isin(np.asarray(fares.leg_feed), feeds))
+        self.rules = sorted((int(r) for r in rows), key=self._rule_key)   # rule number -> leg rule row
+        self.words = max(1, -(-len(self.rules) // 64))
+        leg_product = np.asarray(fares.leg_product)
+        amounts = np.asarray(fares.product_amount_minor, np.int64)
+        self.rule_priced = np.array([leg_product[r] >= 0 for r in self.rules], np.uint8)
+        self.rule_amount = np.array([amounts[leg_product[r]] if leg_product[r] >= 0 else 0 for r in self.rules],
+                                    np.int32)
+        self.rule_group = np.array([fares.leg_group[r] for r in self.rules], np.int32)
+        self.rule_feed = np.array([fares.leg_feed[r] for r in self.rules], np.int64)
+        self._patterns()
+        self._stops()
+        self._transfers()
+        tf_rules = np.concatenate([np.asarray(fares.leg_from_timeframe)[rows],
+                                   np.asarray(fares.leg_to_timeframe)[rows]])
+        self.timed = bool(self.uses_dep or self.uses_arr or (tf_rules >= 0).any())
+        used = [int(leg_product[r]) for r in self.rules if leg_product[r] >= 0]
+        used += [int(p) for p in np.asarray(fares.tr_product)[np.isin(np.asarray(fares.tr_feed), feeds)] if p >= 0]
+        self.nonneg = bool((amounts[used] >= 0).all()) if used else True
+        self.leg_floor = self._leg_floor()
+        priced = self.rule_amount[self.rule_priced == 1]
+        self.fresh_floor = max(int(priced.min()), 0) if len(priced) else 0
+        self.slack_ok = self._slack_safe()
+        self._days: dict[tuple, FareModelV2] = {}
+
+    # ------------------------------------------------------------------ static part
+    def _check_currency(self) -> None:
+        fares = self.fares
+        feeds = list(self.feed_pos)
+        products = {int(p) for p in np.asarray(fares.leg_product)[np.isin(np.asarray(fares.leg_feed), feeds)] if p >= 0}
+        products |= {int(p) for p in np.asarray(fares.tr_product)[np.isin(np.asarray(fares.tr_feed), feeds)] if p >= 0}
+        currencies = sorted({fares.product_currency[p] for p in products})
+        if len(currencies) > 1:
+            raise InvalidQueryError("optimize: the fare criterion needs fares of one currency "
+                                    f"(this bundle's fares v2 products are in {', '.join(currencies)})", "optimize")
+
+    def _rule_key(self, row: int) -> tuple:
+        f = self.fares
+        product = int(f.leg_product[row])
+        priced = product >= 0
+        return (self.feed_pos[int(f.leg_feed[row])], -max(int(f.leg_priority[row]), 0), 0 if priced else 1,
+                int(f.product_amount_minor[product]) if priced else 0, row)
+
+    def _bits(self, match: np.ndarray) -> np.ndarray:
+        """Rows of booleans over the rules -> rows of ``words`` uint64 (rule r = bit r % 64 of word r // 64)."""
+        match = np.atleast_2d(match)
+        padded = np.zeros((match.shape[0], self.words * 64), np.uint8)
+        padded[:, :match.shape[1]] = match
+        return np.packbits(padded, axis=1, bitorder="little").view(np.uint64).reshape(match.shape[0], self.words)
+
+    def _priority_mode(self) -> dict[int, bool]:
+        f = self.fares
+        return {feed: bool((np.asarray(f.leg_priority)[np.asarray(f.leg_feed) == feed] >= 0).any())
+                for feed in self.feed_pos}
+
+    def _named(self, column) -> dict[int, set[int]]:
+        """Per feed, the values its leg rules name in ``column`` (an empty field matches the others)."""
+        out = {feed: set() for feed in self.feed_pos}
+        for r in self.rules:
+            v = int(column[r])
+            if v >= 0:
+                out[int(self.fares.leg_feed[r])].add(v)
+        return out
+
+    def _patterns(self) -> None:
+        f, tt = self.fares, self.tt
+        route_feed = np.asarray(tt.bundle.column("timetable/routes", "feed_idx"))
+        pattern_route = np.asarray(tt.pattern_route)
+        route_network = np.asarray(f.route_network)
+        networks = self._named(f.leg_network)
+        priority = self._priority_mode()
+        rule_net = np.array([f.leg_network[r] for r in self.rules], np.int64)
+        classes: dict[tuple[int, int], int] = {}
+        rows = []
+        self.pattern_class = np.full(len(pattern_route), NO_IDX, np.int32)
+        self.pattern_feed = np.full(len(pattern_route), NO_IDX, np.int32)
+        for p, route in enumerate(pattern_route.tolist()):
+            feed = int(route_feed[route])
+            if feed not in self.feed_pos:
+                continue                                  # no v2 rules: its legs have no price
+            network = int(route_network[route]) if route < len(route_network) else NO_IDX
+            key = (feed, network)
+            if key not in classes:
+                empty_ok = priority[feed] or network not in networks[feed]
+                rows.append((self.rule_feed == feed) & ((rule_net == network) | ((rule_net < 0) & empty_ok)))
+                classes[key] = len(classes)
+            self.pattern_class[p] = classes[key]
+            self.pattern_feed[p] = self.feed_pos[feed]
+        self.pattern_bits = self._bits(np.array(rows)).ravel() if rows else np.zeros(self.words, np.uint64)
+
+    def _stops(self) -> None:
+        f = self.fares
+        priority = self._priority_mode()
+        from_named, to_named = self._named(f.leg_from_area), self._named(f.leg_to_area)
+        rule_from = np.array([f.leg_from_area[r] for r in self.rules], np.int64)
+        rule_to = np.array([f.leg_to_area[r] for r in self.rules], np.int64)
+        rule_prio = np.array([priority[int(feed)] for feed in self.rule_feed], bool)
+        feeds = list(self.feed_pos)
+        rule_fpos = np.array([self.feed_pos[int(fd)] for fd in self.rule_feed], np.int64)
+        classes: dict[frozenset, int] = {frozenset(): 0}
+        self.stop_class = np.zeros(self.tt.n_stops, np.int32)
+        for stop in np.unique(np.asarray(f.stop_area_stop)).tolist():
+            areas = f.areas_of(stop)
+            self.stop_class[stop] = classes.setdefault(areas, len(classes))
+        from_rows, to_rows = [], []
+        for areas in classes:
+            in_areas = list(areas)
+
+            def match(rule_area, named):
+                # per rule: its area contains the stop, or it is empty and the stop is in no area
+                # its feed names in that column (any area at all with rule_priority)
+                free = np.array([not (areas & named[fd]) for fd in feeds], bool)
+                empty_ok = rule_prio | free[rule_fpos]
+                return np.isin(rule_area, in_areas) | ((rule_area < 0) & empty_ok)
+
+            from_rows.append(match(rule_from, from_named))
+            to_rows.append(match(rule_to, to_named))
+        self.from_bits = self._bits(np.array(from_rows)).ravel()
+        self.to_bits = self._bits(np.array(to_rows)).ravel()
+
+    def _transfers(self) -> None:
+        f = self.fares
+        g1 = len(f.leg_group_ids) + 1
+        self.n_groups = g1 - 1
+        per_key: list[list[tuple]] = [[] for _ in range(len(self.feed_pos) * g1 * g1)]
+        self.chain_open = np.zeros(len(self.feed_pos) * g1, np.uint8)
+        self.chain_untimed = np.zeros(len(self.feed_pos) * g1, np.uint8)
+        self.chain_dep = np.full(len(self.feed_pos) * g1, -1, np.int64)
+        self.chain_arr = np.full(len(self.feed_pos) * g1, -1, np.int64)
+        self.count_cap = np.zeros(len(self.feed_pos), np.int32)
+        self.uses_dep = self.uses_arr = self.has_type2 = False
+        self.lists: list[tuple[int, list[tuple]]] = []       # (feed position, candidate list) per key
+        self.transfer_kinds: set[tuple[int, int]] = set()     # (price, type) of every rule
+        amounts = np.asarray(f.product_amount_minor, np.int64)
+        for feed, fi in self.feed_pos.items():
+            rules = f._per_feed[feed]
+            for row, fg, tg, count, duration, dtype, ttype, product in rules.transfers:
+                price = int(amounts[product]) if product >= 0 else 0
+                item = (count if count != -1 else LIMITLESS, price, row, count, duration, dtype, ttype)
+                self.transfer_kinds.add((price, ttype))
+                if count != -1:
+                    self.count_cap[fi] = max(self.count_cap[fi], count)
+                if duration >= 0:
+                    self.uses_dep |= dtype in (0, 1)
+                    self.uses_arr |= dtype in (2, 3)
+                self.has_type2 |= ttype == 2
+                froms = [fg] if fg >= 0 else [a for a in range(-1, g1 - 1) if a not in rules.from_groups]
+                tos = [tg] if tg >= 0 else [b for b in range(-1, g1 - 1) if b not in rules.to_groups]
+                for a in froms:
+                    chain = fi * g1 + a + 1
+                    self.chain_open[chain] = 1
+                    if duration < 0:
+                        self.chain_untimed[chain] = 1
+                    elif dtype in (0, 1):
+                        self.chain_dep[chain] = max(self.chain_dep[chain], duration)
+                    else:
+                        self.chain_arr[chain] = max(self.chain_arr[chain], duration)
+                    for b in tos:
+                        per_key[(fi * g1 + a + 1) * g1 + b + 1].append(item)
+        offsets, items = [0], []
+        for key, cands in enumerate(per_key):
+            cands.sort()
+            items.extend(cands)
+            offsets.append(len(items))
+            if cands:
+                self.lists.append((key // (g1 * g1), cands))
+        cols = np.array([i[3:] for i in items], np.int64).reshape(-1, 4)
+        self.tr_offsets = np.array(offsets, np.int32)
+        self.tr_count, self.tr_duration, self.tr_dtype, self.tr_type = (np.ascontiguousarray(cols[:, j], np.int32)
+                                                                        for j in range(4))
+        self.tr_amount = np.array([i[1] for i in items], np.int32)
+
+    def _slack_safe(self) -> bool:
+        """Whether a last leg with more time left (a later departure / arrival) never makes the
+        rest of a journey dearer, so that labels may compare those times by order (slack_ok).
+        With more time left a label may get a time-limited transfer rule where another gets the
+        next rule of the list or none; that must never be worse: the ride's price no higher,
+        nor the price minus what a later type-2 transfer could refund, and the same transfer
+        count where counts matter. Checked at the extreme amounts (prices are linear in them)."""
+        priced = self.rule_amount[self.rule_priced == 1]
+        if not len(priced):
+            return True
+        amounts = {int(priced.min()), int(priced.max())}
+        refunds = amounts | {0}
+
+        def outcome(ttype, ab, amt, r):        # (price added, refundable afterwards); None: no rule
+            if ttype is None:
+                return amt, amt
+            return ((ab, 0), (amt + ab, amt), (ab - r, 0))[ttype]
+
+        for fi, cands in self.lists:
+            for p, (_, ab_i, _, _, duration, _, type_i) in enumerate(cands):
+                if duration < 0:
+                    continue
+                others = [(c[6], c[1]) for c in cands[p + 1:]] + [(None, 0)]
+                for type_j, ab_j in others:
+                    if type_j is None and self.count_cap[fi] > 0:
+                        return False             # k transfers against a new sub-journey
+                    for amt in amounts:
+                        for r in refunds:
+                            ci, ri = outcome(type_i, ab_i, amt, r)
+                            cj, rj = outcome(type_j, ab_j, amt, r)
+                            if ci > cj or (self.has_type2 and ci - ri > cj - rj):
+                                return False
+        return True
+
+    def _leg_floor(self) -> int:
+        """The least one ride adds to a fare: its product (no transfer, or type 1 with the
+        transfer's), the transfer's product alone (type 0), or the transfer's minus the dearest
+        product it refunds (type 2)."""
+        priced = self.rule_amount[self.rule_priced == 1]
+        if not len(priced):
+            return 0
+        cheapest, dearest = int(priced.min()), int(priced.max())
+        floor = cheapest
+        for price, ttype in self.transfer_kinds:
+            floor = min(floor, price if ttype == 0 else cheapest + price if ttype == 1 else price - dearest)
+        return min(floor, 0)
+
+    # ------------------------------------------------------------------ one day
+    def model(self, date: dt.date, tz: ZoneInfo | None) -> FareModelV2:
+        """The FareModelV2 of queries on ``date`` (timeframes of its services, in local time)."""
+        key = (date, tz)
+        model = self._days.get(key)
+        if model is None:
+            if len(self._days) >= self.MAX_DAYS:
+                self._days.clear()
+            bounds, dep_bits, arr_bits = self._timeframes(date, tz)
+            i32 = lambda a: np.ascontiguousarray(a, np.int32)     # noqa: E731
+            model = self._days[key] = FareModelV2(
+                words=self.words, n_groups=self.n_groups, rule_amount=self.rule_amount, rule_group=self.rule_group,
+                rule_priced=self.rule_priced, pattern_class=self.pattern_class, pattern_feed=self.pattern_feed,
+                pattern_bits=self.pattern_bits, stop_class=self.stop_class, from_bits=self.from_bits,
+                to_bits=self.to_bits, time_bounds=i32(bounds), dep_bits=dep_bits, arr_bits=arr_bits,
+                tr_offsets=self.tr_offsets, tr_count=self.tr_count, tr_duration=self.tr_duration,
+                tr_dtype=self.tr_dtype, tr_type=self.tr_type, tr_amount=self.tr_amount,
+                chain_open=self.chain_open, chain_untimed=self.chain_untimed, chain_dep_window=i32(self.chain_dep),
+                chain_arr_window=i32(self.chain_arr), count_cap=self.count_cap, uses_dep=self.uses_dep,
+                uses_arr=self.uses_arr, timed=self.timed, has_type2=self.has_type2, nonneg=self.nonneg,
+                slack_ok=self.slack_ok, leg_floor=self.leg_floor, fresh_floor=self.fresh_floor)
+        return model
+
+    def _timeframes(self, date: dt.date, tz: ZoneInfo | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Times of the query axis (seconds since noon minus 12 h of ``date``) where some rule's
+        timeframe may start or stop matching: every timeframe start/end and local midnight on
+        the days around ``date``, and the clock changes. Between two of them, the local day and
+        the timeframes in force are the same: each interval gets the rules its times match."""
+        f, tt = self.fares, self.tt
+        clock_s = sorted({0, *np.asarray(f.timeframe_start_s).tolist(), *np.asarray(f.timeframe_end_s).tolist()})
+        origin = _noon(date, tz) - dt.timedelta(hours=12)
+        bounds = set()
+        for d in DAYS_AROUND:
+            midnight = dt.datetime.combine(date + dt.timedelta(days=d), dt.time(0))
+            for s in clock_s:
+                wall = midnight + dt.timedelta(seconds=int(s))
+                instant = wall.replace(tzinfo=tz).astimezone(UTC) if tz is not None else wall.replace(tzinfo=UTC)
+                bounds.add(int((instant - origin).total_seconds()))
+        bounds.update(_clock_changes(tz, origin, len(DAYS_AROUND) + 1))
+        bounds = np.array(sorted(bounds), np.int64)
+        active = _active(tt)
+        rule_ftf = [int(f.leg_from_timeframe[r]) for r in self.rules]
+        rule_ttf = [int(f.leg_to_timeframe[r]) for r in self.rules]
+        dep_rows, arr_rows = [], []
+        for i in range(len(bounds) + 1):
+            at = int(bounds[0]) - 1 if i == 0 else int(bounds[i - 1])
+            local = local_datetime(date, at, tz)
+            day = (local.date() - tt.period_start).days
+            tod = local.hour * 3600 + local.minute * 60 + local.second
+            memo: dict[int, bool] = {}
+
+            def ok(group: int) -> bool:
+                if group < 0:
+                    return True
+                if group not in memo:
+                    memo[group] = f.in_timeframe(group, day, tod, active)
+                return memo[group]
+
+            dep_rows.append([ok(g) for g in rule_ftf])
+            arr_rows.append([ok(g) for g in rule_ttf])
+        return (np.clip(bounds, -(1 << 31), (1 << 31) - 1), self._bits(np.array(dep_rows, bool)).ravel(),
+                self._bits(np.array(arr_rows, bool)).ravel())
+
+
+def _noon(date: dt.date, tz: ZoneInfo | None) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(12), tzinfo=tz or UTC).astimezone(UTC)
+
+
+def _clock_changes(tz: ZoneInfo | None, origin: dt.datetime, days: int) -> list[int]:
+    """Seconds after ``origin`` (within ``days`` around it) where ``tz`` changes its UTC offset."""
+    if tz is None:
+        return []
+    out = []
+    start = origin - dt.timedelta(days=2)
+
+    def offset(s: int):
+        return (start + dt.timedelta(seconds=s)).astimezone(tz).utcoffset()
+
+    step = 3600
+    for h in range((days + 3) * 24):
+        lo, hi = h * step, (h + 1) * step
+        if offset(lo) != offset(hi):
+            while hi - lo > 1:                    # the first second of the new offset
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(mid) == offset(lo) else (lo, mid)
+            out.append(int((start + dt.timedelta(seconds=hi) - origin).total_seconds()))
+    return out
+
+
+def _active(tt) -> Callable[[int, int], bool]:
+    """Whether a service runs on a timetable day (as engine.fares.pricing reads it)."""
+    bits = tt._service_bits
+
+    def active(service: int, day: int) -> bool:
+        return 0 <= day < tt.n_days and bool((bits[service, day >> 3] >> (day & 7)) & 1)
+    return active
