@@ -256,7 +256,11 @@ cdef class FareModelV2(FareModel):
     transfer a later leg still gets is the cheapest way on), so labels compare times by order;
     leg_floor: the least a ride can add to a fare (its product, or its transfer's: refunds taken
     at the dearest product), fresh_floor: the cheapest leg product (what a ride no transfer
-    follows costs at least), for target pruning (_crit_floor)."""
+    follows costs at least), for target pruning (_crit_floor). Fare potentials (use_potential,
+    every contribution >= 0): per pattern class its priced rules (CSR class_rule_offsets ->
+    class_rules), and contrib[c * n_rules + rule], the least a ride priced by that rule adds after
+    a last leg of class c (0: none a transfer can follow; 1 + feed * (G + 1) + group + 1),
+    whatever the areas, times and counts (_fare_potentials)."""
 
     cdef readonly int words, n_groups, leg_floor, fresh_floor
     cdef readonly bint uses_dep, uses_arr, timed, has_type2, nonneg, slack_ok
@@ -265,6 +269,8 @@ cdef class FareModelV2(FareModel):
     cdef const uint64_t[::1] pattern_bits, from_bits, to_bits, dep_bits, arr_bits
     cdef const int32_t[::1] tr_offsets, tr_count, tr_duration, tr_dtype, tr_type, tr_amount
     cdef const int32_t[::1] chain_dep_window, chain_arr_window, count_cap
+    cdef const int32_t[::1] class_rule_offsets, class_rules, contrib
+    cdef readonly bint use_potential
 
     def __init__(self, *, int words, int n_groups, const int32_t[::1] rule_amount, const int32_t[::1] rule_group,
                  const uint8_t[::1] rule_priced, const int32_t[::1] pattern_class,
@@ -276,7 +282,9 @@ cdef class FareModelV2(FareModel):
                  const uint8_t[::1] chain_untimed,
                  const int32_t[::1] chain_dep_window, const int32_t[::1] chain_arr_window,
                  const int32_t[::1] count_cap, bint uses_dep, bint uses_arr, bint timed, bint has_type2,
-                 bint nonneg, bint slack_ok, int leg_floor, int fresh_floor):
+                 bint nonneg, bint slack_ok, int leg_floor, int fresh_floor,
+                 const int32_t[::1] class_rule_offsets=None, const int32_t[::1] class_rules=None,
+                 const int32_t[::1] contrib=None):
         if words < 1 or pattern_bits.shape[0] % words or from_bits.shape[0] != to_bits.shape[0] or \
                 dep_bits.shape[0] != (time_bounds.shape[0] + 1) * words or arr_bits.shape[0] != dep_bits.shape[0]:
             raise ValueError("fares v2 bit sets do not match")
@@ -298,6 +306,11 @@ cdef class FareModelV2(FareModel):
         self.slack_ok = slack_ok
         self.leg_floor = leg_floor
         self.fresh_floor = fresh_floor
+        self.use_potential = contrib is not None
+        if self.use_potential:
+            if contrib.shape[0] != (1 + count_cap.shape[0] * (n_groups + 1)) * rule_amount.shape[0]:
+                raise ValueError("fares v2 contributions do not match the rules and last-leg classes")
+            self.class_rule_offsets, self.class_rules, self.contrib = class_rule_offsets, class_rules, contrib
         self.n_fares = rule_amount.shape[0]
 
 
@@ -452,20 +465,88 @@ cdef inline bint _v2_covers(FareModelV2 f, const Seg* a, int32_t ca, const Seg* 
 
 cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int s, bint riding) noexcept nogil:
     """A lower bound on the final third criterion of a journey through a label (crit, g) at s
-    (``riding``: on board a ride still to be priced, or boarding one): walking and fares v1 only
-    grow; fares v2 can refund the last leg (type 2), and each later ride adds at least leg_floor
-    (below zero only with discounts: then for every ride left). A ride that no transfer can
-    follow from (state fresh), and that is still to come (riding, or no target without one more
-    vehicle), costs at least the cheapest leg product."""
-    cdef int32_t floor
+    (``riding``: on board a ride still to be priced, at s): walking and fares v1 only grow; fares
+    v2 can refund the last leg (type 2), and each later ride adds at least leg_floor (below zero
+    only with discounts: then for every ride left). A label (not riding) adds its fare potential
+    when there is one (_fare_potentials); otherwise, a ride that no transfer can follow from
+    (state fresh), and that is still to come (riding, or no target without one more vehicle),
+    costs at least the cheapest leg product."""
+    cdef int32_t floor, pot
     if ws.f2 is None or crit >= FARE_UNKNOWN:
         return crit
     floor = crit - g.refund if (g.start != NO_SEG and ws.f2.has_type2) else crit
     if ws.f2.leg_floor < 0:
         return floor + ws.f2.leg_floor * ws.max_rounds
+    if ws.potential != NULL and not riding:
+        pot = ws.potential[_last_leg_class(ws.f2, g) * ws.n_stops + s]
+        return FARE_UNKNOWN if pot >= FARE_UNKNOWN else floor + pot
     if g.start == NO_SEG and (riding or (ws.use_vehicles and ws.vehicles_left[s] >= 1)):
         floor += ws.f2.fresh_floor
     return floor
+
+
+cdef inline int _last_leg_class(FareModelV2 f, const Seg* g) noexcept nogil:
+    """0 when no transfer can follow the last leg, else 1 + feed * (G + 1) + group + 1."""
+    return 0 if g.start == NO_SEG else 1 + g.feed * (f.n_groups + 1) + g.group + 1
+
+
+cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32_t[::1] target_stop,
+                           int max_rides) noexcept nogil:
+    """potential[c * n_stops + s]: the least fare a journey still pays from a label at s whose
+    last leg is of class c, to a target with at most max_rides more rides (FARE_UNKNOWN: none
+    with a price). Bellman-Ford over rides, backwards: a ride of pattern p boarded at s adds at
+    least contrib[c, rule] for some rule its pattern class may match, then the potential of the
+    rule's group where it alights; footpaths add nothing."""
+    cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.rule_amount.shape[0], g1 = f.n_groups + 1
+    cdef int it, p, pc, start, end, pos, c, i, r, b, s, e, feed, best, v
+    cdef bint changed
+    cdef int32_t* pot = ws.potential
+    cdef int32_t* m = <int32_t*>malloc(g1 * sizeof(int32_t))
+    for i in range(nc * n):
+        pot[i] = FARE_UNKNOWN
+    for i in range(target_stop.shape[0]):
+        for c in range(nc):
+            pot[c * n + target_stop[i]] = 0
+    for it in range(max_rides):
+        changed = False
+        for p in range(tt.n_patterns):
+            pc = f.pattern_class[p]
+            if pc < 0 or f.class_rule_offsets[pc] == f.class_rule_offsets[pc + 1]:
+                continue
+            feed = f.pattern_feed[p]
+            start = tt.pattern_stops_offsets[p]
+            end = tt.pattern_stops_offsets[p + 1]
+            for b in range(g1):
+                m[b] = FARE_UNKNOWN
+            for pos in range(end - start - 1, -1, -1):
+                s = tt.pattern_stops[start + pos]
+                if tt.pattern_pickup[start + pos]:
+                    for c in range(nc):
+                        best = pot[c * n + s]
+                        for i in range(f.class_rule_offsets[pc], f.class_rule_offsets[pc + 1]):
+                            r = f.class_rules[i]
+                            b = f.rule_group[r] + 1
+                            if m[b] < FARE_UNKNOWN:
+                                v = f.contrib[c * nr + r] + m[b]
+                                if v < best:
+                                    best = v
+                        if best < pot[c * n + s]:
+                            pot[c * n + s] = best
+                            changed = True
+                if tt.pattern_dropoff[start + pos]:
+                    for b in range(g1):
+                        v = pot[(1 + feed * g1 + b) * n + s]
+                        if v < m[b]:
+                            m[b] = v
+        for s in range(n):            # a footpath, then on from there
+            for e in range(tt.footpath_offsets[s], tt.footpath_offsets[s + 1]):
+                for c in range(nc):
+                    if pot[c * n + tt.footpath_to[e]] < pot[c * n + s]:
+                        pot[c * n + s] = pot[c * n + tt.footpath_to[e]]
+                        changed = True
+        if not changed:
+            break
+    free(m)
 
 
 cdef class McView:
@@ -555,12 +636,15 @@ cdef class McWorkspace:
     cdef Py_ssize_t n_bound_touched
     cdef bint use_bounds, use_vehicles
     cdef const uint8_t[::1] vehicles_left    # lower bound on the vehicles still needed from a stop
+    cdef int32_t* potential       # fares v2: [class * n_stops + stop], see _fare_potentials
+    cdef int n_classes
     cdef int max_rounds
     cdef readonly object lab_arr_np, lab_crit_np, lab_round_np, lab_stop_np, lab_kind_np
     cdef readonly object lab_parent_np, lab_trip_np, lab_day_np, lab_board_pos_np, lab_alight_pos_np
     cdef readonly object lab_alive_np, bag_head_np, lab_next_np
 
     def __cinit__(self, int n_stops, int n_patterns, int capacity=1 << 16):
+        self.potential = NULL
         self.lab_seg = <Seg*>malloc(capacity * sizeof(Seg))
         self.rb_seg = <Seg*>malloc(ROUTE_CAP * sizeof(Seg))
         if self.lab_seg == NULL or self.rb_seg == NULL:
@@ -569,6 +653,7 @@ cdef class McWorkspace:
     def __dealloc__(self):
         free(self.lab_seg)
         free(self.rb_seg)
+        free(self.potential)
 
     def __init__(self, int n_stops, int n_patterns, int capacity=1 << 16):
         self.n_stops, self.n_patterns, self.capacity = n_stops, n_patterns, capacity
@@ -1015,7 +1100,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
             # every stop down the pattern is reached at >= dep: a journey already found that is
             # no worse makes the boarding useless
             if trip != NO_IDX and not _hopeless(ws, s, dep, _crit_floor(ws, ws.lab_crit[cur], &ws.lab_seg[cur], s,
-                                                                         True), k, True):
+                                                                         False), k, True):
                 if fare:
                     n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
                 else:
@@ -1046,6 +1131,13 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         raise ValueError("max_rounds too large")
     ws.fm = fares
     ws.f2 = fares if isinstance(fares, FareModelV2) else None
+    free(ws.potential)
+    ws.potential = NULL
+    if ws.f2 is not None and ws.f2.use_potential:
+        ws.n_classes = 1 + ws.f2.count_cap.shape[0] * (ws.f2.n_groups + 1)
+        ws.potential = <int32_t*>malloc(ws.n_classes * tt.n_stops * sizeof(int32_t))
+        if ws.potential == NULL:
+            raise MemoryError()
     ws.use_bounds = tt.has_bounds
     ws.use_vehicles = vehicles_left is not None
     if ws.use_vehicles:
@@ -1070,6 +1162,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         ws.n_labels = 0
         if ws.use_bounds:
             _compute_bounds(tt, ws, target_stop, target_egress)
+        if ws.potential != NULL:
+            _fare_potentials(tt, ws, ws.f2, target_stop, max_rounds)
         ws.n_targets_seen = 0
         ws.tg_min_arr = UNREACHED
         ws.overflow = 0

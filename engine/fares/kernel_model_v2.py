@@ -61,6 +61,7 @@ class FareKernelV2:
         priced = self.rule_amount[self.rule_priced == 1]
         self.fresh_floor = max(int(priced.min()), 0) if len(priced) else 0
         self.slack_ok = self._slack_safe()
+        self.potential = self._potential_tables()
         self._days: dict[tuple, FareModelV2] = {}
 
     # ------------------------------------------------------------------ static part
@@ -204,6 +205,7 @@ class FareKernelV2:
             offsets.append(len(items))
             if cands:
                 self.lists.append((key // (g1 * g1), cands))
+        self.per_key = per_key
         cols = np.array([i[3:] for i in items], np.int64).reshape(-1, 4)
         self.tr_offsets = np.array(offsets, np.int32)
         self.tr_count, self.tr_duration, self.tr_dtype, self.tr_type = (np.ascontiguousarray(cols[:, j], np.int32)
@@ -244,6 +246,35 @@ class FareKernelV2:
                                 return False
         return True
 
+    def _potential_tables(self) -> dict | None:
+        """The fare potentials' tables (FareModelV2.contrib and the priced rules per pattern
+        class), or None when some ride could add less than nothing (a discount bigger than a
+        product): potentials need contributions >= 0."""
+        g1 = self.n_groups + 1
+        n_rules = len(self.rules)
+        dearest = int(self.rule_amount[self.rule_priced == 1].max()) if self.rule_priced.any() else 0
+        rule_fpos = [self.feed_pos[int(f)] for f in self.rule_feed]
+        contrib = np.zeros((1 + len(self.feed_pos) * g1, n_rules), np.int64)
+        for r in range(n_rules):
+            amt, b = int(self.rule_amount[r]), int(self.rule_group[r])
+            contrib[:, r] = amt
+            for a in range(-1, g1 - 1):
+                c = 1 + rule_fpos[r] * g1 + a + 1
+                for item in self.per_key[(rule_fpos[r] * g1 + a + 1) * g1 + b + 1]:
+                    price, ttype = item[1], item[6]
+                    contrib[c, r] = min(contrib[c, r], (price, amt + price, price - dearest)[ttype])
+        if (contrib < 0).any():
+            return None
+        bits = self.pattern_bits.reshape(-1, self.words)
+        offsets, rules = [0], []
+        for row in bits:
+            on = np.unpackbits(row.view(np.uint8), bitorder="little")[:n_rules].astype(bool)
+            rules.extend(np.flatnonzero(on & (self.rule_priced == 1)).tolist())
+            offsets.append(len(rules))
+        i32 = lambda a: np.ascontiguousarray(a, np.int32)     # noqa: E731
+        return {"class_rule_offsets": i32(offsets), "class_rules": i32(rules),
+                "contrib": i32(np.minimum(contrib, (1 << 30)).ravel())}
+
     def _leg_floor(self) -> int:
         """The least one ride adds to a fare: its product (no transfer, or type 1 with the
         transfer's), the transfer's product alone (type 0), or the transfer's minus the dearest
@@ -277,7 +308,8 @@ class FareKernelV2:
                 chain_open=self.chain_open, chain_untimed=self.chain_untimed, chain_dep_window=i32(self.chain_dep),
                 chain_arr_window=i32(self.chain_arr), count_cap=self.count_cap, uses_dep=self.uses_dep,
                 uses_arr=self.uses_arr, timed=self.timed, has_type2=self.has_type2, nonneg=self.nonneg,
-                slack_ok=self.slack_ok, leg_floor=self.leg_floor, fresh_floor=self.fresh_floor)
+                slack_ok=self.slack_ok, leg_floor=self.leg_floor, fresh_floor=self.fresh_floor,
+                **(self.potential or {}))
         return model
 
     def _timeframes(self, date: dt.date, tz: ZoneInfo | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

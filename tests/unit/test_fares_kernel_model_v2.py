@@ -36,6 +36,10 @@ def test_shortcuts_of_the_generated_rule_sets(kernels):
     assert not priority.slack_ok and priority.count_cap.max() == 2
     # no ride adds less than nothing: the discount (-0.40) is on top of a 1.20 tram ride
     assert full.leg_floor == simple.leg_floor == priority.leg_floor == 0
+    # so the fare potentials apply; after a bus, a tram ride may add only the 0.50 upgrade
+    # ("v2": bus -> tram, type 1: the tram ticket too) or less than a ticket ("v2-simple": -0.50)
+    for kernel in (full, simple, priority):
+        assert kernel.potential is not None and (kernel.potential["contrib"] >= 0).all()
 
 
 def test_leg_rules_follow_priority_then_price(kernels):
