@@ -157,6 +157,15 @@ def start_server(bundle: str, port: int, workers: int) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
 
+def stop_server(proc) -> None:
+    """Stop ``brique serve`` and its workers (its process group): TERM, then KILL after 15 s."""
+    os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+
+
 def wait_ready(base: str, query: str, proc: subprocess.Popen, started: float, timeout: float = 60) -> dict:
     """Seconds from process start to the first answered /health, then to the first answered query."""
     out: dict = {}
@@ -250,11 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         for c in args.plan_connections:
             results[f"plan_c{c}"] = run_wrk(base, plans, c, args.duration, args.wrk_threads, proc.pid)
     finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        stop_server(proc)
     cs = results["cold_start"]
     print(f"bundle {bundle}, {args.workers} workers")
     print(f"cold start: /health answered after {cs['health_s']:.2f} s, first plan after {cs['first_query_s']:.2f} s")

@@ -897,6 +897,8 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
     cdef bint has_prune = prune is not None
     if has_prune and prune.shape[0] != tt.n_stops:
         raise ValueError("prune must have one value per stop")
+    if has_prune and has_rt:     # the bounds know only the static patterns: added trips would be cut
+        raise ValueError("prune is for the static timetable only (no real-time overlay)")
     if reuse and (ws.rows_dirty != max_rounds or not ws.per_round or not per_round):
         raise ValueError("reuse needs a previous per_round run with the same max_rounds")
     cdef int rounds
@@ -1101,7 +1103,7 @@ def vehicles_to_targets(TimetableView tt, const int32_t[::1] rfp_offsets, const 
     cdef int head = 0, tail = 0, level_start = 0, level_end
     if max_vehicles < 0 or max_vehicles > 254:
         raise ValueError("max_vehicles must be in 0..254")
-    if rfp_offsets.shape[0] != n + 1:
+    if rfp_offsets.shape[0] != n + 1 or rfp_offsets[n] != rfp_from.shape[0]:
         raise ValueError("reversed footpaths do not fit the timetable")
     for i in range(targets.shape[0]):
         if targets[i] < 0 or targets[i] >= n:

@@ -982,12 +982,11 @@ cdef int64_t _collect_intersection(GeocoderView ix, GeocodeWorkspace ws, const i
             n_cand += 1
     count = 0
     for c in range(n_cand):
+        d = ws.candidates[c]
         if need:
             _prefetch_doc(ix, ws, c, n_cand)
-            d = ws.candidates[c]
             if (_doc_groups(ix, ws, q_group, nq, d) & need) != need:
                 continue
-        d = ws.candidates[c]
         ws.doc_stamp[d] = stamp
         ws.candidates[count] = <int32_t>d
         count += 1
@@ -1106,9 +1105,6 @@ cdef int64_t _score_query(GeocoderView ix, GeocodeWorkspace ws, const int32_t* q
         if best_g >= 0:
             break
     if best_g >= 0:
-        # phase 0: docs of the cheapest word; phase 1 (only if no doc matched every word):
-        # add the second cheapest word's docs, in case the cheapest was noise or a wrong
-        # typo expansion
         # a broad word's docs are taken by importance (a budget) when importance is what orders
         # its many equal text matches: no focus point, no bbox, every type allowed
         budget_ok = (ws.doc_order.shape[0] == ix.n_docs and ix.n_docs > 0 and not focus[0] == focus[0]

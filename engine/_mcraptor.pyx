@@ -250,7 +250,7 @@ cdef class FareModelV2(FareModel):
     when none (see _v2_settle). count_cap[feed]: the largest transfer_count of
     its rules (counts above it select the same rules). uses_dep / uses_arr: some limit is
     measured from the last leg's departure / arrival; timed: a leg's times matter (timeframes or
-    limits); has_type2: some transfer refunds the last leg; nonneg: no price is negative;
+    limits); has_type2: some transfer refunds the last leg;
     slack_ok: a last leg that ended later is never worse (no transfer_count, no type 2, no
     negative price, every time-limited transfer of type 0 and costing no more than any leg: the
     transfer a later leg still gets is the cheapest way on), so labels compare times by order;
@@ -263,7 +263,7 @@ cdef class FareModelV2(FareModel):
     whatever the areas, times and counts (_fare_potentials)."""
 
     cdef readonly int words, n_groups, leg_floor, fresh_floor
-    cdef readonly bint uses_dep, uses_arr, timed, has_type2, nonneg, slack_ok
+    cdef readonly bint uses_dep, uses_arr, timed, has_type2, slack_ok
     cdef const int32_t[::1] rule_amount, rule_group, pattern_class, pattern_feed, stop_class, time_bounds
     cdef const uint8_t[::1] rule_priced, chain_open, chain_untimed
     cdef const uint64_t[::1] pattern_bits, from_bits, to_bits, dep_bits, arr_bits
@@ -282,7 +282,7 @@ cdef class FareModelV2(FareModel):
                  const uint8_t[::1] chain_untimed,
                  const int32_t[::1] chain_dep_window, const int32_t[::1] chain_arr_window,
                  const int32_t[::1] count_cap, bint uses_dep, bint uses_arr, bint timed, bint has_type2,
-                 bint nonneg, bint slack_ok, int leg_floor, int fresh_floor,
+                 bint slack_ok, int leg_floor, int fresh_floor,
                  const int32_t[::1] class_rule_offsets=None, const int32_t[::1] class_rules=None,
                  const int32_t[::1] contrib=None):
         if words < 1 or pattern_bits.shape[0] % words or from_bits.shape[0] != to_bits.shape[0] or \
@@ -302,7 +302,7 @@ cdef class FareModelV2(FareModel):
         self.chain_untimed = chain_untimed
         self.count_cap = count_cap
         self.uses_dep, self.uses_arr, self.timed = uses_dep, uses_arr, timed
-        self.has_type2, self.nonneg = has_type2, nonneg
+        self.has_type2 = has_type2
         self.slack_ok = slack_ok
         self.leg_floor = leg_floor
         self.fresh_floor = fresh_floor
@@ -700,12 +700,6 @@ cdef class McWorkspace:
         self.hn = i32(0)
         self.n_bound_touched = 0
         self.use_bounds = False
-
-    def fare_state(self, int label) -> dict:
-        """The fare state a label carries (its Seg), for tests and diagnostics."""
-        if not 0 <= label < self.n_labels:
-            raise IndexError(label)
-        return self.lab_seg[label]
 
     def final_fare(self, FareModel fm, int label):
         """The fare of the journey ending with ``label`` (FARE_UNKNOWN when no tickets cover it):

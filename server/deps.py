@@ -67,7 +67,11 @@ async def run_query(request: Request, fn: Callable[..., T], *args: Any, **kwargs
     budget the request answers 503 and the thread's eventual result is dropped (a thread cannot
     be interrupted; every engine call is itself bounded by the parameter limits).
     """
-    state = request.app.state
+    return await run_on_query_threads(request.app.state, fn, *args, **kwargs)
+
+
+async def run_on_query_threads(state: Any, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """run_query for callers without a Request (the app's ``state``): ApiError 503 past the budget."""
     loop = asyncio.get_running_loop()
     future = loop.run_in_executor(state.executor, functools.partial(fn, *args, **kwargs))
     expired = False

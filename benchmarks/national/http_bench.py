@@ -23,7 +23,6 @@ import os
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -35,7 +34,7 @@ _ROOT = Path(__file__).resolve().parents[2]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from benchmarks.load_test import free_port, get, run_wrk, start_server, wait_ready
+from benchmarks.load_test import free_port, get, run_wrk, start_server, stop_server, wait_ready
 
 
 def typed_prefixes(bundle: str, n: int, seed: int) -> list[str]:
@@ -167,11 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                                                            proc.pid)
         results["memory_after_load"] = memory_report(proc.pid)
     finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        stop_server(proc)
     print(f"bundle {bundle}, {args.workers} workers{' (inline geocode)' if args.inline else ''}, "
           f"{len(paths)} distinct queries, "
           f"load average before {results['loadavg_before']:.1f} on {results['cpus']} CPUs")

@@ -499,6 +499,7 @@ def generate(out: str | os.PathLike, stop_times: int, seed: int = 0, *,
 def main(argv: list[str] | None = None) -> int:
     """``python -m benchmarks.national timetable --out DIR --stop-times N --seed S``."""
     import argparse
+    import sys
 
     p = argparse.ArgumentParser(prog="python -m benchmarks.national timetable",
                                 description="Write a national-size GTFS folder from the shared feeds.")
@@ -514,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
         res = generate(args.out, args.stop_times, args.seed, data_dir=args.data,
                        progress=None if args.quiet else (lambda m: print(m, flush=True)))
     except FileNotFoundError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(res.summary()))
     return 0

@@ -21,7 +21,7 @@ import threading
 import numpy as np
 
 from .._core import reverse_footpaths, vehicles_to_targets
-from .._mcraptor import KINDS, McView, McWorkspace, run_mcraptor
+from .._mcraptor import KINDS, FareModel, McView, McWorkspace, run_mcraptor
 from .._types import SECONDS_PER_DAY
 from ..errors import InvalidQueryError
 from ..raptor.journey import Plan
@@ -99,7 +99,7 @@ class McPlanner:
                 raise InvalidQueryError("optimize: the fare criterion needs GTFS fares (v1 fare_attributes.txt or "
                                         "v2 fare_leg_rules.txt); this bundle has none", "optimize")
         model = self._fare_model
-        return model.model(date, tz) if hasattr(model, "model") else model
+        return model if isinstance(model, FareModel) else model.model(date, tz)    # v2: per service day
 
     def _workspace(self, capacity: int = 1 << 16) -> McWorkspace:
         ws = getattr(self._local, "ws", None)

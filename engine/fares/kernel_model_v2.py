@@ -24,6 +24,7 @@ from ..raptor.legs import local_datetime
 from .v2 import NO_IDX, FaresV2
 
 LIMITLESS = 1 << 30          # sorts a transfer_count of -1 after every count
+MAX_GROUP_PAIRS = 1 << 22    # transfer lists per (feed, from group, to group): beyond, refused
 DAYS_AROUND = range(-1, 5)   # calendar days of the query axis whose timeframes are told apart
 UTC = dt.timezone.utc
 
@@ -163,6 +164,9 @@ class FareKernelV2:
         f = self.fares
         g1 = len(f.leg_group_ids) + 1
         self.n_groups = g1 - 1
+        if len(self.feed_pos) * g1 * g1 > MAX_GROUP_PAIRS:
+            raise InvalidQueryError(f"optimize: the fare criterion handles at most {MAX_GROUP_PAIRS:,} pairs of leg "
+                                    f"groups (this bundle's fares v2 have {self.n_groups:,} leg groups)", "optimize")
         per_key: list[list[tuple]] = [[] for _ in range(len(self.feed_pos) * g1 * g1)]
         self.chain_open = np.zeros(len(self.feed_pos) * g1, np.uint8)
         self.chain_untimed = np.zeros(len(self.feed_pos) * g1, np.uint8)
@@ -307,7 +311,7 @@ class FareKernelV2:
                 tr_dtype=self.tr_dtype, tr_type=self.tr_type, tr_amount=self.tr_amount,
                 chain_open=self.chain_open, chain_untimed=self.chain_untimed, chain_dep_window=i32(self.chain_dep),
                 chain_arr_window=i32(self.chain_arr), count_cap=self.count_cap, uses_dep=self.uses_dep,
-                uses_arr=self.uses_arr, timed=self.timed, has_type2=self.has_type2, nonneg=self.nonneg,
+                uses_arr=self.uses_arr, timed=self.timed, has_type2=self.has_type2,
                 slack_ok=self.slack_ok, leg_floor=self.leg_floor, fresh_floor=self.fresh_floor,
                 **(self.potential or {}))
         return model

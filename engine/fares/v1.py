@@ -68,9 +68,9 @@ class FaresV1:
 
     @functools.cached_property
     def fares_by_origin(self) -> dict[int, tuple[int, ...]]:
-        """Boarding zone -> the fares whose origin/destination rows admit it (or that have none);
-        key NO_ZONE for stops without a zone. Only zones named somewhere are keys: others use
-        ``fares_without_origin``."""
+        """Boarding zone -> the fares with an origin/destination row naming it as origin_id.
+        Fares that admit any boarding zone (no such row, or an empty origin_id) are in
+        ``fares_without_origin``; ``candidates`` joins the two."""
         by_zone: dict[int, list[int]] = {}
         for f, r in enumerate(self.rules):
             if r.od is None:

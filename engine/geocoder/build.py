@@ -95,7 +95,7 @@ def build_geocoder_tables(addresses: list[Path], osm: list[Path], stops: pa.Tabl
     # rows are freed column by column as build_index sorts them (a national file's rows are GBs)
     owned = [pa.concat_tables([_address_columns(t, ADDRESS_COLUMNS) for t in addr_parts])] if addr_parts else [None]
     addr_parts.clear()
-    table = None
+    table = osm_addr = None          # the loops' last references to an input table
     places = pa.concat_tables([t.select(list(PLACE_COLUMNS)) for t in place_parts]) if place_parts else None
     return build_index(owned, places, report, sources=[s for s in dict.fromkeys(sources) if any(s)])
 

@@ -188,7 +188,6 @@ def _load_repaired(path: Path, report) -> bytes:
 _SKIPS = (("addresses.skipped_bad_number", "numero"), ("addresses.skipped_no_number", "numero"),
           ("addresses.skipped_lieu_dit", "numero"), ("addresses.skipped_bad_coordinates", "lat/lon"),
           ("addresses.skipped_no_street", "nom_voie"))
-_KEEP_POOL = None          # the default pool (mimalloc): it returns freed blocks to the system
 _OUT_TYPES = {"number": pa.int32(), "lat": pa.float64(), "lon": pa.float64(), "x": pa.float64(),
               "y": pa.float64()}
 _OUT_TYPES.update({c: pa.string() for c in ADDRESS_COLUMNS if c not in _OUT_TYPES})
@@ -258,9 +257,9 @@ def _convert_block(batch: pa.RecordBatch, row0: int, path: Path, want_places: bo
         # no id column: "<file stem>:<line>" keeps ids unique and traceable to the input
         lines = pc.cast(pa.array(np.arange(row0 + 2, row0 + n + 2)), pa.string())
         ids = pc.binary_join_element_wise(pa.array([path.stem] * n, pa.string()), lines, ":")
-    # the kept columns live until the whole file is read: allocated apart from this block's
-    # scratch arrays (_KEEP_POOL), so that freed scratch memory is not pinned between them
-    kept = {name: pc.take(values, idx, memory_pool=_KEEP_POOL) for name, values in (
+    # the kept columns live until the whole file is read; this block's scratch arrays are freed
+    # on return (the default pool, mimalloc, gives freed blocks back to the system)
+    kept = {name: pc.take(values, idx) for name, values in (
         ("id", ids), ("number", pc.cast(pc.fill_null(number, 0), pa.int32())), ("suffix", col("rep")),
         ("street", street), ("postcode", col("code_postal")), ("citycode", col("code_insee")),
         ("city", col("nom_commune")), ("lat", lat), ("lon", lon),
@@ -339,7 +338,7 @@ def read_addresses(path: str | Path, report=None, *, limits: InputLimits | None 
         raise InputError(f"{path}: malformed CSV: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
     for name in ADDRESS_COLUMNS:            # one column at a time: its blocks are freed as it is joined
         chunks = out_cols[name]
-        out_cols[name] = pa.concat_arrays(chunks, memory_pool=_KEEP_POOL) if chunks \
+        out_cols[name] = pa.concat_arrays(chunks) if chunks \
             else pa.array([], _OUT_TYPES[name])
         del chunks
     out = pa.table(out_cols)

@@ -16,8 +16,8 @@ from engine.loaders.gtfs_fares import (
     COLUMNS,
     FeedFares,
     Issues,
-    data_rows,
     checked_price,
+    data_rows,
     index_of,
     parse_int,
 )
@@ -34,13 +34,7 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
         return
     n_routes = len(part.routes.ids)
     # networks: networks.txt, routes.network_id, route_networks.txt (which wins)
-    net_idx: dict[str, int] = {}
-    nets = read("networks.txt")
-    if nets is not None:
-        for _, r in data_rows(nets, COLUMNS["networks.txt"]):
-            if r["network_id"] and r["network_id"] not in net_idx:
-                net_idx[r["network_id"]] = len(out.networks)
-                out.networks.append((r["network_id"], r["network_name"]))
+    net_idx = _named_ids(read("networks.txt"), "network", out.networks)
     route_network = np.full(n_routes, -1, np.int32)
     if routes is not None and routes.has("network_id"):
         for local, nid in zip(route_rows.tolist(), routes.get("network_id").to_pylist()):
@@ -58,6 +52,10 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                 issues.add("route_networks.unknown_route", "skipped", row, "route_id",
                            f"route_id {r['route_id']!r} not in routes.txt; skipped")
                 continue
+            if not r["network_id"]:
+                issues.add("route_networks.empty_network", "skipped", row, "network_id",
+                           "empty network_id; skipped")
+                continue
             if r["network_id"] not in net_idx:
                 net_idx[r["network_id"]] = len(out.networks)
                 out.networks.append((r["network_id"], ""))
@@ -65,13 +63,7 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
         issues.flush()
     out.route_network = route_network
     # areas
-    area_idx: dict[str, int] = {}
-    areas = read("areas.txt")
-    if areas is not None:
-        for _, r in data_rows(areas, COLUMNS["areas.txt"]):
-            if r["area_id"] and r["area_id"] not in area_idx:
-                area_idx[r["area_id"]] = len(out.areas)
-                out.areas.append((r["area_id"], r["area_name"]))
+    area_idx = _named_ids(read("areas.txt"), "area", out.areas)
     sa = read("stop_areas.txt")
     if sa is not None:
         issues = Issues(diag, sa)
@@ -175,19 +167,13 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                        f"fare_product_id {r['fare_product_id']!r} not in fare_products.txt; rule skipped")
             continue
         refs = []
-        ok = True
         for col, table in (("network_id", net_idx), ("from_area_id", area_idx), ("to_area_id", area_idx),
                            ("from_timeframe_group_id", tf_idx), ("to_timeframe_group_id", tf_idx)):
-            if not r[col]:
-                refs.append(-1)
-            elif r[col] in table:
-                refs.append(table[r[col]])
-            else:
-                issues.add(f"fare_leg_rules.unknown_{col[:-3]}", "skipped", row, col,
-                           f"{col} {r[col]!r} is defined nowhere; rule skipped")
-                ok = False
+            ref = issues.reference(table, r, row, col, f"fare_leg_rules.unknown_{col[:-3]}", "is defined nowhere")
+            if ref is None:
                 break
-        if not ok:
+            refs.append(ref)
+        if len(refs) < 5:           # an unknown reference: reported, rule skipped
             continue
         priority = -1
         if r["rule_priority"]:
@@ -254,3 +240,16 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
             continue
         out.transfer_rules.append((groups[0], groups[1], count, duration, dtype, ttype, p))
     issues.flush()
+
+
+def _named_ids(table: CsvTable | None, kind: str, named: list[tuple[str, str]]) -> dict[str, int]:
+    """networks.txt / areas.txt: ``<kind>_id`` -> its index in ``named``, which gets one
+    (id, ``<kind>_name``) per distinct non-empty id (the first row of an id wins)."""
+    index: dict[str, int] = {}
+    if table is not None:
+        for _, r in data_rows(table, COLUMNS[f"{kind}s.txt"]):
+            key = r[f"{kind}_id"]
+            if key and key not in index:
+                index[key] = len(named)
+                named.append((key, r[f"{kind}_name"]))
+    return index

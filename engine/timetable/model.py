@@ -29,6 +29,8 @@ class _ArrowRows:
         return len(self.array)
 
     def __getitem__(self, row: int):
+        if row < 0:                  # as StringColumn: Arrow would read from the end
+            raise IndexError(f"row {row} out of range for a column of {len(self.array)}")
         return self.array[row].as_py()
 
 

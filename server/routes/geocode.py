@@ -1,7 +1,6 @@
 """GET /v1/geocode/search, /v1/geocode/autocomplete, /v1/geocode/reverse (GeoCodeJSON)."""
 from __future__ import annotations
 
-import asyncio
 import functools
 import re
 import zlib
@@ -13,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 
 from engine import limits as L
 
-from ..deps import EngineDep, SettingsDep, json_response, require, run_query
+from ..deps import EngineDep, SettingsDep, json_response, require, run_on_query_threads, run_query
 from ..errors import ApiError, error_response
 from ..geocodejson import collection, engine_types
 from ..params import bounded, parse_bbox, split_values
@@ -115,7 +114,6 @@ class FastGeocode:
         self.app = app
         self.max_results = settings.max_results
         self.max_query_chars = min(settings.max_query_chars, L.MAX_QUERY_CHARS)
-        self.time_budget_s = settings.time_budget_s
         self.inline = settings.inline_geocode
         self.any_origin = "*" in settings.cors_origins
         self.gzip_min_bytes = settings.gzip_min_bytes
@@ -184,12 +182,11 @@ class FastGeocode:
         q, limit, lat, lon = params
         call = functools.partial(state.network.geocode, q, limit=limit, autocomplete=autocomplete, lat=lat, lon=lon)
         try:
-            places = call() if self.inline else await _on_query_threads(state, self.time_budget_s, call)
+            places = call() if self.inline else await run_on_query_threads(state, call)
             body = orjson.dumps(collection(places, q, limit, False, geocoder.attribution, geocoder.licence),
                                 option=orjson.OPT_SERIALIZE_NUMPY)
-        except TimeoutError:
-            return await error_response(503, "time_budget_exceeded", f"the query took longer than "
-                                        f"{self.time_budget_s:g} s; narrow it")(scope, receive, send)
+        except ApiError as e:        # past the time budget: the route's 503, as run_query gives it
+            return await error_response(e.status, e.code, str(e))(scope, receive, send)
         except Exception:            # the route gives the error (or the answer) in the API's shape
             return await self.app(scope, receive, send)
         headers, body = self._headers(scope, body)
@@ -197,16 +194,4 @@ class FastGeocode:
         await send({"type": "http.response.body", "body": body})
 
 
-async def _on_query_threads(state, budget_s: float, call):
-    """``call()`` on the app's query threads; TimeoutError past the time budget (as run_query)."""
-    loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(state.executor, call)
-    timer = loop.call_later(budget_s, future.cancel)
-    try:
-        return await future
-    except asyncio.CancelledError:
-        if future.cancelled() and not asyncio.current_task().cancelling():
-            raise TimeoutError from None
-        raise
-    finally:
-        timer.cancel()
+

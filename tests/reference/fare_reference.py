@@ -13,23 +13,16 @@ prices with engine/fares/v2.journey_fare (its one definition of the v2 rules).
 """
 from __future__ import annotations
 
-import numpy as np
-
 from typing import NamedTuple
+
+import numpy as np
 
 from engine._types import NO_VALUE, SECONDS_PER_DAY
 from engine.fares.v1 import Ride, journey_fare
 
+from tests.reference.mc_reference import pareto3
+
 UNKNOWN = 1_000_000_000       # a fare no tickets cover (engine.criteria.mcraptor.FARE_UNKNOWN)
-
-
-def _pareto(items):
-    items = sorted(set(items))
-    kept = []
-    for t in items:
-        if not any(a <= t[0] and v <= t[1] and f <= t[2] for a, v, f in kept):
-            kept.append(t)
-    return set(kept)
 
 
 class RefRide(NamedTuple):
@@ -175,4 +168,4 @@ class FareReference:
 
         for s in origins:
             visit(int(s), int(time_s), "origin", (), 0)
-        return _pareto((a, k, self._price(rides)) for a, k, rides in found)
+        return pareto3((a, k, self._price(rides)) for a, k, rides in found)

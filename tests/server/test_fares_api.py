@@ -51,7 +51,8 @@ def test_http_plan_carries_the_engine_fare(fares_client):
 def test_http_fare_is_null_without_fare_data(client, demo):
     r = client.get("/v1/plan", params={"from": demo["origin"], "to": demo["destination"], "date": demo["date"],
                                        "time": "08:00"})
-    assert r.status_code == 200 and all(it["fare"] is None for it in r.json()["itineraries"])
+    assert r.status_code == 200 and r.json()["itineraries"]
+    assert all(it["fare"] is None for it in r.json()["itineraries"])
 
 
 def test_cli_plan_prints_the_fare(fares_bundle, capsys):
@@ -61,6 +62,7 @@ def test_cli_plan_prints_the_fare(fares_bundle, capsys):
             "--time", "08:00"]
     assert main(argv) == 0
     text = capsys.readouterr().out
+    assert want.itineraries
     for it in want.itineraries:
         assert it.fare.describe() in text
     assert main(argv + ["--json"]) == 0

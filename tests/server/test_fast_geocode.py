@@ -59,6 +59,7 @@ def test_other_requests_reach_the_route(client, calls, params):
     r = client.get("/v1/geocode/autocomplete", params=params)
     assert calls == []
     assert r.status_code in (200, 400, 422)
+    assert (r.status_code == 200) == ("type" in params), params     # only the type filter is valid
     if r.status_code != 200:
         assert r.json()["error"]["status"] == r.status_code
 
@@ -90,3 +91,31 @@ def test_a_large_answer_is_compressed_when_the_client_accepts_gzip(client, calls
     assert calls == ["/v1/geocode/autocomplete"]
     assert r.headers["content-encoding"] == "gzip" and r.headers["vary"] == "Accept-Encoding, Origin"
     assert r.num_bytes_downloaded < len(r.content) and len(r.json()["features"]) > 5
+
+
+def test_past_the_time_budget_the_fast_path_answers_as_the_route(network, sample_bundle, calls):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app
+    from server.settings import Settings
+
+    class Slow:
+        """The test network, with a geocode slower than the budget."""
+
+        def __getattr__(self, name):
+            return getattr(network, name)
+
+        def geocode(self, *args, **kwargs):
+            time.sleep(0.5)
+            return []
+
+    app = create_app(Settings(bundle=str(sample_bundle), time_budget_s=0.05), network=Slow())
+    with TestClient(app) as c:
+        fast = c.get("/v1/geocode/autocomplete", params={"q": "rue"})
+        routed = c.get("/v1/geocode/autocomplete", params={"q": "rue", "limit": "05"})
+    assert calls == []                    # the fast path answered no 200
+    assert fast.status_code == routed.status_code == 503
+    assert fast.json() == routed.json()
+    assert fast.json()["error"]["code"] == "time_budget_exceeded"

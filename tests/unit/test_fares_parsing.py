@@ -106,6 +106,27 @@ def test_out_of_range_values_and_bad_bytes_are_reported(sample_paths, tmp_path):
     assert staged.fares["fares/rules"].num_rows == 0    # an empty fare_rules.txt: fares apply everywhere
 
 
+def test_bad_v2_references_are_counted_with_file_line_and_field(sample_paths, tmp_path):
+    route = _route_ids(sample_paths.gtfs)[0]
+    feed = _with_files(sample_paths.gtfs, tmp_path / "bad_v2.zip", {
+        "fare_products.txt": "fare_product_id,amount,currency\np1,1.00,EUR\n",
+        "networks.txt": "network_id,network_name\nn1,One\nn1,Again\n,Nameless\n",
+        "route_networks.txt": f"network_id,route_id\n,{route}\nn1,NO_SUCH_ROUTE\nn1,{route}\n",
+        "areas.txt": "area_id,area_name\na1,Area one\n",
+        "fare_leg_rules.txt": ("leg_group_id,network_id,from_area_id,to_area_id,fare_product_id\n"
+                               "g,n1,a1,,p1\ng,n9,,,p1\ng,n1,,a9,p1\ng,,,,p1\n")})
+    report = BuildReport()
+    staged = load_gtfs([("bq", feed)], report)
+    where = {(i.code, i.file, i.line, i.field) for i in report.issues}
+    assert ("route_networks.empty_network", "route_networks.txt", 2, "network_id") in where
+    assert ("route_networks.unknown_route", "route_networks.txt", 3, "route_id") in where
+    assert ("fare_leg_rules.unknown_network", "fare_leg_rules.txt", 3, "network_id") in where
+    assert ("fare_leg_rules.unknown_to_area", "fare_leg_rules.txt", 4, "to_area_id") in where
+    fares = staged.fares
+    assert fares["fares/leg_rules"].num_rows == 2                 # rows 2 and 5 kept
+    assert fares["fares/networks"].to_pydict()["network_id"] == ["bq:n1"]    # no empty or repeated id
+
+
 def test_minor_units_follow_iso_4217():
     assert minor_digits("USD") == (2, True) and minor_digits("JPY") == (0, True)
     assert minor_digits("KWD") == (3, True) and minor_digits("XTS") == (2, False)
@@ -146,6 +167,7 @@ def test_load_maps_the_tables(priced):
 @pytest.mark.parametrize("version", ["v1", "v2"])
 def test_every_itinerary_says_its_fare(priced, version):
     net = priced[version]
+    known = 0
     for plan in (net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00"),
                  net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", window_s=1800),
                  net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "09:00", arrive_by=True),
@@ -159,19 +181,21 @@ def test_every_itinerary_says_its_fare(priced, version):
             if not fare.known:
                 assert fare.amount is None and fare.reason
                 continue
+            known += 1
             transit = {i for i, leg in enumerate(it.legs) if leg.mode == "transit"}
             assert {i for p in fare.products for i in p.legs} <= transit
             if version == "v1":         # v1 tickets cover every ride exactly once
                 assert sorted(i for p in fare.products for i in p.legs) == sorted(transit)
             assert fare.amount_minor == round(fare.amount * 100)
             assert (fare.currency == "EUR") == bool(transit)
+    assert known, "no itinerary was priced: the checks above never ran"
 
 
 def test_fares_off_gives_no_fare(priced):
     net = priced["v1"]
     net._legs.fares = False
     try:
-        assert all(it.fare is None for it in net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"],
-                                                      "08:00").itineraries)
+        itineraries = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00").itineraries
+        assert itineraries and all(it.fare is None for it in itineraries)
     finally:
         net._legs.fares = True
