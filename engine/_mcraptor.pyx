@@ -61,12 +61,17 @@ included). A label at s arriving at t can only end at t + bound[s] or later with
 vehicles and crit, so it is dropped when a journey found is no worse than that, or when no target
 is reachable from s at all. The caller may also give vehicles_left[s], a lower bound on the
 vehicles still needed from s (engine._core.vehicles_to_targets): the label then ends with at
-least k + vehicles_left[s] vehicles, and is dropped beyond max_rounds.
+least k + vehicles_left[s] vehicles, and is dropped beyond max_rounds. ``known``: journeys the
+caller knows exist (the two-criteria ones, priced), entered as found journeys one second later
+than they arrive: a label that can only end no earlier, no cheaper, with no fewer vehicles is
+dropped from round 0, while the journey itself (or one as good) is still found by the search.
+With fares (whose labels may leave later and pay less) the first rounds would otherwise keep
+almost every later trip until the first journey is found.
 A full pool or route bag makes the run return OVERFLOW; the caller grows the workspace and runs
 again (results never depend on capacity).
 """
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, calloc, free
 from engine._graphs cimport bounded_dijkstra
 from engine._timetable cimport earliest_departure, queue_pattern
 import numpy as np
@@ -186,6 +191,58 @@ cdef int32_t _price(FareModel fm, const Seg* g, bint complete) noexcept nogil:
                 d = fm.od_dest[e]
                 if (o == NO_ZONE or (o == g.start and g.start != NO_ZONE)) and (
                         not complete or d == NO_ZONE or (d == g.end and g.end != NO_ZONE)):
+                    ok = True
+                    break
+            if not ok:
+                continue
+        best = fm.fare_price[f]
+    return best
+
+
+cdef bint _fare_may_end(FareModel fm, int f, McWorkspace ws) noexcept nogil:
+    """(v1) Fare f may price a ticket that ends where the journey may end (ws.end_zone: the
+    zones of the targets and, with a last footpath, of the stops that walk to one)."""
+    cdef int e, d
+    cdef bint ok
+    if fm.fare_has_contains[f] and not ws.end_unzoned and not (ws.end_bits & fm.fare_contains[f]):
+        return False
+    if fm.fare_has_od[f]:
+        ok = False
+        for e in range(fm.fare_od_offsets[f], fm.fare_od_offsets[f + 1]):
+            d = fm.od_dest[e]
+            if d == NO_ZONE or ws.end_zone[d + 1]:
+                ok = True
+                break
+        return ok
+    return True
+
+
+cdef int32_t _price_to_end(FareModel fm, const Seg* g, McWorkspace ws, bint another_ride, int32_t now) noexcept nogil:
+    """(v1) The cheapest fare that may still cover the open ticket extended to where the
+    journey may end (its origin row matching, its destination one of ws.end_zone), -1: none.
+    ``another_ride``: the journey boards again at ``now`` or later, so the fare must allow one
+    more ride (transfers, transfer_duration from the ticket's first boarding)."""
+    cdef int i, f, e, o, d
+    cdef int32_t best = -1, span = g.tlast - g.t0
+    cdef bint ok
+    if another_ride and now - g.t0 > span:
+        span = now - g.t0
+    for i in range(fm.cand_offsets[g.start + 1], fm.cand_offsets[g.start + 2]):
+        f = fm.cand_fares[i]
+        if best >= 0 and fm.fare_price[f] >= best:
+            continue
+        if g.rides - 1 + another_ride > fm.fare_transfers[f] or span > fm.fare_duration[f] or (
+                g.routes & ~fm.fare_routes[f]):
+            continue
+        if fm.fare_has_contains[f] and ((g.zones & ~fm.fare_contains[f]) or (
+                not ws.end_unzoned and not (ws.end_bits & fm.fare_contains[f]))):
+            continue
+        if fm.fare_has_od[f]:
+            ok = False
+            for e in range(fm.fare_od_offsets[f], fm.fare_od_offsets[f + 1]):
+                o = fm.od_origin[e]
+                d = fm.od_dest[e]
+                if (o == NO_ZONE or (o == g.start and g.start != NO_ZONE)) and (d == NO_ZONE or ws.end_zone[d + 1]):
                     ok = True
                     break
             if not ok:
@@ -463,16 +520,32 @@ cdef inline bint _v2_covers(FareModelV2 f, const Seg* a, int32_t ca, const Seg* 
     return not f.has_type2 or ca - a.refund <= cb - b.refund
 
 
-cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int s, bint riding) noexcept nogil:
+cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int s, bint riding,
+                                int32_t now=0, bint boarding=False) noexcept nogil:
     """A lower bound on the final third criterion of a journey through a label (crit, g) at s
-    (``riding``: on board a ride still to be priced, at s): walking and fares v1 only grow; fares
-    v2 can refund the last leg (type 2), and each later ride adds at least leg_floor (below zero
+    (``riding``: on board a ride still to be priced, at s): walking only grows; fares v1 add at
+    least the open ticket's price to where the journey may end (ws.end_zone, _price_to_end) or its
+    floor plus one ticket that ends there (ws.last_floor); fares v2 can refund the last leg (type 2), and each later ride adds at least leg_floor (below zero
     only with discounts: then for every ride left). A label (not riding) adds its fare potential
     when there is one (_fare_potentials); otherwise, a ride that no transfer can follow from
     (state fresh), and that is still to come (riding, or no target without one more vehicle),
     costs at least the cheapest leg product."""
     cdef int32_t floor, pot
-    if ws.f2 is None or crit >= FARE_UNKNOWN:
+    if ws.fm is None or crit >= FARE_UNKNOWN:
+        return crit
+    if ws.f2 is None:
+        # v1: the open ticket is the last one (a ticket to where the journey may end) or costs
+        # at least its floor and another follows (which ends there); with none, a vehicle
+        # still to come opens one
+        if g.start != NO_SEG:
+            pot = _price(ws.fm, g, False)
+            if pot < 0:
+                return FARE_UNKNOWN
+            floor = _price_to_end(ws.fm, g, ws, boarding or (ws.use_vehicles and ws.vehicles_left[s] >= 1), now)
+            pot = pot + ws.last_floor if floor < 0 or floor > pot + ws.last_floor else floor
+            return crit + pot if pot < FARE_UNKNOWN else FARE_UNKNOWN
+        if riding or (ws.use_vehicles and ws.vehicles_left[s] >= 1):
+            return crit + ws.last_floor if ws.last_floor < FARE_UNKNOWN else FARE_UNKNOWN
         return crit
     floor = crit - g.refund if (g.start != NO_SEG and ws.f2.has_type2) else crit
     if ws.f2.leg_floor < 0:
@@ -494,14 +567,16 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                            int max_rides) noexcept nogil:
     """potential[c * n_stops + s]: the least fare a journey still pays from a label at s whose
     last leg is of class c, to a target with at most max_rides more rides (FARE_UNKNOWN: none
-    with a price). Bellman-Ford over rides, backwards: a ride of pattern p boarded at s adds at
-    least contrib[c, rule] for some rule its pattern class may match, then the potential of the
-    rule's group where it alights; footpaths add nothing."""
+    with a price). Bellman-Ford over rides, backwards: a ride of pattern p boarded at s and left
+    at t adds at least contrib[c, rule] for some priced rule its pattern class and the areas of s
+    and t may match (whatever the times and counts), then the potential of the rule's group at
+    t; footpaths add nothing."""
     cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.rule_amount.shape[0], g1 = f.n_groups + 1
-    cdef int it, p, pc, start, end, pos, c, i, r, b, s, e, feed, best, v
+    cdef int it, p, pc, start, end, pos, c, i, r, s, e, feed, best, v, lo, hi, w = f.words
     cdef bint changed
     cdef int32_t* pot = ws.potential
-    cdef int32_t* m = <int32_t*>malloc(g1 * sizeof(int32_t))
+    cdef int32_t* m = <int32_t*>malloc((nr + 1) * sizeof(int32_t))    # per rule of the class: the
+    cdef const uint64_t* bits                                       # least potential after it
     for i in range(nc * n):
         pot[i] = FARE_UNKNOWN
     for i in range(target_stop.shape[0]):
@@ -513,31 +588,35 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
             pc = f.pattern_class[p]
             if pc < 0 or f.class_rule_offsets[pc] == f.class_rule_offsets[pc + 1]:
                 continue
+            lo, hi = f.class_rule_offsets[pc], f.class_rule_offsets[pc + 1]
             feed = f.pattern_feed[p]
             start = tt.pattern_stops_offsets[p]
             end = tt.pattern_stops_offsets[p + 1]
-            for b in range(g1):
-                m[b] = FARE_UNKNOWN
+            for i in range(hi - lo):
+                m[i] = FARE_UNKNOWN
             for pos in range(end - start - 1, -1, -1):
                 s = tt.pattern_stops[start + pos]
                 if tt.pattern_pickup[start + pos]:
+                    bits = &f.from_bits[f.stop_class[s] * w]
                     for c in range(nc):
                         best = pot[c * n + s]
-                        for i in range(f.class_rule_offsets[pc], f.class_rule_offsets[pc + 1]):
+                        for i in range(lo, hi):
                             r = f.class_rules[i]
-                            b = f.rule_group[r] + 1
-                            if m[b] < FARE_UNKNOWN:
-                                v = f.contrib[c * nr + r] + m[b]
+                            if m[i - lo] < FARE_UNKNOWN and (bits[r >> 6] >> (r & 63)) & 1:
+                                v = f.contrib[c * nr + r] + m[i - lo]
                                 if v < best:
                                     best = v
                         if best < pot[c * n + s]:
                             pot[c * n + s] = best
                             changed = True
                 if tt.pattern_dropoff[start + pos]:
-                    for b in range(g1):
-                        v = pot[(1 + feed * g1 + b) * n + s]
-                        if v < m[b]:
-                            m[b] = v
+                    bits = &f.to_bits[f.stop_class[s] * w]
+                    for i in range(lo, hi):
+                        r = f.class_rules[i]
+                        if (bits[r >> 6] >> (r & 63)) & 1:
+                            v = pot[(1 + feed * g1 + f.rule_group[r] + 1) * n + s]
+                            if v < m[i - lo]:
+                                m[i - lo] = v
         for s in range(n):            # a footpath, then on from there
             for e in range(tt.footpath_offsets[s], tt.footpath_offsets[s + 1]):
                 for c in range(nc):
@@ -639,12 +718,17 @@ cdef class McWorkspace:
     cdef int32_t* potential       # fares v2: [class * n_stops + stop], see _fare_potentials
     cdef int n_classes
     cdef int max_rounds
+    cdef uint8_t* end_zone              # fares v1: [zone + 1] where a journey may end (last alighting)
+    cdef uint64_t end_bits              # their contains bits
+    cdef bint end_unzoned               # one of those stops has no zone
+    cdef int32_t last_floor             # the least a ticket ending there costs (FARE_UNKNOWN: none)
     cdef readonly object lab_arr_np, lab_crit_np, lab_round_np, lab_stop_np, lab_kind_np
     cdef readonly object lab_parent_np, lab_trip_np, lab_day_np, lab_board_pos_np, lab_alight_pos_np
     cdef readonly object lab_alive_np, bag_head_np, lab_next_np
 
     def __cinit__(self, int n_stops, int n_patterns, int capacity=1 << 16):
         self.potential = NULL
+        self.end_zone = NULL
         self.lab_seg = <Seg*>malloc(capacity * sizeof(Seg))
         self.rb_seg = <Seg*>malloc(ROUTE_CAP * sizeof(Seg))
         if self.lab_seg == NULL or self.rb_seg == NULL:
@@ -654,6 +738,7 @@ cdef class McWorkspace:
         free(self.lab_seg)
         free(self.rb_seg)
         free(self.potential)
+        free(self.end_zone)
 
     def __init__(self, int n_stops, int n_patterns, int capacity=1 << 16):
         self.n_stops, self.n_patterns, self.capacity = n_stops, n_patterns, capacity
@@ -897,7 +982,7 @@ cdef void _footpaths_from(McView tt, McWorkspace ws, int idx, int k, bint walk_a
         if ws.f2 is not None:
             g = ws.lab_seg[idx]
             _v2_settle(ws.f2, &g, arr)
-        if _hopeless(ws, t, arr, _crit_floor(ws, crit, &g, t, False), k) or \
+        if _hopeless(ws, t, arr, _crit_floor(ws, crit, &g, t, False, arr), k) or \
                 _vehicle_dominates(tt, ws, t, arr, crit, &g, min_change_s):
             continue
         new = _bag_insert(ws, t, DIRECT_BAG, arr, crit, &g, k, KIND_WALK, idx)
@@ -1069,6 +1154,12 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                     if _time_hopeless(ws, s, arr, bound_crit, k):
                         ws.rb_alive[r] = 0         # and so it stays down the pattern: drop it
                         continue
+                    if fare:
+                        # where the journey may end and whether it must ride again, from this stop
+                        # (not a bound down the pattern: a later stop may need no more rides)
+                        bound_crit = _crit_floor(ws, crit, &g, s, False, arr)
+                        if _time_hopeless(ws, s, arr, bound_crit, k):
+                            continue
                 kk = _rounds_at_least(ws, s, k, False)
                 if kk > ws.max_rounds or (kk > k and _time_hopeless(ws, s, arr, bound_crit, kk)):
                     continue                   # not from here (other stops may need fewer vehicles)
@@ -1094,7 +1185,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
             # every stop down the pattern is reached at >= dep: a journey already found that is
             # no worse makes the boarding useless
             if trip != NO_IDX and not _hopeless(ws, s, dep, _crit_floor(ws, ws.lab_crit[cur], &ws.lab_seg[cur], s,
-                                                                         False), k, True):
+                                                                         False, dep, True), k, True):
                 if fare:
                     n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
                 else:
@@ -1103,12 +1194,35 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                     return
 
 
+cdef void _end_zones(FareModel fm, McWorkspace ws, const int32_t[::1] end_stops) except *:
+    """(v1) Where a journey may end (the stops of its last alighting), as zones, and the least a
+    ticket ending there costs (ws.last_floor, for the _crit_floor of a label)."""
+    cdef int n_rows = fm.cand_offsets.shape[0] - 1, i, z, f
+    ws.end_zone = <uint8_t*>calloc(n_rows, 1)
+    if ws.end_zone == NULL:
+        raise MemoryError()
+    ws.end_bits = 0
+    ws.end_unzoned = False
+    for i in range(end_stops.shape[0]):
+        z = fm.stop_zone[end_stops[i]]
+        if z == NO_ZONE:
+            ws.end_unzoned = True
+        else:
+            ws.end_zone[z + 1] = 1
+            ws.end_bits |= fm.zone_bit[z]
+    ws.last_floor = FARE_UNKNOWN
+    for f in range(fm.n_fares):
+        if fm.fare_price[f] < ws.last_floor and _fare_may_end(fm, f, ws):
+            ws.last_floor = fm.fare_price[f]
+
+
 def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
                  const int32_t[::1] origin_walk, const int32_t[::1] target_stop,
                  const int32_t[::1] target_egress, const int32_t[::1] target_egress_walk,
                  const int32_t[:, ::1] next_active, int day_shift, int max_rounds, int min_change_s,
                  bint walk_before_first, bint walk_after_last, FareModel fares=None,
-                 const uint8_t[::1] vehicles_left=None):
+                 const uint8_t[::1] vehicles_left=None, const int32_t[:, ::1] known=None,
+                 const int32_t[::1] end_stops=None):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
     pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is.
 
@@ -1116,13 +1230,18 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     stop, egress seconds, and how many of them are walking. ``fares``: the fare criterion
     (origin_walk and target_egress_walk are then ignored), else walking. ``vehicles_left``:
     per stop, a lower bound on the vehicles still needed to reach a target (engine._core.
-    vehicles_to_targets), for pruning like the time bound.
+    vehicles_to_targets), for pruning like the time bound. ``known``: rows (arrival + egress,
+    vehicles, third criterion) of journeys known to exist, for target pruning from round 0
+    (module docstring). ``end_stops`` (fares v1): where a journey may leave its last vehicle
+    (the targets when None), for the open ticket's floor.
     """
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
     cdef Seg none
     if max_rounds + 2 > ws.round_start.shape[0]:
         raise ValueError("max_rounds too large")
+    if known is not None and known.shape[1] != 3:
+        raise ValueError("known must have rows of (arrival, vehicles, third criterion)")
     ws.fm = fares
     ws.f2 = fares if isinstance(fares, FareModelV2) else None
     free(ws.potential)
@@ -1132,6 +1251,10 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         ws.potential = <int32_t*>malloc(ws.n_classes * tt.n_stops * sizeof(int32_t))
         if ws.potential == NULL:
             raise MemoryError()
+    free(ws.end_zone)
+    ws.end_zone = NULL
+    if fares is not None and ws.f2 is None:
+        _end_zones(fares, ws, target_stop if end_stops is None else end_stops)
     ws.use_bounds = tt.has_bounds
     ws.use_vehicles = vehicles_left is not None
     if ws.use_vehicles:
@@ -1160,6 +1283,14 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             _fare_potentials(tt, ws, ws.f2, target_stop, max_rounds)
         ws.n_targets_seen = 0
         ws.tg_min_arr = UNREACHED
+        if known is not None:
+            for i in range(known.shape[0]):
+                if ws.n_targets_seen < TARGET_CAP:
+                    ws.tg_arr[ws.n_targets_seen] = known[i, 0] + 1
+                    ws.tg_round[ws.n_targets_seen] = known[i, 1]
+                    ws.tg_crit[ws.n_targets_seen] = known[i, 2]
+                    ws.tg_min_arr = min(ws.tg_min_arr, known[i, 0] + 1)
+                    ws.n_targets_seen += 1
         ws.overflow = 0
         ws.rounds_run = 0
         for i in range(target_stop.shape[0]):

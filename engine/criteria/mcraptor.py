@@ -25,6 +25,7 @@ from .._mcraptor import KINDS, FareModel, McView, McWorkspace, run_mcraptor
 from .._types import SECONDS_PER_DAY
 from ..errors import InvalidQueryError
 from ..raptor.journey import Plan
+from ..raptor.legs import NOT_PRICED
 from ..raptor.planner import Planner
 from ..raptor.reconstruct import RawLeg
 from ..raptor.request import PlanRequest, hms
@@ -109,30 +110,47 @@ class McPlanner:
 
     def run(self, origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk, day: int,
             max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
-            fares=None) -> McWorkspace:
+            fares=None, known: np.ndarray | None = None) -> McWorkspace:
         """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
-        for the fare criterion, else walking."""
+        for the fare criterion, else walking; ``known``: journeys known to exist (rows of
+        arrival + egress, vehicles, third criterion), for target pruning."""
         ws = self._workspace()
         next_active = self.tt.next_active(day)
         vehicles_left = self._vehicles_left(target_stop, max_rounds)
         args = [np.ascontiguousarray(a, np.int32) for a in
                 (origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk)]
+        end_stops = self._end_stops(args[3], walk_after_last) if fares is not None else None
         while (n := run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
-                                 walk_before_first, walk_after_last, fares, vehicles_left)) < 0:
+                                 walk_before_first, walk_after_last, fares, vehicles_left, known,
+                                 end_stops=end_stops)) < 0:
             if ws.capacity >= MAX_CAPACITY or n == ROUTE_FULL:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "
                                         "or two criteria, may answer it)", "optimize")
             ws = self._workspace(ws.capacity * 4)
         return ws
 
-    def _vehicles_left(self, target_stop, max_rounds: int) -> np.ndarray:
-        """Per stop, a lower bound on the vehicles still needed to reach a target (a search
-        over the pattern graph, no times: engine._core.vehicles_to_targets)."""
+    def _end_stops(self, target_stop: np.ndarray, walk_after_last: bool) -> np.ndarray:
+        """The stops where a journey to the targets may leave its last vehicle: the targets and,
+        when a last footpath is allowed, the stops that walk to one."""
+        if not walk_after_last:
+            return target_stop
+        offsets, source = self._reversed_footpaths()
+        starts, ends = offsets[target_stop], offsets[target_stop + 1]
+        walkers = [source[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+        return np.ascontiguousarray(np.unique(np.concatenate([target_stop, *walkers])), np.int32)
+
+    def _reversed_footpaths(self) -> tuple[np.ndarray, np.ndarray]:
         if self._reversed is None:
             tt = self.tt
             self._reversed = reverse_footpaths(np.ascontiguousarray(tt.footpath_offsets, np.int32),
                                                np.ascontiguousarray(tt.footpath_to, np.int32), tt.n_stops)
-        return vehicles_to_targets(self.tt.view, self._reversed[0], self._reversed[1],
+        return self._reversed
+
+    def _vehicles_left(self, target_stop, max_rounds: int) -> np.ndarray:
+        """Per stop, a lower bound on the vehicles still needed to reach a target (a search
+        over the pattern graph, no times: engine._core.vehicles_to_targets)."""
+        offsets, source = self._reversed_footpaths()
+        return vehicles_to_targets(self.tt.view, offsets, source,
                                    np.ascontiguousarray(target_stop, np.int32), min(max_rounds, 254))
 
     def plan(self, request: PlanRequest, optimize: tuple[str, ...] = WALKING) -> Plan:
@@ -147,20 +165,27 @@ class McPlanner:
         found = []       # (arrival_s, vehicles, walking_s or fare, itinerary)
         stats = {"criteria": list(optimize)}
         if len(o.stops) and len(d.stops):
-            ws = self.run(o.stops, start + o.durations, o.durations if (walks and o.is_point) else 0 * o.durations,
-                          d.stops, d.durations, d.durations if (walks and d.is_point) else 0 * d.durations, day,
-                          request.max_rounds, request.min_change_s,
-                          request.walk_before_first and not o.is_point, request.walk_after_last and not d.is_point,
-                          fares)
-            stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
-            built: dict = {}        # one query's legs, raw leg prefixes and street legs, shared by
-            prefixes: dict = {}     # its Pareto journeys
+            built: dict = {}        # one query's legs, raw leg prefixes, street legs and fares,
+            prefixes: dict = {}     # shared by its Pareto journeys (and the known journeys)
             streets: dict = {}
-            for arrival, k, walking, label in self._target_labels(ws, o, d, request, walks, fares):
-                raw = self._raw_legs(ws, label, prefixes)
-                legs = self.build_legs(raw, request.date, tz, built)
-                legs = p._with_access(legs, raw, o, d, request.mode, request.date, tz, streets)
-                found.append((arrival, k, walking, p.legs.itinerary(k, arrival, legs, request.date, start, tz)))
+            priced: dict = {}
+            known = self._known(o, d, request, day, start, tz, built, priced) if fares is not None else None
+            if known is not None and not len(known):
+                stats.update(rounds=0, labels=0)      # no journey with a vehicle: none to price
+            else:
+                ws = self.run(o.stops, start + o.durations,
+                              o.durations if (walks and o.is_point) else 0 * o.durations, d.stops, d.durations,
+                              d.durations if (walks and d.is_point) else 0 * d.durations, day, request.max_rounds,
+                              request.min_change_s, request.walk_before_first and not o.is_point,
+                              request.walk_after_last and not d.is_point, fares, known)
+                stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
+                for arrival, k, walking, label in self._target_labels(ws, o, d, request, walks, fares):
+                    raw = self._raw_legs(ws, label, prefixes)
+                    legs = self.build_legs(raw, request.date, tz, built)
+                    fare = priced.get(tuple(raw), NOT_PRICED)
+                    legs = p._with_access(legs, raw, o, d, request.mode, request.date, tz, streets)
+                    found.append((arrival, k, walking,
+                                  p.legs.itinerary(k, arrival, legs, request.date, start, tz, fare)))
         direct = p.direct(o, d, request, start, tz)
         if direct is not None:
             arrival = start + direct.duration_s
@@ -174,6 +199,28 @@ class McPlanner:
         if request.has_point:
             stats.update(access_stops=int(len(o.stops)), egress_stops=int(len(d.stops)))
         return Plan(o.waypoint, d.waypoint, request.date, hms(start), tuple(it for *_, it in found), stats)
+
+    def _known(self, o, d, request: PlanRequest, day: int, start: int, tz, built: dict,
+               priced: dict) -> np.ndarray | None:
+        """(arrival + egress, vehicles, fare) of the two-criteria Pareto journeys, for the fare
+        criterion's target pruning from its first round: without them its first rounds keep
+        nearly every later trip (a later start may be cheaper, its transfers still valid)
+        until a journey is found. One RAPTOR run; the fares are the itineraries' (``priced``:
+        by raw legs, reused for the answer). No row: no journey with a vehicle exists (RAPTOR
+        finds one whenever there is one), so McRAPTOR need not run (it would search every
+        later trip for nothing: Strasbourg, 1.9 M labels, 53 s). None: only a zero-vehicle
+        journey, McRAPTOR runs. (Walking has no later-is-better state: there these journeys cost
+        more than they save, Strasbourg 400 queries x 2.83 -> 3.50.)"""
+        p = self.planner
+        q = p.query(o, d, request, day, start)
+        rows, walk_only = [], False
+        for k, arrival_s, raw, _ in p.runner.pareto(q, p.runner.run(q)):
+            if k:
+                fare = priced[tuple(raw)] = p.legs.fare(self.build_legs(raw, request.date, tz, built))
+                rows.append((arrival_s, k, fare.amount_minor if fare is not None and fare.known else FARE_UNKNOWN))
+            else:
+                walk_only = True
+        return np.array(rows, np.int32).reshape(-1, 3) if rows or not walk_only else None
 
     def _target_labels(self, ws: McWorkspace, o, d, request: PlanRequest, walks: bool, fares=None):
         """(arrival + egress, vehicles, walking + egress walk or fare, label) of every journey

@@ -19,6 +19,7 @@ from .reconstruct import RawLeg
 
 _UTC = dt.timezone.utc
 _HALF_DAY = dt.timedelta(hours=12)
+NOT_PRICED = object()     # itinerary(fare=...) not given: price the legs
 
 
 def local_datetime(date: dt.date, seconds: int, tz: ZoneInfo | None) -> dt.datetime:
@@ -266,11 +267,12 @@ class LegBuilder:
         return tuple(zip(lat[i:j + 1].tolist(), lon[i:j + 1].tolist()))
 
     def itinerary(self, n_vehicles: int, arrival_s: int, legs: list[Leg], date: dt.date,
-                  start_s: int, tz: ZoneInfo | None) -> Itinerary:
+                  start_s: int, tz: ZoneInfo | None, fare: Fare | None | object = NOT_PRICED) -> Itinerary:
+        """``fare``: what ``self.fare(legs)`` gave for the same rides, when the caller has it."""
         departure = legs[0].departure if legs else self.clock(date, tz)(start_s)
         arrival = legs[-1].arrival if legs else self.clock(date, tz)(arrival_s)
         return Itinerary(departure, arrival, int((arrival - departure).total_seconds()), n_vehicles, tuple(legs),
-                         self.fare(legs))
+                         self.fare(legs) if fare is NOT_PRICED else fare)
 
     def fare(self, legs) -> Fare | None:
         """What the itinerary made of ``legs`` costs (None when the bundle has no fares)."""

@@ -1,0 +1,100 @@
+"""The fare criterion's pruning aids (issue 14) never change an answer, and do prune.
+
+McRAPTOR with the fare criterion is given (1) the two-criteria Pareto journeys with their fares
+(``McPlanner._known``: target pruning from its first round) and (2), for fares v1, the stops
+where a journey may leave its last vehicle (``McPlanner._end_stops``: an open ticket is priced
+at least as a ticket to one of their zones, or as itself plus a ticket that ends there). Here the
+same queries run with and without them (no known journey; every stop a possible end, which makes
+the floor the weakest one): the Pareto sets of (arrival, vehicles, fare) must be equal, on
+point-to-point queries (many end stops, straight-line access) and stop-to-stop ones, on the
+built-in sample with generated fares v1, v2-simple and v2; and the aids must cut labels.
+tests/differential/test_fare_criterion_vs_reference.py checks the answers themselves against an
+enumeration.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+FARE = ("arrival", "transfers", "fare")
+
+
+def _params():
+    from engine.testing.data import shared_data_dir
+
+    strasbourg = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+    params = [pytest.param(("sample", v), id=f"sample-{v}") for v in ("v1", "v2-simple", "v2")]
+    params.append(pytest.param(("strasbourg", "v1"), id="strasbourg-v1", marks=pytest.mark.realdata)
+                  if strasbourg.is_file() else pytest.param(None, id="strasbourg-v1", marks=pytest.mark.skip(
+                      reason="Strasbourg CTS absent (BRIQUE_DATA)")))
+    return params
+
+
+@pytest.fixture(scope="module", params=_params())
+def net(request, sample_paths, tmp_path_factory):
+    """(network, date, queries, max_transfers): on Strasbourg (zones that separate fares by 0.20
+    EUR) fewer queries with fewer vehicles, as the runs without the aids take long."""
+    import engine
+    from engine.sample import DEMO
+    from engine.testing.data import shared_data_dir
+    from engine.testing.fares_gen import add_fares
+
+    where, version = request.param
+    out = tmp_path_factory.mktemp(f"fare-pruning-{where}-{version}")
+    source = sample_paths.gtfs if where == "sample" else \
+        shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+    feed = add_fares(source, out / "feed.zip", version, seed=5)
+    net = engine.open(str(engine.build(out / "fares.bundle", gtfs=[(where, feed)]).path))
+    if where == "sample":
+        return net, DEMO["date"], 60, 3
+    from tests.reference.feeds import station_queries
+
+    return net, station_queries(out / "fares.bundle", 1, 3)[0][2], 40, 2
+
+
+def _queries(net, date, n: int, seed: int) -> list[tuple]:
+    """Half point-to-point (near random stops), half stop-to-stop; times over the service day."""
+    tt = net._planner.tt
+    rng = np.random.default_rng(seed)
+    located = np.flatnonzero(np.isfinite(tt.stop_lat) & (tt.stop_location_type == 0))
+    out = []
+    for i in range(n):
+        a, b = rng.choice(located, 2, replace=False)
+        when = f"{rng.integers(5, 23):02d}:{rng.integers(0, 60):02d}:00"
+        if i % 2:
+            jitter = rng.normal(0, 0.002, 4)
+            origin = (float(tt.stop_lat[a] + jitter[0]), float(tt.stop_lon[a] + jitter[1]))
+            destination = (float(tt.stop_lat[b] + jitter[2]), float(tt.stop_lon[b] + jitter[3]))
+        else:
+            origin, destination = tt.stop_id(int(a)), tt.stop_id(int(b))
+        out.append((origin, destination, date, when))
+    return out
+
+
+def _answer(plan) -> list[tuple]:
+    return sorted((it.arrival, it.n_vehicles, fare) for it, fare in zip(plan.itineraries, plan.stats["fare_minor"]))
+
+
+def test_pruning_aids_keep_the_pareto_set_and_cut_labels(net, monkeypatch):
+    from engine.criteria.mcraptor import McPlanner
+
+    net, date, n, max_transfers = net
+    queries = _queries(net, date, n, 17)
+    with_aids, labels_with, seen = [], 0, 0
+    for q in queries:
+        plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=max_transfers, optimize=FARE)
+        with_aids.append(_answer(plan))
+        labels_with += plan.stats.get("labels", 0)
+        seen += sum(it.n_vehicles >= 2 and fare is not None
+                    for it, fare in zip(plan.itineraries, plan.stats["fare_minor"]))
+    assert seen >= 10, "too few priced journeys with a transfer to compare"
+
+    n_stops = net._planner.tt.n_stops
+    monkeypatch.setattr(McPlanner, "_known", lambda self, *args: None)
+    monkeypatch.setattr(McPlanner, "_end_stops", lambda self, targets, walk: np.arange(n_stops, dtype=np.int32))
+    labels_without = 0
+    for q, want in zip(queries, with_aids):
+        plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=max_transfers, optimize=FARE)
+        assert _answer(plan) == want, q
+        labels_without += plan.stats.get("labels", 0)
+    assert labels_with < labels_without
