@@ -8,8 +8,9 @@ two-criteria plan, same queries alternately: Strasbourg CTS with the generated r
 (zones, origin/destination fares with transfers within 90 minutes, a centre fare, express
 routes), "v2" (transfer types 0/1/2, transfer counts, three kinds of duration limit) and
 "v2-simple" (transfers within a time: free, a discount, an upgrade), the sample city with "v2" in
-short mode. Stores both medians, their ratio (the issue's target on Strasbourg: <= 3), the p90,
-the labels and how many queries were refused (label budget).
+short mode; each without a limit and with max_duration_s=7200 (journeys arriving within 2 h).
+Stores both medians, their ratio (the issue's target on Strasbourg: <= 3), the p90, the labels
+and how many queries were refused (label budget).
 """
 from __future__ import annotations
 
@@ -107,9 +108,11 @@ def fare_generated_bundles(tmp_path_factory):
     return bundles
 
 
+@pytest.mark.parametrize("max_duration_s", [None, 7200], ids=["unbounded", "within-2h"])
 @pytest.mark.parametrize("key", ["sample_v2", "cts_v1", "cts_v2", "cts_v2-simple"])
-def test_fare_criterion_generated(benchmark, fare_generated_bundles, key):
-    """Per query: plan() with two criteria then with the fare (generated fares) as the third."""
+def test_fare_criterion_generated(benchmark, fare_generated_bundles, key, max_duration_s):
+    """Per query: plan() with two criteria then with the fare (generated fares) as the third,
+    both with ``max_duration_s`` (journeys arriving within 2 h, or no limit)."""
     import engine
     from engine.errors import InvalidQueryError
 
@@ -123,10 +126,11 @@ def test_fare_criterion_generated(benchmark, fare_generated_bundles, key):
     def run():
         for q in queries:
             t0 = time.perf_counter()
-            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, max_duration_s=max_duration_s)
             t1 = time.perf_counter()
             try:
-                plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare)
+                plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare,
+                                max_duration_s=max_duration_s)
                 labels.append(plan.stats.get("labels", 0))
             except InvalidQueryError:
                 refused.append(q)
@@ -136,7 +140,7 @@ def test_fare_criterion_generated(benchmark, fare_generated_bundles, key):
 
     for q in queries[:3]:                                      # workspaces grown, day models built
         try:
-            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare)
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare, max_duration_s=max_duration_s)
         except InvalidQueryError:
             pass
     benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)

@@ -718,6 +718,7 @@ cdef class McWorkspace:
     cdef int32_t* potential       # fares v2: [class * n_stops + stop], see _fare_potentials
     cdef int n_classes
     cdef int max_rounds
+    cdef int64_t horizon                # the latest arrival (egress included) a journey may have
     cdef uint8_t* end_zone              # fares v1: [zone + 1] where a journey may end (last alighting)
     cdef uint64_t end_bits              # their contains bits
     cdef bint end_unzoned               # one of those stops has no zone
@@ -837,14 +838,15 @@ cdef inline bint _hopeless(McWorkspace ws, int s, int32_t arr, int32_t crit, int
 cdef inline bint _time_hopeless(McWorkspace ws, int s, int32_t arr, int32_t crit, int k) noexcept nogil:
     """_hopeless with the time bound only. On board a vehicle this stays true at every later
     stop: bound[s] <= ride + bound[s'] (a shortest path over the fastest hops), so arrival +
-    bound never decreases along the ride, and the journeys found only grow."""
+    bound never decreases along the ride, and the journeys found only grow. A label that can only
+    arrive after the horizon (the latest arrival the query allows) is hopeless too."""
     cdef int64_t b
     if not ws.use_bounds:
-        return _target_dominated(ws, arr, crit, k)
+        return arr > ws.horizon or _target_dominated(ws, arr, crit, k)
     b = ws.bound[s]
     if b >= BOUND_INF:
         return True
-    if arr + b >= UNREACHED:
+    if arr + b > ws.horizon:
         return True
     return _target_dominated(ws, <int32_t>(arr + b), crit, k)
 
@@ -1222,7 +1224,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  const int32_t[:, ::1] next_active, int day_shift, int max_rounds, int min_change_s,
                  bint walk_before_first, bint walk_after_last, FareModel fares=None,
                  const uint8_t[::1] vehicles_left=None, const int32_t[:, ::1] known=None,
-                 const int32_t[::1] end_stops=None):
+                 const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
     pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is.
 
@@ -1233,7 +1235,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     vehicles_to_targets), for pruning like the time bound. ``known``: rows (arrival + egress,
     vehicles, third criterion) of journeys known to exist, for target pruning from round 0
     (module docstring). ``end_stops`` (fares v1): where a journey may leave its last vehicle
-    (the targets when None), for the open ticket's floor.
+    (the targets when None), for the open ticket's floor. ``horizon``: the latest arrival
+    (egress included) a journey may have; labels that cannot make it are dropped.
     """
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
@@ -1283,6 +1286,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             _fare_potentials(tt, ws, ws.f2, target_stop, max_rounds)
         ws.n_targets_seen = 0
         ws.tg_min_arr = UNREACHED
+        ws.horizon = horizon if horizon < UNREACHED else UNREACHED - 1
         if known is not None:
             for i in range(known.shape[0]):
                 if ws.n_targets_seen < TARGET_CAP:

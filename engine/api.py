@@ -156,7 +156,7 @@ class Network:
              max_direct_s: int | None = None, arrive_by: bool = False,
              max_window_s: int | None = None, window_s: int = 0, realtime: bool | None = None,
              wheelchair: bool = False, bikes: bool = False,
-             optimize: tuple[str, ...] = ("arrival", "transfers")) -> Plan:
+             optimize: tuple[str, ...] = ("arrival", "transfers"), max_duration_s: int | None = None) -> Plan:
         """Earliest-arrival journeys: the Pareto set (arrival time, number of vehicles); with
         ``arrive_by=True``, latest-departure journeys arriving by ``time`` (see below).
 
@@ -200,9 +200,14 @@ class Network:
         optimize : ("arrival", "transfers") (default), ("arrival", "transfers", "walking") or
             ("arrival", "transfers", "fare"): the exact Pareto set over arrival, vehicles and
             walking seconds (footpaths, and street access/egress when mode="walk") or the GTFS
-            fares v1 price (engine/fares/v1.py), by McRAPTOR (engine.criteria.mcraptor);
+            fares price (v1 or v2: engine/fares/v1.py, v2.py), by McRAPTOR (engine.criteria.mcraptor);
             ``stats["walking_s"]`` / ``stats["fare_minor"]`` list each itinerary's value.
             Departure-time queries only.
+        max_duration_s : departure-time queries: leave out journeys arriving more than this many
+            seconds (60..172800) after ``time`` (waiting at the start counts). The answer is the
+            Pareto set of the journeys that arrive in time (so, exactly, the full set less the
+            later ones); with a third criterion the search also stops looking past it, which is
+            what keeps the fare criterion from exploring cheap journeys hours later.
 
         Returns
         -------
@@ -217,7 +222,7 @@ class Network:
                                      min_change_time=min_change_time, walk_before_first=walk_before_first,
                                      walk_after_last=walk_after_last, mode="bike" if filters.bikes else mode,
                                      max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
-                                     max_window_s=max_window_s, window_s=window_s)
+                                     max_window_s=max_window_s, window_s=window_s, max_duration_s=max_duration_s)
         if filters or optimize != TWO_CRITERIA:
             return plan_with_criteria(self._planner, request, filters, optimize, realtime, self._criteria_cache)
         overlay = self._overlay(realtime)

@@ -139,7 +139,7 @@ def cmd_plan(args) -> int:
                     max_transfers=args.max_transfers, min_change_time=args.min_change_time,
                     mode=args.mode, max_access_s=args.max_access, arrive_by=args.arrive_by,
                     max_window_s=args.max_window, window_s=args.window * 60,
-                    wheelchair=args.wheelchair, bikes=args.bikes,
+                    wheelchair=args.wheelchair, bikes=args.bikes, max_duration_s=args.max_duration,
                     optimize=("arrival", "transfers") + ((args.optimize,) if args.optimize != "transfers" else ()))
     print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json
           else _format_plan(plan, args.arrive_by))
@@ -308,6 +308,8 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
                    help="with --arrive-by: how long before --time a journey may leave (default 14400)")
     p.add_argument("--window", type=int, default=0, metavar="MINUTES",
                    help="range query: every journey worth taking leaving in the next MINUTES minutes")
+    p.add_argument("--max-duration", type=int, default=None, metavar="SECONDS",
+                   help="leave out journeys arriving more than SECONDS after --time (not with --arrive-by/--window)")
     p.add_argument("--max-transfers", type=int, default=4)
     p.add_argument("--min-change-time", type=int, default=60, help="seconds at the same stop")
     p.add_argument("--mode", default="walk", choices=["walk", "bike"], help="access/egress mode at point ends")
@@ -317,7 +319,7 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     p.add_argument("--bikes", action="store_true", help="trips that take bikes only; access/egress by bike")
     p.add_argument("--optimize", default="transfers", choices=["transfers", "walking", "fare"],
                    help="walking / fare: every journey worth taking for arrival, vehicles and walking seconds / "
-                        "the GTFS fares v1 price")
+                        "the GTFS fares price (v1 or v2)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)
 

@@ -12,7 +12,9 @@ Walking seconds = every footpath between stops (including one from the origin st
 destination stop when those are allowed) plus, at a (lat, lon) end with ``mode="walk"``, the
 street access / egress. Waiting and same-stop change times are not walking. Between two points,
 the street-only direct journey (0 vehicles, all walking when ``mode="walk"``) competes in the
-same Pareto set. Departure-time queries only (no arrive_by / window_s), on the schedule.
+same Pareto set. Departure-time queries only (no arrive_by / window_s), on the schedule. With
+``max_duration_s``, the Pareto set of the journeys arriving by then: the search drops labels that
+cannot (time lower bounds), which bounds how far later in the day cheaper journeys are looked for.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ FARE_UNKNOWN = KINDS["FARE_UNKNOWN"]
 KIND_ORIGIN, KIND_VEHICLE, KIND_WALK = KINDS["ORIGIN"], KINDS["VEHICLE"], KINDS["WALK"]
 NO_IDX = KINDS["NO_IDX"]
 ROUTE_FULL = KINDS["ROUTE_FULL"]
+NO_HORIZON = 2_000_000_000 - 1     # run_mcraptor's horizon when the query sets no max_duration_s
 MAX_CAPACITY = 1 << 22      # ~470 MB of labels per thread: beyond, the query is refused
 
 
@@ -110,10 +113,11 @@ class McPlanner:
 
     def run(self, origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk, day: int,
             max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
-            fares=None, known: np.ndarray | None = None) -> McWorkspace:
+            fares=None, known: np.ndarray | None = None, latest: int | None = None) -> McWorkspace:
         """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
         for the fare criterion, else walking; ``known``: journeys known to exist (rows of
-        arrival + egress, vehicles, third criterion), for target pruning."""
+        arrival + egress, vehicles, third criterion), for target pruning; ``latest``: the latest
+        arrival (egress included) a journey may have."""
         ws = self._workspace()
         next_active = self.tt.next_active(day)
         vehicles_left = self._vehicles_left(target_stop, max_rounds)
@@ -122,7 +126,7 @@ class McPlanner:
         end_stops = self._end_stops(args[3], walk_after_last) if fares is not None else None
         while (n := run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
                                  walk_before_first, walk_after_last, fares, vehicles_left, known,
-                                 end_stops=end_stops)) < 0:
+                                 end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest)) < 0:
             if ws.capacity >= MAX_CAPACITY or n == ROUTE_FULL:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "
                                         "or two criteria, may answer it)", "optimize")
@@ -177,7 +181,8 @@ class McPlanner:
                               o.durations if (walks and o.is_point) else 0 * o.durations, d.stops, d.durations,
                               d.durations if (walks and d.is_point) else 0 * d.durations, day, request.max_rounds,
                               request.min_change_s, request.walk_before_first and not o.is_point,
-                              request.walk_after_last and not d.is_point, fares, known)
+                              request.walk_after_last and not d.is_point, fares, known,
+                              request.latest_arrival_s)
                 stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
                 for arrival, k, walking, label in self._target_labels(ws, o, d, request, walks, fares):
                     raw = self._raw_legs(ws, label, prefixes)
@@ -214,7 +219,10 @@ class McPlanner:
         p = self.planner
         q = p.query(o, d, request, day, start)
         rows, walk_only = [], False
+        latest = request.latest_arrival_s
         for k, arrival_s, raw, _ in p.runner.pareto(q, p.runner.run(q)):
+            if latest is not None and arrival_s > latest:
+                continue            # (the earliest arrival is among them: if it is too late, all are)
             if k:
                 fare = priced[tuple(raw)] = p.legs.fare(self.build_legs(raw, request.date, tz, built))
                 rows.append((arrival_s, k, fare.amount_minor if fare is not None and fare.known else FARE_UNKNOWN))
@@ -226,6 +234,7 @@ class McPlanner:
         """(arrival + egress, vehicles, walking + egress walk or fare, label) of every journey
         ending at a destination stop, Pareto-filtered."""
         walk_after_last = request.walk_after_last and not d.is_point
+        latest = NO_HORIZON if request.latest_arrival_s is None else request.latest_arrival_s
         head, nxt, alive = ws.bag_head_np, ws.lab_next_np, ws.lab_alive_np
         arr, walk, rnd, kind = ws.lab_arr_np, ws.lab_crit_np, ws.lab_round_np, ws.lab_kind_np
         out = []
@@ -234,7 +243,8 @@ class McPlanner:
                 label = int(head[2 * s + bag])
                 while label != NO_IDX:
                     k = int(rnd[label])
-                    ok = alive[label] and (k == 0 or walk_after_last or kind[label] == KIND_VEHICLE)
+                    ok = alive[label] and (k == 0 or walk_after_last or kind[label] == KIND_VEHICLE) and \
+                        int(arr[label]) + egress <= latest
                     if ok and not (k == 0 and (o.is_point or d.is_point)):
                         third = (ws.final_fare(fares, label) if fares is not None else
                                  int(walk[label]) + (egress if walks and d.is_point else 0))

@@ -106,10 +106,15 @@ class Planner:
         """The Pareto set of a finished run as itineraries (only ``vehicles`` if given).
 
         Zero vehicles between points ("walk to a stop and walk on") is the direct street
-        journey's job, so that member is left out when an end is a point."""
+        journey's job, so that member is left out when an end is a point. Journeys arriving
+        after ``request.latest_arrival_s`` are left out (the rest stay Pareto-optimal: whatever
+        beats one of them arrives no later)."""
         out = []
+        latest = request.latest_arrival_s
         for n_vehicles, arrival_s, raw, _ in self.runner.pareto(q, ws):
             if vehicles is not None and n_vehicles != vehicles:
+                continue
+            if latest is not None and arrival_s > latest:
                 continue
             if n_vehicles == 0 and (o.is_point or d.is_point):
                 continue
@@ -229,7 +234,7 @@ class Planner:
     def direct(self, origin: Endpoint, destination: Endpoint, request: PlanRequest, start: int,
                tz) -> Itinerary | None:
         """The street-only journey leaving at ``start``, when both ends are points and it takes
-        at most ``request.max_direct_s``."""
+        at most ``request.max_direct_s`` (and arrives by ``request.latest_arrival_s``)."""
         if not (origin.is_point and destination.is_point):
             return None
         mode, date, max_direct_s = request.mode, request.date, request.max_direct_s
@@ -245,7 +250,8 @@ class Planner:
             distance = float(haversine_m(a.lat, a.lon, b.lat, b.lon))
             duration = int(walk_seconds(distance, self.walk_speed_mps))
             geometry = ((a.lat, a.lon), (b.lat, b.lon))
-        if duration > max_direct_s:
+        if duration > max_direct_s or (request.latest_arrival_s is not None and
+                                       start + duration > request.latest_arrival_s):
             return None
         leg = Leg(mode, a, b, local_datetime(date, start, tz), local_datetime(date, start + duration, tz), duration,
                   distance_m=distance, geometry=geometry)

@@ -25,6 +25,8 @@ DEFAULT_WINDOW_S = 4 * 3600         # arrive-by: how long before the deadline a 
 MIN_WINDOW_S = 60
 MAX_WINDOW_S = SECONDS_PER_DAY
 MAX_RANGE_S = 6 * 3600              # range queries (window_s): departure minutes searched
+#: Longest a journey may take, from the requested departure to its arrival (plan, max_duration_s).
+MIN_DURATION_S, MAX_DURATION_S = 60, 2 * SECONDS_PER_DAY
 MAX_CHANGE_S = 3 * 3600             # min_change_time
 
 
@@ -144,7 +146,8 @@ class PlanRequest:
 
     ``arrive_window_s`` is None for a departure-time query, else the arrive-by window (``time``
     is then the deadline); ``range_s`` is 0 for one departure, else the departure window of a
-    range (profile) query: every departure minute in [time, time + range_s).
+    range (profile) query: every departure minute in [time, time + range_s). ``max_duration_s``
+    (departure-time queries): journeys arriving later than that after ``time`` are left out.
     """
 
     origin: PlaceRef
@@ -160,6 +163,7 @@ class PlanRequest:
     max_direct_s: int = 2 * DEFAULT_ACCESS_S
     arrive_window_s: int | None = None
     range_s: int = 0
+    max_duration_s: int | None = None
     # the real-time overlay snapshot every run of this request reads (engine/realtime), or None
     overlay: object | None = field(default=None, compare=False, repr=False)
 
@@ -167,12 +171,17 @@ class PlanRequest:
     def has_point(self) -> bool:
         return self.origin.is_point or self.destination.is_point
 
+    @property
+    def latest_arrival_s(self) -> int | None:
+        """The latest arrival a journey may have (None: no limit)."""
+        return None if self.max_duration_s is None else self.time_s + self.max_duration_s
+
     @classmethod
     def create(cls, origin, destination, date, time, *, max_transfers: int = 4,
                min_change_time: int = DEFAULT_MIN_CHANGE_S, walk_before_first: bool = True,
                walk_after_last: bool = True, mode: str = "walk", max_access_s: int = DEFAULT_ACCESS_S,
                max_direct_s: int | None = None, arrive_by: bool = False, max_window_s: int | None = None,
-               window_s: int = 0) -> PlanRequest:
+               window_s: int = 0, max_duration_s: int | None = None) -> PlanRequest:
         """Check every value of a plan() call once (see ``engine.Network.plan`` for meanings)."""
         day = parse_date(date)
         start = parse_time(time)
@@ -189,6 +198,12 @@ class PlanRequest:
         if range_s and arrive_by:
             raise InvalidQueryError("window_s (a range of departures) cannot be combined with arrive_by",
                                     "window_s")
+        duration = None
+        if max_duration_s is not None:
+            duration = check_int(max_duration_s, "max_duration_s", MIN_DURATION_S, MAX_DURATION_S)
+            if arrive_by or range_s:
+                raise InvalidQueryError("max_duration_s applies to departure-time queries only (not with arrive_by "
+                                        "or window_s)", "max_duration_s")
         o = PlaceRef.parse(origin, "origin")
         d = PlaceRef.parse(destination, "destination")
         # checked whatever the ends (a bad value is an error even where it would not be used)
@@ -197,4 +212,4 @@ class PlanRequest:
         if o.is_point or d.is_point:
             check_mode(mode)
         return cls(o, d, day, start, rounds, change, bool(walk_before_first), bool(walk_after_last),
-                   mode if (o.is_point or d.is_point) else "walk", access, direct, window, range_s)
+                   mode if (o.is_point or d.is_point) else "walk", access, direct, window, range_s, duration)

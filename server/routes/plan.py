@@ -54,9 +54,13 @@ async def plan(
     wheelchair: Annotated[bool, Query(description="step-free: wheelchair-accessible trips, stops and footpaths "
                                                   "only (stop endpoints; schedule only)")] = False,
     bikes: Annotated[bool, Query(description="trips that take bikes only; access and egress by bike")] = False,
+    max_duration_s: Annotated[int | None, Query(ge=L.MIN_DURATION_S, le=L.MAX_DURATION_S, description="leave out "
+                                                "journeys arriving more than this many seconds after time "
+                                                "(departure-time queries only)")] = None,
     optimize: Annotated[Literal["transfers", "walking", "fare"], Query(
         description="walking / fare: the Pareto set over arrival, vehicles AND walking seconds / the GTFS "
-                    "fares v1 price (departure-time queries only); transfers: arrival and vehicles")] = "transfers",
+                    "fares price, v1 or v2 (departure-time queries only); transfers: arrival and "
+                    "vehicles")] = "transfers",
 ):
     """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),
     sorted by arrival; with arrive_by, latest-departure itineraries arriving by `time` (the Pareto
@@ -76,6 +80,6 @@ async def plan(
                              max_transfers=max_transfers, min_change_time=min_change_time, mode=mode,
                              max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
                              max_window_s=max_window_s, window_s=window_s, wheelchair=wheelchair, bikes=bikes,
-                             optimize=_CRITERIA[optimize])
+                             optimize=_CRITERIA[optimize], max_duration_s=max_duration_s)
     return json_response(plan_json(result))
 

@@ -153,6 +153,7 @@ async function plan() {
     const body = await getJSON("/v1/plan", {
       from: pointParam(state.origin), to: pointParam(state.destination), date: $("date").value,
       time: $("time").value, mode: $("mode").value, max_transfers: $("transfers").value,
+      ...($("within").value ? { max_duration_s: $("within").value } : {}),
       ...($("wheelchair").checked ? { wheelchair: "true" } : {}), ...($("bikes").checked ? { bikes: "true" } : {}), ...($("walking").checked ? { optimize: "walking" } : ($("cheaper").checked ? { optimize: "fare" } : {})),
     });
     if (id !== state.requestId) return;

@@ -81,6 +81,23 @@ def test_click_origin_and_destination_draws_an_itinerary(page, demo):
     assert not page.js_errors
 
 
+def test_arrive_within_limits_the_journeys(page, demo):
+    """The "Arrive within" select sends max_duration_s: every itinerary shown arrives in time."""
+    import datetime as dt
+
+    page.select_option("#within", "3600")
+    page.evaluate("() => { window.brique.state.plan = null; }")
+    page.click("#plan")
+    page.wait_for_function("() => window.brique.state.plan !== null", timeout=20_000)
+    plan = page.evaluate("() => window.brique.state.plan")
+    page.select_option("#within", "")
+    start = dt.datetime.fromisoformat(f"{demo['date']}T{demo['time']}:00+01:00")   # Europe/Paris in March
+    assert plan["itineraries"], "the demo pair has journeys within an hour"
+    assert all(dt.datetime.fromisoformat(it["arrival"]) <= start + dt.timedelta(hours=1)
+               for it in plan["itineraries"])
+    assert not page.js_errors
+
+
 def test_search_box_sets_an_end(page):
     page.click("#clear")
     page.fill("#from", "victor hu")
