@@ -89,6 +89,7 @@ cdef enum:
     ROUTE_FULL = -2               # a route bag is full: a bigger pool would not help
     NO_SEG = -2                   # Seg.start of a label without an open ticket
     NO_ZONE = -1
+    ANY_ZONE = -3                 # _od_match: any origin / destination
     FARE_UNKNOWN = 1000000000     # crit of a journey no tickets cover: worse than any price
     EXPIRED = -1073741824         # fares v2: a last-leg time no duration limit can reach any more
 
@@ -163,19 +164,44 @@ cdef class FareModel:
         self.version = 1
 
 
-cdef int32_t _price(FareModel fm, const Seg* g, bint complete) noexcept nogil:
+cdef bint _od_match(FareModel fm, int f, int start, int end, const uint8_t* end_zone) noexcept nogil:
+    """Some origin/destination row of fare f matches: origin ``start`` (ANY_ZONE: any), and
+    destination ``end`` (ANY_ZONE: any) or, with ``end_zone``, one of those zones. An empty field
+    (NO_ZONE) matches anything; a stop without a zone matches only empty fields."""
+    cdef int e, o, d
+    for e in range(fm.fare_od_offsets[f], fm.fare_od_offsets[f + 1]):
+        o = fm.od_origin[e]
+        d = fm.od_dest[e]
+        if start != ANY_ZONE and not (o == NO_ZONE or (o == start and start != NO_ZONE)):
+            continue
+        if d == NO_ZONE or (end_zone != NULL and end_zone[d + 1]) or (
+                end_zone == NULL and (end == ANY_ZONE or (d == end and end != NO_ZONE))):
+            return True
+    return False
+
+
+cdef inline bint _contains_may_end(FareModel fm, int f, McWorkspace ws) noexcept nogil:
+    """(v1) Fare f's contains zones may include where the journey may end (ws.end_zone)."""
+    return not fm.fare_has_contains[f] or ws.end_unzoned or (ws.end_bits & fm.fare_contains[f]) != 0
+
+
+cdef int32_t _price(FareModel fm, const Seg* g, bint complete, McWorkspace ws=None, bint another_ride=False,
+                    int32_t now=0) noexcept nogil:
     """complete: the cheapest fare whose ticket covers the open ticket as it is (-1: none).
     Otherwise the cheapest fare that may still cover it once extended (zones ridden a subset of
     its contains zones, destination not yet known), -1 when none: a floor on what the open
-    ticket will cost."""
-    cdef int i, f, e, o, d
+    ticket will cost. With ``ws`` (not complete): extended to where the journey may end
+    (ws.end_zone); ``another_ride``: and boarding once more at ``now`` or later (transfers,
+    transfer_duration from the ticket's first boarding)."""
+    cdef int i, f
     cdef int32_t best = -1, span = g.tlast - g.t0
-    cdef bint ok
+    if another_ride and now - g.t0 > span:
+        span = now - g.t0
     for i in range(fm.cand_offsets[g.start + 1], fm.cand_offsets[g.start + 2]):
         f = fm.cand_fares[i]
         if best >= 0 and fm.fare_price[f] >= best:
             continue
-        if g.rides - 1 > fm.fare_transfers[f] or span > fm.fare_duration[f]:
+        if g.rides - 1 + another_ride > fm.fare_transfers[f] or span > fm.fare_duration[f]:
             continue
         if g.routes & ~fm.fare_routes[f]:
             continue
@@ -184,17 +210,11 @@ cdef int32_t _price(FareModel fm, const Seg* g, bint complete) noexcept nogil:
                 continue
             if not complete and (g.zones & ~fm.fare_contains[f]):
                 continue
-        if fm.fare_has_od[f]:
-            ok = False
-            for e in range(fm.fare_od_offsets[f], fm.fare_od_offsets[f + 1]):
-                o = fm.od_origin[e]
-                d = fm.od_dest[e]
-                if (o == NO_ZONE or (o == g.start and g.start != NO_ZONE)) and (
-                        not complete or d == NO_ZONE or (d == g.end and g.end != NO_ZONE)):
-                    ok = True
-                    break
-            if not ok:
+            if ws is not None and not _contains_may_end(fm, f, ws):
                 continue
+        if fm.fare_has_od[f] and not _od_match(fm, f, g.start, g.end if complete else ANY_ZONE,
+                                               ws.end_zone if ws is not None else NULL):
+            continue
         best = fm.fare_price[f]
     return best
 
@@ -202,53 +222,8 @@ cdef int32_t _price(FareModel fm, const Seg* g, bint complete) noexcept nogil:
 cdef bint _fare_may_end(FareModel fm, int f, McWorkspace ws) noexcept nogil:
     """(v1) Fare f may price a ticket that ends where the journey may end (ws.end_zone: the
     zones of the targets and, with a last footpath, of the stops that walk to one)."""
-    cdef int e, d
-    cdef bint ok
-    if fm.fare_has_contains[f] and not ws.end_unzoned and not (ws.end_bits & fm.fare_contains[f]):
-        return False
-    if fm.fare_has_od[f]:
-        ok = False
-        for e in range(fm.fare_od_offsets[f], fm.fare_od_offsets[f + 1]):
-            d = fm.od_dest[e]
-            if d == NO_ZONE or ws.end_zone[d + 1]:
-                ok = True
-                break
-        return ok
-    return True
-
-
-cdef int32_t _price_to_end(FareModel fm, const Seg* g, McWorkspace ws, bint another_ride, int32_t now) noexcept nogil:
-    """(v1) The cheapest fare that may still cover the open ticket extended to where the
-    journey may end (its origin row matching, its destination one of ws.end_zone), -1: none.
-    ``another_ride``: the journey boards again at ``now`` or later, so the fare must allow one
-    more ride (transfers, transfer_duration from the ticket's first boarding)."""
-    cdef int i, f, e, o, d
-    cdef int32_t best = -1, span = g.tlast - g.t0
-    cdef bint ok
-    if another_ride and now - g.t0 > span:
-        span = now - g.t0
-    for i in range(fm.cand_offsets[g.start + 1], fm.cand_offsets[g.start + 2]):
-        f = fm.cand_fares[i]
-        if best >= 0 and fm.fare_price[f] >= best:
-            continue
-        if g.rides - 1 + another_ride > fm.fare_transfers[f] or span > fm.fare_duration[f] or (
-                g.routes & ~fm.fare_routes[f]):
-            continue
-        if fm.fare_has_contains[f] and ((g.zones & ~fm.fare_contains[f]) or (
-                not ws.end_unzoned and not (ws.end_bits & fm.fare_contains[f]))):
-            continue
-        if fm.fare_has_od[f]:
-            ok = False
-            for e in range(fm.fare_od_offsets[f], fm.fare_od_offsets[f + 1]):
-                o = fm.od_origin[e]
-                d = fm.od_dest[e]
-                if (o == NO_ZONE or (o == g.start and g.start != NO_ZONE)) and (d == NO_ZONE or ws.end_zone[d + 1]):
-                    ok = True
-                    break
-            if not ok:
-                continue
-        best = fm.fare_price[f]
-    return best
+    return _contains_may_end(fm, f, ws) and (not fm.fare_has_od[f] or _od_match(fm, f, ANY_ZONE, ANY_ZONE,
+                                                                                 ws.end_zone))
 
 
 cdef inline int32_t _final_fare(FareModel fm, int32_t crit, const Seg* g) noexcept nogil:
@@ -524,7 +499,7 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
                                 int32_t now=0, bint boarding=False) noexcept nogil:
     """A lower bound on the final third criterion of a journey through a label (crit, g) at s
     (``riding``: on board a ride still to be priced, at s): walking only grows; fares v1 add at
-    least the open ticket's price to where the journey may end (ws.end_zone, _price_to_end) or its
+    least the open ticket's price to where the journey may end (ws.end_zone, _price with ws) or its
     floor plus one ticket that ends there (ws.last_floor); fares v2 can refund the last leg (type 2), and each later ride adds at least leg_floor (below zero
     only with discounts: then for every ride left). A label (not riding) adds its fare potential
     when there is one (_fare_potentials); otherwise, a ride that no transfer can follow from
@@ -541,7 +516,7 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
             pot = _price(ws.fm, g, False)
             if pot < 0:
                 return FARE_UNKNOWN
-            floor = _price_to_end(ws.fm, g, ws, boarding or (ws.use_vehicles and ws.vehicles_left[s] >= 1), now)
+            floor = _price(ws.fm, g, False, ws, boarding or (ws.use_vehicles and ws.vehicles_left[s] >= 1), now)
             pot = pot + ws.last_floor if floor < 0 or floor > pot + ws.last_floor else floor
             return crit + pot if pot < FARE_UNKNOWN else FARE_UNKNOWN
         if riding or (ws.use_vehicles and ws.vehicles_left[s] >= 1):

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.reference.feeds import mixed_queries
+
 FARE = ("arrival", "transfers", "fare")
 
 
@@ -53,25 +55,6 @@ def net(request, sample_paths, tmp_path_factory):
     return net, station_queries(out / "fares.bundle", 1, 3)[0][2], 40, 2
 
 
-def _queries(net, date, n: int, seed: int) -> list[tuple]:
-    """Half point-to-point (near random stops), half stop-to-stop; times over the service day."""
-    tt = net._planner.tt
-    rng = np.random.default_rng(seed)
-    located = np.flatnonzero(np.isfinite(tt.stop_lat) & (tt.stop_location_type == 0))
-    out = []
-    for i in range(n):
-        a, b = rng.choice(located, 2, replace=False)
-        when = f"{rng.integers(5, 23):02d}:{rng.integers(0, 60):02d}:00"
-        if i % 2:
-            jitter = rng.normal(0, 0.002, 4)
-            origin = (float(tt.stop_lat[a] + jitter[0]), float(tt.stop_lon[a] + jitter[1]))
-            destination = (float(tt.stop_lat[b] + jitter[2]), float(tt.stop_lon[b] + jitter[3]))
-        else:
-            origin, destination = tt.stop_id(int(a)), tt.stop_id(int(b))
-        out.append((origin, destination, date, when))
-    return out
-
-
 def _answer(plan) -> list[tuple]:
     return sorted((it.arrival, it.n_vehicles, fare) for it, fare in zip(plan.itineraries, plan.stats["fare_minor"]))
 
@@ -80,7 +63,7 @@ def test_pruning_aids_keep_the_pareto_set_and_cut_labels(net, monkeypatch):
     from engine.criteria.mcraptor import McPlanner
 
     net, date, n, max_transfers = net
-    queries = _queries(net, date, n, 17)
+    queries = [(o, d, date, when) for o, d, when in mixed_queries(net, n, 17, point_every=2, jitter_deg=0.002)]
     with_aids, labels_with, seen = [], 0, 0
     for q in queries:
         plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=max_transfers, optimize=FARE)

@@ -256,3 +256,23 @@ def station_queries(bundle_path: Path, n: int, seed: int) -> list[tuple[str, str
         out.append((by_feed[f][a], by_feed[f][b], date.isoformat(),
                     hhmmss(int(rng.integers(6 * 3600, 22 * 3600)))))
     return out
+
+
+def mixed_queries(net, n: int, seed: int, point_every: int, jitter_deg: float = 0.0) -> list[tuple]:
+    """``n`` seeded (origin, destination, "HH:MM:SS") queries between random located stops of an
+    open network, 05:00-23:59: every ``point_every``-th one (i % point_every == point_every - 1)
+    between the stops' points, moved by a normal ``jitter_deg``, the others by stop id."""
+    tt = net._planner.tt
+    rng = np.random.default_rng(seed)
+    located = np.flatnonzero(np.isfinite(tt.stop_lat) & (tt.stop_location_type == 0))
+    out = []
+    for i in range(n):
+        a, b = rng.choice(located, 2, replace=False)
+        when = f"{rng.integers(5, 23):02d}:{rng.integers(0, 60):02d}:00"
+        if i % point_every == point_every - 1:
+            jitter = rng.normal(0, jitter_deg, 4) if jitter_deg else np.zeros(4)
+            out.append(((float(tt.stop_lat[a] + jitter[0]), float(tt.stop_lon[a] + jitter[1])),
+                        (float(tt.stop_lat[b] + jitter[2]), float(tt.stop_lon[b] + jitter[3])), when))
+        else:
+            out.append((tt.stop_id(int(a)), tt.stop_id(int(b)), when))
+    return out

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import numpy as np
 import pytest
 
 from engine.cli import main
 from engine.errors import InvalidQueryError
 from engine.sample import DEMO
+from tests.reference.feeds import mixed_queries
 
 CRITERIA = [("arrival", "transfers"), ("arrival", "transfers", "walking"), ("arrival", "transfers", "fare")]
 
@@ -29,22 +29,6 @@ def fare_network(sample_paths, tmp_path_factory):
     return engine.open(str(engine.build(out / "fares.bundle", gtfs=[("sample", feed)], osm=sample_paths.osm).path))
 
 
-def _queries(net, n: int, seed: int) -> list[tuple]:
-    tt = net._planner.tt
-    rng = np.random.default_rng(seed)
-    located = np.flatnonzero(np.isfinite(tt.stop_lat) & (tt.stop_location_type == 0))
-    out = []
-    for i in range(n):
-        a, b = rng.choice(located, 2, replace=False)
-        when = f"{rng.integers(5, 23):02d}:{rng.integers(0, 60):02d}"
-        if i % 3 == 2:
-            out.append(((float(tt.stop_lat[a]), float(tt.stop_lon[a])), (float(tt.stop_lat[b]), float(tt.stop_lon[b])),
-                        when))
-        else:
-            out.append((tt.stop_id(int(a)), tt.stop_id(int(b)), when))
-    return out
-
-
 def _key(plan) -> list[tuple]:
     third = plan.stats.get("walking_s") or plan.stats.get("fare_minor") or [None] * len(plan.itineraries)
     return [(it.departure, it.arrival, it.n_vehicles, w) for it, w in zip(plan.itineraries, third)]
@@ -53,7 +37,7 @@ def _key(plan) -> list[tuple]:
 @pytest.mark.parametrize("optimize", CRITERIA, ids=["two", "walking", "fare"])
 def test_max_duration_keeps_exactly_the_journeys_arriving_in_time(fare_network, optimize):
     cut, kept = 0, 0
-    for origin, destination, when in _queries(fare_network, 45, 8):
+    for origin, destination, when in mixed_queries(fare_network, 45, 8, point_every=3):
         full = fare_network.plan(origin, destination, DEMO["date"], when, optimize=optimize)
         for limit in (1200, 3600):
             plan = fare_network.plan(origin, destination, DEMO["date"], when, optimize=optimize,
@@ -73,7 +57,7 @@ def test_max_duration_keeps_exactly_the_journeys_arriving_in_time(fare_network, 
 
 def test_max_duration_prunes_the_fare_search(fare_network):
     labels = {None: 0, 1800: 0}
-    for origin, destination, when in _queries(fare_network, 30, 9):
+    for origin, destination, when in mixed_queries(fare_network, 30, 9, point_every=3):
         for limit in labels:
             plan = fare_network.plan(origin, destination, DEMO["date"], when, optimize=CRITERIA[2],
                                      max_duration_s=limit)
