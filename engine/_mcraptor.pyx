@@ -36,6 +36,15 @@ group, transfers in the sub-journey, refund, times until every limit is past: _v
 label dominates another only with the same such state (_v2_covers), so the set stays exact.
 A v2 fare can go down (a type-2 transfer refunds the last leg, amounts may be negative): target
 pruning uses fare - refund as the floor, or none with negative amounts (_crit_floor).
+Time limits only up to what matters (_until): a continuation of label b matters only while it
+can still arrive by b's "until" -- the horizon, or earlier the arrival of a journey found (or
+known) that costs no more than b's floor with no more vehicles than b can end with (anything
+later is dominated by it). A time limit (a v2 transfer window, a v1 transfer_duration) still
+open then is as good as one that ends later (_v2_time_covers, _lasts_until), so a label that
+arrives earlier and costs no more beats one whose last leg or ticket merely started later.
+Strasbourg, generated v2: labels p50 8.5 k -> 4.5 k. A label's until is computed once, when a
+test first needs it (lab_until / rb_until): journeys found only make it earlier, so a kept value
+stays valid (conservative).
 Because the ready rule differs, each stop has two bags: VEHICLE labels (arrived by a vehicle)
 and DIRECT labels (origin or footpath). Dominance is checked within a bag, and one way across:
 a footpath label is dropped when a vehicle label there is ready (after the change time) no later
@@ -61,7 +70,8 @@ included). A label at s arriving at t can only end at t + bound[s] or later with
 vehicles and crit, so it is dropped when a journey found is no worse than that, or when no target
 is reachable from s at all. The caller may also give vehicles_left[s], a lower bound on the
 vehicles still needed from s (engine._core.vehicles_to_targets): the label then ends with at
-least k + vehicles_left[s] vehicles, and is dropped beyond max_rounds. ``known``: journeys the
+least k + vehicles_left[s] vehicles (and at least ``min_vehicles``: the caller knows no journey
+has fewer), and is dropped beyond max_rounds. ``known``: journeys the
 caller knows exist (the two-criteria ones, priced), entered as found journeys one second later
 than they arrive: a label that can only end no earlier, no cheaper, with no fewer vehicles is
 dropped from round 0, while the journey itself (or one as good) is still found by the search.
@@ -92,6 +102,7 @@ cdef enum:
     ANY_ZONE = -3                 # _od_match: any origin / destination
     FARE_UNKNOWN = 1000000000     # crit of a journey no tickets cover: worse than any price
     EXPIRED = -1073741824         # fares v2: a last-leg time no duration limit can reach any more
+    UNTIL_UNSET = -2147483647
 
 cdef int64_t BOUND_INF = 1 << 40
 
@@ -115,6 +126,18 @@ cdef struct Seg:
     int32_t prev_dep
     int32_t prev_arr
 
+cdef struct Until:
+    # the label b of a dominance test (a covers b?), for _until_of: its until is computed only
+    # when a test needs it, once
+    int32_t value            # UNTIL_UNSET until computed
+    int32_t* slot            # where b's until is kept (NULL: b is not in the pool yet); a value
+                             # computed earlier stays valid: untils only shrink as journeys are found
+    int s, k
+    bint riding
+    int32_t crit
+    const Seg* g
+
+
 # label kinds (mirrored in engine/criteria/mcraptor.py)
 cdef enum:
     KIND_ORIGIN = 0
@@ -137,9 +160,9 @@ cdef class FareModel:
     stops without a zone). stop_zone[stop], zone_bit[zone] (0 when no fare has contains; zones no
     contains rule names share the last bit), pattern_route_bit[pattern].
     use_od / use_rides / use_span / use_contains: whether any fare looks at that part of a ticket
-    (parts no fare looks at never separate two labels)."""
+    (parts no fare looks at never separate two labels); min_duration: the shortest duration."""
 
-    cdef readonly int n_fares, version
+    cdef readonly int n_fares, version, min_duration
     cdef readonly bint use_od, use_rides, use_span, use_contains
     cdef const int32_t[::1] fare_price, fare_transfers, fare_duration, fare_od_offsets, od_origin, od_dest
     cdef const uint64_t[::1] fare_routes, fare_contains, zone_bit, pattern_route_bit
@@ -161,6 +184,7 @@ cdef class FareModel:
         self.zone_bit, self.pattern_route_bit = zone_bit, pattern_route_bit
         self.use_od, self.use_rides, self.use_span, self.use_contains = use_od, use_rides, use_span, use_contains
         self.n_fares = fare_price.shape[0]
+        self.min_duration = min(fare_duration) if self.n_fares else 0
         self.version = 1
 
 
@@ -236,14 +260,20 @@ cdef inline int32_t _final_fare(FareModel fm, int32_t crit, const Seg* g) noexce
     return crit + p if p >= 0 else FARE_UNKNOWN
 
 
-cdef inline bint _fare_covers(FareModel fm, const Seg* a, int32_t ca, const Seg* b, int32_t cb) noexcept nogil:
-    """Whatever b can still do, a can do for no more (given ca <= cb): see the module docstring."""
+cdef inline bint _fare_covers(McWorkspace ws, const Seg* a, int32_t ca, const Seg* b, int32_t cb,
+                              Until* u) noexcept nogil:
+    """Whatever b can still do, a can do for no more (given ca <= cb): see the module docstring.
+    ``u``: b as a label, for the time that bounds its continuations that matter (_until)."""
     if cb >= FARE_UNKNOWN:
         return True
     if ca >= FARE_UNKNOWN:
         return False
-    if fm.version == 2:
-        return _v2_covers(<FareModelV2>fm, a, ca, b, cb)
+    if ws.f2 is not None:
+        return _v2_covers(ws, ws.f2, a, ca, b, cb, u)
+    return _v1_covers(ws, ws.fm, a, b, u)
+
+
+cdef inline bint _v1_covers(McWorkspace ws, FareModel fm, const Seg* a, const Seg* b, Until* u) noexcept nogil:
     if a.start == NO_SEG or b.start == NO_SEG:
         return a.start == b.start
     if fm.use_od and (a.start != b.start or a.end != b.end):
@@ -254,9 +284,16 @@ cdef inline bint _fare_covers(FareModel fm, const Seg* a, int32_t ca, const Seg*
         return False
     if fm.use_rides and a.rides > b.rides:
         return False
-    if fm.use_span and (a.t0 < b.t0 or a.tlast - a.t0 > b.tlast - b.t0):
+    if fm.use_span and (a.t0 < b.t0 or a.tlast - a.t0 > b.tlast - b.t0) and not _lasts_until(ws, a, u):
         return False
     return True
+
+
+cdef bint _lasts_until(McWorkspace ws, const Seg* a, Until* u) noexcept nogil:
+    """(v1) Ticket a, first boarded at t0, lasts at least min_duration: if that reaches past
+    every continuation of b that matters, no fare's transfer_duration can refuse it (not inline:
+    the common tests stay small)."""
+    return a.t0 + ws.fm.min_duration >= _until_of(ws, u)
 
 
 cdef extern from *:
@@ -300,7 +337,7 @@ cdef class FareModelV2(FareModel):
     cdef const uint8_t[::1] rule_priced, chain_open, chain_untimed
     cdef const uint64_t[::1] pattern_bits, from_bits, to_bits, dep_bits, arr_bits
     cdef const int32_t[::1] tr_offsets, tr_count, tr_duration, tr_dtype, tr_type, tr_amount
-    cdef const int32_t[::1] chain_dep_window, chain_arr_window, count_cap
+    cdef const int32_t[::1] chain_dep_window, chain_arr_window, chain_dep_min, chain_arr_min, count_cap
     cdef const int32_t[::1] class_rule_offsets, class_rules, contrib
     cdef readonly bint use_potential
 
@@ -313,6 +350,7 @@ cdef class FareModelV2(FareModel):
                  const int32_t[::1] tr_type, const int32_t[::1] tr_amount, const uint8_t[::1] chain_open,
                  const uint8_t[::1] chain_untimed,
                  const int32_t[::1] chain_dep_window, const int32_t[::1] chain_arr_window,
+                 const int32_t[::1] chain_dep_min, const int32_t[::1] chain_arr_min,
                  const int32_t[::1] count_cap, bint uses_dep, bint uses_arr, bint timed, bint has_type2,
                  bint slack_ok, int leg_floor, int fresh_floor,
                  const int32_t[::1] class_rule_offsets=None, const int32_t[::1] class_rules=None,
@@ -332,6 +370,9 @@ cdef class FareModelV2(FareModel):
         self.tr_dtype, self.tr_type, self.tr_amount = tr_dtype, tr_type, tr_amount
         self.chain_open, self.chain_dep_window, self.chain_arr_window = chain_open, chain_dep_window, chain_arr_window
         self.chain_untimed = chain_untimed
+        self.chain_dep_min, self.chain_arr_min = chain_dep_min, chain_arr_min
+        if chain_dep_min.shape[0] != chain_dep_window.shape[0] or chain_arr_min.shape[0] != chain_arr_window.shape[0]:
+            raise ValueError("fares v2 chain windows do not match")
         self.count_cap = count_cap
         self.uses_dep, self.uses_arr, self.timed = uses_dep, uses_arr, timed
         self.has_type2 = has_type2
@@ -478,21 +519,44 @@ cdef inline void _no_ticket(Seg* g) noexcept nogil:
     g.prev_arr = 0
 
 
-cdef inline bint _v2_covers(FareModelV2 f, const Seg* a, int32_t ca, const Seg* b, int32_t cb) noexcept nogil:
-    """(ca <= cb, both known.) Every continuation costs a no more than b: the same last leg as
-    the rules see it (feed, group, transfers so far, the times some limit measures from -- or,
-    slack_ok, times no earlier), and, if a transfer may refund it, no more after the refund
-    either."""
+cdef inline bint _v2_covers(McWorkspace ws, FareModelV2 f, const Seg* a, int32_t ca, const Seg* b, int32_t cb,
+                            Until* u) noexcept nogil:
+    """(ca <= cb, both known.) Every continuation of b that matters (one arriving by ``until``)
+    costs a no more: the same last leg as the rules see it (feed, group, transfers so far, the
+    times some limit measures from: see _v2_time_covers), and, if a transfer may refund it, no
+    more after the refund either."""
+    cdef int key
     if a.start == NO_SEG or b.start == NO_SEG:
         return a.start == b.start
     if a.feed != b.feed or a.group != b.group or a.count != b.count:
         return False
-    if f.slack_ok:       # a later last leg leaves more time for the same transfers, never less
-        if (f.uses_dep and a.prev_dep < b.prev_dep) or (f.uses_arr and a.prev_arr < b.prev_arr):
-            return False
-    elif (f.uses_dep and a.prev_dep != b.prev_dep) or (f.uses_arr and a.prev_arr != b.prev_arr):
+    key = a.feed * (f.n_groups + 1) + a.group + 1
+    if f.uses_dep and a.prev_dep != b.prev_dep and not (f.slack_ok and a.prev_dep > b.prev_dep) and \
+            not _v2_time_covers(ws, f.slack_ok, a.prev_dep, b.prev_dep, f.chain_dep_min[key], u):
+        return False
+    if f.uses_arr and a.prev_arr != b.prev_arr and not (f.slack_ok and a.prev_arr > b.prev_arr) and \
+            not _v2_time_covers(ws, f.slack_ok, a.prev_arr, b.prev_arr, f.chain_arr_min[key], u):
         return False
     return not f.has_type2 or ca - a.refund <= cb - b.refund
+
+
+cdef bint _v2_time_covers(McWorkspace ws, bint slack_ok, int32_t ta, int32_t tb, int32_t shortest,
+                                 Until* u) noexcept nogil:
+    """A last leg at time ta (its departure or arrival) gets every transfer rule one at tb gets,
+    and no other, for the next legs that matter (leaving and arriving by ``until``): the same
+    time; or, slack_ok (more time left is never dearer), a time no earlier; or every limit
+    measured from that time (the shortest is ``shortest``, -1: none) still open at b's until
+    from ta -- slack_ok -- or from both. The last case is what lets a label that arrives earlier
+    beat one whose last leg merely left later, once a journey found bounds the search (_until)."""
+    cdef int32_t until
+    if ta == tb or shortest < 0 or (slack_ok and ta > tb):
+        return True
+    if ta == EXPIRED:
+        return False
+    until = _until_of(ws, u)
+    if ta + shortest < until:
+        return False
+    return slack_ok or (tb != EXPIRED and tb + shortest >= until)
 
 
 cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int s, bint riding,
@@ -670,6 +734,7 @@ cdef class McWorkspace:
     cdef int32_t[::1] lab_arr, lab_crit, lab_round, lab_stop, lab_kind, lab_parent
     cdef int32_t[::1] lab_trip, lab_day, lab_board_pos, lab_alight_pos, lab_next
     cdef uint8_t[::1] lab_alive
+    cdef int32_t[::1] lab_until, rb_until     # fares: a label's until once computed (_until_of)
     cdef Seg* lab_seg
     cdef int32_t[::1] bag_head, touched_list, pattern_from_pos, pattern_list
     cdef uint8_t[::1] touched, is_target
@@ -692,7 +757,10 @@ cdef class McWorkspace:
     cdef const uint8_t[::1] vehicles_left    # lower bound on the vehicles still needed from a stop
     cdef int32_t* potential       # fares v2: [class * n_stops + stop], see _fare_potentials
     cdef int n_classes
+    cdef object potential_key     # (model, targets, max_rounds) the potentials were computed for
     cdef int max_rounds
+    cdef int min_vehicles               # no journey to the targets has fewer (the caller knows)
+    cdef bint bound_states              # fares: compare time limits up to _until only
     cdef int64_t horizon                # the latest arrival (egress included) a journey may have
     cdef uint8_t* end_zone              # fares v1: [zone + 1] where a journey may end (last alighting)
     cdef uint64_t end_bits              # their contains bits
@@ -731,6 +799,8 @@ cdef class McWorkspace:
         self.lab_alight_pos_np = i32(capacity); self.lab_alight_pos = self.lab_alight_pos_np
         self.lab_next_np = i32(capacity); self.lab_next = self.lab_next_np
         self.lab_alive_np = np.zeros(capacity, np.uint8); self.lab_alive = self.lab_alive_np
+        self.lab_until = i32(capacity)
+        self.rb_until = i32(ROUTE_CAP)
         self.bag_head_np = i32(2 * n_stops, NO_IDX); self.bag_head = self.bag_head_np
         self.touched_list = i32(n_stops)
         self.touched = np.zeros(n_stops, np.uint8)
@@ -793,11 +863,13 @@ cdef inline bint _target_dominated(McWorkspace ws, int32_t arr, int32_t crit, in
 
 cdef inline int _rounds_at_least(McWorkspace ws, int s, int k, bint boarding) noexcept nogil:
     """The fewest vehicles a journey through a label of round k at s can end with
-    (vehicles_left[s] counts from s: a boarding at s is the first of them)."""
-    cdef int at_least
-    if not ws.use_vehicles:
-        return k
-    at_least = k - 1 + ws.vehicles_left[s] if boarding else k + ws.vehicles_left[s]
+    (vehicles_left[s] counts from s: a boarding at s is the first of them), and no fewer than
+    any journey has (ws.min_vehicles)."""
+    cdef int at_least = k
+    if ws.use_vehicles:
+        at_least = k - 1 + ws.vehicles_left[s] if boarding else k + ws.vehicles_left[s]
+    if at_least < ws.min_vehicles:
+        at_least = ws.min_vehicles
     return at_least if at_least > k else k
 
 
@@ -824,6 +896,56 @@ cdef inline bint _time_hopeless(McWorkspace ws, int s, int32_t arr, int32_t crit
     if arr + b > ws.horizon:
         return True
     return _target_dominated(ws, <int32_t>(arr + b), crit, k)
+
+
+cdef inline int32_t _until_of(McWorkspace ws, Until* u) noexcept nogil:
+    if u.value == UNTIL_UNSET:
+        u.value = _until(ws, u.s, u.crit, u.g, u.k, u.riding)
+        if u.slot != NULL:
+            u.slot[0] = u.value
+    return u.value
+
+
+cdef inline Until* _until_set(Until* u, int s, int32_t crit, const Seg* g, int k, bint riding,
+                              int32_t* slot) noexcept nogil:
+    """_until_init, returning u: for use inside a condition."""
+    _until_init(u, s, crit, g, k, riding, slot)
+    return u
+
+
+cdef inline void _until_init(Until* u, int s, int32_t crit, const Seg* g, int k, bint riding,
+                             int32_t* slot=NULL) noexcept nogil:
+    u.slot = slot
+    u.value = slot[0] if slot != NULL else UNTIL_UNSET
+    u.s = s
+    u.crit = crit
+    u.g = g
+    u.k = k
+    u.riding = riding
+
+
+cdef int32_t _until(McWorkspace ws, int s, int32_t crit, const Seg* g, int k, bint riding) noexcept nogil:
+    """(Fares.) The latest arrival (egress included) a journey through a label (crit, g) of
+    round k at s -- ``riding``: on board, boarded at s -- can have and still be one the set
+    lacks: the horizon, or earlier the arrival of a journey found (or known) that is no worse
+    than any journey through the label can be (fare <= its floor, vehicles <= the fewest it can
+    end with):
+    continuations arriving later are dominated by it. So a time limit still open then is as
+    good as any later one (_v2_time_covers, and v1 transfer_duration in _fare_covers)."""
+    cdef int32_t floor, h = <int32_t>ws.horizon
+    cdef int i
+    if not ws.bound_states:
+        return UNREACHED            # (every time limit matters: the plain comparison)
+    if ws.fm is None:
+        return h
+    # (v1: the closed tickets only; its _crit_floor prices the open ticket, which costs more
+    # than it saves here)
+    floor = _crit_floor(ws, crit, g, s, riding) if ws.f2 is not None else crit
+    k = _rounds_at_least(ws, s, k, riding)
+    for i in range(ws.n_targets_seen):
+        if ws.tg_arr[i] < h and ws.tg_crit[i] <= floor and ws.tg_round[i] <= k:
+            h = ws.tg_arr[i]
+    return h
 
 
 cdef void _compute_bounds(McView tt, McWorkspace ws, const int32_t[::1] target_stop,
@@ -877,6 +999,9 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, 
     label or NO_IDX (dominated, or the pool is full: ws.overflow)."""
     cdef int head = 2 * s + bag, cur = ws.bag_head[head], prev = NO_IDX, nxt, idx
     cdef bint fare = ws.fm is not None
+    cdef Until un, uc
+    if fare:
+        _until_init(&un, s, crit, g, k, False)
     while cur != NO_IDX:
         nxt = ws.lab_next[cur]
         if not ws.lab_alive[cur]:
@@ -887,10 +1012,12 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, 
                 ws.lab_next[prev] = nxt
         else:
             if ws.lab_arr[cur] <= arr and ws.lab_crit[cur] <= crit and (
-                    not fare or _fare_covers(ws.fm, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit)):
+                    not fare or _fare_covers(ws, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit, &un)):
                 return NO_IDX
             if ws.lab_round[cur] == k and arr <= ws.lab_arr[cur] and crit <= ws.lab_crit[cur] and (
-                    not fare or _fare_covers(ws.fm, g, crit, &ws.lab_seg[cur], ws.lab_crit[cur])):
+                    not fare or _fare_covers(ws, g, crit, &ws.lab_seg[cur], ws.lab_crit[cur],
+                                             _until_set(&uc, s, ws.lab_crit[cur], &ws.lab_seg[cur], k, False,
+                                                        &ws.lab_until[cur]))):
                 ws.lab_alive[cur] = 0
             prev = cur
         cur = nxt
@@ -912,6 +1039,7 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, 
     ws.lab_alive[idx] = 1
     if fare:
         ws.lab_seg[idx] = g[0]
+        ws.lab_until[idx] = un.value
     ws.lab_next[idx] = ws.bag_head[head]
     ws.bag_head[head] = idx
     if not ws.touched[s]:
@@ -928,15 +1056,18 @@ cdef inline bint _counts_at_target(int kind, int k, bint walk_after_last) noexce
 
 
 cdef inline bint _vehicle_dominates(McView tt, McWorkspace ws, int t, int32_t arr, int32_t crit, const Seg* g,
-                                    int32_t min_change_s) noexcept nogil:
+                                    int k, int32_t min_change_s) noexcept nogil:
     """A vehicle label at t (of a round <= this one) is ready to board no later than a footpath
     arriving at ``arr``, no worse on the third criterion: it also arrives earlier, and it may walk
     on where a footpath label may not, so the footpath label is useless."""
     cdef int cur = ws.bag_head[2 * t + VEHICLE_BAG]
     cdef int32_t change = tt.stop_min_change[t] if tt.stop_min_change[t] != NO_VALUE else min_change_s
+    cdef Until un
+    if ws.fm is not None:
+        _until_init(&un, t, crit, g, k, False)
     while cur != NO_IDX:
         if ws.lab_alive[cur] and ws.lab_arr[cur] + change <= arr and ws.lab_crit[cur] <= crit and (
-                ws.fm is None or _fare_covers(ws.fm, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit)):
+                ws.fm is None or _fare_covers(ws, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit, &un)):
             return True
         cur = ws.lab_next[cur]
     return False
@@ -960,7 +1091,7 @@ cdef void _footpaths_from(McView tt, McWorkspace ws, int idx, int k, bint walk_a
             g = ws.lab_seg[idx]
             _v2_settle(ws.f2, &g, arr)
         if _hopeless(ws, t, arr, _crit_floor(ws, crit, &g, t, False, arr), k) or \
-                _vehicle_dominates(tt, ws, t, arr, crit, &g, min_change_s):
+                _vehicle_dominates(tt, ws, t, arr, crit, &g, k, min_change_s):
             continue
         new = _bag_insert(ws, t, DIRECT_BAG, arr, crit, &g, k, KIND_WALK, idx)
         if new != NO_IDX and ws.is_target[t] and _counts_at_target(KIND_WALK, k, walk_after_last):
@@ -988,7 +1119,7 @@ cdef inline bint _v2_same_leg(McWorkspace ws, int r, int pos, int trip, int day)
 
 
 cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int trip, int day, int32_t dep,
-                       int32_t crit, const Seg* g, int parent) noexcept nogil:
+                       int32_t crit, const Seg* g, int parent, int k) noexcept nogil:
     """Add a boarding to the route bag unless a label there departs (hence arrives everywhere
     later, no overtaking) no later, no worse on the third criterion; labels the new one beats
     are dropped and the bag is compacted on the way. Returns the new bag size."""
@@ -996,22 +1127,30 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
     cdef int32_t dep_r
     cdef bint fare = ws.fm is not None, dominated = False
+    cdef int start = 0
+    cdef Until un, ur
+    if fare:
+        start = tt.pattern_stops_offsets[p]
+        _until_init(&un, tt.pattern_stops[start + pos], crit, g, k, True)
     for r in range(n_rb):
         if not ws.rb_alive[r]:
             continue
         if not dominated and not (ws.f2 is not None and not _v2_same_leg(ws, r, pos, trip, day)):
             dep_r = tt.st_dep[base + ws.rb_trip[r]] + ws.rb_day[r] * DAY
             if dep_r <= dep and ws.rb_crit[r] <= crit and (
-                    not fare or _fare_covers(ws.fm, &ws.rb_seg[r], ws.rb_crit[r], g, crit)):
+                    not fare or _fare_covers(ws, &ws.rb_seg[r], ws.rb_crit[r], g, crit, &un)):
                 dominated = True
-            elif dep <= dep_r and crit <= ws.rb_crit[r] and (
-                    not fare or _fare_covers(ws.fm, g, crit, &ws.rb_seg[r], ws.rb_crit[r])):
+            elif dep <= dep_r and crit <= ws.rb_crit[r] and (not fare or _fare_covers(
+                    ws, g, crit, &ws.rb_seg[r], ws.rb_crit[r],
+                    _until_set(&ur, tt.pattern_stops[start + ws.rb_board_pos[r]], ws.rb_crit[r], &ws.rb_seg[r], k,
+                               True, &ws.rb_until[r]))):
                 continue            # beaten by the new label (which a kept one cannot beat: transitive)
         if m != r:
             ws.rb_trip[m] = ws.rb_trip[r]; ws.rb_day[m] = ws.rb_day[r]; ws.rb_crit[m] = ws.rb_crit[r]
             ws.rb_parent[m] = ws.rb_parent[r]; ws.rb_board_pos[m] = ws.rb_board_pos[r]; ws.rb_alive[m] = 1
             if fare:
                 ws.rb_seg[m] = ws.rb_seg[r]
+                ws.rb_until[m] = ws.rb_until[r]
         m += 1
     n_rb = m
     if dominated:
@@ -1027,6 +1166,7 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     ws.rb_alive[n_rb] = 1
     if fare:
         ws.rb_seg[n_rb] = g[0]
+        ws.rb_until[n_rb] = un.value
     return n_rb + 1
 
 
@@ -1040,7 +1180,7 @@ cdef int _board_fare(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s,
     cdef bint any_branch = False
     if ws.f2 is not None:         # v2: one way, the leg is priced where it ends (_v2_ride)
         _v2_settle(ws.f2, &g, dep)
-        return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &g, label)
+        return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &g, label, k)
     zone = ws.fm.stop_zone[s]
     fresh = g
     fresh.start = zone
@@ -1052,12 +1192,12 @@ cdef int _board_fare(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s,
     fresh.tlast = dep
     if crit >= FARE_UNKNOWN:
         fresh.start = NO_SEG
-        return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, FARE_UNKNOWN, &fresh, label)
+        return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, FARE_UNKNOWN, &fresh, label, k)
     if g.start == NO_SEG:
-        return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &fresh, label)
+        return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &fresh, label, k)
     price = _price(ws.fm, &g, True)
     if price >= 0 and not _hopeless(ws, s, dep, crit + price, k, True):
-        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit + price, &fresh, label)
+        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit + price, &fresh, label, k)
         any_branch = True
     longer = g
     longer.end = NO_ZONE          # set where this ride alights (the last alighting no longer matters)
@@ -1066,11 +1206,11 @@ cdef int _board_fare(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s,
     longer.rides = g.rides + 1
     longer.tlast = dep
     if _price(ws.fm, &longer, False) >= 0:
-        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &longer, label)
+        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &longer, label, k)
         any_branch = True
     if not any_branch and price < 0:
         fresh.start = NO_SEG
-        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, FARE_UNKNOWN, &fresh, label)
+        n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, FARE_UNKNOWN, &fresh, label, k)
     return n_rb
 
 
@@ -1166,7 +1306,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                 if fare:
                     n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
                 else:
-                    n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, ws.lab_crit[cur], &g, cur)
+                    n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, ws.lab_crit[cur], &g, cur, k)
                 if ws.overflow:
                     return
 
@@ -1199,7 +1339,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  const int32_t[:, ::1] next_active, int day_shift, int max_rounds, int min_change_s,
                  bint walk_before_first, bint walk_after_last, FareModel fares=None,
                  const uint8_t[::1] vehicles_left=None, const int32_t[:, ::1] known=None,
-                 const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1):
+                 const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1, int min_vehicles=0,
+                 bint bound_states=True):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
     pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is.
 
@@ -1212,6 +1353,10 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     (module docstring). ``end_stops`` (fares v1): where a journey may leave its last vehicle
     (the targets when None), for the open ticket's floor. ``horizon``: the latest arrival
     (egress included) a journey may have; labels that cannot make it are dropped.
+    ``min_vehicles``: no journey to the targets has fewer vehicles (the two-criteria search
+    says so when it finds none with fewer): a label ends with at least that many, for pruning.
+    ``bound_states=False``: fare labels compare their time limits whatever the journeys found
+    (_until; the answer is the same, with more labels: for tests).
     """
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
@@ -1222,13 +1367,22 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         raise ValueError("known must have rows of (arrival, vehicles, third criterion)")
     ws.fm = fares
     ws.f2 = fares if isinstance(fares, FareModelV2) else None
-    free(ws.potential)
-    ws.potential = NULL
+    potential_key = None
     if ws.f2 is not None and ws.f2.use_potential:
-        ws.n_classes = 1 + ws.f2.count_cap.shape[0] * (ws.f2.n_groups + 1)
-        ws.potential = <int32_t*>malloc(ws.n_classes * tt.n_stops * sizeof(int32_t))
-        if ws.potential == NULL:
-            raise MemoryError()
+        # the same query's passes share their targets: its potentials are computed once
+        potential_key = (tt, fares, np.asarray(target_stop).tobytes(), max_rounds)
+    if potential_key is None or potential_key != ws.potential_key:
+        free(ws.potential)
+        ws.potential = NULL
+        ws.potential_key = None
+        if potential_key is not None:
+            ws.n_classes = 1 + ws.f2.count_cap.shape[0] * (ws.f2.n_groups + 1)
+            ws.potential = <int32_t*>malloc(ws.n_classes * tt.n_stops * sizeof(int32_t))
+            if ws.potential == NULL:
+                raise MemoryError()
+            with nogil:
+                _fare_potentials(tt, ws, ws.f2, target_stop, max_rounds)
+            ws.potential_key = potential_key
     free(ws.end_zone)
     ws.end_zone = NULL
     if fares is not None and ws.f2 is None:
@@ -1240,6 +1394,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             raise ValueError("vehicles_left must have one value per stop")
         ws.vehicles_left = vehicles_left
     ws.max_rounds = max_rounds
+    ws.min_vehicles = min_vehicles if min_vehicles > 0 else 0
+    ws.bound_states = bound_states
     if tt.has_bounds and ws.hk.shape[0] < tt.bound_to.shape[0] + target_stop.shape[0] + 1:
         n = tt.bound_to.shape[0] + target_stop.shape[0] + 1
         ws.hk = np.zeros(n, np.int64)
@@ -1257,8 +1413,6 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         ws.n_labels = 0
         if ws.use_bounds:
             _compute_bounds(tt, ws, target_stop, target_egress)
-        if ws.potential != NULL:
-            _fare_potentials(tt, ws, ws.f2, target_stop, max_rounds)
         ws.n_targets_seen = 0
         ws.tg_min_arr = UNREACHED
         ws.horizon = horizon if horizon < UNREACHED else UNREACHED - 1

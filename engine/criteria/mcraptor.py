@@ -76,6 +76,11 @@ def check_mc_request(request: PlanRequest, realtime, optimize: tuple[str, ...] =
 class McPlanner:
     """McRAPTOR queries on one (possibly filtered) timetable, with per-thread workspaces."""
 
+    #: fare labels compare their time limits (transfer windows, transfer_duration) only up to
+    #: the latest arrival that can still matter (run_mcraptor bound_states); False: always
+    #: (same answers, more labels: tests compare the two)
+    bound_states = True
+
     def __init__(self, planner: Planner):
         self.planner = planner
         tt = self.tt = planner.tt
@@ -120,11 +125,12 @@ class McPlanner:
 
     def run(self, origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk, day: int,
             max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
-            fares=None, known: np.ndarray | None = None, latest: int | None = None) -> McWorkspace:
+            fares=None, known: np.ndarray | None = None, latest: int | None = None,
+            fewest: int = 0) -> McWorkspace:
         """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
         for the fare criterion, else walking; ``known``: journeys known to exist (rows of
         arrival + egress, vehicles, third criterion), for target pruning; ``latest``: the latest
-        arrival (egress included) a journey may have."""
+        arrival (egress included) a journey may have; ``fewest``: no journey has fewer vehicles."""
         ws = self._workspace()
         next_active = self.tt.next_active(day)
         vehicles_left = self._vehicles_left(target_stop, max_rounds)
@@ -133,7 +139,8 @@ class McPlanner:
         end_stops = self._end_stops(args[3], walk_after_last) if fares is not None else None
         while (n := run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
                                  walk_before_first, walk_after_last, fares, vehicles_left, known,
-                                 end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest)) < 0:
+                                 end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest,
+                                 min_vehicles=fewest, bound_states=self.bound_states)) < 0:
             if ws.capacity >= MAX_CAPACITY or n == ROUTE_FULL:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "
                                         "or two criteria, may answer it)", "optimize")
@@ -159,10 +166,17 @@ class McPlanner:
 
     def _vehicles_left(self, target_stop, max_rounds: int) -> np.ndarray:
         """Per stop, a lower bound on the vehicles still needed to reach a target (a search
-        over the pattern graph, no times: engine._core.vehicles_to_targets)."""
+        over the pattern graph, no times: engine._core.vehicles_to_targets); the last one is
+        kept per thread (a query's passes share their targets)."""
+        targets = np.ascontiguousarray(target_stop, np.int32)
+        key = (targets.tobytes(), max_rounds)
+        last = getattr(self._local, "vehicles_left", None)
+        if last is not None and last[0] == key:
+            return last[1]
         offsets, source = self._reversed_footpaths()
-        return vehicles_to_targets(self.tt.view, offsets, source,
-                                   np.ascontiguousarray(target_stop, np.int32), min(max_rounds, 254))
+        left = vehicles_to_targets(self.tt.view, offsets, source, targets, min(max_rounds, 254))
+        self._local.vehicles_left = (key, left)
+        return left
 
     def plan(self, request: PlanRequest, optimize: tuple[str, ...] = WALKING) -> Plan:
         p = self.planner
@@ -180,7 +194,8 @@ class McPlanner:
             prefixes: dict = {}     # shared by its Pareto journeys (and the known journeys)
             streets: dict = {}
             priced: dict = {}
-            known = self._known(o, d, request, day, start, tz, built, priced) if fares is not None else None
+            known, fewest = (self._known(o, d, request, day, start, tz, built, priced) if fares is not None
+                             else (None, 0))
             if known is not None and not len(known):
                 stats.update(rounds=0, labels=0)      # no journey with a vehicle: none to price
             else:
@@ -193,11 +208,11 @@ class McPlanner:
                 if known is not None and fares.version == 2 and (latest is None or latest > start + FIRST_PASS_S):
                     # fares v2: the exact set of the journeys arriving within FIRST_PASS_S first; they
                     # are known journeys too, often the cheapest there are (see FIRST_PASS_S)
-                    ws = run(known, start + FIRST_PASS_S)
+                    ws = run(known, start + FIRST_PASS_S, fewest)
                     stats["first_pass_labels"] = ws.n_labels
                     found_first = [(a, k, w) for a, k, w, _ in self._target_labels(ws, o, d, request, walks, fares)]
                     known = np.concatenate([known, np.array(found_first, np.int32).reshape(-1, 3)])
-                ws = run(known, latest)
+                ws = run(known, latest, fewest)
                 stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
                 for arrival, k, walking, label in self._target_labels(ws, o, d, request, walks, fares):
                     raw = self._raw_legs(ws, label, prefixes)
@@ -221,7 +236,7 @@ class McPlanner:
         return Plan(o.waypoint, d.waypoint, request.date, hms(start), tuple(it for *_, it in found), stats)
 
     def _known(self, o, d, request: PlanRequest, day: int, start: int, tz, built: dict,
-               priced: dict) -> np.ndarray | None:
+               priced: dict) -> tuple[np.ndarray | None, int]:
         """(arrival + egress, vehicles, fare) of the two-criteria Pareto journeys, for the fare
         criterion's target pruning from its first round: without them its first rounds keep
         nearly every later trip (a later start may be cheaper, its transfers still valid)
@@ -229,21 +244,24 @@ class McPlanner:
         by raw legs, reused for the answer). No row: no journey with a vehicle exists (RAPTOR
         finds one whenever there is one), so McRAPTOR need not run (it would search every
         later trip for nothing: Strasbourg, 1.9 M labels, 53 s). None: only a zero-vehicle
-        journey, McRAPTOR runs. (Walking has no later-is-better state: there these journeys cost
-        more than they save, Strasbourg 400 queries x 2.83 -> 3.50.)"""
+        journey, McRAPTOR runs. Also the fewest vehicles a journey has (RAPTOR's Pareto set holds
+        the journey with the fewest): McRAPTOR's labels end with no fewer. (Walking has no
+        later-is-better state: there these journeys cost more than they save, Strasbourg 400
+        queries x 2.83 -> 3.50.)"""
         p = self.planner
         q = p.query(o, d, request, day, start)
-        rows, walk_only = [], False
+        rows, walk_only, fewest = [], False, request.max_rounds
         latest = request.latest_arrival_s
         for k, arrival_s, raw, _ in p.runner.pareto(q, p.runner.run(q)):
             if latest is not None and arrival_s > latest:
                 continue            # (the earliest arrival is among them: if it is too late, all are)
+            fewest = min(fewest, k)
             if k:
                 fare = priced[tuple(raw)] = p.legs.fare(self.build_legs(raw, request.date, tz, built))
                 rows.append((arrival_s, k, fare.amount_minor if fare is not None and fare.known else FARE_UNKNOWN))
             else:
                 walk_only = True
-        return np.array(rows, np.int32).reshape(-1, 3) if rows or not walk_only else None
+        return (np.array(rows, np.int32).reshape(-1, 3) if rows or not walk_only else None), fewest
 
     def _target_labels(self, ws: McWorkspace, o, d, request: PlanRequest, walks: bool, fares=None):
         """(arrival + egress, vehicles, walking + egress walk or fare, label) of every journey

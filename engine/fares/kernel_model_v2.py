@@ -172,6 +172,8 @@ class FareKernelV2:
         self.chain_untimed = np.zeros(len(self.feed_pos) * g1, np.uint8)
         self.chain_dep = np.full(len(self.feed_pos) * g1, -1, np.int64)
         self.chain_arr = np.full(len(self.feed_pos) * g1, -1, np.int64)
+        self.chain_dep_min = np.full(len(self.feed_pos) * g1, -1, np.int64)
+        self.chain_arr_min = np.full(len(self.feed_pos) * g1, -1, np.int64)
         self.count_cap = np.zeros(len(self.feed_pos), np.int32)
         self.uses_dep = self.uses_arr = self.has_type2 = False
         self.lists: list[tuple[int, list[tuple]]] = []       # (feed position, candidate list) per key
@@ -196,10 +198,11 @@ class FareKernelV2:
                     self.chain_open[chain] = 1
                     if duration < 0:
                         self.chain_untimed[chain] = 1
-                    elif dtype in (0, 1):
-                        self.chain_dep[chain] = max(self.chain_dep[chain], duration)
                     else:
-                        self.chain_arr[chain] = max(self.chain_arr[chain], duration)
+                        longest, shortest = (self.chain_dep, self.chain_dep_min) if dtype in (0, 1) else \
+                            (self.chain_arr, self.chain_arr_min)
+                        longest[chain] = max(longest[chain], duration)
+                        shortest[chain] = duration if shortest[chain] < 0 else min(shortest[chain], duration)
                     for b in tos:
                         per_key[(fi * g1 + a + 1) * g1 + b + 1].append(item)
         offsets, items = [0], []
@@ -310,7 +313,8 @@ class FareKernelV2:
                 tr_offsets=self.tr_offsets, tr_count=self.tr_count, tr_duration=self.tr_duration,
                 tr_dtype=self.tr_dtype, tr_type=self.tr_type, tr_amount=self.tr_amount,
                 chain_open=self.chain_open, chain_untimed=self.chain_untimed, chain_dep_window=i32(self.chain_dep),
-                chain_arr_window=i32(self.chain_arr), count_cap=self.count_cap, uses_dep=self.uses_dep,
+                chain_arr_window=i32(self.chain_arr), chain_dep_min=i32(self.chain_dep_min),
+                chain_arr_min=i32(self.chain_arr_min), count_cap=self.count_cap, uses_dep=self.uses_dep,
                 uses_arr=self.uses_arr, timed=self.timed, has_type2=self.has_type2,
                 slack_ok=self.slack_ok, leg_floor=self.leg_floor, fresh_floor=self.fresh_floor,
                 **(self.potential or {}))

@@ -74,7 +74,7 @@ def test_pruning_aids_keep_the_pareto_set_and_cut_labels(net, monkeypatch):
     assert seen >= 10, "too few priced journeys with a transfer to compare"
 
     n_stops = net._planner.tt.n_stops
-    monkeypatch.setattr(McPlanner, "_known", lambda self, *args: None)
+    monkeypatch.setattr(McPlanner, "_known", lambda self, *args: (None, 0))
     monkeypatch.setattr(McPlanner, "_end_stops", lambda self, targets, walk: np.arange(n_stops, dtype=np.int32))
     labels_without = 0
     for q, want in zip(queries, with_aids):
@@ -82,3 +82,61 @@ def test_pruning_aids_keep_the_pareto_set_and_cut_labels(net, monkeypatch):
         assert _answer(plan) == want, q
         labels_without += plan.stats.get("labels", 0)
     assert labels_with < labels_without
+
+
+@pytest.fixture(scope="module", params=[
+    pytest.param(("sample", "v2"), id="sample-v2"), pytest.param(("sample", "v2-simple"), id="sample-v2-simple"),
+    pytest.param(("sample", "v2-priority"), id="sample-v2-priority"), pytest.param(("sample", "v1"), id="sample-v1"),
+    pytest.param(("strasbourg", "v2"), id="strasbourg-v2", marks=pytest.mark.realdata),
+    pytest.param(("strasbourg", "v1"), id="strasbourg-v1", marks=pytest.mark.realdata)])
+def state_net(request, sample_paths, tmp_path_factory):
+    """(network, queries, max_transfers, max_duration_s) for the bounded state comparison."""
+    import engine
+    from engine.sample import DEMO
+    from engine.testing.data import shared_data_dir
+    from engine.testing.fares_gen import add_fares
+
+    where, version = request.param
+    source = sample_paths.gtfs if where == "sample" else \
+        shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+    if where == "strasbourg" and not source.is_file():
+        pytest.skip("Strasbourg CTS absent (BRIQUE_DATA)")
+    out = tmp_path_factory.mktemp(f"fare-states-{where}-{version}")
+    feed = add_fares(source, out / "feed.zip", version, seed=3)
+    net = engine.open(str(engine.build(out / "fares.bundle", gtfs=[(where, feed)]).path))
+    if where == "sample":
+        return net, [(o, d, DEMO["date"], when) for o, d, when in mixed_queries(net, 40, 23, point_every=3)], 3, None
+    from tests.reference.feeds import station_queries
+
+    # within 2 h: the run that compares every time limit stays affordable
+    return net, station_queries(out / "fares.bundle", 16, 29), 3, 7200
+
+
+def test_bounded_state_comparison_keeps_the_pareto_set_and_cuts_labels(state_net, monkeypatch):
+    """Fare labels compare their time limits (v2 transfer windows, v1 transfer_duration) only up
+    to the latest arrival that can still matter (_until in engine/_mcraptor.pyx): a limit still
+    open then is as good as a later one. Same Pareto sets as comparing every limit, fewer labels."""
+    from engine.criteria.mcraptor import McPlanner
+    from engine.errors import InvalidQueryError
+
+    net, queries, max_transfers, within = state_net
+
+    def answers():
+        out, labels = [], 0
+        for q in queries:
+            try:
+                plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=max_transfers, optimize=FARE,
+                                max_duration_s=within)
+            except InvalidQueryError as e:      # too many labels: must be so both ways
+                out.append(str(e))
+                continue
+            out.append(_answer(plan))
+            labels += plan.stats.get("labels", 0) + plan.stats.get("first_pass_labels", 0)
+        return out, labels
+
+    bounded, labels_bounded = answers()
+    monkeypatch.setattr(McPlanner, "bound_states", False)
+    plain, labels_plain = answers()
+    assert bounded == plain
+    assert sum(isinstance(a, list) and len(a) > 0 for a in bounded) >= len(queries) // 2
+    assert labels_bounded < labels_plain, (labels_bounded, labels_plain)

@@ -48,8 +48,10 @@ def test_max_duration_keeps_exactly_the_journeys_arriving_in_time(fare_network, 
             tz = full.itineraries[0].arrival.tzinfo
             latest = dt.datetime.combine(dt.date.fromisoformat(DEMO["date"]), dt.time.fromisoformat(when),
                                          tz) + dt.timedelta(seconds=limit)
-            want = [k for k in _key(full) if k[1] <= latest]
-            assert _key(plan) == want, (origin, destination, when, limit)
+            # (arrival, vehicles, third criterion): a journey of the same criteria but another
+            # departure may stand for one (the searches keep one of equal labels, not always the same)
+            want = [k[1:] for k in _key(full) if k[1] <= latest]
+            assert [k[1:] for k in _key(plan)] == want, (origin, destination, when, limit)
             cut += len(want) < len(full.itineraries)
             kept += bool(want)
     assert cut >= 5 and kept >= 10, "the limits should both cut journeys and keep some"
