@@ -103,28 +103,35 @@ cdef enum:
     FARE_UNKNOWN = 1000000000     # crit of a journey no tickets cover: worse than any price
     EXPIRED = -1073741824         # fares v2: a last-leg time no duration limit can reach any more
     UNTIL_UNSET = -2147483647
+    OPEN_ALWAYS = 2000000001      # Seg.open_*: no time limit is measured from that time
 
 cdef int64_t BOUND_INF = 1 << 40
 
 
 cdef struct Seg:
+    # (the fields a v2 dominance test reads come first, together: a label's state is 72 bytes)
     int32_t start            # zone of the ticket's first boarding (NO_ZONE: none), NO_SEG: no ticket
-    int32_t end              # zone where its last ride alighted
-    uint64_t routes          # route classes ridden (FareModel.pattern_route_bit)
-    uint64_t zones           # zones of every stop ridden through (FareModel.zone_bit)
-    int32_t rides
-    int32_t t0               # first boarding (query axis)
-    int32_t tlast            # last boarding
     # fares v2 (FareModelV2; start is 0 while a transfer may still chain to the last leg, else
     # NO_SEG): the last leg's feed, leg group (-1: none), transfers so far in its sub-journey
     # (capped where no rule tells counts apart), what a type-2 transfer would refund (the last
-    # leg's product if it was paid), its departure and arrival (query axis)
+    # leg's product if it was paid), its departure and arrival (query axis), and until when
+    # every limit measured from them stays open (EXPIRED: none does, OPEN_ALWAYS: no limit is
+    # measured from it: _v2_covers)
     int32_t feed
     int32_t group
     int32_t count
     int32_t refund
     int32_t prev_dep
     int32_t prev_arr
+    int32_t open_dep
+    int32_t open_arr
+    # fares v1
+    int32_t end              # zone where its last ride alighted
+    int32_t rides
+    int32_t t0               # first boarding (query axis)
+    int32_t tlast            # last boarding
+    uint64_t routes          # route classes ridden (FareModel.pattern_route_bit)
+    uint64_t zones           # zones of every stop ridden through (FareModel.zone_bit)
 
 cdef struct Until:
     # the label b of a dominance test (a covers b?), for _until_of: its until is computed only
@@ -284,7 +291,8 @@ cdef inline bint _v1_covers(McWorkspace ws, FareModel fm, const Seg* a, const Se
         return False
     if fm.use_rides and a.rides > b.rides:
         return False
-    if fm.use_span and (a.t0 < b.t0 or a.tlast - a.t0 > b.tlast - b.t0) and not _lasts_until(ws, a, u):
+    if fm.use_span and (a.t0 < b.t0 or a.tlast - a.t0 > b.tlast - b.t0) and (
+            a.t0 + fm.min_duration < ws.until_floor or not _lasts_until(ws, a, u)):
         return False
     return True
 
@@ -448,7 +456,7 @@ cdef int32_t _v2_ride(FareModelV2 f, int32_t crit, const Seg* before, Seg* after
                       int32_t dep, int32_t arr) noexcept nogil:
     """The fare after a ride (engine/fares/v2.py journey_fare, one leg of its fold): ``after``
     gets the new state; FARE_UNKNOWN when the leg has no price."""
-    cdef int r, t, feed, group, ttype, cap
+    cdef int r, t, feed, group, ttype, cap, key
     cdef int32_t amount, ab
     after[0] = before[0]
     after.start = NO_SEG
@@ -467,6 +475,9 @@ cdef int32_t _v2_ride(FareModelV2 f, int32_t crit, const Seg* before, Seg* after
     after.group = group
     after.prev_dep = dep
     after.prev_arr = arr
+    key = feed * (f.n_groups + 1) + group + 1
+    after.open_dep = dep + f.chain_dep_min[key] if f.chain_dep_min[key] >= 0 else OPEN_ALWAYS
+    after.open_arr = arr + f.chain_arr_min[key] if f.chain_arr_min[key] >= 0 else OPEN_ALWAYS
     if before.start != NO_SEG and before.feed == feed:
         t = _v2_transfer(f, feed, before.group, group, before.count + 1, before, dep, arr)
         if t >= 0:
@@ -496,8 +507,10 @@ cdef inline void _v2_settle(FareModelV2 f, Seg* g, int32_t t) noexcept nogil:
     key = g.feed * (f.n_groups + 1) + g.group + 1
     if t - g.prev_dep > f.chain_dep_window[key]:
         g.prev_dep = EXPIRED
+        g.open_dep = EXPIRED
     if t - g.prev_arr > f.chain_arr_window[key]:
         g.prev_arr = EXPIRED
+        g.open_arr = EXPIRED
     if not f.chain_open[key] or (not f.chain_untimed[key] and g.prev_dep == EXPIRED and g.prev_arr == EXPIRED):
         _no_ticket(g)
 
@@ -517,6 +530,8 @@ cdef inline void _no_ticket(Seg* g) noexcept nogil:
     g.refund = 0
     g.prev_dep = 0
     g.prev_arr = 0
+    g.open_dep = EXPIRED
+    g.open_arr = EXPIRED
 
 
 cdef inline bint _v2_covers(McWorkspace ws, FareModelV2 f, const Seg* a, int32_t ca, const Seg* b, int32_t cb,
@@ -525,38 +540,31 @@ cdef inline bint _v2_covers(McWorkspace ws, FareModelV2 f, const Seg* a, int32_t
     costs a no more: the same last leg as the rules see it (feed, group, transfers so far, the
     times some limit measures from: see _v2_time_covers), and, if a transfer may refund it, no
     more after the refund either."""
-    cdef int key
     if a.start == NO_SEG or b.start == NO_SEG:
         return a.start == b.start
     if a.feed != b.feed or a.group != b.group or a.count != b.count:
         return False
-    key = a.feed * (f.n_groups + 1) + a.group + 1
-    if f.uses_dep and a.prev_dep != b.prev_dep and not (f.slack_ok and a.prev_dep > b.prev_dep) and \
-            not _v2_time_covers(ws, f.slack_ok, a.prev_dep, b.prev_dep, f.chain_dep_min[key], u):
+    # a last leg at time ta (its departure or arrival) gets every transfer rule one at tb gets,
+    # and no other, for the next legs that matter (leaving and arriving by b's until): the same
+    # time; or, slack_ok (more time left is never dearer), a time no earlier; or every limit
+    # measured from that time still open at b's until from ta (Seg.open_*) -- slack_ok -- or
+    # from both (_v2_open_until: out of line, rare). A limit already past at the earliest until
+    # any label can have (ws.until_floor) fails here, inline.
+    if f.uses_dep and a.prev_dep != b.prev_dep and not (f.slack_ok and a.prev_dep > b.prev_dep) and (
+            a.open_dep < ws.until_floor or not _v2_open_until(ws, f.slack_ok, a.open_dep, b.open_dep, u)):
         return False
-    if f.uses_arr and a.prev_arr != b.prev_arr and not (f.slack_ok and a.prev_arr > b.prev_arr) and \
-            not _v2_time_covers(ws, f.slack_ok, a.prev_arr, b.prev_arr, f.chain_arr_min[key], u):
+    if f.uses_arr and a.prev_arr != b.prev_arr and not (f.slack_ok and a.prev_arr > b.prev_arr) and (
+            a.open_arr < ws.until_floor or not _v2_open_until(ws, f.slack_ok, a.open_arr, b.open_arr, u)):
         return False
     return not f.has_type2 or ca - a.refund <= cb - b.refund
 
 
-cdef bint _v2_time_covers(McWorkspace ws, bint slack_ok, int32_t ta, int32_t tb, int32_t shortest,
-                                 Until* u) noexcept nogil:
-    """A last leg at time ta (its departure or arrival) gets every transfer rule one at tb gets,
-    and no other, for the next legs that matter (leaving and arriving by ``until``): the same
-    time; or, slack_ok (more time left is never dearer), a time no earlier; or every limit
-    measured from that time (the shortest is ``shortest``, -1: none) still open at b's until
-    from ta -- slack_ok -- or from both. The last case is what lets a label that arrives earlier
-    beat one whose last leg merely left later, once a journey found bounds the search (_until)."""
-    cdef int32_t until
-    if ta == tb or shortest < 0 or (slack_ok and ta > tb):
-        return True
-    if ta == EXPIRED:
-        return False
-    until = _until_of(ws, u)
-    if ta + shortest < until:
-        return False
-    return slack_ok or (tb != EXPIRED and tb + shortest >= until)
+cdef bint _v2_open_until(McWorkspace ws, bint slack_ok, int32_t open_a, int32_t open_b, Until* u) noexcept nogil:
+    """a's limits stay open until b's until (and, unless slack_ok, b's too). This is what lets a
+    label that arrives earlier beat one whose last leg merely left later, once a journey found
+    bounds the search (_until)."""
+    cdef int32_t until = _until_of(ws, u)
+    return open_a >= until and (slack_ok or open_b >= until)
 
 
 cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int s, bint riding,
@@ -748,6 +756,7 @@ cdef class McWorkspace:
     cdef int32_t[::1] round_start
     cdef int n_touched, n_targets_seen, overflow
     cdef int32_t tg_min_arr
+    cdef int32_t until_floor     # min(tg_min_arr, horizon): no label's until is earlier (_until)
     cdef FareModel fm              # None in walking mode
     cdef FareModelV2 f2            # fm when it is fares v2, else None
     cdef int64_t[::1] bound, hk, hg   # bound[s] (BOUND_INF: no target reachable), Dijkstra heap
@@ -990,6 +999,8 @@ cdef inline void _note_target(McWorkspace ws, int s, int32_t arr, int32_t crit, 
         ws.n_targets_seen = m + 1
         if a < ws.tg_min_arr:
             ws.tg_min_arr = a
+            if a < ws.until_floor:
+                ws.until_floor = a
 
 
 cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, const Seg* g, int k, int kind,
@@ -1424,6 +1435,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                     ws.tg_crit[ws.n_targets_seen] = known[i, 2]
                     ws.tg_min_arr = min(ws.tg_min_arr, known[i, 0] + 1)
                     ws.n_targets_seen += 1
+        ws.until_floor = ws.tg_min_arr if ws.tg_min_arr < ws.horizon else <int32_t>ws.horizon
         ws.overflow = 0
         ws.rounds_run = 0
         for i in range(target_stop.shape[0]):
