@@ -40,11 +40,12 @@ Time limits only up to what matters (_until): a continuation of label b matters 
 can still arrive by b's "until" -- the horizon, or earlier the arrival of a journey found (or
 known) that costs no more than b's floor with no more vehicles than b can end with (anything
 later is dominated by it). A time limit (a v2 transfer window, a v1 transfer_duration) still
-open then is as good as one that ends later (_v2_time_covers, _lasts_until), so a label that
-arrives earlier and costs no more beats one whose last leg or ticket merely started later.
-Strasbourg, generated v2: labels p50 8.5 k -> 4.5 k. A label's until is computed once, when a
-test first needs it (lab_until / rb_until): journeys found only make it earlier, so a kept value
-stays valid (conservative).
+open then is as good as one that ends later (_v2_covers, _v2_open_until, _lasts_until), so a
+label that arrives earlier and costs no more beats one whose last leg or ticket merely started
+later. Strasbourg, generated v2: labels p50 23 k -> 3.9 k. A label's until is computed once,
+when a test first needs it (lab_until / rb_until): journeys found only make it earlier, so a kept
+value stays valid (conservative); a limit already past at the earliest until any label can have
+(ws.until_floor) fails the test inline, without it.
 Because the ready rule differs, each stop has two bags: VEHICLE labels (arrived by a vehicle)
 and DIRECT labels (origin or footpath). Dominance is checked within a bag, and one way across:
 a footpath label is dropped when a vehicle label there is ready (after the change time) no later
@@ -538,7 +539,7 @@ cdef inline bint _v2_covers(McWorkspace ws, FareModelV2 f, const Seg* a, int32_t
                             Until* u) noexcept nogil:
     """(ca <= cb, both known.) Every continuation of b that matters (one arriving by ``until``)
     costs a no more: the same last leg as the rules see it (feed, group, transfers so far, the
-    times some limit measures from: see _v2_time_covers), and, if a transfer may refund it, no
+    times some limit measures from: see below), and, if a transfer may refund it, no
     more after the refund either."""
     if a.start == NO_SEG or b.start == NO_SEG:
         return a.start == b.start
@@ -940,7 +941,7 @@ cdef int32_t _until(McWorkspace ws, int s, int32_t crit, const Seg* g, int k, bi
     than any journey through the label can be (fare <= its floor, vehicles <= the fewest it can
     end with):
     continuations arriving later are dominated by it. So a time limit still open then is as
-    good as any later one (_v2_time_covers, and v1 transfer_duration in _fare_covers)."""
+    good as any later one (_v2_covers, and v1 transfer_duration in _v1_covers)."""
     cdef int32_t floor, h = <int32_t>ws.horizon
     cdef int i
     if not ws.bound_states:
