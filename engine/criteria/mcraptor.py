@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from .._core import reverse_footpaths, vehicles_to_targets
+from .._core import reverse_footpaths
 from .._mcraptor import KINDS, FareModel, McView, McWorkspace, run_mcraptor
 from .._types import SECONDS_PER_DAY
 from ..errors import InvalidQueryError
@@ -33,7 +33,7 @@ from ..raptor.planner import Planner
 from ..raptor.reconstruct import RawLeg
 from ..raptor.request import PlanRequest, hms
 from ..timetable.model import KERNEL_ARRAYS, kernel_arrays
-from .bounds import reverse_bound_graph
+from .bounds import stage_arrays
 
 TWO_CRITERIA = ("arrival", "transfers")
 WALKING = ("arrival", "transfers", "walking")
@@ -85,10 +85,10 @@ class McPlanner:
         self.planner = planner
         tt = self.tt = planner.tt
         self.view = McView(**kernel_arrays(tt, tuple(n for n in KERNEL_ARRAYS if n != "trip_service")),
-                           **dict(zip(("bound_offsets", "bound_to", "bound_cost"), reverse_bound_graph(tt))))
+                           **stage_arrays(tt))
         self._local = threading.local()
         self._fare_model = None
-        self._reversed = None        # footpaths reversed, for _vehicles_left
+        self._reversed = None        # footpaths reversed, for _end_stops
 
     def fare_model(self, date, tz):
         """The fare criterion's model for queries on ``date`` (built on the first fare query):
@@ -133,12 +133,11 @@ class McPlanner:
         arrival (egress included) a journey may have; ``fewest``: no journey has fewer vehicles."""
         ws = self._workspace()
         next_active = self.tt.next_active(day)
-        vehicles_left = self._vehicles_left(target_stop, max_rounds)
         args = [np.ascontiguousarray(a, np.int32) for a in
                 (origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk)]
         end_stops = self._end_stops(args[3], walk_after_last) if fares is not None else None
         while (n := run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
-                                 walk_before_first, walk_after_last, fares, vehicles_left, known,
+                                 walk_before_first, walk_after_last, fares, known,
                                  end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest,
                                  min_vehicles=fewest, bound_states=self.bound_states)) < 0:
             if ws.capacity >= MAX_CAPACITY or n == ROUTE_FULL:
@@ -163,20 +162,6 @@ class McPlanner:
             self._reversed = reverse_footpaths(np.ascontiguousarray(tt.footpath_offsets, np.int32),
                                                np.ascontiguousarray(tt.footpath_to, np.int32), tt.n_stops)
         return self._reversed
-
-    def _vehicles_left(self, target_stop, max_rounds: int) -> np.ndarray:
-        """Per stop, a lower bound on the vehicles still needed to reach a target (a search
-        over the pattern graph, no times: engine._core.vehicles_to_targets); the last one is
-        kept per thread (a query's passes share their targets)."""
-        targets = np.ascontiguousarray(target_stop, np.int32)
-        key = (targets.tobytes(), max_rounds)
-        last = getattr(self._local, "vehicles_left", None)
-        if last is not None and last[0] == key:
-            return last[1]
-        offsets, source = self._reversed_footpaths()
-        left = vehicles_to_targets(self.tt.view, offsets, source, targets, min(max_rounds, 254))
-        self._local.vehicles_left = (key, left)
-        return left
 
     def plan(self, request: PlanRequest, optimize: tuple[str, ...] = WALKING) -> Plan:
         p = self.planner
