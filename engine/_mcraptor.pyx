@@ -771,6 +771,7 @@ cdef class McWorkspace:
     cdef int32_t* potential       # fares v2: [class * n_stops + stop], see _fare_potentials
     cdef int n_classes
     cdef object potential_key     # (model, targets, max_rounds) the potentials were computed for
+    cdef object stage_key         # (view, targets, egress, max_rounds, change) of the stage bounds
     cdef int max_rounds
     cdef int min_vehicles               # no journey to the targets has fewer (the caller knows)
     cdef bint bound_states              # fares: compare time limits up to _until only
@@ -1455,6 +1456,29 @@ cdef void _end_zones(FareModel fm, McWorkspace ws, const int32_t[::1] end_stops)
             ws.last_floor = fm.fare_price[f]
 
 
+def stage_bounds(McView tt, McWorkspace ws, const int32_t[::1] target_stop, const int32_t[::1] target_egress,
+                 int max_rounds, int32_t min_change_s):
+    """The lower bounds a run with these targets prunes with (_compute_stage), as copies:
+    (ready [n_stops, max_rounds + 1], arrived [n_stops, max_rounds + 1], ride_bound
+    [len(pattern_stops)], vehicles_left [n_stops]); 1e9 where no target is within j vehicles.
+    For tests (a plain recomputation, and journeys that must never beat them)."""
+    cdef int n = tt.n_stops, W = max_rounds + 1, i
+    if max_rounds < 0 or max_rounds + 2 > ws.round_start.shape[0]:
+        raise ValueError("max_rounds out of range")
+    for i in range(target_stop.shape[0]):
+        if not 0 <= target_stop[i] < n:
+            raise ValueError(f"target stop {target_stop[i]} outside 0..{n - 1}")
+    ws.stage_key = None
+    ws.ride_bound = np.empty(tt.pattern_stops.shape[0], np.int32)
+    ws.stage = np.empty(2 * n * W, np.int32)
+    ws.stage_width = W
+    with nogil:
+        _compute_stage(tt, ws, target_stop, target_egress, min_change_s)
+    stage = np.asarray(ws.stage)
+    return (stage[:n * W].reshape(n, W).copy(), stage[n * W:2 * n * W].reshape(n, W).copy(),
+            np.asarray(ws.ride_bound).copy(), np.asarray(ws.stage_vehicles).copy())
+
+
 def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
                  const int32_t[::1] origin_walk, const int32_t[::1] target_stop,
                  const int32_t[::1] target_egress, const int32_t[::1] target_egress_walk,
@@ -1510,11 +1534,19 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     ws.max_rounds = max_rounds
     ws.min_vehicles = min_vehicles if min_vehicles > 0 else 0
     ws.bound_states = bound_states
-    if ws.ride_bound.shape[0] < tt.pattern_stops.shape[0]:
-        ws.ride_bound = np.empty(tt.pattern_stops.shape[0], np.int32)
-    if ws.stage.shape[0] < 2 * tt.n_stops * (max_rounds + 1):
-        ws.stage = np.empty(2 * tt.n_stops * (max_rounds + 1), np.int32)
-    ws.stage_width = max_rounds + 1
+    # the stage bounds depend on the targets only: a query's passes (fares v2) share them
+    stage_key = (tt, np.asarray(target_stop).tobytes(), np.asarray(target_egress).tobytes(), max_rounds,
+                 min_change_s)
+    if stage_key != ws.stage_key:
+        ws.stage_key = None
+        if ws.ride_bound.shape[0] < tt.pattern_stops.shape[0]:
+            ws.ride_bound = np.empty(tt.pattern_stops.shape[0], np.int32)
+        if ws.stage.shape[0] < 2 * tt.n_stops * (max_rounds + 1):
+            ws.stage = np.empty(2 * tt.n_stops * (max_rounds + 1), np.int32)
+        ws.stage_width = max_rounds + 1
+        with nogil:
+            _compute_stage(tt, ws, target_stop, target_egress, min_change_s)
+        ws.stage_key = stage_key
     ws.use_vehicles = True
     ws.vehicles_left = ws.stage_vehicles
     _no_ticket(&none)
@@ -1527,7 +1559,6 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             ws.touched[s] = 0
         ws.n_touched = 0
         ws.n_labels = 0
-        _compute_stage(tt, ws, target_stop, target_egress, min_change_s)
         ws.n_targets_seen = 0
         ws.tg_min_arr = UNREACHED
         ws.horizon = horizon if horizon < UNREACHED else UNREACHED - 1

@@ -1,0 +1,135 @@
+"""McRAPTOR's lower bounds per number of vehicles left (engine/_mcraptor.pyx _compute_stage,
+read through ``stage_bounds``): they must equal a plain recomputation (every pattern and
+footpath scanned each round, no marking), and no journey may ever beat them: on the sample and
+small real feeds, the exhaustive reference (tests/reference/mc_reference.py) from a stop at a
+random time never reaches a target with at most j vehicles sooner than ready[stop, j] after it,
+and never with fewer vehicles than vehicles_left[stop].
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine._mcraptor import McWorkspace, stage_bounds
+from engine._types import NO_VALUE
+from engine.criteria.mcraptor import McPlanner
+
+from tests.reference.csa import ReferenceSolver
+from tests.reference.feeds import build_feed, feed_name, random_queries, shared_data_dir
+from tests.reference.mc_reference import mc_reference
+
+INF = 1_000_000_000
+MAX_ROUNDS = 4
+FEED_DIRS = ["gtfs-us-caltrain", "gtfs-us-bart"]
+
+
+def _params():
+    params = [pytest.param("sample", id="sample")]
+    root = shared_data_dir()
+    for folder in FEED_DIRS:
+        paths = sorted((root / folder).glob("*.zip")) if root.is_dir() else []
+        params.append(pytest.param(paths[0], id=folder, marks=pytest.mark.realdata) if paths else
+                      pytest.param(None, id=folder, marks=pytest.mark.skip(reason=f"{folder} absent (BRIQUE_DATA)")))
+    return params
+
+
+@pytest.fixture(scope="module", params=_params())
+def feed(request, tmp_path_factory):
+    import engine
+
+    out = tmp_path_factory.mktemp("stage")
+    path = request.getfixturevalue("sample_paths").gtfs if request.param == "sample" else request.param
+    name = "sample" if request.param == "sample" else feed_name(path)
+    built = build_feed(out, [(name, path)], name)
+    net = engine.open(str(built.bundle))
+    mc = McPlanner(net._planner)
+    return built, net, mc, McWorkspace(mc.tt.n_stops, mc.tt.n_patterns)
+
+
+def _fastest_hop(tt, p: int, pos: int) -> int:
+    """The fastest trip of pattern p from stop_pos pos to pos + 1 (seconds, >= 0)."""
+    n = int(tt.pattern_n_trips[p])
+    base = int(tt.pattern_st_offset[p])
+    dep = np.asarray(tt.st_dep[base + pos * n: base + (pos + 1) * n], np.int64)
+    arr = np.asarray(tt.st_arr[base + (pos + 1) * n: base + (pos + 2) * n], np.int64)
+    return max(int((arr - dep).min()), 0)
+
+
+def _plain_stage(tt, targets, egress, rounds: int, min_change: int):
+    """The bounds by their definition, every pattern and footpath each round."""
+    n = tt.n_stops
+    ready = np.full((n, rounds + 1), INF, np.int64)
+    arrived = np.full((n, rounds + 1), INF, np.int64)
+    for s, e in zip(targets, egress):
+        ready[s, 0] = min(ready[s, 0], e)
+    change = np.where(np.asarray(tt.stop_min_change) != NO_VALUE, np.asarray(tt.stop_min_change), min_change)
+    offsets, stops = np.asarray(tt.pattern_stops_offsets), np.asarray(tt.pattern_stops)
+    pickup, dropoff = np.asarray(tt.pattern_pickup), np.asarray(tt.pattern_dropoff)
+    hops = {(p, pos): _fastest_hop(tt, p, pos) for p in range(tt.n_patterns)
+            for pos in range(offsets[p + 1] - offsets[p] - 1)}
+    fp_off, fp_to, fp_dur = (np.asarray(a) for a in (tt.footpath_offsets, tt.footpath_to, tt.footpath_duration))
+    for j in range(rounds + 1):
+        if j:
+            ready[:, j] = ready[:, j - 1]
+            for p in range(tt.n_patterns):
+                best = INF
+                for pos in range(offsets[p + 1] - offsets[p] - 1, -1, -1):
+                    s = stops[offsets[p] + pos]
+                    if dropoff[offsets[p] + pos]:
+                        best = min(best, arrived[s, j - 1])
+                    if pickup[offsets[p] + pos]:
+                        ready[s, j] = min(ready[s, j], best)
+                    if best < INF and pos > 0:
+                        best += hops[(p, pos - 1)]
+        arrived[:, j] = np.minimum(ready[:, j] + (change if j else 0), INF)
+        if j:
+            arrived[:, j] = np.minimum(arrived[:, j], arrived[:, j - 1])
+        for s in range(n):
+            for e in range(fp_off[s], fp_off[s + 1]):
+                arrived[s, j] = min(arrived[s, j], fp_dur[e] + ready[fp_to[e], j])
+    ride = np.empty(len(stops), np.int64)
+    for p in range(tt.n_patterns):
+        best = INF
+        for pos in range(offsets[p + 1] - offsets[p] - 1, -1, -1):
+            s = stops[offsets[p] + pos]
+            if dropoff[offsets[p] + pos]:
+                best = min(best, arrived[s, rounds])
+            ride[offsets[p] + pos] = best
+            if best < INF and pos > 0:
+                best += hops[(p, pos - 1)]
+    finite = arrived < INF
+    left = np.where(finite.any(axis=1), finite.argmax(axis=1), 255)
+    return ready, arrived, ride, left
+
+
+def test_stage_bounds_equal_a_plain_recomputation(feed):
+    built, net, mc, ws = feed
+    rng = np.random.default_rng(5)
+    stops = np.flatnonzero(np.diff(np.asarray(mc.tt.stop_patterns_offsets)) > 0)
+    for case in range(3):
+        targets = np.ascontiguousarray(rng.choice(stops, size=1 + case, replace=False), np.int32)
+        egress = np.ascontiguousarray(rng.integers(0, 300, size=len(targets)), np.int32)
+        change = [60, 0, 120][case]
+        got = stage_bounds(mc.view, ws, targets, egress, MAX_ROUNDS, change)
+        want = _plain_stage(mc.tt, targets.tolist(), egress.tolist(), MAX_ROUNDS, change)
+        for name, g, w in zip(("ready", "arrived", "ride_bound", "vehicles_left"), got, want):
+            assert np.array_equal(np.asarray(g, np.int64), np.asarray(w, np.int64)), \
+                f"{name} differs for targets {targets.tolist()} (first at {np.argwhere(g != w)[:3].tolist()})"
+        assert (got[0][targets, 0] <= egress).all() and (got[0][:, -1] < INF).sum() > len(targets)
+
+
+def test_no_journey_beats_the_stage_bounds(feed):
+    built, net, mc, ws = feed
+    ref = ReferenceSolver(built.staged, built.bundle)
+    checked = 0
+    for q in random_queries(built.staged, 12, 41, avoid_dst=False, night_every=4):
+        targets = np.array([q.target], np.int32)
+        ready, arrived, _, left = stage_bounds(mc.view, ws, targets, np.zeros(1, np.int32), MAX_ROUNDS, 60)
+        front = mc_reference(ref, [q.origin], [q.time_s], q.date, [q.target], MAX_ROUNDS, 60,
+                             walk_before_first=False, walk_after_last=True)
+        for arrival, vehicles, _ in front:
+            assert vehicles >= left[q.origin], (q, arrival, vehicles, left[q.origin])
+            for j in range(vehicles, MAX_ROUNDS + 1):
+                assert arrival - q.time_s >= ready[q.origin, j], (q, arrival, vehicles, j, ready[q.origin])
+                checked += 1
+    assert checked > 0
