@@ -623,31 +623,56 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     with a price). Bellman-Ford over rides, backwards: a ride of pattern p boarded at s and left
     at t adds at least contrib[c, rule] for some priced rule its pattern class and the areas of s
     and t may match (whatever the times and counts), then the potential of the rule's group at
-    t; footpaths add nothing."""
+    t; footpaths add nothing. Each round scans only the patterns through stops whose potential
+    went down in the last one, from the last such stop_pos (as _compute_stage does; its scratch
+    lists are reused, never at the same time)."""
     cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.rule_amount.shape[0], g1 = f.n_groups + 1
-    cdef int it, p, pc, start, end, pos, c, i, r, s, e, feed, best, v, lo, hi, w = f.words
-    cdef bint changed
+    cdef int it, p, pc, start, pos, c, i, r, s, e, feed, best, v, lo, hi, w = f.words
+    cdef int n_cur, n_next, n_pat, k
     cdef int32_t* pot = ws.potential
     cdef int32_t* m = <int32_t*>malloc((nr + 1) * sizeof(int32_t))    # per rule of the class: the
     cdef const uint64_t* bits                                       # least potential after it
+    cdef int32_t* cur = &ws.stage_v_list[0]
+    cdef int32_t* nxt = &ws.stage_v_next[0]
+    cdef int32_t* swap
+    cdef uint8_t* flag = &ws.stage_v_flag[0]
     for i in range(nc * n):
         pot[i] = FARE_UNKNOWN
+    n_cur = 0
     for i in range(target_stop.shape[0]):
+        s = target_stop[i]
         for c in range(nc):
-            pot[c * n + target_stop[i]] = 0
+            pot[c * n + s] = 0
+        if not flag[s]:
+            flag[s] = 1
+            cur[n_cur] = s
+            n_cur += 1
+    n_cur = _potentials_walk(tt, pot, n, nc, cur, n_cur, n_cur, flag)   # a walk to a target is free
     for it in range(max_rides):
-        changed = False
-        for p in range(tt.n_patterns):
+        n_pat = 0
+        for i in range(n_cur):
+            s = cur[i]
+            flag[s] = 0
+            for k in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
+                p = tt.stop_patterns[k]
+                if ws.stage_to_pos[p] == NO_IDX:
+                    ws.stage_patterns[n_pat] = p
+                    n_pat += 1
+                if tt.stop_patterns_pos[k] > ws.stage_to_pos[p]:
+                    ws.stage_to_pos[p] = tt.stop_patterns_pos[k]
+        n_next = 0
+        for k in range(n_pat):
+            p = ws.stage_patterns[k]
             pc = f.pattern_class[p]
             if pc < 0 or f.class_rule_offsets[pc] == f.class_rule_offsets[pc + 1]:
+                ws.stage_to_pos[p] = NO_IDX
                 continue
             lo, hi = f.class_rule_offsets[pc], f.class_rule_offsets[pc + 1]
             feed = f.pattern_feed[p]
             start = tt.pattern_stops_offsets[p]
-            end = tt.pattern_stops_offsets[p + 1]
             for i in range(hi - lo):
                 m[i] = FARE_UNKNOWN
-            for pos in range(end - start - 1, -1, -1):
+            for pos in range(ws.stage_to_pos[p], -1, -1):
                 s = tt.pattern_stops[start + pos]
                 if tt.pattern_pickup[start + pos]:
                     bits = &f.from_bits[f.stop_class[s] * w]
@@ -661,7 +686,10 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                                     best = v
                         if best < pot[c * n + s]:
                             pot[c * n + s] = best
-                            changed = True
+                            if not flag[s]:
+                                flag[s] = 1
+                                nxt[n_next] = s
+                                n_next += 1
                 if tt.pattern_dropoff[start + pos]:
                     bits = &f.to_bits[f.stop_class[s] * w]
                     for i in range(lo, hi):
@@ -670,15 +698,40 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                             v = pot[(1 + feed * g1 + f.rule_group[r] + 1) * n + s]
                             if v < m[i - lo]:
                                 m[i - lo] = v
-        for s in range(n):            # a footpath, then on from there
-            for e in range(tt.footpath_offsets[s], tt.footpath_offsets[s + 1]):
-                for c in range(nc):
-                    if pot[c * n + tt.footpath_to[e]] < pot[c * n + s]:
-                        pot[c * n + s] = pot[c * n + tt.footpath_to[e]]
-                        changed = True
-        if not changed:
+            ws.stage_to_pos[p] = NO_IDX
+        n_next = _potentials_walk(tt, pot, n, nc, nxt, n_next, n_next, flag)   # a footpath, then on
+        swap = cur
+        cur = nxt
+        nxt = swap
+        n_cur = n_next
+        if n_cur == 0:
             break
+    for i in range(n_cur):
+        flag[cur[i]] = 0
     free(m)
+
+
+cdef int _potentials_walk(McView tt, int32_t* pot, int n, int nc, int32_t* lst, int n_lst, int n_from,
+                          uint8_t* flag) noexcept nogil:
+    """(_fare_potentials) One footpath before: a stop that walks to one of the first n_from
+    listed costs no more than it; stops that went down join the list (flag). Returns the
+    list's new length."""
+    cdef int i, e, s, t, c
+    cdef bint down
+    for i in range(n_from):
+        t = lst[i]
+        for e in range(tt.rfp_offsets[t], tt.rfp_offsets[t + 1]):
+            s = tt.rfp_from[e]
+            down = False
+            for c in range(nc):
+                if pot[c * n + t] < pot[c * n + s]:
+                    pot[c * n + s] = pot[c * n + t]
+                    down = True
+            if down and not flag[s]:
+                flag[s] = 1
+                lst[n_lst] = s
+                n_lst += 1
+    return n_lst
 
 
 cdef class McView:
