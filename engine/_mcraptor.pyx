@@ -60,7 +60,7 @@ Layout of the workspace (McWorkspace, reused across queries of one thread):
       labels a round must extend are a range, never a list.
   bag_head int32 [2 * n_stops]: first label of bag (stop, VEHICLE=0 / DIRECT=1); NO_IDX when
       empty; reset through touched_list between queries.
-  route bag (one pattern scan): rb_* [ROUTE_CAP]: trip offset in pattern, day, crit, parent
+  route bag (one pattern scan): rb_* [route_capacity]: trip offset in pattern, day, crit, parent
       label, board position, alive; rb_seg (fare mode).
   target list tg_* [TARGET_CAP]: (arrival + egress, final crit, round) of complete
       journeys seen so far; any label no better than one of them is dropped (target pruning).
@@ -74,7 +74,7 @@ at t ends, for some j, at t + bound[s, j] or later with k + j vehicles (and at l
 when, for every j the rounds allow, a journey found is no worse than that (_stage_hopeless).
 Per-count bounds prune more than one time bound for any number of vehicles: the fast way from
 s often needs more vehicles than a journey found, the slow one arrives after it (Strasbourg,
-walking: labels p50 3.3 k -> 2.4 k). On board, ride_bound (per pattern stop, non-increasing
+walking, 400 station queries: labels p50 3.4 k -> 2.5 k). On board, ride_bound (per pattern stop, non-increasing
 minus the hops down the pattern) drops a route label for the rest of the pattern (_ride_hopeless).
 The first j with a bound is vehicles_left[s] (fare floors, _until). ``known``: journeys the
 caller knows exist (the two-criteria ones, priced), entered as found journeys one second later
@@ -99,7 +99,6 @@ cdef enum:
     DAY = 86400
     VEHICLE_BAG = 0
     DIRECT_BAG = 1
-    ROUTE_CAP = 8192
     TARGET_CAP = 8192
     OVERFLOW = -1                 # the label pool is full: grow it and run again
     ROUTE_FULL = -2               # a route bag is full: a bigger pool would not help
@@ -796,7 +795,7 @@ cdef class McView:
 cdef class McWorkspace:
     """Per-thread scratch state of McRAPTOR; the label pool is readable after a run (``*_np``)."""
 
-    cdef readonly int capacity, n_stops, n_patterns, n_labels, rounds_run
+    cdef readonly int capacity, route_capacity, n_stops, n_patterns, n_labels, rounds_run
     cdef int32_t[::1] lab_arr, lab_crit, lab_round, lab_stop, lab_kind, lab_parent
     cdef int32_t[::1] lab_trip, lab_day, lab_board_pos, lab_alight_pos, lab_next
     cdef uint8_t[::1] lab_alive
@@ -844,11 +843,11 @@ cdef class McWorkspace:
     cdef readonly object lab_parent_np, lab_trip_np, lab_day_np, lab_board_pos_np, lab_alight_pos_np
     cdef readonly object lab_alive_np, bag_head_np, lab_next_np
 
-    def __cinit__(self, int n_stops, int n_patterns, int capacity=1 << 16):
+    def __cinit__(self, int n_stops, int n_patterns, int capacity=1 << 16, int route_capacity=1 << 13):
         self.potential = NULL
         self.end_zone = NULL
         self.lab_seg = <Seg*>malloc(capacity * sizeof(Seg))
-        self.rb_seg = <Seg*>malloc(ROUTE_CAP * sizeof(Seg))
+        self.rb_seg = <Seg*>malloc(route_capacity * sizeof(Seg))
         if self.lab_seg == NULL or self.rb_seg == NULL:
             raise MemoryError()
 
@@ -858,8 +857,9 @@ cdef class McWorkspace:
         free(self.potential)
         free(self.end_zone)
 
-    def __init__(self, int n_stops, int n_patterns, int capacity=1 << 16):
+    def __init__(self, int n_stops, int n_patterns, int capacity=1 << 16, int route_capacity=1 << 13):
         self.n_stops, self.n_patterns, self.capacity = n_stops, n_patterns, capacity
+        self.route_capacity = route_capacity
         i32 = lambda n, v=0: np.full(n, v, np.int32)
         self.lab_arr_np = i32(capacity); self.lab_arr = self.lab_arr_np
         self.lab_crit_np = i32(capacity); self.lab_crit = self.lab_crit_np
@@ -874,7 +874,7 @@ cdef class McWorkspace:
         self.lab_next_np = i32(capacity); self.lab_next = self.lab_next_np
         self.lab_alive_np = np.zeros(capacity, np.uint8); self.lab_alive = self.lab_alive_np
         self.lab_until = i32(capacity)
-        self.rb_until = i32(ROUTE_CAP)
+        self.rb_until = i32(route_capacity)
         self.bag_head_np = i32(2 * n_stops, NO_IDX); self.bag_head = self.bag_head_np
         self.touched_list = i32(n_stops)
         self.touched = np.zeros(n_stops, np.uint8)
@@ -893,9 +893,9 @@ cdef class McWorkspace:
         self.stage_c_list = i32(n_stops); self.stage_v_list = i32(n_stops); self.stage_v_next = i32(n_stops)
         self.stage_to_pos = i32(n_patterns, NO_IDX); self.stage_patterns = i32(n_patterns)
         self.stage_c_flag = np.zeros(n_stops, np.uint8); self.stage_v_flag = np.zeros(n_stops, np.uint8)
-        self.rb_trip = i32(ROUTE_CAP); self.rb_day = i32(ROUTE_CAP); self.rb_crit = i32(ROUTE_CAP)
-        self.rb_parent = i32(ROUTE_CAP); self.rb_board_pos = i32(ROUTE_CAP)
-        self.rb_alive = np.zeros(ROUTE_CAP, np.uint8)
+        self.rb_trip = i32(route_capacity); self.rb_day = i32(route_capacity); self.rb_crit = i32(route_capacity)
+        self.rb_parent = i32(route_capacity); self.rb_board_pos = i32(route_capacity)
+        self.rb_alive = np.zeros(route_capacity, np.uint8)
         self.tg_arr = i32(TARGET_CAP); self.tg_crit = i32(TARGET_CAP); self.tg_round = i32(TARGET_CAP)
         self.round_start = i32(130)
         self.n_touched = 0
@@ -1336,7 +1336,7 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     n_rb = m
     if dominated:
         return n_rb
-    if n_rb >= ROUTE_CAP:
+    if n_rb >= ws.route_capacity:
         ws.overflow = ROUTE_FULL
         return n_rb
     ws.rb_trip[n_rb] = trip
@@ -1541,7 +1541,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1, int min_vehicles=0,
                  bint bound_states=True):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
-    pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is.
+    pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is (grow
+    its route_capacity and run again).
 
     Origins: stop, time on the query axis, walking seconds already spent (access). Targets:
     stop, egress seconds, and how many of them are walking. ``fares``: the fare criterion

@@ -51,6 +51,10 @@ NO_HORIZON = 2_000_000_000 - 1     # run_mcraptor's horizon when the query sets 
 #: refused. Not for v1, whose bounds leave little to gain (3.3 -> 6.0 ms: the first pass costs more).
 FIRST_PASS_S = 2 * 3600
 MAX_CAPACITY = 1 << 22      # ~470 MB of labels per thread: beyond, the query is refused
+#: Boardings kept on one pattern scan (fares v2: riders boarded at different stops stay apart):
+#: 8,192 at first, grown 8-fold (a rerun each time) up to this (~13 MB per thread), then refused.
+#: Strasbourg, generated "v2": 8 of 100 queries overflowed 8,192; all fit in 65,536 (0.9-8.4 s).
+MAX_ROUTE_CAPACITY = 1 << 17
 
 
 def check_optimize(optimize) -> tuple[str, ...]:
@@ -117,10 +121,10 @@ class McPlanner:
         model = self._fare_model
         return model if isinstance(model, FareModel) else model.model(date, tz)    # v2: per service day
 
-    def _workspace(self, capacity: int = 1 << 16) -> McWorkspace:
+    def _workspace(self, capacity: int = 1 << 16, route_capacity: int = 1 << 13) -> McWorkspace:
         ws = getattr(self._local, "ws", None)
-        if ws is None or ws.capacity < capacity:
-            ws = self._local.ws = McWorkspace(self.tt.n_stops, self.tt.n_patterns, capacity)
+        if ws is None or ws.capacity < capacity or ws.route_capacity < route_capacity:
+            ws = self._local.ws = McWorkspace(self.tt.n_stops, self.tt.n_patterns, capacity, route_capacity)
         return ws
 
     def run(self, origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk, day: int,
@@ -140,10 +144,12 @@ class McPlanner:
                                  walk_before_first, walk_after_last, fares, known,
                                  end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest,
                                  min_vehicles=fewest, bound_states=self.bound_states)) < 0:
-            if ws.capacity >= MAX_CAPACITY or n == ROUTE_FULL:
+            full = ws.route_capacity >= MAX_ROUTE_CAPACITY if n == ROUTE_FULL else ws.capacity >= MAX_CAPACITY
+            if full:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "
                                         "or two criteria, may answer it)", "optimize")
-            ws = self._workspace(ws.capacity * 4)
+            ws = (self._workspace(ws.capacity, ws.route_capacity * 8) if n == ROUTE_FULL else
+                  self._workspace(ws.capacity * 4, ws.route_capacity))
         return ws
 
     def _end_stops(self, target_stop: np.ndarray, walk_after_last: bool) -> np.ndarray:
