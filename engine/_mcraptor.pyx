@@ -74,9 +74,10 @@ at t ends, for some j, at t + bound[s, j] or later with k + j vehicles (and at l
 when, for every j the rounds allow, a journey found is no worse than that (_stage_hopeless).
 Per-count bounds prune more than one time bound for any number of vehicles: the fast way from
 s often needs more vehicles than a journey found, the slow one arrives after it (Strasbourg,
-walking, 400 station queries: labels p50 3.4 k -> 2.5 k). On board, ride_bound (per pattern stop, non-increasing
-minus the hops down the pattern) drops a route label for the rest of the pattern (_ride_hopeless).
-The first j with a bound is vehicles_left[s] (fare floors, _until). ``known``: journeys the
+walking, 400 station queries: labels p50 3.4 k -> 2.5 k). On board, ride_bound (per pattern
+stop; it never drops by more than a hop from one stop to the next down the pattern) drops a
+route label for the rest of the pattern (_ride_hopeless). The first j with a bound is
+vehicles_left[s] (fare floors, _until). ``known``: journeys the
 caller knows exist (the two-criteria ones, priced), entered as found journeys one second later
 than they arrive: a label that can only end no earlier, no cheaper, with no fewer vehicles is
 dropped from round 0, while the journey itself (or one as good) is still found by the search.
@@ -622,11 +623,12 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     with a price). Bellman-Ford over rides, backwards: a ride of pattern p boarded at s and left
     at t adds at least contrib[c, rule] for some priced rule its pattern class and the areas of s
     and t may match (whatever the times and counts), then the potential of the rule's group at
-    t; footpaths add nothing. Each round scans only the patterns through stops whose potential
-    went down in the last one, from the last such stop_pos (as _compute_stage does; its scratch
-    lists are reused, never at the same time)."""
+    t; one footpath before a ride (or to a target), as the search allows, adds nothing (chained
+    footpaths made the potentials weaker). Each round scans only the patterns through stops whose
+    potential went down in the last one, from the last such stop_pos (as _compute_stage does; its
+    scratch lists are reused, never at the same time)."""
     cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.rule_amount.shape[0], g1 = f.n_groups + 1
-    cdef int it, p, pc, start, pos, c, i, r, s, e, feed, best, v, lo, hi, w = f.words
+    cdef int it, p, pc, start, pos, c, i, r, s, feed, best, v, lo, hi, w = f.words
     cdef int n_cur, n_next, n_pat, k
     cdef int32_t* pot = ws.potential
     cdef int32_t* m = <int32_t*>malloc((nr + 1) * sizeof(int32_t))    # per rule of the class: the
