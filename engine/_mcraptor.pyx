@@ -594,10 +594,10 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
             pot = _price(ws.fm, g, False)
             if pot < 0:
                 return FARE_UNKNOWN
-            floor = _price(ws.fm, g, False, ws, boarding or (ws.use_vehicles and ws.vehicles_left[s] >= 1), now)
+            floor = _price(ws.fm, g, False, ws, boarding or ws.vehicles_left[s] >= 1, now)
             pot = pot + ws.last_floor if floor < 0 or floor > pot + ws.last_floor else floor
             return crit + pot if pot < FARE_UNKNOWN else FARE_UNKNOWN
-        if riding or (ws.use_vehicles and ws.vehicles_left[s] >= 1):
+        if riding or ws.vehicles_left[s] >= 1:
             return crit + ws.last_floor if ws.last_floor < FARE_UNKNOWN else FARE_UNKNOWN
         return crit
     floor = crit - g.refund if (g.start != NO_SEG and ws.f2.has_type2) else crit
@@ -606,7 +606,7 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
     if ws.potential != NULL and not riding:
         pot = ws.potential[_last_leg_class(ws.f2, g) * ws.n_stops + s]
         return FARE_UNKNOWN if pot >= FARE_UNKNOWN else floor + pot
-    if g.start == NO_SEG and (riding or (ws.use_vehicles and ws.vehicles_left[s] >= 1)):
+    if g.start == NO_SEG and (riding or ws.vehicles_left[s] >= 1):
         floor += ws.f2.fresh_floor
     return floor
 
@@ -820,8 +820,6 @@ cdef class McWorkspace:
     cdef FareModel fm              # None in walking mode
     cdef FareModelV2 f2            # fm when it is fares v2, else None
     cdef int32_t[::1] ride_bound     # per pattern_stops row: on board there, a lower bound (_compute_stage)
-    cdef bint use_vehicles
-    cdef const uint8_t[::1] vehicles_left    # lower bound on the vehicles still needed from a stop
     cdef int32_t* potential       # fares v2: [class * n_stops + stop], see _fare_potentials
     cdef int n_classes
     cdef object potential_key     # (model, targets, max_rounds) the potentials were computed for
@@ -834,7 +832,7 @@ cdef class McWorkspace:
     # stage[(n_stops + s) * W + j] (arrived at s by vehicle), W = max_rounds + 1
     cdef int32_t[::1] stage
     cdef int stage_width
-    cdef uint8_t[::1] stage_vehicles     # the fewest vehicles left from a stop (255: none within the rounds)
+    cdef uint8_t[::1] vehicles_left      # the fewest vehicles left from a stop (255: none within the rounds)
     cdef int32_t[::1] stage_c_list, stage_v_list, stage_v_next, stage_to_pos, stage_patterns
     cdef uint8_t[::1] stage_c_flag, stage_v_flag
     cdef uint8_t* end_zone              # fares v1: [zone + 1] where a journey may end (last alighting)
@@ -891,7 +889,7 @@ cdef class McWorkspace:
         self.pattern_list = i32(n_patterns)
         self.pattern_target_pos = i32(n_patterns, NO_IDX)
         self.stage = i32(0)
-        self.stage_vehicles = np.zeros(n_stops, np.uint8)
+        self.vehicles_left = np.zeros(n_stops, np.uint8)
         self.stage_c_list = i32(n_stops); self.stage_v_list = i32(n_stops); self.stage_v_next = i32(n_stops)
         self.stage_to_pos = i32(n_patterns, NO_IDX); self.stage_patterns = i32(n_patterns)
         self.stage_c_flag = np.zeros(n_stops, np.uint8); self.stage_v_flag = np.zeros(n_stops, np.uint8)
@@ -939,9 +937,7 @@ cdef inline int _rounds_at_least(McWorkspace ws, int s, int k, bint boarding) no
     """The fewest vehicles a journey through a label of round k at s can end with
     (vehicles_left[s] counts from s: a boarding at s is the first of them), and no fewer than
     any journey has (ws.min_vehicles)."""
-    cdef int at_least = k
-    if ws.use_vehicles:
-        at_least = k - 1 + ws.vehicles_left[s] if boarding else k + ws.vehicles_left[s]
+    cdef int at_least = k - 1 + ws.vehicles_left[s] if boarding else k + ws.vehicles_left[s]
     if at_least < ws.min_vehicles:
         at_least = ws.min_vehicles
     return at_least if at_least > k else k
@@ -1129,10 +1125,10 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
     for i in range(n_v):
         v_flag[v_list[i]] = 0
     for s in range(n):
-        ws.stage_vehicles[s] = 255
+        ws.vehicles_left[s] = 255
         for j in range(R + 1):
             if arrived[s * W + j] < STAGE_INF:
-                ws.stage_vehicles[s] = j
+                ws.vehicles_left[s] = j
                 break
     # on board: leave here or further down, then at most R vehicles more (monotone down the pattern)
     for p in range(tt.n_patterns):
@@ -1511,6 +1507,17 @@ cdef void _end_zones(FareModel fm, McWorkspace ws, const int32_t[::1] end_stops)
             ws.last_floor = fm.fare_price[f]
 
 
+cdef void _check_ends(int n_stops, const int32_t[::1] stops, const int32_t[::1] times, const int32_t[::1] walks,
+                      str what) except *:
+    """One time and one walk per stop, every stop in range: the kernels read them unchecked."""
+    cdef Py_ssize_t i
+    if times.shape[0] != stops.shape[0] or walks.shape[0] != stops.shape[0]:
+        raise ValueError(f"{what}: one time (or egress) and one walking value per stop")
+    for i in range(stops.shape[0]):
+        if not 0 <= stops[i] < n_stops:
+            raise ValueError(f"{what} stop {stops[i]} outside 0..{n_stops - 1}")
+
+
 def stage_bounds(McView tt, McWorkspace ws, const int32_t[::1] target_stop, const int32_t[::1] target_egress,
                  int max_rounds, int32_t min_change_s):
     """The lower bounds a run with these targets prunes with (_compute_stage), as copies:
@@ -1520,9 +1527,7 @@ def stage_bounds(McView tt, McWorkspace ws, const int32_t[::1] target_stop, cons
     cdef int n = tt.n_stops, W = max_rounds + 1, i
     if max_rounds < 0 or max_rounds + 2 > ws.round_start.shape[0]:
         raise ValueError("max_rounds out of range")
-    for i in range(target_stop.shape[0]):
-        if not 0 <= target_stop[i] < n:
-            raise ValueError(f"target stop {target_stop[i]} outside 0..{n - 1}")
+    _check_ends(n, target_stop, target_egress, target_egress, "target")
     ws.stage_key = None
     ws.ride_bound = np.empty(tt.pattern_stops.shape[0], np.int32)
     ws.stage = np.empty(2 * n * W, np.int32)
@@ -1531,7 +1536,7 @@ def stage_bounds(McView tt, McWorkspace ws, const int32_t[::1] target_stop, cons
         _compute_stage(tt, ws, target_stop, target_egress, min_change_s)
     stage = np.asarray(ws.stage)
     return (stage[:n * W].reshape(n, W).copy(), stage[n * W:2 * n * W].reshape(n, W).copy(),
-            np.asarray(ws.ride_bound).copy(), np.asarray(ws.stage_vehicles).copy())
+            np.asarray(ws.ride_bound).copy(), np.asarray(ws.vehicles_left).copy())
 
 
 def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
@@ -1565,6 +1570,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         raise ValueError("max_rounds too large")
     if known is not None and known.shape[1] != 3:
         raise ValueError("known must have rows of (arrival, vehicles, third criterion)")
+    _check_ends(tt.n_stops, origin_stop, origin_time, origin_walk, "origin")
+    _check_ends(tt.n_stops, target_stop, target_egress, target_egress_walk, "target")
     ws.fm = fares
     ws.f2 = fares if isinstance(fares, FareModelV2) else None
     potential_key = None
@@ -1603,8 +1610,6 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         with nogil:
             _compute_stage(tt, ws, target_stop, target_egress, min_change_s)
         ws.stage_key = stage_key
-    ws.use_vehicles = True
-    ws.vehicles_left = ws.stage_vehicles
     _no_ticket(&none)
     with nogil:
         # reset what the last query touched
@@ -1715,6 +1720,4 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                 ws.pattern_target_pos[tt.stop_patterns[j]] = NO_IDX
     ws.fm = None
     ws.f2 = None
-    ws.use_vehicles = False
-    ws.vehicles_left = None
     return (ROUTE_FULL if ws.overflow == ROUTE_FULL else OVERFLOW) if ws.overflow else ws.n_labels

@@ -23,7 +23,6 @@ import threading
 
 import numpy as np
 
-from .._core import reverse_footpaths
 from .._mcraptor import KINDS, FareModel, McView, McWorkspace, run_mcraptor
 from .._types import SECONDS_PER_DAY
 from ..errors import InvalidQueryError
@@ -53,7 +52,8 @@ FIRST_PASS_S = 2 * 3600
 MAX_CAPACITY = 1 << 22      # ~470 MB of labels per thread: beyond, the query is refused
 #: Boardings kept on one pattern scan (fares v2: riders boarded at different stops stay apart):
 #: 8,192 at first, grown 8-fold (a rerun each time) up to this (~13 MB per thread), then refused.
-#: Strasbourg, generated "v2": 8 of 100 queries overflowed 8,192; all fit in 65,536 (0.9-8.4 s).
+#: Strasbourg, generated "v2": 8 of 100 queries overflowed 8,192; with the growth all are
+#: answered, in 0.8-10 s.
 MAX_ROUTE_CAPACITY = 1 << 17
 
 
@@ -88,11 +88,11 @@ class McPlanner:
     def __init__(self, planner: Planner):
         self.planner = planner
         tt = self.tt = planner.tt
+        self._stage = stage_arrays(tt)     # (also the footpaths reversed, for _end_stops)
         self.view = McView(**kernel_arrays(tt, tuple(n for n in KERNEL_ARRAYS if n != "trip_service")),
-                           **stage_arrays(tt))
+                           **self._stage)
         self._local = threading.local()
         self._fare_model = None
-        self._reversed = None        # footpaths reversed, for _end_stops
 
     def fare_model(self, date, tz):
         """The fare criterion's model for queries on ``date`` (built on the first fare query):
@@ -147,7 +147,7 @@ class McPlanner:
             full = ws.route_capacity >= MAX_ROUTE_CAPACITY if n == ROUTE_FULL else ws.capacity >= MAX_CAPACITY
             if full:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "
-                                        "or two criteria, may answer it)", "optimize")
+                                        "a max_duration_s, or two criteria, may answer it)", "optimize")
             ws = (self._workspace(ws.capacity, ws.route_capacity * 8) if n == ROUTE_FULL else
                   self._workspace(ws.capacity * 4, ws.route_capacity))
         return ws
@@ -157,17 +157,10 @@ class McPlanner:
         when a last footpath is allowed, the stops that walk to one."""
         if not walk_after_last:
             return target_stop
-        offsets, source = self._reversed_footpaths()
+        offsets, source = self._stage["rfp_offsets"], self._stage["rfp_from"]
         starts, ends = offsets[target_stop], offsets[target_stop + 1]
         walkers = [source[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
         return np.ascontiguousarray(np.unique(np.concatenate([target_stop, *walkers])), np.int32)
-
-    def _reversed_footpaths(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._reversed is None:
-            tt = self.tt
-            self._reversed = reverse_footpaths(np.ascontiguousarray(tt.footpath_offsets, np.int32),
-                                               np.ascontiguousarray(tt.footpath_to, np.int32), tt.n_stops)
-        return self._reversed
 
     def plan(self, request: PlanRequest, optimize: tuple[str, ...] = WALKING) -> Plan:
         p = self.planner

@@ -13,7 +13,7 @@ import pytest
 from engine.criteria.filters import Filters
 
 from tests.reference.csa import ReferenceSolver, seconds_on_axis
-from tests.reference.feeds import build_feed, feed_name, hhmmss, random_queries, shared_data_dir
+from tests.reference.feeds import build_param_feed, hhmmss, random_queries, sample_and_feed_params
 from tests.reference.mc_reference import mc_reference
 
 WALKING = ("arrival", "transfers", "walking")
@@ -23,26 +23,13 @@ N_QUERIES = {"sample": 40, "fr_strasbourg_cts": 6}      # the reference takes ~2
 DEFAULT_QUERIES = 12
 
 
-def _params():
-    params = [pytest.param("sample", id="sample")]
-    root = shared_data_dir()
-    for folder in FEED_DIRS:
-        paths = sorted((root / folder).glob("*.zip")) if root.is_dir() else []
-        params.append(pytest.param(paths[0], id=folder, marks=pytest.mark.realdata) if paths else
-                      pytest.param(None, id=folder, marks=pytest.mark.skip(reason=f"{folder} absent (BRIQUE_DATA)")))
-    return params
-
-
-@pytest.fixture(scope="module", params=_params())
+@pytest.fixture(scope="module", params=sample_and_feed_params(FEED_DIRS))
 def feed(request, tmp_path_factory):
     import engine
 
-    out = tmp_path_factory.mktemp("mc")
-    path = request.getfixturevalue("sample_paths").gtfs if request.param == "sample" else request.param
-    name = "sample" if request.param == "sample" else feed_name(path)
-    built = build_feed(out, [(name, path)], name)
+    built = build_param_feed(request, tmp_path_factory.mktemp("mc"))
     net = engine.open(str(built.bundle))
-    n = N_QUERIES.get(name, DEFAULT_QUERIES)
+    n = N_QUERIES.get(built.name, DEFAULT_QUERIES)
     return built, net, random_queries(built.staged, n, 23, avoid_dst=False, night_every=4)
 
 

@@ -71,6 +71,27 @@ def build_feed(out_dir: Path, sources: list[tuple[str, Path]], name: str,
     return BuiltFeed(name, bundle, staged)
 
 
+def sample_and_feed_params(folders: list[str]) -> list:
+    """pytest params for a module fixture: "sample" (the built-in city), then the first zip of
+    each ``../shared/data`` folder (marked realdata), skipped with a reason when it is absent."""
+    import pytest
+
+    params = [pytest.param("sample", id="sample")]
+    root = shared_data_dir()
+    for folder in folders:
+        paths = sorted((root / folder).glob("*.zip")) if root.is_dir() else []
+        params.append(pytest.param(paths[0], id=folder, marks=pytest.mark.realdata) if paths else
+                      pytest.param(None, id=folder, marks=pytest.mark.skip(reason=f"{folder} absent (BRIQUE_DATA)")))
+    return params
+
+
+def build_param_feed(request, out_dir: Path) -> BuiltFeed:
+    """Build the feed of a ``sample_and_feed_params`` param into ``out_dir``."""
+    path = request.getfixturevalue("sample_paths").gtfs if request.param == "sample" else request.param
+    name = "sample" if request.param == "sample" else feed_name(path)
+    return build_feed(out_dir, [(name, path)], name)
+
+
 def _engine_digest() -> str:
     h = hashlib.sha256()
     for path in sorted((_ROOT / "engine").rglob("*")):

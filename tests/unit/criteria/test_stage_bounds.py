@@ -15,7 +15,7 @@ from engine._types import NO_VALUE
 from engine.criteria.mcraptor import McPlanner
 
 from tests.reference.csa import ReferenceSolver
-from tests.reference.feeds import build_feed, feed_name, random_queries, shared_data_dir
+from tests.reference.feeds import build_param_feed, random_queries, sample_and_feed_params
 from tests.reference.mc_reference import mc_reference
 
 INF = 1_000_000_000
@@ -23,24 +23,11 @@ MAX_ROUNDS = 4
 FEED_DIRS = ["gtfs-us-caltrain", "gtfs-us-bart"]
 
 
-def _params():
-    params = [pytest.param("sample", id="sample")]
-    root = shared_data_dir()
-    for folder in FEED_DIRS:
-        paths = sorted((root / folder).glob("*.zip")) if root.is_dir() else []
-        params.append(pytest.param(paths[0], id=folder, marks=pytest.mark.realdata) if paths else
-                      pytest.param(None, id=folder, marks=pytest.mark.skip(reason=f"{folder} absent (BRIQUE_DATA)")))
-    return params
-
-
-@pytest.fixture(scope="module", params=_params())
+@pytest.fixture(scope="module", params=sample_and_feed_params(FEED_DIRS))
 def feed(request, tmp_path_factory):
     import engine
 
-    out = tmp_path_factory.mktemp("stage")
-    path = request.getfixturevalue("sample_paths").gtfs if request.param == "sample" else request.param
-    name = "sample" if request.param == "sample" else feed_name(path)
-    built = build_feed(out, [(name, path)], name)
+    built = build_param_feed(request, tmp_path_factory.mktemp("stage"))
     net = engine.open(str(built.bundle))
     mc = McPlanner(net._planner)
     return built, net, mc, McWorkspace(mc.tt.n_stops, mc.tt.n_patterns)
