@@ -340,10 +340,12 @@ cdef class FareModelV2(FareModel):
     leg_floor: the least a ride can add to a fare (its product, or its transfer's: refunds taken
     at the dearest product), fresh_floor: the cheapest leg product (what a ride no transfer
     follows costs at least), for target pruning (_crit_floor). Fare potentials (use_potential,
-    every contribution >= 0): per pattern class its priced rules (CSR class_rule_offsets ->
-    class_rules), and contrib[c * n_rules + rule], the least a ride priced by that rule adds after
-    a last leg of class c (0: none a transfer can follow; 1 + feed * (G + 1) + group + 1),
-    whatever the areas, times and counts (_fare_potentials)."""
+    every contribution >= 0) read their own rules (the leg rules merged where potentials cannot
+    tell them apart, engine/fares/kernel_model_v2.py): per pattern class its rules (CSR
+    class_rule_offsets -> class_rules), their groups (pot_group), stop bit sets (pot_from_bits,
+    pot_to_bits: pot_words per stop class), and contrib[c * n_pot_rules + rule], the least a ride
+    priced by that rule adds after a last leg of class c (0: none a transfer can follow; 1 + feed
+    * (G + 1) + group + 1), whatever the areas, times and counts (_fare_potentials)."""
 
     cdef readonly int words, n_groups, leg_floor, fresh_floor
     cdef readonly bint uses_dep, uses_arr, timed, has_type2, slack_ok
@@ -352,7 +354,9 @@ cdef class FareModelV2(FareModel):
     cdef const uint64_t[::1] pattern_bits, from_bits, to_bits, dep_bits, arr_bits
     cdef const int32_t[::1] tr_offsets, tr_count, tr_duration, tr_dtype, tr_type, tr_amount
     cdef const int32_t[::1] chain_dep_window, chain_arr_window, chain_dep_min, chain_arr_min, count_cap
-    cdef const int32_t[::1] class_rule_offsets, class_rules, contrib
+    cdef const int32_t[::1] class_rule_offsets, class_rules, contrib, pot_group
+    cdef const uint64_t[::1] pot_from_bits, pot_to_bits
+    cdef int pot_words
     cdef readonly bint use_potential
 
     def __init__(self, *, int words, int n_groups, const int32_t[::1] rule_amount, const int32_t[::1] rule_group,
@@ -368,7 +372,8 @@ cdef class FareModelV2(FareModel):
                  const int32_t[::1] count_cap, bint uses_dep, bint uses_arr, bint timed, bint has_type2,
                  bint slack_ok, int leg_floor, int fresh_floor,
                  const int32_t[::1] class_rule_offsets=None, const int32_t[::1] class_rules=None,
-                 const int32_t[::1] contrib=None):
+                 const int32_t[::1] contrib=None, const int32_t[::1] pot_group=None, int pot_words=0,
+                 const uint64_t[::1] pot_from_bits=None, const uint64_t[::1] pot_to_bits=None):
         if words < 1 or pattern_bits.shape[0] % words or from_bits.shape[0] != to_bits.shape[0] or \
                 dep_bits.shape[0] != (time_bounds.shape[0] + 1) * words or arr_bits.shape[0] != dep_bits.shape[0]:
             raise ValueError("fares v2 bit sets do not match")
@@ -395,9 +400,15 @@ cdef class FareModelV2(FareModel):
         self.fresh_floor = fresh_floor
         self.use_potential = contrib is not None
         if self.use_potential:
-            if contrib.shape[0] != (1 + count_cap.shape[0] * (n_groups + 1)) * rule_amount.shape[0]:
-                raise ValueError("fares v2 contributions do not match the rules and last-leg classes")
+            if pot_group is None or contrib.shape[0] != (1 + count_cap.shape[0] * (n_groups + 1)) * pot_group.shape[0]:
+                raise ValueError("fares v2 contributions do not match the potential rules and last-leg classes")
+            if pot_words < 1 or pot_from_bits.shape[0] != from_bits.shape[0] // words * pot_words or \
+                    pot_to_bits.shape[0] != pot_from_bits.shape[0] or \
+                    class_rule_offsets.shape[0] != pattern_bits.shape[0] // words + 1:
+                raise ValueError("fares v2 potential rules do not match the stop and pattern classes")
             self.class_rule_offsets, self.class_rules, self.contrib = class_rule_offsets, class_rules, contrib
+            self.pot_group, self.pot_words = pot_group, pot_words
+            self.pot_from_bits, self.pot_to_bits = pot_from_bits, pot_to_bits
         self.n_fares = rule_amount.shape[0]
 
 
@@ -617,7 +628,7 @@ cdef inline int _last_leg_class(FareModelV2 f, const Seg* g) noexcept nogil:
 
 
 cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32_t[::1] target_stop,
-                           int max_rides) noexcept nogil:
+                           const int32_t[::1] origin_stop, int max_rides) noexcept nogil:
     """potential[c * n_stops + s]: the least fare a journey still pays from a label at s whose
     last leg is of class c, to a target with at most max_rides more rides (FARE_UNKNOWN: none
     with a price). Bellman-Ford over rides, backwards: a ride of pattern p boarded at s and left
@@ -627,12 +638,15 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     footpaths made the potentials weaker). Each round scans only the patterns through stops whose
     potential went down in the last one, from the last such stop_pos (as _compute_stage does; its
     scratch lists are reused, never at the same time)."""
-    cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.rule_amount.shape[0], g1 = f.n_groups + 1
-    cdef int it, p, pc, start, pos, c, i, r, s, feed, best, v, lo, hi, w = f.words
+    cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.pot_group.shape[0], g1 = f.n_groups + 1
+    cdef int it, p, pc, start, pos, c, i, r, s, feed, best, v, lo, hi, w = f.pot_words
     cdef int n_cur, n_next, n_pat, k
     cdef int32_t* pot = ws.potential
-    cdef int32_t* m = <int32_t*>malloc((nr + 1) * sizeof(int32_t))    # per rule of the class: the
-    cdef const uint64_t* bits                                       # least potential after it
+    cdef int32_t* m = <int32_t*>malloc(3 * (nr + 1) * sizeof(int32_t))  # per rule of the class: the
+    cdef int32_t* on_rule = m + (nr + 1)                                # least potential after it
+    cdef int32_t* on_pot = m + 2 * (nr + 1)
+    cdef int n_on
+    cdef const uint64_t* bits
     cdef int32_t* cur = &ws.stage_v_list[0]
     cdef int32_t* nxt = &ws.stage_v_next[0]
     cdef int32_t* swap
@@ -649,6 +663,7 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
             cur[n_cur] = s
             n_cur += 1
     n_cur = _potentials_walk(tt, pot, n, nc, cur, n_cur, n_cur, flag)   # a walk to a target is free
+    _origin_floor(ws, pot, origin_stop, 0, max_rides)
     for it in range(max_rides):
         n_pat = 0
         for i in range(n_cur):
@@ -676,15 +691,21 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
             for pos in range(ws.stage_to_pos[p], -1, -1):
                 s = tt.pattern_stops[start + pos]
                 if tt.pattern_pickup[start + pos]:
-                    bits = &f.from_bits[f.stop_class[s] * w]
-                    for c in range(nc):
+                    # the rules a ride boarded here may match, with a potential after them
+                    bits = &f.pot_from_bits[f.stop_class[s] * w]
+                    n_on = 0
+                    for i in range(lo, hi):
+                        r = f.class_rules[i]
+                        if m[i - lo] < FARE_UNKNOWN and (bits[r >> 6] >> (r & 63)) & 1:
+                            on_rule[n_on] = r
+                            on_pot[n_on] = m[i - lo]
+                            n_on += 1
+                    for c in range(nc if n_on else 0):
                         best = pot[c * n + s]
-                        for i in range(lo, hi):
-                            r = f.class_rules[i]
-                            if m[i - lo] < FARE_UNKNOWN and (bits[r >> 6] >> (r & 63)) & 1:
-                                v = f.contrib[c * nr + r] + m[i - lo]
-                                if v < best:
-                                    best = v
+                        for i in range(n_on):
+                            v = f.contrib[c * nr + on_rule[i]] + on_pot[i]
+                            if v < best:
+                                best = v
                         if best < pot[c * n + s]:
                             pot[c * n + s] = best
                             if not flag[s]:
@@ -692,15 +713,16 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                                 nxt[n_next] = s
                                 n_next += 1
                 if tt.pattern_dropoff[start + pos]:
-                    bits = &f.to_bits[f.stop_class[s] * w]
+                    bits = &f.pot_to_bits[f.stop_class[s] * w]
                     for i in range(lo, hi):
                         r = f.class_rules[i]
                         if (bits[r >> 6] >> (r & 63)) & 1:
-                            v = pot[(1 + feed * g1 + f.rule_group[r] + 1) * n + s]
+                            v = pot[(1 + feed * g1 + f.pot_group[r] + 1) * n + s]
                             if v < m[i - lo]:
                                 m[i - lo] = v
             ws.stage_to_pos[p] = NO_IDX
         n_next = _potentials_walk(tt, pot, n, nc, nxt, n_next, n_next, flag)   # a footpath, then on
+        _origin_floor(ws, pot, origin_stop, it + 1, max_rides)
         swap = cur
         cur = nxt
         nxt = swap
@@ -710,6 +732,20 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     for i in range(n_cur):
         flag[cur[i]] = 0
     free(m)
+
+
+cdef inline void _origin_floor(McWorkspace ws, const int32_t* pot, const int32_t[::1] origin_stop, int j,
+                               int max_rides) noexcept nogil:
+    """(_fare_potentials) ride_floor[j .. max_rides] = the least class-0 potential (no ticket yet)
+    at an origin after j rounds: no journey with at most j rides pays less (the rounds relax
+    every way with j rides or fewer; in-place updates may only make it lower)."""
+    cdef int i
+    cdef int32_t best = FARE_UNKNOWN
+    for i in range(origin_stop.shape[0]):
+        if pot[origin_stop[i]] < best:
+            best = pot[origin_stop[i]]
+    for i in range(j, max_rides + 1):
+        ws.ride_floor[i] = best
 
 
 cdef int _potentials_walk(McView tt, int32_t* pot, int n, int nc, int32_t* lst, int n_lst, int n_from,
@@ -822,6 +858,7 @@ cdef class McWorkspace:
     cdef int32_t[::1] ride_bound     # per pattern_stops row: on board there, a lower bound (_compute_stage)
     cdef int32_t* potential       # fares v2: [class * n_stops + stop], see _fare_potentials
     cdef int n_classes
+    cdef int32_t[::1] ride_floor    # fares v2: [j] the least fare from the origins with at most j rides
     cdef object potential_key     # (model, targets, max_rounds) the potentials were computed for
     cdef object stage_key         # (view, targets, egress, max_rounds, change) of the stage bounds
     cdef int max_rounds
@@ -898,6 +935,7 @@ cdef class McWorkspace:
         self.rb_alive = np.zeros(route_capacity, np.uint8)
         self.tg_arr = i32(TARGET_CAP); self.tg_crit = i32(TARGET_CAP); self.tg_round = i32(TARGET_CAP)
         self.round_start = i32(130)
+        self.ride_floor = i32(130, FARE_UNKNOWN)
         self.n_touched = 0
         self.n_labels = 0
         self.fm = None
@@ -1424,8 +1462,13 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                 if v2:
                     # the ride's price depends on where it ends: the route label is dropped on
                     # its floor (no leg costs less than nothing), the stop's label on its fare
-                    if _ride_hopeless(ws, start + pos, arr, _crit_floor(ws, crit, &ws.rb_seg[r], s, True), k):
+                    floor = _crit_floor(ws, crit, &ws.rb_seg[r], s, True)
+                    if _ride_hopeless(ws, start + pos, arr, floor, k):
                         ws.rb_alive[r] = 0
+                        continue
+                    # the fare after this ride is no lower than that floor: when even the floor
+                    # cannot end here usefully, skip pricing the ride (the test below would fail)
+                    if _stage_hopeless(ws, _arrived_row(ws, s), arr, floor, k, 0):
                         continue
                     board = ws.rb_board_pos[r]
                     dep = tt.st_dep[base + <int64_t>board * n + ws.rb_trip[r]] + ws.rb_day[r] * DAY
@@ -1539,6 +1582,15 @@ def stage_bounds(McView tt, McWorkspace ws, const int32_t[::1] target_stop, cons
             np.asarray(ws.ride_bound).copy(), np.asarray(ws.vehicles_left).copy())
 
 
+def fare_floors(McWorkspace ws):
+    """[j] for j = 0 .. max_rounds of the last run: the least fare a journey from its origins
+    (no ticket yet) to its targets with at most j vehicles pays (the fare potentials, fares
+    v2; FARE_UNKNOWN: none has a price), or None when that run had no potentials."""
+    if ws.potential == NULL:
+        return None
+    return np.asarray(ws.ride_floor)[:ws.max_rounds + 1].copy()
+
+
 def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, const int32_t[::1] origin_time,
                  const int32_t[::1] origin_walk, const int32_t[::1] target_stop,
                  const int32_t[::1] target_egress, const int32_t[::1] target_egress_walk,
@@ -1577,7 +1629,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     potential_key = None
     if ws.f2 is not None and ws.f2.use_potential:
         # the same query's passes share their targets: its potentials are computed once
-        potential_key = (tt, fares, np.asarray(target_stop).tobytes(), max_rounds)
+        potential_key = (tt, fares, np.asarray(target_stop).tobytes(), np.asarray(origin_stop).tobytes(), max_rounds)
     if potential_key is None or potential_key != ws.potential_key:
         free(ws.potential)
         ws.potential = NULL
@@ -1588,7 +1640,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             if ws.potential == NULL:
                 raise MemoryError()
             with nogil:
-                _fare_potentials(tt, ws, ws.f2, target_stop, max_rounds)
+                _fare_potentials(tt, ws, ws.f2, target_stop, origin_stop, max_rounds)
             ws.potential_key = potential_key
     free(ws.end_zone)
     ws.end_zone = NULL

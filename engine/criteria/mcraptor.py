@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from .._mcraptor import KINDS, FareModel, McView, McWorkspace, run_mcraptor
+from .._mcraptor import KINDS, FareModel, McView, McWorkspace, fare_floors, run_mcraptor
 from .._types import SECONDS_PER_DAY
 from ..errors import InvalidQueryError
 from ..raptor.journey import Plan
@@ -189,16 +189,23 @@ class McPlanner:
                     request.max_rounds, request.min_change_s, request.walk_before_first and not o.is_point,
                     request.walk_after_last and not d.is_point, fares)
                 latest = request.latest_arrival_s
+                ends = None
                 if known is not None and fares.version == 2 and (latest is None or latest > start + FIRST_PASS_S):
                     # fares v2: the exact set of the journeys arriving within FIRST_PASS_S first; they
                     # are known journeys too, often the cheapest there are (see FIRST_PASS_S)
                     ws = run(known, start + FIRST_PASS_S, fewest)
-                    stats["first_pass_labels"] = ws.n_labels
-                    found_first = [(a, k, w) for a, k, w, _ in self._target_labels(ws, o, d, request, walks, fares)]
-                    known = np.concatenate([known, np.array(found_first, np.int32).reshape(-1, 3)])
-                ws = run(known, latest, fewest)
-                stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
-                for arrival, k, walking, label in self._target_labels(ws, o, d, request, walks, fares):
+                    ends = self._target_labels(ws, o, d, request, walks, fares)
+                    if _first_pass_complete(ends, fewest, fare_floors(ws)):
+                        stats.update(rounds=ws.rounds_run, labels=ws.n_labels, passes=1)
+                    else:
+                        stats["first_pass_labels"] = ws.n_labels
+                        known = np.concatenate([known, np.array([e[:3] for e in ends], np.int32).reshape(-1, 3)])
+                        ends = None
+                if ends is None:
+                    ws = run(known, latest, fewest)
+                    stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
+                    ends = self._target_labels(ws, o, d, request, walks, fares)
+                for arrival, k, walking, label in ends:
                     raw = self._raw_legs(ws, label, prefixes)
                     legs = self.build_legs(raw, request.date, tz, built)
                     fare = priced.get(tuple(raw), NOT_PRICED)
@@ -316,6 +323,18 @@ class McPlanner:
                 tt.trip_pattern, tt.pattern_n_trips, tt.pattern_first_trip, tt.pattern_st_offset,
                 tt.pattern_stops_offsets, tt.pattern_stops, tt.st_dep))
         return views
+
+
+def _first_pass_complete(ends: list[tuple], fewest: int, floors: np.ndarray | None) -> bool:
+    """Whether the journeys a first pass found (``ends``: arrival, vehicles, fare, label) are the
+    whole Pareto set. A journey arriving after them has some k >= ``fewest`` vehicles (no
+    journey has fewer) and pays at least floors[k] (fare_floors): it is dominated when one of
+    them has no more than k vehicles and pays no more than floors[k], for every such k.
+    (Pareto journeys arriving within the first pass's horizon are dominated only by journeys
+    that arrive no later: the first pass's set holds them all.)"""
+    if floors is None or fewest < 1:
+        return False
+    return all(any(j <= k and fare <= floors[k] for _, j, fare, _ in ends) for k in range(fewest, len(floors)))
 
 
 def pareto(items: list[tuple]) -> list[tuple]:

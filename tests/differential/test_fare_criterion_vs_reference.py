@@ -104,20 +104,38 @@ def _reference(net, date):
     return FareReference(tt, fares)
 
 
-def test_fare_pareto_equals_enumeration(feed):
+def test_fare_pareto_equals_enumeration(feed, monkeypatch):
+    """Also (fares v2): the fare floors per number of vehicles that let a first pass stand for
+    the whole search (engine/criteria/mcraptor.py _first_pass_complete) never exceed the fare of
+    a reference journey with no more vehicles, and that shortcut is taken on some queries."""
+    from engine.criteria import mcraptor
+
     built, net, rounds, queries, generated = feed
     tt = net._planner.tt
     failures, sizes, priced = [], [], 0
     transfers_priced = 0         # journeys of several vehicles with a known fare
     refs = {}
+    floors_seen, one_pass = [], 0
+    real_floors = mcraptor.fare_floors
+
+    def recording_floors(ws):
+        floors = real_floors(ws)
+        floors_seen.append(floors)
+        return floors
+    monkeypatch.setattr(mcraptor, "fare_floors", recording_floors)
     for i, q in enumerate(queries):
         o, t = tt.stop_id(q.origin), tt.stop_id(q.target)
+        floors_seen.clear()
         plan = net.plan(o, t, date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=rounds - 1,
                         optimize=FARE, min_change_time=60)
+        one_pass += plan.stats.get("passes") == 1
         got = {(seconds_on_axis(it.arrival, q.date), it.n_vehicles, UNKNOWN if f is None else f)
                for it, f in zip(plan.itineraries, plan.stats["fare_minor"])}
         ref = refs.get(q.date) or refs.setdefault(q.date, _reference(net, q.date))
         want = ref.pareto([q.origin], q.time_s, tt.day_index(q.date), [q.target], rounds, 60)
+        for floors in floors_seen:
+            for _, k, fare in want:
+                assert all(floors[j] <= fare for j in range(k, len(floors))), (i, floors.tolist(), sorted(want))
         sizes.append(len(got))
         priced += sum(f is not None for f in plan.stats["fare_minor"])
         transfers_priced += sum(f is not None and it.n_vehicles > 1
@@ -127,9 +145,11 @@ def test_fare_pareto_equals_enumeration(feed):
                             f"reference {sorted(want)}")
     assert not failures, "\n".join(failures)
     assert sum(sizes) > 0 and priced > 0, "no journey with a known fare: the test would prove nothing"
-    print("TRANSFERS_PRICED", transfers_priced, priced, sum(sizes))
+    print("TRANSFERS_PRICED", transfers_priced, priced, sum(sizes), "ONE_PASS", one_pass)
     if generated:
         assert transfers_priced > 0, "no priced journey with a transfer: transfer rules were never tested"
+    if load_v2(tt.bundle) is not None:
+        assert one_pass > 0, "no query stood on its first pass: _first_pass_complete was never tested"
 
 
 def test_itinerary_fare_is_the_price_of_its_rides(feed):

@@ -72,3 +72,109 @@ def test_timeframe_intervals_cover_the_day(kernels):
         return bool((int(word) >> (rule % 64)) & 1)
     assert all(matches(8 * 3600, r) for r in peak) and not any(matches(10 * 3600, r) for r in peak)
     assert kernel.model(date, None) is kernel.model(date, None)      # one model per day
+
+
+@pytest.mark.parametrize("tz_name", [None, "Europe/Paris", "America/Los_Angeles", "Australia/Lord_Howe"])
+def test_day_timeframes_equal_a_plain_recomputation(kernels, tz_name):
+    """_timeframes (a date's intervals) reads clock changes from a per-year table and timeframes
+    from per-(group, day) windows: the same arrays as the plain way (an hourly scan around the
+    date, FaresV2.in_timeframe at each interval), on days of the feed, around both clock
+    changes (Lord Howe: 30 minutes), across a new year and outside the feed's period. Dates with
+    the same _day_signature share one model, so their arrays must be equal too."""
+    from zoneinfo import ZoneInfo
+
+    from engine.fares.kernel_model_v2 import DAYS_AROUND, _clock_changes, _noon
+    from engine.raptor.legs import local_datetime
+
+    tz = ZoneInfo(tz_name) if tz_name else None
+    kernel, net = kernels["v2"]
+    tt, fares = net._planner.tt, kernel.fares
+    bits = tt._service_bits
+
+    def active(service, day):
+        return 0 <= day < tt.n_days and bool((bits[service, day >> 3] >> (day & 7)) & 1)
+
+    def plain(date):
+        clock_s = sorted({0, *np.asarray(fares.timeframe_start_s).tolist(), *np.asarray(fares.timeframe_end_s).tolist()})
+        origin = _noon(date, tz) - dt.timedelta(hours=12)
+        bounds = set(_clock_changes(tz, origin, len(DAYS_AROUND) + 1))
+        for d in DAYS_AROUND:
+            for s in clock_s:
+                wall = dt.datetime.combine(date + dt.timedelta(days=d), dt.time(0)) + dt.timedelta(seconds=s)
+                instant = wall.replace(tzinfo=tz or dt.timezone.utc).astimezone(dt.timezone.utc)
+                bounds.add(int((instant - origin).total_seconds()))
+        bounds = sorted(bounds)
+        dep, arr = [], []
+        for i in range(len(bounds) + 1):
+            local = local_datetime(date, bounds[0] - 1 if i == 0 else bounds[i - 1], tz)
+            day = (local.date() - tt.period_start).days
+            tod = local.hour * 3600 + local.minute * 60 + local.second
+            ok = [g < 0 or fares.in_timeframe(g, day, tod, active) for g in
+                  (int(fares.leg_from_timeframe[r]) for r in kernel.rules)]
+            dep.append(ok)
+            arr.append([g < 0 or fares.in_timeframe(g, day, tod, active) for g in
+                        (int(fares.leg_to_timeframe[r]) for r in kernel.rules)])
+        return np.array(bounds), kernel._bits(np.array(dep, bool)).ravel(), kernel._bits(np.array(arr, bool)).ravel()
+
+    start = tt.period_start
+    dates = [start - dt.timedelta(days=3), start, start + dt.timedelta(days=1), start + dt.timedelta(days=20)]
+    for year in {start.year, start.year + 1}:
+        dates += [dt.date(year, 3, 27) + dt.timedelta(days=i) for i in range(-10, 6)]    # EU / US / AU changes
+        dates += [dt.date(year, 10, 1) + dt.timedelta(days=i) for i in range(0, 40, 3)]
+        dates += [dt.date(year, 11, 1) + dt.timedelta(days=i) for i in range(0, 6)]
+        dates += [dt.date(year, 12, 26) + dt.timedelta(days=i) for i in range(0, 10)]
+    changes, by_signature = 0, {}
+    for date in dates:
+        got, want = kernel._timeframes(date, tz), plain(date)
+        for a, b in zip(got, want):
+            assert np.array_equal(a, b), (date, tz_name)
+        changes += len(_clock_changes(tz, _noon(date, tz) - dt.timedelta(hours=12), len(DAYS_AROUND) + 1))
+        # dates of one signature share a model: their arrays must be the same
+        first = by_signature.setdefault(kernel._day_signature(date, tz), (date, want))
+        assert all(np.array_equal(a, b) for a, b in zip(first[1], want)), (first[0], date, tz_name)
+        assert kernel.model(date, tz) is kernel.model(first[0], tz)
+    assert changes > 0 or tz is None            # the dates do cross clock changes
+    assert len(by_signature) < len(dates) / 2   # and most share a model
+
+
+def _least(pattern_m, from_m, to_m, contrib, groups, n_groups):
+    """[pattern class, boarding class, alighting class, group, last-leg class] -> the least
+    contribution of the rules a ride there may match (int64 max: none)."""
+    out = np.full((pattern_m.shape[0], from_m.shape[0], to_m.shape[0], n_groups, contrib.shape[0]),
+                  np.iinfo(np.int64).max)
+    for r in range(pattern_m.shape[1]):
+        ok = pattern_m[:, r][:, None, None] & from_m[:, r][None, :, None] & to_m[:, r][None, None, :]
+        cell = out[:, :, :, groups[r]]
+        cell[ok] = np.minimum(cell[ok], contrib[:, r])
+    return out
+
+
+def test_merged_potential_rules_price_every_ride_the_same(kernels):
+    """The fare potentials read merged rules: for every pattern class, boarding and alighting stop
+    class, leg group and last-leg class, the least contribution of the rules a ride may match is
+    the same before and after the merge (so the potentials are), with fewer rules; on the
+    generated rule sets and on random small tables (where a looser merge would show)."""
+    from engine.fares.kernel_model_v2 import _merge_potential_rules
+
+    cases = []
+    for version, (kernel, _) in kernels.items():
+        cases.append((version, kernel.rule_group, *kernel._rule_matrices(), kernel._contributions(), kernel.n_groups))
+    rng = np.random.default_rng(5)
+    for i in range(300):
+        # rules drawn from a few distinct columns each, so that merges happen
+        n = int(rng.integers(1, 9))
+
+        def pick(pool, rows):
+            columns = rng.random((rows, pool)) < 0.5
+            return columns[:, rng.integers(0, pool, n)]
+        cases.append((f"random-{i}", rng.integers(0, 2, n).astype(np.int32), pick(2, 2), pick(3, 3), pick(3, 3),
+                      rng.integers(0, 3, (2, 2))[:, rng.integers(0, 2, n)], 2))
+    merged = {}
+    for name, groups, pattern_m, from_m, to_m, contrib, n_groups in cases:
+        group, m_pattern, m_from, m_to, m_contrib = _merge_potential_rules(groups, pattern_m, from_m, to_m, contrib)
+        assert np.array_equal(_least(pattern_m, from_m, to_m, contrib, groups, n_groups),
+                              _least(m_pattern, m_from, m_to, m_contrib, group, n_groups)), name
+        merged[name] = len(group) < int(pattern_m.any(axis=0).sum())
+    # (v2-priority's rules all differ in area or price)
+    assert merged["v2"] and merged["v2-simple"] and not merged["v2-priority"]
+    assert sum(merged.values()) > 100
