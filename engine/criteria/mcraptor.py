@@ -43,17 +43,20 @@ KIND_ORIGIN, KIND_VEHICLE, KIND_WALK = KINDS["ORIGIN"], KINDS["VEHICLE"], KINDS[
 NO_IDX = KINDS["NO_IDX"]
 ROUTE_FULL = KINDS["ROUTE_FULL"]
 NO_HORIZON = 2_000_000_000 - 1     # run_mcraptor's horizon when the query sets no max_duration_s
-#: Fares v2: the fare criterion first finds the journeys arriving within this (exact, bounded:
-#: the time bound drops the rest), then the whole set with them as known journeys: the cheap
-#: journeys that leave later are then only followed while they can still beat one of those.
-#: Strasbourg, generated v2-simple, 100 queries: p50 17.0 -> 11.7 ms; v2: 289 -> 163 ms, 34 -> 20
-#: refused. Not for v1, whose bounds leave little to gain (3.3 -> 6.0 ms: the first pass costs more).
-FIRST_PASS_S = 2 * 3600
-#: Fares v2, second pass: the first pass's journeys enter as known ones arriving at this time
-#: (before any journey can). Every Pareto journey arriving within FIRST_PASS_S is already in
-#: hand; a later one must beat each of those on vehicles or fare alone, since they arrive
-#: earlier: so the second pass drops any label that cannot, whatever its time (Strasbourg,
-#: generated v2-simple, middle half of 100 queries: second-pass labels 2.9 k -> 1.4 k, 1.2 -> 0.45 ms).
+#: Fares v2: the fare criterion finds the journeys arriving within 1 h of the start first, then
+#: within 2 h, then all (_by_horizons): each pass exact and bounded (the time bound drops the
+#: rest), the cheap journeys that leave later then only followed while they can beat the ones
+#: in hand. Strasbourg, generated, 100 queries: one pass of 2 h then all: v2-simple p50 17.0 ->
+#: 11.7 ms, v2 289 -> 163 ms; 1 h, 2 h, all against 2 h, all (with ARRIVED_AT_ONCE): v2-simple
+#: 3.0-3.1 -> 2.9 ms, v2 11.3 -> 9.7-10.2 ms. Not for v1, whose bounds leave little to gain (3.3 ->
+#: 6.0 ms with one pass of 2 h: it costs more).
+PASS_HORIZONS_S = (3600, 7200)
+#: Fares v2, passes after the first: the journeys found enter as known ones arriving at this
+#: time (before any journey can). Every Pareto journey arriving within the last horizon is
+#: already in hand; a later one must beat each of those on vehicles or fare alone, since they
+#: arrive earlier: so the pass drops any label that cannot, whatever its time (Strasbourg,
+#: generated v2-simple, middle half of 100 queries: second-pass labels 2.9 k -> 1.4 k, 1.2 ->
+#: 0.45 ms).
 ARRIVED_AT_ONCE = -(1 << 30)
 MAX_CAPACITY = 1 << 22      # ~470 MB of labels per thread: beyond, the query is refused
 #: Boardings kept on one pattern scan (fares v2: riders boarded at different stops stay apart):
@@ -145,7 +148,7 @@ class McPlanner:
         next_active = self.tt.next_active(day)
         args = [np.ascontiguousarray(a, np.int32) for a in
                 (origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk)]
-        end_stops = self._end_stops(args[3], walk_after_last) if fares is not None else None
+        end_stops = self._end_stops(args[3], walk_after_last) if fares is not None and fares.version == 1 else None
         while (n := run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
                                  walk_before_first, walk_after_last, fares, known,
                                  end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest,
@@ -195,23 +198,8 @@ class McPlanner:
                     request.walk_after_last and not d.is_point, fares)
                 latest = request.latest_arrival_s
                 journeys = None       # (arrival, vehicles, walking or fare, raw legs)
-                if known is not None and fares.version == 2 and (latest is None or latest > start + FIRST_PASS_S):
-                    # fares v2: the exact set of the journeys arriving within FIRST_PASS_S first
-                    ws = run(known, start + FIRST_PASS_S, fewest)
-                    ends = self._target_labels(ws, o, d, request, walks, fares)
-                    journeys = [(a, k, w, self._raw_legs(ws, label, {})) for a, k, w, label in ends]
-                    if _first_pass_complete(ends, fewest, fare_floors(ws)):
-                        stats.update(rounds=ws.rounds_run, labels=ws.n_labels, passes=1)
-                    else:
-                        # then the journeys arriving later: only those it lacks, which no journey
-                        # of the first set beats on vehicles and fare (they arrive earlier): its
-                        # journeys enter as if arriving at once (see ARRIVED_AT_ONCE)
-                        stats["first_pass_labels"] = ws.n_labels
-                        first = np.array([(ARRIVED_AT_ONCE, k, w) for _, k, w, _ in ends], np.int32).reshape(-1, 3)
-                        ws = run(np.concatenate([known, first]), latest, fewest)
-                        stats.update(rounds=ws.rounds_run, labels=ws.n_labels, passes=2)
-                        journeys += [(a, k, w, self._raw_legs(ws, label, {}))
-                                     for a, k, w, label in self._target_labels(ws, o, d, request, walks, fares)]
+                if known is not None and fares.version == 2:
+                    journeys = self._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats)
                 if journeys is None:
                     ws = run(known, latest, fewest)
                     stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
@@ -237,6 +225,34 @@ class McPlanner:
         if request.has_point:
             stats.update(access_stops=int(len(o.stops)), egress_stops=int(len(d.stops)))
         return Plan(o.waypoint, d.waypoint, request.date, hms(start), tuple(it for *_, it in found), stats)
+
+    def _by_horizons(self, run, known: np.ndarray, fewest: int, start: int, latest: int | None, o, d,
+                     request: PlanRequest, fares, stats: dict) -> list[tuple] | None:
+        """Fares v2: the journeys (arrival, vehicles, fare, raw legs) by passes of growing horizon
+        (PASS_HORIZONS_S after the start, then none): each pass finds exactly the Pareto
+        journeys arriving within its horizon that the earlier ones lack; the journeys found
+        enter the next passes as known ones arriving at once (ARRIVED_AT_ONCE). Stops when the
+        journeys found are the whole set (_first_pass_complete). None when the query's own
+        limit comes first (one plain run then)."""
+        horizons = [start + h for h in PASS_HORIZONS_S if latest is None or latest > start + h]
+        if not horizons:
+            return None
+        journeys: list[tuple] = []
+        entries = known
+        labels = []
+        for horizon in [*horizons, latest]:
+            ws = run(entries, horizon, fewest)
+            labels.append(ws.n_labels)
+            ends = self._target_labels(ws, o, d, request, False, fares)
+            journeys += [(a, k, w, self._raw_legs(ws, label, {})) for a, k, w, label in ends]
+            if horizon == latest or _first_pass_complete(journeys, fewest, fare_floors(ws)):
+                break
+            found = np.array([(ARRIVED_AT_ONCE, k, w) for _, k, w, _ in journeys], np.int32).reshape(-1, 3)
+            entries = np.concatenate([known, found])
+        stats.update(rounds=ws.rounds_run, labels=labels[-1], passes=len(labels))
+        if len(labels) > 1:
+            stats["first_pass_labels"] = sum(labels[:-1])
+        return journeys
 
     def _known(self, o, d, request: PlanRequest, day: int, start: int, tz, built: dict,
                priced: dict) -> tuple[np.ndarray | None, int]:

@@ -2,7 +2,8 @@
 
 McRAPTOR with the fare criterion is given (1) the two-criteria Pareto journeys with their fares
 (``McPlanner._known``: target pruning from its first round), and for fares v2 also the journeys
-of a first search bounded to FIRST_PASS_S, and (2), for fares v1, the stops
+of searches bounded to PASS_HORIZONS_S, entered into the later ones as arriving at once
+(``McPlanner._by_horizons``), and (2), for fares v1, the stops
 where a journey may leave its last vehicle (``McPlanner._end_stops``: an open ticket is priced
 at least as a ticket to one of their zones, or as itself plus a ticket that ends there). Here the
 same queries run with and without them (no known journey; every stop a possible end, which makes

@@ -59,7 +59,7 @@ def test_max_duration_keeps_exactly_the_journeys_arriving_in_time(fare_network, 
 
 def test_max_duration_prunes_the_fare_search(fare_network):
     # every label the search made: without a limit fares v2 first searches the journeys
-    # arriving within FIRST_PASS_S (first_pass_labels), then all of them
+    # arriving within PASS_HORIZONS_S (first_pass_labels), then all of them
     labels = {None: 0, 1800: 0}
     for origin, destination, when in mixed_queries(fare_network, 30, 9, point_every=3):
         for limit in labels:
