@@ -46,10 +46,12 @@ NO_HORIZON = 2_000_000_000 - 1     # run_mcraptor's horizon when the query sets 
 #: Fares v2: the fare criterion finds the journeys arriving within 1 h of the start first, then
 #: within 2 h, then all (_by_horizons): each pass exact and bounded (the time bound drops the
 #: rest), the cheap journeys that leave later then only followed while they can beat the ones
-#: in hand. Strasbourg, generated, 100 queries: one pass of 2 h then all: v2-simple p50 17.0 ->
-#: 11.7 ms, v2 289 -> 163 ms; 1 h, 2 h, all against 2 h, all (with ARRIVED_AT_ONCE): v2-simple
-#: 3.0-3.1 -> 2.9 ms, v2 11.3 -> 9.7-10.2 ms. Not for v1, whose bounds leave little to gain (3.3 ->
-#: 6.0 ms with one pass of 2 h: it costs more).
+#: in hand. Strasbourg, generated, 100 queries, p50: one pass of 2 h then all: v2-simple 17.0 ->
+#: 11.7 ms, v2 289 -> 163 ms; with ARRIVED_AT_ONCE, 1 h and 2 h then all against 2 h then all:
+#: v2-simple 3.0-3.1 -> 2.9 ms, v2 11.3 -> 9.7-10.2 ms. (Horizons after the earliest arrival
+#: instead, 30 min / 1 h / 2 h, gave v2 6.9 ms, but changed one answer of 120: see the README,
+#: "first vehicle".) Not for v1, whose bounds leave little to gain (3.3 -> 6.0 ms with one pass
+#: of 2 h: it costs more).
 PASS_HORIZONS_S = (3600, 7200)
 #: Fares v2, passes after the first: the journeys found enter as known ones arriving at this
 #: time (before any journey can). Every Pareto journey arriving within the last horizon is
@@ -234,7 +236,11 @@ class McPlanner:
         enter the next passes as known ones arriving at once (ARRIVED_AT_ONCE). Stops when the
         journeys found are the whole set (_first_pass_complete). None when the query's own
         limit comes first (one plain run then)."""
-        horizons = [start + h for h in PASS_HORIZONS_S if latest is None or latest > start + h]
+        if not len(known):
+            return None
+        # (no pass ends before the earliest arrival: the two-criteria search found it, none is earlier)
+        earliest = int(known[:, 0].min())
+        horizons = [start + h for h in PASS_HORIZONS_S if earliest <= start + h and (latest is None or latest > start + h)]
         if not horizons:
             return None
         journeys: list[tuple] = []
