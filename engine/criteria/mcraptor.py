@@ -360,12 +360,12 @@ class McPlanner:
 
 
 def _first_pass_complete(ends: list[tuple], fewest: int, floors: np.ndarray | None) -> bool:
-    """Whether the journeys a first pass found (``ends``: arrival, vehicles, fare, label) are the
-    whole Pareto set. A journey arriving after them has some k >= ``fewest`` vehicles (no
+    """Whether the journeys the passes so far found (``ends``: arrival, vehicles, fare, ...) are
+    the whole Pareto set. A journey arriving after them has some k >= ``fewest`` vehicles (no
     journey has fewer) and pays at least floors[k] (fare_floors): it is dominated when one of
     them has no more than k vehicles and pays no more than floors[k], for every such k.
-    (Pareto journeys arriving within the first pass's horizon are dominated only by journeys
-    that arrive no later: the first pass's set holds them all.)"""
+    (Pareto journeys arriving within the last pass's horizon are dominated only by journeys
+    that arrive no later: the passes' sets hold them all.)"""
     if floors is None or fewest < 1:
         return False
     return all(any(j <= k and fare <= floors[k] for _, j, fare, _ in ends) for k in range(fewest, len(floors)))
