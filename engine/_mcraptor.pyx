@@ -404,8 +404,15 @@ cdef class FareModelV2(FareModel):
                 raise ValueError("fares v2 contributions do not match the potential rules and last-leg classes")
             if pot_words < 1 or pot_from_bits.shape[0] != from_bits.shape[0] // words * pot_words or \
                     pot_to_bits.shape[0] != pot_from_bits.shape[0] or \
-                    class_rule_offsets.shape[0] != pattern_bits.shape[0] // words + 1:
+                    class_rule_offsets.shape[0] != pattern_bits.shape[0] // words + 1 or \
+                    pot_group.shape[0] > 64 * pot_words:
                 raise ValueError("fares v2 potential rules do not match the stop and pattern classes")
+            # (the kernel reads them unchecked)
+            offsets, rules = np.asarray(class_rule_offsets), np.asarray(class_rules)
+            if offsets[0] != 0 or offsets[len(offsets) - 1] != len(rules) or (np.diff(offsets) < 0).any() or \
+                    ((rules < 0) | (rules >= pot_group.shape[0])).any() or \
+                    ((np.asarray(pot_group) < -1) | (np.asarray(pot_group) >= n_groups)).any():
+                raise ValueError("fares v2 potential rules out of range")
             self.class_rule_offsets, self.class_rules, self.contrib = class_rule_offsets, class_rules, contrib
             self.pot_group, self.pot_words = pot_group, pot_words
             self.pot_from_bits, self.pot_to_bits = pot_from_bits, pot_to_bits
@@ -628,7 +635,7 @@ cdef inline int _last_leg_class(FareModelV2 f, const Seg* g) noexcept nogil:
 
 
 cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32_t[::1] target_stop,
-                           const int32_t[::1] origin_stop, int max_rides) noexcept nogil:
+                           const int32_t[::1] origin_stop, int max_rides, int32_t* scratch) noexcept nogil:
     """potential[c * n_stops + s]: the least fare a journey still pays from a label at s whose
     last leg is of class c, to a target with at most max_rides more rides (FARE_UNKNOWN: none
     with a price). Bellman-Ford over rides, backwards: a ride of pattern p boarded at s and left
@@ -637,13 +644,13 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     t; one footpath before a ride (or to a target), as the search allows, adds nothing (chained
     footpaths made the potentials weaker). Each round scans only the patterns through stops whose
     potential went down in the last one, from the last such stop_pos (as _compute_stage does; its
-    scratch lists are reused, never at the same time)."""
+    scratch lists are reused, never at the same time). ``scratch``: 3 * (n_pot_rules + 1) ints."""
     cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.pot_group.shape[0], g1 = f.n_groups + 1
     cdef int it, p, pc, start, pos, c, i, r, s, feed, best, v, lo, hi, w = f.pot_words
     cdef int n_cur, n_next, n_pat, k
     cdef int32_t* pot = ws.potential
-    cdef int32_t* m = <int32_t*>malloc(3 * (nr + 1) * sizeof(int32_t))  # per rule of the class: the
-    cdef int32_t* on_rule = m + (nr + 1)                                # least potential after it
+    cdef int32_t* m = scratch                      # per rule of the class: the least potential after it
+    cdef int32_t* on_rule = m + (nr + 1)
     cdef int32_t* on_pot = m + 2 * (nr + 1)
     cdef int n_on
     cdef const uint64_t* bits
@@ -731,7 +738,6 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
             break
     for i in range(n_cur):
         flag[cur[i]] = 0
-    free(m)
 
 
 cdef inline void _origin_floor(McWorkspace ws, const int32_t* pot, const int32_t[::1] origin_stop, int j,
@@ -1618,6 +1624,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
     cdef Seg none
+    cdef int32_t[::1] scratch_view
     if max_rounds + 2 > ws.round_start.shape[0]:
         raise ValueError("max_rounds too large")
     if known is not None and known.shape[1] != 3:
@@ -1639,8 +1646,10 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             ws.potential = <int32_t*>malloc(ws.n_classes * tt.n_stops * sizeof(int32_t))
             if ws.potential == NULL:
                 raise MemoryError()
+            scratch = np.empty(3 * (ws.f2.pot_group.shape[0] + 1), np.int32)
+            scratch_view = scratch
             with nogil:
-                _fare_potentials(tt, ws, ws.f2, target_stop, origin_stop, max_rounds)
+                _fare_potentials(tt, ws, ws.f2, target_stop, origin_stop, max_rounds, &scratch_view[0])
             ws.potential_key = potential_key
     free(ws.end_zone)
     ws.end_zone = NULL

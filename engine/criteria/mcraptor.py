@@ -48,7 +48,7 @@ NO_HORIZON = 2_000_000_000 - 1     # run_mcraptor's horizon when the query sets 
 #: rest), the cheap journeys that leave later then only followed while they can beat the ones
 #: in hand. Strasbourg, generated, 100 queries, p50: one pass of 2 h then all: v2-simple 17.0 ->
 #: 11.7 ms, v2 289 -> 163 ms; with ARRIVED_AT_ONCE, 1 h and 2 h then all against 2 h then all:
-#: v2-simple 3.0-3.1 -> 2.9 ms, v2 11.3 -> 9.7-10.2 ms. (Horizons after the earliest arrival
+#: v2-simple 2.95-3.29 -> 2.88-2.98 ms, v2 11.3-11.4 -> 9.7-10.2 ms. (Horizons after the earliest arrival
 #: instead, 30 min / 1 h / 2 h, gave v2 6.9 ms, but changed one answer of 120: see the README,
 #: "first vehicle".) Not for v1, whose bounds leave little to gain (3.3 -> 6.0 ms with one pass
 #: of 2 h: it costs more).
@@ -234,7 +234,7 @@ class McPlanner:
         (PASS_HORIZONS_S after the start, then none): each pass finds exactly the Pareto
         journeys arriving within its horizon that the earlier ones lack; the journeys found
         enter the next passes as known ones arriving at once (ARRIVED_AT_ONCE). Stops when the
-        journeys found are the whole set (_first_pass_complete). None when the query's own
+        journeys found are the whole set (_set_complete). None when the query's own
         limit comes first (one plain run then)."""
         if not len(known):
             return None
@@ -250,8 +250,9 @@ class McPlanner:
             ws = run(entries, horizon, fewest)
             labels.append(ws.n_labels)
             ends = self._target_labels(ws, o, d, request, False, fares)
-            journeys += [(a, k, w, self._raw_legs(ws, label, {})) for a, k, w, label in ends]
-            if horizon == latest or _first_pass_complete(journeys, fewest, fare_floors(ws)):
+            memo: dict = {}             # (one pass's labels: its journeys share prefixes)
+            journeys += [(a, k, w, self._raw_legs(ws, label, memo)) for a, k, w, label in ends]
+            if horizon == latest or _set_complete(journeys, fewest, fare_floors(ws)):
                 break
             found = np.array([(ARRIVED_AT_ONCE, k, w) for _, k, w, _ in journeys], np.int32).reshape(-1, 3)
             entries = np.concatenate([known, found])
@@ -359,7 +360,7 @@ class McPlanner:
         return views
 
 
-def _first_pass_complete(ends: list[tuple], fewest: int, floors: np.ndarray | None) -> bool:
+def _set_complete(ends: list[tuple], fewest: int, floors: np.ndarray | None) -> bool:
     """Whether the journeys the passes so far found (``ends``: arrival, vehicles, fare, ...) are
     the whole Pareto set. A journey arriving after them has some k >= ``fewest`` vehicles (no
     journey has fewer) and pays at least floors[k] (fare_floors): it is dominated when one of

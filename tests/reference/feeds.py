@@ -144,8 +144,8 @@ def warm_service_days(net, queries) -> None:
     """Plan every query once with two criteria, untimed, before a benchmark times two modes of
     them alternately: each service day's tables (next_active, pricing's calendar) are then
     built for both, not paid by the first mode and found ready by the second (random dates:
-    ~60 of 100 queries are the first of their day; on Strasbourg that flattered a third
-    criterion's ratio by 0.4-0.6)."""
+    63 of 100 queries are the first of their day; on Strasbourg that flattered a third
+    criterion's ratio by 0.15 (walking) to 0.55 (fares v1, v2-simple))."""
     for q in queries:
         net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
 

@@ -178,3 +178,25 @@ def test_merged_potential_rules_price_every_ride_the_same(kernels):
     # (v2-priority's rules all differ in area or price)
     assert merged["v2"] and merged["v2-simple"] and not merged["v2-priority"]
     assert sum(merged.values()) > 100
+
+
+def test_potential_tables_out_of_range_are_refused(kernels):
+    """The kernel reads the potential rules unchecked: tables that do not fit are refused when
+    the day model is built, with a ValueError, not read out of bounds."""
+    kernel, net = kernels["v2-simple"]
+    date = net._planner.tt.period_start
+    good = dict(kernel.potential)
+    bad_tables = [
+        {"class_rules": np.full_like(good["class_rules"], len(good["pot_group"]))},    # a rule past the end
+        {"class_rule_offsets": good["class_rule_offsets"][::-1].copy()},               # not increasing
+        {"pot_group": np.full_like(good["pot_group"], kernel.n_groups)},               # no such group
+        {"pot_to_bits": good["pot_to_bits"][:-1].copy()},                              # a stop class short
+    ]
+    try:
+        for change in bad_tables:
+            kernel.potential = {**good, **change}
+            with pytest.raises(ValueError, match="potential rules"):
+                kernel._build_model(date, None)
+    finally:
+        kernel.potential = good
+    kernel._build_model(date, None)             # (the good tables still build)
