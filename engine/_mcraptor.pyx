@@ -29,6 +29,11 @@ and no longer span), so pruning never loses the cheapest cover; FARE_UNKNOWN (no
 than any price. Fares never go down, so closed prices bound a label's final fare (target pruning).
 Travellers take the first vehicle they can catch at each boarding (as RAPTOR does): a journey
 that waits on purpose for a later vehicle to stay inside a transfer_duration is not considered.
+With fares v2 whose prices depend on times, a boarding also takes the first vehicle after each
+time where the ride's price may change, up to wait_until (_board_at_fare_bounds): a label that
+arrives earlier and so beats a later one then also rides the cheaper vehicle the later one would
+have caught (off-peak, past a dearer rule's limit). What a later vehicle gains in time left for
+a limit measured from the ride itself is not covered (README, "First vehicle").
 Fares v2 (FareModelV2) fold the rides left to right as engine/fares/v2.py does: a ride is priced
 where it ends (_v2_ride: its leg rule, the transfer rule from the last leg, the transfer type),
 the label keeps the fare so far and what the rules may still use of its last leg (Seg: feed,
@@ -358,6 +363,8 @@ cdef class FareModelV2(FareModel):
     cdef const uint64_t[::1] pot_from_bits, pot_to_bits
     cdef int pot_words
     cdef readonly bint use_potential
+    cdef readonly object dep_bounds_np, arr_bounds_np
+    cdef const int32_t[::1] dep_bounds, arr_bounds
 
     def __init__(self, *, int words, int n_groups, const int32_t[::1] rule_amount, const int32_t[::1] rule_group,
                  const uint8_t[::1] rule_priced, const int32_t[::1] pattern_class,
@@ -385,6 +392,14 @@ cdef class FareModelV2(FareModel):
         self.pattern_class, self.pattern_feed, self.pattern_bits = pattern_class, pattern_feed, pattern_bits
         self.stop_class, self.from_bits, self.to_bits = stop_class, from_bits, to_bits
         self.time_bounds, self.dep_bits, self.arr_bits = time_bounds, dep_bits, arr_bits
+        # the times where a departure's (an arrival's) bit set changes: where the price of a
+        # ride can change with its vehicle (_board_at_fare_bounds)
+        bounds = np.asarray(time_bounds)
+        rows = np.asarray(dep_bits).reshape(-1, words)
+        self.dep_bounds_np = np.ascontiguousarray(bounds[(rows[1:] != rows[:-1]).any(axis=1)], np.int32)
+        rows = np.asarray(arr_bits).reshape(-1, words)
+        self.arr_bounds_np = np.ascontiguousarray(bounds[(rows[1:] != rows[:-1]).any(axis=1)], np.int32)
+        self.dep_bounds, self.arr_bounds = self.dep_bounds_np, self.arr_bounds_np
         self.tr_offsets, self.tr_count, self.tr_duration = tr_offsets, tr_count, tr_duration
         self.tr_dtype, self.tr_type, self.tr_amount = tr_dtype, tr_type, tr_amount
         self.chain_open, self.chain_dep_window, self.chain_arr_window = chain_open, chain_dep_window, chain_arr_window
@@ -870,6 +885,7 @@ cdef class McWorkspace:
     cdef int max_rounds
     cdef int min_vehicles               # no journey to the targets has fewer (the caller knows)
     cdef bint bound_states              # fares: compare time limits up to _until only
+    cdef int64_t wait_until             # fares v2: the last time a traveller waits for a cheaper vehicle until
     cdef int64_t horizon                # the latest arrival (egress included) a journey may have
     # per-vehicle-count bounds (_compute_stage): stage[s * W + j] (ready at s) and
     # stage[(n_stops + s) * W + j] (arrived at s by vehicle), W = max_rounds + 1
@@ -1437,6 +1453,110 @@ cdef int _board_fare(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s,
     return n_rb
 
 
+cdef int _board_later(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s, int trip, int day, int32_t dep,
+                      int k, int cur) noexcept nogil:
+    """Board (p, trip) leaving at dep from label cur, a later vehicle than its first one, unless
+    no journey from it can be one the set lacks. Returns the new route bag size."""
+    if dep > ws.wait_until or _stage_hopeless(ws, _ready_row(ws, s), dep, _crit_floor(
+            ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True), k - 1, 1):
+        return n_rb
+    return _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
+
+
+cdef int _board_first_arriving(McView tt, McWorkspace ws, const int32_t[:, ::1] next_active, int day_shift,
+                               int n_rb, int p, int pos, int s, int32_t bound, int32_t dep0, int k,
+                               int cur) noexcept nogil:
+    """For each stop down the pattern, board the first vehicle that arrives there at or after
+    ``bound`` (if it leaves here after dep0, the first vehicle's departure)."""
+    cdef int n = tt.pattern_n_trips[p], start = tt.pattern_stops_offsets[p], pos2, trip, day, last = NO_IDX
+    cdef int last_day = 0
+    cdef int64_t base = tt.pattern_st_offset[p]
+    cdef int32_t dep
+    for pos2 in range(tt.pattern_stops_offsets[p + 1] - start - 1, pos, -1):
+        if not tt.pattern_dropoff[start + pos2]:
+            continue
+        # no overtaking: arrivals at a stop_pos never decrease with the trip index either
+        earliest_departure(&tt.st_arr[base + <int64_t>pos2 * n], n, tt.pattern_first_trip[p], tt.pattern_max_day[p],
+                           &next_active[0, 0], next_active.shape[1], day_shift, bound, &trip, &day)
+        if trip == NO_IDX or (trip == last and day == last_day):
+            continue
+        last, last_day = trip, day
+        dep = tt.st_dep[base + <int64_t>pos * n + trip] + day * DAY
+        if dep > dep0:
+            n_rb = _board_later(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
+            if ws.overflow:
+                return n_rb
+    return n_rb
+
+
+cdef int _board_at_fare_bounds(McView tt, McWorkspace ws, const int32_t[:, ::1] next_active, int day_shift,
+                               int n_rb, int p, int pos, int s, int32_t dep0, int k, int cur) noexcept nogil:
+    """(Fares v2 whose prices depend on time.) Besides its first vehicle (leaving at dep0), board
+    from label cur the first vehicle after each time where the price of a ride from here may
+    change: a bound of the departure or arrival timeframes (FareModelV2.dep_bounds /
+    arr_bounds: for arrivals, the first vehicle reaching each stop down the pattern after it),
+    or the end of a time limit measured from cur's last leg. Why: a label that arrives earlier
+    beats a later one (its traveller may wait), so the later vehicles it could wait for, whose
+    rides may be cheaper (off-peak, outside a dearer transfer rule), are tried from it. The
+    first vehicle after each such time is enough: any later one within the same bounds is
+    priced alike and arrives no earlier. Only times before cur's until matter."""
+    cdef int i, trip, day, key, key0, b2, g1 = ws.f2.n_groups + 1
+    cdef int32_t b, dep, until, t0
+    cdef Until u
+    cdef const Seg* g = &ws.lab_seg[cur]
+    until = _until_of(ws, _until_set(&u, s, ws.lab_crit[cur], g, ws.lab_round[cur], False, &ws.lab_until[cur]))
+    if until > ws.horizon:
+        until = <int32_t>ws.horizon
+    if until > ws.wait_until:
+        until = <int32_t>ws.wait_until
+    for i in range(ws.f2.dep_bounds.shape[0]):
+        b = ws.f2.dep_bounds[i]
+        if b <= dep0:
+            continue
+        if b > until:
+            break
+        dep = _earliest_trip(tt, next_active, day_shift, p, pos, b, &trip, &day)
+        if trip == NO_IDX:
+            break
+        n_rb = _board_later(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
+        if ws.overflow:
+            return n_rb
+    for i in range(ws.f2.arr_bounds.shape[0]):
+        b = ws.f2.arr_bounds[i]
+        if b <= dep0:
+            continue
+        if b > until:
+            break
+        n_rb = _board_first_arriving(tt, ws, next_active, day_shift, n_rb, p, pos, s, b, dep0, k, cur)
+        if ws.overflow:
+            return n_rb
+    if g.start == NO_SEG or ws.f2.slack_ok:
+        return n_rb
+    # the end of each limit a transfer rule measures from the last leg (the first time past it),
+    # unless slack_ok (a ride inside a limit is then never dearer than one past it)
+    key0 = (g.feed * g1 + g.group + 1) * g1
+    for b2 in range(g1):
+        key = key0 + b2
+        for i in range(ws.f2.tr_offsets[key], ws.f2.tr_offsets[key + 1]):
+            if ws.f2.tr_duration[i] < 0:
+                continue
+            t0 = g.prev_dep if ws.f2.tr_dtype[i] <= 1 else g.prev_arr
+            if t0 == EXPIRED:
+                continue
+            b = t0 + ws.f2.tr_duration[i] + 1
+            if b <= dep0 or b > until:
+                continue
+            if ws.f2.tr_dtype[i] == 1 or ws.f2.tr_dtype[i] == 2:      # measured to the next leg's departure
+                dep = _earliest_trip(tt, next_active, day_shift, p, pos, b, &trip, &day)
+                if trip != NO_IDX:
+                    n_rb = _board_later(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
+            else:                                             # to its arrival
+                n_rb = _board_first_arriving(tt, ws, next_active, day_shift, n_rb, p, pos, s, b, dep0, k, cur)
+            if ws.overflow:
+                return n_rb
+    return n_rb
+
+
 cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_active, int day_shift, int p,
                         int k, int32_t min_change_s, bint walk_after_last) noexcept nogil:
     """Ride pattern p from its first marked stop_pos: alight every route label where drop-off is
@@ -1528,6 +1648,8 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                     ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True), k - 1, 1):
                 if fare:
                     n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
+                    if v2 and ws.f2.timed and not ws.overflow:
+                        n_rb = _board_at_fare_bounds(tt, ws, next_active, day_shift, n_rb, p, pos, s, dep, k, cur)
                 else:
                     n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, ws.lab_crit[cur], &g, cur, k)
                 if ws.overflow:
@@ -1604,7 +1726,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  bint walk_before_first, bint walk_after_last, FareModel fares=None,
                  const int32_t[:, ::1] known=None,
                  const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1, int min_vehicles=0,
-                 bint bound_states=True):
+                 bint bound_states=True, int wait_until=UNREACHED - 1):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
     pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is (grow
     its route_capacity and run again).
@@ -1619,7 +1741,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     ``min_vehicles``: no journey to the targets has fewer vehicles (the two-criteria search
     says so when it finds none with fewer): a label ends with at least that many, for pruning.
     ``bound_states=False``: fare labels compare their time limits whatever the journeys found
-    (_until; the answer is the same, with more labels: for tests).
+    (_until; the answer is the same, with more labels: for tests). ``wait_until`` (fares v2): the
+    latest departure of a later vehicle boarded for its fare (_board_at_fare_bounds).
     """
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
@@ -1658,6 +1781,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     ws.max_rounds = max_rounds
     ws.min_vehicles = min_vehicles if min_vehicles > 0 else 0
     ws.bound_states = bound_states
+    ws.wait_until = wait_until
     # the stage bounds depend on the targets only: a query's passes (fares v2) share them
     stage_key = (tt, np.asarray(target_stop).tobytes(), np.asarray(target_egress).tobytes(), max_rounds,
                  min_change_s)

@@ -60,6 +60,12 @@ PASS_HORIZONS_S = (3600, 7200)
 #: generated v2-simple, middle half of 100 queries: second-pass labels 2.9 k -> 1.4 k, 1.2 ->
 #: 0.45 ms).
 ARRIVED_AT_ONCE = -(1 << 30)
+#: Fares v2 whose prices depend on times: besides the first vehicle, a boarding also takes the
+#: first vehicle after each time where a ride's price may change (a cheaper fare period, a
+#: dearer transfer rule's limit past), when it leaves by the query's latest arrival or, without
+#: one, within this long of the start (run_mcraptor ``wait_until``). The references wait the
+#: same way (tests/reference/fare_reference.py v2_waiting).
+FARE_WAIT_S = 2 * 3600
 MAX_CAPACITY = 1 << 22      # ~470 MB of labels per thread: beyond, the query is refused
 #: Boardings kept on one pattern scan (fares v2: riders boarded at different stops stay apart):
 #: 8,192 at first, grown 8-fold (a rerun each time) up to this (~13 MB per thread), then refused.
@@ -154,7 +160,8 @@ class McPlanner:
         while (n := run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
                                  walk_before_first, walk_after_last, fares, known,
                                  end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest,
-                                 min_vehicles=fewest, bound_states=self.bound_states)) < 0:
+                                 min_vehicles=fewest, bound_states=self.bound_states,
+                                 wait_until=(int(args[1].min()) + FARE_WAIT_S) if latest is None else latest)) < 0:
             full = ws.route_capacity >= MAX_ROUTE_CAPACITY if n == ROUTE_FULL else ws.capacity >= MAX_CAPACITY
             if full:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "

@@ -7,7 +7,10 @@ transfer_duration) and v2 (networks, areas with the inverse match of empty field
 timeframes on their services' days, transfer rules of types 0, 1 and 2 with counts and three
 kinds of duration limit). For seeded random stop-to-stop queries the Pareto set of (arrival,
 vehicles, fare) must be equal, and each itinerary's fare must be the price of its rides (v1:
-engine/fares/v1.py; v2: engine/fares/v2.py, the prices itineraries show).
+engine/fares/v1.py; v2: engine/fares/v2.py, the prices itineraries show). With v2 (prices that
+depend on times) the reference also waits for every later vehicle the rules see differently
+(fare_reference.v2_waiting); on Strasbourg the queries then have a max_duration_s
+(MAX_DURATION_V2_S) that bounds the enumeration.
 """
 from __future__ import annotations
 
@@ -17,7 +20,9 @@ from engine.fares import load_v1, load_v2
 from engine.fares.v1 import Ride, journey_fare
 
 from tests.reference.csa import seconds_on_axis
-from tests.reference.fare_reference import UNKNOWN, FareReference, v2_pricer
+from engine.criteria.mcraptor import FARE_WAIT_S
+
+from tests.reference.fare_reference import UNKNOWN, FareReference, v2_pricer, v2_waiting
 from tests.reference.feeds import build_feed, feed_name, hhmmss, random_queries, shared_data_dir
 
 FARE = ("arrival", "transfers", "fare")
@@ -27,6 +32,7 @@ FEEDS = {  # folder -> (vehicles at most, queries): the reference is exponential
     "gtfs-us-portland-trimet": (3, 4),
     "gtfs-us-tampa-hart": (2, 6),
 }
+MAX_DURATION_V2_S = 3 * 3600      # Strasbourg with generated v2 fares (the sample has none)
 
 
 def _params():
@@ -71,7 +77,9 @@ def feed(request, tmp_path_factory):
     built = build_feed(out, [(name, path)], name)
     net = engine.open(str(built.bundle))
     generated = folder in ("generated", "sample")       # rules written to be exercised by transfers
-    return built, net, rounds, random_queries(built.staged, n, 41, avoid_dst=False, night_every=5), generated
+    max_duration = MAX_DURATION_V2_S if folder == "generated" and request.param[1] != "v1" else None
+    return (built, net, rounds, random_queries(built.staged, n, 41, avoid_dst=False, night_every=5), generated,
+            max_duration)
 
 
 def _rides(net, itinerary, date) -> list[Ride]:
@@ -98,7 +106,8 @@ def _reference(net, date):
     tt = planner.tt
     v2 = load_v2(tt.bundle)
     if v2 is not None:
-        return FareReference(tt, v2, v2_pricer(tt, v2, date, planner.timezone(planner.stop_endpoint([0]))))
+        tz = planner.timezone(planner.stop_endpoint([0]))
+        return FareReference(tt, v2, v2_pricer(tt, v2, date, tz), v2_waiting(tt, v2, date, tz))
     fares = load_v1(tt.bundle)
     assert fares is not None and fares.n_fares > 0
     return FareReference(tt, fares)
@@ -110,7 +119,7 @@ def test_fare_pareto_equals_enumeration(feed, monkeypatch):
     a reference journey with no more vehicles, and that shortcut is taken on some queries."""
     from engine.criteria import mcraptor
 
-    built, net, rounds, queries, generated = feed
+    built, net, rounds, queries, generated, max_duration = feed
     tt = net._planner.tt
     failures, sizes, priced = [], [], 0
     transfers_priced = 0         # journeys of several vehicles with a known fare
@@ -127,12 +136,14 @@ def test_fare_pareto_equals_enumeration(feed, monkeypatch):
         o, t = tt.stop_id(q.origin), tt.stop_id(q.target)
         floors_seen.clear()
         plan = net.plan(o, t, date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=rounds - 1,
-                        optimize=FARE, min_change_time=60)
+                        optimize=FARE, min_change_time=60, max_duration_s=max_duration)
         one_pass += plan.stats.get("passes") == 1
         got = {(seconds_on_axis(it.arrival, q.date), it.n_vehicles, UNKNOWN if f is None else f)
                for it, f in zip(plan.itineraries, plan.stats["fare_minor"])}
         ref = refs.get(q.date) or refs.setdefault(q.date, _reference(net, q.date))
-        want = ref.pareto([q.origin], q.time_s, tt.day_index(q.date), [q.target], rounds, 60)
+        want = ref.pareto([q.origin], q.time_s, tt.day_index(q.date), [q.target], rounds, 60,
+                          latest=None if max_duration is None else q.time_s + max_duration,
+                          wait_until=q.time_s + (FARE_WAIT_S if max_duration is None else max_duration))
         for floors in floors_seen:
             if floors is None:
                 continue            # (no potentials: rules with a negative contribution)
@@ -157,7 +168,7 @@ def test_fare_pareto_equals_enumeration(feed, monkeypatch):
 def test_itinerary_fare_is_the_price_of_its_rides(feed):
     """The criterion's value of each itinerary is journey_fare of its rides (no second opinion);
     for v2, the price the itinerary itself shows (engine/fares/pricing.py)."""
-    built, net, rounds, queries, generated = feed
+    built, net, rounds, queries, generated, _ = feed
     tt = net._planner.tt
     if load_v2(tt.bundle) is not None:
         checked = priced = 0

@@ -1,14 +1,13 @@
-"""A known limit of the fare criterion's exactness (README, "First vehicle"), kept as a strict
-expected failure so that it is seen, and so that its fix shows (the test then passes, and strict
-xfail turns that into a failure: remove the mark).
+"""Waiting for a cheaper vehicle (README, "First vehicle"): a case the fare criterion once lost.
 
-The model boards the first vehicle a traveller can catch. A fare label that arrives earlier, pays
-no more and has the same fare state is taken to dominate a later one; but the earlier traveller
-boards an earlier vehicle, and when a leg's price depends on its time (here a peak timeframe)
-the later vehicle can be cheaper. Strasbourg CTS with generated "v2-simple" fares: bounding a
-pass at 19:00 makes a label arriving at 18:21 at the transfer stop (it boards the 18:23 peak
-tram) drop one arriving at 18:28 (the 18:30 off-peak tram), and (18:45, 3 vehicles, 3.80 EUR)
-is lost. The same query without the time-limit shortcut (``bound_states=False``) keeps it.
+A fare label that arrives earlier, pays no more and has the same fare state beats a later one;
+but the search lets it board the first vehicle it can catch, and when a leg's price depends on
+its time (here a peak timeframe) the later vehicle the beaten label would have caught can be
+cheaper. Strasbourg CTS with generated "v2-simple" fares: bounding a pass at 19:00 made a label
+arriving at 18:21 at the transfer stop (it boards the 18:23 peak tram) drop one arriving at 18:28
+(the 18:30 off-peak tram), and (18:45, 3 vehicles, 3.80 EUR) was lost. A boarding now also takes
+the first vehicle after each time where the ride's price may change (engine/_mcraptor.pyx
+_board_at_fare_bounds), so the earlier label rides the 18:30 tram too and the journey stays.
 """
 from __future__ import annotations
 
@@ -41,7 +40,7 @@ def _answer(net) -> list[tuple]:
 
 @pytest.mark.realdata
 def test_the_plain_comparison_finds_the_off_peak_journey(network, monkeypatch):
-    """The premise of the expected failure below: without the time-limit shortcut the set holds
+    """The premise of the test below: without the time-limit shortcut the set holds
     (18:45, 3 vehicles, 3.80 EUR)."""
     from engine.criteria import mcraptor
 
@@ -50,7 +49,6 @@ def test_the_plain_comparison_finds_the_off_peak_journey(network, monkeypatch):
 
 
 @pytest.mark.realdata
-@pytest.mark.xfail(strict=True, reason="first-vehicle boarding with time-dependent fares (README, 'First vehicle')")
 def test_a_pass_bounded_at_19h_keeps_the_off_peak_journey(network, monkeypatch):
     from engine.criteria import mcraptor
 

@@ -9,7 +9,15 @@ one definition of the v1 rules) and the Pareto set of (arrival, vehicles, fare) 
 is pruned on the way. Exponential, for small feeds and few vehicles only. Slow and obvious.
 
 Fares v2: give ``price`` (rides -> minor units or UNKNOWN), e.g. ``v2_pricer`` below, which
-prices with engine/fares/v2.journey_fare (its one definition of the v2 rules).
+prices with engine/fares/v2.journey_fare (its one definition of the v2 rules). When a ride's
+price depends on its times (timeframes, duration limits), a traveller may also wait for a
+later vehicle that is cheaper: give ``waiting`` (``v2_waiting`` below), and each boarding also
+takes every later trip whose times the rules see differently from the trip before it (a
+departure or arrival in other timeframes, a duration limit from the last ride met or not, at
+any stop down the pattern); trips of one run are priced alike, and the first arrives first.
+A traveller waits so for vehicles leaving by ``wait_until`` (the engine's: the latest arrival,
+else 2 h after the start, engine/criteria/mcraptor.py FARE_WAIT_S); ``latest`` (a query's
+max_duration) stops the enumeration at that time.
 """
 from __future__ import annotations
 
@@ -60,11 +68,46 @@ def v2_pricer(tt, fares_v2, date, tz):
     return price
 
 
+def v2_waiting(tt, fares_v2, date, tz):
+    """(dep, [arr at each stop down the pattern], last ride or None) -> what the v2 rules see of
+    a ride's times: timeframe membership of its departure and arrivals (groups the leg rules
+    name), and whether each duration limit measured from the last ride holds."""
+    from engine.raptor.legs import local_datetime
+
+    bits = tt._service_bits
+    from_groups = sorted({int(g) for g in fares_v2.leg_from_timeframe if g >= 0})
+    to_groups = sorted({int(g) for g in fares_v2.leg_to_timeframe if g >= 0})
+    limits = [(int(d), int(t)) for d, t in zip(fares_v2.tr_duration_s, fares_v2.tr_duration_type) if d >= 0]
+    memo: dict = {}
+
+    def active(service, day):
+        return 0 <= day < tt.n_days and bool((bits[service, day >> 3] >> (day & 7)) & 1)
+
+    def member(groups, t):
+        key = (id(groups), t)
+        if key not in memo:
+            when = local_datetime(date, t, tz)
+            day, tod = (when.date() - tt.period_start).days, when.hour * 3600 + when.minute * 60 + when.second
+            memo[key] = tuple(fares_v2.in_timeframe(g, day, tod, active) for g in groups)
+        return memo[key]
+
+    def key(dep, arrs, last):
+        out = [member(from_groups, dep) if from_groups else ()]
+        if to_groups:
+            out += [member(to_groups, a) for a in arrs]
+        if last is not None:
+            for d, kind in limits:
+                start = last.dep if kind <= 1 else last.arr
+                out += [dep - start <= d] if kind in (1, 2) else [a - start <= d for a in arrs]
+        return tuple(out)
+    return key
+
+
 class FareReference:
     """Enumerates journeys on one timetable (engine Timetable arrays, read plainly)."""
 
-    def __init__(self, tt, fares, price=None):
-        self.tt, self.fares, self.price_fn = tt, fares, price
+    def __init__(self, tt, fares, price=None, waiting=None):
+        self.tt, self.fares, self.price_fn, self.waiting = tt, fares, price, waiting
         self.pattern_stops = [tt.pattern_stops[tt.pattern_stops_offsets[p]:tt.pattern_stops_offsets[p + 1]].tolist()
                               for p in range(tt.n_patterns)]
         self.stop_patterns: dict[int, list[tuple[int, int]]] = {}
@@ -96,6 +139,38 @@ class FareReference:
         self._earliest_memo[key] = best
         return best
 
+    def _trips(self, active, p: int, pos: int, ready: int, latest: int | None, last: RefRide | None):
+        """(departure, trip index in pattern, day offset) of the trips to board at (p, pos) from
+        ``ready``: the first, and with ``waiting`` every later one leaving by ``latest`` that
+        starts a run of trips the rules see alike (``last``: the ride before)."""
+        first_trip = self._earliest(active, p, pos, ready)
+        if first_trip is None or self.waiting is None:
+            return [] if first_trip is None else [first_trip]
+        memo_key = ("trips", p, pos, ready, latest, None if last is None else (last.dep, last.arr))
+        if memo_key in self._earliest_memo:
+            return self._earliest_memo[memo_key]
+        tt = self.tt
+        n, first = int(tt.pattern_n_trips[p]), int(tt.pattern_first_trip[p])
+        base = int(tt.pattern_st_offset[p])
+        end = int(tt.pattern_stops_offsets[p + 1] - tt.pattern_stops_offsets[p])
+        off = int(tt.pattern_stops_offsets[p])
+        deps = [(int(tt.st_dep[base + pos * n + i]) + d * SECONDS_PER_DAY, i, d)
+                for d in range(-int(tt.pattern_max_day[p]), 2) for i in range(n) if active(d, first + i)]
+        later = sorted(t for t in deps if first_trip[0] <= t[0] and (latest is None or t[0] <= latest))
+        drops = [pos2 for pos2 in range(pos + 1, end) if tt.pattern_dropoff[off + pos2]]
+
+        def seen(dep, i, d):
+            return self.waiting(dep, [int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY for pos2 in drops],
+                                last)
+        out, before = [first_trip], seen(*first_trip)
+        for dep, i, d in later:
+            now = seen(dep, i, d)
+            if now != before:
+                out.append((dep, i, d))
+                before = now
+        self._earliest_memo[memo_key] = out
+        return out
+
     def _price(self, rides: tuple[RefRide, ...]) -> int:
         if rides not in self._fare_memo:
             if self.price_fn is not None:
@@ -106,7 +181,10 @@ class FareReference:
         return self._fare_memo[rides]
 
     def pareto(self, origins, time_s: int, day: int, targets, max_rounds: int, min_change_time: int,
-               walk_before_first: bool = True, walk_after_last: bool = True) -> set[tuple[int, int, int]]:
+               walk_before_first: bool = True, walk_after_last: bool = True,
+               latest: int | None = None, wait_until: int | None = None) -> set[tuple[int, int, int]]:
+        """The Pareto set of (arrival, vehicles, fare) from ``origins`` at ``time_s`` (``latest``:
+        the last arrival allowed, egress included; ``wait_until``: see the module docstring)."""
         tt = self.tt
         self._earliest_memo = {}       # it depends on the day
         table = tt.next_active(day)
@@ -125,6 +203,8 @@ class FareReference:
 
         def visit(s, arr, kind, rides, k):
             # kind: "origin", "vehicle" or "walk"
+            if latest is not None and arr > latest:
+                return
             if s in targets and (k == 0 or walk_after_last or kind == "vehicle"):
                 found.append((arr, k, rides))
             if kind == "vehicle" or (kind == "origin" and walk_before_first):
@@ -133,6 +213,8 @@ class FareReference:
             visit_board(s, arr, kind, rides, k)
 
         def visit_board(s, arr, kind, rides, k):
+            if latest is not None and arr > latest:
+                return
             if kind == "walk":
                 t = s
                 if t in targets and (k == 0 or walk_after_last):
@@ -144,27 +226,28 @@ class FareReference:
                 off = int(tt.pattern_stops_offsets[p])
                 if not tt.pattern_pickup[off + pos]:
                     continue
-                hit = self._earliest(active, p, pos, ready)
-                if hit is None:
-                    continue
-                dep, i, d = hit
-                n = int(tt.pattern_n_trips[p])
-                base = int(tt.pattern_st_offset[p])
-                stops = self.pattern_stops[p]
-                zone_of = getattr(self.fares, "stop_zone", None)       # v1 only
-                zones = set()
-                z = int(zone_of[s]) if zone_of is not None else -1
+                for dep, i, d in self._trips(active, p, pos, ready, wait_until, rides[-1] if rides else None):
+                    ride_from(p, pos, s, dep, i, d, rides, k)
+
+        def ride_from(p, pos, s, dep, i, d, rides, k):
+            off = int(tt.pattern_stops_offsets[p])
+            n = int(tt.pattern_n_trips[p])
+            base = int(tt.pattern_st_offset[p])
+            stops = self.pattern_stops[p]
+            zone_of = getattr(self.fares, "stop_zone", None)       # v1 only
+            zones = set()
+            z = int(zone_of[s]) if zone_of is not None else -1
+            if z >= 0:
+                zones.add(z)
+            for pos2 in range(pos + 1, len(stops)):
+                z = int(zone_of[stops[pos2]]) if zone_of is not None else -1
                 if z >= 0:
                     zones.add(z)
-                for pos2 in range(pos + 1, len(stops)):
-                    z = int(zone_of[stops[pos2]]) if zone_of is not None else -1
-                    if z >= 0:
-                        zones.add(z)
-                    if not tt.pattern_dropoff[off + pos2]:
-                        continue
-                    a = int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY
-                    ride = RefRide(int(tt.pattern_route[p]), s, stops[pos2], dep, a, frozenset(zones))
-                    visit(stops[pos2], a, "vehicle", rides + (ride,), k + 1)
+                if not tt.pattern_dropoff[off + pos2]:
+                    continue
+                a = int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY
+                ride = RefRide(int(tt.pattern_route[p]), s, stops[pos2], dep, a, frozenset(zones))
+                visit(stops[pos2], a, "vehicle", rides + (ride,), k + 1)
 
         for s in origins:
             visit(int(s), int(time_s), "origin", (), 0)
