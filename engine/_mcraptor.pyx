@@ -30,10 +30,10 @@ than any price. Fares never go down, so closed prices bound a label's final fare
 Travellers take the first vehicle they can catch at each boarding (as RAPTOR does): a journey
 that waits on purpose for a later vehicle to stay inside a transfer_duration is not considered.
 With fares v2 whose prices depend on times, a boarding also takes the first vehicle after each
-time where the ride's price may change, up to wait_until (_board_at_fare_bounds): a label that
+time where that ride's price may change, up to wait_until (_board_at_fare_bounds): a label that
 arrives earlier and so beats a later one then also rides the cheaper vehicle the later one would
-have caught (off-peak, past a dearer rule's limit). What a later vehicle gains in time left for
-a limit measured from the ride itself is not covered (README, "First vehicle").
+have caught (off-peak, past a rule's limit). What a later vehicle gains in time left for a limit
+measured from the ride itself is not covered (README, "First vehicle").
 Fares v2 (FareModelV2) fold the rides left to right as engine/fares/v2.py does: a ride is priced
 where it ends (_v2_ride: its leg rule, the transfer rule from the last leg, the transfer type),
 the label keeps the fare so far and what the rules may still use of its last leg (Seg: feed,
@@ -363,8 +363,35 @@ cdef class FareModelV2(FareModel):
     cdef const uint64_t[::1] pot_from_bits, pot_to_bits
     cdef int pot_words
     cdef readonly bint use_potential
-    cdef readonly object dep_bounds_np, arr_bounds_np
-    cdef const int32_t[::1] dep_bounds, arr_bounds
+
+    def _fare_bounds(self, int words, pattern_bits, time_bounds, dep_bits, arr_bits, rule_group):
+        """Per pattern class (CSR *_bound_offsets -> *_bound_times): the times where the bit set of
+        a departure (an arrival) changes for a rule of that class, i.e. where the price of its
+        rides may change with the vehicle; and the leg groups of its rules (class_groups: group +
+        1), the only ones its rides can have (_board_at_fare_bounds)."""
+        bounds = np.asarray(time_bounds)
+        classes = np.asarray(pattern_bits).reshape(-1, words)
+        groups = np.asarray(rule_group)
+        out = {}
+        for name, bits in (("dep", dep_bits), ("arr", arr_bits)):
+            rows = np.asarray(bits).reshape(-1, words)
+            changed = rows[1:] ^ rows[:-1]
+            times = [bounds[(changed & c).any(axis=1)] for c in classes]
+            out[name] = (np.cumsum([0] + [len(t) for t in times]).astype(np.int32),
+                         np.ascontiguousarray(np.concatenate(times) if times else [], np.int32))
+        per_class = []
+        for c in classes:
+            rules = [w * 64 + b for w in range(words) for b in range(64) if (int(c[w]) >> b) & 1]
+            per_class.append(sorted({int(groups[r]) + 1 for r in rules if r < len(groups)}))
+        out["groups"] = (np.cumsum([0] + [len(g) for g in per_class]).astype(np.int32),
+                         np.asarray([g for gs in per_class for g in gs], np.int32))
+        self.fare_bounds_np = out
+        self.dep_bound_offsets, self.dep_bound_times = out["dep"]
+        self.arr_bound_offsets, self.arr_bound_times = out["arr"]
+        self.class_group_offsets, self.class_groups = out["groups"]
+    cdef readonly object fare_bounds_np
+    cdef const int32_t[::1] dep_bound_offsets, dep_bound_times, arr_bound_offsets, arr_bound_times
+    cdef const int32_t[::1] class_group_offsets, class_groups
 
     def __init__(self, *, int words, int n_groups, const int32_t[::1] rule_amount, const int32_t[::1] rule_group,
                  const uint8_t[::1] rule_priced, const int32_t[::1] pattern_class,
@@ -392,14 +419,7 @@ cdef class FareModelV2(FareModel):
         self.pattern_class, self.pattern_feed, self.pattern_bits = pattern_class, pattern_feed, pattern_bits
         self.stop_class, self.from_bits, self.to_bits = stop_class, from_bits, to_bits
         self.time_bounds, self.dep_bits, self.arr_bits = time_bounds, dep_bits, arr_bits
-        # the times where a departure's (an arrival's) bit set changes: where the price of a
-        # ride can change with its vehicle (_board_at_fare_bounds)
-        bounds = np.asarray(time_bounds)
-        rows = np.asarray(dep_bits).reshape(-1, words)
-        self.dep_bounds_np = np.ascontiguousarray(bounds[(rows[1:] != rows[:-1]).any(axis=1)], np.int32)
-        rows = np.asarray(arr_bits).reshape(-1, words)
-        self.arr_bounds_np = np.ascontiguousarray(bounds[(rows[1:] != rows[:-1]).any(axis=1)], np.int32)
-        self.dep_bounds, self.arr_bounds = self.dep_bounds_np, self.arr_bounds_np
+        self._fare_bounds(words, pattern_bits, time_bounds, dep_bits, arr_bits, rule_group)
         self.tr_offsets, self.tr_count, self.tr_duration = tr_offsets, tr_count, tr_duration
         self.tr_dtype, self.tr_type, self.tr_amount = tr_dtype, tr_type, tr_amount
         self.chain_open, self.chain_dep_window, self.chain_arr_window = chain_open, chain_dep_window, chain_arr_window
@@ -1493,14 +1513,15 @@ cdef int _board_at_fare_bounds(McView tt, McWorkspace ws, const int32_t[:, ::1] 
                                int n_rb, int p, int pos, int s, int32_t dep0, int k, int cur) noexcept nogil:
     """(Fares v2 whose prices depend on time.) Besides its first vehicle (leaving at dep0), board
     from label cur the first vehicle after each time where the price of a ride from here may
-    change: a bound of the departure or arrival timeframes (FareModelV2.dep_bounds /
-    arr_bounds: for arrivals, the first vehicle reaching each stop down the pattern after it),
-    or the end of a time limit measured from cur's last leg. Why: a label that arrives earlier
+    change: a bound of the departure or arrival timeframes for the pattern's rules
+    (FareModelV2.dep_bound_times / arr_bound_times: for arrivals, the first vehicle reaching
+    each stop down the pattern after it), or the end of a time limit a transfer rule measures
+    from cur's last leg to a leg of a group the pattern's rides can have. Why: a label that arrives earlier
     beats a later one (its traveller may wait), so the later vehicles it could wait for, whose
     rides may be cheaper (off-peak, outside a dearer transfer rule), are tried from it. The
     first vehicle after each such time is enough: any later one within the same bounds is
     priced alike and arrives no earlier. Only times before cur's until matter."""
-    cdef int i, trip, day, key, key0, b2, g1 = ws.f2.n_groups + 1
+    cdef int i, j, trip, day, key, key0, g1 = ws.f2.n_groups + 1, pc = ws.f2.pattern_class[p]
     cdef int32_t b, dep, until, t0
     cdef Until u
     cdef const Seg* g = &ws.lab_seg[cur]
@@ -1509,8 +1530,10 @@ cdef int _board_at_fare_bounds(McView tt, McWorkspace ws, const int32_t[:, ::1] 
         until = <int32_t>ws.horizon
     if until > ws.wait_until:
         until = <int32_t>ws.wait_until
-    for i in range(ws.f2.dep_bounds.shape[0]):
-        b = ws.f2.dep_bounds[i]
+    if pc < 0:
+        return n_rb             # (its rides have no price: no time changes it)
+    for i in range(ws.f2.dep_bound_offsets[pc], ws.f2.dep_bound_offsets[pc + 1]):
+        b = ws.f2.dep_bound_times[i]
         if b <= dep0:
             continue
         if b > until:
@@ -1521,8 +1544,8 @@ cdef int _board_at_fare_bounds(McView tt, McWorkspace ws, const int32_t[:, ::1] 
         n_rb = _board_later(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
         if ws.overflow:
             return n_rb
-    for i in range(ws.f2.arr_bounds.shape[0]):
-        b = ws.f2.arr_bounds[i]
+    for i in range(ws.f2.arr_bound_offsets[pc], ws.f2.arr_bound_offsets[pc + 1]):
+        b = ws.f2.arr_bound_times[i]
         if b <= dep0:
             continue
         if b > until:
@@ -1530,13 +1553,12 @@ cdef int _board_at_fare_bounds(McView tt, McWorkspace ws, const int32_t[:, ::1] 
         n_rb = _board_first_arriving(tt, ws, next_active, day_shift, n_rb, p, pos, s, b, dep0, k, cur)
         if ws.overflow:
             return n_rb
-    if g.start == NO_SEG or ws.f2.slack_ok:
+    if g.start == NO_SEG:
         return n_rb
-    # the end of each limit a transfer rule measures from the last leg (the first time past it),
-    # unless slack_ok (a ride inside a limit is then never dearer than one past it)
+    # the end of each limit a transfer rule measures from the last leg (the first time past it)
     key0 = (g.feed * g1 + g.group + 1) * g1
-    for b2 in range(g1):
-        key = key0 + b2
+    for j in range(ws.f2.class_group_offsets[pc], ws.f2.class_group_offsets[pc + 1]):
+        key = key0 + ws.f2.class_groups[j]
         for i in range(ws.f2.tr_offsets[key], ws.f2.tr_offsets[key + 1]):
             if ws.f2.tr_duration[i] < 0:
                 continue

@@ -58,3 +58,17 @@ def test_a_pass_bounded_at_19h_keeps_the_off_peak_journey(network, monkeypatch):
     # a first pass ending at 19:00 (68,400 s on the query axis: 5,281 s after the start)
     monkeypatch.setattr(mcraptor, "PASS_HORIZONS_S", (5281,))
     assert _answer(network) == want
+
+
+@pytest.mark.realdata
+def test_one_ride_that_waits_for_the_off_peak_tram(network):
+    """Lycée Couffignal -> Shakespeare at 17:52:39: tram A at 17:54 (peak, 2.30 EUR), or the
+    18:36 one (off-peak, 1.70 EUR) after a wait. Before waits were tried, the second journey of
+    the set was a five-vehicle one at 19:52 for 1.80 EUR."""
+    plan = network.plan("Lycée Couffignal", "Shakespeare", date="2026-03-04", time="17:52:39", max_transfers=4,
+                        optimize=FARE, max_duration_s=7200)
+    got = sorted((it.arrival.isoformat(), it.n_vehicles, fare) for it, fare in zip(plan.itineraries,
+                                                                                  plan.stats["fare_minor"]))
+    assert got == [("2026-03-04T18:21:44+01:00", 1, 230), ("2026-03-04T19:03:44+01:00", 1, 170)]
+    waits = plan.itineraries[[it.arrival.isoformat() for it in plan.itineraries].index("2026-03-04T19:03:44+01:00")]
+    assert [leg.departure.strftime("%H:%M") for leg in waits.legs if leg.mode == "transit"] == ["18:36"]

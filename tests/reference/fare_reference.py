@@ -12,9 +12,9 @@ Fares v2: give ``price`` (rides -> minor units or UNKNOWN), e.g. ``v2_pricer`` b
 prices with engine/fares/v2.journey_fare (its one definition of the v2 rules). When a ride's
 price depends on its times (timeframes, duration limits), a traveller may also wait for a
 later vehicle that is cheaper: give ``waiting`` (``v2_waiting`` below), and each boarding also
-takes every later trip whose times the rules see differently from the trip before it (a
-departure or arrival in other timeframes, a duration limit from the last ride met or not, at
-any stop down the pattern); trips of one run are priced alike, and the first arrives first.
+takes every later trip for which, at some stop down the pattern, the rules decide the ride's
+price differently than for the trip before it (another leg rule, a duration limit from the
+last ride met or not); trips of one run are priced alike, and the first arrives first.
 A traveller waits so for vehicles leaving by ``wait_until`` (the engine's: the latest arrival,
 else 2 h after the start, engine/criteria/mcraptor.py FARE_WAIT_S); ``latest`` (a query's
 max_duration) stops the enumeration at that time.
@@ -69,36 +69,58 @@ def v2_pricer(tt, fares_v2, date, tz):
 
 
 def v2_waiting(tt, fares_v2, date, tz):
-    """(dep, [arr at each stop down the pattern], last ride or None) -> what the v2 rules see of
-    a ride's times: timeframe membership of its departure and arrivals (groups the leg rules
-    name), and whether each duration limit measured from the last ride holds."""
+    """(ride at each stop down the pattern, last ride or None) -> what decides a ride's price: at
+    each stop where it may end, the leg rule that prices it (engine/fares/v2.py match_leg) and
+    whether each duration limit of the transfer rules from the last ride's leg group to its own
+    holds. Trips for which that is the same are priced alike."""
+    from engine.fares.v2 import LegV2, match_leg
     from engine.raptor.legs import local_datetime
 
     bits = tt._service_bits
-    from_groups = sorted({int(g) for g in fares_v2.leg_from_timeframe if g >= 0})
-    to_groups = sorted({int(g) for g in fares_v2.leg_to_timeframe if g >= 0})
-    limits = [(int(d), int(t)) for d, t in zip(fares_v2.tr_duration_s, fares_v2.tr_duration_type) if d >= 0]
+    route_feed = tt.bundle.column("timetable/routes", "feed_idx")
     memo: dict = {}
 
     def active(service, day):
         return 0 <= day < tt.n_days and bool((bits[service, day >> 3] >> (day & 7)) & 1)
 
-    def member(groups, t):
-        key = (id(groups), t)
-        if key not in memo:
+    def local(t):
+        if t not in memo:
             when = local_datetime(date, t, tz)
-            day, tod = (when.date() - tt.period_start).days, when.hour * 3600 + when.minute * 60 + when.second
-            memo[key] = tuple(fares_v2.in_timeframe(g, day, tod, active) for g in groups)
-        return memo[key]
+            memo[t] = (when.date() - tt.period_start).days, when.hour * 3600 + when.minute * 60 + when.second
+        return memo[t]
 
-    def key(dep, arrs, last):
-        out = [member(from_groups, dep) if from_groups else ()]
-        if to_groups:
-            out += [member(to_groups, a) for a in arrs]
-        if last is not None:
-            for d, kind in limits:
-                start = last.dep if kind <= 1 else last.arr
-                out += [dep - start <= d] if kind in (1, 2) else [a - start <= d for a in arrs]
+    def leg(ride):
+        return LegV2(int(route_feed[ride.route]), ride.route, ride.board, ride.alight, ride.dep, ride.arr,
+                     *local(ride.dep), *local(ride.arr))
+
+    def group(ride_leg):
+        m = match_leg(fares_v2, ride_leg, active)
+        return None if m is None else int(fares_v2.leg_group[m[0]])
+
+    def limits(feed, group_a, group_b):
+        rules = fares_v2._per_feed.get(feed)
+        out = []
+        for _row, fg, tg, _count, duration, dtype, _ttype, _product in (rules.transfers if rules else ()):
+            if duration < 0 or (fg >= 0 and fg != group_a) or (fg < 0 and group_a in rules.from_groups) or \
+                    (tg >= 0 and tg != group_b) or (tg < 0 and group_b in rules.to_groups):
+                continue
+            out.append((duration, dtype))
+        return out
+
+    def key(rides, last):
+        before = None if last is None else leg(last)
+        group_a = None if before is None else group(before)
+        out = []
+        for ride in rides:
+            cur = leg(ride)
+            m = match_leg(fares_v2, cur, active)
+            seen = [None if m is None else m[0]]
+            if m is not None and group_a is not None and before.feed == cur.feed:
+                for duration, dtype in limits(cur.feed, group_a, int(fares_v2.leg_group[m[0]])):
+                    start = before.dep_s if dtype in (0, 1) else before.arr_s
+                    end = cur.arr_s if dtype in (0, 3) else cur.dep_s
+                    seen.append(end - start <= duration)
+            out.append(tuple(seen))
         return tuple(out)
     return key
 
@@ -159,9 +181,12 @@ class FareReference:
         later = sorted(t for t in deps if first_trip[0] <= t[0] and (latest is None or t[0] <= latest))
         drops = [pos2 for pos2 in range(pos + 1, end) if tt.pattern_dropoff[off + pos2]]
 
+        stops, route = self.pattern_stops[p], int(tt.pattern_route[p])
+
         def seen(dep, i, d):
-            return self.waiting(dep, [int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY for pos2 in drops],
-                                last)
+            return self.waiting([RefRide(route, stops[pos], stops[pos2], dep,
+                                         int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY, frozenset())
+                                 for pos2 in drops], last)
         out, before = [first_trip], seen(*first_trip)
         for dep, i, d in later:
             now = seen(dep, i, d)
