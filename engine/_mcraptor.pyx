@@ -95,6 +95,7 @@ again (results never depend on capacity).
 """
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport malloc, calloc, free
+from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 from engine._timetable cimport earliest_departure, queue_pattern
 import numpy as np
 
@@ -108,6 +109,7 @@ cdef enum:
     TARGET_CAP = 8192
     OVERFLOW = -1                 # the label pool is full: grow it and run again
     ROUTE_FULL = -2               # a route bag is full: a bigger pool would not help
+    OUT_OF_TIME = -3              # the run passed its deadline (run_mcraptor ``deadline``)
     NO_SEG = -2                   # Seg.start of a label without an open ticket
     NO_ZONE = -1
     ANY_ZONE = -3                 # _od_match: any origin / destination
@@ -163,6 +165,7 @@ cdef enum:
     KIND_WALK = 2
 
 KINDS = {"ORIGIN": KIND_ORIGIN, "VEHICLE": KIND_VEHICLE, "WALK": KIND_WALK, "ROUTE_FULL": ROUTE_FULL,
+         "OUT_OF_TIME": OUT_OF_TIME,
          "NO_IDX": NO_IDX, "UNREACHED": UNREACHED, "FARE_UNKNOWN": FARE_UNKNOWN}
 
 
@@ -992,6 +995,13 @@ cdef class McWorkspace:
         return _final_fare(fm, self.lab_crit[label], &self.lab_seg[label])
 
 
+cdef inline double _monotonic() noexcept nogil:
+    """Seconds on the clock of Python's time.monotonic() (CLOCK_MONOTONIC)."""
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return ts.tv_sec + ts.tv_nsec * 1e-9
+
+
 cdef inline int32_t _earliest_trip(McView tt, const int32_t[:, ::1] next_active, int day_shift,
                                    int p, int pos, int32_t ready, int* out_trip, int* out_day) noexcept nogil:
     """Earliest departure >= ready at (pattern p, stop_pos pos): engine/_timetable.pxd."""
@@ -1748,7 +1758,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  bint walk_before_first, bint walk_after_last, FareModel fares=None,
                  const int32_t[:, ::1] known=None,
                  const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1, int min_vehicles=0,
-                 bint bound_states=True, int wait_until=UNREACHED - 1):
+                 bint bound_states=True, int wait_until=UNREACHED - 1, double deadline=0.0):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
     pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is (grow
     its route_capacity and run again).
@@ -1765,6 +1775,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     ``bound_states=False``: fare labels compare their time limits whatever the journeys found
     (_until; the answer is the same, with more labels: for tests). ``wait_until`` (fares v2): the
     latest departure of a later vehicle boarded for its fare (_board_at_fare_bounds).
+    ``deadline``: a time.monotonic() value; past it the run stops and returns OUT_OF_TIME (-3)
+    (checked every 16 patterns scanned; 0: none).
     """
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
@@ -1909,6 +1921,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                     j += 1
             for i in range(n_queued):
                 p = ws.pattern_list[i]
+                if deadline > 0 and (i & 15) == 0 and not ws.overflow and _monotonic() > deadline:
+                    ws.overflow = OUT_OF_TIME
                 if not ws.overflow:
                     _scan_pattern(tt, ws, next_active, day_shift, p, k, min_change_s, walk_after_last)
                 ws.pattern_from_pos[p] = NO_IDX
@@ -1927,4 +1941,6 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                 ws.pattern_target_pos[tt.stop_patterns[j]] = NO_IDX
     ws.fm = None
     ws.f2 = None
-    return (ROUTE_FULL if ws.overflow == ROUTE_FULL else OVERFLOW) if ws.overflow else ws.n_labels
+    if ws.overflow == ROUTE_FULL or ws.overflow == OUT_OF_TIME:
+        return ws.overflow
+    return OVERFLOW if ws.overflow else ws.n_labels

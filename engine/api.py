@@ -156,7 +156,8 @@ class Network:
              max_direct_s: int | None = None, arrive_by: bool = False,
              max_window_s: int | None = None, window_s: int = 0, realtime: bool | None = None,
              wheelchair: bool = False, bikes: bool = False,
-             optimize: tuple[str, ...] = ("arrival", "transfers"), max_duration_s: int | None = None) -> Plan:
+             optimize: tuple[str, ...] = ("arrival", "transfers"), max_duration_s: int | None = None,
+             time_budget_s: float | None = None) -> Plan:
         """Earliest-arrival journeys: the Pareto set (arrival time, number of vehicles); with
         ``arrive_by=True``, latest-departure journeys arriving by ``time`` (see below).
 
@@ -208,6 +209,11 @@ class Network:
             Pareto set of the journeys that arrive in time (so, exactly, the full set less the
             later ones); with a third criterion the search also stops looking past it, which is
             what keeps the fare criterion from exploring cheap journeys hours later.
+        time_budget_s : with a third criterion, stop the search once it has run this many
+            seconds (0 < t <= 3600) and raise QueryTimeoutError (``parameter="time_budget_s"``):
+            nothing is answered, since a cut search would give a wrong set. The HTTP server passes
+            its own budget, so that a query past it also frees its thread. Two-criteria plans
+            are bounded by their parameters and not cut.
 
         Returns
         -------
@@ -222,7 +228,8 @@ class Network:
                                      min_change_time=min_change_time, walk_before_first=walk_before_first,
                                      walk_after_last=walk_after_last, mode="bike" if filters.bikes else mode,
                                      max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
-                                     max_window_s=max_window_s, window_s=window_s, max_duration_s=max_duration_s)
+                                     max_window_s=max_window_s, window_s=window_s, max_duration_s=max_duration_s,
+                                     time_budget_s=time_budget_s)
         if filters or optimize != TWO_CRITERIA:
             return plan_with_criteria(self._planner, request, filters, optimize, realtime, self._criteria_cache)
         overlay = self._overlay(realtime)

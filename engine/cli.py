@@ -140,6 +140,7 @@ def cmd_plan(args) -> int:
                     mode=args.mode, max_access_s=args.max_access, arrive_by=args.arrive_by,
                     max_window_s=args.max_window, window_s=args.window * 60,
                     wheelchair=args.wheelchair, bikes=args.bikes, max_duration_s=args.max_duration,
+                    time_budget_s=args.time_budget,
                     optimize=("arrival", "transfers") + ((args.optimize,) if args.optimize != "transfers" else ()))
     print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json
           else _format_plan(plan, args.arrive_by))
@@ -310,6 +311,8 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
                    help="range query: every journey worth taking leaving in the next MINUTES minutes")
     p.add_argument("--max-duration", type=int, default=None, metavar="SECONDS",
                    help="leave out journeys arriving more than SECONDS after --time (not with --arrive-by/--window)")
+    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                   help="with --optimize walking/fare: stop with an error past SECONDS of search")
     p.add_argument("--max-transfers", type=int, default=4)
     p.add_argument("--min-change-time", type=int, default=60, help="seconds at the same stop")
     p.add_argument("--mode", default="walk", choices=["walk", "bike"], help="access/egress mode at point ends")

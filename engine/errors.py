@@ -37,5 +37,14 @@ class OutOfPeriodError(InvalidQueryError):
     """A date outside the bundle's service period."""
 
 
+class QueryTimeoutError(EngineError):
+    """A search ran past the query's time budget (``Network.plan(time_budget_s=...)``): it was
+    stopped, nothing is answered (a cut search would give a wrong set)."""
+
+    def __init__(self, message: str, parameter: str | None = "time_budget_s"):
+        super().__init__(message)
+        self.parameter = parameter
+
+
 class NoRouteError(EngineError):
     """No journey exists for the request (reported as an empty result by plan())."""

@@ -28,6 +28,7 @@ log = logging.getLogger("brique.server")
 ENGINE_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (E.UnknownStopError, 404, "unknown_stop"),
     (E.OutOfPeriodError, 422, "out_of_period"),
+    (E.QueryTimeoutError, 503, "time_budget_exceeded"),      # the engine stopped at the server's budget
     (E.InvalidQueryError, 400, "invalid_parameter"),
     (E.NoRouteError, 404, "no_route"),
     (E.BundleError, 500, "bundle_error"),     # damaged bundle (missing components: deps.require)
@@ -94,7 +95,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(E.EngineError)
     async def _engine(request: Request, exc: E.EngineError) -> Response:
         status, code = engine_status(exc)
-        if status >= 500:
+        if status >= 500 and not isinstance(exc, E.QueryTimeoutError):     # (a time budget is no fault)
             log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
             return error_response(status, code, "the bundle cannot answer this request (logged on the server)")
         return error_response(status, code, str(exc), getattr(exc, "parameter", None))

@@ -25,7 +25,7 @@ import numpy as np
 
 from .._mcraptor import KINDS, FareModel, McView, McWorkspace, fare_floors, run_mcraptor
 from .._types import SECONDS_PER_DAY
-from ..errors import InvalidQueryError
+from ..errors import InvalidQueryError, QueryTimeoutError
 from ..raptor.journey import Plan
 from ..raptor.legs import NOT_PRICED
 from ..raptor.planner import Planner
@@ -42,6 +42,7 @@ FARE_UNKNOWN = KINDS["FARE_UNKNOWN"]
 KIND_ORIGIN, KIND_VEHICLE, KIND_WALK = KINDS["ORIGIN"], KINDS["VEHICLE"], KINDS["WALK"]
 NO_IDX = KINDS["NO_IDX"]
 ROUTE_FULL = KINDS["ROUTE_FULL"]
+OUT_OF_TIME = KINDS["OUT_OF_TIME"]
 NO_HORIZON = 2_000_000_000 - 1     # run_mcraptor's horizon when the query sets no max_duration_s
 #: Fares v2: the fare criterion finds the journeys arriving within 1 h of the start first, then
 #: within 2 h, then all (_by_horizons): each pass exact and bounded (the time bound drops the
@@ -147,11 +148,12 @@ class McPlanner:
     def run(self, origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk, day: int,
             max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
             fares=None, known: np.ndarray | None = None, latest: int | None = None,
-            fewest: int = 0) -> McWorkspace:
+            fewest: int = 0, deadline: float | None = None) -> McWorkspace:
         """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
         for the fare criterion, else walking; ``known``: journeys known to exist (rows of
         arrival + egress, vehicles, third criterion), for target pruning; ``latest``: the latest
-        arrival (egress included) a journey may have; ``fewest``: no journey has fewer vehicles."""
+        arrival (egress included) a journey may have; ``fewest``: no journey has fewer vehicles;
+        ``deadline``: time.monotonic() past which the run stops (QueryTimeoutError)."""
         ws = self._workspace()
         next_active = self.tt.next_active(day)
         args = [np.ascontiguousarray(a, np.int32) for a in
@@ -161,7 +163,11 @@ class McPlanner:
                                  walk_before_first, walk_after_last, fares, known,
                                  end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest,
                                  min_vehicles=fewest, bound_states=self.bound_states,
-                                 wait_until=(int(args[1].min()) + FARE_WAIT_S) if latest is None else latest)) < 0:
+                                 wait_until=(int(args[1].min()) + FARE_WAIT_S) if latest is None else latest,
+                                 deadline=0.0 if deadline is None else deadline)) < 0:
+            if n == OUT_OF_TIME:
+                raise QueryTimeoutError("optimize: the search ran past its time budget (a max_duration_s or fewer "
+                                        "max_transfers narrow it)")
             full = ws.route_capacity >= MAX_ROUTE_CAPACITY if n == ROUTE_FULL else ws.capacity >= MAX_CAPACITY
             if full:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "
@@ -204,7 +210,7 @@ class McPlanner:
                     self.run, o.stops, start + o.durations, o.durations if (walks and o.is_point) else 0 * o.durations,
                     d.stops, d.durations, d.durations if (walks and d.is_point) else 0 * d.durations, day,
                     request.max_rounds, request.min_change_s, request.walk_before_first and not o.is_point,
-                    request.walk_after_last and not d.is_point, fares)
+                    request.walk_after_last and not d.is_point, fares, deadline=request.deadline)
                 latest = request.latest_arrival_s
                 journeys = None       # (arrival, vehicles, walking or fare, raw legs)
                 if known is not None and fares.version == 2:

@@ -8,6 +8,7 @@ references or ``(lat, lon)`` points, and the search options. Each bad value rais
 from __future__ import annotations
 
 import datetime as dt
+from time import monotonic
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,8 @@ DEFAULT_WINDOW_S = 4 * 3600         # arrive-by: how long before the deadline a 
 MIN_WINDOW_S = 60
 MAX_WINDOW_S = SECONDS_PER_DAY
 MAX_RANGE_S = 6 * 3600              # range queries (window_s): departure minutes searched
+#: Longest time budget a query may ask for (plan, time_budget_s), seconds.
+MAX_TIME_BUDGET_S = 3600
 #: Longest a journey may take, from the requested departure to its arrival (plan, max_duration_s).
 MIN_DURATION_S, MAX_DURATION_S = 60, 2 * SECONDS_PER_DAY
 MAX_CHANGE_S = 3 * 3600             # min_change_time
@@ -165,6 +168,8 @@ class PlanRequest:
     range_s: int = 0
     max_duration_s: int | None = None
     # the real-time overlay snapshot every run of this request reads (engine/realtime), or None
+    #: time.monotonic() past which a search with a third criterion stops (time_budget_s)
+    deadline: float | None = field(default=None, compare=False, repr=False)
     overlay: object | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -181,7 +186,8 @@ class PlanRequest:
                min_change_time: int = DEFAULT_MIN_CHANGE_S, walk_before_first: bool = True,
                walk_after_last: bool = True, mode: str = "walk", max_access_s: int = DEFAULT_ACCESS_S,
                max_direct_s: int | None = None, arrive_by: bool = False, max_window_s: int | None = None,
-               window_s: int = 0, max_duration_s: int | None = None) -> PlanRequest:
+               window_s: int = 0, max_duration_s: int | None = None,
+               time_budget_s: float | None = None) -> PlanRequest:
         """Check every value of a plan() call once (see ``engine.Network.plan`` for meanings)."""
         day = parse_date(date)
         start = parse_time(time)
@@ -211,5 +217,13 @@ class PlanRequest:
         direct = check_int(2 * access if max_direct_s is None else max_direct_s, "max_direct_s", 0, MAX_DIRECT_S)
         if o.is_point or d.is_point:
             check_mode(mode)
+        deadline = None
+        if time_budget_s is not None:
+            if isinstance(time_budget_s, bool) or not isinstance(time_budget_s, (int, float, np.integer, np.floating)) \
+                    or not 0 < time_budget_s <= MAX_TIME_BUDGET_S:
+                raise InvalidQueryError(f"time_budget_s must be a number of seconds in (0, {MAX_TIME_BUDGET_S}]",
+                                        "time_budget_s")
+            deadline = monotonic() + float(time_budget_s)
         return cls(o, d, day, start, rounds, change, bool(walk_before_first), bool(walk_after_last),
-                   mode if (o.is_point or d.is_point) else "walk", access, direct, window, range_s, duration)
+                   mode if (o.is_point or d.is_point) else "walk", access, direct, window, range_s, duration,
+                   deadline=deadline)

@@ -80,6 +80,7 @@ async def plan(
                              max_transfers=max_transfers, min_change_time=min_change_time, mode=mode,
                              max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
                              max_window_s=max_window_s, window_s=window_s, wheelchair=wheelchair, bikes=bikes,
-                             optimize=_CRITERIA[optimize], max_duration_s=max_duration_s)
+                             optimize=_CRITERIA[optimize], max_duration_s=max_duration_s,
+                             time_budget_s=settings.time_budget_s)   # the engine stops there too
     return json_response(plan_json(result))
 
