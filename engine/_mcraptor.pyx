@@ -909,6 +909,8 @@ cdef class McWorkspace:
     cdef int min_vehicles               # no journey to the targets has fewer (the caller knows)
     cdef bint bound_states              # fares: compare time limits up to _until only
     cdef int64_t wait_until             # fares v2: the last time a traveller waits for a cheaper vehicle until
+    cdef double deadline                # time.monotonic() past which the run stops (0: none)
+    cdef int64_t work, next_check       # labels compared so far; when to read the clock next (_out_of_time)
     cdef int64_t horizon                # the latest arrival (egress included) a journey may have
     # per-vehicle-count bounds (_compute_stage): stage[s * W + j] (ready at s) and
     # stage[(n_stops + s) * W + j] (arrived at s by vehicle), W = max_rounds + 1
@@ -1000,6 +1002,17 @@ cdef inline double _monotonic() noexcept nogil:
     cdef timespec ts
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return ts.tv_sec + ts.tv_nsec * 1e-9
+
+
+cdef bint _out_of_time(McWorkspace ws) noexcept nogil:
+    """(Called once ws.work, the labels compared so far, reaches ws.next_check.) Whether the
+    run is past its deadline (then ws.overflow = OUT_OF_TIME); the clock is read about every
+    2^16 comparisons (~0.1-1 ms of work), so a search stops soon after its deadline at no
+    measurable cost."""
+    ws.next_check = ws.work + 65536
+    if ws.deadline > 0 and not ws.overflow and _monotonic() > ws.deadline:
+        ws.overflow = OUT_OF_TIME
+    return ws.overflow == OUT_OF_TIME
 
 
 cdef inline int32_t _earliest_trip(McView tt, const int32_t[:, ::1] next_active, int day_shift,
@@ -1272,6 +1285,7 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, 
     if fare:
         _until_set(&un, s, crit, g, k, False)
     while cur != NO_IDX:
+        ws.work += 1
         nxt = ws.lab_next[cur]
         if not ws.lab_alive[cur]:
             # unlink dead labels on the way (their data stay: they may be parents)
@@ -1603,6 +1617,9 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
     cdef uint64_t zbit
     cdef Seg g
     for pos in range(ws.pattern_from_pos[p], end - start):
+        ws.work += n_rb
+        if ws.work >= ws.next_check and _out_of_time(ws):
+            return
         s = tt.pattern_stops[start + pos]
         if fare and n_rb and ws.fm.use_contains:
             zone = ws.fm.stop_zone[s]
@@ -1776,7 +1793,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     (_until; the answer is the same, with more labels: for tests). ``wait_until`` (fares v2): the
     latest departure of a later vehicle boarded for its fare (_board_at_fare_bounds).
     ``deadline``: a time.monotonic() value; past it the run stops and returns OUT_OF_TIME (-3)
-    (checked every 16 patterns scanned; 0: none).
+    (_out_of_time: the clock is read about every 2^16 labels compared; 0: none).
     """
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
@@ -1816,6 +1833,9 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     ws.min_vehicles = min_vehicles if min_vehicles > 0 else 0
     ws.bound_states = bound_states
     ws.wait_until = wait_until
+    ws.deadline = deadline
+    ws.work = 0
+    ws.next_check = 0 if deadline > 0 else (<int64_t>1 << 62)
     # the stage bounds depend on the targets only: a query's passes (fares v2) share them
     stage_key = (tt, np.asarray(target_stop).tobytes(), np.asarray(target_egress).tobytes(), max_rounds,
                  min_change_s)
@@ -1921,8 +1941,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                     j += 1
             for i in range(n_queued):
                 p = ws.pattern_list[i]
-                if deadline > 0 and (i & 15) == 0 and not ws.overflow and _monotonic() > deadline:
-                    ws.overflow = OUT_OF_TIME
+                if ws.work >= ws.next_check:
+                    _out_of_time(ws)
                 if not ws.overflow:
                     _scan_pattern(tt, ws, next_active, day_shift, p, k, min_change_s, walk_after_last)
                 ws.pattern_from_pos[p] = NO_IDX
@@ -1931,6 +1951,9 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             # one footpath after each vehicle of this round
             hi = ws.n_labels
             for idx in range(ws.round_start[k], hi):
+                ws.work += 1
+                if ws.work >= ws.next_check:
+                    _out_of_time(ws)
                 if ws.lab_alive[idx] and ws.lab_kind[idx] == KIND_VEHICLE and not ws.overflow:
                     _footpaths_from(tt, ws, idx, k, walk_after_last, min_change_s)
             ws.round_start[k + 1] = ws.n_labels

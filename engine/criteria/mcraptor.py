@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 
 import numpy as np
 
@@ -165,7 +166,8 @@ class McPlanner:
                                  min_vehicles=fewest, bound_states=self.bound_states,
                                  wait_until=(int(args[1].min()) + FARE_WAIT_S) if latest is None else latest,
                                  deadline=0.0 if deadline is None else deadline)) < 0:
-            if n == OUT_OF_TIME:
+            if n == OUT_OF_TIME or (deadline is not None and time.monotonic() > deadline):
+                # (checked before growing the pool too: a large one takes a while to allocate)
                 raise QueryTimeoutError("optimize: the search ran past its time budget (a max_duration_s or fewer "
                                         "max_transfers narrow it)")
             full = ws.route_capacity >= MAX_ROUTE_CAPACITY if n == ROUTE_FULL else ws.capacity >= MAX_CAPACITY
