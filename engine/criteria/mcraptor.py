@@ -63,8 +63,8 @@ PASS_HORIZONS_S = (3600, 7200)
 #: 0.45 ms).
 ARRIVED_AT_ONCE = -(1 << 30)
 #: Fares v2 whose prices depend on times: besides the first vehicle, a boarding also takes the
-#: first vehicle after each time where a ride's price may change (a cheaper fare period, a
-#: dearer transfer rule's limit past), when it leaves by the query's latest arrival or, without
+#: first vehicle after each time where that ride's price may change (another fare period, the
+#: end of a transfer rule's limit), when it leaves by the query's latest arrival or, without
 #: one, within this long of the start (run_mcraptor ``wait_until``). The references wait the
 #: same way (tests/reference/fare_reference.py v2_waiting).
 FARE_WAIT_S = 2 * 3600
