@@ -1007,8 +1007,7 @@ cdef inline double _monotonic() noexcept nogil:
 cdef bint _out_of_time(McWorkspace ws) noexcept nogil:
     """(Called once ws.work, the labels compared so far, reaches ws.next_check.) Whether the
     run is past its deadline (then ws.overflow = OUT_OF_TIME); the clock is read about every
-    2^16 comparisons (~0.1-1 ms of work), so a search stops soon after its deadline at no
-    measurable cost."""
+    2^16 comparisons, so a search stops soon after its deadline (README, time_budget_s)."""
     ws.next_check = ws.work + 65536
     if ws.deadline > 0 and not ws.overflow and _monotonic() > ws.deadline:
         ws.overflow = OUT_OF_TIME
@@ -1533,6 +1532,24 @@ cdef int _board_first_arriving(McView tt, McWorkspace ws, const int32_t[:, ::1] 
     return n_rb
 
 
+cdef int _board_after(McView tt, McWorkspace ws, const int32_t[:, ::1] next_active, int day_shift, int n_rb,
+                      int p, int pos, int s, int32_t bound, bint on_arrival, int32_t dep0, int k,
+                      int cur) noexcept nogil:
+    """From label cur, board the first vehicle leaving at or after ``bound`` or, ``on_arrival``,
+    for each stop down the pattern the first one arriving there at or after it; nothing when
+    the first vehicle (leaving at dep0) already is past the bound, or the run is over."""
+    cdef int trip, day
+    cdef int32_t dep
+    if bound <= dep0 or ws.overflow:
+        return n_rb
+    if on_arrival:
+        return _board_first_arriving(tt, ws, next_active, day_shift, n_rb, p, pos, s, bound, dep0, k, cur)
+    dep = _earliest_trip(tt, next_active, day_shift, p, pos, bound, &trip, &day)
+    if trip == NO_IDX:
+        return n_rb
+    return _board_later(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
+
+
 cdef int _board_at_fare_bounds(McView tt, McWorkspace ws, const int32_t[:, ::1] next_active, int day_shift,
                                int n_rb, int p, int pos, int s, int32_t dep0, int k, int cur) noexcept nogil:
     """(Fares v2 whose prices depend on time.) Besides its first vehicle (leaving at dep0), board
@@ -1545,61 +1562,45 @@ cdef int _board_at_fare_bounds(McView tt, McWorkspace ws, const int32_t[:, ::1] 
     rides may be cheaper (off-peak, outside a dearer transfer rule), are tried from it. The
     first vehicle after each such time is enough: any later one within the same bounds is
     priced alike and arrives no earlier. Only times before cur's until matter."""
-    cdef int i, j, trip, day, key, key0, g1 = ws.f2.n_groups + 1, pc = ws.f2.pattern_class[p]
-    cdef int32_t b, dep, until, t0
+    cdef int i, j, key, key0, g1 = ws.f2.n_groups + 1, pc = ws.f2.pattern_class[p]
+    cdef int32_t b, until, t0
     cdef Until u
     cdef const Seg* g = &ws.lab_seg[cur]
+    if pc < 0:
+        return n_rb             # (its rides have no price: no time changes it)
+    if g.start == NO_SEG and ws.f2.dep_bound_offsets[pc] == ws.f2.dep_bound_offsets[pc + 1] and \
+            ws.f2.arr_bound_offsets[pc] == ws.f2.arr_bound_offsets[pc + 1]:
+        return n_rb             # (no bound for this pattern, no limit from a last leg)
     until = _until_of(ws, _until_set(&u, s, ws.lab_crit[cur], g, ws.lab_round[cur], False, &ws.lab_until[cur]))
     if until > ws.horizon:
         until = <int32_t>ws.horizon
     if until > ws.wait_until:
         until = <int32_t>ws.wait_until
-    if pc < 0:
-        return n_rb             # (its rides have no price: no time changes it)
     for i in range(ws.f2.dep_bound_offsets[pc], ws.f2.dep_bound_offsets[pc + 1]):
         b = ws.f2.dep_bound_times[i]
-        if b <= dep0:
-            continue
         if b > until:
             break
-        dep = _earliest_trip(tt, next_active, day_shift, p, pos, b, &trip, &day)
-        if trip == NO_IDX:
-            break
-        n_rb = _board_later(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
-        if ws.overflow:
-            return n_rb
+        n_rb = _board_after(tt, ws, next_active, day_shift, n_rb, p, pos, s, b, False, dep0, k, cur)
     for i in range(ws.f2.arr_bound_offsets[pc], ws.f2.arr_bound_offsets[pc + 1]):
         b = ws.f2.arr_bound_times[i]
-        if b <= dep0:
-            continue
         if b > until:
             break
-        n_rb = _board_first_arriving(tt, ws, next_active, day_shift, n_rb, p, pos, s, b, dep0, k, cur)
-        if ws.overflow:
-            return n_rb
+        n_rb = _board_after(tt, ws, next_active, day_shift, n_rb, p, pos, s, b, True, dep0, k, cur)
     if g.start == NO_SEG:
         return n_rb
-    # the end of each limit a transfer rule measures from the last leg (the first time past it)
+    # the end of each limit a transfer rule measures from the last leg (the first time past it),
+    # to the next leg's departure (types 1, 2) or arrival (0, 3)
     key0 = (g.feed * g1 + g.group + 1) * g1
     for j in range(ws.f2.class_group_offsets[pc], ws.f2.class_group_offsets[pc + 1]):
         key = key0 + ws.f2.class_groups[j]
         for i in range(ws.f2.tr_offsets[key], ws.f2.tr_offsets[key + 1]):
-            if ws.f2.tr_duration[i] < 0:
-                continue
             t0 = g.prev_dep if ws.f2.tr_dtype[i] <= 1 else g.prev_arr
-            if t0 == EXPIRED:
+            if ws.f2.tr_duration[i] < 0 or t0 == EXPIRED:
                 continue
             b = t0 + ws.f2.tr_duration[i] + 1
-            if b <= dep0 or b > until:
-                continue
-            if ws.f2.tr_dtype[i] == 1 or ws.f2.tr_dtype[i] == 2:      # measured to the next leg's departure
-                dep = _earliest_trip(tt, next_active, day_shift, p, pos, b, &trip, &day)
-                if trip != NO_IDX:
-                    n_rb = _board_later(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
-            else:                                             # to its arrival
-                n_rb = _board_first_arriving(tt, ws, next_active, day_shift, n_rb, p, pos, s, b, dep0, k, cur)
-            if ws.overflow:
-                return n_rb
+            if b <= until:
+                n_rb = _board_after(tt, ws, next_active, day_shift, n_rb, p, pos, s, b,
+                                    ws.f2.tr_dtype[i] == 0 or ws.f2.tr_dtype[i] == 3, dep0, k, cur)
     return n_rb
 
 
