@@ -157,3 +157,37 @@ def test_fare_criterion_vs_two(benchmark, key):
     benchmark.extra_info.update(two_criteria=percentiles(two), fare_criterion=percentiles(fare),
                                 p50_ratio=round(float(np.median(fare) / np.median(two)), 3), queries=len(queries),
                                 priced_itineraries=round(float(np.mean(priced)), 2))
+
+
+@pytest.mark.parametrize("crit", ["walking", "fare"])
+def test_arrive_by_criteria_vs_two(benchmark, main_bundle, crit):
+    """Per query: an arrive-by plan() with two criteria, then with walking (main feed: Strasbourg
+    CTS, Caltrain in short mode) or the fare (BART, GTFS fares v1) as the third, alternately
+    (engine/criteria/arrive_by.py: forward runs bisected over the departure instants). Stores
+    both medians, their ratio and the runs per query."""
+    import engine
+
+    optimize = ("arrival", "transfers", crit)
+    bundle = main_bundle if crit == "walking" else _bundle("bart")
+    net = engine.open(str(bundle))
+    queries = station_queries(bundle, N_QUERIES // 4, 2035)
+    for q in queries[:3]:
+        net.plan(q[0], q[1], date=q[2], time=q[3], optimize=optimize, arrive_by=True)
+    warm_service_days(net, queries)
+    two, three, runs = [], [], []
+
+    def run():
+        for q in queries:
+            t0 = time.perf_counter()
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, arrive_by=True)
+            t1 = time.perf_counter()
+            plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, arrive_by=True, optimize=optimize)
+            t2 = time.perf_counter()
+            two.append(t1 - t0)
+            three.append(t2 - t1)
+            runs.append(plan.stats["runs"])
+
+    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(two_criteria=percentiles(two), three_criteria=percentiles(three),
+                                p50_ratio=round(float(np.median(three) / np.median(two)), 3), queries=len(queries),
+                                runs_p50=float(np.median(runs)))

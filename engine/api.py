@@ -203,7 +203,9 @@ class Network:
             walking seconds (footpaths, and street access/egress when mode="walk") or the GTFS
             fares price (v1 or v2: engine/fares/v1.py, v2.py), by McRAPTOR (engine.criteria.mcraptor);
             ``stats["walking_s"]`` / ``stats["fare_minor"]`` list each itinerary's value.
-            Departure-time queries only.
+            With arrive_by: the Pareto set over later departure, fewer vehicles and the third
+            criterion of the journeys arriving by ``time`` (engine.criteria.arrive_by). Not
+            with window_s.
         max_duration_s : departure-time queries: leave out journeys arriving more than this many
             seconds (60..172800) after ``time`` (waiting at the start counts). The answer is the
             Pareto set of the journeys that arrive in time (so, exactly, the full set less the

@@ -321,7 +321,8 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
                    help="step-free: wheelchair-accessible trips, stops and footpaths only (stop ends)")
     p.add_argument("--bikes", action="store_true", help="trips that take bikes only; access/egress by bike")
     p.add_argument("--optimize", default="transfers", choices=["transfers", "walking", "fare"],
-                   help="walking / fare: every journey worth taking for arrival, vehicles and walking seconds / "
+                   help="walking / fare: every journey worth taking for arrival (with --arrive-by: departure), "
+                        "vehicles and walking seconds / "
                         "the GTFS fares price (v1 or v2)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)

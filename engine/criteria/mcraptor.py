@@ -12,12 +12,13 @@ Walking seconds = every footpath between stops (including one from the origin st
 destination stop when those are allowed) plus, at a (lat, lon) end with ``mode="walk"``, the
 street access / egress. Waiting and same-stop change times are not walking. Between two points,
 the street-only direct journey (0 vehicles, all walking when ``mode="walk"``) competes in the
-same Pareto set. Departure-time queries only (no arrive_by / window_s), on the schedule. With
-``max_duration_s``, the Pareto set of the journeys arriving by then: the search drops labels that
+same Pareto set. Departure-time queries (arrive-by: engine/criteria/arrive_by.py, on top of these;
+no window_s), on the schedule. With ``max_duration_s``, the Pareto set of the journeys arriving by then: the search drops labels that
 cannot (time lower bounds), which bounds how far later in the day cheaper journeys are looked for.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
@@ -89,9 +90,9 @@ def check_optimize(optimize) -> tuple[str, ...]:
 
 def check_mc_request(request: PlanRequest, realtime, optimize: tuple[str, ...] = WALKING) -> None:
     third = optimize[2]
-    if request.arrive_window_s is not None or request.range_s:
-        raise InvalidQueryError(f"optimize: {third} is a criterion of departure-time queries only (not with "
-                                "arrive_by or window_s)", "optimize")
+    if request.range_s:
+        raise InvalidQueryError(f"optimize: {third} is a criterion of departure-time and arrive-by queries (not "
+                                "with window_s)", "optimize")
     if realtime:
         raise InvalidQueryError(f"realtime: optimize with {third} plans on the schedule only", "realtime")
 
@@ -190,58 +191,20 @@ class McPlanner:
 
     def plan(self, request: PlanRequest, optimize: tuple[str, ...] = WALKING) -> Plan:
         p = self.planner
-        day = self.tt.day_index(request.date)
         o = p.endpoint(request.origin, request, "origin")
         d = p.endpoint(request.destination, request, "destination")
-        tz = p.timezone(o)
-        fares = self.fare_model(request.date, tz) if optimize == FARE else None
+        query = McQuery(self, request, optimize, o, d, p.timezone(o))
+        if request.arrive_window_s is not None:
+            from .arrive_by import plan_arrive_by
+
+            return plan_arrive_by(query)
         start = request.time_s
-        walks = request.mode == "walk" and fares is None
-        found = []       # (arrival_s, vehicles, walking_s or fare, itinerary)
-        stats = {"criteria": list(optimize)}
-        if len(o.stops) and len(d.stops):
-            built: dict = {}        # one query's legs, street legs and fares, shared by its
-            streets: dict = {}      # Pareto journeys (and the known journeys)
-            priced: dict = {}
-            known, fewest = (self._known(o, d, request, day, start, tz, built, priced) if fares is not None
-                             else (None, 0))
-            if known is not None and not len(known):
-                stats.update(rounds=0, labels=0)      # no journey with a vehicle: none to price
-            else:
-                run = functools.partial(
-                    self.run, o.stops, start + o.durations, o.durations if (walks and o.is_point) else 0 * o.durations,
-                    d.stops, d.durations, d.durations if (walks and d.is_point) else 0 * d.durations, day,
-                    request.max_rounds, request.min_change_s, request.walk_before_first and not o.is_point,
-                    request.walk_after_last and not d.is_point, fares, deadline=request.deadline)
-                latest = request.latest_arrival_s
-                journeys = None       # (arrival, vehicles, walking or fare, raw legs)
-                if known is not None and fares.version == 2:
-                    journeys = self._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats)
-                if journeys is None:
-                    ws = run(known, latest, fewest)
-                    stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
-                    memo: dict = {}
-                    journeys = [(a, k, w, self._raw_legs(ws, label, memo))
-                                for a, k, w, label in self._target_labels(ws, o, d, request, walks, fares)]
-                for arrival, k, walking, raw in journeys:
-                    legs = self.build_legs(raw, request.date, tz, built)
-                    fare = priced.get(tuple(raw), NOT_PRICED)
-                    legs = p._with_access(legs, raw, o, d, request.mode, request.date, tz, streets)
-                    found.append((arrival, k, walking,
-                                  p.legs.itinerary(k, arrival, legs, request.date, start, tz, fare)))
-        direct = p.direct(o, d, request, start, tz)
+        journeys, stats = query.journeys(start, request.latest_arrival_s)
+        found = [(arrival, k, third, query.itinerary(arrival, k, raw, start)) for arrival, k, third, raw in journeys]
+        direct = p.direct(o, d, request, start, query.tz)
         if direct is not None:
-            arrival = start + direct.duration_s
-            found.append((arrival, 0, direct.duration_s if walks else 0, direct))
-        found = pareto(found)
-        if fares is None:
-            stats["walking_s"] = [w for _, _, w, _ in found]
-        else:
-            stats["fare_minor"] = [None if w >= FARE_UNKNOWN else w for _, _, w, _ in found]
-        stats["realtime"] = False
-        if request.has_point:
-            stats.update(access_stops=int(len(o.stops)), egress_stops=int(len(d.stops)))
-        return Plan(o.waypoint, d.waypoint, request.date, hms(start), tuple(it for *_, it in found), stats)
+            found.append((start + direct.duration_s, 0, direct.duration_s if query.walks else 0, direct))
+        return query.answer(pareto(found), start, stats)
 
     def _by_horizons(self, run, known: np.ndarray, fewest: int, start: int, latest: int | None, o, d,
                      request: PlanRequest, fares, stats: dict) -> list[tuple] | None:
@@ -373,6 +336,74 @@ class McPlanner:
                 tt.trip_pattern, tt.pattern_n_trips, tt.pattern_first_trip, tt.pattern_st_offset,
                 tt.pattern_stops_offsets, tt.pattern_stops, tt.st_dep))
         return views
+
+
+class McQuery:
+    """One plan() request with a third criterion: its endpoints and fare model, and the legs,
+    street legs and prices its journeys share (built once however many searches it runs:
+    an arrive-by query runs many)."""
+
+    def __init__(self, mc: McPlanner, request: PlanRequest, optimize: tuple[str, ...], o, d, tz):
+        self.mc, self.request, self.optimize, self.o, self.d, self.tz = mc, request, optimize, o, d, tz
+        self.day = mc.tt.day_index(request.date)
+        self.fares = mc.fare_model(request.date, tz) if optimize == FARE else None
+        self.walks = request.mode == "walk" and self.fares is None     # street access counts as walking
+        self.built: dict = {}
+        self.streets: dict = {}
+        self.priced: dict = {}
+
+    def journeys(self, start: int, latest: int | None) -> tuple[list[tuple], dict]:
+        """(arrival, vehicles, walking or fare, raw legs) of the Pareto journeys with a vehicle
+        (or a footpath only, between stops) leaving at ``start`` and arriving by ``latest``
+        (None: no limit), and the search's stats."""
+        mc, o, d, fares, request = self.mc, self.o, self.d, self.fares, self.request
+        stats: dict = {}
+        if not (len(o.stops) and len(d.stops)):
+            return [], stats
+        if start != request.time_s or latest != request.latest_arrival_s or request.arrive_window_s is not None:
+            request = dataclasses.replace(request, time_s=start, arrive_window_s=None,
+                                          max_duration_s=None if latest is None else latest - start)
+        known, fewest = (mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced)
+                         if fares is not None else (None, 0))
+        if known is not None and not len(known):
+            stats.update(rounds=0, labels=0)      # no journey with a vehicle: none to price
+            return [], stats
+        run = functools.partial(
+            mc.run, o.stops, start + o.durations, o.durations if (self.walks and o.is_point) else 0 * o.durations,
+            d.stops, d.durations, d.durations if (self.walks and d.is_point) else 0 * d.durations, self.day,
+            request.max_rounds, request.min_change_s, request.walk_before_first and not o.is_point,
+            request.walk_after_last and not d.is_point, fares, deadline=request.deadline)
+        journeys = None
+        if known is not None and fares.version == 2:
+            journeys = mc._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats)
+        if journeys is None:
+            ws = run(known, latest, fewest)
+            stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
+            memo: dict = {}
+            journeys = [(a, k, w, mc._raw_legs(ws, label, memo))
+                        for a, k, w, label in mc._target_labels(ws, o, d, request, self.walks, fares)]
+        return journeys, stats
+
+    def itinerary(self, arrival: int, k: int, raw: list[RawLeg], start: int):
+        """The itinerary of one journey of ``journeys`` (legs and prices built once per query)."""
+        p, date = self.mc.planner, self.request.date
+        legs = self.mc.build_legs(raw, date, self.tz, self.built)
+        fare = self.priced.get(tuple(raw), NOT_PRICED)
+        legs = p._with_access(legs, raw, self.o, self.d, self.request.mode, date, self.tz, self.streets)
+        return p.legs.itinerary(k, arrival, legs, date, start, self.tz, fare)
+
+    def answer(self, found: list[tuple], start: int, stats: dict) -> Plan:
+        """The Plan of ``found`` (arrival or departure, vehicles, walking or fare, itinerary), in order."""
+        request = self.request
+        stats = {"criteria": list(self.optimize), **stats}
+        if self.fares is None:
+            stats["walking_s"] = [w for _, _, w, _ in found]
+        else:
+            stats["fare_minor"] = [None if w >= FARE_UNKNOWN else w for _, _, w, _ in found]
+        stats["realtime"] = False
+        if request.has_point:
+            stats.update(access_stops=int(len(self.o.stops)), egress_stops=int(len(self.d.stops)))
+        return Plan(self.o.waypoint, self.d.waypoint, request.date, hms(start), tuple(it for *_, it in found), stats)
 
 
 def _set_complete(ends: list[tuple], fewest: int, floors: np.ndarray | None) -> bool:

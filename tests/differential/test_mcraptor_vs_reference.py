@@ -124,7 +124,7 @@ def test_optimize_is_checked(sample_network):
             sample_network.plan(stop, stop, date=date, time="08:00", optimize=bad)
         assert err.value.parameter == parameter
     with pytest.raises(InvalidQueryError) as err:
-        sample_network.plan(stop, stop, date=date, time="08:00", optimize=WALKING, arrive_by=True)
+        sample_network.plan(stop, stop, date=date, time="08:00", optimize=WALKING, window_s=1800)
     assert err.value.parameter == "optimize"
 
 
