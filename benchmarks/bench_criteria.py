@@ -160,28 +160,31 @@ def test_fare_criterion_vs_two(benchmark, key):
 
 
 @pytest.mark.parametrize("crit", ["walking", "fare"])
-def test_arrive_by_criteria_vs_two(benchmark, main_bundle, crit):
-    """Per query: an arrive-by plan() with two criteria, then with walking (main feed: Strasbourg
-    CTS, Caltrain in short mode) or the fare (BART, GTFS fares v1) as the third, alternately
-    (engine/criteria/arrive_by.py: forward runs bisected over the departure instants). Stores
-    both medians, their ratio and the runs per query."""
+@pytest.mark.parametrize("kind", ["arrive_by", "range"])
+def test_arrive_by_and_range_criteria_vs_two(benchmark, main_bundle, kind, crit):
+    """Per query: an arrive-by plan() (or a 1 h range, ``window_s``; 15 min in short mode) with
+    two criteria, then with walking (main feed: Strasbourg CTS, Caltrain in short mode) or the
+    fare (BART, GTFS fares v1) as the third, alternately (engine/criteria/arrive_by.py: forward
+    runs bisected over the departure instants; range.py: one search per minute). Stores both
+    medians, their ratio and the runs per query."""
     import engine
 
     optimize = ("arrival", "transfers", crit)
+    options = {"arrive_by": True} if kind == "arrive_by" else {"window_s": 900 if SHORT else 3600}
     bundle = main_bundle if crit == "walking" else _bundle("bart")
     net = engine.open(str(bundle))
-    queries = station_queries(bundle, N_QUERIES // 4, 2035)
+    queries = station_queries(bundle, N_QUERIES // (4 if kind == "arrive_by" else 8), 2035)
     for q in queries[:3]:
-        net.plan(q[0], q[1], date=q[2], time=q[3], optimize=optimize, arrive_by=True)
+        net.plan(q[0], q[1], date=q[2], time=q[3], optimize=optimize, **options)
     warm_service_days(net, queries)
     two, three, runs = [], [], []
 
     def run():
         for q in queries:
             t0 = time.perf_counter()
-            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, arrive_by=True)
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, **options)
             t1 = time.perf_counter()
-            plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, arrive_by=True, optimize=optimize)
+            plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=optimize, **options)
             t2 = time.perf_counter()
             two.append(t1 - t0)
             three.append(t2 - t1)

@@ -1611,7 +1611,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
     cdef int start = tt.pattern_stops_offsets[p], end = tt.pattern_stops_offsets[p + 1]
     cdef int n = tt.pattern_n_trips[p], first = tt.pattern_first_trip[p]
     cdef int64_t base = tt.pattern_st_offset[p]
-    cdef int pos, s, r, n_rb = 0, cur, trip, day, idx, m, j, board
+    cdef int pos, s, r, n_rb = 0, cur, trip = NO_IDX, day = 0, idx, m, j, board
     cdef int32_t arr, crit, ready, dep, change, zone, floor, bound_crit
     cdef int kk
     cdef bint fare = ws.fm is not None, v2 = ws.f2 is not None

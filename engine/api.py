@@ -188,7 +188,7 @@ class Network:
         window_s : a range (profile) query: every journey leaving in [time, time + window_s)
             that no other beats on all of departure (later), arrival (earlier) and vehicles
             (fewer), found by range RAPTOR over the departure minutes (0 = one departure time;
-            at most 6 h; not with arrive_by).
+            at most 6 h; not with arrive_by; with a third criterion, see optimize).
         realtime : use the GTFS-Realtime overlay (``apply_realtime``): default True when one was
             applied; False plans on the schedule only. Legs on real-time trips say
             ``realtime=True`` with ``delay_s`` / ``arrival_delay_s``; legs carry their alerts.
@@ -204,8 +204,9 @@ class Network:
             fares price (v1 or v2: engine/fares/v1.py, v2.py), by McRAPTOR (engine.criteria.mcraptor);
             ``stats["walking_s"]`` / ``stats["fare_minor"]`` list each itinerary's value.
             With arrive_by: the Pareto set over later departure, fewer vehicles and the third
-            criterion of the journeys arriving by ``time`` (engine.criteria.arrive_by). Not
-            with window_s.
+            criterion of the journeys arriving by ``time`` (engine.criteria.arrive_by); with
+            window_s: every journey of the window's minutes that no journey leaving later is as
+            good as on arrival, vehicles and the third criterion (engine.criteria.range).
         max_duration_s : departure-time queries: leave out journeys arriving more than this many
             seconds (60..172800) after ``time`` (waiting at the start counts). The answer is the
             Pareto set of the journeys that arrive in time (so, exactly, the full set less the

@@ -12,8 +12,8 @@ Walking seconds = every footpath between stops (including one from the origin st
 destination stop when those are allowed) plus, at a (lat, lon) end with ``mode="walk"``, the
 street access / egress. Waiting and same-stop change times are not walking. Between two points,
 the street-only direct journey (0 vehicles, all walking when ``mode="walk"``) competes in the
-same Pareto set. Departure-time queries (arrive-by: engine/criteria/arrive_by.py, on top of these;
-no window_s), on the schedule. With ``max_duration_s``, the Pareto set of the journeys arriving by then: the search drops labels that
+same Pareto set. Departure-time queries (arrive-by and ranges on top of them:
+engine/criteria/arrive_by.py, range.py), on the schedule. With ``max_duration_s``, the Pareto set of the journeys arriving by then: the search drops labels that
 cannot (time lower bounds), which bounds how far later in the day cheaper journeys are looked for.
 """
 from __future__ import annotations
@@ -90,9 +90,6 @@ def check_optimize(optimize) -> tuple[str, ...]:
 
 def check_mc_request(request: PlanRequest, realtime, optimize: tuple[str, ...] = WALKING) -> None:
     third = optimize[2]
-    if request.range_s:
-        raise InvalidQueryError(f"optimize: {third} is a criterion of departure-time and arrive-by queries (not "
-                                "with window_s)", "optimize")
     if realtime:
         raise InvalidQueryError(f"realtime: optimize with {third} plans on the schedule only", "realtime")
 
@@ -198,6 +195,10 @@ class McPlanner:
             from .arrive_by import plan_arrive_by
 
             return plan_arrive_by(query)
+        if request.range_s:
+            from .range import plan_range
+
+            return plan_range(query)
         start = request.time_s
         journeys, stats = query.journeys(start, request.latest_arrival_s)
         found = [(arrival, k, third, query.itinerary(arrival, k, raw, start)) for arrival, k, third, raw in journeys]
@@ -352,10 +353,13 @@ class McQuery:
         self.streets: dict = {}
         self.priced: dict = {}
 
-    def journeys(self, start: int, latest: int | None) -> tuple[list[tuple], dict]:
+    def journeys(self, start: int, latest: int | None, beaten_by: np.ndarray | None = None) -> tuple[list[tuple], dict]:
         """(arrival, vehicles, walking or fare, raw legs) of the Pareto journeys with a vehicle
         (or a footpath only, between stops) leaving at ``start`` and arriving by ``latest``
-        (None: no limit), and the search's stats."""
+        (None: no limit), and the search's stats. ``beaten_by``: rows (arrival, vehicles, walking
+        or fare) of journeys known to exist (a range's later departures): the search drops what
+        cannot beat one of them, so only the journeys none of them beats, and ones equal to them,
+        are sure to be found."""
         mc, o, d, fares, request = self.mc, self.o, self.d, self.fares, self.request
         stats: dict = {}
         if not (len(o.stops) and len(d.stops)):
@@ -363,8 +367,13 @@ class McQuery:
         if start != request.time_s or latest != request.latest_arrival_s or request.arrive_window_s is not None:
             request = dataclasses.replace(request, time_s=start, arrive_window_s=None,
                                           max_duration_s=None if latest is None else latest - start)
-        known, fewest = (mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced)
-                         if fares is not None else (None, 0))
+        if beaten_by is not None and len(beaten_by):
+            # journeys that exist are what the two-criteria run would give the fare search: they
+            # prune as well (no fewest vehicles known then)
+            known, fewest = np.asarray(beaten_by, np.int32).reshape(-1, 3), 0
+        else:
+            known, fewest = (mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced)
+                             if fares is not None else (None, 0))
         if known is not None and not len(known):
             stats.update(rounds=0, labels=0)      # no journey with a vehicle: none to price
             return [], stats
@@ -374,7 +383,7 @@ class McQuery:
             request.max_rounds, request.min_change_s, request.walk_before_first and not o.is_point,
             request.walk_after_last and not d.is_point, fares, deadline=request.deadline)
         journeys = None
-        if known is not None and fares.version == 2:
+        if fares is not None and known is not None and fares.version == 2:
             journeys = mc._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats)
         if journeys is None:
             ws = run(known, latest, fewest)

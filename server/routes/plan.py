@@ -59,7 +59,7 @@ async def plan(
                                                 "(departure-time queries only)")] = None,
     optimize: Annotated[Literal["transfers", "walking", "fare"], Query(
         description="walking / fare: the Pareto set over arrival (with arrive_by: departure), vehicles AND "
-                    "walking seconds / the GTFS fares price, v1 or v2 (not with window_s); transfers: arrival "
+                    "walking seconds / the GTFS fares price, v1 or v2 (also with arrive_by and window_s); transfers: arrival "
                     "and vehicles")] = "transfers",
 ):
     """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),

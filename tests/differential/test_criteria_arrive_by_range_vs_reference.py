@@ -1,9 +1,12 @@
-"""arrive_by=True with a third criterion (engine/criteria/arrive_by.py) against the arrive-by
-reference (tests/reference/arrive_by_reference.py): the forward reference sets (walking:
-mc_reference; fare: FareReference, the enumeration) taken at every instant a journey can leave
-at, kept as the Pareto set over (later departure, fewer vehicles, lower walking / fare). For
-seeded random stop-to-stop queries on the sample and real feeds the sets must be equal; the
-two-criteria arrive-by answer must be their projection (later departure x fewer vehicles).
+"""Arrive-by and range queries with a third criterion (engine/criteria/arrive_by.py, range.py)
+against the plain forward references (walking: mc_reference; fare: FareReference, the
+enumeration). Arrive-by (tests/reference/arrive_by_reference.py): the forward sets taken at every
+instant a journey can leave at, kept as the Pareto set over (later departure, fewer vehicles,
+lower walking / fare); the two-criteria arrive-by answer must be their projection (later
+departure x fewer vehicles). Range (window_s): the forward sets of every departure minute, last
+first, a journey kept when no journey of a later minute is as good (_range_front); every
+two-criteria range journey's (arrival, vehicles) must be among them. Seeded random stop-to-stop
+queries on the sample and real feeds; the sets must be equal.
 """
 from __future__ import annotations
 
@@ -139,3 +142,87 @@ def test_arrive_by_fare_equals_reference(fare_feed):
                             f"reference {sorted(want)}")
     assert not failures, f"{built.name}: " + "\n".join(failures)
     assert sum(sizes) >= len(queries) // 2, f"{built.name}: too few journeys to compare: {sizes}"
+
+
+RANGE_S = 600             # the reference runs once per departure minute of the window
+
+
+def _range_front(forward, minutes: list[int]) -> set[tuple[int, int, int]]:
+    """(arrival, vehicles, third) a range keeps (engine/criteria/range.py's rule, from the plain
+    forward sets ``forward(m)``): minutes last first, a journey with a vehicle kept when no
+    journey with a vehicle of a later minute is as good on all three; no-vehicle ones once, from
+    the first minute."""
+    kept, later = set(), []
+    for m in sorted(minutes, reverse=True):
+        front = forward(m)
+        for a, k, c in front:
+            if k == 0:
+                if m == min(minutes):
+                    kept.add((a, k, c))
+            elif not any(a2 <= a and k2 <= k and c2 <= c for a2, k2, c2 in later):
+                kept.add((a, k, c))
+        later += [(a, k, c) for a, k, c in front if k]
+    return kept
+
+
+def test_range_walking_equals_reference(walking_feed):
+    from tests.reference.csa import seconds_on_axis
+
+    built, net, queries = walking_feed
+    ref = ReferenceSolver(built.staged, built.bundle)
+    failures, sizes = [], []
+    for i, q in enumerate(queries[:5]):
+        o, t = ref.stop_ids[q.origin], ref.stop_ids[q.target]
+        origins, targets = net.stop_indices(o), net.stop_indices(t)
+        plan = net.plan(o, t, date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=MAX_VEHICLES - 1,
+                        optimize=WALKING, window_s=RANGE_S)
+        minutes = [q.time_s + 60 * j for j in range(RANGE_S // 60)]
+        want = _range_front(lambda m: mc_reference(ref, origins, [m] * len(origins), q.date, targets, MAX_VEHICLES),
+                            minutes)
+        got = {(seconds_on_axis(it.arrival, q.date), it.n_vehicles, w)
+               for it, w in zip(plan.itineraries, plan.stats["walking_s"])}
+        assert len(got) == len(plan.itineraries)       # one journey per (arrival, vehicles, walking)
+        sizes.append(len(got))
+        if got != want:
+            failures.append(f"query {i}: {o} -> {t} {q.date} {hhmmss(q.time_s)} +{RANGE_S}s: engine {sorted(got)}, "
+                            f"reference {sorted(want)}")
+        for it in plan.itineraries:
+            assert seconds_on_axis(it.departure, q.date) >= q.time_s
+        two = net.plan(o, t, date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=MAX_VEHICLES - 1,
+                       window_s=RANGE_S)
+        # every two-criteria range journey's (arrival, vehicles) is one of the three-criteria range's
+        assert {(seconds_on_axis(it.arrival, q.date), it.n_vehicles) for it in two.itineraries} <= \
+            {(a, k) for a, k, _ in got}
+    assert not failures, f"{built.name}: " + "\n".join(failures)
+    assert sum(sizes) >= 3, f"{built.name}: too few journeys to compare: {sizes}"
+
+
+def test_range_fare_equals_reference(fare_feed):
+    from engine.criteria.mcraptor import FARE_WAIT_S
+    from tests.differential.test_fare_criterion_vs_reference import _reference
+    from tests.reference.csa import seconds_on_axis
+    from tests.reference.fare_reference import UNKNOWN
+
+    built, net, queries = fare_feed
+    tt = net._planner.tt
+    failures, sizes = [], []
+    n = 2 if "bart" in built.name else 3          # BART: ~4 s a reference run
+    window = RANGE_S // 2                                  # the enumeration: ~1-4 s a minute
+    for i, q in enumerate(queries[:n]):
+        o, t = tt.stop_id(q.origin), tt.stop_id(q.target)
+        origins, targets = net.stop_indices(o), net.stop_indices(t)
+        plan = net.plan(o, t, date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=MAX_VEHICLES - 1,
+                        optimize=FARE, window_s=window, min_change_time=60)
+        enumeration = _reference(net, q.date)
+        day = tt.day_index(q.date)
+        minutes = [q.time_s + 60 * j for j in range(window // 60)]
+        want = _range_front(lambda m: enumeration.pareto(list(origins), m, day, list(targets), MAX_VEHICLES, 60,
+                                                         wait_until=m + FARE_WAIT_S), minutes)
+        got = {(seconds_on_axis(it.arrival, q.date), it.n_vehicles, UNKNOWN if v is None else v)
+               for it, v in zip(plan.itineraries, plan.stats["fare_minor"])}
+        sizes.append(len(got))
+        if got != want:
+            failures.append(f"query {i}: {o} -> {t} {q.date} {hhmmss(q.time_s)} +{window}s: engine {sorted(got)}, "
+                            f"reference {sorted(want)}")
+    assert not failures, f"{built.name}: " + "\n".join(failures)
+    assert sum(sizes) >= 2, f"{built.name}: too few journeys to compare: {sizes}"

@@ -1,9 +1,11 @@
-"""arrive_by=True with a third criterion (engine/criteria/arrive_by.py): the step search on
-made-up monotone functions, and plans on the sample city with generated fares v2 (stops and
-points): every journey arrives by the deadline and leaves in the window, none beats another on
-(later departure, fewer vehicles, lower walking / fare), the two-criteria arrive-by answer is
-their projection, the time budget applies; the CLI and the HTTP route pass it through.
-(Exact sets against the reference: tests/differential/test_arrive_by_criteria_vs_reference.py.)"""
+"""arrive_by=True and window_s with a third criterion (engine/criteria/arrive_by.py, range.py):
+the step search on made-up monotone functions, and plans on the sample city with generated fares
+v2 (stops and points). Arrive-by: every journey arrives by the deadline and leaves in the window,
+none beats another on (later departure, fewer vehicles, lower walking / fare), the two-criteria
+arrive-by answer is their projection. Range: every journey leaves from the start on, no two are
+alike, the two-criteria range's (arrival, vehicles) are among them. The time budget applies; the
+CLI and the HTTP route pass both through. (Exact sets against the references:
+tests/differential/test_criteria_arrive_by_range_vs_reference.py.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -135,3 +137,57 @@ def test_cli_and_server_pass_arrive_by_with_a_criterion(fare_network, capsys):
     got = r.json()["itineraries"]
     assert [it["departure"] for it in got] == departures
     assert [it["fare"]["amount"] for it in got] == [it.fare.amount for it in want.itineraries]
+
+
+@pytest.mark.parametrize("optimize", [FARE, WALKING], ids=["fare", "walking"])
+def test_range_answers_leave_in_the_window_and_hold_the_two_criteria_range(fare_network, optimize):
+    """window_s with a third criterion (engine/criteria/range.py), stops and points: every journey
+    leaves at or after the start, no two are alike on (arrival, vehicles, third), the values are
+    the itineraries' own, and every two-criteria range journey's (arrival, vehicles) is there."""
+    net, _ = fare_network
+    key = "fare_minor" if optimize == FARE else "walking_s"
+    answered = 0
+    for origin, destination, when in mixed_queries(net, 12, 7, point_every=3):
+        plan = net.plan(origin, destination, DEMO["date"], when, optimize=optimize, window_s=900)
+        two = net.plan(origin, destination, DEMO["date"], when, window_s=900)
+        assert plan.stats["departure_minutes"] == 15 and plan.stats["runs"] == 15
+        start = _seconds(net, when)
+        points = set()
+        for it, value in zip(plan.itineraries, plan.stats[key]):
+            dep = it.departure.hour * 3600 + it.departure.minute * 60 + it.departure.second
+            assert dep >= start or it.departure.date().isoformat() > DEMO["date"]
+            if optimize == WALKING:
+                assert value == sum(leg.duration_s for leg in it.legs if leg.mode == "walk")
+            elif value is not None:
+                assert it.fare is not None and it.fare.known and it.fare.amount_minor == value
+            points.add((it.arrival, it.n_vehicles, value))
+        assert len(points) == len(plan.itineraries)
+        assert {(it.arrival, it.n_vehicles) for it in two.itineraries} <= {(a, k) for a, k, _ in points}
+        answered += bool(points)
+    assert answered >= 6
+
+
+def test_range_with_a_criterion_in_the_cli_and_server(fare_network, capsys):
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from engine.cli import main
+    from server.main import create_app
+    from server.settings import Settings
+
+    net, path = fare_network
+    origin, destination = "sample:GARE", "sample:BELV"
+    want = net.plan(origin, destination, DEMO["date"], "08:00", optimize=WALKING, window_s=1200)
+    assert len(want.itineraries) >= 2
+    departures = [it.departure.isoformat() for it in want.itineraries]
+    assert main(["plan", path, "--from", origin, "--to", destination, "--date", DEMO["date"], "--time", "08:00",
+                 "--window", "20", "--optimize", "walking", "--json"]) == 0      # minutes
+    assert [it["departure"] for it in json.loads(capsys.readouterr().out)["itineraries"]] == departures
+    with TestClient(create_app(Settings(bundle=path), network=net)) as client:
+        r = client.get("/v1/plan", params={"from": origin, "to": destination, "date": DEMO["date"], "time": "08:00",
+                                           "window_s": 1200, "optimize": "walking"})
+    assert r.status_code == 200, r.text
+    assert [it["departure"] for it in r.json()["itineraries"]] == departures
+    with pytest.raises(QueryTimeoutError):
+        net.plan(origin, destination, DEMO["date"], "08:00", optimize=FARE, window_s=1200, time_budget_s=1e-9)

@@ -1,0 +1,52 @@
+"""Range queries with a third criterion (``window_s`` with ``optimize``): every journey leaving in
+[time, time + window_s) that no other beats on all of departure (later), arrival (earlier),
+vehicles (fewer) and walking / fare (lower).
+
+As the two-criteria range (engine/raptor/range.py), over the window's departure minutes, last
+first: the journeys of minute m are its forward McRAPTOR Pareto set, and one is kept when no
+journey of a later minute is as good on arrival, vehicles and the third criterion (a later
+departure that does as well wins). The later minutes' journeys enter minute m's search as known
+journeys (McQuery.journeys ``beaten_by``): it drops every label that cannot beat one of them,
+so each run only looks for what leaving earlier adds. Journeys with no vehicle (a footpath
+between stops, the street-only journey between points) do not depend on the departure time:
+shown once, leaving at the start of the window, as the two-criteria range does; a transit
+journey of minute m competes with them leaving at m (in m's own set). Each kept journey leaves
+in [m, m + 60 s).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..raptor.range import departure_minutes
+from .mcraptor import McQuery
+
+
+def plan_range(query: McQuery):
+    """The range answer of ``query``, sorted by departure, then arrival, then vehicles."""
+    request, p = query.request, query.mc.planner
+    minutes = departure_minutes(request.time_s, request.range_s)
+    stats = {"window_s": request.range_s, "departure_minutes": int(len(minutes)), "runs": 0}
+    later: list[tuple[int, int, int]] = []          # (arrival, vehicles, third) of later minutes' journeys
+    found = []                                      # (departure, arrival, vehicles, third, itinerary)
+    direct = p.direct(query.o, query.d, request, request.time_s, query.tz)   # two points: street only
+    for i, m in enumerate(minutes.tolist()):
+        journeys, _ = query.journeys(m, None, np.array(later, np.int64).reshape(-1, 3))
+        stats["runs"] += 1
+        first = i == len(minutes) - 1
+        if direct is not None:
+            own = (m + direct.duration_s, 0, direct.duration_s if query.walks else 0)
+        for arrival, k, third, raw in journeys:
+            if k == 0 and not first:
+                continue                       # no vehicle: shown once, from the window's start
+            if any(a <= arrival and j <= k and c <= third for a, j, c in later):
+                continue                       # a later departure does as well
+            if direct is not None and own[0] <= arrival and own[2] <= third:
+                continue                       # the street-only journey leaving now does as well
+            it = query.itinerary(arrival, k, raw, m)
+            found.append((it.departure, arrival, k, third, it))
+        later += [(arrival, k, third) for arrival, k, third, _ in journeys if k]
+    if direct is not None:
+        found.append((direct.departure, request.time_s + direct.duration_s, 0,
+                      direct.duration_s if query.walks else 0, direct))
+    found.sort(key=lambda x: (x[0], x[1], x[2], x[3]))
+    return query.answer([(a, k, c, it) for _, a, k, c, it in found], request.time_s, stats)
