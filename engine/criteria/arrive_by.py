@@ -59,9 +59,9 @@ def plan_arrive_by(query: McQuery) -> Plan:
     for t, k, v in steps:
         # the journey of that run with exactly k vehicles and v (the Pareto set says it exists);
         # the earliest arriving of them
-        journeys = sorted(j for j in runs[t] if j[1] == k and j[2] == v)
+        journeys = [j for j in runs[t] if j[1] == k and j[2] == v]
         if journeys:
-            arrival, _, _, raw = journeys[0]
+            arrival, _, _, raw = min(journeys, key=lambda j: j[0])
             found.append((t, k, v, query.itinerary(arrival, k, raw, t)))
     direct = ArriveByPlanner(query.mc.planner)._direct(query.o, query.d, request, query.tz)
     if direct is not None:
@@ -77,7 +77,7 @@ def departure_instants(query: McQuery, lo: int, hi: int) -> np.ndarray:
     (more instants only cost runs), and the deadline less each such walk (footpath-only
     journeys)."""
     tt, o = query.mc.tt, query.o
-    starts = {}                 # stop -> the least seconds from leaving to being there, per way
+    starts = {}                 # stop -> the seconds from leaving to being there (one per way)
     ways = [(int(s), int(w)) for s, w in zip(o.stops.tolist(), o.durations.tolist())]
     if query.request.walk_before_first and not o.is_point:
         offsets, to, duration = tt.footpath_offsets, tt.footpath_to, tt.footpath_duration

@@ -123,9 +123,9 @@ def test_optimize_is_checked(sample_network):
         with pytest.raises(InvalidQueryError) as err:
             sample_network.plan(stop, stop, date=date, time="08:00", optimize=bad)
         assert err.value.parameter == parameter
-    with pytest.raises(InvalidQueryError) as err:
-        sample_network.plan(stop, stop, date=date, time="08:00", optimize=WALKING, window_s=1800)
-    assert err.value.parameter == "optimize"
+    with pytest.raises(InvalidQueryError) as err:      # (arrive_by and window_s work with criteria)
+        sample_network.plan(stop, stop, date=date, time="08:00", optimize=WALKING, arrive_by=True, window_s=1800)
+    assert err.value.parameter == "window_s"
 
 
 def test_optimize_odd_values_are_invalid_queries(sample_network):
