@@ -10,14 +10,16 @@ journeys (McQuery.journeys ``beaten_by``): it drops every label that cannot beat
 so each run only looks for what leaving earlier adds. Journeys with no vehicle (a footpath
 between stops, the street-only journey between points) do not depend on the departure time:
 shown once, leaving at the start of the window, as the two-criteria range does; a transit
-journey of minute m competes with them leaving at m (in m's own set). Each kept journey leaves
-in [m, m + 60 s).
+journey of minute m competes with them leaving at m (in m's own set). A minute in which no
+journey can leave (no departure at an origin stop or one footpath away: arrive_by.departure_instants)
+is not searched: its journeys all leave in a later minute, which finds them (or better).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..raptor.range import departure_minutes
+from ..raptor.range import MINUTE_S, departure_minutes
+from .arrive_by import departure_instants
 from .mcraptor import McQuery
 
 
@@ -29,10 +31,14 @@ def plan_range(query: McQuery):
     later: list[tuple[int, int, int]] = []          # (arrival, vehicles, third) of later minutes' journeys
     found = []                                      # (departure, arrival, vehicles, third, itinerary)
     direct = p.direct(query.o, query.d, request, request.time_s, query.tz)   # two points: street only
+    # a minute in which no journey can leave gives only journeys of the next one: not searched
+    instants = departure_instants(query, int(minutes.min()), int(minutes.max()) + MINUTE_S)
     for i, m in enumerate(minutes.tolist()):
+        first = i == len(minutes) - 1
+        if i and not first and not _any_in(instants, m, m + MINUTE_S):
+            continue
         journeys, _ = query.journeys(m, None, np.array(later, np.int64).reshape(-1, 3))
         stats["runs"] += 1
-        first = i == len(minutes) - 1
         if direct is not None:
             own = (m + direct.duration_s, 0, direct.duration_s if query.walks else 0)
         for arrival, k, third, raw in journeys:
@@ -50,3 +56,9 @@ def plan_range(query: McQuery):
                       direct.duration_s if query.walks else 0, direct))
     found.sort(key=lambda x: (x[0], x[1], x[2], x[3]))
     return query.answer([(a, k, c, it) for _, a, k, c, it in found], request.time_s, stats)
+
+
+def _any_in(sorted_times: np.ndarray, lo: int, hi: int) -> bool:
+    """Whether some time of ``sorted_times`` is in [lo, hi)."""
+    i = int(np.searchsorted(sorted_times, lo))
+    return i < len(sorted_times) and sorted_times[i] < hi
