@@ -12,9 +12,10 @@ Walking seconds = every footpath between stops (including one from the origin st
 destination stop when those are allowed) plus, at a (lat, lon) end with ``mode="walk"``, the
 street access / egress. Waiting and same-stop change times are not walking. Between two points,
 the street-only direct journey (0 vehicles, all walking when ``mode="walk"``) competes in the
-same Pareto set. Departure-time queries (arrive-by and ranges on top of them:
-engine/criteria/arrive_by.py, range.py), on the schedule. With ``max_duration_s``, the Pareto set of the journeys arriving by then: the search drops labels that
-cannot (time lower bounds), which bounds how far later in the day cheaper journeys are looked for.
+same Pareto set. Departure-time searches (arrive-by and ranges are made of them:
+engine/criteria/arrive_by.py, range.py), on the schedule. With ``max_duration_s``, the Pareto
+set of the journeys arriving by then: the search drops labels that cannot (time lower bounds),
+which bounds how far later in the day cheaper journeys are looked for.
 """
 from __future__ import annotations
 
@@ -353,7 +354,8 @@ class McQuery:
         self.streets: dict = {}
         self.priced: dict = {}
 
-    def journeys(self, start: int, latest: int | None, beaten_by: np.ndarray | None = None) -> tuple[list[tuple], dict]:
+    def journeys(self, start: int, latest: int | None,
+                 beaten_by: np.ndarray | None = None) -> tuple[list[tuple], dict]:
         """(arrival, vehicles, walking or fare, raw legs) of the Pareto journeys with a vehicle
         (or a footpath only, between stops) leaving at ``start`` and arriving by ``latest``
         (None: no limit), and the search's stats. ``beaten_by``: rows (arrival, vehicles, walking
@@ -364,8 +366,10 @@ class McQuery:
         stats: dict = {}
         if not (len(o.stops) and len(d.stops)):
             return [], stats
-        if start != request.time_s or latest != request.latest_arrival_s or request.arrive_window_s is not None:
-            request = dataclasses.replace(request, time_s=start, arrive_window_s=None,
+        if start != request.time_s or latest != request.latest_arrival_s or request.arrive_window_s is not None \
+                or request.range_s:
+            # (one departure-time search of an arrive-by or range request)
+            request = dataclasses.replace(request, time_s=start, arrive_window_s=None, range_s=0,
                                           max_duration_s=None if latest is None else latest - start)
         if beaten_by is not None and len(beaten_by):
             # journeys that exist are what the two-criteria run would give the fare search: they

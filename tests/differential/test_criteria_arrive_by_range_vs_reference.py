@@ -90,7 +90,8 @@ def _fare_params():
     params = [pytest.param(("sample", "v2-simple"), id="sample-generated-v2-simple"),
               pytest.param(("sample", "v2"), id="sample-generated-v2")]
     params.append(pytest.param(("bart", bart[0]), id="gtfs-us-bart", marks=pytest.mark.realdata) if bart else
-                  pytest.param(None, id="gtfs-us-bart", marks=pytest.mark.skip(reason="gtfs-us-bart absent (BRIQUE_DATA)")))
+                  pytest.param(None, id="gtfs-us-bart",
+                               marks=pytest.mark.skip(reason="gtfs-us-bart absent (BRIQUE_DATA)")))
     return params
 
 
