@@ -7,14 +7,15 @@ leaves earlier can do whatever leaving later allows (wait at the origin, then ri
 vehicles), so c_k(t), the least walking or fare of a journey with at most k vehicles that leaves
 at t and arrives by T, never decreases as t grows. The answer is made of its steps: for every k
 and every value v that c_k takes, the latest departure t with c_k(t) <= v. One forward McRAPTOR
-run at t with T as the latest arrival gives c_0(t) .. c_K(t) at once; the steps are found by
-bisection over seconds (an interval whose two ends give the same values holds no step), so a
-query runs about (steps + 1) x log2(window) searches, which share their stage bounds and fare
-potentials (same targets). The bisection runs over the instants a journey can leave at (below), not
-over every second: c_k only changes just after one of them (Strasbourg, 4 h window: ~30 % fewer
-runs). The Pareto set of those (t, k, v) keeps the ones no other beats, and
-each is answered by the journey of its own run that has exactly k vehicles and v: it leaves at
-t to the second (a journey leaving later would give c_k(t + 1) <= v).
+run at t with T as the latest arrival gives c_0(t) .. c_K(t) at once. c_k only changes just after
+an instant a journey can leave at (departure_instants), so its steps are found by bisection over
+those instants (an interval whose two ends give the same values holds no step): a query runs
+about (steps + 1) x log2(instants) searches, which share their stage bounds and fare potentials
+(same targets). (Bisection over every second, the first draft: Strasbourg, 60 queries, 4 h
+window, runs p50 37.5 -> 24 walking, 27 -> 15 fare, same answers.) The Pareto set of those
+(t, k, v) keeps the ones no other beats, and each is answered by the journey of its own run that
+has exactly k vehicles and v: it leaves at t to the second (a journey leaving later would give
+c_k(t + 1) <= v).
 
 Exactness: as the departure-time search's (engine/criteria/mcraptor.py, README "First
 vehicle"); with fares v2, the runs wait for cheaper vehicles up to T.
@@ -96,8 +97,8 @@ def departure_instants(query: McQuery, lo: int, hi: int) -> np.ndarray:
             deps = np.asarray(tt.st_dep[first:first + int(tt.pattern_n_trips[p])], np.int64)
             days = np.arange(-int(tt.pattern_max_day[p]), 2, dtype=np.int64) * SECONDS_PER_DAY
             out.append((deps[None, :, None] + days[:, None, None] - walks[None, None, :]).ravel())
-    times = np.unique(np.concatenate(out))
-    return times[(times >= lo) & (times <= hi)]
+    times = np.concatenate(out)
+    return np.unique(times[(times >= lo) & (times <= hi)])     # (the window first: far fewer to sort)
 
 
 def latest_steps(values_at, lo: int, hi: int) -> list[tuple[int, int, int]]:

@@ -70,6 +70,9 @@ ARRIVED_AT_ONCE = -(1 << 30)
 #: one, within this long of the start (run_mcraptor ``wait_until``). The references wait the
 #: same way (tests/reference/fare_reference.py v2_waiting).
 FARE_WAIT_S = 2 * 3600
+#: QueryTimeoutError's message (McPlanner.run, McQuery.journeys)
+TIMEOUT_MESSAGE = ("optimize: the search ran past its time budget (fewer max_transfers, a max_duration_s, or a "
+                   "shorter max_window_s / window_s narrow it)")
 MAX_CAPACITY = 1 << 22      # ~470 MB of labels per thread: beyond, the query is refused
 #: Boardings kept on one pattern scan (fares v2: riders boarded at different stops stay apart):
 #: 8,192 at first, grown 8-fold (a rerun each time) up to this (~13 MB per thread), then refused.
@@ -89,10 +92,10 @@ def check_optimize(optimize) -> tuple[str, ...]:
     return value
 
 
-def check_mc_request(request: PlanRequest, realtime, optimize: tuple[str, ...] = WALKING) -> None:
-    third = optimize[2]
+def check_mc_request(realtime, optimize: tuple[str, ...] = WALKING) -> None:
+    """A third criterion plans on the schedule only (departure time, arrive-by and ranges alike)."""
     if realtime:
-        raise InvalidQueryError(f"realtime: optimize with {third} plans on the schedule only", "realtime")
+        raise InvalidQueryError(f"realtime: optimize with {optimize[2]} plans on the schedule only", "realtime")
 
 
 class McPlanner:
@@ -167,8 +170,7 @@ class McPlanner:
                                  deadline=0.0 if deadline is None else deadline)) < 0:
             if n == OUT_OF_TIME or (deadline is not None and time.monotonic() > deadline):
                 # (checked before growing the pool too: a large one takes a while to allocate)
-                raise QueryTimeoutError("optimize: the search ran past its time budget (a max_duration_s or fewer "
-                                        "max_transfers narrow it)")
+                raise QueryTimeoutError(TIMEOUT_MESSAGE)
             full = ws.route_capacity >= MAX_ROUTE_CAPACITY if n == ROUTE_FULL else ws.capacity >= MAX_CAPACITY
             if full:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "
@@ -363,6 +365,8 @@ class McQuery:
         cannot beat one of them, so only the journeys none of them beats, and ones equal to them,
         are sure to be found."""
         mc, o, d, fares, request = self.mc, self.o, self.d, self.fares, self.request
+        if request.deadline is not None and time.monotonic() > request.deadline:
+            raise QueryTimeoutError(TIMEOUT_MESSAGE)     # (an arrive-by or range request runs many searches)
         stats: dict = {}
         if not (len(o.stops) and len(d.stops)):
             return [], stats

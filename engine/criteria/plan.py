@@ -64,7 +64,7 @@ def plan_with_criteria(base_planner: Planner, request: PlanRequest, filters: Fil
         check_filtered_request(request, filters, realtime)
     planner = filtered_planner(base_planner, filters, cache) if filters else base_planner
     if optimize != TWO_CRITERIA:
-        check_mc_request(request, realtime, optimize)
+        check_mc_request(realtime, optimize)
         plan = plan_mc(planner, request, cache, filters, optimize)
     else:
         plan = planner.plan(request)

@@ -1,6 +1,7 @@
-"""Range queries with a third criterion (``window_s`` with ``optimize``): every journey leaving in
-[time, time + window_s) that no other beats on all of departure (later), arrival (earlier),
-vehicles (fewer) and walking / fare (lower).
+"""Range queries with a third criterion (``window_s`` with ``optimize``): for every departure
+minute of [time, time + window_s), the journeys that no journey leaving later beats on arrival
+(earlier), vehicles (fewer) and walking / fare (lower). (As in the two-criteria range, the last
+minute's journeys may leave after the window: its first vehicles are the ones they catch.)
 
 As the two-criteria range (engine/raptor/range.py), over the window's departure minutes, last
 first: the journeys of minute m are its forward McRAPTOR Pareto set, and one is kept when no

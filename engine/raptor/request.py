@@ -167,9 +167,9 @@ class PlanRequest:
     arrive_window_s: int | None = None
     range_s: int = 0
     max_duration_s: int | None = None
-    # the real-time overlay snapshot every run of this request reads (engine/realtime), or None
     #: time.monotonic() past which a search with a third criterion stops (time_budget_s)
     deadline: float | None = field(default=None, compare=False, repr=False)
+    # the real-time overlay snapshot every run of this request reads (engine/realtime), or None
     overlay: object | None = field(default=None, compare=False, repr=False)
 
     @property

@@ -59,16 +59,15 @@ async def plan(
                                                 "(departure-time queries only)")] = None,
     optimize: Annotated[Literal["transfers", "walking", "fare"], Query(
         description="walking / fare: the Pareto set over arrival (with arrive_by: departure), vehicles AND "
-                    "walking seconds / the GTFS fares price, v1 or v2 (also with arrive_by and window_s); transfers: arrival "
-                    "and vehicles")] = "transfers",
+                    "walking seconds / the GTFS fares price, v1 or v2 (also with arrive_by and window_s); "
+                    "transfers: arrival and vehicles")] = "transfers",
 ):
     """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),
     sorted by arrival; with arrive_by, latest-departure itineraries arriving by `time` (the Pareto
     set of departure time and number of vehicles, and of the third criterion with optimize), latest
-    departure first. Each leg carries its
-    GeoJSON LineString geometry; each itinerary its `fare` (GTFS fares v1/v2: amount, currency,
-    products and the legs they cover, or `known: false` with the reason; null when the bundle has
-    no fare data)."""
+    departure first. Each leg carries its GeoJSON LineString geometry; each itinerary its `fare`
+    (GTFS fares v1/v2: amount, currency, products and the legs they cover, or `known: false` with
+    the reason; null when the bundle has no fare data)."""
     check_limit("max_transfers", max_transfers, settings.max_transfers)
     if max_window_s is not None:
         check_limit("max_window_s", max_window_s, settings.max_window_s)
