@@ -195,8 +195,9 @@ class Network:
         wheelchair : only trips with wheelchair_accessible=1, stops whose wheelchair_boarding
             (inherited from the parent station) is not 2, footpaths without stairs/escalators in
             pathways.txt, and street walks (access, egress, direct, transfers) on the step-free
-            "wheelchair" street profile: no highway=steps, no wheelchair=no (engine.criteria.filters);
-            on the schedule only.
+            "wheelchair" street profile: no highway=steps, no wheelchair=no (engine.criteria.filters).
+            With real time, a changed trip keeps its scheduled trip's flags; a trip the feed added
+            has none and is left out (as a static trip without the field).
         bikes : only trips with bikes_allowed=1; access and egress by bike (mode="bike").
         optimize : ("arrival", "transfers") (default), ("arrival", "transfers", "walking") or
             ("arrival", "transfers", "fare"): the exact Pareto set over arrival, vehicles and
@@ -233,9 +234,10 @@ class Network:
                                      max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
                                      max_window_s=max_window_s, window_s=window_s, max_duration_s=max_duration_s,
                                      time_budget_s=time_budget_s)
-        if filters or optimize != TWO_CRITERIA:
-            return plan_with_criteria(self._planner, request, filters, optimize, realtime, self._criteria_cache)
         overlay = self._overlay(realtime)
+        if filters or optimize != TWO_CRITERIA:
+            return plan_with_criteria(self._planner, request, filters, optimize, realtime, overlay,
+                                      self._criteria_cache)
         if overlay is not None:
             request = dataclasses.replace(request, overlay=overlay)
         return self._planner.plan(request)

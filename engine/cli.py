@@ -318,7 +318,7 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     p.add_argument("--mode", default="walk", choices=["walk", "bike"], help="access/egress mode at point ends")
     p.add_argument("--max-access", type=int, default=900, help="access/egress street time limit, s")
     p.add_argument("--wheelchair", action="store_true",
-                   help="step-free: wheelchair-accessible trips, stops and footpaths only (stop ends)")
+                   help="step-free: wheelchair-accessible trips, stops and footpaths only, step-free streets")
     p.add_argument("--bikes", action="store_true", help="trips that take bikes only; access/egress by bike")
     p.add_argument("--optimize", default="transfers", choices=["transfers", "walking", "fare"],
                    help="walking / fare: every journey worth taking for arrival (with --arrive-by: departure), "

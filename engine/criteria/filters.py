@@ -15,10 +15,18 @@ A filtered-out trip is skipped the way the kernel skips a trip that does not run
 date's ``next_active`` table (next running trip of the same pattern, Timetable.next_active) is
 recomputed with the filtered trips given a service that never runs, so the scan costs the same.
 Everything else (stop ids, names, legs, lookups) is the unfiltered timetable's.
+
+Real time (``filtered_overlay``): a GTFS-Realtime overlay seen through the filters is an overlay
+of the filtered timetable built from the trip records that pass: a changed, duplicated or
+replacement trip has its scheduled trip's flags (GTFS-Realtime carries none), so it passes when
+that trip does; a trip added by the feed has no scheduled trip and no flags, so it never passes
+(as a static trip without ``wheelchair_accessible`` / ``bikes_allowed``); its stops lose pickup
+and drop-off where the filtered stops do.
 """
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,3 +145,35 @@ def filtered_streets(streets, filters: Filters):
     from ..streets.step_free import StepFreeStreets
 
     return StepFreeStreets(streets)
+
+
+_OVERLAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()     # overlay -> {filters: overlay}
+
+
+def filtered_overlay(overlay, tt: FilteredTimetable):
+    """``overlay`` (an engine.realtime Overlay snapshot) as ``tt`` sees it: an Overlay of the
+    filtered timetable from the records that pass (module docstring). Built once per snapshot
+    and filter set (a new snapshot, after each application, builds its own on first use)."""
+    from ..realtime.overlay import Overlay, TripTable
+
+    with _CACHE_LOCK:
+        per_filters = _OVERLAYS.setdefault(overlay, {})
+        found = per_filters.get(tt.filters)
+    if found is not None:
+        return found
+    table = overlay.table
+    records = [table.records[i] for i in np.flatnonzero(table.alive).tolist()]
+    kept = [r for r in records if 0 <= r.static_trip and tt.trip_ok[r.static_trip]]
+    # a group names the same stops and flags in every record: its flags masked at the stops the
+    # filters exclude (a code table of its own: the unfiltered overlays keep theirs)
+    codes: dict = {}
+    for r in kept:
+        if r.arr is not None and r.group not in codes:
+            stops = np.asarray(r.stops, np.int32)
+            ok = tt.stop_ok[stops]
+            codes[r.group] = ((stops << 2) | (((np.asarray(r.pickup) != 0) & ok).astype(np.int32) << 1)
+                              | ((np.asarray(r.dropoff) != 0) & ok).astype(np.int32))
+    found = Overlay(tt, TripTable.of(kept, codes), overlay.alerts, overlay.sources)
+    with _CACHE_LOCK:
+        found = _OVERLAYS.setdefault(overlay, {}).setdefault(tt.filters, found)
+    return found

@@ -6,8 +6,11 @@ Rules a filtered request follows (checked here, once):
   ``wheelchair=no``; engine.streets.step_free), and transfers the step-free footpaths
   (filters.py). A ``(lat, lon)`` end is snapped to a street that profile may use.
 - ``bikes=True`` takes access and egress on the bike street profile (``mode="bike"``).
-- Filters plan on the schedule: real-time trips carry no accessibility or bike flags, so
-  ``realtime=True`` is refused naming ``realtime`` and the default plans without the overlay.
+- Filters plan with the real-time overlay as unfiltered plans do (``realtime``: default on when
+  one was applied): the overlay seen through the filters (filters.filtered_overlay: a changed
+  trip keeps its scheduled trip's flags, a trip the feed added has none and is left out).
+- A third criterion plans on the schedule only (``realtime=True`` refused naming it; by
+  default the overlay is not used).
 """
 from __future__ import annotations
 
@@ -16,11 +19,13 @@ import threading
 import numpy as np
 
 from ..errors import InvalidQueryError
+import dataclasses
+
 from ..raptor.journey import Plan
 from ..raptor.planner import Planner
 from ..raptor.request import PlanRequest
 from ..raptor.search import RaptorRunner
-from .filters import Filters, filtered_streets, filtered_timetable
+from .filters import Filters, filtered_overlay, filtered_streets, filtered_timetable
 from .mcraptor import TWO_CRITERIA, check_mc_request, plan_mc
 
 _LOCK = threading.Lock()
@@ -32,12 +37,6 @@ def check_filters(wheelchair, bikes) -> Filters:
         if not isinstance(value, (bool, np.bool_)):
             raise InvalidQueryError(f"{name} must be true or false", name)
     return Filters(bool(wheelchair), bool(bikes))
-
-
-def check_filtered_request(request: PlanRequest, filters: Filters, realtime) -> None:
-    if realtime:
-        raise InvalidQueryError("realtime: the wheelchair and bikes filters apply to the schedule only "
-                                "(real-time trips carry no accessibility or bike flags)", "realtime")
 
 
 def filtered_planner(base_planner: Planner, filters: Filters, cache: dict) -> Planner:
@@ -55,18 +54,17 @@ def filtered_planner(base_planner: Planner, filters: Filters, cache: dict) -> Pl
 
 
 def plan_with_criteria(base_planner: Planner, request: PlanRequest, filters: Filters, optimize: tuple[str, ...],
-                       realtime, cache: dict) -> Plan:
-    """A request with filters and/or a third criterion (``Network.plan`` calls this only then)."""
-    if realtime is not None and not isinstance(realtime, (bool, np.bool_)):
-        # the same rule as Network._overlay, which this path does not reach
-        raise InvalidQueryError("realtime must be true or false", "realtime")
-    if filters:
-        check_filtered_request(request, filters, realtime)
+                       realtime, overlay, cache: dict) -> Plan:
+    """A request with filters and/or a third criterion (``Network.plan`` calls this only then);
+    ``overlay``: the real-time snapshot an unfiltered two-criteria plan would use (None: none)."""
     planner = filtered_planner(base_planner, filters, cache) if filters else base_planner
     if optimize != TWO_CRITERIA:
         check_mc_request(realtime, optimize)
         plan = plan_mc(planner, request, cache, filters, optimize)
     else:
+        if overlay is not None:
+            request = dataclasses.replace(request, overlay=filtered_overlay(overlay, planner.tt) if filters
+                                          else overlay)
         plan = planner.plan(request)
     plan.stats.update(wheelchair=filters.wheelchair, bikes=filters.bikes)
     return plan

@@ -52,7 +52,8 @@ async def plan(
     max_direct_s: Annotated[int | None, Query(ge=0, le=L.MAX_DIRECT_S, description="longest street-only journey "
                                               "offered, seconds (default 2 x max_access_s)")] = None,
     wheelchair: Annotated[bool, Query(description="step-free: wheelchair-accessible trips, stops and footpaths "
-                                                  "only (stop endpoints; schedule only)")] = False,
+                                                  "only, step-free streets (real-time trips added by the feed "
+                                                  "carry no flag: left out)")] = False,
     bikes: Annotated[bool, Query(description="trips that take bikes only; access and egress by bike")] = False,
     max_duration_s: Annotated[int | None, Query(ge=L.MIN_DURATION_S, le=L.MAX_DURATION_S, description="leave out "
                                                 "journeys arriving more than this many seconds after time "

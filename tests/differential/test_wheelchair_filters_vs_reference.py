@@ -22,8 +22,9 @@ import pytest
 
 from engine.errors import InvalidQueryError
 
-from tests.reference.csa import ReferenceSolver, pareto_front
+from tests.reference.csa import pareto_front
 from tests.reference.feeds import build_feed, feed_name, hhmmss, random_queries, shared_data_dir
+from tests.reference.filters_reference import filter_flags as _flags, filtered_reference as _filtered_reference
 
 MAX_ROUNDS = 4
 SAMPLE_QUERIES = 60
@@ -60,48 +61,6 @@ def feed(request, tmp_path_factory):
         n, seed = FEED_QUERIES, 17
     net = engine.open(str(built.bundle))
     return path, built, net, random_queries(built.staged, n, seed, avoid_dst=False, night_every=5)
-
-
-def _flags(staged, filters) -> tuple[np.ndarray, np.ndarray]:
-    """(stop allowed, trip allowed) from the staged GTFS columns (GTFS inheritance rule)."""
-    stops, trips = staged.stops, staged.trips
-    n_stops, n_trips = stops.num_rows, trips.num_rows
-    stop_ok, trip_ok = np.ones(n_stops, bool), np.ones(n_trips, bool)
-    if filters.get("wheelchair"):
-        own = stops.column("wheelchair_boarding").to_pylist()
-        parent = stops.column("parent_idx").to_pylist()
-        for s in range(n_stops):
-            value = own[s] if own[s] != 0 or parent[s] < 0 else own[parent[s]]
-            stop_ok[s] = value != 2
-        trip_ok &= np.asarray(trips.column("wheelchair_accessible").to_pylist()) == 1
-    if filters.get("bikes"):
-        trip_ok &= np.asarray(trips.column("bikes_allowed").to_pylist()) == 1
-    return stop_ok, trip_ok
-
-
-def _filtered_reference(built, stop_ok, trip_ok, wheelchair: bool) -> ReferenceSolver:
-    from engine.bundle.reader import open_bundle
-
-    ref = ReferenceSolver(built.staged, built.bundle)
-    excluded = ~stop_ok[ref.st_stop]
-    ref.st_pickup = np.where(excluded, 1, ref.st_pickup).astype(np.uint8)
-    ref.st_dropoff = np.where(excluded, 1, ref.st_dropoff).astype(np.uint8)
-    instances = ref.trip_instances
-
-    def allowed_instances(date):
-        trips, shifts = instances(date)
-        keep = trip_ok[trips]
-        return trips[keep], shifts[keep]
-
-    ref.trip_instances = allowed_instances
-    offsets, to, duration = ref.fp_offsets, ref.fp_to, ref.fp_duration
-    step_free = np.asarray(open_bundle(built.bundle).csr("timetable/footpaths", "step_free")[1], bool)
-    src = np.repeat(np.arange(ref.n_stops), np.diff(offsets))
-    keep = stop_ok[src] & stop_ok[to] & (step_free if wheelchair else True)
-    ref.fp_to, ref.fp_duration = to[keep], duration[keep]
-    ref.fp_offsets = np.concatenate([[0], np.cumsum(np.bincount(src[keep], minlength=ref.n_stops))])
-    ref.kept_footpaths = {(int(a), int(b)) for a, b in zip(src[keep], to[keep])}
-    return ref
 
 
 def _front(plan, date):
@@ -233,7 +192,7 @@ def test_wmata_step_free_footpaths_follow_pathways(feed):
     assert sum(counts) > 0
 
 
-def test_wheelchair_takes_points_and_refuses_realtime(sample_network):
+def test_wheelchair_takes_points_and_checks_bikes(sample_network):
     tt = sample_network.timetable
     stop = tt.stop_id(int(np.flatnonzero(tt.stop_location_type == 0)[0]))
     # a point end is searched on the step-free street profile (tests/unit/criteria/test_step_free_plans.py)
@@ -241,24 +200,23 @@ def test_wheelchair_takes_points_and_refuses_realtime(sample_network):
                                time="08:00", wheelchair=True)
     assert plan.stats["wheelchair"] is True and plan.stats["access_stops"] > 0
     with pytest.raises(InvalidQueryError) as err:
-        sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", bikes=True, realtime=True)
-    assert err.value.parameter == "realtime"
-    with pytest.raises(InvalidQueryError) as err:
         sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", bikes="yes")
     assert err.value.parameter == "bikes"
 
 
 def test_filters_check_realtime_like_the_unfiltered_plan(sample_network):
-    """A filtered plan skips Network._overlay: a non-boolean realtime must still be refused, and
-    numpy's True must be refused like True (not planned silently on the schedule)."""
+    """A non-boolean realtime is refused with filters as without; True, numpy's True and False
+    answer (no overlay applied here: on the schedule, as an unfiltered plan does).
+    tests/differential/test_filters_realtime_vs_static.py plans filters with an overlay."""
     tt = sample_network.timetable
     stop = tt.stop_id(int(np.flatnonzero(tt.stop_location_type == 0)[0]))
     for filters in FILTERS:
-        for realtime in ("banana", 1, np.True_):
+        for realtime in ("banana", 1):
             with pytest.raises(InvalidQueryError) as err:
                 sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", realtime=realtime,
                                     **filters)
             assert err.value.parameter == "realtime"
-    plan = sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00", realtime=np.False_,
-                               wheelchair=True)
-    assert plan.stats["wheelchair"] is True
+        for realtime in (True, np.True_, np.False_):
+            plan = sample_network.plan(stop, stop, date=tt.period_start.isoformat(), time="08:00",
+                                       realtime=realtime, **filters)
+            assert plan.stats["realtime"] is False and plan.stats["wheelchair"] is bool(filters.get("wheelchair"))
