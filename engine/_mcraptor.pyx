@@ -378,7 +378,7 @@ cdef class FareModelV2(FareModel):
         out = {}
         for name, bits in (("dep", dep_bits), ("arr", arr_bits)):
             rows = np.asarray(bits).reshape(-1, words)
-            changed = rows[1:] ^ rows[:-1]
+            changed = rows[1:] ^ rows[:rows.shape[0] - 1]
             times = [bounds[(changed & c).any(axis=1)] for c in classes]
             out[name] = (np.cumsum([0] + [len(t) for t in times]).astype(np.int32),
                          np.ascontiguousarray(np.concatenate(times) if times else [], np.int32))
@@ -816,9 +816,19 @@ cdef int _potentials_walk(McView tt, int32_t* pot, int n, int nc, int32_t* lst, 
 
 
 cdef class McView:
-    """Read-only views over the timetable arrays McRAPTOR reads (see engine/_core.pyx layout)."""
+    """Read-only views over the timetable arrays McRAPTOR reads (see engine/_core.pyx layout).
 
-    cdef readonly int n_stops, n_patterns
+    Real time (engine/criteria/realtime.py): the patterns from ``n_static`` on are a GTFS-Realtime
+    overlay's, their stop times in ``rt_st_arr`` / ``rt_st_dep`` (pattern_st_offset counts from
+    there), so the static arrays are read in place, never copied (_dep_row, _arr_row)."""
+
+    cdef readonly int n_stops, n_patterns, n_static
+    cdef const int32_t* st_arr_p
+    cdef const int32_t* st_dep_p
+    cdef const int32_t* rt_arr_p
+    cdef const int32_t* rt_dep_p
+    cdef const int32_t[::1] rt_st_arr
+    cdef const int32_t[::1] rt_st_dep
     cdef const int32_t[::1] pattern_stops_offsets
     cdef const int32_t[::1] pattern_stops
     cdef const uint8_t[::1] pattern_pickup
@@ -848,7 +858,8 @@ cdef class McView:
                  const int32_t[::1] stop_patterns_pos, const int32_t[::1] footpath_offsets,
                  const int32_t[::1] footpath_to, const int32_t[::1] footpath_duration,
                  const int32_t[::1] stop_min_change, const int32_t[::1] hop_min,
-                 const int32_t[::1] rfp_offsets, const int32_t[::1] rfp_from, const int32_t[::1] rfp_duration):
+                 const int32_t[::1] rfp_offsets, const int32_t[::1] rfp_from, const int32_t[::1] rfp_duration,
+                 const int32_t[::1] rt_st_arr=None, const int32_t[::1] rt_st_dep=None, int n_static=-1):
         self.pattern_stops_offsets = pattern_stops_offsets
         self.pattern_stops = pattern_stops
         self.pattern_pickup = pattern_pickup
@@ -872,6 +883,28 @@ cdef class McView:
                 rfp_from.shape[0] != footpath_to.shape[0] or rfp_duration.shape[0] != footpath_to.shape[0]:
             raise ValueError("stage arrays do not match the timetable")
         self.hop_min, self.rfp_offsets, self.rfp_from, self.rfp_duration = hop_min, rfp_offsets, rfp_from, rfp_duration
+        self.n_static = self.n_patterns if n_static < 0 else n_static
+        if self.n_static > self.n_patterns or (self.n_static < self.n_patterns and (
+                rt_st_arr is None or rt_st_dep is None or rt_st_arr.shape[0] != rt_st_dep.shape[0])):
+            raise ValueError("real-time patterns without their stop times")
+        self.st_arr_p = &st_arr[0] if st_arr.shape[0] else NULL
+        self.st_dep_p = &st_dep[0] if st_dep.shape[0] else NULL
+        self.rt_arr_p = self.rt_dep_p = NULL
+        if rt_st_arr is not None and rt_st_arr.shape[0]:
+            self.rt_st_arr, self.rt_st_dep = rt_st_arr, rt_st_dep
+            self.rt_arr_p, self.rt_dep_p = &rt_st_arr[0], &rt_st_dep[0]
+
+
+cdef inline const int32_t* _dep_row(McView tt, int p, int pos) noexcept nogil:
+    """The departures of pattern p's trips at stop_pos pos (static or real-time block)."""
+    return (tt.rt_dep_p if p >= tt.n_static else tt.st_dep_p) + tt.pattern_st_offset[p] + \
+        <int64_t>pos * tt.pattern_n_trips[p]
+
+
+cdef inline const int32_t* _arr_row(McView tt, int p, int pos) noexcept nogil:
+    """The arrivals of pattern p's trips at stop_pos pos (static or real-time block)."""
+    return (tt.rt_arr_p if p >= tt.n_static else tt.st_arr_p) + tt.pattern_st_offset[p] + \
+        <int64_t>pos * tt.pattern_n_trips[p]
 
 
 cdef class McWorkspace:
@@ -1017,8 +1050,7 @@ cdef bint _out_of_time(McWorkspace ws) noexcept nogil:
 cdef inline int32_t _earliest_trip(McView tt, const int32_t[:, ::1] next_active, int day_shift,
                                    int p, int pos, int32_t ready, int* out_trip, int* out_day) noexcept nogil:
     """Earliest departure >= ready at (pattern p, stop_pos pos): engine/_timetable.pxd."""
-    cdef int n = tt.pattern_n_trips[p]
-    return earliest_departure(&tt.st_dep[tt.pattern_st_offset[p] + <int64_t>pos * n], n, tt.pattern_first_trip[p],
+    return earliest_departure(_dep_row(tt, p, pos), tt.pattern_n_trips[p], tt.pattern_first_trip[p],
                               tt.pattern_max_day[p], &next_active[0, 0], next_active.shape[1], day_shift, ready,
                               out_trip, out_day)
 
@@ -1281,8 +1313,7 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, 
     cdef int head = 2 * s + bag, cur = ws.bag_head[head], prev = NO_IDX, nxt, idx
     cdef bint fare = ws.fm is not None
     cdef Until un, uc
-    if fare:
-        _until_set(&un, s, crit, g, k, False)
+    _until_set(&un, s, crit, g, k, False)      # (read in fare mode only; set always: no gcc warning)
     while cur != NO_IDX:
         ws.work += 1
         nxt = ws.lab_next[cur]
@@ -1345,8 +1376,7 @@ cdef inline bint _vehicle_dominates(McView tt, McWorkspace ws, int t, int32_t ar
     cdef int cur = ws.bag_head[2 * t + VEHICLE_BAG]
     cdef int32_t change = tt.stop_min_change[t] if tt.stop_min_change[t] != NO_VALUE else min_change_s
     cdef Until un
-    if ws.fm is not None:
-        _until_set(&un, t, crit, g, k, False)
+    _until_set(&un, t, crit, g, k, False)      # (read in fare mode only; set always: no gcc warning)
     while cur != NO_IDX:
         if ws.lab_alive[cur] and ws.lab_arr[cur] + change <= arr and ws.lab_crit[cur] <= crit and (
                 ws.fm is None or _fare_covers(ws, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit, &un)):
@@ -1385,10 +1415,10 @@ cdef inline bint _route_covers(McView tt, McWorkspace ws, int n_rb, int p, int p
     """(Walking mode.) A route label departs at or before ``ready`` with no more walking:
     whatever trip a label ready then catches departs no earlier, so its boarding is dominated
     (no search needed)."""
-    cdef int n = tt.pattern_n_trips[p], r
-    cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
+    cdef int r
+    cdef const int32_t* deps = _dep_row(tt, p, pos)
     for r in range(n_rb):
-        if ws.rb_alive[r] and ws.rb_crit[r] <= crit and tt.st_dep[base + ws.rb_trip[r]] + ws.rb_day[r] * DAY <= ready:
+        if ws.rb_alive[r] and ws.rb_crit[r] <= crit and deps[ws.rb_trip[r]] + ws.rb_day[r] * DAY <= ready:
             return True
     return False
 
@@ -1405,20 +1435,19 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     """Add a boarding to the route bag unless a label there departs (hence arrives everywhere
     later, no overtaking) no later, no worse on the third criterion; labels the new one beats
     are dropped and the bag is compacted on the way. Returns the new bag size."""
-    cdef int n = tt.pattern_n_trips[p], r, m = 0
-    cdef int64_t base = tt.pattern_st_offset[p] + <int64_t>pos * n
+    cdef int r, m = 0
+    cdef const int32_t* deps = _dep_row(tt, p, pos)
     cdef int32_t dep_r
     cdef bint fare = ws.fm is not None, dominated = False
-    cdef int start = 0
+    cdef int start
     cdef Until un, ur
-    if fare:
-        start = tt.pattern_stops_offsets[p]
-        _until_set(&un, tt.pattern_stops[start + pos], crit, g, k, True)
+    start = tt.pattern_stops_offsets[p]
+    _until_set(&un, tt.pattern_stops[start + pos], crit, g, k, True)    # (read in fare mode only)
     for r in range(n_rb):
         if not ws.rb_alive[r]:
             continue
         if not dominated and not (ws.f2 is not None and not _v2_same_leg(ws, r, pos, trip, day)):
-            dep_r = tt.st_dep[base + ws.rb_trip[r]] + ws.rb_day[r] * DAY
+            dep_r = deps[ws.rb_trip[r]] + ws.rb_day[r] * DAY
             if dep_r <= dep and ws.rb_crit[r] <= crit and (
                     not fare or _fare_covers(ws, &ws.rb_seg[r], ws.rb_crit[r], g, crit, &un)):
                 dominated = True
@@ -1513,18 +1542,17 @@ cdef int _board_first_arriving(McView tt, McWorkspace ws, const int32_t[:, ::1] 
     ``bound`` (if it leaves here after dep0, the first vehicle's departure)."""
     cdef int n = tt.pattern_n_trips[p], start = tt.pattern_stops_offsets[p], pos2, trip, day, last = NO_IDX
     cdef int last_day = 0
-    cdef int64_t base = tt.pattern_st_offset[p]
     cdef int32_t dep
     for pos2 in range(tt.pattern_stops_offsets[p + 1] - start - 1, pos, -1):
         if not tt.pattern_dropoff[start + pos2]:
             continue
         # no overtaking: arrivals at a stop_pos never decrease with the trip index either
-        earliest_departure(&tt.st_arr[base + <int64_t>pos2 * n], n, tt.pattern_first_trip[p], tt.pattern_max_day[p],
+        earliest_departure(_arr_row(tt, p, pos2), n, tt.pattern_first_trip[p], tt.pattern_max_day[p],
                            &next_active[0, 0], next_active.shape[1], day_shift, bound, &trip, &day)
         if trip == NO_IDX or (trip == last and day == last_day):
             continue
         last, last_day = trip, day
-        dep = tt.st_dep[base + <int64_t>pos * n + trip] + day * DAY
+        dep = _dep_row(tt, p, pos)[trip] + day * DAY
         if dep > dep0:
             n_rb = _board_later(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
             if ws.overflow:
@@ -1609,8 +1637,8 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
     """Ride pattern p from its first marked stop_pos: alight every route label where drop-off is
     allowed, then board from the round k-1 labels of the stop."""
     cdef int start = tt.pattern_stops_offsets[p], end = tt.pattern_stops_offsets[p + 1]
-    cdef int n = tt.pattern_n_trips[p], first = tt.pattern_first_trip[p]
-    cdef int64_t base = tt.pattern_st_offset[p]
+    cdef int first = tt.pattern_first_trip[p]
+    cdef const int32_t* arrs
     cdef int pos, s, r, n_rb = 0, cur, trip = NO_IDX, day = 0, idx, m, j, board
     cdef int32_t arr, crit, ready, dep, change, zone, floor, bound_crit
     cdef int kk
@@ -1629,10 +1657,11 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                 if ws.rb_seg[r].start != NO_SEG:
                     ws.rb_seg[r].zones |= zbit
         if n_rb and tt.pattern_dropoff[start + pos]:
+            arrs = _arr_row(tt, p, pos)
             for r in range(n_rb):
                 if not ws.rb_alive[r]:
                     continue
-                arr = tt.st_arr[base + <int64_t>pos * n + ws.rb_trip[r]] + ws.rb_day[r] * DAY
+                arr = arrs[ws.rb_trip[r]] + ws.rb_day[r] * DAY
                 crit = ws.rb_crit[r]
                 floor = 0
                 if v2:
@@ -1647,7 +1676,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                     if _stage_hopeless(ws, _arrived_row(ws, s), arr, floor, k, 0):
                         continue
                     board = ws.rb_board_pos[r]
-                    dep = tt.st_dep[base + <int64_t>board * n + ws.rb_trip[r]] + ws.rb_day[r] * DAY
+                    dep = _dep_row(tt, p, board)[ws.rb_trip[r]] + ws.rb_day[r] * DAY
                     crit = _v2_ride(ws.f2, crit, &ws.rb_seg[r], &g, p, tt.pattern_stops[start + board], s, dep, arr)
                     _v2_settle(ws.f2, &g, arr)
                     bound_crit = _crit_floor(ws, crit, &g, s, False)

@@ -236,8 +236,7 @@ class Network:
                                      time_budget_s=time_budget_s)
         overlay = self._overlay(realtime)
         if filters or optimize != TWO_CRITERIA:
-            return plan_with_criteria(self._planner, request, filters, optimize, realtime, overlay,
-                                      self._criteria_cache)
+            return plan_with_criteria(self._planner, request, filters, optimize, overlay, self._criteria_cache)
         if overlay is not None:
             request = dataclasses.replace(request, overlay=overlay)
         return self._planner.plan(request)

@@ -93,8 +93,7 @@ def departure_instants(query: McQuery, lo: int, hi: int) -> np.ndarray:
             p, pos = int(tt.stop_patterns[j]), int(tt.stop_patterns_pos[j])
             if not tt.pattern_pickup[tt.pattern_stops_offsets[p] + pos]:
                 continue
-            first = int(tt.pattern_st_offset[p]) + pos * int(tt.pattern_n_trips[p])
-            deps = np.asarray(tt.st_dep[first:first + int(tt.pattern_n_trips[p])], np.int64)
+            deps = np.asarray(query.mc.departures(p, pos), np.int64)
             days = np.arange(-int(tt.pattern_max_day[p]), 2, dtype=np.int64) * SECONDS_PER_DAY
             out.append((deps[None, :, None] + days[:, None, None] - walks[None, None, :]).ravel())
     times = np.concatenate(out)

@@ -28,14 +28,22 @@ def _fastest_hops(tt) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return pattern, pos, np.maximum(fastest, 0)
 
 
-def stage_arrays(tt) -> dict[str, np.ndarray]:
-    """``hop_min``: int32 along pattern_stops, at a pattern's stop_pos i the fastest hop i -> i + 1
-    (0 at its last stop); ``rfp_offsets`` / ``rfp_from`` / ``rfp_duration``: the footpaths as a CSR
-    over the stop they reach (who walks here, in how long)."""
+def fastest_hops_array(tt) -> np.ndarray:
+    """int32 along pattern_stops: at a pattern's stop_pos i the fastest hop i -> i + 1 (0 at its
+    last stop)."""
     pattern, pos, fastest = _fastest_hops(tt)
     offsets = np.asarray(tt.pattern_stops_offsets, np.int64)
     hop_min = np.zeros(len(tt.pattern_stops), np.int32)
     hop_min[offsets[pattern] + pos] = fastest
+    return hop_min
+
+
+def stage_arrays(tt, hop_min: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """``hop_min``: fastest_hops_array (given: a real-time timetable's, engine/criteria/realtime.py);
+    ``rfp_offsets`` / ``rfp_from`` / ``rfp_duration``: the footpaths as a CSR over the stop they
+    reach (who walks here, in how long)."""
+    if hop_min is None:
+        hop_min = fastest_hops_array(tt)
     fp_offsets = np.asarray(tt.footpath_offsets, np.int64)
     fp_from = np.repeat(np.arange(len(fp_offsets) - 1), np.diff(fp_offsets))
     fp_to = np.asarray(tt.footpath_to, np.int64)

@@ -92,12 +92,6 @@ def check_optimize(optimize) -> tuple[str, ...]:
     return value
 
 
-def check_mc_request(realtime, optimize: tuple[str, ...] = WALKING) -> None:
-    """A third criterion plans on the schedule only (departure time, arrive-by and ranges alike)."""
-    if realtime:
-        raise InvalidQueryError(f"realtime: optimize with {optimize[2]} plans on the schedule only", "realtime")
-
-
 class McPlanner:
     """McRAPTOR queries on one (possibly filtered) timetable, with per-thread workspaces."""
 
@@ -106,12 +100,19 @@ class McPlanner:
     #: (same answers, more labels: tests compare the two)
     bound_states = True
 
-    def __init__(self, planner: Planner):
+    def __init__(self, planner: Planner, tt=None, static_hop_min: np.ndarray | None = None):
+        """``tt``: a RealtimeTimetable (engine/criteria/realtime.py: the schedule plus an overlay
+        for one day; ``static_hop_min``: the schedule's fastest hops, computed once), else the
+        planner's timetable."""
         self.planner = planner
-        tt = self.tt = planner.tt
-        self._stage = stage_arrays(tt)     # (also the footpaths reversed, for _end_stops)
+        tt = self.tt = planner.tt if tt is None else tt
+        realtime = hasattr(tt, "mc_view_extra")
+        self.overlay = tt.overlay if realtime else None
+        self.n_static = tt.n_static if realtime else tt.n_patterns
+        # (also the footpaths reversed, for _end_stops)
+        self._stage = stage_arrays(tt, tt.hop_min(static_hop_min) if realtime else None)
         self.view = McView(**kernel_arrays(tt, tuple(n for n in KERNEL_ARRAYS if n != "trip_service")),
-                           **self._stage)
+                           **self._stage, **(tt.mc_view_extra() if realtime else {}))
         self._local = threading.local()
         self._fare_model = None
 
@@ -297,13 +298,14 @@ class McPlanner:
         """``LegBuilder.build(raw)``, each leg built once per query (``built``: Pareto journeys
         share most of their legs). tests/differential/test_mcraptor_vs_reference.py checks the
         result equals build(raw)."""
-        return self.planner.legs.build(raw, date, tz, None, built)
+        return self.planner.legs.build(raw, date, tz, self.overlay, built)
 
     def _raw_legs(self, ws: McWorkspace, label: int, memo: dict | None = None) -> list[RawLeg]:
         """Raw legs (travel order) of the journey ending with ``label``. ``memo`` (label -> its
         legs, one run's) reads each shared prefix of the Pareto set's journeys once. Arrays are
         read through memoryviews (a Python int per read, no numpy scalar)."""
-        trip_pattern, n_trips, first_trip, st_offset, stops_offsets, pattern_stops, st_dep = self._tt_views()
+        trip_pattern, n_trips, first_trip, st_offset, stops_offsets, pattern_stops, st_dep, rt_dep = self._tt_views()
+        n_static = self.n_static
         kinds, parents, stops, arrs = (memoryview(a) for a in (ws.lab_kind_np, ws.lab_parent_np, ws.lab_stop_np,
                                                                ws.lab_arr_np))
         chain = []
@@ -321,7 +323,8 @@ class McPlanner:
                 trip, day = int(ws.lab_trip_np[label]), int(ws.lab_day_np[label])
                 board, alight = int(ws.lab_board_pos_np[label]), int(ws.lab_alight_pos_np[label])
                 pattern = trip_pattern[trip]
-                dep = st_dep[st_offset[pattern] + board * n_trips[pattern] + trip - first_trip[pattern]]
+                dep = (rt_dep if pattern >= n_static else st_dep)[
+                    st_offset[pattern] + board * n_trips[pattern] + trip - first_trip[pattern]]
                 legs.append(RawLeg("transit", pattern_stops[stops_offsets[pattern] + board], stops[label],
                                    dep + day * SECONDS_PER_DAY, arrs[label], trip, day, board, alight))
             elif kind == KIND_WALK:
@@ -338,8 +341,17 @@ class McPlanner:
             tt = self.tt
             views = self._views = tuple(memoryview(np.ascontiguousarray(a)) for a in (
                 tt.trip_pattern, tt.pattern_n_trips, tt.pattern_first_trip, tt.pattern_st_offset,
-                tt.pattern_stops_offsets, tt.pattern_stops, tt.st_dep))
+                tt.pattern_stops_offsets, tt.pattern_stops, tt.st_dep,
+                getattr(tt, "rt_st_dep", np.zeros(0, np.int32))))
         return views
+
+    def departures(self, p: int, pos: int) -> np.ndarray:
+        """The departures of pattern p's trips at stop_pos pos (real-time ones included)."""
+        tt = self.tt
+        if p >= self.n_static:
+            return tt.departures(p, pos)
+        first = int(tt.pattern_st_offset[p]) + pos * int(tt.pattern_n_trips[p])
+        return tt.st_dep[first:first + int(tt.pattern_n_trips[p])]
 
 
 class McQuery:
@@ -417,7 +429,7 @@ class McQuery:
             stats["walking_s"] = [w for _, _, w, _ in found]
         else:
             stats["fare_minor"] = [None if w >= FARE_UNKNOWN else w for _, _, w, _ in found]
-        stats["realtime"] = False
+        stats["realtime"] = self.mc.overlay is not None
         if request.has_point:
             stats.update(access_stops=int(len(self.o.stops)), egress_stops=int(len(self.d.stops)))
         return Plan(self.o.waypoint, self.d.waypoint, request.date, hms(start), tuple(it for *_, it in found), stats)
@@ -450,11 +462,23 @@ _LOCK = threading.Lock()
 
 
 def plan_mc(planner: Planner, request: PlanRequest, cache: dict, key, optimize: tuple[str, ...] = WALKING) -> Plan:
-    """``request`` by McRAPTOR over ``planner``'s timetable (McPlanner cached under ``key``)."""
+    """``request`` by McRAPTOR over ``planner``'s timetable (McPlanner cached under ``key``), or,
+    with ``request.overlay``, over that timetable plus the overlay on the request's date (one
+    McPlanner per snapshot and day: engine/criteria/realtime.py)."""
     mc = cache.get(("mc", key))
     if mc is None:
         with _LOCK:
             mc = cache.get(("mc", key))
             if mc is None:
                 mc = cache[("mc", key)] = McPlanner(planner)
+    if request.overlay is not None:
+        from .realtime import realtime_arrays
+
+        day = planner.tt.day_index(request.date)
+        rtt = realtime_arrays(planner.tt, request.overlay, key).day(day)
+        if rtt.mc is None:
+            with _LOCK:
+                if rtt.mc is None:
+                    rtt.mc = McPlanner(planner, rtt, mc._stage["hop_min"])
+        mc = rtt.mc
     return mc.plan(request, optimize)

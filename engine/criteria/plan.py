@@ -9,24 +9,23 @@ Rules a filtered request follows (checked here, once):
 - Filters plan with the real-time overlay as unfiltered plans do (``realtime``: default on when
   one was applied): the overlay seen through the filters (filters.filtered_overlay: a changed
   trip keeps its scheduled trip's flags, a trip the feed added has none and is left out).
-- A third criterion plans on the schedule only (``realtime=True`` refused naming it; by
-  default the overlay is not used).
+- A third criterion plans with the overlay too (engine/criteria/realtime.py).
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import numpy as np
 
 from ..errors import InvalidQueryError
-import dataclasses
 
 from ..raptor.journey import Plan
 from ..raptor.planner import Planner
 from ..raptor.request import PlanRequest
 from ..raptor.search import RaptorRunner
 from .filters import Filters, filtered_overlay, filtered_streets, filtered_timetable
-from .mcraptor import TWO_CRITERIA, check_mc_request, plan_mc
+from .mcraptor import TWO_CRITERIA, plan_mc
 
 _LOCK = threading.Lock()
 
@@ -54,17 +53,15 @@ def filtered_planner(base_planner: Planner, filters: Filters, cache: dict) -> Pl
 
 
 def plan_with_criteria(base_planner: Planner, request: PlanRequest, filters: Filters, optimize: tuple[str, ...],
-                       realtime, overlay, cache: dict) -> Plan:
+                       overlay, cache: dict) -> Plan:
     """A request with filters and/or a third criterion (``Network.plan`` calls this only then);
     ``overlay``: the real-time snapshot an unfiltered two-criteria plan would use (None: none)."""
     planner = filtered_planner(base_planner, filters, cache) if filters else base_planner
+    if overlay is not None:
+        request = dataclasses.replace(request, overlay=filtered_overlay(overlay, planner.tt) if filters else overlay)
     if optimize != TWO_CRITERIA:
-        check_mc_request(realtime, optimize)
         plan = plan_mc(planner, request, cache, filters, optimize)
     else:
-        if overlay is not None:
-            request = dataclasses.replace(request, overlay=filtered_overlay(overlay, planner.tt) if filters
-                                          else overlay)
         plan = planner.plan(request)
     plan.stats.update(wheelchair=filters.wheelchair, bikes=filters.bikes)
     return plan

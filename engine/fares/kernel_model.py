@@ -74,6 +74,15 @@ def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:
     transfers = np.asarray(fares.transfers)
     duration = np.asarray(fares.transfer_duration_s)
     pattern_route = np.asarray(pattern_route)
+    pattern_bit = route_bit[np.maximum(pattern_route, 0)] if len(route_bit) else np.zeros(len(pattern_route), np.uint64)
+    if (pattern_route < 0).any():
+        # a real-time trip without a route (engine/criteria/realtime.py): a class no fare names, so
+        # no ticket covers its rides (the itinerary's fare is unknown too: fares/pricing.py)
+        free = int(all_bits).bit_length()          # (classes take the bits from 0 up)
+        if free >= MAX_BITS:
+            raise InvalidQueryError(f"optimize: the fare criterion with real-time trips without a route needs "
+                                    f"fewer than {MAX_BITS} route classes", "optimize")
+        pattern_bit = np.where(pattern_route < 0, np.uint64(1) << np.uint64(free), pattern_bit)
     return FareModel(
         fare_price=i32(fares.price_minor),
         fare_transfers=i32(np.where(transfers == UNLIMITED, NO_LIMIT, transfers)),
@@ -85,7 +94,7 @@ def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:
         fare_od_offsets=i32(od_offsets), od_origin=i32(od_origin), od_dest=i32(od_dest),
         cand_offsets=i32(cand_offsets), cand_fares=i32(cand_fares),
         stop_zone=i32(fares.stop_zone), zone_bit=zone_bit,
-        pattern_route_bit=np.ascontiguousarray(route_bit[pattern_route], np.uint64),
+        pattern_route_bit=np.ascontiguousarray(pattern_bit, np.uint64),
         use_od=any(r.od is not None for r in rules),
         use_rides=bool((transfers != UNLIMITED).any()),
         use_span=bool((duration >= 0).any()),

@@ -123,6 +123,8 @@ class FareKernelV2:
         self.pattern_class = np.full(len(pattern_route), NO_IDX, np.int32)
         self.pattern_feed = np.full(len(pattern_route), NO_IDX, np.int32)
         for p, route in enumerate(pattern_route.tolist()):
+            if route < 0:
+                continue                                  # a real-time trip without a route: no price
             feed = int(route_feed[route])
             if feed not in self.feed_pos:
                 continue                                  # no v2 rules: its legs have no price

@@ -62,6 +62,8 @@ class OverlayArrays:
     stop_patterns_offsets: np.ndarray   # stop -> overlay patterns but static_twin's (departures)
     stop_patterns: np.ndarray
     stop_patterns_pos: np.ndarray
+    pattern_stops: np.ndarray           # (McRAPTOR with real time: engine/criteria/realtime.py)
+    pattern_dropoff: np.ndarray
 
 
 _NO_GROUP = -(1 << 40)           # group column of cancelled records (never read)
@@ -306,7 +308,8 @@ class Overlay:
             static_twin=twin, static_twin_n=twin_n, timetable=tt.view)
         self.n_twins = int(folded.sum())
         self.static_twin = twin
-        self.arrays = OverlayArrays(p_off, p_pick, pattern_first, pattern_n, pattern_st, st_arr, st_dep, *py_csr)
+        self.arrays = OverlayArrays(p_off, p_pick, pattern_first, pattern_n, pattern_st, st_arr, st_dep, *py_csr,
+                                    pattern_stops=p_stops, pattern_dropoff=p_drop)
 
     # ------------------------------------------------------------------ kernel inputs
     def next_active(self, day: int) -> np.ndarray:

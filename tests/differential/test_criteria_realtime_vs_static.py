@@ -1,0 +1,195 @@
+"""A third criterion (walking, fare) with a GTFS-Realtime overlay = the same changes built into
+the static timetable (engine/criteria/realtime.py).
+
+For the built-in sample with generated fares (v1; v2 "v2-simple", whose prices depend on times
+and transfer limits) and BART (its own fares v1), one seeded draw of changes
+(tests/reference/realtime_gen.py: delays, skipped stops, cancellations, added trips, some with a
+route) is applied to the unchanged bundle as a TripUpdates feed and built into a copy of the
+static timetable as a second bundle, both with the feed's fare tables. McRAPTOR over the schedule
+plus the overlay must give the plans of the changed bundle: the same (departure, arrival,
+vehicles, walking seconds / fare) for departure-time queries, arrive-by and ranges, the
+walking Pareto set must equal the exhaustive reference over the changed timetable
+(tests/reference/mc_reference.py), and with the wheelchair filter no excluded trip is ridden.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from tests.reference.csa import ReferenceSolver, seconds_on_axis
+from tests.reference.feeds import feed_name, hhmmss, load_staged, served_stops, shared_data_dir, stable_offset_day
+from tests.reference.mc_reference import mc_reference
+from tests.reference.realtime_gen import changed_staged, draw_changes, epoch_function, feed_message, running_trips
+
+WALKING = ("arrival", "transfers", "walking")
+FARE = ("arrival", "transfers", "fare")
+MAX_ROUNDS = 4
+
+
+def _params():
+    params = [pytest.param(("sample", "v1"), id="sample-v1"), pytest.param(("sample", "v2-simple"), id="sample-v2")]
+    path = shared_data_dir() / "gtfs-us-bart" / "bart-new.zip"
+    params.append(pytest.param(("bart", path), id="bart", marks=pytest.mark.realdata) if path.is_file() else
+                  pytest.param(None, id="bart", marks=pytest.mark.skip(reason=f"{path} absent (set BRIQUE_DATA)")))
+    return params
+
+
+def _bundle(staged, out):
+    """A bundle of ``staged`` with its fare tables (what engine.build writes, no streets)."""
+    from engine.bundle.writer import write_bundle
+    from engine.timetable.build import build_timetable_tables
+    from engine.timetable.footpaths import FootpathOptions
+
+    tables, summary = build_timetable_tables(staged, FootpathOptions())
+    tables.update(staged.fares or {})
+    return write_bundle(out, tables, {"engine_version": "test", "options": {}, "inputs": [],
+                                      "timetable": summary, "report": {"counts": {}, "issues": {}}})
+
+
+@pytest.fixture(scope="module", params=_params())
+def case(request, tmp_path_factory):
+    import engine
+    from engine.testing.fares_gen import add_fares
+
+    out = tmp_path_factory.mktemp("rt_criteria")
+    kind, arg = request.param
+    if kind == "sample":
+        path = add_fares(request.getfixturevalue("sample_paths").gtfs, out / f"sample-{arg}.zip", arg, seed=3)
+        n_changes, n_queries = 150, 30
+    else:
+        path, n_changes, n_queries = arg, 400, 12
+    sources = [(feed_name(path) if kind != "sample" else "sample", path)]
+    staged = load_staged(sources)
+    epoch_of = epoch_function(staged)
+    span = int(max(staged.st_arr.max(), staged.st_dep.max())) // 86_400
+    days = [d for d in range(1, staged.n_days - 1) if stable_offset_day(staged, d, span)]
+    counts = [len(running_trips(staged, d)) for d in days]
+    day = days[int(np.argmax(counts))]
+    changes = draw_changes(staged, day, min(n_changes, max(counts) // 3), seed=2028, epoch_of=epoch_of)
+    message = feed_message(staged, changes, sources[0][0], epoch_of, epoch_of(day) + 12 * 3600)
+    base = _bundle(staged, out / "base.bundle")
+    changed = changed_staged(staged, changes)
+    changed_bundle = _bundle(changed, out / "changed.bundle")
+    net = engine.open(str(base))
+    net.apply_realtime(message)
+    rng = np.random.default_rng(41)
+    stops = served_stops(staged)
+    queries = []
+    for i in range(n_queries):
+        a, b = rng.choice(stops, size=2, replace=False)
+        d = day + (1 if i % 6 == 5 else 0)
+        queries.append((int(a), int(b), staged.period_start + dt.timedelta(days=d),
+                        int(rng.integers(5 * 3600, 23 * 3600))))
+    return SimpleNamespace(net=net, static=engine.open(str(changed_bundle)), changed=changed,
+                           changed_bundle=changed_bundle, queries=queries, name=f"{kind}-{arg if kind == 'sample' else 'v1'}",
+                           ids=[net.timetable.stop_id(s) for s in range(net.timetable.n_stops)])
+
+
+def _answer(plan, optimize, mode: str = "depart"):
+    """The criteria of each itinerary: (arrival, vehicles, third) for a departure-time plan,
+    (departure, vehicles, third) arrive-by, all four for a range (journeys equal on them are
+    ties, either may be answered)."""
+    third = plan.stats["walking_s" if optimize == WALKING else "fare_minor"]
+    keys = {"depart": lambda it: (it.arrival,), "arrive_by": lambda it: (it.departure,),
+            "range": lambda it: (it.departure, it.arrival)}[mode]
+    return sorted((*keys(it), it.n_vehicles, -1 if w is None else w) for it, w in zip(plan.itineraries, third))
+
+
+def _front(plan, date):
+    """The (vehicles, arrival) Pareto front of a plan."""
+    out, best = [], None
+    for v, arr in sorted({(it.n_vehicles, seconds_on_axis(it.arrival, date)) for it in plan.itineraries}):
+        if best is None or arr < best:
+            out.append((v, arr))
+            best = arr
+    return out
+
+
+def _check_fares(plan, mode: str = "depart"):
+    """Each fare is its itinerary's (priced from its legs) and no answer beats another."""
+    for it, minor in zip(plan.itineraries, plan.stats["fare_minor"]):
+        assert minor is None or (it.fare is not None and it.fare.known and round(it.fare.amount * 100) == minor)
+    later_is_better = {"depart": (False,), "arrive_by": (True,), "range": (True, False)}[mode]
+    rows = [(*x[:-1], float("inf") if x[-1] < 0 else x[-1]) for x in _answer(plan, FARE, mode)]
+    for x in rows:
+        for y in rows:
+            times = all((b >= a) if later else (b <= a) for a, b, later in zip(x, y, later_is_better))
+            rest = all(b <= a for a, b in zip(x[len(later_is_better):], y[len(later_is_better):]))
+            assert x == y or not (times and rest), f"{y} beats {x}"
+
+
+def test_walking_with_the_overlay_equals_the_changed_bundle(case):
+    failures, on_overlay, journeys = [], 0, 0
+    for i, (origin, target, date, t) in enumerate(case.queries):
+        kw = dict(date=date.isoformat(), time=hhmmss(t), max_transfers=MAX_ROUNDS - 1, optimize=WALKING)
+        plan = case.net.plan(case.ids[origin], case.ids[target], **kw)
+        assert plan.stats["realtime"] is True
+        want = _answer(case.static.plan(case.ids[origin], case.ids[target], **kw), WALKING)
+        got = _answer(plan, WALKING)
+        journeys += len(got)
+        on_overlay += sum(any(leg.realtime for leg in it.legs) for it in plan.itineraries)
+        if got != want:
+            failures.append(f"query {i}: {case.ids[origin]} -> {case.ids[target]} {date} {hhmmss(t)}: "
+                            f"overlay {got}, changed bundle {want}")
+    assert not failures, f"{case.name}: " + "\n".join(failures[:8])
+    assert journeys > 0 and on_overlay > 0, (case.name, journeys, on_overlay)
+
+
+def test_fare_with_the_overlay(case):
+    """The fare search boards the first vehicle of each pattern (README "First vehicle"): the
+    overlay's patterns (a changed trip rides apart from its scheduled pattern) are not the
+    rebuilt timetable's, so where that limit bites the two answers may differ. What holds: the
+    (arrival, vehicles) front is the changed bundle's, each fare is the itinerary's own, and no
+    journey of the answer beats another."""
+    on_overlay = 0
+    for origin, target, date, t in case.queries:
+        kw = dict(date=date.isoformat(), time=hhmmss(t), max_transfers=MAX_ROUNDS - 1)
+        plan = case.net.plan(case.ids[origin], case.ids[target], optimize=FARE, **kw)
+        assert plan.stats["realtime"] is True
+        assert _front(plan, date) == _front(case.static.plan(case.ids[origin], case.ids[target], **kw), date)
+        _check_fares(plan)
+        on_overlay += sum(any(leg.realtime for leg in it.legs) for it in plan.itineraries)
+    assert on_overlay > 0, case.name
+
+
+def test_walking_with_the_overlay_equals_the_reference(case):
+    ref = ReferenceSolver(case.changed, case.changed_bundle)
+    failures = []
+    for i, (origin, target, date, t) in enumerate(case.queries[:12]):
+        plan = case.net.plan(case.ids[origin], case.ids[target], date=date.isoformat(), time=hhmmss(t),
+                             max_transfers=MAX_ROUNDS - 1, optimize=WALKING)
+        got = {(seconds_on_axis(it.arrival, date), it.n_vehicles, w)
+               for it, w in zip(plan.itineraries, plan.stats["walking_s"])}
+        want = mc_reference(ref, [origin], [t], date, [target], MAX_ROUNDS)
+        if got != want:
+            failures.append(f"query {i}: engine {sorted(got)}, reference {sorted(want)}")
+    assert not failures, f"{case.name}: " + "\n".join(failures)
+
+
+def test_criteria_arrive_by_and_range_with_the_overlay(case):
+    for origin, target, date, t in case.queries[:4]:
+        for mode, kw in (("range", {"window_s": 1200}), ("arrive_by", {"arrive_by": True, "max_window_s": 2 * 3600})):
+            args = dict(date=date.isoformat(), time=hhmmss(t), max_transfers=MAX_ROUNDS - 1, **kw)
+            got = _answer(case.net.plan(case.ids[origin], case.ids[target], optimize=WALKING, **args), WALKING, mode)
+            want = _answer(case.static.plan(case.ids[origin], case.ids[target], optimize=WALKING, **args), WALKING,
+                           mode)
+            assert got == want, (case.ids[origin], case.ids[target], date, t, kw)
+            _check_fares(case.net.plan(case.ids[origin], case.ids[target], optimize=FARE, **args), mode)
+
+
+def test_criteria_with_the_overlay_and_wheelchair(case):
+    """Filters and overlay together: no excluded trip, and the filtered answer equals the changed
+    bundle's where the feed added no trip (added trips carry no flag: left out with the overlay)."""
+    ok = np.asarray(case.changed.trips.column("wheelchair_accessible").to_pylist()) == 1
+    index = {tid: i for i, tid in enumerate(case.changed.trips.column("trip_id").to_pylist())}
+    for origin, target, date, t in case.queries[:8]:
+        plan = case.net.plan(case.ids[origin], case.ids[target], date=date.isoformat(), time=hhmmss(t),
+                             max_transfers=MAX_ROUNDS - 1, optimize=WALKING, wheelchair=True)
+        assert plan.stats["realtime"] is True
+        for it in plan.itineraries:
+            for leg in it.legs:
+                if leg.mode == "transit":
+                    assert leg.trip_id in index and ok[index[leg.trip_id]], leg.trip_id
