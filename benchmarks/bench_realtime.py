@@ -167,6 +167,51 @@ def test_plan_with_overlay_vs_static(benchmark, main_bundle, rt_case):
                                 query_window=[hhmmss(lo), hhmmss(hi)])
 
 
+def test_criteria_with_overlay_vs_static(benchmark, main_bundle, rt_case):
+    """plan(optimize=walking) p50 with the overlay against the same bundle without it, and the
+    two-criteria pair in the same run (interleaved); also the first criteria query after an
+    application, which builds the day's merged timetable (engine/criteria/realtime.py)."""
+    import engine
+
+    static = engine.open(str(main_bundle))
+    live = engine.open(str(main_bundle))
+    live.apply_realtime(rt_case["full"])
+    date = rt_case["date"]
+    lo, hi = rt_case["window"]
+    rng = np.random.default_rng(9)
+    queries = [(a, b, hhmmss(int(rng.integers(lo, min(hi, 23 * 3600)))))
+               for a, b, _, _ in station_queries(main_bundle, max(N_QUERIES // 4, 20), 22)]
+    walking = ("arrival", "transfers", "walking")
+    first = []
+    for _ in range(3):
+        live.apply_realtime(rt_case["full"])
+        t0 = time.perf_counter()
+        live.plan(queries[0][0], queries[0][1], date=date, time=queries[0][2], optimize=walking)
+        first.append(time.perf_counter() - t0)
+    static.plan(queries[0][0], queries[0][1], date=date, time=queries[0][2], optimize=walking)
+    runs = (("static", static, {}), ("overlay", live, {}), ("static_walking", static, {"optimize": walking}),
+            ("overlay_walking", live, {"optimize": walking}))
+    times = {name: [] for name, _, _ in runs}
+    for a, b, t in queries:
+        for name, net, kw in runs:
+            t0 = time.perf_counter()
+            net.plan(a, b, date=date, time=t, **kw)
+            times[name].append(time.perf_counter() - t0)
+    stream = iter(queries)
+
+    def setup():
+        return (next(stream),), {}
+
+    benchmark.pedantic(lambda q: live.plan(q[0], q[1], date=date, time=q[2], optimize=walking), setup=setup,
+                       rounds=len(queries), iterations=1)
+    med = {k: float(np.median(v)) * 1e3 for k, v in times.items()}
+    benchmark.extra_info.update({f"{k}_median_ms": round(v, 3) for k, v in med.items()})
+    benchmark.extra_info.update(walking_overlay_vs_static=round(med["overlay_walking"] / med["static_walking"], 3),
+                                two_criteria_overlay_vs_static=round(med["overlay"] / med["static"], 3),
+                                first_walking_query_after_apply_ms=round(float(np.median(first)) * 1e3, 1),
+                                queries=len(queries))
+
+
 def test_rss_over_repeated_full_datasets(benchmark, main_bundle, rt_case):
     """RSS after 100 applications and after N_APPLY_RSS (1,000): no growth beyond noise."""
     import gc
