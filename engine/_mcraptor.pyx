@@ -911,6 +911,7 @@ cdef class McWorkspace:
     """Per-thread scratch state of McRAPTOR; the label pool is readable after a run (``*_np``)."""
 
     cdef readonly int capacity, route_capacity, n_stops, n_patterns, n_labels, rounds_run
+    cdef readonly int run_first         # this run's first label (> 0 when keep_labels kept earlier runs')
     cdef int32_t[::1] lab_arr, lab_crit, lab_round, lab_stop, lab_kind, lab_parent
     cdef int32_t[::1] lab_trip, lab_day, lab_board_pos, lab_alight_pos, lab_next
     cdef uint8_t[::1] lab_alive
@@ -1307,9 +1308,10 @@ cdef inline void _note_target(McWorkspace ws, int s, int32_t arr, int32_t crit, 
 
 cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, const Seg* g, int k, int kind,
                      int parent) noexcept nogil:
-    """Add (arr, crit[, open ticket g]) of round k to bag (s, bag) unless a label there is no
-    worse (labels there are of rounds <= k); same-round labels it dominates die. Returns the
-    label or NO_IDX (dominated, or the pool is full: ws.overflow)."""
+    """Add (arr, crit[, open ticket g]) of round k to bag (s, bag) unless a label there of a
+    round <= k is no worse (a range's kept labels may be of later rounds: run_mcraptor
+    keep_labels); same-round labels it dominates die. Returns the label or NO_IDX (dominated,
+    or the pool is full: ws.overflow)."""
     cdef int head = 2 * s + bag, cur = ws.bag_head[head], prev = NO_IDX, nxt, idx
     cdef bint fare = ws.fm is not None
     cdef Until un, uc
@@ -1324,7 +1326,7 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, 
             else:
                 ws.lab_next[prev] = nxt
         else:
-            if ws.lab_arr[cur] <= arr and ws.lab_crit[cur] <= crit and (
+            if ws.lab_arr[cur] <= arr and ws.lab_crit[cur] <= crit and ws.lab_round[cur] <= k and (
                     not fare or _fare_covers(ws, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit, &un)):
                 return NO_IDX
             if ws.lab_round[cur] == k and arr <= ws.lab_arr[cur] and crit <= ws.lab_crit[cur] and (
@@ -1378,7 +1380,8 @@ cdef inline bint _vehicle_dominates(McView tt, McWorkspace ws, int t, int32_t ar
     cdef Until un
     _until_set(&un, t, crit, g, k, False)      # (read in fare mode only; set always: no gcc warning)
     while cur != NO_IDX:
-        if ws.lab_alive[cur] and ws.lab_arr[cur] + change <= arr and ws.lab_crit[cur] <= crit and (
+        if ws.lab_alive[cur] and ws.lab_arr[cur] + change <= arr and ws.lab_crit[cur] <= crit and \
+                ws.lab_round[cur] <= k and (
                 ws.fm is None or _fare_covers(ws, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit, &un)):
             return True
         cur = ws.lab_next[cur]
@@ -1805,7 +1808,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  bint walk_before_first, bint walk_after_last, FareModel fares=None,
                  const int32_t[:, ::1] known=None,
                  const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1, int min_vehicles=0,
-                 bint bound_states=True, int wait_until=UNREACHED - 1, double deadline=0.0):
+                 bint bound_states=True, int wait_until=UNREACHED - 1, double deadline=0.0,
+                 bint keep_labels=False):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
     pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is (grow
     its route_capacity and run again).
@@ -1824,6 +1828,12 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     latest departure of a later vehicle boarded for its fare (_board_at_fare_bounds).
     ``deadline``: a time.monotonic() value; past it the run stops and returns OUT_OF_TIME (-3)
     (_out_of_time: the clock is read about every 2^16 labels compared; 0: none).
+    ``keep_labels`` (range queries, rRAPTOR's label reuse; walking and fares v1): the bags keep
+    the labels of the workspace's last runs, same targets, each from a LATER departure. They
+    dominate this run's labels as any label does (a journey that leaves later and is as good
+    wins the range), and are never extended again (this run extends its own labels only, from
+    ws.run_first on); the caller passes the earlier runs' journeys as ``known``. A full pool
+    then means every run of the range again (the returned OVERFLOW; the caller restarts).
     """
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
@@ -1881,14 +1891,16 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         ws.stage_key = stage_key
     _no_ticket(&none)
     with nogil:
-        # reset what the last query touched
-        for i in range(ws.n_touched):
-            s = ws.touched_list[i]
-            ws.bag_head[2 * s] = NO_IDX
-            ws.bag_head[2 * s + 1] = NO_IDX
-            ws.touched[s] = 0
-        ws.n_touched = 0
-        ws.n_labels = 0
+        # reset what the last query touched (keep_labels: its labels stay, see above)
+        if not keep_labels:
+            for i in range(ws.n_touched):
+                s = ws.touched_list[i]
+                ws.bag_head[2 * s] = NO_IDX
+                ws.bag_head[2 * s + 1] = NO_IDX
+                ws.touched[s] = 0
+            ws.n_touched = 0
+            ws.n_labels = 0
+        ws.run_first = ws.n_labels
         ws.n_targets_seen = 0
         ws.tg_min_arr = UNREACHED
         ws.horizon = horizon if horizon < UNREACHED else UNREACHED - 1
@@ -1913,7 +1925,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                 if tt.stop_patterns_pos[j] > ws.pattern_target_pos[p]:
                     ws.pattern_target_pos[p] = tt.stop_patterns_pos[j]
         # round 0: the origins, then one footpath from each
-        ws.round_start[0] = 0
+        ws.round_start[0] = ws.run_first
         for i in range(origin_stop.shape[0]):
             s = origin_stop[i]
             idx = _bag_insert(ws, s, DIRECT_BAG, origin_time[i], 0 if fares is not None else origin_walk[i],
@@ -1922,7 +1934,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                 _note_target(ws, s, origin_time[i], ws.lab_crit[idx], &none, 0)
         if walk_before_first:
             hi = ws.n_labels
-            for idx in range(hi):
+            for idx in range(ws.run_first, hi):
                 if ws.lab_alive[idx]:
                     _footpaths_from(tt, ws, idx, 0, walk_after_last, min_change_s)
         ws.round_start[1] = ws.n_labels
@@ -1948,7 +1960,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                 for bag in range(2):
                     cur = ws.bag_head[2 * s + bag]
                     while cur != NO_IDX:
-                        if ws.lab_alive[cur] and ws.lab_round[cur] == k - 1:
+                        if ws.lab_alive[cur] and ws.lab_round[cur] == k - 1 and cur >= ws.run_first:
                             ws.mark_labels[j] = cur
                             j += 1
                         cur = ws.lab_next[cur]

@@ -81,6 +81,11 @@ MAX_CAPACITY = 1 << 22      # ~470 MB of labels per thread: beyond, the query is
 MAX_ROUTE_CAPACITY = 1 << 17
 
 
+class LabelsLost(Exception):
+    """A run that kept the labels of earlier runs (a range's, ``keep=True``) filled the pool: the
+    workspace was grown, empty, and the range must run all its minutes again."""
+
+
 def check_optimize(optimize) -> tuple[str, ...]:
     """The criteria tuple, or InvalidQueryError naming ``optimize``."""
     value = tuple(optimize) if isinstance(optimize, (tuple, list)) else None
@@ -152,12 +157,14 @@ class McPlanner:
     def run(self, origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk, day: int,
             max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
             fares=None, known: np.ndarray | None = None, latest: int | None = None,
-            fewest: int = 0, deadline: float | None = None) -> McWorkspace:
+            fewest: int = 0, deadline: float | None = None, keep: bool = False) -> McWorkspace:
         """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
         for the fare criterion, else walking; ``known``: journeys known to exist (rows of
         arrival + egress, vehicles, third criterion), for target pruning; ``latest``: the latest
         arrival (egress included) a journey may have; ``fewest``: no journey has fewer vehicles;
-        ``deadline``: time.monotonic() past which the run stops (QueryTimeoutError)."""
+        ``deadline``: time.monotonic() past which the run stops (QueryTimeoutError); ``keep``: the
+        bags keep the last runs' labels (engine/criteria/range.py; run_mcraptor keep_labels), and
+        a full pool raises LabelsLost once the workspace is grown."""
         ws = self._workspace()
         next_active = self.tt.next_active(day)
         args = [np.ascontiguousarray(a, np.int32) for a in
@@ -168,7 +175,7 @@ class McPlanner:
                                  end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest,
                                  min_vehicles=fewest, bound_states=self.bound_states,
                                  wait_until=(int(args[1].min()) + FARE_WAIT_S) if latest is None else latest,
-                                 deadline=0.0 if deadline is None else deadline)) < 0:
+                                 deadline=0.0 if deadline is None else deadline, keep_labels=keep)) < 0:
             if n == OUT_OF_TIME or (deadline is not None and time.monotonic() > deadline):
                 # (checked before growing the pool too: a large one takes a while to allocate)
                 raise QueryTimeoutError(TIMEOUT_MESSAGE)
@@ -178,6 +185,8 @@ class McPlanner:
                                         "a max_duration_s, or two criteria, may answer it)", "optimize")
             ws = (self._workspace(ws.capacity, ws.route_capacity * 8) if n == ROUTE_FULL else
                   self._workspace(ws.capacity * 4, ws.route_capacity))
+            if keep and n != ROUTE_FULL:
+                raise LabelsLost()
         return ws
 
     def _end_stops(self, target_stop: np.ndarray, walk_after_last: bool) -> np.ndarray:
@@ -279,14 +288,14 @@ class McPlanner:
         latest = NO_HORIZON if request.latest_arrival_s is None else request.latest_arrival_s
         head, nxt, alive = ws.bag_head_np, ws.lab_next_np, ws.lab_alive_np
         arr, walk, rnd, kind = ws.lab_arr_np, ws.lab_crit_np, ws.lab_round_np, ws.lab_kind_np
-        out = []
+        out, first = [], ws.run_first          # (labels of earlier runs a range kept: not this run's)
         for s, egress in zip(d.stops.tolist(), d.durations.tolist()):
             for bag in (0, 1):
                 label = int(head[2 * s + bag])
                 while label != NO_IDX:
                     k = int(rnd[label])
-                    ok = alive[label] and (k == 0 or walk_after_last or kind[label] == KIND_VEHICLE) and \
-                        int(arr[label]) + egress <= latest
+                    ok = label >= first and alive[label] and (k == 0 or walk_after_last or kind[label] == KIND_VEHICLE) \
+                        and int(arr[label]) + egress <= latest
                     if ok and not (k == 0 and (o.is_point or d.is_point)):
                         third = (ws.final_fare(fares, label) if fares is not None else
                                  int(walk[label]) + (egress if walks and d.is_point else 0))
@@ -367,15 +376,18 @@ class McQuery:
         self.built: dict = {}
         self.streets: dict = {}
         self.priced: dict = {}
+        self.searched = False   # a kernel run of this query filled the thread's workspace (keep may follow)
 
-    def journeys(self, start: int, latest: int | None,
-                 beaten_by: np.ndarray | None = None) -> tuple[list[tuple], dict]:
+    def journeys(self, start: int, latest: int | None, beaten_by: np.ndarray | None = None,
+                 keep: bool = False) -> tuple[list[tuple], dict]:
         """(arrival, vehicles, walking or fare, raw legs) of the Pareto journeys with a vehicle
         (or a footpath only, between stops) leaving at ``start`` and arriving by ``latest``
         (None: no limit), and the search's stats. ``beaten_by``: rows (arrival, vehicles, walking
         or fare) of journeys known to exist (a range's later departures): the search drops what
         cannot beat one of them, so only the journeys none of them beats, and ones equal to them,
-        are sure to be found."""
+        are sure to be found. ``keep`` (a range's runs after its first; walking, fares v1): the
+        search keeps the labels of the last runs, which left later (McPlanner.run); ``beaten_by``
+        must then hold their journeys."""
         mc, o, d, fares, request = self.mc, self.o, self.d, self.fares, self.request
         if request.deadline is not None and time.monotonic() > request.deadline:
             raise QueryTimeoutError(TIMEOUT_MESSAGE)     # (an arrive-by or range request runs many searches)
@@ -403,10 +415,15 @@ class McQuery:
             request.max_rounds, request.min_change_s, request.walk_before_first and not o.is_point,
             request.walk_after_last and not d.is_point, fares, deadline=request.deadline)
         journeys = None
+        if keep and fares is not None and fares.version == 2:
+            raise ValueError("keep: not with fares v2 (its passes run the search again)")
         if fares is not None and known is not None and fares.version == 2:
             journeys = mc._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats)
         if journeys is None:
-            ws = run(known, latest, fewest)
+            if keep and not self.searched:
+                raise ValueError("keep: no earlier run of this query to keep the labels of")
+            ws = run(known, latest, fewest, keep=keep)
+            self.searched = True
             stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
             memo: dict = {}
             journeys = [(a, k, w, mc._raw_legs(ws, label, memo))

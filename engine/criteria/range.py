@@ -14,6 +14,15 @@ shown once, leaving at the start of the window, as the two-criteria range does; 
 journey of minute m competes with them leaving at m (in m's own set). A minute in which no
 journey can leave (no departure at an origin stop or one footpath away: arrive_by.departure_instants)
 is not searched: its journeys all leave in a later minute, which finds them (or better).
+
+Label reuse (walking, fares v1; rRAPTOR's idea, Delling et al. 2012, section 5): a minute's
+search keeps the labels of the later minutes' searches in its bags (run_mcraptor keep_labels).
+A label of a later departure that is no worse than one of this minute's drops it, as a label of
+the same search would: every journey through the dropped one is beaten or matched by one through
+the kept one, which the later search already followed to its Pareto journeys (all of them enter
+this search as known ones, footpath-only journeys too, so the fare labels' time limits compare
+as in that search). So each minute only extends what leaving earlier improves. Fares v2 search
+in passes of growing horizons, each from scratch: no reuse there.
 """
 from __future__ import annotations
 
@@ -21,24 +30,43 @@ import numpy as np
 
 from ..raptor.range import MINUTE_S, departure_minutes
 from .arrive_by import departure_instants
-from .mcraptor import McQuery
+from .mcraptor import LabelsLost, McQuery
+
+
+#: walking and fares v1 reuse the later minutes' labels (False: a full search per minute, the
+#: same answers: tests/unit/criteria/test_range_label_reuse.py compares them)
+REUSE_LABELS = True
 
 
 def plan_range(query: McQuery):
     """The range answer of ``query``, sorted by departure, then arrival, then vehicles."""
+    while True:
+        try:
+            return _plan_range(query)
+        except LabelsLost:
+            continue            # (the workspace grew: every minute again, in the larger pool)
+
+
+def _plan_range(query: McQuery):
     request, p = query.request, query.mc.planner
     minutes = departure_minutes(request.time_s, request.range_s)
     stats = {"window_s": request.range_s, "departure_minutes": int(len(minutes)), "runs": 0}
+    # walking and fares v1: each run keeps the later minutes' labels (rRAPTOR's reuse: module
+    # docstring); fares v2 search in passes, each from scratch
+    reuse = REUSE_LABELS and (query.fares is None or query.fares.version == 1)
+    query.searched = False
     later: list[tuple[int, int, int]] = []          # (arrival, vehicles, third) of later minutes' journeys
     found = []                                      # (departure, arrival, vehicles, third, itinerary)
     direct = p.direct(query.o, query.d, request, request.time_s, query.tz)   # two points: street only
     # a minute in which no journey can leave gives only journeys of the next one: not searched
     instants = departure_instants(query, int(minutes.min()), int(minutes.max()) + MINUTE_S)
+    every: list[tuple[int, int, int]] = []          # every journey of the later minutes, footpaths too
     for i, m in enumerate(minutes.tolist()):
         first = i == len(minutes) - 1
         if i and not first and not _any_in(instants, m, m + MINUTE_S):
             continue
-        journeys, _ = query.journeys(m, None, np.array(later, np.int64).reshape(-1, 3))
+        keep = reuse and query.searched
+        journeys, _ = query.journeys(m, None, np.array(every if keep else later, np.int64).reshape(-1, 3), keep)
         stats["runs"] += 1
         if direct is not None:
             own = (m + direct.duration_s, 0, direct.duration_s if query.walks else 0)
@@ -52,6 +80,8 @@ def plan_range(query: McQuery):
             it = query.itinerary(arrival, k, raw, m)
             found.append((it.departure, arrival, k, third, it))
         later += [(arrival, k, third) for arrival, k, third, _ in journeys if k]
+        every += [(arrival, k, third) for arrival, k, third, _ in journeys]
+    stats["label_reuse"] = reuse
     if direct is not None:
         found.append((direct.departure, request.time_s + direct.duration_s, 0,
                       direct.duration_s if query.walks else 0, direct))
