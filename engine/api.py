@@ -190,8 +190,9 @@ class Network:
             (fewer), found by range RAPTOR over the departure minutes (0 = one departure time;
             at most 6 h; not with arrive_by; with a third criterion, see optimize).
         realtime : use the GTFS-Realtime overlay (``apply_realtime``): default True when one was
-            applied; False plans on the schedule only. Legs on real-time trips say
-            ``realtime=True`` with ``delay_s`` / ``arrival_delay_s``; legs carry their alerts.
+            applied (with filters and a third criterion too); False plans on the schedule only.
+            Legs on real-time trips say ``realtime=True`` with ``delay_s`` / ``arrival_delay_s``;
+            legs carry their alerts.
         wheelchair : only trips with wheelchair_accessible=1, stops whose wheelchair_boarding
             (inherited from the parent station) is not 2, footpaths without stairs/escalators in
             pathways.txt, and street walks (access, egress, direct, transfers) on the step-free

@@ -185,8 +185,8 @@ class McPlanner:
                                         "a max_duration_s, or two criteria, may answer it)", "optimize")
             ws = (self._workspace(ws.capacity, ws.route_capacity * 8) if n == ROUTE_FULL else
                   self._workspace(ws.capacity * 4, ws.route_capacity))
-            if keep and n != ROUTE_FULL:
-                raise LabelsLost()
+            if keep:
+                raise LabelsLost()      # (a grown workspace is a new, empty one)
         return ws
 
     def _end_stops(self, target_stop: np.ndarray, walk_after_last: bool) -> np.ndarray:
@@ -294,8 +294,8 @@ class McPlanner:
                 label = int(head[2 * s + bag])
                 while label != NO_IDX:
                     k = int(rnd[label])
-                    ok = label >= first and alive[label] and (k == 0 or walk_after_last or kind[label] == KIND_VEHICLE) \
-                        and int(arr[label]) + egress <= latest
+                    ok = (label >= first and alive[label] and int(arr[label]) + egress <= latest
+                          and (k == 0 or walk_after_last or kind[label] == KIND_VEHICLE))
                     if ok and not (k == 0 and (o.is_point or d.is_point)):
                         third = (ws.final_fare(fares, label) if fares is not None else
                                  int(walk[label]) + (egress if walks and d.is_point else 0))

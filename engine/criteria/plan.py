@@ -19,7 +19,6 @@ import threading
 import numpy as np
 
 from ..errors import InvalidQueryError
-
 from ..raptor.journey import Plan
 from ..raptor.planner import Planner
 from ..raptor.request import PlanRequest

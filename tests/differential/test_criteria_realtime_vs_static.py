@@ -84,7 +84,8 @@ def case(request, tmp_path_factory):
         queries.append((int(a), int(b), staged.period_start + dt.timedelta(days=d),
                         int(rng.integers(5 * 3600, 23 * 3600))))
     return SimpleNamespace(net=net, static=engine.open(str(changed_bundle)), changed=changed,
-                           changed_bundle=changed_bundle, queries=queries, name=f"{kind}-{arg if kind == 'sample' else 'v1'}",
+                           changed_bundle=changed_bundle, queries=queries,
+                           name=f"{kind}-{arg if kind == 'sample' else 'v1'}",
                            ids=[net.timetable.stop_id(s) for s in range(net.timetable.n_stops)])
 
 
