@@ -22,7 +22,10 @@ the same search would: every journey through the dropped one is beaten or matche
 the kept one, which the later search already followed to its Pareto journeys (all of them enter
 this search as known ones, footpath-only journeys too, so the fare labels' time limits compare
 as in that search). So each minute only extends what leaving earlier improves. Fares v2 search
-in passes of growing horizons, each from scratch: no reuse there.
+in passes of growing horizons, each from scratch: no reuse there (one search per minute from
+the later minutes' labels instead of the passes was measured: the same answers on 30 + 15
+Strasbourg queries, but v2-simple p50 32 vs 36 ms and v2 370 vs 380 ms, mean 1.60 vs 1.51 s:
+not kept).
 """
 from __future__ import annotations
 
