@@ -156,3 +156,25 @@ def test_wheelchair_plan_over_http_uses_the_overlay(rt_app):
         legs = [leg for it in r.json()["itineraries"] for leg in it["legs"] if leg["mode"] == "transit"]
         delayed = [leg for leg in legs if leg["realtime"] and leg["delay_s"] == 240]
         assert bool(delayed) == accessible
+
+
+def test_criteria_plan_over_http_uses_the_overlay(rt_app):
+    """optimize=walking plans with the overlay too (engine/criteria/realtime.py)."""
+    import datetime as dt
+
+    from fastapi.testclient import TestClient
+
+    app, net = rt_app
+    net.apply_realtime(_feed(net, delay=240))
+    record = next(iter(net._realtime.overlay.records_by_key.values()))
+    tt = net.timetable
+    date = dt.date.fromordinal(tt.period_start.toordinal() + record.day).isoformat()
+    a, b = tt.stop_id(int(record.stops[0])), tt.stop_id(int(record.stops[-1]))
+    dep = int(record.dep[0]) - 240
+    params = {"from": a, "to": b, "date": date, "time": f"{dep // 3600:02d}:{dep // 60 % 60:02d}",
+              "optimize": "walking"}
+    with TestClient(app) as client:
+        r = client.get("/v1/plan", params=params)
+        assert r.status_code == 200
+        legs = [leg for it in r.json()["itineraries"] for leg in it["legs"] if leg["mode"] == "transit"]
+        assert any(leg["realtime"] and leg["delay_s"] == 240 for leg in legs)
