@@ -13,7 +13,8 @@ destination stop when those are allowed) plus, at a (lat, lon) end with ``mode="
 street access / egress. Waiting and same-stop change times are not walking. Between two points,
 the street-only direct journey (0 vehicles, all walking when ``mode="walk"``) competes in the
 same Pareto set. Departure-time searches (arrive-by and ranges are made of them:
-engine/criteria/arrive_by.py, range.py), on the schedule. With ``max_duration_s``, the Pareto
+engine/criteria/arrive_by.py, range.py), on the schedule or, with ``request.overlay``, on the
+schedule plus the real-time overlay (engine/criteria/realtime.py). With ``max_duration_s``, the Pareto
 set of the journeys arriving by then: the search drops labels that cannot (time lower bounds),
 which bounds how far later in the day cheaper journeys are looked for.
 """
