@@ -106,17 +106,18 @@ class McPlanner:
     #: (same answers, more labels: tests compare the two)
     bound_states = True
 
-    def __init__(self, planner: Planner, tt=None, static_hop_min: np.ndarray | None = None):
+    def __init__(self, planner: Planner, tt=None, static: McPlanner | None = None):
         """``tt``: a RealtimeTimetable (engine/criteria/realtime.py: the schedule plus an overlay
-        for one day; ``static_hop_min``: the schedule's fastest hops, computed once), else the
-        planner's timetable."""
+        for one day; ``static``: the schedule's McPlanner, whose fastest hops and fare model it
+        extends), else the planner's timetable."""
         self.planner = planner
+        self.static = static
         tt = self.tt = planner.tt if tt is None else tt
         realtime = hasattr(tt, "mc_view_extra")
         self.overlay = tt.overlay if realtime else None
         self.n_static = tt.n_static if realtime else tt.n_patterns
         # (also the footpaths reversed, for _end_stops)
-        self._stage = stage_arrays(tt, tt.hop_min(static_hop_min) if realtime else None)
+        self._stage = stage_arrays(tt, tt.hop_min(static._stage["hop_min"]) if realtime else None)
         self.view = McView(**kernel_arrays(tt, tuple(n for n in KERNEL_ARRAYS if n != "trip_service")),
                            **self._stage, **(tt.mc_view_extra() if realtime else {}))
         self._local = threading.local()
@@ -131,7 +132,11 @@ class McPlanner:
 
             bundle = self.tt.bundle
             v1, v2 = load_v1(bundle), load_v2(bundle)
-            if v2 is not None:
+            if v2 is not None and self.static is not None:
+                # (a real-time timetable: the schedule's model, with the overlay patterns' classes)
+                self.static.fare_model(date, tz)
+                self._fare_model = self.static._fare_model.for_patterns(self.tt)
+            elif v2 is not None:
                 from ..fares.kernel_model_v2 import FareKernelV2
 
                 v1_feeds = set(np.unique(bundle.column("fares/attributes", "feed_idx")).tolist()) if v1 else set()
@@ -497,6 +502,6 @@ def plan_mc(planner: Planner, request: PlanRequest, cache: dict, key, optimize: 
         if rtt.mc is None:
             with _LOCK:
                 if rtt.mc is None:
-                    rtt.mc = McPlanner(planner, rtt, mc._stage["hop_min"])
+                    rtt.mc = McPlanner(planner, rtt, mc)
         mc = rtt.mc
     return mc.plan(request, optimize)

@@ -12,6 +12,8 @@ kernel ANDs five words per 64 rules and takes the lowest bit: no rule loop, no P
 """
 from __future__ import annotations
 
+import copy
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -137,6 +139,38 @@ class FareKernelV2:
             self.pattern_class[p] = classes[key]
             self.pattern_feed[p] = self.feed_pos[feed]
         self.pattern_bits = self._bits(np.array(rows)).ravel() if rows else np.zeros(self.words, np.uint64)
+        self._classes, self._route_feed, self._route_network = classes, route_feed, route_network
+
+    def for_patterns(self, tt) -> FareKernelV2:
+        """This model over ``tt``, whose first patterns are this model's timetable's and the
+        others a real-time overlay's (engine/criteria/realtime.py): only the per-pattern classes
+        are new (a class is a (feed, network) pair: a route's), the rest is shared; a full build
+        when an overlay pattern's pair has no class here. Day models are built again (they hold
+        the per-pattern arrays). Strasbourg, generated v2-simple, 2,000 changes: the first
+        criteria query after an application 42 -> 9.8 ms."""
+        pattern_route = np.asarray(tt.pattern_route)
+        n0 = len(self.pattern_class)
+        if len(pattern_route) < n0 or not np.array_equal(pattern_route[:n0], np.asarray(self.tt.pattern_route)):
+            return FareKernelV2(self.fares, tt)
+        classes = np.full(len(pattern_route), NO_IDX, np.int32)
+        feeds = np.full(len(pattern_route), NO_IDX, np.int32)
+        classes[:n0], feeds[:n0] = self.pattern_class, self.pattern_feed
+        for p in range(n0, len(pattern_route)):
+            route = int(pattern_route[p])
+            if route < 0:
+                continue                                  # (no route: no price, as in _patterns)
+            feed = int(self._route_feed[route])
+            if feed not in self.feed_pos:
+                continue
+            network = int(self._route_network[route]) if route < len(self._route_network) else NO_IDX
+            cls = self._classes.get((feed, network))
+            if cls is None:
+                return FareKernelV2(self.fares, tt)
+            classes[p], feeds[p] = cls, self.feed_pos[feed]
+        other = copy.copy(self)
+        other.tt, other.pattern_class, other.pattern_feed = tt, classes, feeds
+        other._days, other._by_signature = {}, {}
+        return other
 
     def _stops(self) -> None:
         f = self.fares

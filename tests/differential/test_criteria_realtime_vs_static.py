@@ -198,3 +198,26 @@ def test_criteria_with_the_overlay_and_wheelchair(case):
             for leg in it.legs:
                 if leg.mode == "transit":
                     assert leg.trip_id in index and ok[index[leg.trip_id]], leg.trip_id
+
+
+def test_realtime_fare_model_extends_the_schedules(case):
+    """Fares v2 with the overlay: the schedule's model with the overlay patterns' classes
+    (FareKernelV2.for_patterns) = a full build over the real-time timetable."""
+    from engine.criteria.filters import Filters
+    from engine.fares import load_v2
+    from engine.fares.kernel_model_v2 import FareKernelV2
+
+    origin, target, date, t = case.queries[0]
+    case.net.plan(case.ids[origin], case.ids[target], date=date.isoformat(), time=hhmmss(t), optimize=FARE)
+    v2 = load_v2(case.net.timetable.bundle)
+    if v2 is None:
+        pytest.skip("fares v1 here")
+    from engine.criteria.realtime import realtime_arrays
+
+    rtt = realtime_arrays(case.net.timetable, case.net._realtime.overlay, Filters()).day(
+        case.net.timetable.day_index(date))
+    extended = rtt.mc._fare_model
+    full = FareKernelV2(v2, rtt)
+    assert len(extended.pattern_class) == rtt.n_patterns > case.net.timetable.n_patterns
+    for name in ("pattern_class", "pattern_feed", "pattern_bits"):
+        assert np.array_equal(getattr(extended, name), getattr(full, name)), name
