@@ -157,6 +157,27 @@ def test_fare_with_the_overlay(case):
         _check_fares(plan)
         on_overlay += sum(any(leg.realtime for leg in it.legs) for it in plan.itineraries)
     assert on_overlay > 0, case.name
+    _check_v2_model(case)
+
+
+def _check_v2_model(case):
+    """Fares v2: the real-time timetable's fare model is the schedule's with the overlay
+    patterns' classes (FareKernelV2.for_patterns), equal to a full build over it."""
+    from engine.criteria.filters import Filters
+    from engine.criteria.realtime import realtime_arrays
+    from engine.fares import load_v2
+    from engine.fares.kernel_model_v2 import FareKernelV2
+
+    v2 = load_v2(case.net.timetable.bundle)
+    if v2 is None:
+        return                  # (v1: its model is built over the merged routes, nothing shared)
+    date = case.queries[0][2]
+    rtt = realtime_arrays(case.net.timetable, case.net._realtime.overlay, Filters()).day(
+        case.net.timetable.day_index(date))
+    extended, full = rtt.mc._fare_model, FareKernelV2(v2, rtt)
+    assert len(extended.pattern_class) == rtt.n_patterns > case.net.timetable.n_patterns
+    for name in ("pattern_class", "pattern_feed", "pattern_bits"):
+        assert np.array_equal(getattr(extended, name), getattr(full, name)), name
 
 
 def test_walking_with_the_overlay_equals_the_reference(case):
@@ -199,25 +220,3 @@ def test_criteria_with_the_overlay_and_wheelchair(case):
                 if leg.mode == "transit":
                     assert leg.trip_id in index and ok[index[leg.trip_id]], leg.trip_id
 
-
-def test_realtime_fare_model_extends_the_schedules(case):
-    """Fares v2 with the overlay: the schedule's model with the overlay patterns' classes
-    (FareKernelV2.for_patterns) = a full build over the real-time timetable."""
-    from engine.criteria.filters import Filters
-    from engine.fares import load_v2
-    from engine.fares.kernel_model_v2 import FareKernelV2
-
-    origin, target, date, t = case.queries[0]
-    case.net.plan(case.ids[origin], case.ids[target], date=date.isoformat(), time=hhmmss(t), optimize=FARE)
-    v2 = load_v2(case.net.timetable.bundle)
-    if v2 is None:
-        pytest.skip("fares v1 here")
-    from engine.criteria.realtime import realtime_arrays
-
-    rtt = realtime_arrays(case.net.timetable, case.net._realtime.overlay, Filters()).day(
-        case.net.timetable.day_index(date))
-    extended = rtt.mc._fare_model
-    full = FareKernelV2(v2, rtt)
-    assert len(extended.pattern_class) == rtt.n_patterns > case.net.timetable.n_patterns
-    for name in ("pattern_class", "pattern_feed", "pattern_bits"):
-        assert np.array_equal(getattr(extended, name), getattr(full, name)), name
