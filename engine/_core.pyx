@@ -1055,18 +1055,24 @@ def fill_next_active(const uint8_t[:, ::1] active, const int32_t[::1] trip_servi
         raise ValueError(f"trip {bad} has service index {trip_service[bad]}, outside 0..{n_services - 1}")
 
 
-def reverse_footpaths(const int32_t[::1] offsets, const int32_t[::1] to, int n_stops):
-    """(offsets, from): the footpath CSR reversed (the stops that walk to each stop), by a
-    counting sort; made once per timetable for ``vehicles_to_targets``."""
+def reverse_footpaths(const int32_t[::1] offsets, const int32_t[::1] to, int n_stops,
+                      const int32_t[::1] duration=None):
+    """(offsets, from): the footpath CSR reversed (the stops that walk to each stop, in footpath
+    order: a stable counting sort); made once per timetable for ``vehicles_to_targets``. With
+    ``duration``, (offsets, from, duration) (McRAPTOR's lower bounds, engine/criteria/bounds.py)."""
     cdef Py_ssize_t n = to.shape[0]
     cdef int x, y
     cdef int64_t j
+    cdef bint timed = duration is not None
     if offsets.shape[0] != n_stops + 1:
         raise ValueError("offsets must have n_stops + 1 values")
+    if timed and duration.shape[0] != n:
+        raise ValueError("duration must have one value per footpath")
     out_off_np = np.zeros(n_stops + 1, np.int32)
     out_from_np = np.empty(n, np.int32)
+    out_dur_np = np.empty(n if timed else 0, np.int32)
     fill_np = np.zeros(n_stops, np.int32)
-    cdef int32_t[::1] out_off = out_off_np, out_from = out_from_np, fill = fill_np
+    cdef int32_t[::1] out_off = out_off_np, out_from = out_from_np, out_dur = out_dur_np, fill = fill_np
     for j in range(n):
         if to[j] < 0 or to[j] >= n_stops:
             raise ValueError(f"footpath {j} leads to stop {to[j]}, outside 0..{n_stops - 1}")
@@ -1080,8 +1086,10 @@ def reverse_footpaths(const int32_t[::1] offsets, const int32_t[::1] to, int n_s
             for j in range(offsets[x], offsets[x + 1]):
                 y = to[j]
                 out_from[fill[y]] = x
+                if timed:
+                    out_dur[fill[y]] = duration[j]
                 fill[y] += 1
-    return out_off_np, out_from_np
+    return (out_off_np, out_from_np, out_dur_np) if timed else (out_off_np, out_from_np)
 
 
 def vehicles_to_targets(TimetableView tt, const int32_t[::1] rfp_offsets, const int32_t[::1] rfp_from,

@@ -1828,38 +1828,6 @@ def fastest_hops(const int32_t[::1] pattern_stops_offsets, const int32_t[::1] pa
     return out_np
 
 
-def reverse_footpaths_timed(const int32_t[::1] offsets, const int32_t[::1] to, const int32_t[::1] duration,
-                            int n_stops):
-    """(rfp_offsets, rfp_from, rfp_duration): the footpath CSR reversed (who walks to each stop,
-    in how long), in footpath order per stop (a stable counting sort; numpy's argsort took
-    0.15 s on a 30 M stop_times timetable). engine/criteria/bounds.py."""
-    cdef Py_ssize_t n = to.shape[0], j
-    cdef int x, y
-    if offsets.shape[0] != n_stops + 1 or duration.shape[0] != n or offsets[n_stops] != n:
-        raise ValueError("footpath arrays do not match")
-    for j in range(n):
-        if to[j] < 0 or to[j] >= n_stops:
-            raise ValueError(f"footpath {j} leads to stop {to[j]}, outside 0..{n_stops - 1}")
-    out_off_np = np.zeros(n_stops + 1, np.int32)
-    out_from_np = np.empty(n, np.int32)
-    out_dur_np = np.empty(n, np.int32)
-    fill_np = np.zeros(max(n_stops, 1), np.int32)
-    cdef int32_t[::1] out_off = out_off_np, out_from = out_from_np, out_dur = out_dur_np, fill = fill_np
-    with nogil:
-        for j in range(n):
-            out_off[to[j] + 1] += 1
-        for x in range(n_stops):
-            out_off[x + 1] += out_off[x]
-            fill[x] = out_off[x]
-        for x in range(n_stops):
-            for j in range(offsets[x], offsets[x + 1]):
-                y = to[j]
-                out_from[fill[y]] = x
-                out_dur[fill[y]] = duration[j]
-                fill[y] += 1
-    return out_off_np, out_from_np, out_dur_np
-
-
 def fare_floors(McWorkspace ws):
     """[j] for j = 0 .. max_rounds of the last run: the least fare a journey from its origins
     (no ticket yet) to its targets with at most j vehicles pays (the fare potentials, fares

@@ -26,9 +26,9 @@ def stage_arrays(tt, hop_min: np.ndarray | None = None) -> dict[str, np.ndarray]
     reach (who walks here, in how long)."""
     if hop_min is None:
         hop_min = fastest_hops_array(tt)
-    from .._mcraptor import reverse_footpaths_timed
+    from .._core import reverse_footpaths
 
-    rfp_offsets, rfp_from, rfp_duration = reverse_footpaths_timed(
+    rfp_offsets, rfp_from, rfp_duration = reverse_footpaths(
         np.ascontiguousarray(tt.footpath_offsets, np.int32), np.ascontiguousarray(tt.footpath_to, np.int32),
-        np.ascontiguousarray(tt.footpath_duration, np.int32), int(tt.n_stops))
+        int(tt.n_stops), np.ascontiguousarray(tt.footpath_duration, np.int32))
     return {"hop_min": hop_min, "rfp_offsets": rfp_offsets, "rfp_from": rfp_from, "rfp_duration": rfp_duration}

@@ -13,16 +13,15 @@ walking Pareto set must equal the exhaustive reference over the changed timetabl
 """
 from __future__ import annotations
 
-import datetime as dt
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from tests.reference.csa import ReferenceSolver, seconds_on_axis
-from tests.reference.feeds import feed_name, hhmmss, load_staged, served_stops, shared_data_dir, stable_offset_day
+from tests.reference.feeds import feed_name, hhmmss, load_staged, shared_data_dir
 from tests.reference.mc_reference import mc_reference
-from tests.reference.realtime_gen import changed_staged, draw_changes, epoch_function, feed_message, running_trips
+from tests.reference.realtime_gen import build_from_staged, busiest_day_changes, changed_staged, day_queries
 
 WALKING = ("arrival", "transfers", "walking")
 FARE = ("arrival", "transfers", "fare")
@@ -36,18 +35,6 @@ def _params():
         params.append(pytest.param((kind, path), id=kind, marks=pytest.mark.realdata) if path.is_file() else
                       pytest.param(None, id=kind, marks=pytest.mark.skip(reason=f"{path} absent (set BRIQUE_DATA)")))
     return params
-
-
-def _bundle(staged, out):
-    """A bundle of ``staged`` with its fare tables (what engine.build writes, no streets)."""
-    from engine.bundle.writer import write_bundle
-    from engine.timetable.build import build_timetable_tables
-    from engine.timetable.footpaths import FootpathOptions
-
-    tables, summary = build_timetable_tables(staged, FootpathOptions())
-    tables.update(staged.fares or {})
-    return write_bundle(out, tables, {"engine_version": "test", "options": {}, "inputs": [],
-                                      "timetable": summary, "report": {"counts": {}, "issues": {}}})
 
 
 @pytest.fixture(scope="module", params=_params())
@@ -66,26 +53,13 @@ def case(request, tmp_path_factory):
         path, n_changes, n_queries = arg, 400, 12
     sources = [(feed_name(path) if kind == "bart" else kind, path)]
     staged = load_staged(sources)
-    epoch_of = epoch_function(staged)
-    span = int(max(staged.st_arr.max(), staged.st_dep.max())) // 86_400
-    days = [d for d in range(1, staged.n_days - 1) if stable_offset_day(staged, d, span)]
-    counts = [len(running_trips(staged, d)) for d in days]
-    day = days[int(np.argmax(counts))]
-    changes = draw_changes(staged, day, min(n_changes, max(counts) // 3), seed=2028, epoch_of=epoch_of)
-    message = feed_message(staged, changes, sources[0][0], epoch_of, epoch_of(day) + 12 * 3600)
-    base = _bundle(staged, out / "base.bundle")
+    day, changes, message = busiest_day_changes(staged, n_changes, 2028, sources[0][0])
+    base = build_from_staged(staged, out / "base.bundle", fares=True)
     changed = changed_staged(staged, changes)
-    changed_bundle = _bundle(changed, out / "changed.bundle")
+    changed_bundle = build_from_staged(changed, out / "changed.bundle", fares=True)
     net = engine.open(str(base))
     net.apply_realtime(message)
-    rng = np.random.default_rng(41)
-    stops = served_stops(staged)
-    queries = []
-    for i in range(n_queries):
-        a, b = rng.choice(stops, size=2, replace=False)
-        d = day + (1 if i % 6 == 5 else 0)
-        queries.append((int(a), int(b), staged.period_start + dt.timedelta(days=d),
-                        int(rng.integers(5 * 3600, 23 * 3600))))
+    queries = day_queries(staged, day, n_queries, 41)
     return SimpleNamespace(net=net, static=engine.open(str(changed_bundle)), changed=changed,
                            changed_bundle=changed_bundle, queries=queries,
                            name=f"{kind}-{arg if kind == 'sample' else 'v1'}",

@@ -14,7 +14,6 @@ solver over the changed timetable, and never ride a trip or use a stop the filte
 """
 from __future__ import annotations
 
-import datetime as dt
 from types import SimpleNamespace
 
 import numpy as np
@@ -22,27 +21,13 @@ import pyarrow as pa
 import pytest
 
 from tests.reference.csa import pareto_front, seconds_on_axis
-from tests.reference.feeds import feed_name, hhmmss, load_staged, served_stops, shared_data_dir, stable_offset_day
+from tests.reference.feeds import feed_name, hhmmss, load_staged, sample_and_feed_params
 from tests.reference.filters_reference import filter_flags, filtered_reference
-from tests.reference.realtime_gen import (build_from_staged, changed_staged, draw_changes, epoch_function,
-                                          feed_message, running_trips)
+from tests.reference.realtime_gen import build_from_staged, busiest_day_changes, changed_staged, day_queries
 
 MAX_ROUNDS = 4
 REAL_FEEDS = ("gtfs-us-bart", "gtfs-us-caltrain")
 WHEELCHAIR, BIKES = dict(wheelchair=True), dict(bikes=True)
-
-
-def _params():
-    params = [pytest.param("sample", id="sample")]
-    root = shared_data_dir()
-    for folder in REAL_FEEDS:
-        paths = sorted((root / folder).glob("*.zip")) if root.is_dir() else []
-        if paths:
-            params.append(pytest.param(paths[0], id=folder, marks=pytest.mark.realdata))
-        else:
-            params.append(pytest.param(None, id=folder, marks=pytest.mark.skip(
-                reason=f"{folder} absent from the shared data folder (set BRIQUE_DATA)")))
-    return params
 
 
 def _without_flags(staged, changes):
@@ -58,7 +43,7 @@ def _without_flags(staged, changes):
     return staged
 
 
-@pytest.fixture(scope="module", params=_params())
+@pytest.fixture(scope="module", params=sample_and_feed_params(list(REAL_FEEDS)))
 def case(request, tmp_path_factory):
     import engine
 
@@ -70,26 +55,13 @@ def case(request, tmp_path_factory):
         sources = [(feed_name(request.param), request.param)]
         n_changes, n_queries, filters = 600, 80, [WHEELCHAIR, BIKES, dict(wheelchair=True, bikes=True)]
     staged = load_staged(sources)
-    epoch_of = epoch_function(staged)
-    span = int(max(staged.st_arr.max(), staged.st_dep.max())) // 86_400
-    days = [d for d in range(1, staged.n_days - 1) if stable_offset_day(staged, d, span)]
-    counts = [len(running_trips(staged, d)) for d in days]
-    day = days[int(np.argmax(counts))]
-    changes = draw_changes(staged, day, min(n_changes, max(counts) // 3), seed=2027, epoch_of=epoch_of)
-    message = feed_message(staged, changes, sources[0][0], epoch_of, epoch_of(day) + 12 * 3600)
+    day, changes, message = busiest_day_changes(staged, n_changes, 2027, sources[0][0])
     base = build_from_staged(staged, out / "base.bundle")
     changed = _without_flags(changed_staged(staged, changes), changes)
     changed_bundle = build_from_staged(changed, out / "changed.bundle")
     net = engine.open(str(base))
     net.apply_realtime(message)
-    rng = np.random.default_rng(31)
-    stops = served_stops(staged)
-    queries = []
-    for i in range(n_queries):
-        a, b = rng.choice(stops, size=2, replace=False)
-        d = day + (1 if i % 6 == 5 else 0)
-        queries.append((int(a), int(b), staged.period_start + dt.timedelta(days=d), int(rng.integers(5 * 3600,
-                                                                                                   23 * 3600))))
+    queries = day_queries(staged, day, n_queries, 31)
     return SimpleNamespace(net=net, static=engine.open(str(changed_bundle)), staged=staged, changed=changed,
                            changed_bundle=changed_bundle, changes=changes, queries=queries, filters=filters,
                            name=sources[0][0], ref_ids=[net.timetable.stop_id(s) for s in range(net.timetable.n_stops)])

@@ -18,10 +18,8 @@ import numpy as np
 import pytest
 
 from tests.reference.csa import ReferenceSolver, pareto_front, seconds_on_axis
-from tests.reference.feeds import (feed_name, gtfs_feeds, hhmmss, load_staged, served_stops,
-                                   stable_offset_day)
-from tests.reference.realtime_gen import (build_from_staged, changed_staged, draw_changes, epoch_function,
-                                          feed_message, running_trips)
+from tests.reference.feeds import feed_name, gtfs_feeds, hhmmss, load_staged, served_stops
+from tests.reference.realtime_gen import build_from_staged, busiest_day_changes, changed_staged
 
 MAX_ROUNDS = 5
 REAL_FEEDS = ("gtfs-fr-strasbourg-cts", "gtfs-fr-sncf-ter-2025")
@@ -50,14 +48,7 @@ def case(request, tmp_path_factory):
         sources = [(feed_name(request.param), request.param)]
         n_changes, n_queries = 2000, 30
     staged = load_staged(sources)
-    epoch_of = epoch_function(staged)
-    span = int(max(staged.st_arr.max(), staged.st_dep.max())) // 86_400
-    # the busiest day with a stable UTC offset around it (no DST change in the window)
-    days = [d for d in range(1, staged.n_days - 1) if stable_offset_day(staged, d, span)]
-    counts = [len(running_trips(staged, d)) for d in days]
-    day = days[int(np.argmax(counts))]
-    changes = draw_changes(staged, day, min(n_changes, max(counts) // 3), seed=2026, epoch_of=epoch_of)
-    message = feed_message(staged, changes, sources[0][0], epoch_of, epoch_of(day) + 12 * 3600)
+    day, changes, message = busiest_day_changes(staged, n_changes, 2026, sources[0][0])
     base = build_from_staged(staged, out / "base.bundle")
     changed = changed_staged(staged, changes)
     changed_bundle = build_from_staged(changed, out / "changed.bundle")

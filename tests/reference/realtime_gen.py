@@ -299,13 +299,16 @@ def changed_staged(staged, changes: list[Change]):
     return out
 
 
-def build_from_staged(staged, out: Path) -> Path:
-    """A timetable-only bundle from a StagedTimetable (what engine.build does after loading)."""
+def build_from_staged(staged, out: Path, fares: bool = False) -> Path:
+    """A timetable-only bundle from a StagedTimetable (what engine.build does after loading);
+    ``fares``: with the feed's fare tables too."""
     from engine.bundle.writer import write_bundle
     from engine.timetable.build import build_timetable_tables
     from engine.timetable.footpaths import FootpathOptions
 
     tables, summary = build_timetable_tables(staged, FootpathOptions())
+    if fares:
+        tables.update(staged.fares or {})
     return write_bundle(out, tables, {"engine_version": "test", "options": {}, "inputs": [],
                                       "timetable": summary, "report": {"counts": {}, "issues": {}}})
 
@@ -321,3 +324,31 @@ def epoch_function(staged, feed: int = 0):
         date = staged.period_start + dt.timedelta(days=int(day))
         return int(dt.datetime.combine(date, dt.time(12), tzinfo=tz).timestamp()) - 12 * 3600
     return epoch_of
+
+
+def busiest_day_changes(staged, n_changes: int, seed: int, prefix: str) -> tuple[int, list[Change], bytes]:
+    """(day, changes, TripUpdates message): the busiest service day with a stable UTC offset
+    around it (no DST change in the window), ``n_changes`` changes drawn on it (at most a third
+    of its trips), written as a FULL_DATASET at that day's noon."""
+    from tests.reference.feeds import stable_offset_day
+
+    epoch_of = epoch_function(staged)
+    span = int(max(staged.st_arr.max(), staged.st_dep.max())) // 86_400
+    days = [d for d in range(1, staged.n_days - 1) if stable_offset_day(staged, d, span)]
+    counts = [len(running_trips(staged, d)) for d in days]
+    day = days[int(np.argmax(counts))]
+    changes = draw_changes(staged, day, min(n_changes, max(counts) // 3), seed=seed, epoch_of=epoch_of)
+    return day, changes, feed_message(staged, changes, prefix, epoch_of, epoch_of(day) + 12 * 3600)
+
+
+def day_queries(staged, day: int, n: int, seed: int) -> list[tuple[int, int, dt.date, int]]:
+    """``n`` seeded (origin, target, date, seconds) between served stops, 05:00-23:00, every
+    sixth on the next day (trips past midnight)."""
+    rng = np.random.default_rng(seed)
+    stops = np.unique(np.asarray(staged.st_stop_idx))
+    out = []
+    for i in range(n):
+        a, b = rng.choice(stops, size=2, replace=False)
+        d = day + (1 if i % 6 == 5 else 0)
+        out.append((int(a), int(b), staged.period_start + dt.timedelta(days=d), int(rng.integers(5 * 3600, 23 * 3600))))
+    return out

@@ -134,47 +134,43 @@ def test_poller_reads_a_file_and_a_local_http_server(sample_bundle, tmp_path):
         httpd.shutdown()
 
 
-def test_wheelchair_plan_over_http_uses_the_overlay(rt_app):
-    """wheelchair=true plans with the overlay (a delayed trip keeps its scheduled trip's flag)."""
+def _delayed_trip_params(net) -> tuple[dict, object]:
+    """Plan parameters from the first to the last stop of the trip ``_feed`` delays (applied
+    here), leaving when it was scheduled to, and that trip's record."""
     import datetime as dt
 
-    from fastapi.testclient import TestClient
-
-    app, net = rt_app
     net.apply_realtime(_feed(net, delay=240))
     record = next(iter(net._realtime.overlay.records_by_key.values()))
     tt = net.timetable
-    accessible = int(tt.bundle.column("timetable/trips", "wheelchair_accessible")[record.static_trip]) == 1
     date = dt.date.fromordinal(tt.period_start.toordinal() + record.day).isoformat()
-    a, b = tt.stop_id(int(record.stops[0])), tt.stop_id(int(record.stops[-1]))
     dep = int(record.dep[0]) - 240
-    params = {"from": a, "to": b, "date": date, "time": f"{dep // 3600:02d}:{dep // 60 % 60:02d}",
-              "wheelchair": "true"}
+    return {"from": tt.stop_id(int(record.stops[0])), "to": tt.stop_id(int(record.stops[-1])), "date": date,
+            "time": f"{dep // 3600:02d}:{dep // 60 % 60:02d}"}, record
+
+
+def _delayed_legs(client, params) -> list:
+    r = client.get("/v1/plan", params=params)
+    assert r.status_code == 200
+    legs = [leg for it in r.json()["itineraries"] for leg in it["legs"] if leg["mode"] == "transit"]
+    return [leg for leg in legs if leg["realtime"] and leg["delay_s"] == 240]
+
+
+def test_wheelchair_plan_over_http_uses_the_overlay(rt_app):
+    """wheelchair=true plans with the overlay (a delayed trip keeps its scheduled trip's flag)."""
+    from fastapi.testclient import TestClient
+
+    app, net = rt_app
+    params, record = _delayed_trip_params(net)
+    accessible = int(net.timetable.bundle.column("timetable/trips", "wheelchair_accessible")[record.static_trip]) == 1
     with TestClient(app) as client:
-        r = client.get("/v1/plan", params=params)
-        assert r.status_code == 200
-        legs = [leg for it in r.json()["itineraries"] for leg in it["legs"] if leg["mode"] == "transit"]
-        delayed = [leg for leg in legs if leg["realtime"] and leg["delay_s"] == 240]
-        assert bool(delayed) == accessible
+        assert bool(_delayed_legs(client, {**params, "wheelchair": "true"})) == accessible
 
 
 def test_criteria_plan_over_http_uses_the_overlay(rt_app):
     """optimize=walking plans with the overlay too (engine/criteria/realtime.py)."""
-    import datetime as dt
-
     from fastapi.testclient import TestClient
 
     app, net = rt_app
-    net.apply_realtime(_feed(net, delay=240))
-    record = next(iter(net._realtime.overlay.records_by_key.values()))
-    tt = net.timetable
-    date = dt.date.fromordinal(tt.period_start.toordinal() + record.day).isoformat()
-    a, b = tt.stop_id(int(record.stops[0])), tt.stop_id(int(record.stops[-1]))
-    dep = int(record.dep[0]) - 240
-    params = {"from": a, "to": b, "date": date, "time": f"{dep // 3600:02d}:{dep // 60 % 60:02d}",
-              "optimize": "walking"}
+    params, _ = _delayed_trip_params(net)
     with TestClient(app) as client:
-        r = client.get("/v1/plan", params=params)
-        assert r.status_code == 200
-        legs = [leg for it in r.json()["itineraries"] for leg in it["legs"] if leg["mode"] == "transit"]
-        assert any(leg["realtime"] and leg["delay_s"] == 240 for leg in legs)
+        assert _delayed_legs(client, {**params, "optimize": "walking"})
