@@ -11,8 +11,9 @@ copied). For query day D the overlay times are shifted onto D's axis, so an over
 "on day D" only: its pattern_max_day is 0, and next_active holds it on D's row and nothing on the
 others. The schedule's next_active is the overlay's (changed and cancelled trips struck out). A
 snapshot's day-independent arrays (patterns, the stop -> pattern index, fastest hops, routes)
-are built once (``RealtimeArrays``, kept with the snapshot); a day adds the shifted times and
-next_active (cheap: overlay-sized).
+are built once (``RealtimeArrays``, kept with the snapshot); a day adds the shifted times
+(overlay-sized) and a copy of that day's next_active widened by the overlay trips' columns
+(timetable-sized: day rows x trips, int32).
 """
 from __future__ import annotations
 
