@@ -117,6 +117,8 @@ cdef enum:
     EXPIRED = -1073741824         # fares v2: a last-leg time no duration limit can reach any more
     UNTIL_UNSET = -2147483647
     OPEN_ALWAYS = 2000000001      # Seg.open_*: no time limit is measured from that time
+    FLOOR_STALE = -2              # McWorkspace.rb_floor / _crit_floor open_floor: not computed
+    LAB_PRICES = 4                # McWorkspace.lab_floors per label
 
 cdef int32_t STAGE_INF = 1000000000     # _compute_stage: no target within that many vehicles
 
@@ -630,7 +632,8 @@ cdef bint _v2_open_until(McWorkspace ws, bint slack_ok, int32_t open_a, int32_t 
 
 
 cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int s, bint riding,
-                                int32_t now=0, bint boarding=False) noexcept nogil:
+                                int32_t now=0, bint boarding=False, int32_t open_floor=FLOOR_STALE,
+                                int label=NO_IDX) noexcept nogil:
     """A lower bound on the final third criterion of a journey through a label (crit, g) at s
     (``riding``: on board a ride still to be priced, at s): walking only grows; fares v1 add at
     least the open ticket's price to where the journey may end (ws.end_zone, _price with ws) or its
@@ -638,7 +641,9 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
     only with discounts: then for every ride left). A label (not riding) adds its fare potential
     when there is one (_fare_potentials); otherwise, a ride that no transfer can follow from
     (state fresh), and that is still to come (riding, or no target without one more vehicle),
-    costs at least the cheapest leg product."""
+    costs at least the cheapest leg product. ``open_floor`` (v1): the open ticket's floor
+    (_price, not complete) when the caller has it; ``label`` (v1): (crit, g) are that label's
+    own, whose prices are then computed once (_v1_label_floor)."""
     cdef int32_t floor, pot
     if ws.fm is None or crit >= FARE_UNKNOWN:
         return crit
@@ -647,7 +652,9 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
         # at least its floor and another follows (which ends there); with none, a vehicle
         # still to come opens one
         if g.start != NO_SEG:
-            pot = _price(ws.fm, g, False)
+            if label != NO_IDX:
+                return _v1_label_floor(ws, label, crit, s, boarding)
+            pot = open_floor if open_floor != FLOOR_STALE else _price(ws.fm, g, False)
             if pot < 0:
                 return FARE_UNKNOWN
             floor = _price(ws.fm, g, False, ws, boarding or ws.vehicles_left[s] >= 1, now)
@@ -665,6 +672,27 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
     if g.start == NO_SEG and (riding or ws.vehicles_left[s] >= 1):
         floor += ws.f2.fresh_floor
     return floor
+
+
+cdef int32_t _v1_label_floor(McWorkspace ws, int label, int32_t crit, int s, bint boarding) noexcept nogil:
+    """(v1, a label with an open ticket) _crit_floor of the label's own state, its three prices
+    (the open ticket's floor; extended to where the journey may end, without and with another
+    ride) computed once per label (lab_floors) and at its arrival: every footpath and boarding
+    from it asks at a time no earlier, where no more fares stay valid (transfer_duration), so
+    the floor is a lower bound there too. Why: a label's footpaths and boardings asked for the
+    same prices again (Strasbourg, generated v1: _price took 14 % of a query)."""
+    cdef int32_t* f = &ws.lab_floors[LAB_PRICES * label]
+    cdef const Seg* g = &ws.lab_seg[label]
+    cdef int more = 2 if boarding or ws.vehicles_left[s] >= 1 else 1
+    cdef int32_t pot
+    if f[0] == FLOOR_STALE:
+        f[0] = _price(ws.fm, g, False)
+    if f[0] < 0:
+        return FARE_UNKNOWN
+    if f[more] == FLOOR_STALE:
+        f[more] = _price(ws.fm, g, False, ws, more == 2, ws.lab_arr[label])
+    pot = f[0] + ws.last_floor if f[more] < 0 or f[more] > f[0] + ws.last_floor else f[more]
+    return crit + pot if pot < FARE_UNKNOWN else FARE_UNKNOWN
 
 
 cdef inline int _last_leg_class(FareModelV2 f, const Seg* g) noexcept nogil:
@@ -916,7 +944,11 @@ cdef class McWorkspace:
     cdef int32_t[::1] lab_trip, lab_day, lab_board_pos, lab_alight_pos, lab_next
     cdef uint8_t[::1] lab_alive
     cdef int32_t[::1] lab_until, rb_until     # fares: a label's until once computed (_until_of)
+    cdef int32_t[::1] rb_floor     # fares v1: the route label's open-ticket floor (_price, not complete;
+                                   # FLOOR_STALE: to compute), kept while its zones do not change
     cdef Seg* lab_seg
+    cdef int32_t[::1] lab_floors   # fares v1: [LAB_PRICES * label] its prices, FLOOR_STALE until asked
+                                   # (_v1_label_floor; the last: its open ticket closed there, _board_fare)
     cdef int32_t[::1] bag_head, touched_list, pattern_from_pos, pattern_list
     cdef int32_t[::1] pattern_target_pos   # the last stop_pos of a pattern at a target (NO_IDX: none)
     cdef uint8_t[::1] touched, is_target
@@ -992,7 +1024,9 @@ cdef class McWorkspace:
         self.lab_next_np = i32(capacity); self.lab_next = self.lab_next_np
         self.lab_alive_np = np.zeros(capacity, np.uint8); self.lab_alive = self.lab_alive_np
         self.lab_until = i32(capacity)
+        self.lab_floors = i32(LAB_PRICES * capacity, FLOOR_STALE)
         self.rb_until = i32(route_capacity)
+        self.rb_floor = i32(route_capacity, FLOOR_STALE)
         self.bag_head_np = i32(2 * n_stops, NO_IDX); self.bag_head = self.bag_head_np
         self.touched_list = i32(n_stops)
         self.touched = np.zeros(n_stops, np.uint8)
@@ -1312,7 +1346,7 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, 
     round <= k is no worse (a range's kept labels may be of later rounds: run_mcraptor
     keep_labels); same-round labels it dominates die. Returns the label or NO_IDX (dominated,
     or the pool is full: ws.overflow)."""
-    cdef int head = 2 * s + bag, cur = ws.bag_head[head], prev = NO_IDX, nxt, idx
+    cdef int head = 2 * s + bag, cur = ws.bag_head[head], prev = NO_IDX, nxt, idx, i
     cdef bint fare = ws.fm is not None
     cdef Until un, uc
     _until_set(&un, s, crit, g, k, False)      # (read in fare mode only; set always: no gcc warning)
@@ -1355,6 +1389,8 @@ cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, 
     if fare:
         ws.lab_seg[idx] = g[0]
         ws.lab_until[idx] = un.value
+        for i in range(LAB_PRICES * idx, LAB_PRICES * idx + LAB_PRICES):
+            ws.lab_floors[i] = FLOOR_STALE
     ws.lab_next[idx] = ws.bag_head[head]
     ws.bag_head[head] = idx
     if not ws.touched[s]:
@@ -1405,7 +1441,8 @@ cdef void _footpaths_from(McView tt, McWorkspace ws, int idx, int k, bint walk_a
         if ws.f2 is not None:
             g = ws.lab_seg[idx]
             _v2_settle(ws.f2, &g, arr)
-        if _stage_hopeless(ws, _ready_row(ws, t), arr, _crit_floor(ws, crit, &g, t, False, arr), k, 0) or \
+        if _stage_hopeless(ws, _ready_row(ws, t), arr, _crit_floor(ws, crit, &g, t, False, arr, False, FLOOR_STALE,
+                                                                   idx), k, 0) or \
                 _vehicle_dominates(tt, ws, t, arr, crit, &g, k, min_change_s):
             continue
         new = _bag_insert(ws, t, DIRECT_BAG, arr, crit, &g, k, KIND_WALK, idx)
@@ -1465,6 +1502,7 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
             if fare:
                 ws.rb_seg[m] = ws.rb_seg[r]
                 ws.rb_until[m] = ws.rb_until[r]
+                ws.rb_floor[m] = ws.rb_floor[r]
         m += 1
     n_rb = m
     if dominated:
@@ -1481,6 +1519,7 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     if fare:
         ws.rb_seg[n_rb] = g[0]
         ws.rb_until[n_rb] = un.value
+        ws.rb_floor[n_rb] = FLOOR_STALE
     return n_rb + 1
 
 
@@ -1509,7 +1548,9 @@ cdef int _board_fare(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s,
         return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, FARE_UNKNOWN, &fresh, label, k)
     if g.start == NO_SEG:
         return _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit, &fresh, label, k)
-    price = _price(ws.fm, &g, True)
+    price = ws.lab_floors[LAB_PRICES * label + 3]
+    if price == FLOOR_STALE:       # (every pattern boarded from the label closes the same ticket)
+        price = ws.lab_floors[LAB_PRICES * label + 3] = _price(ws.fm, &g, True)
     if price >= 0 and not _stage_hopeless(ws, _ready_row(ws, s), dep, crit + price, k - 1, 1):
         n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, crit + price, &fresh, label, k)
         any_branch = True
@@ -1533,7 +1574,7 @@ cdef int _board_later(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s
     """Board (p, trip) leaving at dep from label cur, a later vehicle than its first one, unless
     no journey from it can be one the set lacks. Returns the new route bag size."""
     if dep > ws.wait_until or _stage_hopeless(ws, _ready_row(ws, s), dep, _crit_floor(
-            ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True), k - 1, 1):
+            ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True, FLOOR_STALE, cur), k - 1, 1):
         return n_rb
     return _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
 
@@ -1657,8 +1698,9 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
             zone = ws.fm.stop_zone[s]
             zbit = ws.fm.zone_bit[zone] if zone != NO_ZONE else 0
             for r in range(n_rb):        # every ticket riding on passes this stop's zone
-                if ws.rb_seg[r].start != NO_SEG:
+                if ws.rb_seg[r].start != NO_SEG and (ws.rb_seg[r].zones | zbit) != ws.rb_seg[r].zones:
                     ws.rb_seg[r].zones |= zbit
+                    ws.rb_floor[r] = FLOOR_STALE      # (its floor may change with its zones only)
         if n_rb and tt.pattern_dropoff[start + pos]:
             arrs = _arr_row(tt, p, pos)
             for r in range(n_rb):
@@ -1687,7 +1729,9 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                     g = ws.rb_seg[r]
                     if g.start != NO_SEG:
                         g.end = ws.fm.stop_zone[s]
-                        floor = _price(ws.fm, &g, False)
+                        floor = ws.rb_floor[r]
+                        if floor == FLOOR_STALE:
+                            floor = ws.rb_floor[r] = _price(ws.fm, &g, False)
                         if floor < 0:           # no fare can ever cover this ticket
                             crit = FARE_UNKNOWN
                             g.start = NO_SEG
@@ -1702,7 +1746,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                     if fare:
                         # where the journey may end and whether it must ride again, from this stop
                         # (not a bound down the pattern: a later stop may need no more rides)
-                        bound_crit = _crit_floor(ws, crit, &g, s, False, arr)
+                        bound_crit = _crit_floor(ws, crit, &g, s, False, arr, False, floor)
                 if _stage_hopeless(ws, _arrived_row(ws, s), arr, bound_crit, k, 0):
                     continue                   # not from here (other stops may need fewer vehicles)
                 idx = _bag_insert(ws, s, VEHICLE_BAG, arr, crit, &g, k, KIND_VEHICLE, ws.rb_parent[r])
@@ -1727,7 +1771,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
             # every stop down the pattern is reached at >= dep: a journey already found that is
             # no worse makes the boarding useless
             if trip != NO_IDX and not _stage_hopeless(ws, _ready_row(ws, s), dep, _crit_floor(
-                    ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True), k - 1, 1):
+                    ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True, FLOOR_STALE, cur), k - 1, 1):
                 if fare:
                     n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
                     if v2 and ws.f2.timed and not ws.overflow:

@@ -21,6 +21,7 @@ max_duration) stops the enumeration at that time.
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -44,6 +45,26 @@ class RefRide(NamedTuple):
     zones: frozenset          # v1 zones of every stop ridden through (empty for v2)
 
 
+class _TimeframeMemo:
+    """``fares_v2`` as engine/fares/v2.py reads it, each in_timeframe answer kept: the
+    enumeration asks the same (timeframe group, day, time of day) millions of times, and with a
+    timeframe row per service each answer scans them all (Strasbourg generated v2: 3/4 of the
+    reference's time). Only for one ``active`` (the wrapper's user passes always the same)."""
+
+    def __init__(self, fares_v2):
+        self._fares, self._memo = fares_v2, {}
+
+    def __getattr__(self, name):
+        return getattr(self._fares, name)
+
+    def in_timeframe(self, group: int, day: int, tod_s: int, active) -> bool:
+        key = (group, day, tod_s)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._fares.in_timeframe(group, day, tod_s, active)
+        return hit
+
+
 def v2_pricer(tt, fares_v2, date, tz):
     """rides -> the v2 price of the journey (UNKNOWN when it has none), on query date ``date``."""
     from engine.fares.v2 import FareV2Result, LegV2
@@ -52,6 +73,7 @@ def v2_pricer(tt, fares_v2, date, tz):
 
     route_feed = tt.bundle.column("timetable/routes", "feed_idx")
     bits = tt._service_bits
+    fares_v2 = _TimeframeMemo(fares_v2)
 
     def active(service, day):
         return 0 <= day < tt.n_days and bool((bits[service, day >> 3] >> (day & 7)) & 1)
@@ -79,6 +101,7 @@ def v2_waiting(tt, fares_v2, date, tz):
     bits = tt._service_bits
     route_feed = tt.bundle.column("timetable/routes", "feed_idx")
     memo: dict = {}
+    fares_v2 = _TimeframeMemo(fares_v2)
 
     def active(service, day):
         return 0 <= day < tt.n_days and bool((bits[service, day >> 3] >> (day & 7)) & 1)
@@ -93,10 +116,17 @@ def v2_waiting(tt, fares_v2, date, tz):
         return LegV2(int(route_feed[ride.route]), ride.route, ride.board, ride.alight, ride.dep, ride.arr,
                      *local(ride.dep), *local(ride.arr))
 
-    def group(ride_leg):
-        m = match_leg(fares_v2, ride_leg, active)
-        return None if m is None else int(fares_v2.leg_group[m[0]])
+    rule_of: dict = {}          # (a ride's rule is the same whatever ride came before: asked once)
 
+    def leg_and_rule(ride):
+        """(the ride as a v2 leg, the leg rule that prices it)."""
+        hit = rule_of.get(ride)
+        if hit is None:
+            ride_leg = leg(ride)
+            hit = rule_of[ride] = (ride_leg, match_leg(fares_v2, ride_leg, active))
+        return hit
+
+    @functools.cache
     def limits(feed, group_a, group_b):
         rules = fares_v2._per_feed.get(feed)
         out = []
@@ -105,15 +135,16 @@ def v2_waiting(tt, fares_v2, date, tz):
                     (tg >= 0 and tg != group_b) or (tg < 0 and group_b in rules.to_groups):
                 continue
             out.append((duration, dtype))
-        return out
+        return tuple(out)
 
     def key(rides, last):
-        before = None if last is None else leg(last)
-        group_a = None if before is None else group(before)
+        before, group_a = None, None
+        if last is not None:
+            before, m = leg_and_rule(last)
+            group_a = None if m is None else int(fares_v2.leg_group[m[0]])
         out = []
         for ride in rides:
-            cur = leg(ride)
-            m = match_leg(fares_v2, cur, active)
+            cur, m = leg_and_rule(ride)
             seen = [None if m is None else m[0]]
             if m is not None and group_a is not None and before.feed == cur.feed:
                 for duration, dtype in limits(cur.feed, group_a, int(fares_v2.leg_group[m[0]])):
@@ -176,17 +207,27 @@ class FareReference:
         base = int(tt.pattern_st_offset[p])
         end = int(tt.pattern_stops_offsets[p + 1] - tt.pattern_stops_offsets[p])
         off = int(tt.pattern_stops_offsets[p])
-        deps = [(int(tt.st_dep[base + pos * n + i]) + d * SECONDS_PER_DAY, i, d)
-                for d in range(-int(tt.pattern_max_day[p]), 2) for i in range(n) if active(d, first + i)]
-        later = sorted(t for t in deps if first_trip[0] <= t[0] and (latest is None or t[0] <= latest))
+        # (the running trips of one (pattern, stop_pos) and their keys do not depend on ``ready``:
+        # kept for the other boardings there, which only makes the enumeration faster)
+        run_key = ("run", p, pos, latest)
+        if run_key not in self._earliest_memo:
+            deps = [(int(tt.st_dep[base + pos * n + i]) + d * SECONDS_PER_DAY, i, d)
+                    for d in range(-int(tt.pattern_max_day[p]), 2) for i in range(n) if active(d, first + i)]
+            self._earliest_memo[run_key] = sorted(t for t in deps if latest is None or t[0] <= latest)
+        later = [t for t in self._earliest_memo[run_key] if first_trip[0] <= t[0]]
         drops = [pos2 for pos2 in range(pos + 1, end) if tt.pattern_dropoff[off + pos2]]
 
         stops, route = self.pattern_stops[p], int(tt.pattern_route[p])
+        last_key = None if last is None else (last.route, last.board, last.alight, last.dep, last.arr)
 
         def seen(dep, i, d):
-            return self.waiting([RefRide(route, stops[pos], stops[pos2], dep,
-                                         int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY, frozenset())
-                                 for pos2 in drops], last)
+            seen_key = ("seen", p, pos, dep, i, d, last_key)
+            if seen_key not in self._earliest_memo:
+                self._earliest_memo[seen_key] = self.waiting(
+                    [RefRide(route, stops[pos], stops[pos2], dep,
+                             int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY, frozenset())
+                     for pos2 in drops], last)
+            return self._earliest_memo[seen_key]
         out, before = [first_trip], seen(*first_trip)
         for dep, i, d in later:
             now = seen(dep, i, d)
