@@ -78,9 +78,9 @@ class ItineraryPricer:
     # ------------------------------------------------------------------ v1
     def _price_v1(self, positions: list[int], rides) -> Fare:
         fares = self.v1
-        zone = fares.stop_zone
+        zone = fares.plain.stop_zone
         v1_rides = [Ride(r.route_idx, r.stops[0], r.stops[-1], r.dep_s,
-                         frozenset(int(z) for z in zone[list(r.stops)] if z >= 0)) for r in rides]
+                         frozenset(zone[s] for s in r.stops if zone[s] >= 0)) for r in rides]
         result = journey_fare_v1(fares, v1_rides)
         if result is None:
             for n, ride in enumerate(v1_rides):

@@ -25,11 +25,24 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 NO_ZONE = -1
 UNLIMITED = -1
+
+
+class PlainColumns(NamedTuple):
+    """FaresV1.plain: per fare (transfers, transfer_duration_s, fare_agency, price_minor), per
+    route (route_agency), per stop (stop_zone), as lists."""
+
+    transfers: list
+    transfer_duration_s: list
+    fare_agency: list
+    route_agency: list
+    stop_zone: list
+    price_minor: list
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +68,13 @@ class FaresV1:
     @property
     def n_fares(self) -> int:
         return len(self.price_minor)
+
+    @functools.cached_property
+    def plain(self) -> "PlainColumns":
+        """The columns pricing reads per ride and per slice of rides, as Python lists (a list
+        item costs a tenth of a numpy scalar read; an itinerary's price reads hundreds)."""
+        return PlainColumns(self.transfers.tolist(), self.transfer_duration_s.tolist(), self.fare_agency.tolist(),
+                            self.route_agency.tolist(), self.stop_zone.tolist(), self.price_minor.tolist())
 
     @functools.cached_property
     def currencies(self) -> tuple[str, ...]:
@@ -185,21 +205,21 @@ class FareV1Result:
 
 def ticket_matches(fares: FaresV1, f: int, rides: Sequence[Ride]) -> bool:
     """Whether one ticket of fare ``f`` covers all of ``rides`` (consecutive rides of a journey)."""
-    rules = fares.rules[f]
-    transfers = int(fares.transfers[f])
+    rules, plain = fares.rules[f], fares.plain
+    transfers = plain.transfers[f]
     if transfers != UNLIMITED and len(rides) - 1 > transfers:
         return False
-    duration = int(fares.transfer_duration_s[f])
+    duration = plain.transfer_duration_s[f]
     if duration >= 0 and rides[-1].board_time_s - rides[0].board_time_s > duration:
         return False
-    agency = int(fares.fare_agency[f])
-    if agency >= 0 and any(int(fares.route_agency[r.route_idx]) != agency for r in rides):
+    agency = plain.fare_agency[f]
+    if agency >= 0 and any(plain.route_agency[r.route_idx] != agency for r in rides):
         return False
     if rules.routes is not None and any(r.route_idx not in rules.routes for r in rides):
         return False
     if rules.od is not None:
-        start = int(fares.stop_zone[rides[0].board_stop])
-        end = int(fares.stop_zone[rides[-1].alight_stop])
+        start = plain.stop_zone[rides[0].board_stop]
+        end = plain.stop_zone[rides[-1].alight_stop]
         if not any((o == NO_ZONE or (o == start and start != NO_ZONE))
                    and (d == NO_ZONE or (d == end and end != NO_ZONE)) for o, d in rules.od):
             return False
@@ -213,11 +233,12 @@ def ticket_matches(fares: FaresV1, f: int, rides: Sequence[Ride]) -> bool:
 def cheapest_ticket(fares: FaresV1, rides: Sequence[Ride], currency: str) -> int | None:
     """The cheapest fare of ``currency`` whose ticket covers ``rides``, or None."""
     best = None
-    start = int(fares.stop_zone[rides[0].board_stop])
-    end = int(fares.stop_zone[rides[-1].alight_stop])
+    plain = fares.plain
+    start = plain.stop_zone[rides[0].board_stop]
+    end = plain.stop_zone[rides[-1].alight_stop]
     for f in fares.candidates_between(start, end):
         if fares.currency[f] == currency and ticket_matches(fares, f, rides):
-            if best is None or fares.price_minor[f] < fares.price_minor[best]:
+            if best is None or plain.price_minor[f] < plain.price_minor[best]:
                 best = f
     return best
 
@@ -249,7 +270,7 @@ def _cheapest_cover(fares: FaresV1, rides: Sequence[Ride], currency: str) -> Far
             f = cheapest_ticket(fares, rides[i:j], currency)
             if f is None:
                 continue
-            cost = best[i][0] + int(fares.price_minor[f])
+            cost = best[i][0] + fares.plain.price_minor[f]
             if best[j] is None or cost < best[j][0]:
                 best[j] = (cost, best[i][1] + ((f, i, j - 1),))
     if best[n] is None:
