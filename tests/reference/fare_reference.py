@@ -168,6 +168,7 @@ class FareReference:
             for pos, s in enumerate(stops):
                 self.stop_patterns.setdefault(s, []).append((p, pos))
         self._fare_memo: dict = {}
+        self._rows_memo: dict = {}      # pattern rows and trip arrivals as lists (_pattern_rows)
         self._earliest_memo: dict = {}
 
     def _earliest(self, active, p: int, pos: int, ready: int):
@@ -237,6 +238,29 @@ class FareReference:
         self._earliest_memo[memo_key] = out
         return out
 
+    def _pattern_rows(self, p: int) -> tuple[list, list, int]:
+        """(v1 zone of each stop of pattern p, -1 none; drop-off allowed at each; its route), as
+        Python values (read per stop of every ride enumerated)."""
+        key = ("rows", p)
+        if key not in self._rows_memo:
+            tt = self.tt
+            zone_of = getattr(self.fares, "stop_zone", None)       # v1 only
+            stops = self.pattern_stops[p]
+            off = int(tt.pattern_stops_offsets[p])
+            self._rows_memo[key] = ([int(zone_of[s]) if zone_of is not None else -1 for s in stops],
+                                    [bool(tt.pattern_dropoff[off + j]) for j in range(len(stops))],
+                                    int(tt.pattern_route[p]))
+        return self._rows_memo[key]
+
+    def _trip_arrivals(self, p: int, i: int) -> list[int]:
+        """Trip i of pattern p: its arrival at each stop_pos (its day's times)."""
+        key = ("arr", p, i)
+        if key not in self._rows_memo:
+            tt = self.tt
+            n, base = int(tt.pattern_n_trips[p]), int(tt.pattern_st_offset[p])
+            self._rows_memo[key] = tt.st_arr[base + i:base + n * len(self.pattern_stops[p]):n].tolist()
+        return self._rows_memo[key]
+
     def _price(self, rides: tuple[RefRide, ...]) -> int:
         if rides not in self._fare_memo:
             if self.price_fn is not None:
@@ -296,23 +320,23 @@ class FareReference:
                     ride_from(p, pos, s, dep, i, d, rides, k)
 
         def ride_from(p, pos, s, dep, i, d, rides, k):
-            off = int(tt.pattern_stops_offsets[p])
-            n = int(tt.pattern_n_trips[p])
-            base = int(tt.pattern_st_offset[p])
             stops = self.pattern_stops[p]
-            zone_of = getattr(self.fares, "stop_zone", None)       # v1 only
+            zone_at, dropoff, route = self._pattern_rows(p)
+            arrs = self._trip_arrivals(p, i)
             zones = set()
-            z = int(zone_of[s]) if zone_of is not None else -1
+            z = zone_at[pos]
             if z >= 0:
                 zones.add(z)
+            ridden = frozenset(zones)
             for pos2 in range(pos + 1, len(stops)):
-                z = int(zone_of[stops[pos2]]) if zone_of is not None else -1
-                if z >= 0:
+                z = zone_at[pos2]
+                if z >= 0 and z not in zones:
                     zones.add(z)
-                if not tt.pattern_dropoff[off + pos2]:
+                    ridden = frozenset(zones)
+                if not dropoff[pos2]:
                     continue
-                a = int(tt.st_arr[base + pos2 * n + i]) + d * SECONDS_PER_DAY
-                ride = RefRide(int(tt.pattern_route[p]), s, stops[pos2], dep, a, frozenset(zones))
+                a = arrs[pos2] + d * SECONDS_PER_DAY
+                ride = RefRide(route, s, stops[pos2], dep, a, ridden)
                 visit(stops[pos2], a, "vehicle", rides + (ride,), k + 1)
 
         for s in origins:
