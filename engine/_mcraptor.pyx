@@ -344,9 +344,10 @@ cdef class FareModelV2(FareModel):
     its rules (counts above it select the same rules). uses_dep / uses_arr: some limit is
     measured from the last leg's departure / arrival; timed: a leg's times matter (timeframes or
     limits); has_type2: some transfer refunds the last leg;
-    slack_ok: a last leg that ended later is never worse (no transfer_count, no type 2, no
-    negative price, every time-limited transfer of type 0 and costing no more than any leg: the
-    transfer a later leg still gets is the cheapest way on), so labels compare times by order;
+    slack_ok: a last leg that ended later is never worse (engine/fares/kernel_model_v2.py
+    _slack_safe: each time-limited transfer rule costs no more than the next rule of its list or
+    none, after refunds too, and no transfer count is lost; true for Strasbourg's generated
+    "v2-simple", not for "v2"), so labels compare times by order;
     leg_floor: the least a ride can add to a fare (its product, or its transfer's: refunds taken
     at the dearest product), fresh_floor: the cheapest leg product (what a ride no transfer
     follows costs at least), for target pruning (_crit_floor). Fare potentials (use_potential,
