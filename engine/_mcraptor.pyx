@@ -658,9 +658,8 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
             pot = open_floor if open_floor != FLOOR_STALE else _price(ws.fm, g, False)
             if pot < 0:
                 return FARE_UNKNOWN
-            floor = _price(ws.fm, g, False, ws, boarding or ws.vehicles_left[s] >= 1, now)
-            pot = pot + ws.last_floor if floor < 0 or floor > pot + ws.last_floor else floor
-            return crit + pot if pot < FARE_UNKNOWN else FARE_UNKNOWN
+            return _v1_ticket_bound(ws, crit, pot,
+                                    _price(ws.fm, g, False, ws, boarding or ws.vehicles_left[s] >= 1, now))
         if riding or ws.vehicles_left[s] >= 1:
             return crit + ws.last_floor if ws.last_floor < FARE_UNKNOWN else FARE_UNKNOWN
         return crit
@@ -685,14 +684,22 @@ cdef int32_t _v1_label_floor(McWorkspace ws, int label, int32_t crit, int s, bin
     cdef int32_t* f = &ws.lab_floors[LAB_PRICES * label]
     cdef const Seg* g = &ws.lab_seg[label]
     cdef int more = 2 if boarding or ws.vehicles_left[s] >= 1 else 1
-    cdef int32_t pot
     if f[0] == FLOOR_STALE:
         f[0] = _price(ws.fm, g, False)
     if f[0] < 0:
         return FARE_UNKNOWN
     if f[more] == FLOOR_STALE:
         f[more] = _price(ws.fm, g, False, ws, more == 2, ws.lab_arr[label])
-    pot = f[0] + ws.last_floor if f[more] < 0 or f[more] > f[0] + ws.last_floor else f[more]
+    return _v1_ticket_bound(ws, crit, f[0], f[more])
+
+
+cdef inline int32_t _v1_ticket_bound(McWorkspace ws, int32_t crit, int32_t open_floor, int32_t end_price) noexcept nogil:
+    """(v1) crit plus what the open ticket adds at least: its price extended to where the
+    journey may end (``end_price``, -1: no fare covers that), or its floor (``open_floor`` >= 0)
+    and then one more ticket that ends there (ws.last_floor), whichever is less."""
+    cdef int32_t pot = open_floor + ws.last_floor
+    if 0 <= end_price < pot:
+        pot = end_price
     return crit + pot if pot < FARE_UNKNOWN else FARE_UNKNOWN
 
 

@@ -71,8 +71,9 @@ class FaresV1:
 
     @functools.cached_property
     def plain(self) -> "PlainColumns":
-        """The columns pricing reads per ride and per slice of rides, as Python lists (a list
-        item costs a tenth of a numpy scalar read; an itinerary's price reads hundreds)."""
+        """The columns pricing reads per ride and per slice of rides, as Python lists: a list
+        item takes ~11 ns, int() of a numpy scalar ~130 ns, and an itinerary's price reads about a
+        hundred (Strasbourg generated v1: 15 ticket tests of ~5 reads each, a zone per stop)."""
         return PlainColumns(self.transfers.tolist(), self.transfer_duration_s.tolist(), self.fare_agency.tolist(),
                             self.route_agency.tolist(), self.stop_zone.tolist(), self.price_minor.tolist())
 
