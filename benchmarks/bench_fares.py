@@ -176,3 +176,42 @@ def test_build_fares_bart(benchmark, tmp_path):
     benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
     benchmark.extra_info.update(with_fares_s=round(float(np.median(with_fares)), 3),
                                 without_fares_s=round(float(np.median(without)), 3), runs=runs)
+
+
+@pytest.mark.parametrize("key", ["sample_v2", "cts_v1", "cts_v2-simple", "cts_v2"])
+def test_fare_range_generated(benchmark, fare_generated_bundles, key):
+    """Per query: a 1 h range (``window_s``; 15 min in short mode) with two criteria, then with
+    the fare (generated fares) as the third (engine/criteria/range.py: v1 reuses the later
+    minutes' labels, v2 searches each minute in passes), with a 10 s time budget (fares v2 ranges
+    have heavy tails: Strasbourg "v2" p90 over 20 s before 2026-12-06). Stores both medians,
+    their ratio, the p90 and how many ranges ran out of budget."""
+    import engine
+    from engine.errors import InvalidQueryError, QueryTimeoutError
+
+    if key not in fare_generated_bundles:
+        pytest.skip(f"{key} is {'not ' if SHORT else 'only '}built in short mode")
+    fare = ("arrival", "transfers", "fare")
+    window = 900 if SHORT else 3600
+    net = engine.open(str(fare_generated_bundles[key]))
+    queries = station_queries(fare_generated_bundles[key], 6 if SHORT else (20 if key == "cts_v2" else 40), 2035)
+    two, mc, out_of_budget = [], [], []
+
+    def run():
+        for q in queries:
+            t0 = time.perf_counter()
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, window_s=window)
+            t1 = time.perf_counter()
+            try:
+                net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare, window_s=window,
+                         time_budget_s=10.0)
+            except (QueryTimeoutError, InvalidQueryError):
+                out_of_budget.append(q)
+            t2 = time.perf_counter()
+            two.append(t1 - t0)
+            mc.append(t2 - t1)
+
+    warm_service_days(net, queries)
+    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(two_criteria=percentiles(two), fare_criterion=percentiles(mc),
+                                p50_ratio=round(float(np.median(mc) / np.median(two)), 3), queries=len(queries),
+                                out_of_budget=len(out_of_budget))

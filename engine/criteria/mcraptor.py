@@ -163,15 +163,21 @@ class McPlanner:
     def run(self, origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk, day: int,
             max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
             fares=None, known: np.ndarray | None = None, latest: int | None = None,
-            fewest: int = 0, deadline: float | None = None, keep: bool = False) -> McWorkspace:
+            fewest: int = 0, deadline: float | None = None, keep: bool = False,
+            ties_beaten: bool = False) -> McWorkspace:
         """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
         for the fare criterion, else walking; ``known``: journeys known to exist (rows of
         arrival + egress, vehicles, third criterion), for target pruning; ``latest``: the latest
         arrival (egress included) a journey may have; ``fewest``: no journey has fewer vehicles;
         ``deadline``: time.monotonic() past which the run stops (QueryTimeoutError); ``keep``: the
         bags keep the last runs' labels (engine/criteria/range.py; run_mcraptor keep_labels), and
-        a full pool raises LabelsLost once the workspace is grown."""
+        a full pool raises LabelsLost once the workspace is grown. ``ties_beaten``: the ``known``
+        journeys also beat journeys equal to them (else those are found again: a plain query
+        rebuilds its known journeys from labels), so labels that can only match one are dropped."""
         ws = self._workspace()
+        if ties_beaten and known is not None:
+            # (the kernel takes known rows as arriving a second later, so that equal ones are found)
+            known = np.asarray(known, np.int32) - np.array([1, 0, 0], np.int32)
         next_active = self.tt.next_active(day)
         args = [np.ascontiguousarray(a, np.int32) for a in
                 (origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk)]
@@ -250,9 +256,12 @@ class McPlanner:
             ends = self._target_labels(ws, o, d, request, False, fares)
             memo: dict = {}             # (one pass's labels: its journeys share prefixes)
             journeys += [(a, k, w, self._raw_legs(ws, label, memo)) for a, k, w, label in ends]
-            if horizon == latest or _set_complete(journeys, fewest, fare_floors(ws)):
+            # (the known journeys are real ones: those arriving within the horizon count as found;
+            # a range's, which the pass does not find again when they beat ties, must)
+            within = [(a, k, w, None) for a, k, w in known.tolist() if horizon is not None and a <= horizon]
+            if horizon == latest or _set_complete(journeys + within, fewest, fare_floors(ws)):
                 break
-            found = np.array([(ARRIVED_AT_ONCE, k, w) for _, k, w, _ in journeys], np.int32).reshape(-1, 3)
+            found = np.array([(ARRIVED_AT_ONCE, k, w) for _, k, w, _ in journeys + within], np.int32).reshape(-1, 3)
             entries = np.concatenate([known, found])
         stats.update(rounds=ws.rounds_run, labels=labels[-1], passes=len(labels))
         if len(labels) > 1:
@@ -385,7 +394,7 @@ class McQuery:
         self.searched = False   # a kernel run of this query filled the thread's workspace (keep may follow)
 
     def journeys(self, start: int, latest: int | None, beaten_by: np.ndarray | None = None,
-                 keep: bool = False) -> tuple[list[tuple], dict]:
+                 keep: bool = False, ties_beaten: bool = False) -> tuple[list[tuple], dict]:
         """(arrival, vehicles, walking or fare, raw legs) of the Pareto journeys with a vehicle
         (or a footpath only, between stops) leaving at ``start`` and arriving by ``latest``
         (None: no limit), and the search's stats. ``beaten_by``: rows (arrival, vehicles, walking
@@ -393,7 +402,8 @@ class McQuery:
         cannot beat one of them, so only the journeys none of them beats, and ones equal to them,
         are sure to be found. ``keep`` (a range's runs after its first; walking, fares v1): the
         search keeps the labels of the last runs, which left later (McPlanner.run); ``beaten_by``
-        must then hold their journeys."""
+        must then hold their journeys. ``ties_beaten``: ``beaten_by`` journeys beat equal ones
+        too (a range: a later departure that does as well wins): those are not looked for."""
         mc, o, d, fares, request = self.mc, self.o, self.d, self.fares, self.request
         if request.deadline is not None and time.monotonic() > request.deadline:
             raise QueryTimeoutError(TIMEOUT_MESSAGE)     # (an arrive-by or range request runs many searches)
@@ -419,7 +429,8 @@ class McQuery:
             mc.run, o.stops, start + o.durations, o.durations if (self.walks and o.is_point) else 0 * o.durations,
             d.stops, d.durations, d.durations if (self.walks and d.is_point) else 0 * d.durations, self.day,
             request.max_rounds, request.min_change_s, request.walk_before_first and not o.is_point,
-            request.walk_after_last and not d.is_point, fares, deadline=request.deadline)
+            request.walk_after_last and not d.is_point, fares, deadline=request.deadline,
+            ties_beaten=ties_beaten and beaten_by is not None and len(beaten_by) > 0)
         journeys = None
         if keep and fares is not None and fares.version == 2:
             raise ValueError("keep: not with fares v2 (its passes run the search again)")
@@ -464,10 +475,12 @@ def _set_complete(ends: list[tuple], fewest: int, floors: np.ndarray | None) -> 
     journey has fewer) and pays at least floors[k] (fare_floors): it is dominated when one of
     them has no more than k vehicles and pays no more than floors[k], for every such k.
     (Pareto journeys arriving within the last pass's horizon are dominated only by journeys
-    that arrive no later: the passes' sets hold them all.)"""
-    if floors is None or fewest < 1:
+    that arrive no later: the passes' sets hold them all.) No journey without a vehicle exists
+    when floors[0] is FARE_UNKNOWN (the potentials count one footpath to a target as free)."""
+    if floors is None:
         return False
-    return all(any(j <= k and fare <= floors[k] for _, j, fare, _ in ends) for k in range(fewest, len(floors)))
+    return all(any(j <= k and fare <= floors[k] for _, j, fare, _ in ends) for k in range(fewest, len(floors))
+               if k or floors[0] < FARE_UNKNOWN)
 
 
 def pareto(items: list[tuple]) -> list[tuple]:
