@@ -718,7 +718,10 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     t; one footpath before a ride (or to a target), as the search allows, adds nothing (chained
     footpaths made the potentials weaker). Each round scans only the patterns through stops whose
     potential went down in the last one, from the last such stop_pos (as _compute_stage does; its
-    scratch lists are reused, never at the same time). ``scratch``: 3 * (n_pot_rules + 1) ints."""
+    scratch lists are reused, never at the same time). Down a pattern, the rules a boarding may
+    match and their least potentials after it (and so each class's best) change only where
+    some potential after it went down or the stop's class changes: computed again only then.
+    ``scratch``: 3 * (n_pot_rules + 1) + n_classes ints."""
     cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.pot_group.shape[0], g1 = f.n_groups + 1
     cdef int it, p, pc, start, pos, c, i, r, s, feed, best, v, lo, hi, w = f.pot_words
     cdef int n_cur, n_next, n_pat, k
@@ -726,7 +729,9 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     cdef int32_t* m = scratch                      # per rule of the class: the least potential after it
     cdef int32_t* on_rule = m + (nr + 1)
     cdef int32_t* on_pot = m + 2 * (nr + 1)
-    cdef int n_on
+    cdef int32_t* class_best = m + 3 * (nr + 1)   # per class, the least over the rules on
+    cdef int n_on, sc, last_sc
+    cdef bint stale
     cdef const uint64_t* bits
     cdef int32_t* cur = &ws.stage_v_list[0]
     cdef int32_t* nxt = &ws.stage_v_next[0]
@@ -769,26 +774,35 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
             start = tt.pattern_stops_offsets[p]
             for i in range(hi - lo):
                 m[i] = FARE_UNKNOWN
+            stale = True
+            last_sc = -1
+            n_on = 0
             for pos in range(ws.stage_to_pos[p], -1, -1):
                 s = tt.pattern_stops[start + pos]
                 if tt.pattern_pickup[start + pos]:
-                    # the rules a ride boarded here may match, with a potential after them
-                    bits = &f.pot_from_bits[f.stop_class[s] * w]
-                    n_on = 0
-                    for i in range(lo, hi):
-                        r = f.class_rules[i]
-                        if m[i - lo] < FARE_UNKNOWN and (bits[r >> 6] >> (r & 63)) & 1:
-                            on_rule[n_on] = r
-                            on_pot[n_on] = m[i - lo]
-                            n_on += 1
+                    sc = f.stop_class[s]
+                    if stale or sc != last_sc:
+                        # the rules a ride boarded here may match, with a potential after them
+                        bits = &f.pot_from_bits[sc * w]
+                        n_on = 0
+                        for i in range(lo, hi):
+                            r = f.class_rules[i]
+                            if m[i - lo] < FARE_UNKNOWN and (bits[r >> 6] >> (r & 63)) & 1:
+                                on_rule[n_on] = r
+                                on_pot[n_on] = m[i - lo]
+                                n_on += 1
+                        for c in range(nc if n_on else 0):
+                            best = FARE_UNKNOWN
+                            for i in range(n_on):
+                                v = f.contrib[c * nr + on_rule[i]] + on_pot[i]
+                                if v < best:
+                                    best = v
+                            class_best[c] = best
+                        stale = False
+                        last_sc = sc
                     for c in range(nc if n_on else 0):
-                        best = pot[c * n + s]
-                        for i in range(n_on):
-                            v = f.contrib[c * nr + on_rule[i]] + on_pot[i]
-                            if v < best:
-                                best = v
-                        if best < pot[c * n + s]:
-                            pot[c * n + s] = best
+                        if class_best[c] < pot[c * n + s]:
+                            pot[c * n + s] = class_best[c]
                             if not flag[s]:
                                 flag[s] = 1
                                 nxt[n_next] = s
@@ -801,6 +815,7 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                             v = pot[(1 + feed * g1 + f.pot_group[r] + 1) * n + s]
                             if v < m[i - lo]:
                                 m[i - lo] = v
+                                stale = True
             ws.stage_to_pos[p] = NO_IDX
         n_next = _potentials_walk(tt, pot, n, nc, nxt, n_next, n_next, flag)   # a footpath, then on
         _origin_floor(ws, pot, origin_stop, it + 1, max_rides)
@@ -1948,7 +1963,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             ws.potential = <int32_t*>malloc(ws.n_classes * tt.n_stops * sizeof(int32_t))
             if ws.potential == NULL:
                 raise MemoryError()
-            scratch = np.empty(3 * (ws.f2.pot_group.shape[0] + 1), np.int32)
+            scratch = np.empty(3 * (ws.f2.pot_group.shape[0] + 1) + ws.n_classes, np.int32)
             scratch_view = scratch
             with nogil:
                 _fare_potentials(tt, ws, ws.f2, target_stop, origin_stop, max_rounds, &scratch_view[0])
