@@ -979,6 +979,8 @@ cdef class McWorkspace:
     cdef int32_t[::1] mark_offsets, mark_labels   # per marked stop, its round k-1 labels (bag order)
     cdef int32_t[::1] marked_list, target_egress, target_egress_walk
     cdef int32_t[::1] rb_trip, rb_day, rb_crit, rb_parent, rb_board_pos
+    cdef int rb_from               # fares v2: the route bag's first label boarded at the stop_pos being
+                                   # scanned (_route_insert compares a boarding with those only)
     cdef uint8_t[::1] rb_alive
     cdef Seg* rb_seg
     cdef int32_t[::1] tg_arr, tg_crit, tg_round
@@ -1497,8 +1499,13 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
                        int32_t crit, const Seg* g, int parent, int k) noexcept nogil:
     """Add a boarding to the route bag unless a label there departs (hence arrives everywhere
     later, no overtaking) no later, no worse on the third criterion; labels the new one beats
-    are dropped and the bag is compacted on the way. Returns the new bag size."""
-    cdef int r, m = 0
+    are dropped and the bag is compacted on the way. Returns the new bag size. Fares v2 compare
+    only labels that ride the same leg (_v2_same_leg), so boarded at this stop_pos: the bag holds
+    its labels in boarding order, those are its tail from ws.rb_from, and only the tail is read
+    (in "v2", where riders boarded at different stops stay apart, scanning the whole bag on every
+    boarding took two thirds of a query)."""
+    cdef int first = ws.rb_from if ws.f2 is not None else 0
+    cdef int r, m = first
     cdef const int32_t* deps = _dep_row(tt, p, pos)
     cdef int32_t dep_r
     cdef bint fare = ws.fm is not None, dominated = False
@@ -1506,7 +1513,7 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     cdef Until un, ur
     start = tt.pattern_stops_offsets[p]
     _until_set(&un, tt.pattern_stops[start + pos], crit, g, k, True)    # (read in fare mode only)
-    for r in range(n_rb):
+    for r in range(first, n_rb):
         if not ws.rb_alive[r]:
             continue
         if not dominated and not (ws.f2 is not None and not _v2_same_leg(ws, r, pos, trip, day)):
@@ -1706,7 +1713,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
     cdef int start = tt.pattern_stops_offsets[p], end = tt.pattern_stops_offsets[p + 1]
     cdef int first = tt.pattern_first_trip[p]
     cdef const int32_t* arrs
-    cdef int pos, s, r, n_rb = 0, cur, trip = NO_IDX, day = 0, idx, m, j, board
+    cdef int pos, s, r, n_rb = 0, cur, trip = NO_IDX, day = 0, idx, m, j, board, dropped
     cdef int32_t arr, crit, ready, dep, change, zone, floor, bound_crit
     cdef int kk
     cdef bint fare = ws.fm is not None, v2 = ws.f2 is not None
@@ -1724,6 +1731,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                 if ws.rb_seg[r].start != NO_SEG and (ws.rb_seg[r].zones | zbit) != ws.rb_seg[r].zones:
                     ws.rb_seg[r].zones |= zbit
                     ws.rb_floor[r] = FLOOR_STALE      # (its floor may change with its zones only)
+        dropped = 0
         if n_rb and tt.pattern_dropoff[start + pos]:
             arrs = _arr_row(tt, p, pos)
             for r in range(n_rb):
@@ -1738,6 +1746,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                     floor = _crit_floor(ws, crit, &ws.rb_seg[r], s, True)
                     if _ride_hopeless(ws, start + pos, arr, floor, k):
                         ws.rb_alive[r] = 0
+                        dropped += 1
                         continue
                     # the fare after this ride is no lower than that floor: when even the floor
                     # cannot end here usefully, skip pricing the ride (the test below would fail)
@@ -1781,6 +1790,12 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                 ws.lab_alight_pos[idx] = pos
                 if ws.is_target[s]:
                     _note_target(ws, s, arr, crit, &g, k)
+        if v2:
+            # (_route_insert reads only this stop_pos's boardings, so it no longer drops the
+            # dead labels of the whole bag: done here, when some died)
+            if dropped:
+                n_rb = _route_compact(ws, n_rb)
+            ws.rb_from = n_rb
         if not (ws.stop_mark[s] and tt.pattern_pickup[start + pos]):
             continue
         change = tt.stop_min_change[s] if tt.stop_min_change[s] != NO_VALUE else min_change_s
@@ -1803,6 +1818,22 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                     n_rb = _route_insert(tt, ws, n_rb, p, pos, trip, day, dep, ws.lab_crit[cur], &g, cur, k)
                 if ws.overflow:
                     return
+
+
+cdef int _route_compact(McWorkspace ws, int n_rb) noexcept nogil:
+    """(Fares.) Drop the route bag's dead labels, keeping the others' order; returns the new size."""
+    cdef int r, m = 0
+    for r in range(n_rb):
+        if not ws.rb_alive[r]:
+            continue
+        if m != r:
+            ws.rb_trip[m] = ws.rb_trip[r]; ws.rb_day[m] = ws.rb_day[r]; ws.rb_crit[m] = ws.rb_crit[r]
+            ws.rb_parent[m] = ws.rb_parent[r]; ws.rb_board_pos[m] = ws.rb_board_pos[r]; ws.rb_alive[m] = 1
+            ws.rb_seg[m] = ws.rb_seg[r]
+            ws.rb_until[m] = ws.rb_until[r]
+            ws.rb_floor[m] = ws.rb_floor[r]
+        m += 1
+    return m
 
 
 cdef void _end_zones(FareModel fm, McWorkspace ws, const int32_t[::1] end_stops) except *:
