@@ -63,8 +63,15 @@ Layout of the workspace (McWorkspace, reused across queries of one thread):
       lab_seg: Seg [capacity] (fare mode only: the open ticket).
       Labels of round k occupy one contiguous range of the pool (round_start[k] ..), so the
       labels a round must extend are a range, never a list.
-  bag_head int32 [2 * n_stops]: first label of bag (stop, VEHICLE=0 / DIRECT=1); NO_IDX when
-      empty; reset through touched_list between queries.
+  bag_head int32 [2 * n_stops * BAG_SLOTS]: first label of bag (stop, VEHICLE=0 / DIRECT=1)
+      in each of its slots, at (2 * stop + bag) * BAG_SLOTS + slot; NO_IDX when empty; reset
+      through touched_list between queries. Fares v2 labels compare only within a class (no
+      ticket; or the same feed, leg group and transfer count: _v2_covers), unknown fares
+      aside: each bag is then BAG_SLOTS lists, slot 0 for unknown fares, the classes hashed
+      over the others (_bag_slot), so an insertion reads its class's list (and slot 0 to drop
+      unknown fares it beats) instead of the whole bag (Strasbourg generated "v2": _bag_insert
+      was 58 % of a query, mostly walking labels it could not compare). Walking and fares v1
+      use slot 0 only.
   route bag (one pattern scan): rb_* [route_capacity]: trip offset in pattern, day, crit, parent
       label, board position, alive; rb_seg (fare mode).
   target list tg_* [TARGET_CAP]: (arrival + egress, final crit, round) of complete
@@ -93,7 +100,7 @@ prune the other patterns' labels (Strasbourg, walking: labels p50 3.9 k -> 3.4 k
 A full pool or route bag makes the run return OVERFLOW; the caller grows the workspace and runs
 again (results never depend on capacity).
 """
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, calloc, free
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 from engine._timetable cimport earliest_departure, queue_pattern
@@ -106,6 +113,7 @@ cdef enum:
     DAY = 86400
     VEHICLE_BAG = 0
     DIRECT_BAG = 1
+    BAG_SLOTS = 8           # lists per bag (fares v2 classes: _bag_slot)
     TARGET_CAP = 8192
     OVERFLOW = -1                 # the label pool is full: grow it and run again
     ROUTE_FULL = -2               # a route bag is full: a bigger pool would not help
@@ -963,6 +971,8 @@ cdef class McWorkspace:
 
     cdef readonly int capacity, route_capacity, n_stops, n_patterns, n_labels, rounds_run
     cdef readonly int run_first         # this run's first label (> 0 when keep_labels kept earlier runs')
+    cdef readonly int bag_slots, bag_stride   # slots in use per bag (fares v2: BAG_SLOTS, else 1);
+                                              # bag_head entries per bag (BAG_SLOTS)
     cdef int32_t[::1] lab_arr, lab_crit, lab_round, lab_stop, lab_kind, lab_parent
     cdef int32_t[::1] lab_trip, lab_day, lab_board_pos, lab_alight_pos, lab_next
     cdef uint8_t[::1] lab_alive
@@ -1052,7 +1062,9 @@ cdef class McWorkspace:
         self.lab_floors = i32(LAB_PRICES * capacity, FLOOR_STALE)
         self.rb_until = i32(route_capacity)
         self.rb_floor = i32(route_capacity, FLOOR_STALE)
-        self.bag_head_np = i32(2 * n_stops, NO_IDX); self.bag_head = self.bag_head_np
+        self.bag_head_np = i32(2 * n_stops * BAG_SLOTS, NO_IDX); self.bag_head = self.bag_head_np
+        self.bag_slots = 1
+        self.bag_stride = BAG_SLOTS
         self.touched_list = i32(n_stops)
         self.touched = np.zeros(n_stops, np.uint8)
         self.stop_mark = i32(n_stops)
@@ -1365,36 +1377,69 @@ cdef inline void _note_target(McWorkspace ws, int s, int32_t arr, int32_t crit, 
                 ws.until_floor = a
 
 
-cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, const Seg* g, int k, int kind,
-                     int parent) noexcept nogil:
-    """Add (arr, crit[, open ticket g]) of round k to bag (s, bag) unless a label there of a
-    round <= k is no worse (a range's kept labels may be of later rounds: run_mcraptor
-    keep_labels); same-round labels it dominates die. Returns the label or NO_IDX (dominated,
-    or the pool is full: ws.overflow)."""
-    cdef int head = 2 * s + bag, cur = ws.bag_head[head], prev = NO_IDX, nxt, idx, i
+cdef inline int _bag_slot(McWorkspace ws, int32_t crit, const Seg* g) noexcept nogil:
+    """The slot of a label's class in its bag (module docstring, bag_head): 0 in walking and fares
+    v1, and for an unknown fare; then 1 without a last leg a transfer may follow, else a hash of
+    (feed, leg group, transfer count) over the others (labels of two classes never compare,
+    whatever slot they share)."""
+    if ws.bag_slots == 1 or crit >= FARE_UNKNOWN:
+        return 0
+    if g.start == NO_SEG:
+        return 1
+    return 2 + <int>((<uint32_t>(g.feed * 131 + g.group + 1) * 17u + <uint32_t>g.count) % <uint32_t>(BAG_SLOTS - 2))
+
+
+cdef inline int _bag_walk(McWorkspace ws, int head, int32_t arr, int32_t crit, const Seg* g, int k, Until* un,
+                          int s, bint beaten_here, bint beats_here) noexcept nogil:
+    """(_bag_insert) Walk one list of a bag: 1 when a label there of a round <= k is no worse
+    than (arr, crit, g) (``beaten_here``: asked only where one may be); otherwise, with
+    ``beats_here``, the same-round labels it dominates die. Dead labels are unlinked on the way
+    (their data stay: they may be parents)."""
+    cdef int cur = ws.bag_head[head], prev = NO_IDX, nxt
     cdef bint fare = ws.fm is not None
-    cdef Until un, uc
-    _until_set(&un, s, crit, g, k, False)      # (read in fare mode only; set always: no gcc warning)
+    cdef Until uc
     while cur != NO_IDX:
         ws.work += 1
         nxt = ws.lab_next[cur]
         if not ws.lab_alive[cur]:
-            # unlink dead labels on the way (their data stay: they may be parents)
             if prev == NO_IDX:
                 ws.bag_head[head] = nxt
             else:
                 ws.lab_next[prev] = nxt
         else:
-            if ws.lab_arr[cur] <= arr and ws.lab_crit[cur] <= crit and ws.lab_round[cur] <= k and (
-                    not fare or _fare_covers(ws, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit, &un)):
-                return NO_IDX
-            if ws.lab_round[cur] == k and arr <= ws.lab_arr[cur] and crit <= ws.lab_crit[cur] and (
+            if beaten_here and ws.lab_arr[cur] <= arr and ws.lab_crit[cur] <= crit and ws.lab_round[cur] <= k and (
+                    not fare or _fare_covers(ws, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit, un)):
+                return 1
+            if beats_here and ws.lab_round[cur] == k and arr <= ws.lab_arr[cur] and crit <= ws.lab_crit[cur] and (
                     not fare or _fare_covers(ws, g, crit, &ws.lab_seg[cur], ws.lab_crit[cur],
                                              _until_set(&uc, s, ws.lab_crit[cur], &ws.lab_seg[cur], k, False,
                                                         &ws.lab_until[cur]))):
                 ws.lab_alive[cur] = 0
             prev = cur
         cur = nxt
+    return 0
+
+
+cdef int _bag_insert(McWorkspace ws, int s, int bag, int32_t arr, int32_t crit, const Seg* g, int k, int kind,
+                     int parent) noexcept nogil:
+    """Add (arr, crit[, open ticket g]) of round k to bag (s, bag) unless a label there of a
+    round <= k is no worse (a range's kept labels may be of later rounds: run_mcraptor
+    keep_labels); same-round labels it dominates die. Returns the label or NO_IDX (dominated,
+    or the pool is full: ws.overflow). Fares v2: only the label's slot can hold one that beats
+    it or that it beats, and slot 0 (unknown fares) one it beats; an unknown fare is beaten by
+    any label, so every slot is read for it (module docstring, bag_head)."""
+    cdef int base = (2 * s + bag) * BAG_SLOTS, q = _bag_slot(ws, crit, g), head = base + q, idx, i, j
+    cdef bint fare = ws.fm is not None
+    cdef Until un
+    _until_set(&un, s, crit, g, k, False)      # (read in fare mode only; set always: no gcc warning)
+    if q == 0 and ws.bag_slots > 1:
+        for j in range(1, ws.bag_slots):        # (an unknown fare only beats unknown fares)
+            if _bag_walk(ws, base + j, arr, crit, g, k, &un, s, True, False):
+                return NO_IDX
+    if _bag_walk(ws, head, arr, crit, g, k, &un, s, True, True):
+        return NO_IDX
+    if q != 0:
+        _bag_walk(ws, base, arr, crit, g, k, &un, s, False, True)
     if ws.n_labels >= ws.capacity:
         ws.overflow = 1
         return NO_IDX
@@ -1436,16 +1481,19 @@ cdef inline bint _vehicle_dominates(McView tt, McWorkspace ws, int t, int32_t ar
     """A vehicle label at t (of a round <= this one) is ready to board no later than a footpath
     arriving at ``arr``, no worse on the third criterion: it also arrives earlier, and it may walk
     on where a footpath label may not, so the footpath label is useless."""
-    cdef int cur = ws.bag_head[2 * t + VEHICLE_BAG]
+    cdef int base = (2 * t + VEHICLE_BAG) * BAG_SLOTS, q = _bag_slot(ws, crit, g), j, cur
     cdef int32_t change = tt.stop_min_change[t] if tt.stop_min_change[t] != NO_VALUE else min_change_s
     cdef Until un
     _until_set(&un, t, crit, g, k, False)      # (read in fare mode only; set always: no gcc warning)
-    while cur != NO_IDX:
-        if ws.lab_alive[cur] and ws.lab_arr[cur] + change <= arr and ws.lab_crit[cur] <= crit and \
-                ws.lab_round[cur] <= k and (
-                ws.fm is None or _fare_covers(ws, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit, &un)):
-            return True
-        cur = ws.lab_next[cur]
+    # (only the label's slot can beat it; every slot when its fare is unknown: _bag_insert)
+    for j in range(ws.bag_slots if q == 0 else 1):
+        cur = ws.bag_head[base + (j if q == 0 else q)]
+        while cur != NO_IDX:
+            if ws.lab_alive[cur] and ws.lab_arr[cur] + change <= arr and ws.lab_crit[cur] <= crit and \
+                    ws.lab_round[cur] <= k and (
+                    ws.fm is None or _fare_covers(ws, &ws.lab_seg[cur], ws.lab_crit[cur], g, crit, &un)):
+                return True
+            cur = ws.lab_next[cur]
     return False
 
 
@@ -1981,6 +2029,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     _check_ends(tt.n_stops, target_stop, target_egress, target_egress_walk, "target")
     ws.fm = fares
     ws.f2 = fares if isinstance(fares, FareModelV2) else None
+    ws.bag_slots = BAG_SLOTS if ws.f2 is not None else 1
     potential_key = None
     if ws.f2 is not None and ws.f2.use_potential:
         # the same query's passes share their targets: its potentials are computed once
@@ -2029,8 +2078,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         if not keep_labels:
             for i in range(ws.n_touched):
                 s = ws.touched_list[i]
-                ws.bag_head[2 * s] = NO_IDX
-                ws.bag_head[2 * s + 1] = NO_IDX
+                for j in range(2 * s * BAG_SLOTS, (2 * s + 2) * BAG_SLOTS):
+                    ws.bag_head[j] = NO_IDX
                 ws.touched[s] = 0
             ws.n_touched = 0
             ws.n_labels = 0
@@ -2091,8 +2140,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             j = 0
             for i in range(n_marked):
                 s = ws.marked_list[i]
-                for bag in range(2):
-                    cur = ws.bag_head[2 * s + bag]
+                for bag in range(2 * ws.bag_slots):
+                    cur = ws.bag_head[(2 * s + bag // ws.bag_slots) * BAG_SLOTS + bag % ws.bag_slots]
                     while cur != NO_IDX:
                         if ws.lab_alive[cur] and ws.lab_round[cur] == k - 1 and cur >= ws.run_first:
                             ws.mark_labels[j] = cur

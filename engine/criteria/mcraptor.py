@@ -304,9 +304,10 @@ class McPlanner:
         head, nxt, alive = ws.bag_head_np, ws.lab_next_np, ws.lab_alive_np
         arr, walk, rnd, kind = ws.lab_arr_np, ws.lab_crit_np, ws.lab_round_np, ws.lab_kind_np
         out, first = [], ws.run_first          # (labels of earlier runs a range kept: not this run's)
+        slots, stride = ws.bag_slots, ws.bag_stride        # (lists per bag: engine/_mcraptor.pyx bag_head)
         for s, egress in zip(d.stops.tolist(), d.durations.tolist()):
-            for bag in (0, 1):
-                label = int(head[2 * s + bag])
+            for bag, slot in ((b, q) for b in (0, 1) for q in range(slots)):
+                label = int(head[(2 * s + bag) * stride + slot])
                 while label != NO_IDX:
                     k = int(rnd[label])
                     ok = (label >= first and alive[label] and int(arr[label]) + egress <= latest
