@@ -23,6 +23,7 @@ import pytest
 from tests.reference.feeds import bench_short, percentiles, station_queries, warm_service_days
 
 SHORT = bench_short()
+FARE = ("arrival", "transfers", "fare")
 N_QUERIES = 40 if SHORT else 400
 
 
@@ -85,6 +86,27 @@ def test_fare_overhead(benchmark, fare_bundles, key):
                                 known_share=round(float(np.mean(priced)), 3) if priced else None)
 
 
+def _two_then_fare(net, queries, two: list, mc: list, labels: list, failed: list, errors: tuple,
+                   fare_options: dict | None = None, **options) -> None:
+    """Per query: plan() with two criteria, then with the fare as the third (``options`` for
+    both, ``fare_options`` for the second only); appends their times (s) to ``two`` and ``mc``,
+    the fare plan's labels to ``labels``, and to ``failed`` the queries whose fare plan raised
+    one of ``errors``."""
+    for q in queries:
+        t0 = time.perf_counter()
+        net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, **options)
+        t1 = time.perf_counter()
+        try:
+            plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=FARE,
+                            **options, **(fare_options or {}))
+            labels.append(plan.stats.get("labels", 0))
+        except errors:
+            failed.append(q)
+        t2 = time.perf_counter()
+        two.append(t1 - t0)
+        mc.append(t2 - t1)
+
+
 @pytest.fixture(scope="module")
 def fare_generated_bundles(tmp_path_factory):
     import engine
@@ -118,29 +140,16 @@ def test_fare_criterion_generated(benchmark, fare_generated_bundles, key, max_du
 
     if key not in fare_generated_bundles:
         pytest.skip(f"{key} is {'not ' if SHORT else 'only '}built in short mode")
-    fare = ("arrival", "transfers", "fare")
     net = engine.open(str(fare_generated_bundles[key]))
     queries = station_queries(fare_generated_bundles[key], N_QUERIES if SHORT else 100, 2034)
     two, mc, labels, refused = [], [], [], []
 
     def run():
-        for q in queries:
-            t0 = time.perf_counter()
-            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, max_duration_s=max_duration_s)
-            t1 = time.perf_counter()
-            try:
-                plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare,
-                                max_duration_s=max_duration_s)
-                labels.append(plan.stats.get("labels", 0))
-            except InvalidQueryError:
-                refused.append(q)
-            t2 = time.perf_counter()
-            two.append(t1 - t0)
-            mc.append(t2 - t1)
+        _two_then_fare(net, queries, two, mc, labels, refused, (InvalidQueryError,), max_duration_s=max_duration_s)
 
     for q in queries[:3]:                                      # workspaces grown, day models built
         try:
-            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare, max_duration_s=max_duration_s)
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=FARE, max_duration_s=max_duration_s)
         except InvalidQueryError:
             pass
     warm_service_days(net, queries)
@@ -190,25 +199,14 @@ def test_fare_range_generated(benchmark, fare_generated_bundles, key):
 
     if key not in fare_generated_bundles:
         pytest.skip(f"{key} is {'not ' if SHORT else 'only '}built in short mode")
-    fare = ("arrival", "transfers", "fare")
     window = 900 if SHORT else 3600
     net = engine.open(str(fare_generated_bundles[key]))
     queries = station_queries(fare_generated_bundles[key], 6 if SHORT else (20 if key == "cts_v2" else 40), 2035)
     two, mc, out_of_budget = [], [], []
 
     def run():
-        for q in queries:
-            t0 = time.perf_counter()
-            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, window_s=window)
-            t1 = time.perf_counter()
-            try:
-                net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=fare, window_s=window,
-                         time_budget_s=10.0)
-            except (QueryTimeoutError, InvalidQueryError):
-                out_of_budget.append(q)
-            t2 = time.perf_counter()
-            two.append(t1 - t0)
-            mc.append(t2 - t1)
+        _two_then_fare(net, queries, two, mc, [], out_of_budget, (QueryTimeoutError, InvalidQueryError),
+                       fare_options={"time_budget_s": 10.0}, window_s=window)
 
     warm_service_days(net, queries)
     benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)

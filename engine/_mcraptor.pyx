@@ -1543,6 +1543,16 @@ cdef inline bint _v2_same_leg(McWorkspace ws, int r, int pos, int trip, int day)
     return ws.rb_board_pos[r] == pos and (not ws.f2.timed or (ws.rb_trip[r] == trip and ws.rb_day[r] == day))
 
 
+cdef inline void _route_move(McWorkspace ws, int m, int r, bint fare) noexcept nogil:
+    """Route label r moves to slot m (compacting the bag; ``fare``: its fare state too)."""
+    ws.rb_trip[m] = ws.rb_trip[r]; ws.rb_day[m] = ws.rb_day[r]; ws.rb_crit[m] = ws.rb_crit[r]
+    ws.rb_parent[m] = ws.rb_parent[r]; ws.rb_board_pos[m] = ws.rb_board_pos[r]; ws.rb_alive[m] = 1
+    if fare:
+        ws.rb_seg[m] = ws.rb_seg[r]
+        ws.rb_until[m] = ws.rb_until[r]
+        ws.rb_floor[m] = ws.rb_floor[r]
+
+
 cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int trip, int day, int32_t dep,
                        int32_t crit, const Seg* g, int parent, int k) noexcept nogil:
     """Add a boarding to the route bag unless a label there departs (hence arrives everywhere
@@ -1575,12 +1585,7 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
                                True, &ws.rb_until[r]))):
                 continue            # beaten by the new label (which a kept one cannot beat: transitive)
         if m != r:
-            ws.rb_trip[m] = ws.rb_trip[r]; ws.rb_day[m] = ws.rb_day[r]; ws.rb_crit[m] = ws.rb_crit[r]
-            ws.rb_parent[m] = ws.rb_parent[r]; ws.rb_board_pos[m] = ws.rb_board_pos[r]; ws.rb_alive[m] = 1
-            if fare:
-                ws.rb_seg[m] = ws.rb_seg[r]
-                ws.rb_until[m] = ws.rb_until[r]
-                ws.rb_floor[m] = ws.rb_floor[r]
+            _route_move(ws, m, r, fare)
         m += 1
     n_rb = m
     if dominated:
@@ -1875,11 +1880,7 @@ cdef int _route_compact(McWorkspace ws, int n_rb) noexcept nogil:
         if not ws.rb_alive[r]:
             continue
         if m != r:
-            ws.rb_trip[m] = ws.rb_trip[r]; ws.rb_day[m] = ws.rb_day[r]; ws.rb_crit[m] = ws.rb_crit[r]
-            ws.rb_parent[m] = ws.rb_parent[r]; ws.rb_board_pos[m] = ws.rb_board_pos[r]; ws.rb_alive[m] = 1
-            ws.rb_seg[m] = ws.rb_seg[r]
-            ws.rb_until[m] = ws.rb_until[r]
-            ws.rb_floor[m] = ws.rb_floor[r]
+            _route_move(ws, m, r, True)
         m += 1
     return m
 

@@ -256,10 +256,12 @@ class McPlanner:
             ends = self._target_labels(ws, o, d, request, False, fares)
             memo: dict = {}             # (one pass's labels: its journeys share prefixes)
             journeys += [(a, k, w, self._raw_legs(ws, label, memo)) for a, k, w, label in ends]
+            if horizon == latest:
+                break
             # (the known journeys are real ones: those arriving within the horizon count as found;
             # a range's, which the pass does not find again when they beat ties, must)
-            within = [(a, k, w, None) for a, k, w in known.tolist() if horizon is not None and a <= horizon]
-            if horizon == latest or _set_complete(journeys + within, fewest, fare_floors(ws)):
+            within = [(a, k, w, None) for a, k, w in known.tolist() if a <= horizon]
+            if _set_complete(journeys + within, fewest, fare_floors(ws)):
                 break
             found = np.array([(ARRIVED_AT_ONCE, k, w) for _, k, w, _ in journeys + within], np.int32).reshape(-1, 3)
             entries = np.concatenate([known, found])

@@ -41,38 +41,18 @@ def network(request, tmp_path_factory):
     return _bart(out)
 
 
-def _answer(plan, key):
-    return [(it.departure, it.arrival, it.n_vehicles, v) for it, v in zip(plan.itineraries, plan.stats[key])]
-
-
 @pytest.mark.parametrize("optimize", [WALKING, FARE], ids=["walking", "fare"])
 def test_range_with_label_reuse_equals_a_search_per_minute(network, optimize, monkeypatch):
-    import engine.criteria.range as range_module
-    from engine.criteria.mcraptor import McPlanner
+    from tests.reference.range_switch import range_answers_both_ways
 
     net, queries = network
-    key = "walking_s" if optimize == WALKING else "fare_minor"
-    labels = {True: 0, False: 0}
-    run = McPlanner.run
 
-    def counting(self, *args, **kwargs):
-        ws = run(self, *args, **kwargs)
-        labels[range_module.REUSE_LABELS] += ws.n_labels - ws.run_first
-        return ws
+    def reuse_as_switched(plan, on):
+        assert plan.stats["label_reuse"] is on
 
-    monkeypatch.setattr(McPlanner, "run", counting)
-    failures, journeys = [], 0
-    for origin, destination, date, when in queries:
-        answers = {}
-        for reuse in (True, False):
-            monkeypatch.setattr(range_module, "REUSE_LABELS", reuse)
-            plan = net.plan(origin, destination, date, when, optimize=optimize, window_s=1800)
-            assert plan.stats["label_reuse"] is reuse
-            answers[reuse] = _answer(plan, key)
-        journeys += len(answers[True])
-        if answers[True] != answers[False]:
-            failures.append(f"{origin} -> {destination} {date} {when}: reuse {answers[True]}, "
-                            f"a search per minute {answers[False]}")
+    failures, journeys, labels = range_answers_both_ways(
+        net, queries, monkeypatch, "REUSE_LABELS", lambda ws: ws.n_labels - ws.run_first, reuse_as_switched,
+        optimize=optimize, window_s=1800)
     assert not failures, "\n".join(failures[:5])
     assert journeys > len(queries)
     assert labels[True] < labels[False], labels

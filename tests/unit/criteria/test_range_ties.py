@@ -28,33 +28,13 @@ def network(request, tmp_path_factory, sample_paths):
 @pytest.mark.parametrize("horizons", [None, (300, 600)], ids=["horizons", "short-horizons"])
 def test_range_beating_ties_keeps_the_answers(network, horizons, monkeypatch):
     import engine.criteria.mcraptor as mcraptor
-    import engine.criteria.range as range_module
-    from engine.criteria.mcraptor import McPlanner
+    from tests.reference.range_switch import range_answers_both_ways
 
     net, queries = network
-    labels = {True: 0, False: 0}
-    run = McPlanner.run
-
-    def counting(self, *args, **kwargs):
-        ws = run(self, *args, **kwargs)
-        labels[range_module.TIES_BEATEN] += ws.n_labels
-        return ws
-
-    monkeypatch.setattr(McPlanner, "run", counting)
     if horizons:
         monkeypatch.setattr(mcraptor, "PASS_HORIZONS_S", horizons)
-    failures, journeys = [], 0
-    for origin, destination, date, when in queries:
-        answers = {}
-        for ties in (True, False):
-            monkeypatch.setattr(range_module, "TIES_BEATEN", ties)
-            plan = net.plan(origin, destination, date, when, optimize=FARE, window_s=2700)
-            answers[ties] = [(it.departure, it.arrival, it.n_vehicles, v)
-                             for it, v in zip(plan.itineraries, plan.stats["fare_minor"])]
-        journeys += len(answers[True])
-        if answers[True] != answers[False]:
-            failures.append(f"{origin} -> {destination} {date} {when}: ties beaten {answers[True]}, "
-                            f"followed {answers[False]}")
+    failures, journeys, labels = range_answers_both_ways(net, queries, monkeypatch, "TIES_BEATEN",
+                                                         lambda ws: ws.n_labels, optimize=FARE, window_s=2700)
     assert not failures, "\n".join(failures[:5])
     assert journeys > len(queries)
     assert labels[True] < labels[False], labels
