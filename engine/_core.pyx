@@ -82,6 +82,7 @@ cdef enum:
     NO_IDX = -1
     NO_VALUE = -1
     DAY = 86400
+    NO_BOUND = 1000000000   # run_raptor ``lower``: no target within that many vehicles
 
 # ready_src codes (mirrored in engine/raptor/reconstruct.py)
 cdef enum:
@@ -295,6 +296,8 @@ cdef class RaptorWorkspace:
     cdef int32_t[::1] rt_from_pos
     cdef int32_t[::1] rt_list
     cdef readonly int rt_capacity
+    cdef const int32_t* lower      # run_raptor ``lower`` during a run (NULL: none)
+    cdef int lower_width, lower_left
 
     def __init__(self, int n_stops, int n_patterns, int max_rounds):
         self.n_stops = n_stops
@@ -346,6 +349,7 @@ cdef class RaptorWorkspace:
         self.rt_capacity = 0
         self.rt_from_pos = np.full(1, NO_IDX, np.int32)
         self.rt_list = np.zeros(1, np.int32)
+        self.lower = NULL
 
     def reserve_overlay(self, int n_patterns):
         """Room for the patterns of an overlay (grown, never shrunk)."""
@@ -478,6 +482,13 @@ cdef inline void _improve_target(RaptorWorkspace ws, int k, int s, int32_t t,
             bound[0] = total
 
 
+cdef inline bint _beyond(RaptorWorkspace ws, int row, int k, int32_t t, int32_t bound) noexcept nogil:
+    """run_raptor ``lower``: a label of round k at ``row`` (a stop, or n_stops + a stop: came by
+    vehicle) at t can reach no target before ``bound`` with the vehicles left."""
+    cdef int32_t b = ws.lower[row * ws.lower_width + ws.lower_left - k]
+    return b >= NO_BOUND or <int64_t>t + b >= bound
+
+
 cdef inline int _alight(TimetableView tt, RaptorWorkspace ws, int k, int brow, int s, int pos, int32_t t,
                         int trip_idx, int day, int board_pos, int32_t default_change, int32_t* bound,
                         int n_veh_marked) noexcept nogil:
@@ -486,6 +497,8 @@ cdef inline int _alight(TimetableView tt, RaptorWorkspace ws, int k, int brow, i
     the target bound; label, mark and back-point s. Returns the count of vehicle-marked stops."""
     cdef int32_t change, ready_t
     if not (t < ws.best_veh[brow, s] and t < bound[0]):
+        return n_veh_marked
+    if ws.lower != NULL and _beyond(ws, ws.n_stops + s, k, t, bound[0]):
         return n_veh_marked
     _touch(ws, s)
     ws.best_veh[brow, s] = t
@@ -677,6 +690,8 @@ cdef void _relax_footpaths(TimetableView tt, RaptorWorkspace ws, int k, int n_ve
             y = tt.footpath_to[j]
             t = ws.veh_arr[k, x] + tt.footpath_duration[j]
             if t < ws.ready[k, y]:
+                if ws.lower != NULL and _beyond(ws, y, k, t, bound[0]):
+                    continue
                 _touch(ws, y)
                 ws.ready[k, y] = t
                 ws.ready_src[k, y] = SRC_WALK
@@ -875,7 +890,7 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
                const int32_t[:, ::1] next_active, int day_shift, int max_rounds,
                int32_t default_change, bint walk_before_first, bint walk_after_last,
                bint reuse=False, bint per_round=False, OverlayView rt=None, int32_t rt_shift=0,
-               int rt_last_day=0, const uint8_t[::1] prune=None):
+               int rt_last_day=0, const uint8_t[::1] prune=None, const int32_t[::1] lower=None):
     """Run RAPTOR from origins (stop, time) for up to max_rounds vehicles.
 
     Targets (stop, egress seconds) only prune the search and fill ws.target_arr_np[k] (the
@@ -891,8 +906,16 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
     ``vehicles_to_targets`` for these targets (static timetable only): boardings at stops that
     cannot reach a target with the vehicles left are skipped; target arrivals stay exact, the
     labels of stops that cannot reach a target in time may then be worse than without it.
+    ``lower``: int32 [2 * n_stops * (max_rounds + 1)], lower bounds on the seconds from a stop to
+    a target (egress included) with j more vehicles at [s * (max_rounds + 1) + j] for a label
+    that may board at once, at [(n_stops + s) * (max_rounds + 1) + j] for one that came by
+    vehicle; 1e9: none within j (engine._mcraptor.stage_for): labels that cannot beat the best
+    target arrival found are dropped (A*-style); target arrivals stay exact, other labels may
+    be worse than without it.
     """
     _check_run(tt, ws, next_active, day_shift, max_rounds, rt)
+    if lower is not None and (max_rounds < 0 or lower.shape[0] != 2 * tt.n_stops * (max_rounds + 1)):
+        raise ValueError("lower must have 2 * n_stops * (max_rounds + 1) values")
     cdef bint has_rt = rt is not None and rt.n_patterns > 0
     cdef bint has_prune = prune is not None
     if has_prune and prune.shape[0] != tt.n_stops:
@@ -902,10 +925,17 @@ def run_raptor(TimetableView tt, RaptorWorkspace ws,
     if reuse and (ws.rows_dirty != max_rounds or not ws.per_round or not per_round):
         raise ValueError("reuse needs a previous per_round run with the same max_rounds")
     cdef int rounds
-    with nogil:
-        rounds = _run_rounds(tt, ws, origin_stop, origin_time, target_stop, target_egress, next_active,
-                             day_shift, max_rounds, default_change, walk_before_first, walk_after_last,
-                             reuse, per_round, UNREACHED, rt, has_rt, rt_shift, rt_last_day, prune, has_prune)
+    if lower is not None and lower.shape[0]:
+        ws.lower = &lower[0]
+        ws.lower_width = max_rounds + 1
+        ws.lower_left = max_rounds
+    try:
+        with nogil:
+            rounds = _run_rounds(tt, ws, origin_stop, origin_time, target_stop, target_egress, next_active,
+                                 day_shift, max_rounds, default_change, walk_before_first, walk_after_last,
+                                 reuse, per_round, UNREACHED, rt, has_rt, rt_shift, rt_last_day, prune, has_prune)
+    finally:
+        ws.lower = NULL
     ws.rounds_run = rounds
     return rounds
 

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from .._mcraptor import KINDS, FareModel, McView, McWorkspace, fare_floors, run_mcraptor
+from .._mcraptor import KINDS, FareModel, McView, McWorkspace, fare_floors, run_mcraptor, stage_for
 from .._types import SECONDS_PER_DAY
 from ..errors import InvalidQueryError, QueryTimeoutError
 from ..raptor.journey import Plan
@@ -164,7 +164,7 @@ class McPlanner:
             max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
             fares=None, known: np.ndarray | None = None, latest: int | None = None,
             fewest: int = 0, deadline: float | None = None, keep: bool = False,
-            ties_beaten: bool = False) -> McWorkspace:
+            ties_beaten: bool = False, earliest: np.ndarray | None = None) -> McWorkspace:
         """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
         for the fare criterion, else walking; ``known``: journeys known to exist (rows of
         arrival + egress, vehicles, third criterion), for target pruning; ``latest``: the latest
@@ -173,7 +173,9 @@ class McPlanner:
         bags keep the last runs' labels (engine/criteria/range.py; run_mcraptor keep_labels), and
         a full pool raises LabelsLost once the workspace is grown. ``ties_beaten``: the ``known``
         journeys also beat journeys equal to them (else those are found again: a plain query
-        rebuilds its known journeys from labels), so labels that can only match one are dropped."""
+        rebuilds its known journeys from labels), so labels that can only match one are dropped.
+        ``earliest``: [k] the earliest arrival (egress included) with at most k vehicles from this
+        start (_known), so labels faster than that in bound are compared as arriving then."""
         ws = self._workspace()
         if ties_beaten and known is not None:
             # (the kernel takes known rows as arriving a second later, so that equal ones are found)
@@ -187,7 +189,8 @@ class McPlanner:
                                  end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest,
                                  min_vehicles=fewest, bound_states=self.bound_states,
                                  wait_until=(int(args[1].min()) + FARE_WAIT_S) if latest is None else latest,
-                                 deadline=0.0 if deadline is None else deadline, keep_labels=keep)) < 0:
+                                 deadline=0.0 if deadline is None else deadline, keep_labels=keep,
+                                 earliest=earliest)) < 0:
             if n == OUT_OF_TIME or (deadline is not None and time.monotonic() > deadline):
                 # (checked before growing the pool too: a large one takes a while to allocate)
                 raise QueryTimeoutError(TIMEOUT_MESSAGE)
@@ -271,7 +274,7 @@ class McPlanner:
         return journeys
 
     def _known(self, o, d, request: PlanRequest, day: int, start: int, tz, built: dict,
-               priced: dict) -> tuple[np.ndarray | None, int]:
+               priced: dict) -> Known:
         """(arrival + egress, vehicles, fare) of the two-criteria Pareto journeys, for the fare
         criterion's target pruning from its first round: without them its first rounds keep
         nearly every later trip (a later start may be cheaper, its transfers still valid)
@@ -280,23 +283,34 @@ class McPlanner:
         finds one whenever there is one), so McRAPTOR need not run (it would search every
         later trip for nothing: Strasbourg, 1.9 M labels, 53 s). None: only a zero-vehicle
         journey, McRAPTOR runs. Also the fewest vehicles a journey has (RAPTOR's Pareto set holds
-        the journey with the fewest): McRAPTOR's labels end with no fewer. (Walking has no
-        later-is-better state: there these journeys cost more than they save, Strasbourg 400
-        queries x 2.83 -> 3.50.)"""
+        the journey with the fewest): McRAPTOR's labels end with no fewer; and, per number of
+        vehicles k, the earliest arrival with at most k (run_mcraptor ``earliest``). The journeys
+        themselves are kept (``Known.journeys``): the search drops the labels that can only tie
+        one (McPlanner.run ``ties_beaten``), so they are part of the answer as RAPTOR found
+        them. (Walking has no later-is-better state: there these journeys cost more than they
+        save, Strasbourg 400 queries x 2.83 -> 3.50.)"""
         p = self.planner
         q = p.query(o, d, request, day, start)
-        rows, walk_only, fewest = [], False, request.max_rounds
+        # (the stage bounds McRAPTOR prunes with, computed now: RAPTOR prunes with them too)
+        lower = None if request.overlay is not None else stage_for(
+            self.view, self._workspace(), np.ascontiguousarray(d.stops, np.int32),
+            np.ascontiguousarray(d.durations, np.int32), request.max_rounds, request.min_change_s)
+        rows, journeys, walk_only, fewest = [], [], False, request.max_rounds
+        earliest = np.full(request.max_rounds + 1, NO_HORIZON, np.int32)
         latest = request.latest_arrival_s
-        for k, arrival_s, raw, _ in p.runner.pareto(q, p.runner.run(q)):
+        for k, arrival_s, raw, _ in p.runner.pareto(q, p.runner.run(q, lower=lower)):
+            earliest[k:] = np.minimum(earliest[k:], arrival_s)
             if latest is not None and arrival_s > latest:
                 continue            # (the earliest arrival is among them: if it is too late, all are)
             fewest = min(fewest, k)
             if k:
                 fare = priced[tuple(raw)] = p.legs.fare(self.build_legs(raw, request.date, tz, built))
                 rows.append((arrival_s, k, fare.amount_minor if fare is not None and fare.known else FARE_UNKNOWN))
+                journeys.append((*rows[-1], list(raw)))
             else:
                 walk_only = True
-        return (np.array(rows, np.int32).reshape(-1, 3) if rows or not walk_only else None), fewest
+        return Known(np.array(rows, np.int32).reshape(-1, 3) if rows or not walk_only else None, fewest, earliest,
+                     journeys)
 
     def _target_labels(self, ws: McWorkspace, o, d, request: PlanRequest, walks: bool, fares=None):
         """(arrival + egress, vehicles, walking + egress walk or fare, label) of every journey
@@ -381,6 +395,17 @@ class McPlanner:
         return tt.st_dep[first:first + int(tt.pattern_n_trips[p])]
 
 
+@dataclasses.dataclass(frozen=True)
+class Known:
+    """What the two-criteria search says about a fare query (McPlanner._known)."""
+
+    rows: np.ndarray | None     # (arrival + egress, vehicles, fare) per journey with a vehicle; None:
+                                # only a zero-vehicle journey; no row: none at all
+    fewest: int                 # no journey has fewer vehicles
+    earliest: np.ndarray | None     # [k]: the earliest arrival with at most k vehicles (NO_HORIZON: none)
+    journeys: list[tuple]       # (arrival, vehicles, fare, raw legs) of the rows
+
+
 class McQuery:
     """One plan() request with a third criterion: its endpoints and fare model, and the legs,
     street legs and prices its journeys share (built once however many searches it runs:
@@ -418,13 +443,16 @@ class McQuery:
             # (one departure-time search of an arrive-by or range request)
             request = dataclasses.replace(request, time_s=start, arrive_window_s=None, range_s=0,
                                           max_duration_s=None if latest is None else latest - start)
+        found_by_raptor, earliest = [], None
         if beaten_by is not None and len(beaten_by):
             # journeys that exist are what the two-criteria run would give the fare search: they
             # prune as well (no fewest vehicles known then)
             known, fewest = np.asarray(beaten_by, np.int32).reshape(-1, 3), 0
+        elif fares is not None:
+            two = mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced)
+            known, fewest, earliest, found_by_raptor = two.rows, two.fewest, two.earliest, two.journeys
         else:
-            known, fewest = (mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced)
-                             if fares is not None else (None, 0))
+            known, fewest = None, 0
         if known is not None and not len(known):
             stats.update(rounds=0, labels=0)      # no journey with a vehicle: none to price
             return [], stats
@@ -433,7 +461,8 @@ class McQuery:
             d.stops, d.durations, d.durations if (self.walks and d.is_point) else 0 * d.durations, self.day,
             request.max_rounds, request.min_change_s, request.walk_before_first and not o.is_point,
             request.walk_after_last and not d.is_point, fares, deadline=request.deadline,
-            ties_beaten=ties_beaten and beaten_by is not None and len(beaten_by) > 0)
+            ties_beaten=bool(found_by_raptor) or (ties_beaten and beaten_by is not None and len(beaten_by) > 0),
+            earliest=earliest)
         journeys = None
         if keep and fares is not None and fares.version == 2:
             raise ValueError("keep: not with fares v2 (its passes run the search again)")
@@ -448,6 +477,9 @@ class McQuery:
             memo: dict = {}
             journeys = [(a, k, w, mc._raw_legs(ws, label, memo))
                         for a, k, w, label in mc._target_labels(ws, o, d, request, self.walks, fares)]
+        if found_by_raptor:
+            # (the search dropped what could only tie them)
+            journeys = pareto(journeys + found_by_raptor)
         return journeys, stats
 
     def itinerary(self, arrival: int, k: int, raw: list[RawLeg], start: int):

@@ -52,10 +52,15 @@ class RaptorRunner:
             self._local.ws = ws
         return ws
 
-    def run(self, q: RaptorQuery, reuse: bool = False, per_round: bool = False) -> RaptorWorkspace:
+    def run(self, q: RaptorQuery, reuse: bool = False, per_round: bool = False,
+            lower: np.ndarray | None = None) -> RaptorWorkspace:
         """Run q on this thread's workspace. Range RAPTOR: ``per_round`` on every run of the
         range, ``reuse`` on all but the first (q is the previous query leaving earlier: start
-        from its labels instead of resetting them)."""
+        from its labels instead of resetting them). ``lower``: lower bounds on the time to q's
+        targets (run_raptor ``lower``; the schedule only): the target arrivals are the same, found
+        with fewer labels."""
+        if lower is not None and q.overlay is not None:
+            raise ValueError("lower: the schedule's bounds do not hold with a real-time overlay")
         ws = self.workspace(q.max_rounds)
         extra = {}
         if q.overlay is None:
@@ -70,7 +75,7 @@ class RaptorRunner:
         run_raptor(self.tt.view, ws, q.origin_stop, q.origin_time, q.target_stop, q.target_egress,
                    next_active, self.tt.max_day_offset, q.max_rounds, q.min_change_s,
                    q.walk_before_first, q.walk_after_last, reuse, per_round or reuse,
-                   prune=self.prune(q), **extra)
+                   prune=self.prune(q), lower=lower, **extra)
         return ws
 
     def prune(self, q: RaptorQuery) -> np.ndarray | None:

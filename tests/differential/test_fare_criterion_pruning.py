@@ -1,7 +1,8 @@
 """The fare criterion's pruning aids (issue 14) never change an answer, and do prune.
 
 McRAPTOR with the fare criterion is given (1) the two-criteria Pareto journeys with their fares
-(``McPlanner._known``: target pruning from its first round), and for fares v2 also the journeys
+and the earliest arrival per number of vehicles (``McPlanner._known``: target pruning from its
+first round, labels that can at best tie one of those journeys dropped), and for fares v2 also the journeys
 of searches bounded to PASS_HORIZONS_S, entered into the later ones as arriving at once
 (``McPlanner._by_horizons``), and (2), for fares v1, the stops
 where a journey may leave its last vehicle (``McPlanner._end_stops``: an open ticket is priced
@@ -61,7 +62,7 @@ def _answer(plan) -> list[tuple]:
 
 
 def test_pruning_aids_keep_the_pareto_set_and_cut_labels(net, monkeypatch):
-    from engine.criteria.mcraptor import McPlanner
+    from engine.criteria.mcraptor import Known, McPlanner
 
     net, date, n, max_transfers = net
     queries = [(o, d, date, when) for o, d, when in mixed_queries(net, n, 17, point_every=2, jitter_deg=0.002)]
@@ -75,7 +76,7 @@ def test_pruning_aids_keep_the_pareto_set_and_cut_labels(net, monkeypatch):
     assert seen >= 10, "too few priced journeys with a transfer to compare"
 
     n_stops = net._planner.tt.n_stops
-    monkeypatch.setattr(McPlanner, "_known", lambda self, *args: (None, 0))
+    monkeypatch.setattr(McPlanner, "_known", lambda self, *args: Known(None, 0, None, []))
     monkeypatch.setattr(McPlanner, "_end_stops", lambda self, targets, walk: np.arange(n_stops, dtype=np.int32))
     labels_without = 0
     for q, want in zip(queries, with_aids):

@@ -120,3 +120,47 @@ def test_no_journey_beats_the_stage_bounds(feed):
                 assert arrival - q.time_s >= ready[q.origin, j], (q, arrival, vehicles, j, ready[q.origin])
                 checked += 1
     assert checked > 0
+
+
+def test_raptor_with_the_stage_bounds_finds_the_same_arrivals(feed):
+    """The fare criterion's two-criteria run prunes with these bounds (engine._core.run_raptor
+    ``lower``, A*-style): the earliest arrival with at most k vehicles must be the one RAPTOR
+    finds without them, for every k; bounds 3 minutes too high (no longer lower bounds) must
+    change some, or this test could not see a wrong bound (nor may the bounds of one vehicle
+    fewer: checked by hand)."""
+    from engine._mcraptor import stage_for
+    from engine.raptor.search import RaptorQuery
+
+    built, net, mc, ws = feed
+    runner, tt = mc.planner.runner, mc.tt
+    compared = changed = pruned_runs = 0
+    for i, q in enumerate(random_queries(built.staged, 40, 43, avoid_dst=False, night_every=5)):
+        day, rounds = tt.day_index(q.date), (1, 2, MAX_ROUNDS)[i % 3]      # (few rounds: every vehicle counts)
+        for targets in ([q.target], sorted({q.target, (q.target + 7) % tt.n_stops})):
+            rq = RaptorQuery(np.array([q.origin], np.int32), np.array([q.time_s], np.int32),
+                             np.array(targets, np.int32), np.zeros(len(targets), np.int32), day, rounds, 60)
+            want = runner.run(rq).target_arr_np.copy()
+            lower = stage_for(mc.view, ws, rq.target_stop, rq.target_egress, rounds, 60).copy()
+            got = runner.run(rq, lower=lower).target_arr_np.copy()
+            assert np.array_equal(got, want), (q, targets, got.tolist(), want.tolist())
+            compared += int((want < 2_000_000_000).sum())
+            too_high = np.where(lower < INF, lower + 180, lower).astype(np.int32)
+            changed += not np.array_equal(runner.run(rq, lower=too_high).target_arr_np, want)
+            pruned_runs += 1
+    assert compared > 40 and changed > 0, (compared, changed, pruned_runs)
+
+
+def test_raptor_lower_is_checked(feed):
+    from engine._mcraptor import stage_for
+    from engine.raptor.search import RaptorQuery
+
+    built, net, mc, ws = feed
+    q = RaptorQuery(np.array([0], np.int32), np.array([8 * 3600], np.int32), np.array([1], np.int32),
+                    np.zeros(1, np.int32), 0, MAX_ROUNDS, 60)
+    lower = stage_for(mc.view, ws, q.target_stop, q.target_egress, MAX_ROUNDS, 60)
+    with pytest.raises(ValueError, match="lower must have"):
+        mc.planner.runner.run(q, lower=lower[:-1].copy())
+    with pytest.raises(ValueError, match="real-time overlay"):
+        mc.planner.runner.run(RaptorQuery(*[getattr(q, f) for f in (
+            "origin_stop", "origin_time", "target_stop", "target_egress", "day", "max_rounds", "min_change_s")],
+            overlay=object()), lower=lower)
