@@ -43,7 +43,9 @@ def _fastest_hop(tt, p: int, pos: int) -> int:
 
 
 def _plain_stage(tt, targets, egress, rounds: int, min_change: int):
-    """The bounds by their definition, every pattern and footpath each round."""
+    """The bounds by their definition, every pattern and footpath each round; the last column
+    (rounds vehicles left: only a label that used none can) is 0, no bound, and on board a label
+    has at most rounds - 1 vehicles left."""
     n = tt.n_stops
     ready = np.full((n, rounds + 1), INF, np.int64)
     arrived = np.full((n, rounds + 1), INF, np.int64)
@@ -55,7 +57,7 @@ def _plain_stage(tt, targets, egress, rounds: int, min_change: int):
     hops = {(p, pos): _fastest_hop(tt, p, pos) for p in range(tt.n_patterns)
             for pos in range(offsets[p + 1] - offsets[p] - 1)}
     fp_off, fp_to, fp_dur = (np.asarray(a) for a in (tt.footpath_offsets, tt.footpath_to, tt.footpath_duration))
-    for j in range(rounds + 1):
+    for j in range(rounds):
         if j:
             ready[:, j] = ready[:, j - 1]
             for p in range(tt.n_patterns):
@@ -74,13 +76,15 @@ def _plain_stage(tt, targets, egress, rounds: int, min_change: int):
         for s in range(n):
             for e in range(fp_off[s], fp_off[s + 1]):
                 arrived[s, j] = min(arrived[s, j], fp_dur[e] + ready[fp_to[e], j])
+    if rounds:
+        ready[:, rounds] = arrived[:, rounds] = 0
     ride = np.empty(len(stops), np.int64)
     for p in range(tt.n_patterns):
         best = INF
         for pos in range(offsets[p + 1] - offsets[p] - 1, -1, -1):
             s = stops[offsets[p] + pos]
             if dropoff[offsets[p] + pos]:
-                best = min(best, arrived[s, rounds])
+                best = min(best, arrived[s, max(rounds - 1, 0)])
             ride[offsets[p] + pos] = best
             if best < INF and pos > 0:
                 best += hops[(p, pos - 1)]
@@ -102,7 +106,7 @@ def test_stage_bounds_equal_a_plain_recomputation(feed):
         for name, g, w in zip(("ready", "arrived", "ride_bound", "vehicles_left"), got, want):
             assert np.array_equal(np.asarray(g, np.int64), np.asarray(w, np.int64)), \
                 f"{name} differs for targets {targets.tolist()} (first at {np.argwhere(g != w)[:3].tolist()})"
-        assert (got[0][targets, 0] <= egress).all() and (got[0][:, -1] < INF).sum() > len(targets)
+        assert (got[0][targets, 0] <= egress).all() and (got[0][:, -2] < INF).sum() > len(targets)
 
 
 def test_no_journey_beats_the_stage_bounds(feed):
