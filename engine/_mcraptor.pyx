@@ -2062,6 +2062,52 @@ def fastest_hops(const int32_t[::1] pattern_stops_offsets, const int32_t[::1] pa
     return out_np
 
 
+def target_journeys(McWorkspace ws, const int32_t[::1] target_stop, const int32_t[::1] target_egress,
+                    int64_t latest, bint walk_after_last, bint walk_only_ok, FareModel fares=None,
+                    bint egress_walks=False):
+    """Rows (arrival + egress, vehicles, walking or fare, label) of the last run's live labels at
+    the targets: arriving by ``latest``, with no vehicle only when ``walk_only_ok`` (else a
+    footpath between stops counts), the last leg a vehicle unless ``walk_after_last``; the third
+    criterion is the fare (``fares``: ws.final_fare) or the walking seconds, plus the egress when
+    ``egress_walks``. Not Pareto-filtered (McPlanner._target_labels is)."""
+    cdef Py_ssize_t i
+    cdef int s, slot, bag, label, k, n_out = 0, fill
+    cdef int64_t arrival
+    cdef int64_t[:, ::1] rows
+    if target_egress.shape[0] != target_stop.shape[0]:
+        raise ValueError("one egress per target stop")
+    for i in range(target_stop.shape[0]):
+        if not 0 <= target_stop[i] < ws.n_stops:
+            raise ValueError(f"target stop {target_stop[i]} outside 0..{ws.n_stops - 1}")
+    out = None
+    for fill in range(2):           # (count, then fill an array of that size)
+        if fill:
+            out = np.empty((n_out, 4), np.int64)
+            rows = out
+            n_out = 0
+        for i in range(target_stop.shape[0]):
+            s = target_stop[i]
+            for bag in range(2):
+                for slot in range(ws.bag_slots):
+                    label = ws.bag_head[(2 * s + bag) * BAG_SLOTS + slot]
+                    while label != NO_IDX:
+                        k = ws.lab_round[label]
+                        arrival = <int64_t>ws.lab_arr[label] + target_egress[i]
+                        if label >= ws.run_first and ws.lab_alive[label] and arrival <= latest and \
+                                (k == 0 or walk_after_last or ws.lab_kind[label] == KIND_VEHICLE) and \
+                                (k > 0 or walk_only_ok):
+                            if fill:
+                                rows[n_out, 0] = arrival
+                                rows[n_out, 1] = k
+                                rows[n_out, 2] = _final_fare(fares, ws.lab_crit[label], &ws.lab_seg[label]) \
+                                    if fares is not None else \
+                                    ws.lab_crit[label] + (target_egress[i] if egress_walks else 0)
+                                rows[n_out, 3] = label
+                            n_out += 1
+                        label = ws.lab_next[label]
+    return out
+
+
 def fare_floors(McWorkspace ws):
     """[j] for j = 0 .. max_rounds of the last run: the least fare a journey from its origins
     (no ticket yet) to its targets with at most j vehicles pays (the fare potentials, fares

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from .._mcraptor import KINDS, FareModel, McView, McWorkspace, fare_floors, run_mcraptor, stage_for
+from .._mcraptor import KINDS, FareModel, McView, McWorkspace, fare_floors, run_mcraptor, stage_for, target_journeys
 from .._types import SECONDS_PER_DAY
 from ..errors import InvalidQueryError, QueryTimeoutError
 from ..raptor.journey import Plan
@@ -314,26 +314,13 @@ class McPlanner:
 
     def _target_labels(self, ws: McWorkspace, o, d, request: PlanRequest, walks: bool, fares=None):
         """(arrival + egress, vehicles, walking + egress walk or fare, label) of every journey
-        ending at a destination stop, Pareto-filtered."""
-        walk_after_last = request.walk_after_last and not d.is_point
+        ending at a destination stop, Pareto-filtered (labels of earlier runs a range kept are
+        not this run's)."""
         latest = NO_HORIZON if request.latest_arrival_s is None else request.latest_arrival_s
-        head, nxt, alive = ws.bag_head_np, ws.lab_next_np, ws.lab_alive_np
-        arr, walk, rnd, kind = ws.lab_arr_np, ws.lab_crit_np, ws.lab_round_np, ws.lab_kind_np
-        out, first = [], ws.run_first          # (labels of earlier runs a range kept: not this run's)
-        slots, stride = ws.bag_slots, ws.bag_stride        # (lists per bag: engine/_mcraptor.pyx bag_head)
-        for s, egress in zip(d.stops.tolist(), d.durations.tolist()):
-            for bag, slot in ((b, q) for b in (0, 1) for q in range(slots)):
-                label = int(head[(2 * s + bag) * stride + slot])
-                while label != NO_IDX:
-                    k = int(rnd[label])
-                    ok = (label >= first and alive[label] and int(arr[label]) + egress <= latest
-                          and (k == 0 or walk_after_last or kind[label] == KIND_VEHICLE))
-                    if ok and not (k == 0 and (o.is_point or d.is_point)):
-                        third = (ws.final_fare(fares, label) if fares is not None else
-                                 int(walk[label]) + (egress if walks and d.is_point else 0))
-                        out.append((int(arr[label]) + egress, k, third, label))
-                    label = int(nxt[label])
-        return pareto(out)
+        rows = target_journeys(ws, np.ascontiguousarray(d.stops, np.int32), np.ascontiguousarray(d.durations, np.int32),
+                               latest, request.walk_after_last and not d.is_point, not (o.is_point or d.is_point),
+                               fares, walks and d.is_point)
+        return pareto([tuple(r) for r in rows.tolist()])
 
     def build_legs(self, raw: list[RawLeg], date, tz, built: dict) -> list:
         """``LegBuilder.build(raw)``, each leg built once per query (``built``: Pareto journeys
