@@ -1201,7 +1201,7 @@ cdef inline bint _stage_hopeless(McWorkspace ws, const int32_t* row, int32_t arr
     journey with k0 + j vehicles arrives before ws.earliest[k0 + j] either."""
     cdef int j, kk
     cdef int32_t b
-    cdef int64_t a, last = -1
+    cdef int64_t a, last = -(<int64_t>1 << 62)
     for j in range(j0, ws.max_rounds - k0 + 1):
         b = row[j]
         if b >= STAGE_INF:
