@@ -736,10 +736,7 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     scratch lists are reused, never at the same time). Down a pattern, the rules a boarding may
     match and their least potentials after it (and so each class's best) change only where
     some potential after it went down or the stop's class changes: computed again only then.
-    The last ride is searched only from where a label that has ridden nothing yet can board (the
-    origins and the stops one footpath from them): the others' labels have used a vehicle, so at
-    most max_rides - 1 are left to them (Strasbourg, generated "v2-simple": a round of five).
-    ``scratch``: 3 * (n_pot_rules + 1) + n_classes + n_patterns ints."""
+    ``scratch``: 3 * (n_pot_rules + 1) + n_classes ints."""
     cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.pot_group.shape[0], g1 = f.n_groups + 1
     cdef int it, p, pc, start, pos, c, i, r, s, feed, best, v, lo, hi, w = f.pot_words
     cdef int n_cur, n_next, n_pat, k
@@ -748,8 +745,6 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     cdef int32_t* on_rule = m + (nr + 1)
     cdef int32_t* on_pot = m + 2 * (nr + 1)
     cdef int32_t* class_best = m + 3 * (nr + 1)   # per class, the least over the rules on
-    cdef int32_t* origin_pos = class_best + nc     # per pattern: the first stop_pos an origin may board at
-    cdef int lowest
     cdef int n_on, sc, last_sc
     cdef bint stale
     cdef const uint64_t* bits
@@ -770,13 +765,6 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
             n_cur += 1
     n_cur = _potentials_walk(tt, pot, n, nc, cur, n_cur, n_cur, flag)   # a walk to a target is free
     _origin_floor(ws, pot, origin_stop, 0, max_rides)
-    for p in range(tt.n_patterns):
-        origin_pos[p] = NO_IDX
-    for i in range(origin_stop.shape[0]):
-        s = origin_stop[i]
-        _origin_positions(tt, s, origin_pos)
-        for k in range(tt.footpath_offsets[s], tt.footpath_offsets[s + 1]):
-            _origin_positions(tt, tt.footpath_to[k], origin_pos)
     for it in range(max_rides):
         n_pat = 0
         for i in range(n_cur):
@@ -793,10 +781,7 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
         for k in range(n_pat):
             p = ws.stage_patterns[k]
             pc = f.pattern_class[p]
-            # (the last round: only down to where an origin boards, if it does)
-            lowest = 0 if it < max_rides - 1 or max_rides < 2 else origin_pos[p]
-            if pc < 0 or f.class_rule_offsets[pc] == f.class_rule_offsets[pc + 1] or lowest == NO_IDX or \
-                    lowest > ws.stage_to_pos[p]:
+            if pc < 0 or f.class_rule_offsets[pc] == f.class_rule_offsets[pc + 1]:
                 ws.stage_to_pos[p] = NO_IDX
                 continue
             lo, hi = f.class_rule_offsets[pc], f.class_rule_offsets[pc + 1]
@@ -807,7 +792,7 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
             stale = True
             last_sc = -1
             n_on = 0
-            for pos in range(ws.stage_to_pos[p], lowest - 1, -1):
+            for pos in range(ws.stage_to_pos[p], -1, -1):
                 s = tt.pattern_stops[start + pos]
                 if tt.pattern_pickup[start + pos]:
                     sc = f.stop_class[s]
@@ -857,16 +842,6 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
             break
     for i in range(n_cur):
         flag[cur[i]] = 0
-
-
-cdef inline void _origin_positions(McView tt, int s, int32_t* origin_pos) noexcept nogil:
-    """(_fare_potentials) origin_pos[p] = the least stop_pos of p where s is, boarding allowed."""
-    cdef int k, p, pos
-    for k in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
-        p = tt.stop_patterns[k]
-        pos = tt.stop_patterns_pos[k]
-        if tt.pattern_pickup[tt.pattern_stops_offsets[p] + pos] and (origin_pos[p] == NO_IDX or pos < origin_pos[p]):
-            origin_pos[p] = pos
 
 
 cdef inline void _origin_floor(McWorkspace ws, const int32_t* pot, const int32_t[::1] origin_stop, int j,
@@ -1003,8 +978,7 @@ cdef class McWorkspace:
 
     cdef readonly int capacity, route_capacity, n_stops, n_patterns, n_labels, rounds_run
     cdef readonly int run_first         # this run's first label (> 0 when keep_labels kept earlier runs')
-    cdef readonly int bag_slots, bag_stride   # slots in use per bag (fares v2: BAG_SLOTS, else 1);
-                                              # bag_head entries per bag (BAG_SLOTS)
+    cdef int bag_slots             # lists in use per bag (fares v2: BAG_SLOTS, else 1)
     cdef int32_t[::1] lab_arr, lab_crit, lab_round, lab_stop, lab_kind, lab_parent
     cdef int32_t[::1] lab_trip, lab_day, lab_board_pos, lab_alight_pos, lab_next
     cdef uint8_t[::1] lab_alive
@@ -1097,7 +1071,6 @@ cdef class McWorkspace:
         self.rb_floor = i32(route_capacity, FLOOR_STALE)
         self.bag_head_np = i32(2 * n_stops * BAG_SLOTS, NO_IDX); self.bag_head = self.bag_head_np
         self.bag_slots = 1
-        self.bag_stride = BAG_SLOTS
         self.touched_list = i32(n_stops)
         self.touched = np.zeros(n_stops, np.uint8)
         self.stop_mark = i32(n_stops)
@@ -1127,13 +1100,6 @@ cdef class McWorkspace:
         self.fm = None
         self.f2 = None
         self.ride_bound = i32(0)
-
-    def final_fare(self, FareModel fm, int label):
-        """The fare of the journey ending with ``label`` (FARE_UNKNOWN when no tickets cover it):
-        the closed tickets plus the open one priced, as the search counted it."""
-        if not 0 <= label < self.n_labels:
-            raise IndexError(label)
-        return _final_fare(fm, self.lab_crit[label], &self.lab_seg[label])
 
 
 cdef inline double _monotonic() noexcept nogil:
@@ -1308,8 +1274,8 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
     vehicles more: a label on board has used one at least).
     The last round (j = R = max_rounds) is not searched: only a label that has used no vehicle
     (an origin, a footpath from one) can still use R, and its bound there is 0 (no bound); the
-    round cost about a sixth of the whole, and dropped no label on Strasbourg (100 queries,
-    generated "v2-simple": the same labels, p50 -3 %)."""
+    round is one of six with 4 transfers, and skipping it dropped no label on Strasbourg (100
+    generated "v2-simple" queries: the same labels)."""
     cdef int n = tt.n_stops, W = ws.stage_width, R = W - 1
     cdef int i, j, s, t, e, p, pos, start, n_c, n_v, n_next, n_pat, a, left
     cdef int32_t best, change
@@ -1988,7 +1954,6 @@ cdef _ensure_stage(McView tt, McWorkspace ws, const int32_t[::1] target_stop, co
     ws.stage_width = max_rounds + 1
     with nogil:
         _compute_stage(tt, ws, target_stop, target_egress, min_change_s)
-
     ws.stage_key = stage_key
 
 
@@ -2007,23 +1972,15 @@ def stage_for(McView tt, McWorkspace ws, const int32_t[::1] target_stop, const i
 
 def stage_bounds(McView tt, McWorkspace ws, const int32_t[::1] target_stop, const int32_t[::1] target_egress,
                  int max_rounds, int32_t min_change_s):
-    """The lower bounds a run with these targets prunes with (_compute_stage), as copies:
-    (ready [n_stops, max_rounds + 1], arrived [n_stops, max_rounds + 1], ride_bound
-    [len(pattern_stops)], vehicles_left [n_stops]); 1e9 where no target is within j vehicles.
-    For tests (a plain recomputation, and journeys that must never beat them)."""
-    cdef int n = tt.n_stops, W = max_rounds + 1, i
-    if max_rounds < 0 or max_rounds + 2 > ws.round_start.shape[0]:
-        raise ValueError("max_rounds out of range")
-    _check_ends(n, target_stop, target_egress, target_egress, "target")
-    ws.stage_key = None
-    ws.ride_bound = np.empty(tt.pattern_stops.shape[0], np.int32)
-    ws.stage = np.empty(2 * n * W, np.int32)
-    ws.stage_width = W
-    with nogil:
-        _compute_stage(tt, ws, target_stop, target_egress, min_change_s)
-    stage = np.asarray(ws.stage)
-    return (stage[:n * W].reshape(n, W).copy(), stage[n * W:2 * n * W].reshape(n, W).copy(),
-            np.asarray(ws.ride_bound).copy(), np.asarray(ws.vehicles_left).copy())
+    """The lower bounds a run with these targets prunes with (_compute_stage, through stage_for),
+    as copies: (ready [n_stops, max_rounds + 1], arrived [n_stops, max_rounds + 1], ride_bound
+    [len(pattern_stops)], vehicles_left [n_stops]); 1e9 where no target is within j vehicles, 0
+    in the last column (not searched). For tests (a plain recomputation, and journeys that must
+    never beat them)."""
+    cdef int n = tt.n_stops, W = max_rounds + 1
+    stage = stage_for(tt, ws, target_stop, target_egress, max_rounds, min_change_s)
+    return (stage[:n * W].reshape(n, W).copy(), stage[n * W:].reshape(n, W).copy(),
+            np.asarray(ws.ride_bound)[:tt.pattern_stops.shape[0]].copy(), np.asarray(ws.vehicles_left).copy())
 
 
 def fastest_hops(const int32_t[::1] pattern_stops_offsets, const int32_t[::1] pattern_n_trips,
@@ -2074,11 +2031,7 @@ def target_journeys(McWorkspace ws, const int32_t[::1] target_stop, const int32_
     cdef int s, slot, bag, label, k, n_out = 0, fill
     cdef int64_t arrival
     cdef int64_t[:, ::1] rows
-    if target_egress.shape[0] != target_stop.shape[0]:
-        raise ValueError("one egress per target stop")
-    for i in range(target_stop.shape[0]):
-        if not 0 <= target_stop[i] < ws.n_stops:
-            raise ValueError(f"target stop {target_stop[i]} outside 0..{ws.n_stops - 1}")
+    _check_ends(ws.n_stops, target_stop, target_egress, target_egress, "target")
     out = None
     for fill in range(2):           # (count, then fill an array of that size)
         if fill:
@@ -2094,7 +2047,7 @@ def target_journeys(McWorkspace ws, const int32_t[::1] target_stop, const int32_
                         k = ws.lab_round[label]
                         arrival = <int64_t>ws.lab_arr[label] + target_egress[i]
                         if label >= ws.run_first and ws.lab_alive[label] and arrival <= latest and \
-                                (k == 0 or walk_after_last or ws.lab_kind[label] == KIND_VEHICLE) and \
+                                _counts_at_target(ws.lab_kind[label], k, walk_after_last) and \
                                 (k > 0 or walk_only_ok):
                             if fill:
                                 rows[n_out, 0] = arrival
@@ -2186,7 +2139,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             ws.potential = <int32_t*>malloc(ws.n_classes * tt.n_stops * sizeof(int32_t))
             if ws.potential == NULL:
                 raise MemoryError()
-            scratch = np.empty(3 * (ws.f2.pot_group.shape[0] + 1) + ws.n_classes + tt.n_patterns, np.int32)
+            scratch = np.empty(3 * (ws.f2.pot_group.shape[0] + 1) + ws.n_classes, np.int32)
             scratch_view = scratch
             with nogil:
                 _fare_potentials(tt, ws, ws.f2, target_stop, origin_stop, max_rounds, &scratch_view[0])
