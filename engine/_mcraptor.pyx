@@ -359,10 +359,11 @@ cdef class FareModelV2(FareModel):
     its rules (counts above it select the same rules). uses_dep / uses_arr: some limit is
     measured from the last leg's departure / arrival; timed: a leg's times matter (timeframes or
     limits); has_type2: some transfer refunds the last leg;
-    slack_ok: a last leg that ended later is never worse (engine/fares/kernel_model_v2.py
-    _slack_safe: each time-limited transfer rule costs no more than the next rule of its list or
-    none, after refunds too, and no transfer count is lost; true for Strasbourg's generated
-    "v2-simple", not for "v2"), so labels compare times by order;
+    slack_dep / slack_arr per chain key: a last leg of that group that left / ended later is
+    never worse (engine/fares/kernel_model_v2.py _slack_safe: each time-limited transfer rule
+    from it, measured from that time, costs no more than the next rule of its list or none,
+    after refunds too, and no transfer count is lost; every key of Strasbourg's generated
+    "v2-simple", the buses' departures in "v2"), so labels compare those times by order;
     leg_floor: the least a ride can add to a fare (its product, or its transfer's: refunds taken
     at the dearest product), fresh_floor: the cheapest leg product (what a ride no transfer
     follows costs at least), for target pruning (_crit_floor). Fare potentials (use_potential,
@@ -374,7 +375,8 @@ cdef class FareModelV2(FareModel):
     * (G + 1) + group + 1), whatever the areas, times and counts (_fare_potentials)."""
 
     cdef readonly int words, n_groups, leg_floor, fresh_floor
-    cdef readonly bint uses_dep, uses_arr, timed, has_type2, slack_ok
+    cdef readonly bint uses_dep, uses_arr, timed, has_type2
+    cdef const uint8_t[::1] slack_dep, slack_arr
     cdef const int32_t[::1] rule_amount, rule_group, pattern_class, pattern_feed, stop_class, time_bounds
     cdef const uint8_t[::1] rule_priced, chain_open, chain_untimed
     cdef const uint64_t[::1] pattern_bits, from_bits, to_bits, dep_bits, arr_bits
@@ -383,6 +385,7 @@ cdef class FareModelV2(FareModel):
     cdef const int32_t[::1] class_rule_offsets, class_rules, contrib, pot_group
     cdef const uint64_t[::1] pot_from_bits, pot_to_bits
     cdef int pot_words
+    cdef int32_t[::1] pot_classes     # the last-leg classes a label can have (0, and each feed x rule group)
     cdef readonly bint use_potential
 
     def _fare_bounds(self, int words, pattern_bits, time_bounds, dep_bits, arr_bits, rule_group):
@@ -425,7 +428,7 @@ cdef class FareModelV2(FareModel):
                  const int32_t[::1] chain_dep_window, const int32_t[::1] chain_arr_window,
                  const int32_t[::1] chain_dep_min, const int32_t[::1] chain_arr_min,
                  const int32_t[::1] count_cap, bint uses_dep, bint uses_arr, bint timed, bint has_type2,
-                 bint slack_ok, int leg_floor, int fresh_floor,
+                 const uint8_t[::1] slack_dep, const uint8_t[::1] slack_arr, int leg_floor, int fresh_floor,
                  const int32_t[::1] class_rule_offsets=None, const int32_t[::1] class_rules=None,
                  const int32_t[::1] contrib=None, const int32_t[::1] pot_group=None, int pot_words=0,
                  const uint64_t[::1] pot_from_bits=None, const uint64_t[::1] pot_to_bits=None):
@@ -446,12 +449,13 @@ cdef class FareModelV2(FareModel):
         self.chain_open, self.chain_dep_window, self.chain_arr_window = chain_open, chain_dep_window, chain_arr_window
         self.chain_untimed = chain_untimed
         self.chain_dep_min, self.chain_arr_min = chain_dep_min, chain_arr_min
-        if chain_dep_min.shape[0] != chain_dep_window.shape[0] or chain_arr_min.shape[0] != chain_arr_window.shape[0]:
+        if chain_dep_min.shape[0] != chain_dep_window.shape[0] or chain_arr_min.shape[0] != chain_arr_window.shape[0] \
+                or slack_dep.shape[0] != chain_dep_window.shape[0] or slack_arr.shape[0] != chain_dep_window.shape[0]:
             raise ValueError("fares v2 chain windows do not match")
         self.count_cap = count_cap
         self.uses_dep, self.uses_arr, self.timed = uses_dep, uses_arr, timed
         self.has_type2 = has_type2
-        self.slack_ok = slack_ok
+        self.slack_dep, self.slack_arr = slack_dep, slack_arr
         self.leg_floor = leg_floor
         self.fresh_floor = fresh_floor
         self.use_potential = contrib is not None
@@ -472,6 +476,10 @@ cdef class FareModelV2(FareModel):
             self.class_rule_offsets, self.class_rules, self.contrib = class_rule_offsets, class_rules, contrib
             self.pot_group, self.pot_words = pot_group, pot_words
             self.pot_from_bits, self.pot_to_bits = pot_from_bits, pot_to_bits
+            # (a leg's group is its rule's: the potentials of the other classes are never read)
+            groups = sorted(set(np.asarray(rule_group).tolist()) | set(np.asarray(pot_group).tolist()))
+            self.pot_classes = np.array([0] + [1 + fi * (n_groups + 1) + g + 1 for fi in range(count_cap.shape[0])
+                                               for g in groups], np.int32)
         self.n_fares = rule_amount.shape[0]
 
 
@@ -626,16 +634,21 @@ cdef inline bint _v2_covers(McWorkspace ws, FareModelV2 f, const Seg* a, int32_t
         return False
     # a last leg at time ta (its departure or arrival) gets every transfer rule one at tb gets,
     # and no other, for the next legs that matter (leaving and arriving by b's until): the same
-    # time; or, slack_ok (more time left is never dearer), a time no earlier; or every limit
-    # measured from that time still open at b's until from ta (Seg.open_*) -- slack_ok -- or
-    # from both (_v2_open_until: out of line, rare). A limit already past at the earliest until
-    # any label can have (ws.until_floor) fails here, inline.
-    if f.uses_dep and a.prev_dep != b.prev_dep and not (f.slack_ok and a.prev_dep > b.prev_dep) and (
-            a.open_dep < ws.until_floor or not _v2_open_until(ws, f.slack_ok, a.open_dep, b.open_dep, u)):
-        return False
-    if f.uses_arr and a.prev_arr != b.prev_arr and not (f.slack_ok and a.prev_arr > b.prev_arr) and (
-            a.open_arr < ws.until_floor or not _v2_open_until(ws, f.slack_ok, a.open_arr, b.open_arr, u)):
-        return False
+    # time; or, slack_dep / slack_arr of the last leg's group (more time left is never dearer),
+    # a time no earlier; or every limit measured from that time still open at b's until from ta
+    # (Seg.open_*) -- slack -- or from both (_v2_open_until: out of line, rare). A limit already
+    # past at the earliest until any label can have (ws.until_floor) fails here, inline.
+    cdef int key
+    if f.uses_dep and a.prev_dep != b.prev_dep:
+        key = a.feed * (f.n_groups + 1) + a.group + 1
+        if not (f.slack_dep[key] and a.prev_dep > b.prev_dep) and (
+                a.open_dep < ws.until_floor or not _v2_open_until(ws, f.slack_dep[key], a.open_dep, b.open_dep, u)):
+            return False
+    if f.uses_arr and a.prev_arr != b.prev_arr:
+        key = a.feed * (f.n_groups + 1) + a.group + 1
+        if not (f.slack_arr[key] and a.prev_arr > b.prev_arr) and (
+                a.open_arr < ws.until_floor or not _v2_open_until(ws, f.slack_arr[key], a.open_arr, b.open_arr, u)):
+            return False
     return not f.has_type2 or ca - a.refund <= cb - b.refund
 
 
@@ -723,6 +736,34 @@ cdef inline int _last_leg_class(FareModelV2 f, const Seg* g) noexcept nogil:
     return 0 if g.start == NO_SEG else 1 + g.feed * (f.n_groups + 1) + g.group + 1
 
 
+cdef int _mark_patterns(McView tt, McWorkspace ws, const int32_t* lst, int n_lst, uint8_t* flag) noexcept nogil:
+    """(_compute_stage, _fare_potentials) Queue the patterns through the listed stops, each from
+    the last such stop_pos (ws.stage_patterns, ws.stage_to_pos), and clear the stops' flags
+    (``flag``, when given). When the list holds a third of the stops or more (the later rounds
+    reach nearly every one), every pattern is queued whole instead: reading the stops' pattern
+    lists would cost more than the few stop_pos it spares. Returns the number queued."""
+    cdef int i, s, e, p, pos, n_pat = 0
+    if flag != NULL:
+        for i in range(n_lst):
+            flag[lst[i]] = 0
+    if 3 * n_lst >= tt.n_stops:
+        for p in range(tt.n_patterns):
+            ws.stage_patterns[p] = p
+            ws.stage_to_pos[p] = tt.pattern_stops_offsets[p + 1] - tt.pattern_stops_offsets[p] - 1
+        return tt.n_patterns
+    for i in range(n_lst):
+        s = lst[i]
+        for e in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
+            p = tt.stop_patterns[e]
+            pos = tt.stop_patterns_pos[e]
+            if ws.stage_to_pos[p] == NO_IDX:
+                ws.stage_patterns[n_pat] = p
+                n_pat += 1
+            if pos > ws.stage_to_pos[p]:
+                ws.stage_to_pos[p] = pos
+    return n_pat
+
+
 cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32_t[::1] target_stop,
                            const int32_t[::1] origin_stop, int max_rides, int32_t* scratch) noexcept nogil:
     """potential[c * n_stops + s]: the least fare a journey still pays from a label at s whose
@@ -736,8 +777,12 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     scratch lists are reused, never at the same time). Down a pattern, the rules a boarding may
     match and their least potentials after it (and so each class's best) change only where
     some potential after it went down or the stop's class changes: computed again only then.
-    ``scratch``: 3 * (n_pot_rules + 1) + n_classes ints."""
+    Only the classes a label can have are computed (FareModelV2.pot_classes: a class of no rule's
+    group is never read; "v2-simple": 3 of 4). The patterns of a round are queued by
+    _mark_patterns. ``scratch``: 3 * (n_pot_rules + 1) + n_classes ints."""
     cdef int n = ws.n_stops, nc = ws.n_classes, nr = f.pot_group.shape[0], g1 = f.n_groups + 1
+    cdef int nu = f.pot_classes.shape[0], ci
+    cdef const int32_t* used = &f.pot_classes[0]
     cdef int it, p, pc, start, pos, c, i, r, s, feed, best, v, lo, hi, w = f.pot_words
     cdef int n_cur, n_next, n_pat, k
     cdef int32_t* pot = ws.potential
@@ -763,20 +808,10 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
             flag[s] = 1
             cur[n_cur] = s
             n_cur += 1
-    n_cur = _potentials_walk(tt, pot, n, nc, cur, n_cur, n_cur, flag)   # a walk to a target is free
+    n_cur = _potentials_walk(tt, pot, n, used, nu, cur, n_cur, n_cur, flag)   # a walk to a target is free
     _origin_floor(ws, pot, origin_stop, 0, max_rides)
     for it in range(max_rides):
-        n_pat = 0
-        for i in range(n_cur):
-            s = cur[i]
-            flag[s] = 0
-            for k in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
-                p = tt.stop_patterns[k]
-                if ws.stage_to_pos[p] == NO_IDX:
-                    ws.stage_patterns[n_pat] = p
-                    n_pat += 1
-                if tt.stop_patterns_pos[k] > ws.stage_to_pos[p]:
-                    ws.stage_to_pos[p] = tt.stop_patterns_pos[k]
+        n_pat = _mark_patterns(tt, ws, cur, n_cur, flag)
         n_next = 0
         for k in range(n_pat):
             p = ws.stage_patterns[k]
@@ -806,7 +841,8 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                                 on_rule[n_on] = r
                                 on_pot[n_on] = m[i - lo]
                                 n_on += 1
-                        for c in range(nc if n_on else 0):
+                        for ci in range(nu if n_on else 0):
+                            c = used[ci]
                             best = FARE_UNKNOWN
                             for i in range(n_on):
                                 v = f.contrib[c * nr + on_rule[i]] + on_pot[i]
@@ -815,7 +851,8 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                             class_best[c] = best
                         stale = False
                         last_sc = sc
-                    for c in range(nc if n_on else 0):
+                    for ci in range(nu if n_on else 0):
+                        c = used[ci]
                         if class_best[c] < pot[c * n + s]:
                             pot[c * n + s] = class_best[c]
                             if not flag[s]:
@@ -832,7 +869,7 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                                 m[i - lo] = v
                                 stale = True
             ws.stage_to_pos[p] = NO_IDX
-        n_next = _potentials_walk(tt, pot, n, nc, nxt, n_next, n_next, flag)   # a footpath, then on
+        n_next = _potentials_walk(tt, pot, n, used, nu, nxt, n_next, n_next, flag)   # a footpath, then on
         _origin_floor(ws, pot, origin_stop, it + 1, max_rides)
         swap = cur
         cur = nxt
@@ -858,19 +895,20 @@ cdef inline void _origin_floor(McWorkspace ws, const int32_t* pot, const int32_t
         ws.ride_floor[i] = best
 
 
-cdef int _potentials_walk(McView tt, int32_t* pot, int n, int nc, int32_t* lst, int n_lst, int n_from,
-                          uint8_t* flag) noexcept nogil:
+cdef int _potentials_walk(McView tt, int32_t* pot, int n, const int32_t* used, int nu, int32_t* lst, int n_lst,
+                          int n_from, uint8_t* flag) noexcept nogil:
     """(_fare_potentials) One footpath before: a stop that walks to one of the first n_from
     listed costs no more than it; stops that went down join the list (flag). Returns the
     list's new length."""
-    cdef int i, e, s, t, c
+    cdef int i, e, s, t, c, ci
     cdef bint down
     for i in range(n_from):
         t = lst[i]
         for e in range(tt.rfp_offsets[t], tt.rfp_offsets[t + 1]):
             s = tt.rfp_from[e]
             down = False
-            for c in range(nc):
+            for ci in range(nu):
+                c = used[ci]
                 if pot[c * n + t] < pot[c * n + s]:
                     pot[c * n + s] = pot[c * n + t]
                     down = True
@@ -1267,8 +1305,9 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
     once (origin, footpath), arrived[s, j] for one that came by vehicle (it may end at a
     target, walk one footpath, or board after the change time). A ride from s costs at least
     its fastest hops (McView.hop_min). Backward rounds, like RAPTOR's: round j scans only
-    the patterns through stops whose arrived[., j-1] improved, from the last such stop_pos.
-    A label is hopeless only when, for every number of vehicles it may still use, a journey found
+    the patterns through stops whose arrived[., j-1] improved, from the last such stop_pos
+    (_mark_patterns; whole patterns once a third of the stops improved: Strasbourg, 0.25 ->
+    0.21 ms a query). A label is hopeless only when, for every number of vehicles it may still use, a journey found
     beats it (_stage_hopeless). Also gives ws.vehicles_left (the first j with a bound) and
     ws.ride_bound (on board at a pattern stop: leave there or further down, then at most R - 1
     vehicles more: a label on board has used one at least).
@@ -1300,17 +1339,7 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
                 ready[s * W + j] = ready[s * W + j - 1]
                 arrived[s * W + j] = arrived[s * W + j - 1]
             # one more ride: from a pickup to a drop-off down a pattern through an improved stop
-            n_pat = 0
-            for i in range(n_v):
-                s = v_list[i]
-                for e in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
-                    p = tt.stop_patterns[e]
-                    pos = tt.stop_patterns_pos[e]
-                    if ws.stage_to_pos[p] == NO_IDX:
-                        ws.stage_patterns[n_pat] = p
-                        n_pat += 1
-                    if pos > ws.stage_to_pos[p]:
-                        ws.stage_to_pos[p] = pos
+            n_pat = _mark_patterns(tt, ws, v_list, n_v, NULL)
             n_c = 0
             for i in range(n_pat):
                 p = ws.stage_patterns[i]
@@ -1878,11 +1907,15 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
             ready = ws.lab_arr[cur] + (change if ws.lab_kind[cur] == KIND_VEHICLE else 0)
             if not fare and _route_covers(tt, ws, n_rb, p, pos, ready, ws.lab_crit[cur]):
                 continue
+            # (the label's floor: whatever the vehicle it boards)
+            floor = _crit_floor(ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, ready, True, FLOOR_STALE, cur)
+            if _ride_hopeless(ws, start + pos, ready, floor, k):
+                continue        # this pattern's way from here cannot help, whichever trip: no search
             dep = _earliest_trip(tt, next_active, day_shift, p, pos, ready, &trip, &day)
             # every stop down the pattern is reached at >= dep: a journey already found that is
             # no worse makes the boarding useless
-            if trip != NO_IDX and not _stage_hopeless(ws, _ready_row(ws, s), dep, _crit_floor(
-                    ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True, FLOOR_STALE, cur), k - 1, 1):
+            if trip != NO_IDX and not _ride_hopeless(ws, start + pos, dep, floor, k) and \
+                    not _stage_hopeless(ws, _ready_row(ws, s), dep, floor, k - 1, 1):
                 if fare:
                     n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
                     if v2 and ws.f2.timed and not ws.overflow:

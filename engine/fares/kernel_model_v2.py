@@ -64,7 +64,8 @@ class FareKernelV2:
         self.leg_floor = self._leg_floor()
         priced = self.rule_amount[self.rule_priced == 1]
         self.fresh_floor = max(int(priced.min()), 0) if len(priced) else 0
-        self.slack_ok = self._slack_safe()
+        self.slack_dep, self.slack_arr = self._slack_safe()
+        self.slack_ok = bool(self.slack_dep.all() and self.slack_arr.all())   # (every last leg)
         self.potential = self._potential_tables()
         self._days: dict[tuple, FareModelV2] = {}
         self._by_signature: dict[tuple, FareModelV2] = {}
@@ -261,39 +262,55 @@ class FareKernelV2:
                                                                         for j in range(4))
         self.tr_amount = np.array([i[1] for i in items], np.int32)
 
-    def _slack_safe(self) -> bool:
-        """Whether a last leg with more time left (a later departure / arrival) never makes the
-        rest of a journey dearer, so that labels may compare those times by order (slack_ok).
-        With more time left a label may get a time-limited transfer rule where another gets the
-        next rule of the list or none; that must never be worse: the ride's price no higher,
-        nor the price minus what a later type-2 transfer could refund, and the same transfer
-        count where counts matter. Checked at the extreme amounts (prices are linear in them)."""
+    def _slack_safe(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per last leg (chain key feed * (G + 1) + group + 1): whether more time left measured
+        from its departure (first array) / arrival (second) never makes the rest of a journey
+        dearer, so that labels may compare those times by order (FareModelV2 slack_dep /
+        slack_arr). With more time left a label may get a time-limited transfer rule (of that
+        group, on that time) where another gets the next rule of the list or none; that must
+        never be worse: the ride's price no higher, nor the price minus what a later type-2
+        transfer could refund, and no transfer count lost. A count is lost when the other label
+        starts a new sub-journey there (no rule), unless no rule counts: counts capped at 1 are
+        equal again after the next transfer, so only rules from the new leg's group with a
+        transfer_count could tell them apart. Checked at the extreme amounts (prices are linear
+        in them). Per key, not for the whole feed: "v2" (Strasbourg, generated) has a counted
+        tram -> tram rule and a dearer bus -> tram upgrade, but its buses may compare their
+        departures (bus -> bus is free with any count)."""
+        g1 = self.n_groups + 1
+        dep_ok = np.ones(len(self.feed_pos) * g1, np.uint8)
+        arr_ok = np.ones(len(self.feed_pos) * g1, np.uint8)
         priced = self.rule_amount[self.rule_priced == 1]
         if not len(priced):
-            return True
+            return dep_ok, arr_ok
         amounts = {int(priced.min()), int(priced.max())}
         refunds = amounts | {0}
+        counted = {key // g1 for key, cands in enumerate(self.per_key) if any(c[3] != -1 for c in cands)}
 
         def outcome(ttype, ab, amt, r):        # (price added, refundable afterwards); None: no rule
             if ttype is None:
                 return amt, amt
             return ((ab, 0), (amt + ab, amt), (ab - r, 0))[ttype]
 
-        for fi, cands in self.lists:
-            for p, (_, ab_i, _, _, duration, _, type_i) in enumerate(cands):
-                if duration < 0:
-                    continue
-                others = [(c[6], c[1]) for c in cands[p + 1:]] + [(None, 0)]
-                for type_j, ab_j in others:
-                    if type_j is None and self.count_cap[fi] > 0:
-                        return False             # k transfers against a new sub-journey
-                    for amt in amounts:
-                        for r in refunds:
-                            ci, ri = outcome(type_i, ab_i, amt, r)
-                            cj, rj = outcome(type_j, ab_j, amt, r)
-                            if ci > cj or (self.has_type2 and ci - ri > cj - rj):
-                                return False
-        return True
+        def safe(fi: int, to_chain: int, cands: list, p: int) -> bool:
+            _, ab_i, _, _, _, _, type_i = cands[p]
+            for type_j, ab_j in [(c[6], c[1]) for c in cands[p + 1:]] + [(None, 0)]:
+                if type_j is None and self.count_cap[fi] > 0 and (self.count_cap[fi] > 1 or to_chain in counted):
+                    return False             # k transfers against a new sub-journey
+                for amt in amounts:
+                    for r in refunds:
+                        ci, ri = outcome(type_i, ab_i, amt, r)
+                        cj, rj = outcome(type_j, ab_j, amt, r)
+                        if ci > cj or (self.has_type2 and ci - ri > cj - rj):
+                            return False
+            return True
+
+        for key, cands in enumerate(self.per_key):
+            fi, chain, to_chain = key // (g1 * g1), key // g1, (key // (g1 * g1)) * g1 + key % g1
+            for p, cand in enumerate(cands):
+                duration, dtype = cand[4], cand[5]
+                if duration >= 0 and not safe(fi, to_chain, cands, p):
+                    (dep_ok if dtype in (0, 1) else arr_ok)[chain] = 0
+        return dep_ok, arr_ok
 
     def _potential_tables(self) -> dict | None:
         """The fare potentials' tables, or None when some ride could add less than nothing (a
@@ -393,7 +410,7 @@ class FareKernelV2:
             chain_arr_window=i32(self.chain_arr), chain_dep_min=i32(self.chain_dep_min),
             chain_arr_min=i32(self.chain_arr_min), count_cap=self.count_cap, uses_dep=self.uses_dep,
             uses_arr=self.uses_arr, timed=self.timed, has_type2=self.has_type2,
-            slack_ok=self.slack_ok, leg_floor=self.leg_floor, fresh_floor=self.fresh_floor,
+            slack_dep=self.slack_dep, slack_arr=self.slack_arr, leg_floor=self.leg_floor, fresh_floor=self.fresh_floor,
             **(self.potential or {}))
 
     def _day_signature(self, date: dt.date, tz: ZoneInfo | None) -> tuple:

@@ -34,6 +34,16 @@ def test_shortcuts_of_the_generated_rule_sets(kernels):
     # transfers within a time, a discount, an upgrade cheaper than any ride: a later leg never hurts
     assert simple.slack_ok and not simple.has_type2 and not simple.nonneg
     assert not priority.slack_ok and priority.count_cap.max() == 2
+    # per last leg (chain key = group + 1, one feed): "v2" buses may still compare their
+    # departures (bus -> bus is free with any count: a later bus never costs more), not their
+    # arrivals (the bus -> tram upgrade is dearer than a new ticket), nor trams their departures
+    # (tram -> tram is counted: a free transfer taken now may cost one later)
+    chain = {g.split(":")[-1]: 1 + i for i, g in enumerate(full.fares.leg_group_ids)}
+    assert full.slack_dep[chain["bus"]] and not full.slack_arr[chain["bus"]]
+    assert not full.slack_dep[chain["tram"]]
+    assert simple.slack_dep.all() and simple.slack_arr.all()
+    # counts capped at 2: a new sub-journey may always get a transfer the other cannot
+    assert not priority.slack_dep[chain["bus"]] and not priority.slack_dep[chain["tram"]]
     # no ride adds less than nothing: the discount (-0.40) is on top of a 1.20 tram ride
     assert full.leg_floor == simple.leg_floor == priority.leg_floor == 0
     # so the fare potentials apply; after a bus, a tram ride may add only the 0.50 upgrade
