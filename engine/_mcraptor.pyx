@@ -1907,15 +1907,11 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
             ready = ws.lab_arr[cur] + (change if ws.lab_kind[cur] == KIND_VEHICLE else 0)
             if not fare and _route_covers(tt, ws, n_rb, p, pos, ready, ws.lab_crit[cur]):
                 continue
-            # (the label's floor: whatever the vehicle it boards)
-            floor = _crit_floor(ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, ready, True, FLOOR_STALE, cur)
-            if _ride_hopeless(ws, start + pos, ready, floor, k):
-                continue        # this pattern's way from here cannot help, whichever trip: no search
             dep = _earliest_trip(tt, next_active, day_shift, p, pos, ready, &trip, &day)
             # every stop down the pattern is reached at >= dep: a journey already found that is
             # no worse makes the boarding useless
-            if trip != NO_IDX and not _ride_hopeless(ws, start + pos, dep, floor, k) and \
-                    not _stage_hopeless(ws, _ready_row(ws, s), dep, floor, k - 1, 1):
+            if trip != NO_IDX and not _stage_hopeless(ws, _ready_row(ws, s), dep, _crit_floor(
+                    ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True, FLOOR_STALE, cur), k - 1, 1):
                 if fare:
                     n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
                     if v2 and ws.f2.timed and not ws.overflow:
