@@ -1069,9 +1069,9 @@ cdef class McWorkspace:
     cdef uint64_t end_bits              # their contains bits
     cdef bint end_unzoned               # one of those stops has no zone
     cdef int32_t last_floor             # the least a ticket ending there costs (FARE_UNKNOWN: none)
-    cdef readonly object lab_arr_np, lab_crit_np, lab_round_np, lab_stop_np, lab_kind_np
+    # (the arrays engine/criteria/mcraptor.py _raw_legs reads a journey's labels from)
+    cdef readonly object lab_arr_np, lab_stop_np, lab_kind_np
     cdef readonly object lab_parent_np, lab_trip_np, lab_day_np, lab_board_pos_np, lab_alight_pos_np
-    cdef readonly object lab_alive_np, bag_head_np, lab_next_np
 
     def __cinit__(self, int n_stops, int n_patterns, int capacity=1 << 16, int route_capacity=1 << 13):
         self.potential = NULL
@@ -1092,8 +1092,8 @@ cdef class McWorkspace:
         self.route_capacity = route_capacity
         i32 = lambda n, v=0: np.full(n, v, np.int32)
         self.lab_arr_np = i32(capacity); self.lab_arr = self.lab_arr_np
-        self.lab_crit_np = i32(capacity); self.lab_crit = self.lab_crit_np
-        self.lab_round_np = i32(capacity); self.lab_round = self.lab_round_np
+        self.lab_crit = i32(capacity)
+        self.lab_round = i32(capacity)
         self.lab_stop_np = i32(capacity); self.lab_stop = self.lab_stop_np
         self.lab_kind_np = i32(capacity); self.lab_kind = self.lab_kind_np
         self.lab_parent_np = i32(capacity); self.lab_parent = self.lab_parent_np
@@ -1101,13 +1101,13 @@ cdef class McWorkspace:
         self.lab_day_np = i32(capacity); self.lab_day = self.lab_day_np
         self.lab_board_pos_np = i32(capacity); self.lab_board_pos = self.lab_board_pos_np
         self.lab_alight_pos_np = i32(capacity); self.lab_alight_pos = self.lab_alight_pos_np
-        self.lab_next_np = i32(capacity); self.lab_next = self.lab_next_np
-        self.lab_alive_np = np.zeros(capacity, np.uint8); self.lab_alive = self.lab_alive_np
+        self.lab_next = i32(capacity)
+        self.lab_alive = np.zeros(capacity, np.uint8)
         self.lab_until = i32(capacity)
         self.lab_floors = i32(LAB_PRICES * capacity, FLOOR_STALE)
         self.rb_until = i32(route_capacity)
         self.rb_floor = i32(route_capacity, FLOOR_STALE)
-        self.bag_head_np = i32(2 * n_stops * BAG_SLOTS, NO_IDX); self.bag_head = self.bag_head_np
+        self.bag_head = i32(2 * n_stops * BAG_SLOTS, NO_IDX)
         self.bag_slots = 1
         self.touched_list = i32(n_stops)
         self.touched = np.zeros(n_stops, np.uint8)
@@ -2054,7 +2054,7 @@ def target_journeys(McWorkspace ws, const int32_t[::1] target_stop, const int32_
     """Rows (arrival + egress, vehicles, walking or fare, label) of the last run's live labels at
     the targets: arriving by ``latest``, with no vehicle only when ``walk_only_ok`` (else a
     footpath between stops counts), the last leg a vehicle unless ``walk_after_last``; the third
-    criterion is the fare (``fares``: ws.final_fare) or the walking seconds, plus the egress when
+    criterion is the fare (``fares``: _final_fare, as the search counted it) or the walking seconds, plus the egress when
     ``egress_walks``. Not Pareto-filtered (McPlanner._target_labels is)."""
     cdef Py_ssize_t i
     cdef int s, slot, bag, label, k, n_out = 0, fill

@@ -219,7 +219,6 @@ class FareKernelV2:
         self.chain_arr_min = np.full(len(self.feed_pos) * g1, -1, np.int64)
         self.count_cap = np.zeros(len(self.feed_pos), np.int32)
         self.uses_dep = self.uses_arr = self.has_type2 = False
-        self.lists: list[tuple[int, list[tuple]]] = []       # (feed position, candidate list) per key
         self.transfer_kinds: set[tuple[int, int]] = set()     # (price, type) of every rule
         amounts = np.asarray(f.product_amount_minor, np.int64)
         for feed, fi in self.feed_pos.items():
@@ -253,9 +252,7 @@ class FareKernelV2:
             cands.sort()
             items.extend(cands)
             offsets.append(len(items))
-            if cands:
-                self.lists.append((key // (g1 * g1), cands))
-        self.per_key = per_key
+        self.per_key = per_key      # (candidate lists by (feed, from group, to group): _slack_safe)
         cols = np.array([i[3:] for i in items], np.int64).reshape(-1, 4)
         self.tr_offsets = np.array(offsets, np.int32)
         self.tr_count, self.tr_duration, self.tr_dtype, self.tr_type = (np.ascontiguousarray(cols[:, j], np.int32)

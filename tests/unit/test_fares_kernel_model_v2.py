@@ -43,6 +43,7 @@ def test_shortcuts_of_the_generated_rule_sets(kernels):
     assert not full.slack_dep[chain["tram"]]
     assert simple.slack_dep.all() and simple.slack_arr.all()
     # counts capped at 2: a new sub-journey may always get a transfer the other cannot
+    chain = {g.split(":")[-1]: 1 + i for i, g in enumerate(priority.fares.leg_group_ids)}
     assert not priority.slack_dep[chain["bus"]] and not priority.slack_dep[chain["tram"]]
     # no ride adds less than nothing: the discount (-0.40) is on top of a 1.20 tram ride
     assert full.leg_floor == simple.leg_floor == priority.leg_floor == 0
