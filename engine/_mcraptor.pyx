@@ -363,7 +363,11 @@ cdef class FareModelV2(FareModel):
     never worse (engine/fares/kernel_model_v2.py _slack_safe: each time-limited transfer rule
     from it, measured from that time, costs no more than the next rule of its list or none,
     after refunds too, and no transfer count is lost; every key of Strasbourg's generated
-    "v2-simple", the buses' departures in "v2"), so labels compare those times by order;
+    "v2-simple", the buses' departures in "v2"), so labels compare those times by order: 1
+    always, 2 when the continuations that matter leave within a span of the day where the
+    count a label may lose cannot cost more than it saved (span_dep / span_arr [key * intervals
+    + interval]: the time the span from that interval ends; "v2": the trams' departures, within
+    one price period), 0 never;
     leg_floor: the least a ride can add to a fare (its product, or its transfer's: refunds taken
     at the dearest product), fresh_floor: the cheapest leg product (what a ride no transfer
     follows costs at least), for target pruning (_crit_floor). Fare potentials (use_potential,
@@ -377,6 +381,7 @@ cdef class FareModelV2(FareModel):
     cdef readonly int words, n_groups, leg_floor, fresh_floor
     cdef readonly bint uses_dep, uses_arr, timed, has_type2
     cdef const uint8_t[::1] slack_dep, slack_arr
+    cdef const int32_t[::1] span_dep, span_arr, slack_reach
     cdef const int32_t[::1] rule_amount, rule_group, pattern_class, pattern_feed, stop_class, time_bounds
     cdef const uint8_t[::1] rule_priced, chain_open, chain_untimed
     cdef const uint64_t[::1] pattern_bits, from_bits, to_bits, dep_bits, arr_bits
@@ -428,7 +433,8 @@ cdef class FareModelV2(FareModel):
                  const int32_t[::1] chain_dep_window, const int32_t[::1] chain_arr_window,
                  const int32_t[::1] chain_dep_min, const int32_t[::1] chain_arr_min,
                  const int32_t[::1] count_cap, bint uses_dep, bint uses_arr, bint timed, bint has_type2,
-                 const uint8_t[::1] slack_dep, const uint8_t[::1] slack_arr, int leg_floor, int fresh_floor,
+                 const uint8_t[::1] slack_dep, const uint8_t[::1] slack_arr, const int32_t[::1] span_dep,
+                 const int32_t[::1] span_arr, const int32_t[::1] slack_reach, int leg_floor, int fresh_floor,
                  const int32_t[::1] class_rule_offsets=None, const int32_t[::1] class_rules=None,
                  const int32_t[::1] contrib=None, const int32_t[::1] pot_group=None, int pot_words=0,
                  const uint64_t[::1] pot_from_bits=None, const uint64_t[::1] pot_to_bits=None):
@@ -455,7 +461,11 @@ cdef class FareModelV2(FareModel):
         self.count_cap = count_cap
         self.uses_dep, self.uses_arr, self.timed = uses_dep, uses_arr, timed
         self.has_type2 = has_type2
+        if span_dep.shape[0] != slack_dep.shape[0] * (time_bounds.shape[0] + 1) or \
+                span_arr.shape[0] != span_dep.shape[0] or slack_reach.shape[0] != 3 * slack_dep.shape[0]:
+            raise ValueError("fares v2 slack spans do not match the chain keys and the day's intervals")
         self.slack_dep, self.slack_arr = slack_dep, slack_arr
+        self.span_dep, self.span_arr, self.slack_reach = span_dep, span_arr, slack_reach
         self.leg_floor = leg_floor
         self.fresh_floor = fresh_floor
         self.use_potential = contrib is not None
@@ -641,15 +651,46 @@ cdef inline bint _v2_covers(McWorkspace ws, FareModelV2 f, const Seg* a, int32_t
     cdef int key
     if f.uses_dep and a.prev_dep != b.prev_dep:
         key = a.feed * (f.n_groups + 1) + a.group + 1
-        if not (f.slack_dep[key] and a.prev_dep > b.prev_dep) and (
-                a.open_dep < ws.until_floor or not _v2_open_until(ws, f.slack_dep[key], a.open_dep, b.open_dep, u)):
+        if not (f.slack_dep[key] and a.prev_dep > b.prev_dep and (
+                f.slack_dep[key] == 1 or _v2_span_ok(ws, f, f.span_dep, key, a, b, u))) and (
+                a.open_dep < ws.until_floor or not _v2_open_until(ws, f.slack_dep[key] == 1, a.open_dep, b.open_dep, u)):
             return False
     if f.uses_arr and a.prev_arr != b.prev_arr:
         key = a.feed * (f.n_groups + 1) + a.group + 1
-        if not (f.slack_arr[key] and a.prev_arr > b.prev_arr) and (
-                a.open_arr < ws.until_floor or not _v2_open_until(ws, f.slack_arr[key], a.open_arr, b.open_arr, u)):
+        if not (f.slack_arr[key] and a.prev_arr > b.prev_arr and (
+                f.slack_arr[key] == 1 or _v2_span_ok(ws, f, f.span_arr, key, a, b, u, True))) and (
+                a.open_arr < ws.until_floor or not _v2_open_until(ws, f.slack_arr[key] == 1, a.open_arr, b.open_arr, u)):
             return False
     return not f.has_type2 or ca - a.refund <= cb - b.refund
+
+
+cdef bint _v2_span_ok(McWorkspace ws, FareModelV2 f, const int32_t[::1] span, int key, const Seg* a, const Seg* b,
+                      Until* u, bint arrival=False) noexcept nogil:
+    """(Slack 2: comparing a last-leg time by order is sound within some spans of the day only,
+    engine/fares/kernel_model_v2.py _slack_spans.) The legs where a lost count costs or pays
+    leave between now -- no earlier than either label's last leg -- and the earlier of b's until
+    and the last one's reach (_slack_reach: L within the limit from a's last leg, then a
+    loss every other leg, each within a counted rule's limit of the leg before): is that within
+    the span sound from now's interval? ``arrival``: the limit is measured from the arrival."""
+    cdef int32_t now = a.prev_dep, end
+    cdef int legs, lead = f.slack_reach[3 * key + (1 if arrival else 0)], step = f.slack_reach[3 * key + 2]
+    cdef int64_t last
+    if a.prev_arr > now:
+        now = a.prev_arr
+    if b.prev_arr > now:
+        now = b.prev_arr
+    if b.prev_dep > now:
+        now = b.prev_dep
+    end = span[key * (f.time_bounds.shape[0] + 1) + _v2_interval(f, now)]
+    if lead >= 0 and step >= 0:
+        # (b's legs left: a ride on board, not yet priced, is one of them)
+        legs = ws.max_rounds - u.k + (1 if u.riding else 0)
+        if legs < 2:
+            return True                 # (L is the last leg: no count can be lost after it)
+        last = <int64_t>(a.prev_arr if arrival else a.prev_dep) + lead + (2 * (legs // 2) - 1) * <int64_t>step
+        if last < end:
+            return True
+    return _until_of(ws, u) < end
 
 
 cdef bint _v2_open_until(McWorkspace ws, bint slack_ok, int32_t open_a, int32_t open_b, Until* u) noexcept nogil:

@@ -65,7 +65,8 @@ class FareKernelV2:
         priced = self.rule_amount[self.rule_priced == 1]
         self.fresh_floor = max(int(priced.min()), 0) if len(priced) else 0
         self.slack_dep, self.slack_arr = self._slack_safe()
-        self.slack_ok = bool(self.slack_dep.all() and self.slack_arr.all())   # (every last leg)
+        self.slack_ok = bool((self.slack_dep == 1).all() and (self.slack_arr == 1).all())   # (every last leg)
+        self.slack_reach = self._slack_reach()
         self.potential = self._potential_tables()
         self._days: dict[tuple, FareModelV2] = {}
         self._by_signature: dict[tuple, FareModelV2] = {}
@@ -263,19 +264,26 @@ class FareKernelV2:
         """Per last leg (chain key feed * (G + 1) + group + 1): whether more time left measured
         from its departure (first array) / arrival (second) never makes the rest of a journey
         dearer, so that labels may compare those times by order (FareModelV2 slack_dep /
-        slack_arr). With more time left a label may get a time-limited transfer rule (of that
+        slack_arr): 1 always, 2 only over time spans the day's prices allow (_slack_spans), 0
+        never. With more time left a label may get a time-limited transfer rule (of that
         group, on that time) where another gets the next rule of the list or none; that must
         never be worse: the ride's price no higher, nor the price minus what a later type-2
-        transfer could refund, and no transfer count lost. A count is lost when the other label
-        starts a new sub-journey there (no rule), unless no rule counts: counts capped at 1 are
-        equal again after the next transfer, so only rules from the new leg's group with a
-        transfer_count could tell them apart. Checked at the extreme amounts (prices are linear
-        in them). Per key, not for the whole feed: "v2" (Strasbourg, generated) has a counted
-        tram -> tram rule and a dearer bus -> tram upgrade, but its buses may compare their
-        departures (bus -> bus is free with any count)."""
+        transfer could refund (else 0), and no transfer count lost. A count is lost when the
+        other label starts a new sub-journey there (no rule), unless no rule counts: counts
+        capped at 1 are equal again after the next transfer, so only rules from the new leg's
+        group with a transfer_count could tell them apart. Such a lost count is 2 when counts
+        are capped at 1 and the rules involved add a price that no refund changes (types 0 and 1):
+        see _slack_spans. Checked at the extreme amounts (prices are linear in them). Per key,
+        not for the whole feed: "v2" (Strasbourg, generated) has a counted tram -> tram rule and
+        a dearer bus -> tram upgrade, but its buses may compare their departures (bus -> bus is
+        free with any count), and its trams theirs within one price period."""
         g1 = self.n_groups + 1
         dep_ok = np.ones(len(self.feed_pos) * g1, np.uint8)
         arr_ok = np.ones(len(self.feed_pos) * g1, np.uint8)
+        # (chain, 0 dep / 1 arr) -> [(to group, transfer type, amount)]: the rules whose lost
+        # count _slack_spans bounds
+        self.lost_count: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+        self.counted_rules = self._counted_rules()
         priced = self.rule_amount[self.rule_priced == 1]
         if not len(priced):
             return dep_ok, arr_ok
@@ -288,26 +296,165 @@ class FareKernelV2:
                 return amt, amt
             return ((ab, 0), (amt + ab, amt), (ab - r, 0))[ttype]
 
-        def safe(fi: int, to_chain: int, cands: list, p: int) -> bool:
+        def safe(fi: int, to_chain: int, cands: list, p: int) -> int:
             _, ab_i, _, _, _, _, type_i = cands[p]
+            lost = False
             for type_j, ab_j in [(c[6], c[1]) for c in cands[p + 1:]] + [(None, 0)]:
                 if type_j is None and self.count_cap[fi] > 0 and (self.count_cap[fi] > 1 or to_chain in counted):
-                    return False             # k transfers against a new sub-journey
+                    lost = True              # k transfers against a new sub-journey
                 for amt in amounts:
                     for r in refunds:
                         ci, ri = outcome(type_i, ab_i, amt, r)
                         cj, rj = outcome(type_j, ab_j, amt, r)
                         if ci > cj or (self.has_type2 and ci - ri > cj - rj):
-                            return False
-            return True
+                            return 0
+            if not lost:
+                return 1
+            return 2 if self.count_cap[fi] == 1 and type_i in (0, 1) and self.counted_rules[fi] is not None else 0
 
         for key, cands in enumerate(self.per_key):
-            fi, chain, to_chain = key // (g1 * g1), key // g1, (key // (g1 * g1)) * g1 + key % g1
+            fi, chain, to_group = key // (g1 * g1), key // g1, key % g1 - 1
+            to_chain = fi * g1 + to_group + 1
             for p, cand in enumerate(cands):
                 duration, dtype = cand[4], cand[5]
-                if duration >= 0 and not safe(fi, to_chain, cands, p):
-                    (dep_ok if dtype in (0, 1) else arr_ok)[chain] = 0
+                if duration < 0:
+                    continue
+                flags, which = (dep_ok, 0) if dtype in (0, 1) else (arr_ok, 1)
+                verdict = safe(fi, to_chain, cands, p)
+                if verdict == 2:
+                    self.lost_count.setdefault((chain, which), []).append((to_group, cand[6], cand[1]))
+                if verdict == 0 or flags[chain] == 0:
+                    flags[chain] = 0
+                elif verdict == 2:
+                    flags[chain] = 2
         return dep_ok, arr_ok
+
+    def _slack_reach(self) -> np.ndarray:
+        """Per chain key, how far after the last leg's departure / arrival the legs where a lost
+        count (slack 2, _slack_spans) costs or pays can leave: [3 * chain] the longest limit of
+        its rules that lose one measured from the departure, [+ 1] from the arrival (the first
+        such leg L is within it), [+ 2] the longest limit of the feed's counted rules (each
+        later such leg is within that of the leg before: they are consecutive legs, each
+        getting a counted rule on one side); -1: not bounded (a counted rule with no limit, or
+        one measured from an arrival, whose time a departure does not bound)."""
+        g1 = self.n_groups + 1
+        reach = np.full(len(self.feed_pos) * g1 * 3, -1, np.int32)
+        step = [-1] * len(self.feed_pos)
+        for fi in range(len(self.feed_pos)):
+            durations = [(c[4], c[5]) for key, cands in enumerate(self.per_key) if key // (g1 * g1) == fi
+                         for c in cands if c[3] != -1]
+            if durations and all(d >= 0 and t in (0, 1) for d, t in durations):
+                step[fi] = max(d for d, _ in durations)
+        for chain in range(len(self.feed_pos) * g1):
+            fi = chain // g1
+            for which in (0, 1):
+                if (chain, which) in self.lost_count and step[fi] >= 0:
+                    cands = [c for b in range(g1) for c in self.per_key[chain * g1 + b]]
+                    reach[3 * chain + which] = max(c[4] for c in cands if c[4] >= 0 and
+                                                   (c[5] in (0, 1)) == (which == 0))
+            reach[3 * chain + 2] = step[fi]
+        return reach
+
+    def _counted_rules(self) -> list:
+        """Per feed, the transfer rules with a transfer_count as (to group, type, amount, the
+        (type, amount) of the rules after it in its list, None for no rule): what a label one
+        count behind may get where the other gets the next of the list; None when one of them
+        (or one after it) is a type 2 rule, whose price depends on the refund."""
+        g1 = self.n_groups + 1
+        out: list = [[] for _ in self.feed_pos]
+        for key, cands in enumerate(self.per_key):
+            fi = key // (g1 * g1)
+            for p, c in enumerate(cands):
+                if c[3] == -1 or out[fi] is None:
+                    continue
+                after = [(d[6], d[1]) for d in cands[p + 1:]] + [None]
+                if c[6] == 2 or any(a is not None and a[0] == 2 for a in after):
+                    out[fi] = None
+                else:
+                    out[fi].append((key % g1 - 1, c[6], c[1], after))
+        return out
+
+    def _slack_spans(self, bounds: np.ndarray, dep_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the keys whose slack is 2 (_slack_safe), per interval of the day i0: the time up to
+        which (exclusive) the comparison of last-leg times by order stays sound, for journeys
+        whose next legs all leave in [a time of interval i0, that time): int32 [chain * n + i0]
+        (n intervals; -2^31: not even within i0). Why it is sound there: a label a whose last
+        leg has more time left gets the time-limited rule at the next leg L where b starts a new
+        sub-journey, saving gain(L) >= 0 (checked in _slack_safe); b is then one count behind,
+        and with counts capped at 1 the difference lives on only through consecutive legs where
+        one of them gets a counted rule c and the other the next rule of c's list or none
+        (types 0 and 1 only: a saving s(M) that does not depend on refunds). Those events
+        alternate, a losing s(M1), gaining s(N1), losing s(M2), ... in time order. a stays no
+        dearer, before and after refunds, if every gain(L) >= every later s(M), s is one value
+        per interval and never rises with time (each s(N) pays the next s(M)), and the savings
+        s2 after refunds are >= 0 and <= min(gains, s). Prices per interval: the priced leg
+        rules of the group whose departure timeframe matches there (a superset of the legs').
+        "v2" (Strasbourg, generated): a tram's free transfer saves the tram price, 1.70
+        off-peak, 2.30 at peak: comparisons are sound within one period or from peak into
+        off-peak, not across 07:00 or 16:30."""
+        g1 = self.n_groups + 1
+        n = len(bounds) + 1
+        n_chain = len(self.feed_pos) * g1
+        spans = (np.full(n_chain * n, -(1 << 31), np.int32), np.full(n_chain * n, -(1 << 31), np.int32))
+        if not self.lost_count:
+            return spans
+        words = self.words
+        rows = np.unpackbits(np.asarray(dep_bits, np.uint64).reshape(n, words).view(np.uint8), axis=1,
+                             bitorder="little")[:, :len(self.rules)].astype(bool)
+        fpos = np.array([self.feed_pos[int(fd)] for fd in self.rule_feed], np.int64)
+        priced = self.rule_priced == 1
+        memo: dict[tuple[int, int, int], list[int]] = {}
+
+        def prices(i: int, fi: int, group: int) -> list[int]:
+            k = (i, fi, group)
+            if k not in memo:
+                m = rows[i] & priced & (fpos == fi) & (self.rule_group == group)
+                memo[k] = sorted(set(self.rule_amount[m].tolist()))
+            return memo[k]
+
+        def out(rule, p):                   # (price added, refundable afterwards) of a type 0/1 rule or none
+            if rule is None:
+                return p, p
+            return (rule[1], 0) if rule[0] == 0 else (p + rule[1], p)
+
+        inf = 1 << 40
+        for (chain, which), rules in self.lost_count.items():
+            fi = chain // g1
+            gain = [min([inf] + [p - ab if ttype == 0 else -ab for to, ttype, ab in rules for p in prices(i, fi, to)])
+                    for i in range(n)]
+            s1, s2 = [], []
+            for i in range(n):
+                v1, v2 = set(), set()
+                for to, ttype, ab, after in self.counted_rules[fi]:
+                    for p in prices(i, fi, to):
+                        oc, rc = out((ttype, ab), p)
+                        for f in after:
+                            of, rf = out(f, p)
+                            v1.add(of - oc)
+                            v2.add((of - rf) - (oc - rc))
+                s1.append(v1)
+                s2.append(v2)
+            span = spans[which]
+            for i0 in range(n):
+                lo_gain = lo_s1 = lo_s2 = inf
+                hi_s2 = -inf
+                end = None
+                for j in range(i0, n):
+                    if len(s1[j]) > 1 or (s1[j] and max(s1[j]) > min(lo_s1, lo_gain, gain[j])):
+                        end = j
+                        break
+                    lo_gain = min(lo_gain, gain[j])
+                    lo_s1 = min([lo_s1, *s1[j]])
+                    lo_s2 = min([lo_s2, *s2[j]])
+                    hi_s2 = max([hi_s2, *s2[j]])
+                    if lo_s2 < 0 or hi_s2 > min(lo_gain, lo_s1):
+                        end = j
+                        break
+                if end is None:
+                    span[chain * n + i0] = (1 << 31) - 1
+                elif end > i0:
+                    span[chain * n + i0] = bounds[end - 1]
+        return spans
 
     def _potential_tables(self) -> dict | None:
         """The fare potentials' tables, or None when some ride could add less than nothing (a
@@ -396,6 +543,7 @@ class FareKernelV2:
     def _build_model(self, date: dt.date, tz: ZoneInfo | None) -> FareModelV2:
         bounds, dep_bits, arr_bits = self._timeframes(date, tz)
         i32 = lambda a: np.ascontiguousarray(a, np.int32)     # noqa: E731
+        span_dep, span_arr = self._slack_spans(bounds, dep_bits)
         return FareModelV2(
             words=self.words, n_groups=self.n_groups, rule_amount=self.rule_amount, rule_group=self.rule_group,
             rule_priced=self.rule_priced, pattern_class=self.pattern_class, pattern_feed=self.pattern_feed,
@@ -407,8 +555,9 @@ class FareKernelV2:
             chain_arr_window=i32(self.chain_arr), chain_dep_min=i32(self.chain_dep_min),
             chain_arr_min=i32(self.chain_arr_min), count_cap=self.count_cap, uses_dep=self.uses_dep,
             uses_arr=self.uses_arr, timed=self.timed, has_type2=self.has_type2,
-            slack_dep=self.slack_dep, slack_arr=self.slack_arr, leg_floor=self.leg_floor, fresh_floor=self.fresh_floor,
-            **(self.potential or {}))
+            slack_dep=self.slack_dep, slack_arr=self.slack_arr, span_dep=span_dep, span_arr=span_arr,
+            slack_reach=self.slack_reach,
+            leg_floor=self.leg_floor, fresh_floor=self.fresh_floor, **(self.potential or {}))
 
     def _day_signature(self, date: dt.date, tz: ZoneInfo | None) -> tuple:
         """What _timeframes(date, tz) depends on, relative to ``date``: the UTC offsets where

@@ -36,12 +36,13 @@ def test_shortcuts_of_the_generated_rule_sets(kernels):
     assert not priority.slack_ok and priority.count_cap.max() == 2
     # per last leg (chain key = group + 1, one feed): "v2" buses may still compare their
     # departures (bus -> bus is free with any count: a later bus never costs more), not their
-    # arrivals (the bus -> tram upgrade is dearer than a new ticket), nor trams their departures
-    # (tram -> tram is counted: a free transfer taken now may cost one later)
+    # arrivals (the bus -> tram upgrade is dearer than a new ticket); trams their departures
+    # only over some spans of the day (2: tram -> tram is counted, and a free transfer taken
+    # now may cost one later when the later ride is dearer: test_lost_count_spans_*)
     chain = {g.split(":")[-1]: 1 + i for i, g in enumerate(full.fares.leg_group_ids)}
-    assert full.slack_dep[chain["bus"]] and not full.slack_arr[chain["bus"]]
-    assert not full.slack_dep[chain["tram"]]
-    assert simple.slack_dep.all() and simple.slack_arr.all()
+    assert full.slack_dep[chain["bus"]] == 1 and not full.slack_arr[chain["bus"]]
+    assert full.slack_dep[chain["tram"]] == 2
+    assert (simple.slack_dep == 1).all() and (simple.slack_arr == 1).all()
     # counts capped at 2: a new sub-journey may always get a transfer the other cannot
     chain = {g.split(":")[-1]: 1 + i for i, g in enumerate(priority.fares.leg_group_ids)}
     assert not priority.slack_dep[chain["bus"]] and not priority.slack_dep[chain["tram"]]
@@ -51,6 +52,81 @@ def test_shortcuts_of_the_generated_rule_sets(kernels):
     # ("v2": bus -> tram, type 1: the tram ticket too) or less than a ticket ("v2-simple": -0.50)
     for kernel in (full, simple, priority):
         assert kernel.potential is not None and (kernel.potential["contrib"] >= 0).all()
+
+
+def test_lost_count_spans_follow_the_price_periods(kernels):
+    """"v2": a tram's free transfer (counted, 1) saves the tram price, 1.70 off-peak and 2.30 at
+    peak (07:00-09:00, 16:30-18:30): trams may compare their departures by order while the next
+    legs all leave within one period or from a peak into the off-peak (a later saving is then
+    never bigger), not across 07:00 or 16:30. Reach: the first leg within the rule's 3600 s,
+    each later one within 3600 s of the leg before."""
+    kernel, net = kernels["v2"]
+    date = net._planner.tt.period_start + dt.timedelta(days=1)
+    bounds, dep_bits, _ = kernel._timeframes(date, None)
+    spans, _ = kernel._slack_spans(bounds, dep_bits)
+    tram = 1 + [g.split(":")[-1] for g in kernel.fares.leg_group_ids].index("tram")
+    n = len(bounds) + 1
+    h = 3600
+
+    def span_from(t):
+        return int(spans[tram * n + int(np.searchsorted(bounds, t, side="right"))])
+    assert span_from(3 * h) == 7 * h            # off-peak night: up to the morning peak
+    assert span_from(8 * h) == 16 * h + 1800    # peak, then off-peak: up to the evening peak
+    assert span_from(12 * h) == 16 * h + 1800
+    assert span_from(17 * h) == 31 * h          # evening peak, night: up to the next morning
+    assert kernel.slack_reach[3 * tram] == h and kernel.slack_reach[3 * tram + 2] == h
+    simple = kernels["v2-simple"][0]
+    assert not simple.lost_count and (simple.slack_reach == -1).all()
+
+
+def test_lost_count_spans_keep_the_cheaper_journey(tmp_path, monkeypatch):
+    """The case the spans exist for, on a hand-made feed with "v2" fares: two trams reach X,
+    the faster one (R2) left later, so its free tram -> tram transfer (3600 s) still holds at
+    06:40 where the slower one's (R1) has run out. Then R3 (06:40, off-peak) and R4 (07:10,
+    peak): via R2 R3 is free but R4 costs the peak price (the count is used), 1.70 + 0 + 2.30;
+    via R1 R3 costs 1.70 and R4 is free, 1.70 + 1.70 + 0 = 3.40 EUR, the answer. Comparing
+    the trams' departures at X regardless of the peak would drop R1's label (it arrives later,
+    left earlier): the test checks it does, so the case really exercises the spans. Two hours
+    later (R4 leaves after 09:00, off-peak) the comparison is sound and R2's label wins."""
+    import re
+
+    import engine
+    from engine.fares.kernel_model_v2 import FareKernelV2
+    from engine.testing import feed_from_text
+
+    text = """
+route R1 type=0
+  O      X
+  05:30  06:20
+route R2 type=0
+  O      X
+  05:50  06:15
+route R3 type=0
+  X      Y
+  06:40  06:55
+route R4 type=0
+  Y      D
+  07:10  07:30
+"""
+    def answer(shift_h):
+        shifted = re.sub(r"(\d\d):(\d\d)", lambda m: f"{int(m.group(1)) + shift_h:02d}:{m.group(2)}", text)
+        out = tmp_path / f"shift{shift_h}"
+        out.mkdir(exist_ok=True)
+        feed = add_fares(feed_from_text(out / "src.zip", shifted), out / "fares.zip", "v2")
+        net = engine.open(str(engine.build(out / "t.bundle", gtfs=[("t", feed)]).path))
+        plan = net.plan("O", "D", date="2026-03-02", time=f"{5 + shift_h:02d}:25", max_transfers=3, optimize=("arrival", "transfers", "fare"))
+        return [(fare, [leg.route_id for leg in it.legs if getattr(leg, "route_id", None)])
+                for it, fare in zip(plan.itineraries, plan.stats["fare_minor"])]
+
+    assert answer(0) == [(340, ["t:R1", "t:R3", "t:R4"])]
+    assert answer(2) == [(400, ["t:R2", "t:R3", "t:R4"])]      # 2.30 + 0 + 1.70 < 2.30 + 2.30 + 0
+    spans = FareKernelV2._slack_spans
+
+    def always(self, bounds, dep_bits):
+        dep, arr = spans(self, bounds, dep_bits)
+        return np.full_like(dep, (1 << 31) - 1), arr
+    monkeypatch.setattr(FareKernelV2, "_slack_spans", always)
+    assert answer(0) == [(400, ["t:R2", "t:R3", "t:R4"])]      # (unsound: the cheaper journey is lost)
 
 
 def test_leg_rules_follow_priority_then_price(kernels):
