@@ -367,9 +367,7 @@ cdef class FareModelV2(FareModel):
     always, 2 when the continuations that matter leave within a span of the day where the
     count a label may lose cannot cost more than it saved (span_dep / span_arr [key * intervals
     + interval]: the time the span from that interval ends; "v2": the trams' departures, within
-    one price period; slack_reach: how far those legs reach), 3 and 4 the same with an earlier
-    time the better (the rules it would get are dearer: "v2"'s buses' arrivals, the bus ->
-    tram upgrade), 0 never;
+    one price period), 0 never;
     leg_floor: the least a ride can add to a fare (its product, or its transfer's: refunds taken
     at the dearest product), fresh_floor: the cheapest leg product (what a ride no transfer
     follows costs at least), for target pruning (_crit_floor). Fare potentials (use_potential,
@@ -653,41 +651,29 @@ cdef inline bint _v2_covers(McWorkspace ws, FareModelV2 f, const Seg* a, int32_t
     cdef int key
     if f.uses_dep and a.prev_dep != b.prev_dep:
         key = a.feed * (f.n_groups + 1) + a.group + 1
-        if not _v2_slack(ws, f, f.slack_dep[key], a.prev_dep, b.prev_dep, key, a, b, u, False) and (
+        if not (f.slack_dep[key] and a.prev_dep > b.prev_dep and (
+                f.slack_dep[key] == 1 or _v2_span_ok(ws, f, f.span_dep, key, a, b, u))) and (
                 a.open_dep < ws.until_floor or not _v2_open_until(ws, f.slack_dep[key] == 1, a.open_dep, b.open_dep, u)):
             return False
     if f.uses_arr and a.prev_arr != b.prev_arr:
         key = a.feed * (f.n_groups + 1) + a.group + 1
-        if not _v2_slack(ws, f, f.slack_arr[key], a.prev_arr, b.prev_arr, key, a, b, u, True) and (
+        if not (f.slack_arr[key] and a.prev_arr > b.prev_arr and (
+                f.slack_arr[key] == 1 or _v2_span_ok(ws, f, f.span_arr, key, a, b, u, True))) and (
                 a.open_arr < ws.until_floor or not _v2_open_until(ws, f.slack_arr[key] == 1, a.open_arr, b.open_arr, u)):
             return False
     return not f.has_type2 or ca - a.refund <= cb - b.refund
 
 
-cdef inline bint _v2_slack(McWorkspace ws, FareModelV2 f, uint8_t flag, int32_t ta, int32_t tb, int key,
-                           const Seg* a, const Seg* b, Until* u, bint arrival) noexcept nogil:
-    """(ta != tb: the last legs' departures, or arrivals, of a and b.) Whether a's time beats b's
-    by order (slack flag: 1 a later one always, 2 within the span, 3 an earlier one always, 4
-    within the span: FareModelV2)."""
-    if flag == 1 or flag == 2:
-        return ta > tb and (flag == 1 or _v2_span_ok(ws, f, key, a, b, u, arrival, False))
-    if flag == 3 or flag == 4:
-        return ta < tb and (flag == 3 or _v2_span_ok(ws, f, key, a, b, u, arrival, True))
-    return False
-
-
-cdef bint _v2_span_ok(McWorkspace ws, FareModelV2 f, int key, const Seg* a, const Seg* b, Until* u,
-                      bint arrival, bint earlier) noexcept nogil:
-    """(Slack 2 and 4: comparing a last-leg time by order is sound within some spans of the day
-    only, engine/fares/kernel_model_v2.py _slack_spans.) The legs where a lost count costs or
-    pays leave between now -- no earlier than either label's last leg -- and the earlier of b's
-    until and the last one's reach (_slack_reach: L within the limit from the label with more
-    time left, then a loss every other leg from the second (2) or third (4), each within a
-    counted rule's limit of the leg before): is that within the span sound from now's interval?
-    ``arrival``: the limit is measured from the arrival."""
-    cdef const int32_t[::1] span = f.span_arr if arrival else f.span_dep
-    cdef int32_t now = a.prev_dep, end, more
-    cdef int legs, last_leg, lead = f.slack_reach[3 * key + (1 if arrival else 0)], step = f.slack_reach[3 * key + 2]
+cdef bint _v2_span_ok(McWorkspace ws, FareModelV2 f, const int32_t[::1] span, int key, const Seg* a, const Seg* b,
+                      Until* u, bint arrival=False) noexcept nogil:
+    """(Slack 2: comparing a last-leg time by order is sound within some spans of the day only,
+    engine/fares/kernel_model_v2.py _slack_spans.) The legs where a lost count costs or pays
+    leave between now -- no earlier than either label's last leg -- and the earlier of b's until
+    and the last one's reach (_slack_reach: L within the limit from a's last leg, then a
+    loss every other leg, each within a counted rule's limit of the leg before): is that within
+    the span sound from now's interval? ``arrival``: the limit is measured from the arrival."""
+    cdef int32_t now = a.prev_dep, end
+    cdef int legs, lead = f.slack_reach[3 * key + (1 if arrival else 0)], step = f.slack_reach[3 * key + 2]
     cdef int64_t last
     if a.prev_arr > now:
         now = a.prev_arr
@@ -699,14 +685,9 @@ cdef bint _v2_span_ok(McWorkspace ws, FareModelV2 f, int key, const Seg* a, cons
     if lead >= 0 and step >= 0:
         # (b's legs left: a ride on board, not yet priced, is one of them)
         legs = ws.max_rounds - u.k + (1 if u.riding else 0)
-        last_leg = legs - (legs % 2 if not earlier else 1 - legs % 2)
-        if last_leg < (3 if earlier else 2):
-            return True                 # (no count can be lost after the legs left)
-        if arrival:
-            more = a.prev_arr if a.prev_arr > b.prev_arr else b.prev_arr
-        else:
-            more = a.prev_dep if a.prev_dep > b.prev_dep else b.prev_dep
-        last = <int64_t>more + lead + (last_leg - 1) * <int64_t>step
+        if legs < 2:
+            return True                 # (L is the last leg: no count can be lost after it)
+        last = <int64_t>(a.prev_arr if arrival else a.prev_dep) + lead + (2 * (legs // 2) - 1) * <int64_t>step
         if last < end:
             return True
     return _until_of(ws, u) < end

@@ -261,29 +261,27 @@ class FareKernelV2:
         self.tr_amount = np.array([i[1] for i in items], np.int32)
 
     def _slack_safe(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per last leg (chain key feed * (G + 1) + group + 1): whether labels may compare the
-        time some limit is measured from, its departure (first array) / arrival (second), by
-        order (FareModelV2 slack_dep / slack_arr): 1, a later time is never worse; 2, the same
-        within the spans of the day _slack_spans finds; 3 and 4, the same for an earlier time
-        (the time-limited rules are never cheaper than what follows without them: "v2"'s bus
-        -> tram upgrade); 0, neither. With more time left a label may get a time-limited
-        transfer rule (of that group, on that time) where another gets the next rule of the
-        list or none; that must never be worse (or, for 3 and 4, never better): the ride's
-        price, and the price minus what a later type-2 transfer could refund; and no transfer
-        count lost. A count is lost when one label starts a new sub-journey there (no rule),
-        unless no rule counts: counts capped at 1 are equal again after the next transfer, so
-        only rules from the new leg's group with a transfer_count could tell them apart. Such a
-        lost count gives 2 (4) when counts are capped at 1 and the rules involved add a price
-        that no refund changes (types 0 and 1): see _slack_spans. Checked at the extreme
-        amounts (prices are linear in them). Per key, not for the whole feed: "v2" (Strasbourg,
-        generated) has a counted tram -> tram rule and a dearer bus -> tram upgrade, but its
-        buses may compare their departures (bus -> bus is free with any count), its trams theirs
-        within one price period, and its buses their arrivals, the earlier the better, likewise."""
+        """Per last leg (chain key feed * (G + 1) + group + 1): whether more time left measured
+        from its departure (first array) / arrival (second) never makes the rest of a journey
+        dearer, so that labels may compare those times by order (FareModelV2 slack_dep /
+        slack_arr): 1 always, 2 only over time spans the day's prices allow (_slack_spans), 0
+        never. With more time left a label may get a time-limited transfer rule (of that
+        group, on that time) where another gets the next rule of the list or none; that must
+        never be worse: the ride's price no higher, nor the price minus what a later type-2
+        transfer could refund (else 0), and no transfer count lost. A count is lost when the
+        other label starts a new sub-journey there (no rule), unless no rule counts: counts
+        capped at 1 are equal again after the next transfer, so only rules from the new leg's
+        group with a transfer_count could tell them apart. Such a lost count is 2 when counts
+        are capped at 1 and the rules involved add a price that no refund changes (types 0 and 1):
+        see _slack_spans. Checked at the extreme amounts (prices are linear in them). Per key,
+        not for the whole feed: "v2" (Strasbourg, generated) has a counted tram -> tram rule and
+        a dearer bus -> tram upgrade, but its buses may compare their departures (bus -> bus is
+        free with any count), and its trams theirs within one price period."""
         g1 = self.n_groups + 1
         dep_ok = np.ones(len(self.feed_pos) * g1, np.uint8)
         arr_ok = np.ones(len(self.feed_pos) * g1, np.uint8)
         # (chain, 0 dep / 1 arr) -> [(to group, transfer type, amount)]: the rules whose lost
-        # count _slack_spans bounds (flag 2; flag 4 needs no more than the counted rules)
+        # count _slack_spans bounds
         self.lost_count: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         self.counted_rules = self._counted_rules()
         priced = self.rule_amount[self.rule_priced == 1]
@@ -298,46 +296,22 @@ class FareKernelV2:
                 return amt, amt
             return ((ab, 0), (amt + ab, amt), (ab - r, 0))[ttype]
 
-        def lost(fi, to_chain):                # a new sub-journey against k transfers
-            return self.count_cap[fi] > 0 and (self.count_cap[fi] > 1 or to_chain in counted)
-
-        def spans_may(fi, type_i):
-            return self.count_cap[fi] == 1 and type_i in (0, 1) and self.counted_rules[fi] is not None
-
-        def later(fi: int, to_chain: int, cands: list, p: int) -> int:
+        def safe(fi: int, to_chain: int, cands: list, p: int) -> int:
             _, ab_i, _, _, _, _, type_i = cands[p]
-            loses = False
+            lost = False
             for type_j, ab_j in [(c[6], c[1]) for c in cands[p + 1:]] + [(None, 0)]:
-                loses |= type_j is None and lost(fi, to_chain)
+                if type_j is None and self.count_cap[fi] > 0 and (self.count_cap[fi] > 1 or to_chain in counted):
+                    lost = True              # k transfers against a new sub-journey
                 for amt in amounts:
                     for r in refunds:
                         ci, ri = outcome(type_i, ab_i, amt, r)
                         cj, rj = outcome(type_j, ab_j, amt, r)
                         if ci > cj or (self.has_type2 and ci - ri > cj - rj):
                             return 0
-            return (2 if spans_may(fi, type_i) else 0) if loses else 1
+            if not lost:
+                return 1
+            return 2 if self.count_cap[fi] == 1 and type_i in (0, 1) and self.counted_rules[fi] is not None else 0
 
-        def earlier(fi: int, to_chain: int, cands: list, p: int) -> int:
-            # (types 0 and 1 only: the prices then do not depend on the refunds before)
-            _, ab_i, _, _, _, _, type_i = cands[p]
-            fallbacks = [(c[6], c[1]) for c in cands[p + 1:]] + [(None, 0)]
-            if type_i == 2 or any(t == 2 for t, _ in fallbacks):
-                return 0
-            loses = False
-            for type_j, ab_j in fallbacks:
-                loses |= type_j is None and lost(fi, to_chain)
-                for amt in amounts:
-                    ci, ri = outcome(type_i, ab_i, amt, 0)
-                    cj, rj = outcome(type_j, ab_j, amt, 0)
-                    if ci < cj or ci - ri < cj - rj:
-                        return 0
-            return (4 if spans_may(fi, type_i) and self._counted_gain_nonneg(fi, amounts) else 0) if loses else 3
-
-        def combine(flags, verdicts):
-            return 0 if 0 in verdicts else (2 if 2 in verdicts else 1) if flags == "later" else \
-                (4 if 4 in verdicts else 3)
-
-        verdicts: dict[tuple[int, int], tuple[list, list]] = {}
         for key, cands in enumerate(self.per_key):
             fi, chain, to_group = key // (g1 * g1), key // g1, key % g1 - 1
             to_chain = fi * g1 + to_group + 1
@@ -345,37 +319,21 @@ class FareKernelV2:
                 duration, dtype = cand[4], cand[5]
                 if duration < 0:
                     continue
-                which = 0 if dtype in (0, 1) else 1
-                fwd, rev = verdicts.setdefault((chain, which), ([], []))
-                fwd.append(later(fi, to_chain, cands, p))
-                rev.append(earlier(fi, to_chain, cands, p))
-                if fwd[-1] == 2:
+                flags, which = (dep_ok, 0) if dtype in (0, 1) else (arr_ok, 1)
+                verdict = safe(fi, to_chain, cands, p)
+                if verdict == 2:
                     self.lost_count.setdefault((chain, which), []).append((to_group, cand[6], cand[1]))
-        for (chain, which), (fwd, rev) in verdicts.items():
-            flags = dep_ok if which == 0 else arr_ok
-            flags[chain] = combine("later", fwd) or combine("earlier", rev) * (0 not in rev)
-            if flags[chain] != 2:
-                self.lost_count.pop((chain, which), None)
+                if verdict == 0 or flags[chain] == 0:
+                    flags[chain] = 0
+                elif verdict == 2:
+                    flags[chain] = 2
         return dep_ok, arr_ok
-
-    def _counted_gain_nonneg(self, fi: int, amounts: set[int]) -> bool:
-        """(Flag 4.) Every counted rule of feed fi saves >= 0 against each rule after it and
-        none, before and after refunds, at the extreme amounts: a label one count ahead never
-        loses by it."""
-        for _, ttype, ab, after in self.counted_rules[fi]:
-            for f in after:
-                for amt in amounts:
-                    oc, rc = (ab, 0) if ttype == 0 else (amt + ab, amt)
-                    of, rf = (amt, amt) if f is None else ((f[1], 0) if f[0] == 0 else (amt + f[1], amt))
-                    if of - oc < 0 or (of - rf) - (oc - rc) < 0:
-                        return False
-        return True
 
     def _slack_reach(self) -> np.ndarray:
         """Per chain key, how far after the last leg's departure / arrival the legs where a lost
-        count (slack 2 and 4, _slack_spans) costs or pays can leave: [3 * chain] the longest limit
-        of its rules measured from the departure, [+ 1] from the arrival (the first such leg L is
-        within it, from the label with more time left), [+ 2] the longest limit of the feed's counted rules (each
+        count (slack 2, _slack_spans) costs or pays can leave: [3 * chain] the longest limit of
+        its rules that lose one measured from the departure, [+ 1] from the arrival (the first
+        such leg L is within it), [+ 2] the longest limit of the feed's counted rules (each
         later such leg is within that of the leg before: they are consecutive legs, each
         getting a counted rule on one side); -1: not bounded (a counted rule with no limit, or
         one measured from an arrival, whose time a departure does not bound)."""
@@ -390,8 +348,7 @@ class FareKernelV2:
         for chain in range(len(self.feed_pos) * g1):
             fi = chain // g1
             for which in (0, 1):
-                flag = int((self.slack_dep, self.slack_arr)[which][chain])
-                if flag in (2, 4) and step[fi] >= 0:
+                if (chain, which) in self.lost_count and step[fi] >= 0:
                     cands = [c for b in range(g1) for c in self.per_key[chain * g1 + b]]
                     reach[3 * chain + which] = max(c[4] for c in cands if c[4] >= 0 and
                                                    (c[5] in (0, 1)) == (which == 0))
@@ -430,21 +387,16 @@ class FareKernelV2:
         alternate, a losing s(M1), gaining s(N1), losing s(M2), ... in time order. a stays no
         dearer, before and after refunds, if every gain(L) >= every later s(M), s is one value
         per interval and never rises with time (each s(N) pays the next s(M)), and the savings
-        s2 after refunds are >= 0 and <= min(gains, s). Slack 4 (an earlier time is better) is the
-        mirror: the label with less time left is the one ahead after L, so the events start
-        with its gain s(N1): s one value per interval never rising, s2 >= 0 and <= s (s >= 0
-        everywhere: _slack_safe). Prices per interval: the priced leg rules of the group whose
-        departure timeframe matches there (a superset of the legs'). "v2" (Strasbourg,
-        generated): a tram's free transfer saves the tram price, 1.70 off-peak, 2.30 at peak:
-        comparisons are sound within one period or from peak into off-peak, not across 07:00
-        or 16:30."""
+        s2 after refunds are >= 0 and <= min(gains, s). Prices per interval: the priced leg
+        rules of the group whose departure timeframe matches there (a superset of the legs').
+        "v2" (Strasbourg, generated): a tram's free transfer saves the tram price, 1.70
+        off-peak, 2.30 at peak: comparisons are sound within one period or from peak into
+        off-peak, not across 07:00 or 16:30."""
         g1 = self.n_groups + 1
         n = len(bounds) + 1
         n_chain = len(self.feed_pos) * g1
         spans = (np.full(n_chain * n, -(1 << 31), np.int32), np.full(n_chain * n, -(1 << 31), np.int32))
-        keys = [(chain, which) for which, flags in enumerate((self.slack_dep, self.slack_arr))
-                for chain in np.flatnonzero((flags == 2) | (flags == 4)).tolist()]
-        if not keys:
+        if not self.lost_count:
             return spans
         words = self.words
         rows = np.unpackbits(np.asarray(dep_bits, np.uint64).reshape(n, words).view(np.uint8), axis=1,
@@ -466,9 +418,8 @@ class FareKernelV2:
             return (rule[1], 0) if rule[0] == 0 else (p + rule[1], p)
 
         inf = 1 << 40
-        for chain, which in keys:
+        for (chain, which), rules in self.lost_count.items():
             fi = chain // g1
-            rules = self.lost_count.get((chain, which), [])     # (none for slack 4: no gain bounds the losses)
             gain = [min([inf] + [p - ab if ttype == 0 else -ab for to, ttype, ab in rules for p in prices(i, fi, to)])
                     for i in range(n)]
             s1, s2 = [], []
