@@ -5,7 +5,7 @@ where a lost transfer count cannot cost more than it saved (slack 2, engine/fare
 The enumeration of tests/differential/test_fare_criterion_vs_reference.py affords two vehicles on
 Strasbourg, where no count can be lost after the next leg, so it never reaches the spans. Here, on
 Strasbourg CTS with generated "v2" fares and up to four vehicles, the answers must equal those of
-the search that never compares those departures (the spans all empty: the rule that enumeration
+the search that never compares those departures (slack 2 as 0: the rule that enumeration
 checked), at start times just before the peaks' edges (07:00, 16:30: where a span ends) and at
 random ones, unbounded and within 2 h; and the spans must cut labels (else this tests nothing).
 tests/unit/test_fares_kernel_model_v2.py holds a hand-made case where comparing across 07:00
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
 import pytest
 
 FARE = ("arrival", "transfers", "fare")
@@ -68,19 +67,24 @@ def _answers(net, queries) -> tuple[list, int]:
 
 def test_spans_keep_the_pareto_set_and_cut_labels(bundle, monkeypatch):
     import engine
+    from engine.fares import load_v2
     from engine.fares.kernel_model_v2 import FareKernelV2
 
     queries = _queries(bundle)
-    with_spans, labels_with = _answers(engine.open(bundle), queries)
+    net = engine.open(bundle)
+    kernel = FareKernelV2(load_v2(net._planner.tt.bundle), net._planner.tt)
+    assert 2 in kernel.slack_dep        # (the trams' departures)
+    with_spans, labels_with = _answers(net, queries)
     assert sum(len(a) for a in with_spans) > len(queries), "too few journeys to compare"
-    spans = FareKernelV2._slack_spans
+    flags = FareKernelV2._slack_safe
 
-    def never(self, bounds, dep_bits):
-        dep, arr = spans(self, bounds, dep_bits)
-        return np.full_like(dep, -(1 << 31)), np.full_like(arr, -(1 << 31))
-    monkeypatch.setattr(FareKernelV2, "_slack_spans", never)
+    def never(self):
+        dep, arr = flags(self)
+        dep[dep == 2], arr[arr == 2] = 0, 0
+        return dep, arr
+    monkeypatch.setattr(FareKernelV2, "_slack_safe", never)
     without, labels_without = _answers(engine.open(bundle), queries)       # (a new network: its own fare model)
     differ = [(q, a, b) for q, a, b in zip(queries, with_spans, without) if a != b]
     assert not differ, differ[:3]
-    # (deterministic counts: 144 k against 171 k when written)
-    assert labels_with < 0.92 * labels_without, (labels_with, labels_without)
+    # (deterministic counts: 144 k against 181 k when written)
+    assert labels_with < 0.9 * labels_without, (labels_with, labels_without)
