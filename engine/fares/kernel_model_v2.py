@@ -332,8 +332,8 @@ class FareKernelV2:
     def _slack_reach(self) -> np.ndarray:
         """Per chain key, how far after the last leg's departure / arrival the legs where a lost
         count (slack 2, _slack_spans) costs or pays can leave: [3 * chain] the longest limit of
-        its rules that lose one measured from the departure, [+ 1] from the arrival (the first
-        such leg L is within it), [+ 2] the longest limit of the feed's counted rules (each
+        its rules measured from the departure, [+ 1] from the arrival (the first such leg L is
+        within it), [+ 2] the longest limit of the feed's counted rules (each
         later such leg is within that of the leg before: they are consecutive legs, each
         getting a counted rule on one side); -1: not bounded (a counted rule with no limit, or
         one measured from an arrival, whose time a departure does not bound)."""
