@@ -464,6 +464,8 @@ cdef class FareModelV2(FareModel):
         if span_dep.shape[0] != slack_dep.shape[0] * (time_bounds.shape[0] + 1) or \
                 span_arr.shape[0] != span_dep.shape[0] or slack_reach.shape[0] != 3 * slack_dep.shape[0]:
             raise ValueError("fares v2 slack spans do not match the chain keys and the day's intervals")
+        if (np.asarray(slack_dep) > 2).any() or (np.asarray(slack_arr) > 2).any():
+            raise ValueError("fares v2 slack flags must be 0, 1 or 2")
         self.slack_dep, self.slack_arr = slack_dep, slack_arr
         self.span_dep, self.span_arr, self.slack_reach = span_dep, span_arr, slack_reach
         self.leg_floor = leg_floor

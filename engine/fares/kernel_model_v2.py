@@ -339,12 +339,11 @@ class FareKernelV2:
         one measured from an arrival, whose time a departure does not bound)."""
         g1 = self.n_groups + 1
         reach = np.full(len(self.feed_pos) * g1 * 3, -1, np.int32)
-        step = [-1] * len(self.feed_pos)
-        for fi in range(len(self.feed_pos)):
-            durations = [(c[4], c[5]) for key, cands in enumerate(self.per_key) if key // (g1 * g1) == fi
-                         for c in cands if c[3] != -1]
-            if durations and all(d >= 0 and t in (0, 1) for d, t in durations):
-                step[fi] = max(d for d, _ in durations)
+        durations: list[list[tuple[int, int]]] = [[] for _ in self.feed_pos]    # counted rules' (limit, type)
+        for key, cands in enumerate(self.per_key):
+            durations[key // (g1 * g1)] += [(c[4], c[5]) for c in cands if c[3] != -1]
+        step = [max(d for d, _ in ds) if ds and all(d >= 0 and t in (0, 1) for d, t in ds) else -1
+                for ds in durations]
         for chain in range(len(self.feed_pos) * g1):
             fi = chain // g1
             for which in (0, 1):
@@ -398,9 +397,7 @@ class FareKernelV2:
         spans = (np.full(n_chain * n, -(1 << 31), np.int32), np.full(n_chain * n, -(1 << 31), np.int32))
         if not self.lost_count:
             return spans
-        words = self.words
-        rows = np.unpackbits(np.asarray(dep_bits, np.uint64).reshape(n, words).view(np.uint8), axis=1,
-                             bitorder="little")[:, :len(self.rules)].astype(bool)
+        rows = self._unpack(dep_bits)            # [interval, rule]: its departure timeframe matches
         fpos = np.array([self.feed_pos[int(fd)] for fd in self.rule_feed], np.int64)
         priced = self.rule_priced == 1
         memo: dict[tuple[int, int, int], list[int]] = {}
@@ -498,13 +495,14 @@ class FareKernelV2:
     def _rule_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The bit sets as booleans: [pattern class, rule] (priced rules only), [stop class,
         rule] for boarding and for alighting."""
-        n_rules = len(self.rules)
-
-        def unpack(bits):
-            rows = len(bits) // self.words
-            return np.unpackbits(bits.reshape(rows, self.words).view(np.uint8), axis=1,
-                                 bitorder="little")[:, :n_rules].astype(bool)
+        unpack = self._unpack
         return unpack(self.pattern_bits) & (self.rule_priced == 1), unpack(self.from_bits), unpack(self.to_bits)
+
+    def _unpack(self, bits: np.ndarray) -> np.ndarray:
+        """Rows of ``words`` uint64 (a bit set over the rules each) -> [row, rule] booleans."""
+        rows = len(bits) // self.words
+        return np.unpackbits(np.asarray(bits, np.uint64).reshape(rows, self.words).view(np.uint8), axis=1,
+                             bitorder="little")[:, :len(self.rules)].astype(bool)
 
     def _leg_floor(self) -> int:
         """The least one ride adds to a fare: its product (no transfer, or type 1 with the

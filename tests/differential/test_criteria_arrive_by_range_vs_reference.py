@@ -117,8 +117,7 @@ def fare_feed(request, tmp_path_factory):
 
 
 def test_arrive_by_fare_equals_reference(fare_feed):
-    from tests.differential.test_fare_criterion_vs_reference import _reference
-    from tests.reference.fare_reference import UNKNOWN
+    from tests.reference.fare_reference import UNKNOWN, reference_for
 
     built, net, queries = fare_feed
     ref = ReferenceSolver(built.staged, built.bundle)
@@ -130,7 +129,7 @@ def test_arrive_by_fare_equals_reference(fare_feed):
         deadline, window = _deadline_and_window(net, o, t, q)
         plan = net.plan(o, t, date=q.date.isoformat(), time=hhmmss(deadline), max_transfers=MAX_VEHICLES - 1,
                         optimize=FARE, arrive_by=True, max_window_s=window, min_change_time=60)
-        enumeration = _reference(net, q.date)
+        enumeration = reference_for(net, q.date)
         day = tt.day_index(q.date)
         lo = max(deadline - window, 0)
         instants = departure_instants(ref, origins, q.date, targets, lo, deadline)
@@ -201,9 +200,8 @@ def test_range_walking_equals_reference(walking_feed):
 
 def test_range_fare_equals_reference(fare_feed):
     from engine.criteria.mcraptor import FARE_WAIT_S
-    from tests.differential.test_fare_criterion_vs_reference import _reference
     from tests.reference.csa import seconds_on_axis
-    from tests.reference.fare_reference import UNKNOWN
+    from tests.reference.fare_reference import UNKNOWN, reference_for
 
     built, net, queries = fare_feed
     tt = net._planner.tt
@@ -218,7 +216,7 @@ def test_range_fare_equals_reference(fare_feed):
         origins, targets = net.stop_indices(o), net.stop_indices(t)
         plan = net.plan(o, t, date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=MAX_VEHICLES - 1,
                         optimize=FARE, window_s=window, min_change_time=60)
-        enumeration = _reference(net, q.date)
+        enumeration = reference_for(net, q.date)
         day = tt.day_index(q.date)
         minutes = [q.time_s + 60 * j for j in range(window // 60)]
         want = _range_front(lambda m: enumeration.pareto(list(origins), m, day, list(targets), MAX_VEHICLES, 60,

@@ -22,7 +22,7 @@ from engine.fares.v1 import Ride, journey_fare
 from tests.reference.csa import seconds_on_axis
 from engine.criteria.mcraptor import FARE_WAIT_S
 
-from tests.reference.fare_reference import UNKNOWN, FareReference, v2_pricer, v2_waiting
+from tests.reference.fare_reference import UNKNOWN, reference_for
 from tests.reference.feeds import build_feed, feed_name, hhmmss, random_queries, shared_data_dir
 
 FARE = ("arrival", "transfers", "fare")
@@ -100,19 +100,6 @@ def _rides(net, itinerary, date) -> list[Ride]:
     return out
 
 
-def _reference(net, date):
-    """The enumeration with the bundle's fares: v2 when it has them (as the engine chooses)."""
-    planner = net._planner
-    tt = planner.tt
-    v2 = load_v2(tt.bundle)
-    if v2 is not None:
-        tz = planner.timezone(planner.stop_endpoint([0]))
-        return FareReference(tt, v2, v2_pricer(tt, v2, date, tz), v2_waiting(tt, v2, date, tz))
-    fares = load_v1(tt.bundle)
-    assert fares is not None and fares.n_fares > 0
-    return FareReference(tt, fares)
-
-
 def test_fare_pareto_equals_enumeration(feed, monkeypatch):
     """Also (fares v2): the fare floors per number of vehicles that let a first pass stand for
     the whole search (engine/criteria/mcraptor.py _set_complete) never exceed the fare of
@@ -140,7 +127,7 @@ def test_fare_pareto_equals_enumeration(feed, monkeypatch):
         one_pass += plan.stats.get("passes") == 1
         got = {(seconds_on_axis(it.arrival, q.date), it.n_vehicles, UNKNOWN if f is None else f)
                for it, f in zip(plan.itineraries, plan.stats["fare_minor"])}
-        ref = refs.get(q.date) or refs.setdefault(q.date, _reference(net, q.date))
+        ref = refs.get(q.date) or refs.setdefault(q.date, reference_for(net, q.date))
         want = ref.pareto([q.origin], q.time_s, tt.day_index(q.date), [q.target], rounds, 60,
                           latest=None if max_duration is None else q.time_s + max_duration,
                           wait_until=q.time_s + (FARE_WAIT_S if max_duration is None else max_duration))

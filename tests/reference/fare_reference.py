@@ -342,3 +342,19 @@ class FareReference:
         for s in origins:
             visit(int(s), int(time_s), "origin", (), 0)
         return pareto3((a, k, self._price(rides)) for a, k, rides in found)
+
+
+def reference_for(net, date) -> FareReference:
+    """The enumeration over ``net``'s bundle on ``date`` with its fares: v2 when it has them (as
+    the engine chooses), priced and waited for as the engine defines it."""
+    from engine.fares import load_v1, load_v2
+
+    planner = net._planner
+    tt = planner.tt
+    v2 = load_v2(tt.bundle)
+    if v2 is not None:
+        tz = planner.timezone(planner.stop_endpoint([0]))
+        return FareReference(tt, v2, v2_pricer(tt, v2, date, tz), v2_waiting(tt, v2, date, tz))
+    fares = load_v1(tt.bundle)
+    assert fares is not None and fares.n_fares > 0
+    return FareReference(tt, fares)

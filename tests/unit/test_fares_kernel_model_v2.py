@@ -87,7 +87,7 @@ def test_lost_count_spans_keep_the_cheaper_journey(tmp_path, monkeypatch):
     via R1 R3 costs 1.70 and R4 is free, 1.70 + 1.70 + 0 = 3.40 EUR, the answer. Comparing
     the trams' departures at X regardless of the peak would drop R1's label (it arrives later,
     left earlier): the test checks it does, so the case really exercises the spans. Two hours
-    later (R4 leaves after 09:00, off-peak) the comparison is sound and R2's label wins."""
+    later (R4 leaves after 09:00, off-peak) the comparison is sound and made: R2's label wins."""
     import re
 
     import engine
@@ -108,25 +108,36 @@ route R4 type=0
   Y      D
   07:10  07:30
 """
-    def answer(shift_h):
+    def plan(shift_h):
         shifted = re.sub(r"(\d\d):(\d\d)", lambda m: f"{int(m.group(1)) + shift_h:02d}:{m.group(2)}", text)
         out = tmp_path / f"shift{shift_h}"
         out.mkdir(exist_ok=True)
         feed = add_fares(feed_from_text(out / "src.zip", shifted), out / "fares.zip", "v2")
         net = engine.open(str(engine.build(out / "t.bundle", gtfs=[("t", feed)]).path))
-        plan = net.plan("O", "D", date="2026-03-02", time=f"{5 + shift_h:02d}:25", max_transfers=3, optimize=("arrival", "transfers", "fare"))
+        return net.plan("O", "D", date="2026-03-02", time=f"{5 + shift_h:02d}:25", max_transfers=3,
+                        optimize=("arrival", "transfers", "fare"))
+
+    def answer(shift_h):
+        p = plan(shift_h)
         return [(fare, [leg.route_id for leg in it.legs if getattr(leg, "route_id", None)])
-                for it, fare in zip(plan.itineraries, plan.stats["fare_minor"])]
+                for it, fare in zip(p.itineraries, p.stats["fare_minor"])]
 
     assert answer(0) == [(340, ["t:R1", "t:R3", "t:R4"])]
     assert answer(2) == [(400, ["t:R2", "t:R3", "t:R4"])]      # 2.30 + 0 + 1.70 < 2.30 + 2.30 + 0
+    labels_later = plan(2).stats["labels"]
     spans = FareKernelV2._slack_spans
 
-    def always(self, bounds, dep_bits):
-        dep, arr = spans(self, bounds, dep_bits)
-        return np.full_like(dep, (1 << 31) - 1), arr
-    monkeypatch.setattr(FareKernelV2, "_slack_spans", always)
+    def forced(value):
+        def spans_forced(self, bounds, dep_bits):
+            dep, arr = spans(self, bounds, dep_bits)
+            return np.full_like(dep, value), arr
+        return spans_forced
+    monkeypatch.setattr(FareKernelV2, "_slack_spans", forced((1 << 31) - 1))
     assert answer(0) == [(400, ["t:R2", "t:R3", "t:R4"])]      # (unsound: the cheaper journey is lost)
+    # and two hours later the spans do compare them: R1's label goes (5 labels against 6 when
+    # the spans are empty)
+    monkeypatch.setattr(FareKernelV2, "_slack_spans", forced(-(1 << 31)))
+    assert labels_later < plan(2).stats["labels"]
 
 
 def test_leg_rules_follow_priority_then_price(kernels):
@@ -286,4 +297,30 @@ def test_potential_tables_out_of_range_are_refused(kernels):
                 kernel._build_model(date, None)
     finally:
         kernel.potential = good
+    kernel._build_model(date, None)             # (the good tables still build)
+
+
+def test_slack_tables_that_do_not_fit_are_refused(kernels):
+    """The kernel indexes the slack spans by chain key and interval, and reads a flag as 0, 1 or
+    2: spans of the wrong length, a reach table short of a key, or another flag are refused when
+    the day model is built, with a ValueError."""
+    kernel, net = kernels["v2"]
+    date = net._planner.tt.period_start
+    good = (kernel.slack_dep, kernel.slack_reach, kernel._slack_spans)
+    bad = [
+        ("slack_reach", good[1][:-1].copy(), "slack spans do not match"),
+        ("_slack_spans", lambda bounds, dep_bits: tuple(a[:-1] for a in good[2](bounds, dep_bits)),
+         "slack spans do not match"),
+        ("slack_dep", np.where(good[0] == 2, 3, good[0]).astype(np.uint8), "slack flags"),
+    ]
+    try:
+        for name, value, message in bad:
+            setattr(kernel, name, value)
+            with pytest.raises(ValueError, match=message):
+                kernel._build_model(date, None)
+            kernel.slack_dep, kernel.slack_reach = good[0], good[1]
+            kernel.__dict__.pop("_slack_spans", None)
+    finally:
+        kernel.slack_dep, kernel.slack_reach = good[0], good[1]
+        kernel.__dict__.pop("_slack_spans", None)
     kernel._build_model(date, None)             # (the good tables still build)
