@@ -39,8 +39,13 @@ class ItineraryPricer:
         return load_v2(self.bundle)
 
     @cached_property
-    def route_feed(self) -> np.ndarray:
-        return self.bundle.column("timetable/routes", "feed_idx")
+    def route_feed(self) -> list[int]:
+        """Each route's feed, as Python ints (read per ride)."""
+        return self.bundle.column("timetable/routes", "feed_idx").tolist()
+
+    @cached_property
+    def has_fares(self) -> bool:
+        return has_fares(self.bundle)
 
     @cached_property
     def v1_feeds(self) -> frozenset[int]:
@@ -54,7 +59,7 @@ class ItineraryPricer:
 
     def price(self, legs: Sequence[Leg]) -> Fare | None:
         """The fare of an itinerary made of ``legs`` (None: the bundle has no fare data)."""
-        if not has_fares(self.bundle):
+        if not self.has_fares:
             return None
         positions = [i for i, leg in enumerate(legs) if leg.mode == "transit"]
         version = "v2" if self.v2 is not None else "v1"
@@ -64,7 +69,8 @@ class ItineraryPricer:
         for n, ride in enumerate(rides):
             if ride is None or ride.route_idx < 0:
                 return _unknown(version, f"no fare data for leg {positions[n] + 1} (a real-time trip without a route)")
-        feeds = [int(self.route_feed[r.route_idx]) for r in rides]
+        route_feed = self.route_feed
+        feeds = [route_feed[r.route_idx] for r in rides]
         if self.v2 is not None and all(f in self.v2.feeds for f in feeds):
             return self._price_v2(legs, positions, feeds)
         if self.v1 is not None and all(f in self.v1_feeds for f in feeds):
@@ -89,8 +95,9 @@ class ItineraryPricer:
             return _unknown("v1", "no tickets of one currency cover all the legs, or covers in several "
                                   "currencies (prices of two currencies are never added or compared)")
         scale = 10 ** result.minor_digits
-        products = tuple(FareProduct(fares.fare_ids[f], None, int(fares.price_minor[f]) / scale, fares.currency[f],
-                                     tuple(positions[i] for i in range(a, b + 1))) for f, a, b in result.tickets)
+        price = fares.plain.price_minor
+        products = tuple(FareProduct(fares.fare_ids[f], None, price[f] / scale, fares.currency[f],
+                                     tuple(positions[a:b + 1])) for f, a, b in result.tickets)
         return Fare(result.amount_minor / scale, result.currency, products, True, "v1", None, result.amount_minor,
                     result.minor_digits)
 
@@ -109,9 +116,10 @@ class ItineraryPricer:
             leg = positions[result.ride] + 1 if result.ride is not None else None
             return _unknown("v2", result.reason.format(leg=leg))
         scale = 10 ** result.minor_digits
+        amounts, digits = fares.amounts, fares.minor_digits
         products = tuple(FareProduct(fares.product_ids[p], fares.product_names[p] or None,
-                                     int(fares.product_amount_minor[p]) / 10 ** int(fares.product_minor_digits[p]),
-                                     fares.product_currency[p], tuple(positions[i] for i in covered))
+                                     amounts[p] / 10 ** digits[p], fares.product_currency[p],
+                                     tuple([positions[i] for i in covered]))
                          for p, covered in result.items)
         return Fare(result.amount_minor / scale, result.currency, products, True, "v2", None, result.amount_minor,
                     result.minor_digits)

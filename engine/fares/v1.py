@@ -206,41 +206,69 @@ class FareV1Result:
 
 def ticket_matches(fares: FaresV1, f: int, rides: Sequence[Ride]) -> bool:
     """Whether one ticket of fare ``f`` covers all of ``rides`` (consecutive rides of a journey)."""
+    return _matches(fares, f, _Slice(fares, rides))
+
+
+class _Slice:
+    """What every fare's test reads of one slice of rides, computed once for all the candidate
+    fares (a journey of three rides has six slices, each tested against a few fares); the zones
+    ridden through only when some fare has contains rows."""
+
+    __slots__ = ("rides", "transfers", "span", "route_idx", "start", "end", "_visited")
+
+    def __init__(self, fares: FaresV1, rides: Sequence[Ride]):
+        plain = fares.plain
+        self.rides = rides
+        self.transfers = len(rides) - 1
+        self.span = rides[-1].board_time_s - rides[0].board_time_s
+        self.route_idx = [r.route_idx for r in rides]
+        self.start = plain.stop_zone[rides[0].board_stop]
+        self.end = plain.stop_zone[rides[-1].alight_stop]
+        self._visited = None
+
+    def visited(self) -> frozenset[int]:
+        if self._visited is None:
+            self._visited = frozenset().union(*(r.zones for r in self.rides))
+        return self._visited
+
+
+def _matches(fares: FaresV1, f: int, piece: _Slice) -> bool:
+    """ticket_matches, on a slice's facts."""
     rules, plain = fares.rules[f], fares.plain
     transfers = plain.transfers[f]
-    if transfers != UNLIMITED and len(rides) - 1 > transfers:
+    if transfers != UNLIMITED and piece.transfers > transfers:
         return False
     duration = plain.transfer_duration_s[f]
-    if duration >= 0 and rides[-1].board_time_s - rides[0].board_time_s > duration:
+    if duration >= 0 and piece.span > duration:
         return False
     agency = plain.fare_agency[f]
-    if agency >= 0 and any(plain.route_agency[r.route_idx] != agency for r in rides):
-        return False
-    if rules.routes is not None and any(r.route_idx not in rules.routes for r in rides):
-        return False
+    if agency >= 0:
+        route_agency = plain.route_agency
+        for r in piece.route_idx:
+            if route_agency[r] != agency:
+                return False
+    if rules.routes is not None:
+        for r in piece.route_idx:
+            if r not in rules.routes:
+                return False
     if rules.od is not None:
-        start = plain.stop_zone[rides[0].board_stop]
-        end = plain.stop_zone[rides[-1].alight_stop]
+        start, end = piece.start, piece.end
         if not any((o == NO_ZONE or (o == start and start != NO_ZONE))
                    and (d == NO_ZONE or (d == end and end != NO_ZONE)) for o, d in rules.od):
             return False
-    if rules.contains is not None:
-        visited = frozenset().union(*(r.zones for r in rides))
-        if visited != rules.contains:
-            return False
+    if rules.contains is not None and piece.visited() != rules.contains:
+        return False
     return True
 
 
 def cheapest_ticket(fares: FaresV1, rides: Sequence[Ride], currency: str) -> int | None:
     """The cheapest fare of ``currency`` whose ticket covers ``rides``, or None."""
     best = None
-    plain = fares.plain
-    start = plain.stop_zone[rides[0].board_stop]
-    end = plain.stop_zone[rides[-1].alight_stop]
-    for f in fares.candidates_between(start, end):
-        if fares.currency[f] == currency and ticket_matches(fares, f, rides):
-            if best is None or plain.price_minor[f] < plain.price_minor[best]:
-                best = f
+    price = fares.plain.price_minor
+    piece = _Slice(fares, rides)
+    for f in fares.candidates_between(piece.start, piece.end):
+        if fares.currency[f] == currency and (best is None or price[f] < price[best]) and _matches(fares, f, piece):
+            best = f
     return best
 
 

@@ -134,8 +134,46 @@ class FaresV2:
         return out
 
     def in_timeframe(self, group: int, day: int, tod_s: int, active: Callable[[int, int], bool]) -> bool:
-        return any(start <= tod_s < end and active(service, day)
-                   for start, end, service in self._timeframes.get(group, ()))
+        """Whether local time ``tod_s`` of timetable day ``day`` is in a [start, end) window of
+        timeframe group ``group`` whose service runs that day (``active(service, day)``)."""
+        key = (group, day, active)
+        windows = self._windows.get(key)
+        if windows is None:
+            # (a group has a row per service and window; a day keeps only its own: a leg reads
+            # a handful of windows, not every row: Strasbourg's generated groups have 68-136)
+            windows = tuple(sorted({(start, end) for start, end, service in self._timeframes.get(group, ())
+                                    if active(service, day)}))
+            if len(self._windows) >= 1 << 16:
+                self._windows.clear()
+            self._windows[key] = windows
+        for start, end in windows:
+            if start <= tod_s < end:
+                return True
+        return False
+
+    @cached_property
+    def _windows(self) -> dict[tuple, tuple[tuple[int, int], ...]]:
+        """in_timeframe's memo: (group, day, active) -> that day's windows (bounded)."""
+        return {}
+
+    @cached_property
+    def amounts(self) -> list[int]:
+        """product_amount_minor as Python ints (read per leg and transfer when pricing)."""
+        return [int(x) for x in self.product_amount_minor]
+
+    @cached_property
+    def minor_digits(self) -> list[int]:
+        return [int(x) for x in self.product_minor_digits]
+
+    @cached_property
+    def networks(self) -> list[int]:
+        """route_network as Python ints."""
+        return [int(x) for x in self.route_network]
+
+    @cached_property
+    def leg_groups(self) -> list[int]:
+        """leg_group (per leg rule row) as Python ints."""
+        return [int(x) for x in self.leg_group]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +227,7 @@ def match_leg(fares: FaresV2, leg: LegV2, active: Callable[[int, int], bool]) ->
     rules = fares._per_feed.get(leg.feed)
     if rules is None:
         return None
-    network = int(fares.route_network[leg.route_idx]) if leg.route_idx >= 0 else NO_IDX
+    network = fares.networks[leg.route_idx] if leg.route_idx >= 0 else NO_IDX
     a_from, a_to = fares.areas_of(leg.board_stop), fares.areas_of(leg.alight_stop)
     any_empty = rules.priority_mode
     matched = []
@@ -217,7 +255,8 @@ def match_leg(fares: FaresV2, leg: LegV2, active: Callable[[int, int], bool]) ->
     if not matched:
         return None
     top = max(m[0] for m in matched)
-    priced = [(int(fares.product_amount_minor[p]), row, p) for prio, row, p in matched if prio == top and p >= 0]
+    amounts = fares.amounts
+    priced = [(amounts[p], row, p) for prio, row, p in matched if prio == top and p >= 0]
     if not priced:
         return None
     _, row, product = min(priced)
@@ -249,7 +288,7 @@ def match_transfer(fares: FaresV2, feed: int, group_a: int, group_b: int, k: int
             end = cur.arr_s if dtype in (0, 3) else cur.dep_s
             if end - start > duration:
                 continue
-        key = (count if count != -1 else 1 << 30, int(fares.product_amount_minor[product]) if product >= 0 else 0,
+        key = (count if count != -1 else 1 << 30, fares.amounts[product] if product >= 0 else 0,
                row)
         if best is None or key < best[0]:
             best = (key, row, ttype, product)
@@ -269,7 +308,7 @@ def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, i
             return UnknownV2("no fare_leg_rules row prices leg {leg}", i)
         matched.append(m)
     product = [p for _, p in matched]
-    group = [int(fares.leg_group[row]) for row, _ in matched]
+    group = [fares.leg_groups[row] for row, _ in matched]
     paid = [True] * len(legs)
     covers = [[i] for i in range(len(legs))]        # legs each leg's product stands for
     owner = list(range(len(legs)))                  # whose product covers leg i
@@ -298,7 +337,7 @@ def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, i
         return UnknownV2("the products are in different currencies: " + ", ".join(sorted(currencies)))
     if not items:               # every product waived by AB-less type-2 transfers
         p = product[0]
-        return FareV2Result(0, fares.product_currency[p], int(fares.product_minor_digits[p]), ())
-    total = sum(int(fares.product_amount_minor[p]) for p, _ in items)
+        return FareV2Result(0, fares.product_currency[p], fares.minor_digits[p], ())
+    total = sum(fares.amounts[p] for p, _ in items)
     first = items[0][0]
-    return FareV2Result(total, fares.product_currency[first], int(fares.product_minor_digits[first]), tuple(items))
+    return FareV2Result(total, fares.product_currency[first], fares.minor_digits[first], tuple(items))
