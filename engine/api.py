@@ -157,7 +157,7 @@ class Network:
              max_window_s: int | None = None, window_s: int = 0, realtime: bool | None = None,
              wheelchair: bool = False, bikes: bool = False,
              optimize: tuple[str, ...] = ("arrival", "transfers"), max_duration_s: int | None = None,
-             time_budget_s: float | None = None) -> Plan:
+             time_budget_s: float | None = None, rider_category: str | None = None) -> Plan:
         """Earliest-arrival journeys: the Pareto set (arrival time, number of vehicles); with
         ``arrive_by=True``, latest-departure journeys arriving by ``time`` (see below).
 
@@ -219,6 +219,12 @@ class Network:
             nothing is answered, since a cut search would give a wrong set. The HTTP server passes
             its own budget, so that a query past it also frees its thread. Two-criteria plans
             are bounded by their parameters and not cut.
+        rider_category : fares v2: price itineraries (and, with optimize=(..., "fare"), search
+            the cheapest) for this rider category of rider_categories.txt (``rider_categories()``
+            lists them; None: the default one). Its own products and those of every rider;
+            a product it has none for leaves the fare unknown, and a transfer rule that sells
+            one does not apply. InvalidQueryError (``parameter="rider_category"``) for an id no
+            feed defines, or a bundle without fares v2 rider categories.
 
         Returns
         -------
@@ -235,12 +241,34 @@ class Network:
                                      max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
                                      max_window_s=max_window_s, window_s=window_s, max_duration_s=max_duration_s,
                                      time_budget_s=time_budget_s)
+        if rider_category is not None:
+            request = dataclasses.replace(request, rider_category=self._rider_category(rider_category))
         overlay = self._overlay(realtime)
         if filters or optimize != TWO_CRITERIA:
             return plan_with_criteria(self._planner, request, filters, optimize, overlay, self._criteria_cache)
         if overlay is not None:
             request = dataclasses.replace(request, overlay=overlay)
         return self._planner.plan(request)
+
+    def rider_categories(self) -> list[dict[str, Any]]:
+        """The fares v2 rider categories of the bundle's feeds (rider_categories.txt), one per id:
+        ``id``, ``name``, ``is_default``, ``eligibility_url``; empty without any."""
+        return [dataclasses.asdict(c) for c in self._rider_categories]
+
+    @cached_property
+    def _rider_categories(self) -> list:
+        from .fares import rider_categories
+
+        return rider_categories(self._require_timetable().bundle)
+
+    def _rider_category(self, value) -> str:
+        """A plan()'s rider_category, checked against the bundle's categories."""
+        known = [c.id for c in self._rider_categories]
+        if not isinstance(value, str) or value not in known:
+            listed = ", ".join(repr(k) for k in known[:20]) if known else "none (no feed has fares v2 rider categories)"
+            raise InvalidQueryError(f"rider_category must be one of the bundle's rider categories: {listed}",
+                                    "rider_category")
+        return value
 
     def travel_time_matrix(self, origins, destinations=None, *, date: dt.date | str, time: str | int,
                            window_s: int = 3600, percentiles=(50,), max_time_s: int = 7200, mode: str = "walk",

@@ -140,7 +140,7 @@ def cmd_plan(args) -> int:
                     mode=args.mode, max_access_s=args.max_access, arrive_by=args.arrive_by,
                     max_window_s=args.max_window, window_s=args.window * 60,
                     wheelchair=args.wheelchair, bikes=args.bikes, max_duration_s=args.max_duration,
-                    time_budget_s=args.time_budget,
+                    time_budget_s=args.time_budget, rider_category=args.rider_category,
                     optimize=("arrival", "transfers") + ((args.optimize,) if args.optimize != "transfers" else ()))
     print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json
           else _format_plan(plan, args.arrive_by))
@@ -324,6 +324,9 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
                    help="walking / fare: every journey worth taking for arrival (with --arrive-by: departure), "
                         "vehicles and walking seconds / "
                         "the GTFS fares price (v1 or v2)")
+    p.add_argument("--rider-category", default=None, metavar="ID",
+                   help="fares v2: price (and, with --optimize fare, search) for this rider category of "
+                        "rider_categories.txt (default: the default one)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)
 

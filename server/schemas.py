@@ -91,6 +91,8 @@ class Fare(BaseModel):
     reason: str | None = Field(None, description="why the fare is unknown")
     amount_minor: int | None = Field(None, description="total in minor units (cents), exact")
     minor_digits: int | None = None
+    rider_category: str | None = Field(None, description="fares v2: the rider category priced "
+                                                         "(rider_categories.txt id)")
 
 
 class Itinerary(BaseModel):

@@ -29,6 +29,10 @@ FORMAT_VERSION history (bump on any format or semantic change):
                  Fares (issue 14): a fares/* group (GTFS fares v1 and v2, engine.loaders.gtfs_fares),
                  present only when some feed has fare files; fares/products.amount_minor may be
                  negative (a v2 transfer discount, as the reference allows).
+  6  2026-12-06  Rider categories (fares v2): fares/rider_categories (rider_categories.txt),
+                 fares/product_prices (each category's price of each product, cheapest medium);
+                 fares/products keeps one row per product id, priced or not for the default rider
+                 (``priced``), and leg / transfer rules always name their product.
 """
 from __future__ import annotations
 
@@ -348,10 +352,22 @@ TABLES.update({
     "fares/areas": pa.schema([("area_id", _str), ("name", _str)]),
     # stop_areas.txt, a station expanded to its platforms; sorted by (stop_idx, area_idx)
     "fares/stop_areas": pa.schema([("stop_idx", _i32), ("area_idx", _i32)]),
-    # one row per product id: the default rider's price (cheapest fare medium; negative: a discount)
+    # one row per product id: the default rider's price (cheapest fare medium; negative: a discount;
+    # priced = 0: the default rider has none, amount_minor is then 0)
     "fares/products": pa.schema([
         ("product_id", _str), ("name", _str), ("amount_minor", _i64), ("currency", _str),
-        ("minor_digits", _i8),
+        ("minor_digits", _i8), ("priced", _i8),
+    ]),
+    # rider_categories.txt, one row per (feed, category)
+    "fares/rider_categories": pa.schema([
+        ("rider_category_id", _str),   # "FEED:ID"
+        ("name", _str), ("is_default", _i8), ("eligibility_url", _str), ("feed_idx", _i32),
+    ]),
+    # each rider category's price of each product it may buy (its own rows of fare_products.txt
+    # and those with an empty rider_category_id; the cheapest medium), sorted by product
+    "fares/product_prices": pa.schema([
+        ("product_idx", _i32), ("rider_idx", _i32),   # fares/products, fares/rider_categories rows
+        ("amount_minor", _i64), ("currency", _str), ("minor_digits", _i8),
     ]),
     "fares/leg_groups": pa.schema([("leg_group_id", _str)]),
     "fares/timeframe_groups": pa.schema([("timeframe_group_id", _str)]),
@@ -363,7 +379,7 @@ TABLES.update({
     "fares/leg_rules": pa.schema([
         ("leg_group_idx", _i32), ("network_idx", _i32), ("from_area", _i32), ("to_area", _i32),
         ("from_timeframe", _i32), ("to_timeframe", _i32),   # fares/timeframe_groups rows
-        ("product_idx", _i32),     # NO_IDX: the product has no price for the default rider
+        ("product_idx", _i32),     # fares/products row (whether a rider has a price: its own)
         ("rule_priority", _i32),   # NO_VALUE = empty
         ("feed_idx", _i32),        # rules match legs of their own feed only
     ]),

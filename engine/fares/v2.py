@@ -3,8 +3,11 @@
 written down here because the reference leaves choices to the consumer.
 
 Scope: rules of a feed apply to legs of that feed only (a merged bundle never lets one feed's
-empty field match another feed's legs). Prices are the default rider's (build: empty
-rider_category_id or is_default_fare_category=1, cheapest fare medium).
+empty field match another feed's legs). Prices are one rider category's (engine.fares.load_v2:
+by default the default rider's, rows with an empty rider_category_id or the category with
+is_default_fare_category=1; for another category its rows and the empty ones; the cheapest
+fare medium). A product the rider has no price for leaves a leg it prices without a fare,
+and a transfer rule whose product it is does not apply to that rider.
 
 1. **Leg rules** (fare_leg_rules.txt). A leg (one ride) has a network (its route's, from
    route_networks.txt or routes.network_id), a departure stop, an arrival stop, a departure and
@@ -87,6 +90,9 @@ class FaresV2:
     tr_product: np.ndarray
     tr_feed: np.ndarray
     leg_group_ids: Sequence[str]
+    #: the rider category these prices are for (engine.fares.load_v2; None: each feed's default
+    #: rider, where no single default category is named)
+    rider_category: str | None = None
 
     @cached_property
     def feeds(self) -> frozenset[int]:
@@ -305,7 +311,8 @@ def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, i
     for i, leg in enumerate(legs):
         m = match_leg(fares, leg, active)
         if m is None:
-            return UnknownV2("no fare_leg_rules row prices leg {leg}", i)
+            return UnknownV2("no fare_leg_rules row prices leg {leg}" + (
+                f" for rider category {fares.rider_category!r}" if fares.rider_category is not None else ""), i)
         matched.append(m)
     product = [p for _, p in matched]
     group = [fares.leg_groups[row] for row, _ in matched]

@@ -9,7 +9,7 @@ What is read (https://gtfs.org/documentation/schedule/reference/):
 - v1: fare_attributes.txt, fare_rules.txt, stops.txt zone_id, routes.txt agency_id;
 - v2 (engine/loaders/gtfs_fares_v2.py): fare_products.txt (the default rider's price: rows with
   an empty rider_category_id or the category marked is_default_fare_category=1 in
-  rider_categories.txt, cheapest fare medium), fare_leg_rules.txt, fare_transfer_rules.txt,
+  rider_categories.txt, cheapest fare medium; and each rider category's), fare_leg_rules.txt, fare_transfer_rules.txt,
   networks.txt + route_networks.txt or routes.network_id, areas.txt + stop_areas.txt (a station
   stands for its platforms), timeframes.txt, fare_media.txt (only counted: a default fare needs
   no medium).
@@ -101,7 +101,11 @@ class FeedFares:
     route_network: np.ndarray | None = None             # int32 per local route
     areas: list[tuple[str, str]] = field(default_factory=list)
     stop_areas: list[tuple[int, int]] = field(default_factory=list)   # (stop, area)
-    products: list[tuple] = field(default_factory=list)  # (id, name, amount_minor, currency, digits)
+    products: list[tuple] = field(default_factory=list)  # (id, name, amount_minor, currency, digits,
+    #                                                      priced): the default rider's price
+    rider_categories: list[tuple] = field(default_factory=list)   # (id, name, is_default, eligibility_url)
+    product_prices: list[tuple] = field(default_factory=list)     # (product, category, amount_minor,
+    #                                                               currency, digits)
     leg_groups: list[str] = field(default_factory=list)
     timeframe_groups: list[str] = field(default_factory=list)
     timeframes: list[tuple] = field(default_factory=list)  # (group, start_s, end_s, service)
@@ -387,13 +391,13 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
     from engine.bundle.schema import TABLES
 
     names = ("agencies", "zones", "attributes", "rules", "networks", "areas", "stop_areas", "products", "leg_groups",
-             "timeframe_groups", "timeframes", "leg_rules", "transfer_rules")
+             "timeframe_groups", "timeframes", "leg_rules", "transfer_rules", "rider_categories", "product_prices")
     rows: dict[str, list[tuple]] = {name: [] for name in names}     # one tuple per row, schema order
     stop_zone = np.full(int(stop_base[-1]), -1, np.int32)
     route_agency = np.full(int(route_base[-1]), -1, np.int32)
     route_network = np.full(int(route_base[-1]), -1, np.int32)
     base = dict.fromkeys(("agencies", "zones", "attributes", "networks", "areas", "products", "leg_groups",
-                          "timeframe_groups"), 0)
+                          "timeframe_groups", "rider_categories"), 0)
     for feed_idx, (f, p) in enumerate(zip(fares, parts)):
         if f is None:
             continue
@@ -419,7 +423,12 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
         rows["networks"] += [(pre + nid, name) for nid, name in f.networks]
         rows["areas"] += [(pre + aid, name) for aid, name in f.areas]
         rows["stop_areas"] += [(s + ss, a + b["areas"]) for s, a in f.stop_areas]
-        rows["products"] += [(pre + pid, name, amount, cur, digits) for pid, name, amount, cur, digits in f.products]
+        rows["products"] += [(pre + pid, name, amount, cur, digits, int(priced))
+                             for pid, name, amount, cur, digits, priced in f.products]
+        rows["rider_categories"] += [(pre + cid, name, int(is_default), url, feed_idx)
+                                     for cid, name, is_default, url in f.rider_categories]
+        rows["product_prices"] += [(prod + b["products"], cat + b["rider_categories"], amount, cur, digits)
+                                   for prod, cat, amount, cur, digits in f.product_prices]
         rows["leg_groups"] += [(pre + g,) for g in f.leg_groups]
         rows["timeframe_groups"] += [(pre + g,) for g in f.timeframe_groups]
         rows["timeframes"] += [(g + b["timeframe_groups"], s, e, svc + int(service_base[feed_idx]))
@@ -434,7 +443,8 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
                     attributes=b["attributes"] + len(f.fares), networks=b["networks"] + len(f.networks),
                     areas=b["areas"] + len(f.areas), products=b["products"] + len(f.products),
                     leg_groups=b["leg_groups"] + len(f.leg_groups),
-                    timeframe_groups=b["timeframe_groups"] + len(f.timeframe_groups))
+                    timeframe_groups=b["timeframe_groups"] + len(f.timeframe_groups),
+                    rider_categories=b["rider_categories"] + len(f.rider_categories))
     rows["stop_areas"].sort()
     tables: dict[str, pa.Table] = {}
     for name in names:

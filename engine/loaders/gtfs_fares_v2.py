@@ -1,9 +1,10 @@
 """GTFS fares v2 files of one feed -> the v2 part of its FeedFares (engine.loaders.gtfs_fares).
 
 BUILD TIME ONLY. Networks (networks.txt, routes.network_id, route_networks.txt which wins),
-areas (areas.txt, stop_areas.txt: a station stands for its platforms), the default rider's
-product prices (empty rider_category_id or is_default_fare_category=1, the cheapest medium),
-timeframes, leg rules and transfer rules; every bad row skipped or fixed and counted with file,
+areas (areas.txt, stop_areas.txt: a station stands for its platforms), rider categories, the
+product prices (the default rider's: empty rider_category_id or is_default_fare_category=1; and
+each category's: its own rows and the empty ones; the cheapest medium each time), timeframes,
+leg rules and transfer rules; every bad row skipped or fixed and counted with file,
 line and field, as gtfs_fares does for v1. The semantics are engine/fares/v2.py's.
 """
 from __future__ import annotations
@@ -89,42 +90,74 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                 pairs.add((c, a))
         out.stop_areas = sorted(pairs)
         issues.flush()
-    # rider categories: the default one (is_default_fare_category = 1), if any
+    # rider categories (rider_categories.txt): each keeps its own prices below; the default one
+    # (is_default_fare_category = 1) prices itineraries unless a query names another
+    categories: dict[str, int] = {}
     default_rider = set()
     rc = read("rider_categories.txt")
     if rc is not None:
-        for _, r in data_rows(rc, COLUMNS["rider_categories.txt"]):
-            if r["is_default_fare_category"] == "1":
-                default_rider.add(r["rider_category_id"])
-    # products: one price per product id, for the default rider, cheapest medium
+        issues = Issues(diag, rc)
+        for row, r in data_rows(rc, COLUMNS["rider_categories.txt"]):
+            cid = r["rider_category_id"]
+            if not cid:
+                issues.add("rider_categories.empty_id", "skipped", row, "rider_category_id",
+                           "empty rider_category_id; skipped")
+                continue
+            if cid in categories:
+                issues.add("rider_categories.duplicate_id", "skipped", row, "rider_category_id",
+                           f"rider_category_id {cid!r} defined again; the first row kept")
+                continue
+            is_default = r["is_default_fare_category"] == "1"
+            categories[cid] = len(out.rider_categories)
+            out.rider_categories.append((cid, r["rider_category_name"], is_default, r["eligibility_url"]))
+            if is_default:
+                default_rider.add(cid)
+        issues.flush()
+    # products: per product id, the default rider's price (rows with an empty rider_category_id
+    # or the default category's) and each category's (its rows and the empty ones: "eligible
+    # for any rider category"), the cheapest medium each time
     issues = Issues(diag, products)
-    best: dict[str, tuple] = {}
-    seen: set[str] = set()
+    best: dict[str, tuple] = {}                          # pid -> (name, amount, currency, digits)
+    per_rider: dict[tuple[str, int], tuple] = {}         # (pid, category) -> (amount, currency, digits)
+    names: dict[str, str] = {}
     for row, r in data_rows(products, COLUMNS["fare_products.txt"]):
         pid = r["fare_product_id"]
         if not pid:
             issues.add("fare_products.empty_id", "skipped", row, "fare_product_id", "empty fare_product_id")
             continue
-        seen.add(pid)
-        if r["rider_category_id"] and r["rider_category_id"] not in default_rider:
-            diag.count("fares.fare_products.other_rider", 1)
+        names.setdefault(pid, r["fare_product_name"])
+        rider = r["rider_category_id"]
+        if rider and rider not in categories:
+            issues.add("fare_products.unknown_rider_category", "skipped", row, "rider_category_id",
+                       f"rider_category_id {rider!r} not in rider_categories.txt; row skipped")
             continue
         checked = checked_price(issues, "fare_products", row, r, "currency", "amount", f"product {pid!r}",
                                 negative=True)
         if checked is None:
             continue
         amount, currency, digits = checked
-        cand = (pid, r["fare_product_name"], amount, currency, digits)
-        if pid not in best or amount < best[pid][2]:
-            best[pid] = cand
+        for c in ([categories[rider]] if rider else categories.values()):
+            if (pid, c) not in per_rider or amount < per_rider[pid, c][0]:
+                per_rider[pid, c] = (amount, currency, digits)
+        if rider and rider not in default_rider:
+            diag.count("fares.fare_products.other_rider", 1)     # (a price for another category only)
+            continue
+        if pid not in best or amount < best[pid][1]:
+            best[pid] = (r["fare_product_name"], amount, currency, digits)
     issues.flush()
-    for pid in sorted(seen - set(best)):
-        diag.warn("fare_products.no_default_price", "fare_products.txt", 0, "fare_product_id",
-                  f"product {pid!r} has no usable price for the default rider: legs it covers have an unknown fare")
+    for pid in names:
+        if pid not in best:
+            diag.warn("fare_products.no_default_price", "fare_products.txt", 0, "fare_product_id",
+                      f"product {pid!r} has no usable price for the default rider: legs it covers have an unknown "
+                      f"fare for that rider")
     product_idx = {}
-    for pid, cand in best.items():
+    for pid, name in names.items():
         product_idx[pid] = len(out.products)
-        out.products.append(cand)
+        if pid in best:
+            out.products.append((pid, *best[pid], True))
+        else:
+            out.products.append((pid, name, 0, "", 2, False))
+    out.product_prices = sorted((product_idx[pid], c, *price) for (pid, c), price in per_rider.items())
     # timeframes
     tf_idx: dict[str, int] = {}
     tfs = read("timeframes.txt")
@@ -162,7 +195,7 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
     group_idx: dict[str, int] = {}
     for row, r in data_rows(legs, COLUMNS["fare_leg_rules.txt"]):
         p = product_idx.get(r["fare_product_id"])
-        if p is None and r["fare_product_id"] not in seen:
+        if p is None:
             issues.add("fare_leg_rules.unknown_product", "skipped", row, "fare_product_id",
                        f"fare_product_id {r['fare_product_id']!r} not in fare_products.txt; rule skipped")
             continue
@@ -183,7 +216,7 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                            f"rule_priority {r['rule_priority']!r} not a non-negative integer; rule skipped")
                 continue
         g = group_idx.setdefault(r["leg_group_id"], len(group_idx)) if r["leg_group_id"] else -1
-        out.leg_rules.append((g, *refs, -1 if p is None else p, priority))
+        out.leg_rules.append((g, *refs, p, priority))
     issues.flush()
     out.leg_groups = list(group_idx)
     # transfer rules
@@ -235,9 +268,13 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                            f"rule skipped")
                 continue
         p = issues.reference(product_idx, r, row, "fare_product_id", "fare_transfer_rules.unknown_product",
-                             "has no usable default price")
+                             "not in fare_products.txt")
         if p is None:
             continue
+        if p >= 0 and not out.products[p][5]:
+            issues.add("fare_transfer_rules.no_default_price", "fixed", row, "fare_product_id",
+                       f"fare_product_id {r['fare_product_id']!r} has no price for the default rider: the rule "
+                       f"applies only to the rider categories that have one")
         out.transfer_rules.append((groups[0], groups[1], count, duration, dtype, ttype, p))
     issues.flush()
 

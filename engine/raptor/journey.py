@@ -64,6 +64,7 @@ class Fare:
     reason: str | None = None  # why unknown: no fare data for a leg, no rule matches, mixed currencies
     amount_minor: int | None = None   # amount in minor units (cents), exact
     minor_digits: int | None = None
+    rider_category: str | None = None  # fares v2: the rider category priced (None: no category named)
 
     def describe(self) -> str:
         """"USD 6.40" or "fare unknown (why)"."""

@@ -267,19 +267,26 @@ class LegBuilder:
         return tuple(zip(lat[i:j + 1].tolist(), lon[i:j + 1].tolist()))
 
     def itinerary(self, n_vehicles: int, arrival_s: int, legs: list[Leg], date: dt.date,
-                  start_s: int, tz: ZoneInfo | None, fare: Fare | None | object = NOT_PRICED) -> Itinerary:
-        """``fare``: what ``self.fare(legs)`` gave for the same rides, when the caller has it."""
+                  start_s: int, tz: ZoneInfo | None, fare: Fare | None | object = NOT_PRICED,
+                  rider: str | None = None) -> Itinerary:
+        """``fare``: what ``self.fare(legs, rider)`` gave for the same rides, when the caller has it."""
         departure = legs[0].departure if legs else self.clock(date, tz)(start_s)
         arrival = legs[-1].arrival if legs else self.clock(date, tz)(arrival_s)
         return Itinerary(departure, arrival, int((arrival - departure).total_seconds()), n_vehicles, tuple(legs),
-                         self.fare(legs) if fare is NOT_PRICED else fare)
+                         self.fare(legs, rider) if fare is NOT_PRICED else fare)
 
-    def fare(self, legs) -> Fare | None:
-        """What the itinerary made of ``legs`` costs (None when the bundle has no fares)."""
+    def fare(self, legs, rider: str | None = None) -> Fare | None:
+        """What the itinerary made of ``legs`` costs (None when the bundle has no fares), for rider
+        category ``rider`` (fares v2; None: the default rider)."""
         if not self.fares or not self.tt.bundle.has("fares/attributes"):
             return None
+        return self.pricer.price(legs, rider)
+
+    @property
+    def pricer(self):
+        """The ItineraryPricer of this timetable (made on first use)."""
         if self._pricer is None:
             from ..fares.pricing import ItineraryPricer
 
             self._pricer = ItineraryPricer(self.tt)
-        return self._pricer.price(legs)
+        return self._pricer

@@ -120,7 +120,8 @@ class Planner:
                 continue
             legs = self.legs.build(raw, request.date, tz, q.overlay)
             legs = self._with_access(legs, raw, o, d, request.mode, request.date, tz)
-            out.append(self.legs.itinerary(n_vehicles, arrival_s, legs, request.date, start, tz))
+            out.append(self.legs.itinerary(n_vehicles, arrival_s, legs, request.date, start, tz,
+                                           rider=request.rider_category))
         return out
 
     # ------------------------------------------------------------------ endpoints
@@ -255,4 +256,5 @@ class Planner:
             return None
         leg = Leg(mode, a, b, local_datetime(date, start, tz), local_datetime(date, start + duration, tz), duration,
                   distance_m=distance, geometry=geometry)
-        return Itinerary(leg.departure, leg.arrival, duration, 0, (leg,), self.legs.fare((leg,)))
+        return Itinerary(leg.departure, leg.arrival, duration, 0, (leg,),
+                         self.legs.fare((leg,), request.rider_category))

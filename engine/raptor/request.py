@@ -167,6 +167,9 @@ class PlanRequest:
     arrive_window_s: int | None = None
     range_s: int = 0
     max_duration_s: int | None = None
+    #: fares v2: the rider category itineraries are priced for (None: the default rider; checked
+    #: against the bundle by engine.api, check_rider_category)
+    rider_category: str | None = None
     #: time.monotonic() past which a search with a third criterion stops (time_budget_s)
     deadline: float | None = field(default=None, compare=False, repr=False)
     # the real-time overlay snapshot every run of this request reads (engine/realtime), or None

@@ -62,6 +62,10 @@ async def plan(
         description="walking / fare: the Pareto set over arrival (with arrive_by: departure), vehicles AND "
                     "walking seconds / the GTFS fares price, v1 or v2 (also with arrive_by and window_s); "
                     "transfers: arrival and vehicles")] = "transfers",
+    rider_category: Annotated[str | None, Query(min_length=1, max_length=200, description="fares v2: price (and "
+                                                "with optimize=fare search) for this rider category of "
+                                                "rider_categories.txt (GET /v1/fares/rider_categories; "
+                                                "default: the default one)")] = None,
 ):
     """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),
     sorted by arrival; with arrive_by, latest-departure itineraries arriving by `time` (the Pareto
@@ -82,6 +86,16 @@ async def plan(
                              max_access_s=max_access_s, max_direct_s=max_direct_s, arrive_by=arrive_by,
                              max_window_s=max_window_s, window_s=window_s, wheelchair=wheelchair, bikes=bikes,
                              optimize=_CRITERIA[optimize], max_duration_s=max_duration_s,
-                             time_budget_s=settings.time_budget_s)   # the engine stops there too
+                             time_budget_s=settings.time_budget_s,   # the engine stops there too
+                             rider_category=rider_category)
     return json_response(plan_json(result))
+
+
+@router.get("/fares/rider_categories", dependencies=[require("timetable")],
+            summary="The rider categories fares can be asked for (GTFS fares v2)")
+async def rider_categories(request: Request, net: EngineDep):
+    """Each rider category of the feeds' rider_categories.txt (one per id): `id` (the plan's
+    `rider_category`), `name`, `is_default` (the one fares are shown for when none is asked),
+    `eligibility_url`; an empty list when the bundle has none."""
+    return json_response({"rider_categories": await run_query(request, net.rider_categories)})
 

@@ -155,6 +155,7 @@ async function plan() {
       time: $("time").value, mode: $("mode").value, max_transfers: $("transfers").value,
       ...($("within").value ? { max_duration_s: $("within").value } : {}),
       ...($("wheelchair").checked ? { wheelchair: "true" } : {}), ...($("bikes").checked ? { bikes: "true" } : {}), ...($("walking").checked ? { optimize: "walking" } : ($("cheaper").checked ? { optimize: "fare" } : {})),
+      ...($("rider").value ? { rider_category: $("rider").value } : {}),
     });
     if (id !== state.requestId) return;
     state.plan = body; state.selected = 0;
@@ -402,6 +403,21 @@ async function listDatasets() {
     $("datasets").hidden = datasets.length === 0;
   } catch (e) { /* an older server: no catalogue */ }
 }
+async function listRiderCategories() {
+  // fares v2 rider categories: a "Fares for" choice when the bundle has more than one (the
+  // default one first selected: its value is empty, the server's default)
+  try {
+    const body = await getJSON("/v1/fares/rider_categories");
+    const cats = body.rider_categories || [];
+    if (cats.length < 2) return;
+    $("rider").replaceChildren(...cats.map((c) => {
+      const o = document.createElement("option");
+      o.value = c.is_default ? "" : c.id; o.textContent = c.name || c.id;
+      return o;
+    }));
+    $("rider-field").hidden = false;
+  } catch (e) { /* no timetable, or an older server */ }
+}
 async function start() {
   resize();
   setupSearch("from", "from-suggest", "origin");
@@ -416,7 +432,9 @@ async function start() {
     state.origin = state.destination = state.plan = state.isochrone = null; $("from").value = $("to").value = "";
     renderList(); status(""); redraw();
   });
-  for (const id of ["wheelchair", "bikes", "walking", "cheaper"]) $(id).addEventListener("change", () => { if (state.plan) plan(); });
+  for (const id of ["wheelchair", "bikes", "walking", "cheaper", "rider"]) {
+    $(id).addEventListener("change", () => { if (state.plan) plan(); });
+  }
   // one third criterion at a time: ticking one unticks the other
   $("walking").addEventListener("change", () => { if ($("walking").checked) $("cheaper").checked = false; });
   $("cheaper").addEventListener("change", () => { if ($("cheaper").checked) $("walking").checked = false; });
@@ -432,6 +450,7 @@ async function start() {
       (state.meta.period ? ` · service ${state.meta.period.start} … ${state.meta.period.end}` : "");
   } catch (e) { status(e.message, true); }
   listDatasets();
+  listRiderCategories();
   try {
     state.network = await getJSON("/v1/network", { max_segments: 40000, max_lines: 1500 });
     fit(state.network.bbox);

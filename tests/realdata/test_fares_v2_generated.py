@@ -35,7 +35,9 @@ def generated(tmp_path_factory):
 class Reference:
     """The v2 rules of the generated feed, read with csv and applied as docs/fares.md says."""
 
-    def __init__(self, path):
+    def __init__(self, path, rider: str | None = None):
+        """``rider``: price for that rider category (its rows and those of every rider; a
+        transfer rule selling a product it has no price for does not apply), else the default."""
         with zipfile.ZipFile(path) as zf:
             def read(name):
                 return list(csv.DictReader(io.StringIO(zf.read(name).decode("utf-8-sig"))))
@@ -47,13 +49,15 @@ class Reference:
                 self.areas.setdefault(r["stop_id"], set()).add(r["area_id"])
             self.timeframes = read("timeframes.txt")
             default = {r["rider_category_id"] for r in read("rider_categories.txt") if r["is_default_fare_category"] == "1"}
+            riders = {rider} if rider is not None else default
             self.price: dict[str, int] = {}
             for r in read("fare_products.txt"):
-                if r["rider_category_id"] in default | {""}:
+                if r["rider_category_id"] in riders | {""}:
                     cents = round(float(r["amount"]) * 100)
                     self.price[r["fare_product_id"]] = min(cents, self.price.get(r["fare_product_id"], cents))
             self.legs = read("fare_leg_rules.txt")
-            self.transfers = read("fare_transfer_rules.txt")
+            self.transfers = [r for r in read("fare_transfer_rules.txt")
+                              if not r["fare_product_id"] or r["fare_product_id"] in self.price]
 
     def runs(self, service: str, day: dt.date) -> bool:
         ymd = day.strftime("%Y%m%d")
@@ -90,7 +94,8 @@ class Reference:
                 continue
             if r["to_timeframe_group_id"] and not self.in_timeframe(r["to_timeframe_group_id"], leg.arrival):
                 continue
-            found.append(r)
+            if r["fare_product_id"] in self.price:
+                found.append(r)
         return min(found, key=lambda r: self.price[r["fare_product_id"]]) if found else None
 
     def transfer_rule(self, a, b, k, prev, cur):
@@ -176,7 +181,43 @@ def test_v2_default_rider_and_cheapest_medium(generated):
     amounts = dict(zip(names, net.bundle.column("fares/products", "amount_minor").tolist()))
     assert amounts["cts:tram_single"] == 170          # adult card; not youth 1.00, not paper 2.00
     assert amounts["cts:suburb_single"] == 260        # empty rider_category_id: everyone
-    assert net.manifest["report"]["counts"]["fares.fare_products.other_rider"] == 1
+    assert net.manifest["report"]["counts"]["fares.fare_products.other_rider"] == 4   # the youth rows
+    assert net.rider_categories() == [
+        {"id": "adult", "name": "Adult", "is_default": True, "eligibility_url": None},
+        {"id": "youth", "name": "Youth", "is_default": False, "eligibility_url": None}]
+    prices = net.bundle.table("fares/product_prices")
+    youth = {names[p]: a for p, r, a in zip(prices.column("product_idx").to_pylist(),
+                                            prices.column("rider_idx").to_pylist(),
+                                            prices.column("amount_minor").to_pylist()) if r == 1}
+    assert youth == {"cts:tram_single": 100, "cts:tram_peak": 120, "cts:bus_single": 90, "cts:combo": 150,
+                     "cts:suburb_single": 260}     # (paper 0.90 is youth's only bus price; no upgrade)
+
+
+def test_v2_youth_prices_of_random_itineraries_match_the_reference(generated):
+    """rider_category="youth": the youth products (and everyone's), transfer rules that sell a
+    product youth cannot buy (the bus -> tram upgrade) dropped; against the CSV reference."""
+    path, net = generated
+    ref, adult = Reference(path, "youth"), Reference(path)
+    tt = net.timetable
+    stops = [i for i in range(tt.n_stops) if tt.stop_location_type[i] == 0]
+    rng = random.Random(29)
+    compared = cheaper = combos = 0
+    for q in range(40):
+        a, b = rng.sample(stops, 2)
+        date = DATES[q % len(DATES)]
+        when = f"{rng.randint(6, 21):02d}:{rng.randint(0, 59):02d}"
+        plan = net.plan(tt.stop_id(a), tt.stop_id(b), date=date, time=when, rider_category="youth")
+        for it in plan.itineraries:
+            expected = ref.fare(it)
+            assert it.fare.rider_category == "youth"
+            if expected is None:
+                assert not it.fare.known, it.fare
+                continue
+            assert it.fare.known and it.fare.amount_minor == expected, (expected, it.fare)
+            compared += 1
+            cheaper += expected < (adult.fare(it) or 0)
+            combos += any(p.id == "cts:combo" for p in it.fare.products)
+    assert compared >= 30 and cheaper >= 20 and combos > 0
 
 
 def test_v2_mixed_currencies_are_unknown(generated, tmp_path):

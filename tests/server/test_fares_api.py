@@ -42,7 +42,8 @@ def test_http_plan_carries_the_engine_fare(fares_client):
     assert [it["fare"] for it in body["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
     fare = body["itineraries"][0]["fare"]
     assert set(fare) == {"amount", "currency", "products", "known", "version", "reason", "amount_minor",
-                         "minor_digits"}
+                         "minor_digits", "rider_category"}
+    assert fare["rider_category"] == "adult"          # the feed's default category
     assert fare["known"] and fare["version"] == "v2" and fare["currency"] == "EUR"
     assert all(set(p) == {"id", "name", "amount", "currency", "legs"} for p in fare["products"])
     assert all("ride" not in leg for it in body["itineraries"] for leg in it["legs"])
@@ -170,3 +171,91 @@ def test_optimize_fare_refuses_feeds_mixing_v1_and_v2(sample_paths, tmp_path):
     with pytest.raises(InvalidQueryError, match="mix GTFS fares v1 and v2") as e:
         net.plan(stop, net._planner.tt.stop_id(1), DEMO["date"], "08:00", optimize=("arrival", "transfers", "fare"))
     assert e.value.parameter == "optimize"
+
+
+def test_http_and_cli_rider_category(fares_client, fares_bundle, capsys):
+    """rider_category (fares v2) over HTTP and in the CLI is the engine's answer for that
+    category (different prices from the default's); the categories are listed; an unknown one
+    is a 4xx JSON error naming the parameter, and exit status 2 in the CLI."""
+    client, net = fares_client
+    r = client.get("/v1/fares/rider_categories")
+    assert r.status_code == 200
+    assert [c["id"] for c in r.json()["rider_categories"]] == ["adult", "youth"]
+    assert [c["is_default"] for c in r.json()["rider_categories"]] == [True, False]
+    query = {"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"], "time": "08:00"}
+    fare = ("arrival", "transfers", "fare")
+    for optimize in (None, "fare"):
+        extra = {"optimize": optimize} if optimize else {}
+        want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", rider_category="youth",
+                        **({"optimize": fare} if optimize else {}))
+        adult = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00",
+                         **({"optimize": fare} if optimize else {}))
+        r = client.get("/v1/plan", params={**query, **extra, "rider_category": "youth"})
+        assert r.status_code == 200, r.text
+        got = [it["fare"] for it in r.json()["itineraries"]]
+        assert got == [it.fare.to_dict() for it in want.itineraries] and got
+        assert all(f["rider_category"] == "youth" for f in got)
+        assert got != [it.fare.to_dict() for it in adult.itineraries]
+    r = client.get("/v1/plan", params={**query, "rider_category": "senior"})
+    assert r.status_code in (400, 422)
+    assert r.json()["error"]["parameter"] == "rider_category"
+    argv = ["plan", str(fares_bundle), "--from", DEMO["origin"], "--to", DEMO["destination"], "--date", DEMO["date"],
+            "--time", "08:00", "--rider-category", "youth", "--json"]
+    assert main(argv) == 0
+    got = json.loads(capsys.readouterr().out)
+    want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", rider_category="youth")
+    assert [it["fare"] for it in got["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
+    assert main(argv[:-2] + ["senior"]) == 2
+    assert "rider_category" in capsys.readouterr().err
+
+
+def test_rider_category_on_fares_v1_is_refused(fares_v1_bundle):
+    """Fares v1 know no rider categories: asking for one is an error naming the parameter."""
+    net = engine.open(fares_v1_bundle)
+    assert net.rider_categories() == []
+    with pytest.raises(InvalidQueryError) as err:
+        net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", rider_category="youth")
+    assert err.value.parameter == "rider_category" and "no feed has fares v2 rider categories" in str(err.value)
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium absent")
+def test_map_page_prices_for_the_chosen_rider_category(sample_paths, tmp_path, serve_app):
+    """The map page offers the bundle's rider categories ("Fares for") and shows the prices of
+    the one chosen, planning again when it changes (headless Chromium)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    from server.main import create_app
+    from server.settings import Settings
+
+    z = add_fares(sample_paths.gtfs, tmp_path / "v2.zip", "v2")
+    bundle = engine.build(tmp_path / "v2.bundle", gtfs=[("briqueville", z)], osm=sample_paths.osm).path
+    net = engine.open(bundle)
+    want = {rider: [f" · {it.fare.describe()}" for it in net.plan(
+        DEMO["from_point"], DEMO["to_point"], DEMO["date"], DEMO["time"], rider_category=rider).itineraries]
+        for rider in (None, "youth")}
+    assert want[None] != want["youth"]
+    with serve_app(create_app(Settings(bundle=str(bundle)), network=net)) as address, \
+            sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 800})
+            page.goto(f"http://{address}/")
+            page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+            page.wait_for_selector("#rider-field:not([hidden])", timeout=20_000)
+            options = page.locator("#rider option").all_inner_texts()
+            page.fill("#date", DEMO["date"])
+            page.fill("#time", DEMO["time"])
+            for lat, lon in (DEMO["from_point"], DEMO["to_point"]):
+                xy = page.evaluate("([lat, lon]) => window.brique.project(lat, lon)", [lat, lon])
+                page.mouse.click(xy["x"], xy["y"])
+            shown = {}
+            for rider, label in ((None, "Adult"), ("youth", "Youth")):
+                page.select_option("#rider", label=label)
+                page.wait_for_function(
+                    "(want) => JSON.stringify([...document.querySelectorAll('#itineraries .itinerary .fare')]"
+                    ".map((e) => e.innerText)) === JSON.stringify(want)", arg=want[rider], timeout=20_000)
+                shown[rider] = page.locator("#itineraries .itinerary .fare").all_inner_texts()
+        finally:
+            browser.close()
+    assert options == ["Adult", "Youth"]
+    assert shown == want

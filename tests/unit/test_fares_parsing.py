@@ -127,6 +127,42 @@ def test_bad_v2_references_are_counted_with_file_line_and_field(sample_paths, tm
     assert fares["fares/networks"].to_pydict()["network_id"] == ["bq:n1"]    # no empty or repeated id
 
 
+def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_paths, tmp_path):
+    """rider_categories.txt rows (empty or repeated ids skipped), each category's cheapest price
+    per product (its rows and the empty ones), a product row of an unknown category skipped, a
+    product only youth can buy kept unpriced for the default rider, and a transfer rule selling
+    it reported as applying to the categories that have a price only."""
+    feed = _with_files(sample_paths.gtfs, tmp_path / "riders.zip", {
+        "rider_categories.txt": ("rider_category_id,rider_category_name,is_default_fare_category,eligibility_url\n"
+                                 "adult,Adult,1,\nyouth,Youth,0,https://example.org/youth\n,Nobody,0,\n"
+                                 "youth,Again,0,\n"),
+        "fare_products.txt": ("fare_product_id,fare_product_name,rider_category_id,fare_media_id,amount,currency\n"
+                              "p1,Single,adult,card,1.70,EUR\np1,Single,adult,paper,2.00,EUR\n"
+                              "p1,Single,youth,card,1.00,EUR\np1,Single,senior,card,0.50,EUR\n"
+                              "p2,Anyone,,card,2.60,EUR\np3,Youth pass,youth,card,0.20,EUR\n"),
+        "fare_leg_rules.txt": "leg_group_id,fare_product_id\ng,p1\n",
+        "fare_transfer_rules.txt": ("from_leg_group_id,to_leg_group_id,transfer_count,fare_transfer_type,"
+                                    "fare_product_id\ng,g,1,1,p3\n")})
+    report = BuildReport()
+    staged = load_gtfs([("bq", feed)], report)
+    where = {(i.code, i.file, i.line, i.field) for i in report.issues}
+    assert ("rider_categories.empty_id", "rider_categories.txt", 4, "rider_category_id") in where
+    assert ("rider_categories.duplicate_id", "rider_categories.txt", 5, "rider_category_id") in where
+    assert ("fare_products.unknown_rider_category", "fare_products.txt", 5, "rider_category_id") in where
+    assert ("fare_transfer_rules.no_default_price", "fare_transfer_rules.txt", 2, "fare_product_id") in where
+    fares = staged.fares
+    cats = fares["fares/rider_categories"].to_pydict()
+    assert cats["rider_category_id"] == ["bq:adult", "bq:youth"] and cats["is_default"] == [1, 0]
+    assert cats["eligibility_url"] == ["", "https://example.org/youth"]
+    products = fares["fares/products"].to_pydict()
+    assert products["product_id"] == ["bq:p1", "bq:p2", "bq:p3"]
+    assert products["amount_minor"] == [170, 260, 0] and products["priced"] == [1, 1, 0]
+    prices = fares["fares/product_prices"].to_pydict()
+    assert list(zip(prices["product_idx"], prices["rider_idx"], prices["amount_minor"])) == [
+        (0, 0, 170), (0, 1, 100), (1, 0, 260), (1, 1, 260), (2, 1, 20)]
+    assert fares["fares/transfer_rules"].to_pydict()["product_idx"] == [2]     # kept: youth may buy it
+
+
 def test_minor_units_follow_iso_4217():
     assert minor_digits("USD") == (2, True) and minor_digits("JPY") == (0, True)
     assert minor_digits("KWD") == (3, True) and minor_digits("XTS") == (2, False)

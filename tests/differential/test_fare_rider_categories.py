@@ -1,0 +1,116 @@
+"""The fare criterion for a rider category other than the default (fares v2 rider_categories.txt,
+``rider_category="youth"``) against the exhaustive enumeration of tests/reference/fare_reference.py
+priced for that category, on the built-in sample with generated fares (engine.testing.fares_gen:
+youth has its own tram, peak tram, bus and combo prices, everyone's suburban ticket, and no
+upgrade nor discount, so the transfer rules selling those do not apply to youth; in "v2-priority"
+the suburban night bus is youth's only, unpriced for adults). The Pareto sets must be equal, and
+differ from the adults' on some queries (else the category would not be tested)."""
+from __future__ import annotations
+
+import pytest
+
+import engine
+from engine.criteria.mcraptor import FARE_WAIT_S
+from engine.errors import InvalidQueryError
+from engine.testing.fares_gen import add_fares
+
+from tests.reference.csa import seconds_on_axis
+from tests.reference.fare_reference import UNKNOWN, reference_for
+from tests.reference.feeds import build_feed, feed_name, hhmmss, random_queries
+
+FARE = ("arrival", "transfers", "fare")
+
+
+@pytest.fixture(scope="module", params=["v2", "v2-simple", "v2-priority"])
+def sample(request, sample_paths, tmp_path_factory):
+    out = tmp_path_factory.mktemp("riders")
+    path = out / f"sample_fares_{request.param}.zip"
+    add_fares(sample_paths.gtfs, path, version=request.param, seed=3)
+    name = feed_name(path)
+    built = build_feed(out, [(name, path)], name)
+    return built, engine.open(str(built.bundle))
+
+
+def _answer(plan, date) -> set[tuple]:
+    return {(seconds_on_axis(it.arrival, date), it.n_vehicles, UNKNOWN if f is None else f)
+            for it, f in zip(plan.itineraries, plan.stats["fare_minor"])}
+
+
+def test_youth_pareto_equals_enumeration(sample):
+    built, net = sample
+    tt = net.timetable
+    failures, differs, priced = [], 0, 0
+    refs: dict = {}
+    for i, q in enumerate(random_queries(built.staged, 10, 57, avoid_dst=False, night_every=4)):
+        o, t = tt.stop_id(q.origin), tt.stop_id(q.target)
+        kw = dict(date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=2, optimize=FARE, min_change_time=60)
+        youth = net.plan(o, t, rider_category="youth", **kw)
+        adult = net.plan(o, t, **kw)
+        got = _answer(youth, q.date)
+        ref = refs.get(q.date) or refs.setdefault(q.date, reference_for(net, q.date, "youth"))
+        want = ref.pareto([q.origin], q.time_s, tt.day_index(q.date), [q.target], 3, 60,
+                          wait_until=q.time_s + FARE_WAIT_S)
+        if got != want:
+            failures.append(f"query {i}: {o} -> {t} {q.date} {hhmmss(q.time_s)}: engine {sorted(got)}, "
+                            f"reference {sorted(want)}")
+        for it, fare in zip(youth.itineraries, youth.stats["fare_minor"]):
+            assert it.fare.rider_category == "youth"
+            assert (it.fare.amount_minor if it.fare.known else None) == fare    # the criterion is the price shown
+        differs += got != _answer(adult, q.date)
+        priced += sum(f is not None for f in youth.stats["fare_minor"])
+    assert not failures, "\n".join(failures)
+    assert priced > 0 and differs > 0, "youth and adult answers never differ: the category would not be tested"
+
+
+def test_rider_category_is_checked(sample):
+    _, net = sample
+    tt = net.timetable
+    a, b = tt.stop_id(0), tt.stop_id(1)
+    for bad in ("senior", "", 3, ["youth"]):
+        with pytest.raises(InvalidQueryError) as err:
+            net.plan(a, b, date=tt.period_start.isoformat(), time="08:00", rider_category=bad)
+        assert err.value.parameter == "rider_category" and "'adult', 'youth'" in str(err.value)
+
+
+def test_a_feed_without_categories_sells_to_everyone(sample_paths, tmp_path):
+    """In a bundle of two feeds, one without rider_categories.txt (its products have an empty
+    rider_category_id: eligible for any category), youth pays that feed's prices; the other
+    feed's youth prices still apply to its own journeys."""
+    import zipfile
+
+    from engine.fares import load_v2
+
+    with_cats = add_fares(sample_paths.gtfs, tmp_path / "a.zip", version="v2-simple", seed=3)
+    without = tmp_path / "b.zip"
+    with zipfile.ZipFile(with_cats) as src, zipfile.ZipFile(without, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "rider_categories.txt":
+                continue
+            if name == "fare_products.txt":
+                rows = data.decode().splitlines()
+                data = "\n".join([rows[0]] + [r.replace(",adult,", ",,") for r in rows[1:] if ",youth," not in r])
+                data = (data + "\n").encode()
+            dst.writestr(name, data)
+    net = engine.open(engine.build(tmp_path / "ab.bundle", gtfs=[("a", with_cats), ("b", without)]).path)
+    adult, youth = load_v2(net.bundle), load_v2(net.bundle, "youth")
+    ids = list(adult.product_ids)
+    a_single, b_single = ids.index("a:tram_single"), ids.index("b:tram_single")
+    assert (adult.product_amount_minor[a_single], youth.product_amount_minor[a_single]) == (170, 100)
+    assert youth.product_amount_minor[b_single] == adult.product_amount_minor[b_single] == 170
+    assert youth.rider_category == "youth" and adult.rider_category == "adult"
+    tt = net.timetable
+    b_stops = [i for i in range(tt.n_stops) if tt.stop_id(i).startswith("b:") and tt.stop_location_type[i] == 0]
+    compared = cheaper = 0
+    for a, b in zip(b_stops[::3], b_stops[1::3]):
+        kw = dict(date=tt.period_start.isoformat(), time="10:00")
+        for x, y in zip(net.plan(tt.stop_id(a), tt.stop_id(b), **kw).itineraries,
+                        net.plan(tt.stop_id(a), tt.stop_id(b), rider_category="youth", **kw).itineraries):
+            assert y.fare.rider_category == "youth"
+            if x.fare.known and x.n_vehicles and all(p.id.startswith("b:") for p in x.fare.products):
+                assert x.fare.amount_minor == y.fare.amount_minor       # (b's rides only: everyone's prices)
+                compared += 1
+            elif x.fare.known and all(p.id.startswith("a:") for p in x.fare.products) and x.n_vehicles:
+                assert y.fare.amount_minor <= x.fare.amount_minor       # (a's rides: youth's prices)
+                cheaper += y.fare.amount_minor < x.fare.amount_minor
+    assert compared > 0 and cheaper > 0
