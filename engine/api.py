@@ -157,7 +157,8 @@ class Network:
              max_window_s: int | None = None, window_s: int = 0, realtime: bool | None = None,
              wheelchair: bool = False, bikes: bool = False,
              optimize: tuple[str, ...] = ("arrival", "transfers"), max_duration_s: int | None = None,
-             time_budget_s: float | None = None, rider_category: str | None = None) -> Plan:
+             time_budget_s: float | None = None, rider_category: str | None = None,
+             fare_media: str | None = None) -> Plan:
         """Earliest-arrival journeys: the Pareto set (arrival time, number of vehicles); with
         ``arrive_by=True``, latest-departure journeys arriving by ``time`` (see below).
 
@@ -225,6 +226,9 @@ class Network:
             a product it has none for leaves the fare unknown, and a transfer rule that sells
             one does not apply. InvalidQueryError (``parameter="rider_category"``) for an id no
             feed defines, or a bundle without fares v2 rider categories.
+        fare_media : fares v2: pay with this fare medium of fare_media.txt (``fare_media()``
+            lists them; None: each product's cheapest). Products with that medium or none named;
+            otherwise as rider_category (``parameter="fare_media"``).
 
         Returns
         -------
@@ -242,7 +246,11 @@ class Network:
                                      max_window_s=max_window_s, window_s=window_s, max_duration_s=max_duration_s,
                                      time_budget_s=time_budget_s)
         if rider_category is not None:
-            request = dataclasses.replace(request, rider_category=self._rider_category(rider_category))
+            request = dataclasses.replace(request, rider_category=self._fare_choice(
+                rider_category, self._rider_categories, "rider_category", "rider categories"))
+        if fare_media is not None:
+            request = dataclasses.replace(request, fare_medium=self._fare_choice(
+                fare_media, self._fare_media, "fare_media", "fare media"))
         overlay = self._overlay(realtime)
         if filters or optimize != TWO_CRITERIA:
             return plan_with_criteria(self._planner, request, filters, optimize, overlay, self._criteria_cache)
@@ -261,13 +269,24 @@ class Network:
 
         return rider_categories(self._require_timetable().bundle)
 
-    def _rider_category(self, value) -> str:
-        """A plan()'s rider_category, checked against the bundle's categories."""
-        known = [c.id for c in self._rider_categories]
+    def fare_media(self) -> list[dict[str, Any]]:
+        """The fares v2 fare media of the bundle's feeds (fare_media.txt), one per id: ``id``,
+        ``name``, ``type`` ("paper ticket", "transit card", ..., None); empty without any."""
+        return [dataclasses.asdict(m) for m in self._fare_media]
+
+    @cached_property
+    def _fare_media(self) -> list:
+        from .fares import fare_media
+
+        return fare_media(self._require_timetable().bundle)
+
+    @staticmethod
+    def _fare_choice(value, choices: list, parameter: str, what: str) -> str:
+        """A plan()'s rider_category / fare_media, checked against the bundle's ``choices``."""
+        known = [c.id for c in choices]
         if not isinstance(value, str) or value not in known:
-            listed = ", ".join(repr(k) for k in known[:20]) if known else "none (no feed has fares v2 rider categories)"
-            raise InvalidQueryError(f"rider_category must be one of the bundle's rider categories: {listed}",
-                                    "rider_category")
+            listed = ", ".join(repr(k) for k in known[:20]) if known else f"none (no feed has fares v2 {what})"
+            raise InvalidQueryError(f"{parameter} must be one of the bundle's {what}: {listed}", parameter)
         return value
 
     def travel_time_matrix(self, origins, destinations=None, *, date: dt.date | str, time: str | int,

@@ -141,6 +141,7 @@ def cmd_plan(args) -> int:
                     max_window_s=args.max_window, window_s=args.window * 60,
                     wheelchair=args.wheelchair, bikes=args.bikes, max_duration_s=args.max_duration,
                     time_budget_s=args.time_budget, rider_category=args.rider_category,
+                    fare_media=args.fare_media,
                     optimize=("arrival", "transfers") + ((args.optimize,) if args.optimize != "transfers" else ()))
     print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) if args.json
           else _format_plan(plan, args.arrive_by))
@@ -327,6 +328,8 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     p.add_argument("--rider-category", default=None, metavar="ID",
                    help="fares v2: price (and, with --optimize fare, search) for this rider category of "
                         "rider_categories.txt (default: the default one)")
+    p.add_argument("--fare-media", default=None, metavar="ID",
+                   help="fares v2: pay with this fare medium of fare_media.txt (default: each product's cheapest)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)
 

@@ -93,6 +93,8 @@ class Fare(BaseModel):
     minor_digits: int | None = None
     rider_category: str | None = Field(None, description="fares v2: the rider category priced "
                                                          "(rider_categories.txt id)")
+    fare_medium: str | None = Field(None, description="fares v2: the fare medium paid with (fare_media.txt "
+                                                      "id; null: each product's cheapest)")
 
 
 class Itinerary(BaseModel):

@@ -33,6 +33,9 @@ FORMAT_VERSION history (bump on any format or semantic change):
                  fares/product_prices (each category's price of each product, cheapest medium);
                  fares/products keeps one row per product id, priced or not for the default rider
                  (``priced``), and leg / transfer rules always name their product.
+  7  2026-12-06  Fare media (fares v2): fares/fare_media (fare_media.txt); fares/product_prices
+                 holds every usable fare_products.txt row (rider category and medium, NO_IDX =
+                 empty: any), the query picks a category's and a medium's (engine.fares.load_v2).
 """
 from __future__ import annotations
 
@@ -363,11 +366,17 @@ TABLES.update({
         ("rider_category_id", _str),   # "FEED:ID"
         ("name", _str), ("is_default", _i8), ("eligibility_url", _str), ("feed_idx", _i32),
     ]),
-    # each rider category's price of each product it may buy (its own rows of fare_products.txt
-    # and those with an empty rider_category_id; the cheapest medium), sorted by product
+    # fare_media.txt, one row per (feed, medium)
+    "fares/fare_media": pa.schema([
+        ("fare_media_id", _str),       # "FEED:ID"
+        ("name", _str), ("media_type", _i8),   # fare_media_type 0-4, -1 unknown
+        ("feed_idx", _i32),
+    ]),
+    # every usable fare_products.txt row, sorted by product: its rider category and medium
+    # (NO_IDX: the field was empty, any category / any medium) and its price
     "fares/product_prices": pa.schema([
-        ("product_idx", _i32), ("rider_idx", _i32),   # fares/products, fares/rider_categories rows
-        ("amount_minor", _i64), ("currency", _str), ("minor_digits", _i8),
+        ("product_idx", _i32), ("rider_idx", _i32), ("media_idx", _i32),   # fares/products, rider_categories,
+        ("amount_minor", _i64), ("currency", _str), ("minor_digits", _i8),  # fare_media rows
     ]),
     "fares/leg_groups": pa.schema([("leg_group_id", _str)]),
     "fares/timeframe_groups": pa.schema([("timeframe_group_id", _str)]),

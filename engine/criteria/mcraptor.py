@@ -121,24 +121,24 @@ class McPlanner:
         self.view = McView(**kernel_arrays(tt, tuple(n for n in KERNEL_ARRAYS if n != "trip_service")),
                            **self._stage, **(tt.mc_view_extra() if realtime else {}))
         self._local = threading.local()
-        self._fare_models: dict = {}        # rider category (None: default) -> its fare model
+        self._fare_models: dict = {}        # (rider category, fare medium) -> its fare model
 
-    def fare_model(self, date, tz, rider: str | None = None):
+    def fare_model(self, date, tz, rider: str | None = None, medium: str | None = None):
         """The fare criterion's model for queries on ``date`` (built on the first fare query):
         fares v2 when the bundle has them (as itineraries are priced: v2 wins), for rider
-        category ``rider`` (None: the default rider; one model per category), else v1 (no
-        rider categories: the API refuses one); an InvalidQueryError naming ``optimize`` when
-        it has none, or feeds of both versions."""
-        models = self._fare_models
-        if rider not in models:
+        category ``rider`` paying with fare medium ``medium`` (None: the default rider, the
+        cheapest medium; one model per pair), else v1 (neither: the API refuses them); an
+        InvalidQueryError naming ``optimize`` when it has none, or feeds of both versions."""
+        models, key = self._fare_models, (rider, medium)
+        if key not in models:
             from ..fares import load_v1, load_v2
 
             bundle = self.tt.bundle
-            v1, v2 = load_v1(bundle), load_v2(bundle, rider)
+            v1, v2 = load_v1(bundle), load_v2(bundle, rider, medium)
             if v2 is not None and self.static is not None:
                 # (a real-time timetable: the schedule's model, with the overlay patterns' classes)
-                self.static.fare_model(date, tz, rider)
-                models[rider] = self.static._fare_models[rider].for_patterns(self.tt)
+                self.static.fare_model(date, tz, rider, medium)
+                models[key] = self.static._fare_models[key].for_patterns(self.tt)
             elif v2 is not None:
                 from ..fares.kernel_model_v2 import FareKernelV2
 
@@ -146,18 +146,19 @@ class McPlanner:
                 if v1_feeds - v2.feeds:
                     raise InvalidQueryError("optimize: the fare criterion needs one fares version, and this bundle's "
                                             "feeds mix GTFS fares v1 and v2", "optimize")
-                models[rider] = FareKernelV2(v2, self.tt)
+                models[key] = FareKernelV2(v2, self.tt)
             elif v1 is not None:
                 from ..fares.kernel_model import fare_model
 
-                if rider is not None:
-                    raise InvalidQueryError("rider_category: this bundle's fares (GTFS fares v1) have no rider "
-                                            "categories", "rider_category")
-                models[rider] = fare_model(v1, self.tt.pattern_route)
+                if rider is not None or medium is not None:
+                    name = "rider_category" if rider is not None else "fare_media"
+                    raise InvalidQueryError(f"{name}: this bundle's fares (GTFS fares v1) have no rider "
+                                            "categories nor fare media", name)
+                models[key] = fare_model(v1, self.tt.pattern_route)
             else:
                 raise InvalidQueryError("optimize: the fare criterion needs GTFS fares (v1 fare_attributes.txt or "
                                         "v2 fare_leg_rules.txt); this bundle has none", "optimize")
-        model = models[rider]
+        model = models[key]
         return model if isinstance(model, FareModel) else model.model(date, tz)    # v2: per service day
 
     def _workspace(self, capacity: int = 1 << 16, route_capacity: int = 1 << 13) -> McWorkspace:
@@ -312,7 +313,7 @@ class McPlanner:
             fewest = min(fewest, k)
             if k:
                 fare = priced[tuple(raw)] = p.legs.fare(self.build_legs(raw, request.date, tz, built),
-                                                        request.rider_category)
+                                                        request.rider_category, request.fare_medium)
                 rows.append((arrival_s, k, fare.amount_minor if fare is not None and fare.known else FARE_UNKNOWN))
                 journeys.append((*rows[-1], list(raw)))
             else:
@@ -409,7 +410,8 @@ class McQuery:
     def __init__(self, mc: McPlanner, request: PlanRequest, optimize: tuple[str, ...], o, d, tz):
         self.mc, self.request, self.optimize, self.o, self.d, self.tz = mc, request, optimize, o, d, tz
         self.day = mc.tt.day_index(request.date)
-        self.fares = mc.fare_model(request.date, tz, request.rider_category) if optimize == FARE else None
+        self.fares = mc.fare_model(request.date, tz, request.rider_category, request.fare_medium) \
+            if optimize == FARE else None
         self.walks = request.mode == "walk" and self.fares is None     # street access counts as walking
         self.built: dict = {}
         self.streets: dict = {}
@@ -483,7 +485,8 @@ class McQuery:
         legs = self.mc.build_legs(raw, date, self.tz, self.built)
         fare = self.priced.get(tuple(raw), NOT_PRICED)
         legs = p._with_access(legs, raw, self.o, self.d, self.request.mode, date, self.tz, self.streets)
-        return p.legs.itinerary(k, arrival, legs, date, start, self.tz, fare, self.request.rider_category)
+        return p.legs.itinerary(k, arrival, legs, date, start, self.tz, fare, self.request.rider_category,
+                                self.request.fare_medium)
 
     def answer(self, found: list[tuple], start: int, stats: dict) -> Plan:
         """The Plan of ``found`` (arrival or departure, vehicles, walking or fare, itinerary), in order."""

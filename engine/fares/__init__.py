@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .v1 import FaresV1
     from .v2 import FaresV2
 
-__all__ = ["RiderCategory", "has_fares", "load_v1", "load_v2", "rider_categories"]
+__all__ = ["FareMedium", "RiderCategory", "fare_media", "has_fares", "load_v1", "load_v2", "rider_categories"]
 
 
 def has_fares(bundle: Bundle) -> bool:
@@ -92,57 +92,87 @@ class RiderCategory:
     eligibility_url: str | None = None
 
 
-def load_v2(bundle: Bundle, rider: str | None = None) -> FaresV2 | None:
+def fare_media(bundle: Bundle) -> list[FareMedium]:
+    """The fares v2 fare media of the bundle (fare_media.txt), one per id, in first-seen order."""
+    if not _has_rows(bundle, "fares/leg_rules") or not bundle.has("fares/fare_media"):
+        return []
+    out: dict[str, FareMedium] = {}
+    kinds = bundle.column("fares/fare_media", "media_type").tolist()
+    for full, name, kind in zip(_strings(bundle, "fares/fare_media", "fare_media_id"),
+                                _strings(bundle, "fares/fare_media", "name"), kinds):
+        mid = full.split(":", 1)[1]
+        out.setdefault(mid, FareMedium(mid, name, MEDIA_TYPES.get(kind)))
+    return list(out.values())
+
+
+#: fare_media_type values (the reference's)
+MEDIA_TYPES = {0: "none", 1: "paper ticket", 2: "transit card", 3: "contactless (cEMV)", 4: "mobile app"}
+
+
+@dataclass(frozen=True)
+class FareMedium:
+    """A fares v2 fare medium (fare_media.txt): its id as the feeds write it."""
+
+    id: str
+    name: str
+    type: str | None           # MEDIA_TYPES' word, None when the feed gave none (or a bad one)
+
+
+def _rows_named(bundle: Bundle, table: str, column: str, wanted: str) -> list[int]:
+    """Rows of a fares table whose "FEED:ID" id is ``wanted`` in some feed."""
+    if not bundle.has(table):
+        return []
+    return [i for i, full in enumerate(_strings(bundle, table, column)) if full.split(":", 1)[1] == wanted]
+
+
+def load_v2(bundle: Bundle, rider: str | None = None, medium: str | None = None) -> FaresV2 | None:
     """The GTFS fares v2 of the bundle (None when no feed has fare_leg_rules.txt rows), priced for
-    rider category ``rider`` (its id as the feeds write it, rider_categories) or, None, for
-    each feed's default rider. A product the rider has no price for leaves the legs it would
-    price with an unknown fare, and the transfer rules it would be bought for do not apply
-    (engine/fares/v2.py). ValueError: no feed has that category."""
+    rider category ``rider`` (its id as the feeds write it: rider_categories; None: each feed's
+    default rider) paying with fare medium ``medium`` (fare_media; None: the cheapest). A
+    product row serves a rider when its rider_category_id is that category or empty ("eligible
+    for any rider category"), a medium when its fare_media_id is that medium or empty (read as
+    any); a product gets the cheapest row that serves both. One the rider has no price for
+    leaves the legs it would price with an unknown fare, and the transfer rules it would be
+    bought for do not apply (engine/fares/v2.py). ValueError: no feed has that category or
+    medium."""
     if not _has_rows(bundle, "fares/leg_rules"):
         return None
     from .v2 import FaresV2
 
     col = bundle.column
     n_products = bundle.manifest["tables"]["fares/products"]["rows"]
-    if rider is None:
+    if rider is None and medium is None:
+        # (the default rider, the cheapest medium: kept so at build, nothing to pick)
         amounts = col("fares/products", "amount_minor")
         priced = col("fares/products", "priced").astype(bool)
         currency = _strings(bundle, "fares/products", "currency")
         digits = col("fares/products", "minor_digits")
-        default = [c.id for c in rider_categories(bundle) if c.is_default]
-        category = default[0] if len(default) == 1 else None
     else:
-        ids = _strings(bundle, "fares/rider_categories", "rider_category_id") \
-            if bundle.has("fares/rider_categories") else []
-        rows = [i for i, full in enumerate(ids) if full.split(":", 1)[1] == rider]
-        if not rows:
+        riders = _rows_named(bundle, "fares/rider_categories", "rider_category_id", rider) if rider is not None \
+            else np.flatnonzero(col("fares/rider_categories", "is_default")).tolist()
+        if rider is not None and not riders:
             raise ValueError(f"no feed of the bundle has the rider category {rider!r}")
+        media = _rows_named(bundle, "fares/fare_media", "fare_media_id", medium) if medium is not None else None
+        if medium is not None and not media:
+            raise ValueError(f"no feed of the bundle has the fare medium {medium!r}")
+        prices = bundle.table("fares/product_prices")
+        r_idx, m_idx = prices.column("rider_idx").to_numpy(), prices.column("media_idx").to_numpy()
+        serves = (r_idx < 0) | np.isin(r_idx, riders)
+        if media is not None:
+            serves &= (m_idx < 0) | np.isin(m_idx, media)
         amounts = np.zeros(n_products, np.int64)
         priced = np.zeros(n_products, bool)
         currency = [""] * n_products
         digits = np.full(n_products, 2, np.int8)
-        prices = bundle.table("fares/product_prices")
-        mine = np.isin(prices.column("rider_idx").to_numpy(), rows)
-        for p, amount, cur, d in zip(prices.column("product_idx").to_numpy()[mine].tolist(),
-                                     prices.column("amount_minor").to_numpy()[mine].tolist(),
-                                     np.asarray(prices.column("currency").to_pylist(), object)[mine].tolist(),
-                                     prices.column("minor_digits").to_numpy()[mine].tolist()):
-            amounts[p], priced[p], currency[p], digits[p] = amount, True, cur, d
-        category = rider
-        # a feed without rider categories: its products are everyone's (an empty
-        # rider_category_id, "eligible for any rider category"): the default price
-        with_categories = set(col("fares/rider_categories", "feed_idx").tolist())
-        others = set()
-        for table in ("fares/leg_rules", "fares/transfer_rules"):
-            for p, feed in zip(col(table, "product_idx").tolist(), col(table, "feed_idx").tolist()):
-                if p >= 0 and feed not in with_categories:
-                    others.add(p)
-        if others:
-            default_priced = col("fares/products", "priced").astype(bool)
-            default_currency = _strings(bundle, "fares/products", "currency")
-            for p in others:
-                amounts[p], priced[p] = col("fares/products", "amount_minor")[p], default_priced[p]
-                currency[p], digits[p] = default_currency[p], col("fares/products", "minor_digits")[p]
+        for p, amount, cur, d in zip(prices.column("product_idx").to_numpy()[serves].tolist(),
+                                     prices.column("amount_minor").to_numpy()[serves].tolist(),
+                                     np.asarray(prices.column("currency").to_pylist(), object)[serves].tolist(),
+                                     prices.column("minor_digits").to_numpy()[serves].tolist()):
+            if not priced[p] or amount < amounts[p]:
+                amounts[p], priced[p], currency[p], digits[p] = amount, True, cur, d
+    if rider is None:
+        default = [c.id for c in rider_categories(bundle) if c.is_default]
+        rider = default[0] if len(default) == 1 else None
     # a rule whose product the rider has no price for: the legs it prices have no fare (NO_IDX),
     # a transfer rule is dropped (it cannot be bought)
     leg_product = np.asarray(col("fares/leg_rules", "product_idx"), np.int32)
@@ -184,5 +214,6 @@ def load_v2(bundle: Bundle, rider: str | None = None) -> FaresV2 | None:
         tr_product=tr("product_idx"),
         tr_feed=tr("feed_idx"),
         leg_group_ids=_strings(bundle, "fares/leg_groups", "leg_group_id"),
-        rider_category=category,
+        rider_category=rider,
+        fare_medium=medium,
     )

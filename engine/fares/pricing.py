@@ -38,14 +38,15 @@ class ItineraryPricer:
     def v2(self):
         return load_v2(self.bundle)
 
-    def v2_for(self, rider: str | None):
-        """The v2 fares priced for rider category ``rider`` (None: the default rider), loaded once."""
-        if rider is None:
+    def v2_for(self, rider: str | None, medium: str | None = None):
+        """The v2 fares priced for rider category ``rider`` (None: the default rider) paying with
+        fare medium ``medium`` (None: the cheapest), loaded once each."""
+        if rider is None and medium is None:
             return self.v2
-        views = self.__dict__.setdefault("_riders", {})
-        fares = views.get(rider)
+        views = self.__dict__.setdefault("_views", {})
+        fares = views.get((rider, medium))
         if fares is None:
-            fares = views[rider] = load_v2(self.bundle, rider)
+            fares = views[rider, medium] = load_v2(self.bundle, rider, medium)
         return fares
 
     @cached_property
@@ -67,17 +68,19 @@ class ItineraryPricer:
     def v1_currencies(self) -> tuple[str, ...]:
         return self.v1.currencies if self.v1 is not None else ()
 
-    def price(self, legs: Sequence[Leg], rider: str | None = None) -> Fare | None:
+    def price(self, legs: Sequence[Leg], rider: str | None = None, medium: str | None = None) -> Fare | None:
         """The fare of an itinerary made of ``legs`` (None: the bundle has no fare data) for rider
-        category ``rider`` (fares v2; None: the default rider). Fares v1 know no rider
-        categories: a journey they would price has an unknown fare for a named rider."""
+        category ``rider`` paying with fare medium ``medium`` (fares v2; None: the default rider,
+        the cheapest medium). Fares v1 know neither: a journey they would price has an unknown
+        fare when one is named."""
         if not self.has_fares:
             return None
         positions = [i for i, leg in enumerate(legs) if leg.mode == "transit"]
         version = "v2" if self.v2 is not None else "v1"
         if not positions:
             return Fare(0.0, None, (), True, version, None, 0, None,
-                        rider if rider is not None else (self.v2.rider_category if self.v2 is not None else None))
+                        rider if rider is not None else (self.v2.rider_category if self.v2 is not None else None),
+                        medium)
         rides = [legs[i].ride for i in positions]
         for n, ride in enumerate(rides):
             if ride is None or ride.route_idx < 0:
@@ -85,10 +88,11 @@ class ItineraryPricer:
         route_feed = self.route_feed
         feeds = [route_feed[r.route_idx] for r in rides]
         if self.v2 is not None and all(f in self.v2.feeds for f in feeds):
-            return self._price_v2(legs, positions, feeds, self.v2_for(rider))
+            return self._price_v2(legs, positions, feeds, self.v2_for(rider, medium))
         if self.v1 is not None and all(f in self.v1_feeds for f in feeds):
-            if rider is not None:
-                return _unknown("v1", f"fares v1 have no rider categories (asked for {rider!r})", rider)
+            if rider is not None or medium is not None:
+                return _unknown("v1", "fares v1 have no rider categories nor fare media (asked for "
+                                      f"{rider if rider is not None else medium!r})", rider, medium)
             return self._price_v1(positions, rides)
         have = (self.v2.feeds if self.v2 is not None else frozenset()) | self.v1_feeds
         missing = next((n for n, f in enumerate(feeds) if f not in have), None)
@@ -128,7 +132,7 @@ class ItineraryPricer:
         result = journey_fare_v2(fares, v2_legs, self._active)
         if not isinstance(result, FareV2Result):
             leg = positions[result.ride] + 1 if result.ride is not None else None
-            return _unknown("v2", result.reason.format(leg=leg), fares.rider_category)
+            return _unknown("v2", result.reason.format(leg=leg), fares.rider_category, fares.fare_medium)
         scale = 10 ** result.minor_digits
         amounts, digits = fares.amounts, fares.minor_digits
         products = tuple(FareProduct(fares.product_ids[p], fares.product_names[p] or None,
@@ -136,7 +140,7 @@ class ItineraryPricer:
                                      tuple([positions[i] for i in covered]))
                          for p, covered in result.items)
         return Fare(result.amount_minor / scale, result.currency, products, True, "v2", None, result.amount_minor,
-                    result.minor_digits, fares.rider_category)
+                    result.minor_digits, fares.rider_category, fares.fare_medium)
 
     def _local(self, when: dt.datetime) -> tuple[int, int]:
         """(timetable day index of the local calendar day, local seconds since midnight)."""
@@ -155,5 +159,5 @@ class ItineraryPricer:
         return known
 
 
-def _unknown(version: str, reason: str, rider: str | None = None) -> Fare:
-    return Fare(None, None, (), False, version, reason, rider_category=rider)
+def _unknown(version: str, reason: str, rider: str | None = None, medium: str | None = None) -> Fare:
+    return Fare(None, None, (), False, version, reason, rider_category=rider, fare_medium=medium)

@@ -93,6 +93,8 @@ class FaresV2:
     #: the rider category these prices are for (engine.fares.load_v2; None: each feed's default
     #: rider, where no single default category is named)
     rider_category: str | None = None
+    #: the fare medium paid with (None: the cheapest of each product)
+    fare_medium: str | None = None
 
     @cached_property
     def feeds(self) -> frozenset[int]:
@@ -312,7 +314,8 @@ def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, i
         m = match_leg(fares, leg, active)
         if m is None:
             return UnknownV2("no fare_leg_rules row prices leg {leg}" + (
-                f" for rider category {fares.rider_category!r}" if fares.rider_category is not None else ""), i)
+                f" for rider category {fares.rider_category!r}" if fares.rider_category is not None else "") + (
+                f" with fare medium {fares.fare_medium!r}" if fares.fare_medium is not None else ""), i)
         matched.append(m)
     product = [p for _, p in matched]
     group = [fares.leg_groups[row] for row, _ in matched]

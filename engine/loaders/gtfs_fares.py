@@ -7,12 +7,12 @@ feed's clean stops, routes and services, and stored in their own bundle group (s
 
 What is read (https://gtfs.org/documentation/schedule/reference/):
 - v1: fare_attributes.txt, fare_rules.txt, stops.txt zone_id, routes.txt agency_id;
-- v2 (engine/loaders/gtfs_fares_v2.py): fare_products.txt (the default rider's price: rows with
-  an empty rider_category_id or the category marked is_default_fare_category=1 in
-  rider_categories.txt, cheapest fare medium; and each rider category's), fare_leg_rules.txt, fare_transfer_rules.txt,
+- v2 (engine/loaders/gtfs_fares_v2.py): fare_products.txt (every row, by rider category and
+  fare medium; and the default rider's price: rows with an empty rider_category_id or the
+  category marked is_default_fare_category=1 in rider_categories.txt, cheapest medium),
+  rider_categories.txt, fare_media.txt, fare_leg_rules.txt, fare_transfer_rules.txt,
   networks.txt + route_networks.txt or routes.network_id, areas.txt + stop_areas.txt (a station
-  stands for its platforms), timeframes.txt, fare_media.txt (only counted: a default fare needs
-  no medium).
+  stands for its platforms), timeframes.txt.
 Bad rows are skipped (or fixed) and counted in the BuildReport with file, line and field
 (``skipped.fare_attributes.bad_price`` ...); what is not understood (extension files, unknown
 columns, fare_leg_join_rules.txt) is counted under ``warnings.fares.not_understood``. A
@@ -104,8 +104,9 @@ class FeedFares:
     products: list[tuple] = field(default_factory=list)  # (id, name, amount_minor, currency, digits,
     #                                                      priced): the default rider's price
     rider_categories: list[tuple] = field(default_factory=list)   # (id, name, is_default, eligibility_url)
-    product_prices: list[tuple] = field(default_factory=list)     # (product, category, amount_minor,
-    #                                                               currency, digits)
+    fare_media: list[tuple] = field(default_factory=list)         # (id, name, fare_media_type or -1)
+    product_prices: list[tuple] = field(default_factory=list)     # (product, category or -1, medium or -1,
+    #                                                               amount_minor, currency, digits)
     leg_groups: list[str] = field(default_factory=list)
     timeframe_groups: list[str] = field(default_factory=list)
     timeframes: list[tuple] = field(default_factory=list)  # (group, start_s, end_s, service)
@@ -391,13 +392,14 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
     from engine.bundle.schema import TABLES
 
     names = ("agencies", "zones", "attributes", "rules", "networks", "areas", "stop_areas", "products", "leg_groups",
-             "timeframe_groups", "timeframes", "leg_rules", "transfer_rules", "rider_categories", "product_prices")
+             "timeframe_groups", "timeframes", "leg_rules", "transfer_rules", "rider_categories", "fare_media",
+             "product_prices")
     rows: dict[str, list[tuple]] = {name: [] for name in names}     # one tuple per row, schema order
     stop_zone = np.full(int(stop_base[-1]), -1, np.int32)
     route_agency = np.full(int(route_base[-1]), -1, np.int32)
     route_network = np.full(int(route_base[-1]), -1, np.int32)
     base = dict.fromkeys(("agencies", "zones", "attributes", "networks", "areas", "products", "leg_groups",
-                          "timeframe_groups", "rider_categories"), 0)
+                          "timeframe_groups", "rider_categories", "fare_media"), 0)
     for feed_idx, (f, p) in enumerate(zip(fares, parts)):
         if f is None:
             continue
@@ -427,8 +429,9 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
                              for pid, name, amount, cur, digits, priced in f.products]
         rows["rider_categories"] += [(pre + cid, name, int(is_default), url, feed_idx)
                                      for cid, name, is_default, url in f.rider_categories]
-        rows["product_prices"] += [(prod + b["products"], cat + b["rider_categories"], amount, cur, digits)
-                                   for prod, cat, amount, cur, digits in f.product_prices]
+        rows["fare_media"] += [(pre + mid, name, kind, feed_idx) for mid, name, kind in f.fare_media]
+        rows["product_prices"] += [(prod + b["products"], shift(cat, "rider_categories"), shift(med, "fare_media"),
+                                    amount, cur, digits) for prod, cat, med, amount, cur, digits in f.product_prices]
         rows["leg_groups"] += [(pre + g,) for g in f.leg_groups]
         rows["timeframe_groups"] += [(pre + g,) for g in f.timeframe_groups]
         rows["timeframes"] += [(g + b["timeframe_groups"], s, e, svc + int(service_base[feed_idx]))
@@ -444,7 +447,8 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
                     areas=b["areas"] + len(f.areas), products=b["products"] + len(f.products),
                     leg_groups=b["leg_groups"] + len(f.leg_groups),
                     timeframe_groups=b["timeframe_groups"] + len(f.timeframe_groups),
-                    rider_categories=b["rider_categories"] + len(f.rider_categories))
+                    rider_categories=b["rider_categories"] + len(f.rider_categories),
+                    fare_media=b["fare_media"] + len(f.fare_media))
     rows["stop_areas"].sort()
     tables: dict[str, pa.Table] = {}
     for name in names:

@@ -1,10 +1,10 @@
 """GTFS fares v2 files of one feed -> the v2 part of its FeedFares (engine.loaders.gtfs_fares).
 
 BUILD TIME ONLY. Networks (networks.txt, routes.network_id, route_networks.txt which wins),
-areas (areas.txt, stop_areas.txt: a station stands for its platforms), rider categories, the
-product prices (the default rider's: empty rider_category_id or is_default_fare_category=1; and
-each category's: its own rows and the empty ones; the cheapest medium each time), timeframes,
-leg rules and transfer rules; every bad row skipped or fixed and counted with file,
+areas (areas.txt, stop_areas.txt: a station stands for its platforms), rider categories, fare
+media, the product prices (every row, by rider category and medium; and the default rider's:
+empty rider_category_id or is_default_fare_category=1, the cheapest medium), timeframes, leg
+rules and transfer rules; every bad row skipped or fixed and counted with file,
 line and field, as gtfs_fares does for v1. The semantics are engine/fares/v2.py's.
 """
 from __future__ import annotations
@@ -30,7 +30,6 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
     """Fill ``out``'s v2 fields; ``read(file)`` is gtfs_fares' reader (None: absent or unusable)."""
     products = read("fare_products.txt")
     legs = read("fare_leg_rules.txt")
-    read("fare_media.txt")                   # counted only: a default fare needs no medium
     if products is None or legs is None:     # unusable (a required column missing): counted by read
         return
     n_routes = len(part.routes.ids)
@@ -113,12 +112,34 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
             if is_default:
                 default_rider.add(cid)
         issues.flush()
-    # products: per product id, the default rider's price (rows with an empty rider_category_id
-    # or the default category's) and each category's (its rows and the empty ones: "eligible
-    # for any rider category"), the cheapest medium each time
+    # fare media (fare_media.txt): what a product is held on; a query may name one
+    media: dict[str, int] = {}
+    fm = read("fare_media.txt")
+    if fm is not None:
+        issues = Issues(diag, fm)
+        for row, r in data_rows(fm, COLUMNS["fare_media.txt"]):
+            mid = r["fare_media_id"]
+            if not mid:
+                issues.add("fare_media.empty_id", "skipped", row, "fare_media_id", "empty fare_media_id; skipped")
+                continue
+            if mid in media:
+                issues.add("fare_media.duplicate_id", "skipped", row, "fare_media_id",
+                           f"fare_media_id {mid!r} defined again; the first row kept")
+                continue
+            kind = parse_int(r["fare_media_type"]) if r["fare_media_type"] else None
+            if kind not in (0, 1, 2, 3, 4):
+                issues.add("fare_media.bad_fare_media_type", "fixed", row, "fare_media_type",
+                           f"fare_media_type {r['fare_media_type']!r} not 0-4; read as unknown")
+                kind = -1
+            media[mid] = len(out.fare_media)
+            out.fare_media.append((mid, r["fare_media_name"], kind))
+        issues.flush()
+    # products: every usable row is kept (product, rider category, medium, price: engine.fares.
+    # load_v2 picks a rider's and a medium's); per product id also the default rider's price (rows
+    # with an empty rider_category_id or the default category's), the cheapest medium
     issues = Issues(diag, products)
     best: dict[str, tuple] = {}                          # pid -> (name, amount, currency, digits)
-    per_rider: dict[tuple[str, int], tuple] = {}         # (pid, category) -> (amount, currency, digits)
+    rows: list[tuple] = []                               # (pid, category, medium, amount, currency, digits)
     names: dict[str, str] = {}
     for row, r in data_rows(products, COLUMNS["fare_products.txt"]):
         pid = r["fare_product_id"]
@@ -126,19 +147,22 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
             issues.add("fare_products.empty_id", "skipped", row, "fare_product_id", "empty fare_product_id")
             continue
         names.setdefault(pid, r["fare_product_name"])
-        rider = r["rider_category_id"]
+        rider, medium = r["rider_category_id"], r["fare_media_id"]
         if rider and rider not in categories:
             issues.add("fare_products.unknown_rider_category", "skipped", row, "rider_category_id",
                        f"rider_category_id {rider!r} not in rider_categories.txt; row skipped")
+            continue
+        if medium and medium not in media:
+            issues.add("fare_products.unknown_fare_media", "skipped", row, "fare_media_id",
+                       f"fare_media_id {medium!r} not in fare_media.txt; row skipped")
             continue
         checked = checked_price(issues, "fare_products", row, r, "currency", "amount", f"product {pid!r}",
                                 negative=True)
         if checked is None:
             continue
         amount, currency, digits = checked
-        for c in ([categories[rider]] if rider else categories.values()):
-            if (pid, c) not in per_rider or amount < per_rider[pid, c][0]:
-                per_rider[pid, c] = (amount, currency, digits)
+        rows.append((pid, categories[rider] if rider else -1, media[medium] if medium else -1, amount, currency,
+                     digits))
         if rider and rider not in default_rider:
             diag.count("fares.fare_products.other_rider", 1)     # (a price for another category only)
             continue
@@ -157,7 +181,7 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
             out.products.append((pid, *best[pid], True))
         else:
             out.products.append((pid, name, 0, "", 2, False))
-    out.product_prices = sorted((product_idx[pid], c, *price) for (pid, c), price in per_rider.items())
+    out.product_prices = sorted((product_idx[pid], *rest) for pid, *rest in rows)
     # timeframes
     tf_idx: dict[str, int] = {}
     tfs = read("timeframes.txt")

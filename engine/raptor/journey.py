@@ -65,6 +65,7 @@ class Fare:
     amount_minor: int | None = None   # amount in minor units (cents), exact
     minor_digits: int | None = None
     rider_category: str | None = None  # fares v2: the rider category priced (None: no category named)
+    fare_medium: str | None = None     # fares v2: the fare medium paid with (None: the cheapest)
 
     def describe(self) -> str:
         """"USD 6.40" or "fare unknown (why)"."""

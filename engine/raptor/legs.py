@@ -268,19 +268,21 @@ class LegBuilder:
 
     def itinerary(self, n_vehicles: int, arrival_s: int, legs: list[Leg], date: dt.date,
                   start_s: int, tz: ZoneInfo | None, fare: Fare | None | object = NOT_PRICED,
-                  rider: str | None = None) -> Itinerary:
-        """``fare``: what ``self.fare(legs, rider)`` gave for the same rides, when the caller has it."""
+                  rider: str | None = None, medium: str | None = None) -> Itinerary:
+        """``fare``: what ``self.fare(legs, rider, medium)`` gave for the same rides, when the
+        caller has it."""
         departure = legs[0].departure if legs else self.clock(date, tz)(start_s)
         arrival = legs[-1].arrival if legs else self.clock(date, tz)(arrival_s)
         return Itinerary(departure, arrival, int((arrival - departure).total_seconds()), n_vehicles, tuple(legs),
-                         self.fare(legs, rider) if fare is NOT_PRICED else fare)
+                         self.fare(legs, rider, medium) if fare is NOT_PRICED else fare)
 
-    def fare(self, legs, rider: str | None = None) -> Fare | None:
+    def fare(self, legs, rider: str | None = None, medium: str | None = None) -> Fare | None:
         """What the itinerary made of ``legs`` costs (None when the bundle has no fares), for rider
-        category ``rider`` (fares v2; None: the default rider)."""
+        category ``rider`` with fare medium ``medium`` (fares v2; None: the default rider, the
+        cheapest medium)."""
         if not self.fares or not self.tt.bundle.has("fares/attributes"):
             return None
-        return self.pricer.price(legs, rider)
+        return self.pricer.price(legs, rider, medium)
 
     @property
     def pricer(self):

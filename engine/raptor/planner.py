@@ -121,7 +121,7 @@ class Planner:
             legs = self.legs.build(raw, request.date, tz, q.overlay)
             legs = self._with_access(legs, raw, o, d, request.mode, request.date, tz)
             out.append(self.legs.itinerary(n_vehicles, arrival_s, legs, request.date, start, tz,
-                                           rider=request.rider_category))
+                                           rider=request.rider_category, medium=request.fare_medium))
         return out
 
     # ------------------------------------------------------------------ endpoints
@@ -257,4 +257,4 @@ class Planner:
         leg = Leg(mode, a, b, local_datetime(date, start, tz), local_datetime(date, start + duration, tz), duration,
                   distance_m=distance, geometry=geometry)
         return Itinerary(leg.departure, leg.arrival, duration, 0, (leg,),
-                         self.legs.fare((leg,), request.rider_category))
+                         self.legs.fare((leg,), request.rider_category, request.fare_medium))

@@ -170,6 +170,8 @@ class PlanRequest:
     #: fares v2: the rider category itineraries are priced for (None: the default rider; checked
     #: against the bundle by engine.api, check_rider_category)
     rider_category: str | None = None
+    #: fares v2: the fare medium paid with (None: the cheapest of each product; checked likewise)
+    fare_medium: str | None = None
     #: time.monotonic() past which a search with a third criterion stops (time_budget_s)
     deadline: float | None = field(default=None, compare=False, repr=False)
     # the real-time overlay snapshot every run of this request reads (engine/realtime), or None

@@ -17,11 +17,12 @@ timeframes, fare_leg_rules, fare_transfer_rules):
 - networks ``tram`` (route_type 0) and ``bus`` (the rest);
 - timeframes ``peak`` (07:00-09:00, 16:30-18:30) and ``offpeak`` (the rest of the day) on every
   service of calendar.txt / calendar_dates.txt;
-- products (adult = default rider, whose dearer paper medium is never the price): tram_single
-  1.70, tram_peak 2.30, bus_single 1.80, suburb_single 2.60 (any rider), upgrade 0.50, combo
-  3.00; for the ``youth`` category tram_single 1.00, tram_peak 1.20, bus_single 0.90, combo
-  1.50, suburb_single as everyone, and no upgrade nor discount (transfer rules selling them
-  do not apply to youth);
+- products (adult = default rider; on the "card" medium, the cheapest): tram_single 1.70,
+  tram_peak 2.30, bus_single 1.80, suburb_single 2.60 (any rider, any medium), upgrade 0.50,
+  combo 3.00; on "paper" tram_single 2.00, tram_peak 2.60, bus_single 2.10, combo 3.40 and no
+  upgrade nor discount (card only: transfer rules selling them do not apply with paper); for
+  the ``youth`` category tram_single 1.00, tram_peak 1.20, bus_single 0.90 (paper), combo
+  1.50 (card), suburb_single as everyone, and no upgrade nor discount;
 - leg rules (no rule_priority: an empty field matches only values no other row names, the
   reference's inverse match): group ``tram``: tram x peak -> tram_peak, tram x offpeak ->
   tram_single, each twice (to_area empty, and to_area ``suburbs``, since an empty to_area does
@@ -153,12 +154,15 @@ def _v2_files(stops, routes, zones: dict[str, int], services: list[str], version
         ["tram_single", "Tram ticket", "adult", "paper", "2.00", "EUR"],
         ["tram_single", "Tram ticket", "youth", "card", "1.00", "EUR"],
         ["tram_peak", "Tram ticket (peak)", "adult", "card", "2.30", "EUR"],
+        ["tram_peak", "Tram ticket (peak)", "adult", "paper", "2.60", "EUR"],
         ["tram_peak", "Tram ticket (peak)", "youth", "card", "1.20", "EUR"],
         ["bus_single", "Bus ticket", "adult", "card", "1.80", "EUR"],
+        ["bus_single", "Bus ticket", "adult", "paper", "2.10", "EUR"],
         ["bus_single", "Bus ticket", "youth", "paper", "0.90", "EUR"],
-        ["suburb_single", "Suburban bus ticket", "", "card", "2.60", "EUR"],
+        ["suburb_single", "Suburban bus ticket", "", "", "2.60", "EUR"],
         ["upgrade", "Bus to tram upgrade", "adult", "card", "0.50", "EUR"],
         ["combo", "Tram + bus combo", "adult", "card", "3.00", "EUR"],
+        ["combo", "Tram + bus combo", "adult", "paper", "3.40", "EUR"],
         ["combo", "Tram + bus combo", "youth", "card", "1.50", "EUR"],
     ]
     leg_rules = [

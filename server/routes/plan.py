@@ -66,6 +66,9 @@ async def plan(
                                                 "with optimize=fare search) for this rider category of "
                                                 "rider_categories.txt (GET /v1/fares/rider_categories; "
                                                 "default: the default one)")] = None,
+    fare_media: Annotated[str | None, Query(min_length=1, max_length=200, description="fares v2: pay with this "
+                                            "fare medium of fare_media.txt (GET /v1/fares/media; default: "
+                                            "each product's cheapest)")] = None,
 ):
     """Earliest-arrival itineraries (the Pareto set of arrival time and number of vehicles),
     sorted by arrival; with arrive_by, latest-departure itineraries arriving by `time` (the Pareto
@@ -87,7 +90,7 @@ async def plan(
                              max_window_s=max_window_s, window_s=window_s, wheelchair=wheelchair, bikes=bikes,
                              optimize=_CRITERIA[optimize], max_duration_s=max_duration_s,
                              time_budget_s=settings.time_budget_s,   # the engine stops there too
-                             rider_category=rider_category)
+                             rider_category=rider_category, fare_media=fare_media)
     return json_response(plan_json(result))
 
 
@@ -98,4 +101,13 @@ async def rider_categories(request: Request, net: EngineDep):
     `rider_category`), `name`, `is_default` (the one fares are shown for when none is asked),
     `eligibility_url`; an empty list when the bundle has none."""
     return json_response({"rider_categories": await run_query(request, net.rider_categories)})
+
+
+@router.get("/fares/media", dependencies=[require("timetable")],
+            summary="The fare media fares can be asked for (GTFS fares v2)")
+async def fare_media(request: Request, net: EngineDep):
+    """Each fare medium of the feeds' fare_media.txt (one per id): `id` (the plan's
+    `fare_media`), `name`, `type` ("paper ticket", "transit card", "contactless (cEMV)", "mobile
+    app", "none", or null); an empty list when the bundle has none."""
+    return json_response({"fare_media": await run_query(request, net.fare_media)})
 

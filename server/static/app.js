@@ -156,6 +156,7 @@ async function plan() {
       ...($("within").value ? { max_duration_s: $("within").value } : {}),
       ...($("wheelchair").checked ? { wheelchair: "true" } : {}), ...($("bikes").checked ? { bikes: "true" } : {}), ...($("walking").checked ? { optimize: "walking" } : ($("cheaper").checked ? { optimize: "fare" } : {})),
       ...($("rider").value ? { rider_category: $("rider").value } : {}),
+      ...($("media").value ? { fare_media: $("media").value } : {}),
     });
     if (id !== state.requestId) return;
     state.plan = body; state.selected = 0;
@@ -418,6 +419,21 @@ async function listRiderCategories() {
     $("rider-field").hidden = false;
   } catch (e) { /* no timetable, or an older server */ }
 }
+async function listFareMedia() {
+  // fare media: "Pay with" (first: the cheapest of each product, the server's default)
+  try {
+    const media = (await getJSON("/v1/fares/media")).fare_media || [];
+    if (!media.length) return;
+    const cheapest = document.createElement("option");
+    cheapest.value = ""; cheapest.textContent = "the cheapest";
+    $("media").replaceChildren(cheapest, ...media.map((m) => {
+      const o = document.createElement("option");
+      o.value = m.id; o.textContent = m.name || m.id;
+      return o;
+    }));
+    $("media-field").hidden = false;
+  } catch (e) { /* no timetable, or an older server */ }
+}
 async function start() {
   resize();
   setupSearch("from", "from-suggest", "origin");
@@ -432,7 +448,7 @@ async function start() {
     state.origin = state.destination = state.plan = state.isochrone = null; $("from").value = $("to").value = "";
     renderList(); status(""); redraw();
   });
-  for (const id of ["wheelchair", "bikes", "walking", "cheaper", "rider"]) {
+  for (const id of ["wheelchair", "bikes", "walking", "cheaper", "rider", "media"]) {
     $(id).addEventListener("change", () => { if (state.plan) plan(); });
   }
   // one third criterion at a time: ticking one unticks the other
@@ -451,6 +467,7 @@ async function start() {
   } catch (e) { status(e.message, true); }
   listDatasets();
   listRiderCategories();
+  listFareMedia();
   try {
     state.network = await getJSON("/v1/network", { max_segments: 40000, max_lines: 1500 });
     fit(state.network.bbox);

@@ -154,7 +154,7 @@ def _check_v2_model(case):
     date = case.queries[0][2]
     rtt = realtime_arrays(case.net.timetable, case.net._realtime.overlay, Filters()).day(
         case.net.timetable.day_index(date))
-    extended, full = rtt.mc._fare_models[None], FareKernelV2(v2, rtt)
+    extended, full = rtt.mc._fare_models[None, None], FareKernelV2(v2, rtt)
     assert len(extended.pattern_class) == rtt.n_patterns > case.net.timetable.n_patterns
     for name in ("pattern_class", "pattern_feed", "pattern_bits"):
         assert np.array_equal(getattr(extended, name), getattr(full, name)), name

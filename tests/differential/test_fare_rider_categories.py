@@ -1,10 +1,12 @@
 """The fare criterion for a rider category other than the default (fares v2 rider_categories.txt,
-``rider_category="youth"``) against the exhaustive enumeration of tests/reference/fare_reference.py
-priced for that category, on the built-in sample with generated fares (engine.testing.fares_gen:
-youth has its own tram, peak tram, bus and combo prices, everyone's suburban ticket, and no
-upgrade nor discount, so the transfer rules selling those do not apply to youth; in "v2-priority"
-the suburban night bus is youth's only, unpriced for adults). The Pareto sets must be equal, and
-differ from the adults' on some queries (else the category would not be tested)."""
+``rider_category="youth"``) or a fare medium (fare_media.txt, ``fare_media="paper"``) against
+the exhaustive enumeration of tests/reference/fare_reference.py priced the same way, on the
+built-in sample with generated fares (engine.testing.fares_gen: youth has its own tram, peak
+tram, bus and combo prices, everyone's suburban ticket, and no upgrade nor discount, so the
+transfer rules selling those do not apply to youth; paper tickets cost more and sell no upgrade
+nor discount either; in "v2-priority" the suburban night bus is youth's only, unpriced for
+adults). The Pareto sets must be equal, and differ from the default's on some queries (else the
+choice would not be tested)."""
 from __future__ import annotations
 
 import pytest
@@ -36,7 +38,8 @@ def _answer(plan, date) -> set[tuple]:
             for it, f in zip(plan.itineraries, plan.stats["fare_minor"])}
 
 
-def test_youth_pareto_equals_enumeration(sample):
+@pytest.mark.parametrize("rider,medium", [("youth", None), (None, "paper")])
+def test_rider_or_medium_pareto_equals_enumeration(sample, rider, medium):
     built, net = sample
     tt = net.timetable
     failures, differs, priced = [], 0, 0
@@ -44,32 +47,33 @@ def test_youth_pareto_equals_enumeration(sample):
     for i, q in enumerate(random_queries(built.staged, 10, 57, avoid_dst=False, night_every=4)):
         o, t = tt.stop_id(q.origin), tt.stop_id(q.target)
         kw = dict(date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=2, optimize=FARE, min_change_time=60)
-        youth = net.plan(o, t, rider_category="youth", **kw)
+        youth = net.plan(o, t, rider_category=rider, fare_media=medium, **kw)
         adult = net.plan(o, t, **kw)
         got = _answer(youth, q.date)
-        ref = refs.get(q.date) or refs.setdefault(q.date, reference_for(net, q.date, "youth"))
+        ref = refs.get(q.date) or refs.setdefault(q.date, reference_for(net, q.date, rider, medium))
         want = ref.pareto([q.origin], q.time_s, tt.day_index(q.date), [q.target], 3, 60,
                           wait_until=q.time_s + FARE_WAIT_S)
         if got != want:
             failures.append(f"query {i}: {o} -> {t} {q.date} {hhmmss(q.time_s)}: engine {sorted(got)}, "
                             f"reference {sorted(want)}")
         for it, fare in zip(youth.itineraries, youth.stats["fare_minor"]):
-            assert it.fare.rider_category == "youth"
+            assert it.fare.rider_category == (rider or "adult") and it.fare.fare_medium == medium
             assert (it.fare.amount_minor if it.fare.known else None) == fare    # the criterion is the price shown
         differs += got != _answer(adult, q.date)
         priced += sum(f is not None for f in youth.stats["fare_minor"])
     assert not failures, "\n".join(failures)
-    assert priced > 0 and differs > 0, "youth and adult answers never differ: the category would not be tested"
+    assert priced > 0 and differs > 0, "the answers never differ from the default's: the choice would not be tested"
 
 
-def test_rider_category_is_checked(sample):
+def test_rider_category_and_fare_media_are_checked(sample):
     _, net = sample
     tt = net.timetable
     a, b = tt.stop_id(0), tt.stop_id(1)
-    for bad in ("senior", "", 3, ["youth"]):
-        with pytest.raises(InvalidQueryError) as err:
-            net.plan(a, b, date=tt.period_start.isoformat(), time="08:00", rider_category=bad)
-        assert err.value.parameter == "rider_category" and "'adult', 'youth'" in str(err.value)
+    for parameter, known in (("rider_category", "'adult', 'youth'"), ("fare_media", "'card', 'paper'")):
+        for bad in ("senior", "", 3, ["youth"]):
+            with pytest.raises(InvalidQueryError) as err:
+                net.plan(a, b, date=tt.period_start.isoformat(), time="08:00", **{parameter: bad})
+            assert err.value.parameter == parameter and known in str(err.value)
 
 
 def test_a_feed_without_categories_sells_to_everyone(sample_paths, tmp_path):

@@ -344,15 +344,16 @@ class FareReference:
         return pareto3((a, k, self._price(rides)) for a, k, rides in found)
 
 
-def reference_for(net, date, rider: str | None = None) -> FareReference:
+def reference_for(net, date, rider: str | None = None, medium: str | None = None) -> FareReference:
     """The enumeration over ``net``'s bundle on ``date`` with its fares: v2 when it has them (as
-    the engine chooses), priced and waited for as the engine defines it; ``rider``: the fares v2
-    rider category priced (None: the default rider)."""
+    the engine chooses), priced and waited for as the engine defines it; ``rider`` / ``medium``:
+    the fares v2 rider category priced and fare medium paid with (None: the default rider, the
+    cheapest)."""
     from engine.fares import load_v1, load_v2
 
     planner = net._planner
     tt = planner.tt
-    v2 = load_v2(tt.bundle, rider)
+    v2 = load_v2(tt.bundle, rider, medium)
     if v2 is not None:
         tz = planner.timezone(planner.stop_endpoint([0]))
         return FareReference(tt, v2, v2_pricer(tt, v2, date, tz), v2_waiting(tt, v2, date, tz))

@@ -42,8 +42,8 @@ def test_http_plan_carries_the_engine_fare(fares_client):
     assert [it["fare"] for it in body["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
     fare = body["itineraries"][0]["fare"]
     assert set(fare) == {"amount", "currency", "products", "known", "version", "reason", "amount_minor",
-                         "minor_digits", "rider_category"}
-    assert fare["rider_category"] == "adult"          # the feed's default category
+                         "minor_digits", "rider_category", "fare_medium"}
+    assert fare["rider_category"] == "adult" and fare["fare_medium"] is None   # the default; the cheapest
     assert fare["known"] and fare["version"] == "v2" and fare["currency"] == "EUR"
     assert all(set(p) == {"id", "name", "amount", "currency", "legs"} for p in fare["products"])
     assert all("ride" not in leg for it in body["itineraries"] for leg in it["legs"])
@@ -199,6 +199,16 @@ def test_http_and_cli_rider_category(fares_client, fares_bundle, capsys):
     r = client.get("/v1/plan", params={**query, "rider_category": "senior"})
     assert r.status_code in (400, 422)
     assert r.json()["error"]["parameter"] == "rider_category"
+    # fare media likewise
+    r = client.get("/v1/fares/media")
+    assert r.status_code == 200 and [m["id"] for m in r.json()["fare_media"]] == ["card", "paper"]
+    want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", fare_media="paper")
+    r = client.get("/v1/plan", params={**query, "fare_media": "paper"})
+    assert r.status_code == 200 and [it["fare"] for it in r.json()["itineraries"]] == \
+        [it.fare.to_dict() for it in want.itineraries]
+    assert all(it["fare"]["fare_medium"] == "paper" for it in r.json()["itineraries"])
+    r = client.get("/v1/plan", params={**query, "fare_media": "coins"})
+    assert r.status_code in (400, 422) and r.json()["error"]["parameter"] == "fare_media"
     argv = ["plan", str(fares_bundle), "--from", DEMO["origin"], "--to", DEMO["destination"], "--date", DEMO["date"],
             "--time", "08:00", "--rider-category", "youth", "--json"]
     assert main(argv) == 0
@@ -207,6 +217,11 @@ def test_http_and_cli_rider_category(fares_client, fares_bundle, capsys):
     assert [it["fare"] for it in got["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
     assert main(argv[:-2] + ["senior"]) == 2
     assert "rider_category" in capsys.readouterr().err
+    assert main(argv[:-3] + ["--fare-media", "paper", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert [it["fare"]["fare_medium"] for it in got["itineraries"]] == ["paper"] * len(got["itineraries"])
+    assert main(argv[:-3] + ["--fare-media", "coins"]) == 2
+    assert "fare_media" in capsys.readouterr().err
 
 
 def test_rider_category_on_fares_v1_is_refused(fares_v1_bundle):
@@ -220,8 +235,9 @@ def test_rider_category_on_fares_v1_is_refused(fares_v1_bundle):
 
 @pytest.mark.skipif(not __import__("pathlib").Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium absent")
 def test_map_page_prices_for_the_chosen_rider_category(sample_paths, tmp_path, serve_app):
-    """The map page offers the bundle's rider categories ("Fares for") and shows the prices of
-    the one chosen, planning again when it changes (headless Chromium)."""
+    """The map page offers the bundle's rider categories ("Fares for") and fare media ("Pay
+    with") and shows the prices of the ones chosen, planning again when they change (headless
+    Chromium)."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
     from server.main import create_app
     from server.settings import Settings
@@ -229,10 +245,12 @@ def test_map_page_prices_for_the_chosen_rider_category(sample_paths, tmp_path, s
     z = add_fares(sample_paths.gtfs, tmp_path / "v2.zip", "v2")
     bundle = engine.build(tmp_path / "v2.bundle", gtfs=[("briqueville", z)], osm=sample_paths.osm).path
     net = engine.open(bundle)
-    want = {rider: [f" · {it.fare.describe()}" for it in net.plan(
-        DEMO["from_point"], DEMO["to_point"], DEMO["date"], DEMO["time"], rider_category=rider).itineraries]
-        for rider in (None, "youth")}
-    assert want[None] != want["youth"]
+    choices = ((None, None, "Adult", "the cheapest"), ("youth", None, "Youth", "the cheapest"),
+               (None, "paper", "Adult", "Paper ticket"))
+    want = {(rider, medium): [f" · {it.fare.describe()}" for it in net.plan(
+        DEMO["from_point"], DEMO["to_point"], DEMO["date"], DEMO["time"], rider_category=rider,
+        fare_media=medium).itineraries] for rider, medium, _, _ in choices}
+    assert len({tuple(v) for v in want.values()}) == 3          # three different answers
     with serve_app(create_app(Settings(bundle=str(bundle)), network=net)) as address, \
             sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
@@ -243,19 +261,21 @@ def test_map_page_prices_for_the_chosen_rider_category(sample_paths, tmp_path, s
             page.wait_for_selector("body[data-ready='1']", timeout=20_000)
             page.wait_for_selector("#rider-field:not([hidden])", timeout=20_000)
             options = page.locator("#rider option").all_inner_texts()
+            media = page.locator("#media option").all_inner_texts()
             page.fill("#date", DEMO["date"])
             page.fill("#time", DEMO["time"])
             for lat, lon in (DEMO["from_point"], DEMO["to_point"]):
                 xy = page.evaluate("([lat, lon]) => window.brique.project(lat, lon)", [lat, lon])
                 page.mouse.click(xy["x"], xy["y"])
             shown = {}
-            for rider, label in ((None, "Adult"), ("youth", "Youth")):
-                page.select_option("#rider", label=label)
+            for rider, medium, rider_label, medium_label in choices:
+                page.select_option("#rider", label=rider_label)
+                page.select_option("#media", label=medium_label)
                 page.wait_for_function(
                     "(want) => JSON.stringify([...document.querySelectorAll('#itineraries .itinerary .fare')]"
-                    ".map((e) => e.innerText)) === JSON.stringify(want)", arg=want[rider], timeout=20_000)
-                shown[rider] = page.locator("#itineraries .itinerary .fare").all_inner_texts()
+                    ".map((e) => e.innerText)) === JSON.stringify(want)", arg=want[rider, medium], timeout=20_000)
+                shown[rider, medium] = page.locator("#itineraries .itinerary .fare").all_inner_texts()
         finally:
             browser.close()
-    assert options == ["Adult", "Youth"]
+    assert options == ["Adult", "Youth"] and media == ["the cheapest", "Badgeo card", "Paper ticket"]
     assert shown == want
