@@ -1,8 +1,8 @@
 """Fares: the ``fares/*`` bundle tables as the v1 and v2 models, and what an itinerary costs.
 
 QUERY TIME. ``load_v1`` / ``load_v2`` map columns (numeric columns stay memory-mapped;
-the few string columns become lists once; ``load_v2`` picks one rider category's prices, a
-few small arrays of rules and products): the parsing happened at build
+the few string columns become lists once; ``load_v2`` picks one rider category's and fare
+medium's prices, a few small arrays of rules and products): the parsing happened at build
 (engine/loaders/gtfs_fares.py). ``engine.fares.v1`` holds the v1 semantics (shared with the
 McRAPTOR fare criterion), ``engine.fares.v2`` the v2 ones, ``engine.fares.pricing`` turns an
 itinerary's legs into rides and a ``Fare``. docs/fares.md says what is supported.
@@ -75,10 +75,9 @@ def rider_categories(bundle: Bundle) -> list[RiderCategory]:
     defaults = bundle.column("fares/rider_categories", "is_default").tolist()
     for full, name, url, default in zip(ids, names, urls, defaults):
         cid = full.split(":", 1)[1]
-        known = out.get(cid)
-        out[cid] = RiderCategory(cid, known.name if known else name, bool(default) or (known is not None and
-                                                                                    known.is_default),
-                                 known.eligibility_url if known else (url or None))
+        first = out.setdefault(cid, RiderCategory(cid, name, bool(default), url or None))
+        if default and not first.is_default:        # (the default in some feed: the default)
+            out[cid] = RiderCategory(cid, first.name, True, first.eligibility_url)
     return list(out.values())
 
 

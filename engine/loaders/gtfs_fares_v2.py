@@ -153,9 +153,11 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                        f"rider_category_id {rider!r} not in rider_categories.txt; row skipped")
             continue
         if medium and medium not in media:
-            issues.add("fare_products.unknown_fare_media", "skipped", row, "fare_media_id",
-                       f"fare_media_id {medium!r} not in fare_media.txt; row skipped")
-            continue
+            # (feeds name media without fare_media.txt: the row stays, its medium one of its own)
+            issues.add("fare_products.unknown_fare_media", "fixed", row, "fare_media_id",
+                       f"fare_media_id {medium!r} not in fare_media.txt; kept as a medium of its own")
+            media[medium] = len(out.fare_media)
+            out.fare_media.append((medium, "", -1))
         checked = checked_price(issues, "fare_products", row, r, "currency", "amount", f"product {pid!r}",
                                 negative=True)
         if checked is None:

@@ -132,8 +132,9 @@ def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_
     per product (its rows and the empty ones), a product row of an unknown category skipped, a
     product only youth can buy kept unpriced for the default rider, and a transfer rule selling
     it reported as applying to the categories that have a price only; fare_media.txt rows (empty
-    or repeated ids skipped, a bad type read as unknown), a product row of an unknown medium
-    skipped; every usable product row kept with its category and medium (-1: empty)."""
+    or repeated ids skipped, a bad type read as unknown), a product row of an unknown medium kept
+    with a medium of its own; every usable product row kept with its category and medium (-1:
+    empty)."""
     feed = _with_files(sample_paths.gtfs, tmp_path / "riders.zip", {
         "rider_categories.txt": ("rider_category_id,rider_category_name,is_default_fare_category,eligibility_url\n"
                                  "adult,Adult,1,\nyouth,Youth,0,https://example.org/youth\n,Nobody,0,\n"
@@ -142,7 +143,7 @@ def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_
                               "p1,Single,adult,card,1.70,EUR\np1,Single,adult,paper,2.00,EUR\n"
                               "p1,Single,youth,card,1.00,EUR\np1,Single,senior,card,0.50,EUR\n"
                               "p2,Anyone,,,2.60,EUR\np3,Youth pass,youth,card,0.20,EUR\n"
-                              "p2,Anyone,,gold,0.10,EUR\n"),
+                              "p2,Anyone,,gold,9.10,EUR\n"),
         "fare_media.txt": ("fare_media_id,fare_media_name,fare_media_type\ncard,Card,2\npaper,Paper,1\n"
                            ",Nothing,0\ncard,Again,2\ncoins,Coins,9\n"),
         "fare_leg_rules.txt": "leg_group_id,fare_product_id\ng,p1\n",
@@ -159,6 +160,8 @@ def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_
     assert ("fare_media.duplicate_id", "fare_media.txt", 5, "fare_media_id") in where
     assert ("fare_media.bad_fare_media_type", "fare_media.txt", 6, "fare_media_type") in where
     assert ("fare_products.unknown_fare_media", "fare_products.txt", 8, "fare_media_id") in where
+    assert report.counts["fixed.fare_products.unknown_fare_media"] == 1 and \
+        "skipped.fare_products.unknown_fare_media" not in report.counts
     fares = staged.fares
     cats = fares["fares/rider_categories"].to_pydict()
     assert cats["rider_category_id"] == ["bq:adult", "bq:youth"] and cats["is_default"] == [1, 0]
@@ -167,10 +170,11 @@ def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_
     assert products["product_id"] == ["bq:p1", "bq:p2", "bq:p3"]
     assert products["amount_minor"] == [170, 260, 0] and products["priced"] == [1, 1, 0]
     media = fares["fares/fare_media"].to_pydict()
-    assert media["fare_media_id"] == ["bq:card", "bq:paper", "bq:coins"] and media["media_type"] == [2, 1, -1]
+    assert media["fare_media_id"] == ["bq:card", "bq:paper", "bq:coins", "bq:gold"]
+    assert media["media_type"] == [2, 1, -1, -1]
     prices = fares["fares/product_prices"].to_pydict()
     assert list(zip(prices["product_idx"], prices["rider_idx"], prices["media_idx"], prices["amount_minor"])) == [
-        (0, 0, 0, 170), (0, 0, 1, 200), (0, 1, 0, 100), (1, -1, -1, 260), (2, 1, 0, 20)]
+        (0, 0, 0, 170), (0, 0, 1, 200), (0, 1, 0, 100), (1, -1, -1, 260), (1, -1, 3, 910), (2, 1, 0, 20)]
     assert fares["fares/transfer_rules"].to_pydict()["product_idx"] == [2]     # kept: youth may buy it
 
 
