@@ -138,6 +138,25 @@ def test_fare_with_the_overlay(case):
                          any(leg.realtime for it in plan.itineraries for leg in it.legs))
     assert overlay_seen > 0, case.name
     _check_v2_model(case)
+    if case.name == "sample-v2-simple":
+        _check_rider_and_medium(case)
+
+
+def _check_rider_and_medium(case):
+    """(Fares v2.) With the overlay, the fare criterion for another rider category paying with
+    another medium (the schedule's model for that pair, extended to the overlay's patterns)
+    keeps the changed bundle's front, prices each itinerary for that pair, answers a Pareto set."""
+    priced = 0
+    for origin, target, date, t in case.fare_queries[:20]:
+        kw = dict(date=date.isoformat(), time=hhmmss(t), max_transfers=MAX_ROUNDS - 1)
+        plan = case.net.plan(case.ids[origin], case.ids[target], optimize=FARE, rider_category="youth",
+                             fare_media="paper", **kw)
+        assert plan.stats["realtime"] is True
+        assert _front(plan, date) == _front(case.static.plan(case.ids[origin], case.ids[target], **kw), date)
+        _check_fares(plan)
+        assert all(it.fare.rider_category == "youth" and it.fare.fare_medium == "paper" for it in plan.itineraries)
+        priced += sum(f is not None for f in plan.stats["fare_minor"])
+    assert priced > 0
 
 
 def _check_v2_model(case):
