@@ -6,8 +6,9 @@ Scope: rules of a feed apply to legs of that feed only (a merged bundle never le
 empty field match another feed's legs). Prices are one rider category's (engine.fares.load_v2:
 by default the default rider's, rows with an empty rider_category_id or the category with
 is_default_fare_category=1; for another category its rows and the empty ones; the cheapest
-fare medium). A product the rider has no price for leaves a leg it prices without a fare,
-and a transfer rule whose product it is does not apply to that rider.
+fare medium, or the rows of the medium asked for and those naming none). A product the rider
+has no price for leaves a leg it prices without a fare, and a transfer rule whose product it
+is does not apply to that rider.
 
 1. **Leg rules** (fare_leg_rules.txt). A leg (one ride) has a network (its route's, from
    route_networks.txt or routes.network_id), a departure stop, an arrival stop, a departure and

@@ -168,7 +168,7 @@ class PlanRequest:
     range_s: int = 0
     max_duration_s: int | None = None
     #: fares v2: the rider category itineraries are priced for (None: the default rider; checked
-    #: against the bundle by engine.api, check_rider_category)
+    #: against the bundle's by engine.api, Network._fare_choice)
     rider_category: str | None = None
     #: fares v2: the fare medium paid with (None: the cheapest of each product; checked likewise)
     fare_medium: str | None = None
