@@ -250,11 +250,7 @@ class McPlanner:
         enter the next passes as known ones arriving at once (ARRIVED_AT_ONCE). Stops when the
         journeys found are the whole set (_set_complete). None when the query's own
         limit comes first (one plain run then)."""
-        if not len(known):
-            return None
-        # (no pass ends before the earliest arrival: the two-criteria search found it, none is earlier)
-        earliest = int(known[:, 0].min())
-        horizons = [start + h for h in PASS_HORIZONS_S if earliest <= start + h and (latest is None or latest > start + h)]
+        horizons = pass_horizons(known, start, latest)
         if not horizons:
             return None
         journeys: list[tuple] = []
@@ -461,10 +457,14 @@ class McQuery:
             ties_beaten=bool(found_by_raptor) or (ties_beaten and beaten_by is not None and len(beaten_by) > 0),
             earliest=earliest)
         journeys = None
-        if keep and fares is not None and fares.version == 2:
-            raise ValueError("keep: not with fares v2 (its passes run the search again)")
         if fares is not None and known is not None and fares.version == 2:
-            journeys = mc._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats)
+            if keep:
+                if pass_horizons(known, start, latest):
+                    raise ValueError("keep: not with fares v2 searched in passes (they run the search again)")
+            else:
+                journeys = mc._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats)
+                if journeys is not None:
+                    self.searched = False       # (the workspace holds a pass's labels, not a whole search)
         if journeys is None:
             if keep and not self.searched:
                 raise ValueError("keep: no earlier run of this query to keep the labels of")
@@ -500,6 +500,17 @@ class McQuery:
         if request.has_point:
             stats.update(access_stops=int(len(self.o.stops)), egress_stops=int(len(self.d.stops)))
         return Plan(self.o.waypoint, self.d.waypoint, request.date, hms(start), tuple(it for *_, it in found), stats)
+
+
+def pass_horizons(known: np.ndarray, start: int, latest: int | None) -> list[int]:
+    """Fares v2: the horizons of the passes before the unbounded one (McPlanner._by_horizons)
+    for a search from ``start`` with ``known`` journeys (rows: arrival, ...): none ends before
+    the earliest known arrival (no journey arrives earlier), nor at or after ``latest``. Empty:
+    one search, unbounded or up to ``latest``."""
+    if not len(known):
+        return []
+    earliest = int(np.asarray(known)[:, 0].min())
+    return [start + h for h in PASS_HORIZONS_S if earliest <= start + h and (latest is None or latest > start + h)]
 
 
 def _set_complete(ends: list[tuple], fewest: int, floors: np.ndarray | None) -> bool:

@@ -56,3 +56,52 @@ def test_range_with_label_reuse_equals_a_search_per_minute(network, optimize, mo
     assert not failures, "\n".join(failures[:5])
     assert journeys > len(queries)
     assert labels[True] < labels[False], labels
+
+
+@pytest.fixture(scope="module")
+def strasbourg_v2(tmp_path_factory):
+    """Strasbourg CTS with generated fares v2 ("v2-simple"), and queries half of which start in
+    the evening (service thins out: a minute's journeys arrive beyond every pass horizon, so it
+    is searched in one run, and reuses labels)."""
+    import random
+
+    import engine
+    from engine.testing.fares_gen import add_fares
+
+    path = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+    if not path.is_file():
+        pytest.skip(f"{path} absent (set BRIQUE_DATA)")
+    out = tmp_path_factory.mktemp("reuse_v2")
+    feed = add_fares(path, out / "cts_v2.zip", "v2-simple", seed=3)
+    built = build_feed(out, [("cts", feed)], "cts")
+    net = engine.open(str(built.bundle))
+    rng = random.Random(11)
+    queries = []
+    for i, q in enumerate(random_queries(built.staged, 16, 7, avoid_dst=False)):
+        when = q.time_s if i % 2 else rng.randrange(21 * 3600, 23 * 3600 + 1800)
+        queries.append((net.timetable.stop_id(q.origin), net.timetable.stop_id(q.target), q.date.isoformat(),
+                        hhmmss(when)))
+    return net, queries
+
+
+@pytest.mark.realdata
+def test_fares_v2_range_reuses_labels_where_a_minute_is_one_run(strasbourg_v2, monkeypatch):
+    """Fares v2 search a minute in passes (each from scratch) unless its journeys arrive beyond
+    every pass horizon; such a minute then keeps the later minutes' labels, as walking and v1
+    do (engine/criteria/range.py): the answers must be those of a full search per minute, some
+    runs must reuse, and they must search fewer labels."""
+    from tests.reference.range_switch import range_answers_both_ways
+
+    net, queries = strasbourg_v2
+    reusing = []
+
+    def count_reuse(plan, on):
+        reusing.append(plan.stats["runs_reusing_labels"] if on else 0)
+        assert on or plan.stats["runs_reusing_labels"] == 0
+
+    failures, journeys, labels = range_answers_both_ways(
+        net, queries, monkeypatch, "REUSE_LABELS", lambda ws: ws.n_labels - ws.run_first, count_reuse,
+        optimize=FARE, window_s=1800, time_budget_s=120)
+    assert not failures, "\n".join(failures[:5])
+    assert journeys > len(queries) and sum(reusing) > 0
+    assert labels[True] < labels[False], labels
