@@ -161,17 +161,23 @@ class McPlanner:
         model = models[key]
         return model if isinstance(model, FareModel) else model.model(date, tz)    # v2: per service day
 
-    def _workspace(self, capacity: int = 1 << 16, route_capacity: int = 1 << 13) -> McWorkspace:
-        ws = getattr(self._local, "ws", None)
+    def _workspace(self, capacity: int = 1 << 16, route_capacity: int = 1 << 13, slot: int = 0) -> McWorkspace:
+        """The thread's workspace ``slot``: 0 for a search, and for the first pass of fares v2;
+        pass i of a range's minutes keeps its labels in slot i, for the next minute's pass i
+        (McQuery.journeys ``keep``)."""
+        slots = getattr(self._local, "slots", None)
+        if slots is None:
+            slots = self._local.slots = {}
+        ws = slots.get(slot)
         if ws is None or ws.capacity < capacity or ws.route_capacity < route_capacity:
-            ws = self._local.ws = McWorkspace(self.tt.n_stops, self.tt.n_patterns, capacity, route_capacity)
+            ws = slots[slot] = McWorkspace(self.tt.n_stops, self.tt.n_patterns, capacity, route_capacity)
         return ws
 
     def run(self, origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk, day: int,
             max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
             fares=None, known: np.ndarray | None = None, latest: int | None = None,
             fewest: int = 0, deadline: float | None = None, keep: bool = False,
-            ties_beaten: bool = False, earliest: np.ndarray | None = None) -> McWorkspace:
+            ties_beaten: bool = False, earliest: np.ndarray | None = None, slot: int = 0) -> McWorkspace:
         """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
         for the fare criterion, else walking; ``known``: journeys known to exist (rows of
         arrival + egress, vehicles, third criterion), for target pruning; ``latest``: the latest
@@ -182,8 +188,9 @@ class McPlanner:
         journeys also beat journeys equal to them (else those are found again: a plain query
         rebuilds its known journeys from labels), so labels that can only match one are dropped.
         ``earliest``: [k] the earliest arrival (egress included) with at most k vehicles from this
-        start (_known), so labels faster than that in bound are compared as arriving then."""
-        ws = self._workspace()
+        start (_known), so labels faster than that in bound are compared as arriving then.
+        ``slot``: the workspace (_workspace)."""
+        ws = self._workspace(slot=slot)
         if ties_beaten and known is not None:
             # (the kernel takes known rows as arriving a second later, so that equal ones are found)
             known = np.asarray(known, np.int32) - np.array([1, 0, 0], np.int32)
@@ -205,8 +212,8 @@ class McPlanner:
             if full:
                 raise InvalidQueryError("optimize: too many Pareto labels for this query (fewer max_transfers, "
                                         "a max_duration_s, or two criteria, may answer it)", "optimize")
-            ws = (self._workspace(ws.capacity, ws.route_capacity * 8) if n == ROUTE_FULL else
-                  self._workspace(ws.capacity * 4, ws.route_capacity))
+            ws = (self._workspace(ws.capacity, ws.route_capacity * 8, slot) if n == ROUTE_FULL else
+                  self._workspace(ws.capacity * 4, ws.route_capacity, slot))
             if keep:
                 raise LabelsLost()      # (a grown workspace is a new, empty one)
         return ws
@@ -243,21 +250,27 @@ class McPlanner:
         return query.answer(pareto(found), start, stats)
 
     def _by_horizons(self, run, known: np.ndarray, fewest: int, start: int, latest: int | None, o, d,
-                     request: PlanRequest, fares, stats: dict) -> list[tuple] | None:
+                     request: PlanRequest, fares, stats: dict, kept: set | None = None) -> list[tuple] | None:
         """Fares v2: the journeys (arrival, vehicles, fare, raw legs) by passes of growing horizon
         (PASS_HORIZONS_S after the start, then none): each pass finds exactly the Pareto
         journeys arriving within its horizon that the earlier ones lack; the journeys found
         enter the next passes as known ones arriving at once (ARRIVED_AT_ONCE). Stops when the
         journeys found are the whole set (_set_complete). None when the query's own
-        limit comes first (one plain run then)."""
+        limit comes first (one plain run then). ``kept`` (a range: McQuery.journeys ``keep``):
+        the workspace slots holding labels of the range's later minutes; pass i runs in slot i,
+        keeps the labels there, and its own join them (None: every pass in slot 0, afresh)."""
         horizons = pass_horizons(known, start, latest)
         if not horizons:
             return None
         journeys: list[tuple] = []
         entries = known
         labels = []
-        for horizon in [*horizons, latest]:
-            ws = run(entries, horizon, fewest)
+        for i, horizon in enumerate([*horizons, latest]):
+            if kept is None:
+                ws = run(entries, horizon, fewest)
+            else:
+                ws = run(entries, horizon, fewest, keep=i in kept, slot=i)
+                kept.add(i)
             labels.append(ws.n_labels)
             ends = self._target_labels(ws, o, d, request, False, fares)
             memo: dict = {}             # (one pass's labels: its journeys share prefixes)
@@ -412,7 +425,11 @@ class McQuery:
         self.built: dict = {}
         self.streets: dict = {}
         self.priced: dict = {}
-        self.searched = False   # a kernel run of this query filled the thread's workspace (keep may follow)
+        #: the thread's workspace slots that hold labels of this query's runs (keep may follow)
+        self.kept: set[int] = set()
+        #: fares v2 passes each in their own slot (a range: the next minute's passes keep them);
+        #: else all in slot 0 (one workspace per thread)
+        self.pass_slots = False
 
     def journeys(self, start: int, latest: int | None, beaten_by: np.ndarray | None = None,
                  keep: bool = False, ties_beaten: bool = False) -> tuple[list[tuple], dict]:
@@ -421,9 +438,9 @@ class McQuery:
         (None: no limit), and the search's stats. ``beaten_by``: rows (arrival, vehicles, walking
         or fare) of journeys known to exist (a range's later departures): the search drops what
         cannot beat one of them, so only the journeys none of them beats, and ones equal to them,
-        are sure to be found. ``keep`` (a range's runs after its first; walking, fares v1): the
-        search keeps the labels of the last runs, which left later (McPlanner.run); ``beaten_by``
-        must then hold their journeys. ``ties_beaten``: ``beaten_by`` journeys beat equal ones
+        are sure to be found. ``keep`` (a range's runs after its first): the search keeps the
+        labels of the last runs, which left later (McPlanner.run; fares v2 pass by pass, each
+        pass in its workspace slot, ``self.kept``); ``beaten_by`` must then hold their journeys. ``ties_beaten``: ``beaten_by`` journeys beat equal ones
         too (a range: a later departure that does as well wins): those are not looked for."""
         mc, o, d, fares, request = self.mc, self.o, self.d, self.fares, self.request
         if request.deadline is not None and time.monotonic() > request.deadline:
@@ -457,19 +474,17 @@ class McQuery:
             ties_beaten=bool(found_by_raptor) or (ties_beaten and beaten_by is not None and len(beaten_by) > 0),
             earliest=earliest)
         journeys = None
+        if keep and not self.kept:
+            raise ValueError("keep: no earlier run of this query to keep the labels of")
         if fares is not None and known is not None and fares.version == 2:
-            if keep:
-                if pass_horizons(known, start, latest):
-                    raise ValueError("keep: not with fares v2 searched in passes (they run the search again)")
-            else:
-                journeys = mc._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats)
-                if journeys is not None:
-                    self.searched = False       # (the workspace holds a pass's labels, not a whole search)
+            # (a range's passes each in their own slot: with keep, pass i keeps the last pass i's labels)
+            kept = (self.kept if keep else set()) if self.pass_slots else None
+            journeys = mc._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats, kept)
+            if journeys is not None and kept is not None:
+                self.kept |= kept
         if journeys is None:
-            if keep and not self.searched:
-                raise ValueError("keep: no earlier run of this query to keep the labels of")
-            ws = run(known, latest, fewest, keep=keep)
-            self.searched = True
+            ws = run(known, latest, fewest, keep=keep and 0 in self.kept)
+            self.kept.add(0)
             stats.update(rounds=ws.rounds_run, labels=ws.n_labels)
             memo: dict = {}
             journeys = [(a, k, w, mc._raw_legs(ws, label, memo))

@@ -22,17 +22,16 @@ the same search would: every journey through the dropped one is beaten or matche
 the kept one, which the later search already followed to its Pareto journeys (all of them enter
 this search as known ones, footpath-only journeys too, so the fare labels' time limits compare
 as in that search). So each minute only extends what leaving earlier improves. Fares v2 search
-a minute in passes of growing horizons, each from scratch, unless the journeys in hand (the
-later minutes') arrive beyond every pass horizon (mcraptor.pass_horizons): such a minute is one
-search, and reuses labels like the others (after a minute searched in passes the workspace
-holds a pass, not a whole search: the next minute starts afresh). Where passes run, the later
-minutes' journeys beat equal ones (TIES_BEATEN), so a minute's search does not find them again,
-and the passes count them as found (Strasbourg, generated fares, 1 h ranges, the two ways alternated
-in one process, same answers: v2-simple 40 queries p50 61 -> 58 ms, p90 497 -> 406 ms; v2 16
-queries p50 411 -> 283 ms). (One search per minute from
-the later minutes' labels instead of the passes was measured: the same answers on 30 + 15
-Strasbourg queries, but v2-simple p50 32 vs 36 ms and v2 370 vs 380 ms, mean 1.60 vs 1.51 s:
-not kept).
+a minute in passes of growing horizons (mcraptor.McPlanner._by_horizons): pass i runs in its
+own workspace slot and keeps the labels of the later minutes' pass i. That is sound for any
+kept label, whatever horizon its pass had: a kept label is a real journey prefix of a later
+departure, so whatever the dropped label would reach, the kept one reaches as well or better,
+and the later minute's Pareto set (all its passes, in the known journeys) holds something at
+least as good (a later departure that does as well wins the range). Without reuse
+(``REUSE_LABELS = False``) every minute searches from scratch and the later minutes' journeys
+beat equal ones (TIES_BEATEN). (Before 2026-12-06, sixth session, fares v2 never reused labels;
+one search per minute from the later minutes' labels instead of the passes had been measured:
+the same answers, no faster.)
 """
 from __future__ import annotations
 
@@ -40,15 +39,14 @@ import numpy as np
 
 from ..raptor.range import MINUTE_S, departure_minutes
 from .arrive_by import departure_instants
-from .mcraptor import LabelsLost, McQuery, pass_horizons
+from .mcraptor import LabelsLost, McQuery
 
 
-#: minutes reuse the later minutes' labels (walking, fares v1; fares v2 where a minute is one
-#: search). False: a full search per minute, the same answers: tests/unit/criteria/
-#: test_range_label_reuse.py compares them (Strasbourg generated "v2-simple", 60 ranges of 1 h,
-#: half from the evening: the same answers, 186 of 2,104 runs reuse, 14.7 -> 4.4 s in all; the
-#: range Travail -> Hoenheim Mairie 2026-04-16 13:59:46, whose journeys arrive after midnight,
-#: 38 -> 1.2-1.6 s)
+#: minutes reuse the later minutes' labels (fares v2: pass by pass). False: a full search per
+#: minute, the same answers: tests/unit/criteria/test_range_label_reuse.py compares them.
+#: Strasbourg generated fares v2, ranges of 1 h (30 min for "v2"), half from the evening, the
+#: same answers: "v2-simple" 60 ranges 12.4 -> 2.4 s in all, "v2" 30 ranges 15.9 -> 2.6 s; the
+#: benchmark's 40 "v2-simple" ranges p50 45.9 -> 14.4 ms, max 10 s (out of budget) -> 1.0 s.
 REUSE_LABELS = True
 #: a minute searched without label reuse (fares v2 in passes) drops labels that can only match a later minute's
 #: journey, as it drops those that can only do worse (a later departure that does as well wins);
@@ -73,9 +71,9 @@ def _plan_range(query: McQuery):
     # each run keeps the later minutes' labels (rRAPTOR's reuse: module docstring); fares v2
     # only where the minute is searched in one run (no pass horizon before its journeys)
     reuse = REUSE_LABELS
-    v2 = query.fares is not None and query.fares.version == 2
     reused = 0
-    query.searched = False
+    query.kept.clear()
+    query.pass_slots = True             # (fares v2: pass i of each minute in workspace slot i)
     later: list[tuple[int, int, int]] = []          # (arrival, vehicles, third) of later minutes' journeys
     found = []                                      # (departure, arrival, vehicles, third, itinerary)
     direct = p.direct(query.o, query.d, request, request.time_s, query.tz)   # two points: street only
@@ -86,8 +84,7 @@ def _plan_range(query: McQuery):
         first = i == len(minutes) - 1
         if i and not first and not _any_in(instants, m, m + MINUTE_S):
             continue
-        keep = reuse and query.searched and (not v2 or (len(every) > 0 and not pass_horizons(
-            np.array(every, np.int64).reshape(-1, 3), m, None)))
+        keep = reuse and bool(query.kept)
         reused += keep
         journeys, _ = query.journeys(m, None, np.array(every if keep else later, np.int64).reshape(-1, 3), keep,
                                      ties_beaten=TIES_BEATEN and not keep)

@@ -105,3 +105,35 @@ def test_fares_v2_range_reuses_labels_where_a_minute_is_one_run(strasbourg_v2, m
     assert not failures, "\n".join(failures[:5])
     assert journeys > len(queries) and sum(reusing) > 0
     assert labels[True] < labels[False], labels
+
+
+@pytest.fixture(scope="module", params=["v2", "v2-simple"])
+def sample_v2(request, tmp_path_factory, sample_paths):
+    import engine
+    from engine.testing.fares_gen import add_fares
+
+    out = tmp_path_factory.mktemp("reuse_sample_v2")
+    feed = add_fares(sample_paths.gtfs, out / "feed.zip", request.param, seed=7)
+    net = engine.open(str(engine.build(out / "fares.bundle", gtfs=[("sample", feed)], osm=sample_paths.osm).path))
+    return net, [(o, d, "2026-03-03", t) for o, d, t in mixed_queries(net, 32, 29, point_every=4)]
+
+
+@pytest.mark.parametrize("horizons", [None, (300, 600)], ids=["horizons", "short-horizons"])
+def test_fares_v2_range_passes_reuse_the_later_minutes_passes(sample_v2, horizons, monkeypatch):
+    """Fares v2 search a minute in passes; with reuse, pass i keeps the labels of the later
+    minutes' pass i (its own workspace slot): the answers must be those of a full search per
+    minute, on the sample with generated "v2" and "v2-simple" fares (stops and points), with
+    the passes' horizons as they are and shortened to 5 / 10 min (more passes, more slots), and
+    the reuse must search fewer labels."""
+    import engine.criteria.mcraptor as mcraptor
+    from tests.reference.range_switch import range_answers_both_ways
+
+    net, queries = sample_v2
+    if horizons:
+        monkeypatch.setattr(mcraptor, "PASS_HORIZONS_S", horizons)
+    failures, journeys, labels = range_answers_both_ways(
+        net, queries, monkeypatch, "REUSE_LABELS", lambda ws: ws.n_labels - ws.run_first, optimize=FARE,
+        window_s=2700)
+    assert not failures, "\n".join(failures[:5])
+    assert journeys > len(queries)
+    assert labels[True] < labels[False], labels

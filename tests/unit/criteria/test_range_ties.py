@@ -4,7 +4,9 @@ journeys as found. The answers must be those of searches that follow such labels
 equal journeys afterwards (``TIES_BEATEN = False``), on the sample with generated "v2" and
 "v2-simple" fares (stops and points), with the passes' horizons as they are and shortened to
 5 / 10 min (so that later minutes' journeys often arrive after a pass's horizon), and the
-searches must keep fewer labels."""
+searches must keep fewer labels. (With label reuse, the minutes after the first keep the later
+minutes' labels and compare ties as labels do: the test searches every minute afresh,
+``REUSE_LABELS = False``, where the rule applies to every minute.)"""
 from __future__ import annotations
 
 import pytest
@@ -30,7 +32,10 @@ def test_range_beating_ties_keeps_the_answers(network, horizons, monkeypatch):
     import engine.criteria.mcraptor as mcraptor
     from tests.reference.range_switch import range_answers_both_ways
 
+    import engine.criteria.range as range_module
+
     net, queries = network
+    monkeypatch.setattr(range_module, "REUSE_LABELS", False)
     if horizons:
         monkeypatch.setattr(mcraptor, "PASS_HORIZONS_S", horizons)
     failures, journeys, labels = range_answers_both_ways(net, queries, monkeypatch, "TIES_BEATEN",
