@@ -134,7 +134,7 @@ class ItineraryPricer:
             leg = positions[result.ride] + 1 if result.ride is not None else None
             return _unknown("v2", result.reason.format(leg=leg), fares.rider_category, fares.fare_medium)
         scale = 10 ** result.minor_digits
-        amounts, digits = fares.amounts, fares.minor_digits
+        amounts, digits = fares.plain.amounts, fares.plain.minor_digits
         products = tuple(FareProduct(fares.product_ids[p], fares.product_names[p] or None,
                                      amounts[p] / 10 ** digits[p], fares.product_currency[p],
                                      tuple([positions[i] for i in covered]))

@@ -138,6 +138,20 @@ class Issues:
             self.add(code, "skipped", row, field_, f"{field_} {value!r} {why}; rule skipped")
         return found
 
+    def new_id(self, r: dict[str, str], row: int, field_: str, file: str, seen) -> str | None:
+        """The row's id in ``field_`` when it is not empty and not in ``seen`` (the ids kept so
+        far); else None, reported as ``<file>.empty_id`` / ``<file>.duplicate_id`` (the first row
+        of an id is kept)."""
+        value = r[field_]
+        if not value:
+            self.add(f"{file}.empty_id", "skipped", row, field_, f"empty {field_}; skipped")
+            return None
+        if value in seen:
+            self.add(f"{file}.duplicate_id", "skipped", row, field_, f"{field_} {value!r} defined again; the first "
+                                                                     f"row kept")
+            return None
+        return value
+
     def flush(self) -> None:
         for (code, action, field_), entries in self.items.items():
             texts = [t for _, t in entries]
@@ -303,12 +317,8 @@ def _load_v1(read, out: FeedFares, route_idx: dict[str, int], zone_idx: dict[str
     fare_idx: dict[str, int] = {}
     a_idx = {a: i for i, a in enumerate(out.agencies)}
     for row, r in data_rows(fa, COLUMNS["fare_attributes.txt"]):
-        fid = r["fare_id"]
-        if not fid:
-            issues.add("fare_attributes.empty_id", "skipped", row, "fare_id", "empty fare_id")
-            continue
-        if fid in fare_idx:
-            issues.add("fare_attributes.duplicate_id", "skipped", row, "fare_id", f"duplicate fare_id {fid!r}, first one kept")
+        fid = issues.new_id(r, row, "fare_id", "fare_attributes", fare_idx)
+        if fid is None:
             continue
         checked = checked_price(issues, "fare_attributes", row, r, "currency_type", "price", f"fare {fid!r}")
         if checked is None:

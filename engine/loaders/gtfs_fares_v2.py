@@ -97,14 +97,8 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
     if rc is not None:
         issues = Issues(diag, rc)
         for row, r in data_rows(rc, COLUMNS["rider_categories.txt"]):
-            cid = r["rider_category_id"]
-            if not cid:
-                issues.add("rider_categories.empty_id", "skipped", row, "rider_category_id",
-                           "empty rider_category_id; skipped")
-                continue
-            if cid in categories:
-                issues.add("rider_categories.duplicate_id", "skipped", row, "rider_category_id",
-                           f"rider_category_id {cid!r} defined again; the first row kept")
+            cid = issues.new_id(r, row, "rider_category_id", "rider_categories", categories)
+            if cid is None:
                 continue
             is_default = r["is_default_fare_category"] == "1"
             categories[cid] = len(out.rider_categories)
@@ -118,13 +112,8 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
     if fm is not None:
         issues = Issues(diag, fm)
         for row, r in data_rows(fm, COLUMNS["fare_media.txt"]):
-            mid = r["fare_media_id"]
-            if not mid:
-                issues.add("fare_media.empty_id", "skipped", row, "fare_media_id", "empty fare_media_id; skipped")
-                continue
-            if mid in media:
-                issues.add("fare_media.duplicate_id", "skipped", row, "fare_media_id",
-                           f"fare_media_id {mid!r} defined again; the first row kept")
+            mid = issues.new_id(r, row, "fare_media_id", "fare_media", media)
+            if mid is None:
                 continue
             kind = parse_int(r["fare_media_type"]) if r["fare_media_type"] else None
             if kind not in (0, 1, 2, 3, 4):

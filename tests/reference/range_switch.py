@@ -38,3 +38,18 @@ def range_answers_both_ways(net, queries, monkeypatch, switch: str, label_count,
             failures.append(f"{origin} -> {destination} {date} {when}: {switch} on {answers[True]}, "
                             f"off {answers[False]}")
     return failures, journeys, labels
+
+
+def sample_with_fares(sample_paths, out, version: str, seed: int, query_seed: int) -> tuple:
+    """The built-in sample (streets too) with generated fares ``version`` (engine.testing.fares_gen,
+    ``seed``), and 32 or 40 range queries on 2026-03-03 from stops and points (tests.reference.feeds
+    mixed_queries, ``query_seed``; a point every 4th): (net, [(origin, destination, date, time)])."""
+    import engine
+    from engine.testing.fares_gen import add_fares
+
+    from tests.reference.feeds import mixed_queries
+
+    feed = add_fares(sample_paths.gtfs, out / "feed.zip", version, seed=seed)
+    net = engine.open(str(engine.build(out / f"{version}.bundle", gtfs=[("sample", feed)], osm=sample_paths.osm).path))
+    n = 40 if version == "v1" else 32
+    return net, [(o, d, "2026-03-03", t) for o, d, t in mixed_queries(net, n, query_seed, point_every=4)]

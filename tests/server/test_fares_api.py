@@ -2,6 +2,7 @@
 own), the CLI's plan text and --json say it; on the sample city with generated v2 fares."""
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -71,17 +72,14 @@ def test_cli_plan_prints_the_fare(fares_bundle, capsys):
     assert [it["fare"] for it in got["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
 
 
-@pytest.mark.skipif(not __import__("pathlib").Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium absent")
-def test_map_page_lists_the_fare(sample_paths, tmp_path, serve_app):
-    """The map page's itinerary list shows the price of each itinerary (headless Chromium)."""
+@contextlib.contextmanager
+def _demo_on_map_page(serve_app, bundle, net):
+    """The map page (headless Chromium) serving ``bundle``, ready, with the demo's date, time,
+    start and destination points picked (which plans)."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
     from server.main import create_app
     from server.settings import Settings
 
-    z = add_fares(sample_paths.gtfs, tmp_path / "v1.zip", "v1")
-    bundle = engine.build(tmp_path / "v1.bundle", gtfs=[("briqueville", z)], osm=sample_paths.osm).path
-    net = engine.open(bundle)
-    want = net.plan(DEMO["from_point"], DEMO["to_point"], DEMO["date"], DEMO["time"]).itineraries
     with serve_app(create_app(Settings(bundle=str(bundle)), network=net)) as address, \
             sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
@@ -95,10 +93,21 @@ def test_map_page_lists_the_fare(sample_paths, tmp_path, serve_app):
             for lat, lon in (DEMO["from_point"], DEMO["to_point"]):
                 xy = page.evaluate("([lat, lon]) => window.brique.project(lat, lon)", [lat, lon])
                 page.mouse.click(xy["x"], xy["y"])
-            page.wait_for_selector("#itineraries .itinerary .fare", timeout=20_000)
-            shown = page.locator("#itineraries .itinerary .fare").all_inner_texts()
+            yield page
         finally:
             browser.close()
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium absent")
+def test_map_page_lists_the_fare(sample_paths, tmp_path, serve_app):
+    """The map page's itinerary list shows the price of each itinerary (headless Chromium)."""
+    z = add_fares(sample_paths.gtfs, tmp_path / "v1.zip", "v1")
+    bundle = engine.build(tmp_path / "v1.bundle", gtfs=[("briqueville", z)], osm=sample_paths.osm).path
+    net = engine.open(bundle)
+    want = net.plan(DEMO["from_point"], DEMO["to_point"], DEMO["date"], DEMO["time"]).itineraries
+    with _demo_on_map_page(serve_app, bundle, net) as page:
+        page.wait_for_selector("#itineraries .itinerary .fare", timeout=20_000)
+        shown = page.locator("#itineraries .itinerary .fare").all_inner_texts()
     def badge(fare) -> str:
         if not fare.known:
             return " · fare unknown"
@@ -238,10 +247,6 @@ def test_map_page_prices_for_the_chosen_rider_category(sample_paths, tmp_path, s
     """The map page offers the bundle's rider categories ("Fares for") and fare media ("Pay
     with") and shows the prices of the ones chosen, planning again when they change (headless
     Chromium)."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-    from server.main import create_app
-    from server.settings import Settings
-
     z = add_fares(sample_paths.gtfs, tmp_path / "v2.zip", "v2")
     bundle = engine.build(tmp_path / "v2.bundle", gtfs=[("briqueville", z)], osm=sample_paths.osm).path
     net = engine.open(bundle)
@@ -251,31 +256,17 @@ def test_map_page_prices_for_the_chosen_rider_category(sample_paths, tmp_path, s
         DEMO["from_point"], DEMO["to_point"], DEMO["date"], DEMO["time"], rider_category=rider,
         fare_media=medium).itineraries] for rider, medium, _, _ in choices}
     assert len({tuple(v) for v in want.values()}) == 3          # three different answers
-    with serve_app(create_app(Settings(bundle=str(bundle)), network=net)) as address, \
-            sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 800})
-            page.goto(f"http://{address}/")
-            page.wait_for_selector("body[data-ready='1']", timeout=20_000)
-            page.wait_for_selector("#rider-field:not([hidden])", timeout=20_000)
-            options = page.locator("#rider option").all_inner_texts()
-            media = page.locator("#media option").all_inner_texts()
-            page.fill("#date", DEMO["date"])
-            page.fill("#time", DEMO["time"])
-            for lat, lon in (DEMO["from_point"], DEMO["to_point"]):
-                xy = page.evaluate("([lat, lon]) => window.brique.project(lat, lon)", [lat, lon])
-                page.mouse.click(xy["x"], xy["y"])
-            shown = {}
-            for rider, medium, rider_label, medium_label in choices:
-                page.select_option("#rider", label=rider_label)
-                page.select_option("#media", label=medium_label)
-                page.wait_for_function(
-                    "(want) => JSON.stringify([...document.querySelectorAll('#itineraries .itinerary .fare')]"
-                    ".map((e) => e.innerText)) === JSON.stringify(want)", arg=want[rider, medium], timeout=20_000)
-                shown[rider, medium] = page.locator("#itineraries .itinerary .fare").all_inner_texts()
-        finally:
-            browser.close()
+    with _demo_on_map_page(serve_app, bundle, net) as page:
+        page.wait_for_selector("#rider-field:not([hidden])", timeout=20_000)
+        options = page.locator("#rider option").all_inner_texts()
+        media = page.locator("#media option").all_inner_texts()
+        shown = {}
+        for rider, medium, rider_label, medium_label in choices:
+            page.select_option("#rider", label=rider_label)
+            page.select_option("#media", label=medium_label)
+            page.wait_for_function(
+                "(want) => JSON.stringify([...document.querySelectorAll('#itineraries .itinerary .fare')]"
+                ".map((e) => e.innerText)) === JSON.stringify(want)", arg=want[rider, medium], timeout=20_000)
+            shown[rider, medium] = page.locator("#itineraries .itinerary .fare").all_inner_texts()
     assert options == ["Adult", "Youth"] and media == ["the cheapest", "Badgeo card", "Paper ticket"]
     assert shown == want

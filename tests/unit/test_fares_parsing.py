@@ -18,6 +18,13 @@ from engine.testing.fares_gen import add_fares
 from engine.timetable.staging import BuildReport
 
 
+
+def _load(feed):
+    """(staged feed, build report, {(code, file, line, field)} of its issues) of feed "bq"."""
+    report = BuildReport()
+    staged = load_gtfs([("bq", feed)], report)
+    return staged, report, {(i.code, i.file, i.line, i.field) for i in report.issues}
+
 def _with_files(src, out, files: dict[str, str]):
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
         for name in zin.namelist():
@@ -54,8 +61,7 @@ def test_bad_rows_are_counted_with_file_line_and_field(sample_paths, tmp_path):
         "fare_products.txt": "fare_product_id,amount,currency\np1,1.00,EUR\n",
         "fare_leg_rules.txt": "leg_group_id,network_id\ng,n\n",              # fare_product_id missing
         "fare_leg_join_rules.txt": "from_network_id,to_network_id\na,b\n"})
-    report = BuildReport()
-    staged = load_gtfs([("bq", feed)], report)
+    staged, report, where = _load(feed)
     c = report.counts
     assert c["fares.fare_attributes.read"] == 8 and c["fares.fare_rules.read"] == 5
     for key in ("skipped.fare_attributes.duplicate_id", "skipped.fare_attributes.bad_price",
@@ -66,7 +72,6 @@ def test_bad_rows_are_counted_with_file_line_and_field(sample_paths, tmp_path):
         assert c.get(key) == 1, key
     # not understood: the extra column and fare_leg_join_rules.txt
     assert c["warnings.fares.not_understood"] == 2
-    where = {(i.code, i.file, i.line, i.field) for i in report.issues}
     assert ("fare_attributes.duplicate_id", "fare_attributes.txt", 3, "fare_id") in where
     assert ("fare_attributes.bad_price", "fare_attributes.txt", 4, "price") in where
     assert ("fare_attributes.bad_currency", "fare_attributes.txt", 5, "currency_type") in where
@@ -94,9 +99,7 @@ def test_out_of_range_values_and_bad_bytes_are_reported(sample_paths, tmp_path):
              "dear,99999999999999999999999,EUR,0,,\n").encode() + b"caf\xe9,1.00,EUR,0,,\n"
     feed = _with_files(sample_paths.gtfs, tmp_path / "range.zip", {
         "fare_attributes.txt": attrs, "fare_rules.txt": "fare_id,route_id,origin_id,destination_id,contains_id\n"})
-    report = BuildReport()
-    staged = load_gtfs([("bq", feed)], report)
-    where = {(i.code, i.file, i.line, i.field) for i in report.issues}
+    staged, report, where = _load(feed)
     assert ("fare_attributes.bad_transfer_duration", "fare_attributes.txt", 3, "transfer_duration") in where
     assert ("fare_attributes.bad_transfer_duration", "fare_attributes.txt", 4, "transfer_duration") in where
     assert ("fare_attributes.bad_price", "fare_attributes.txt", 5, "price") in where
@@ -115,9 +118,7 @@ def test_bad_v2_references_are_counted_with_file_line_and_field(sample_paths, tm
         "areas.txt": "area_id,area_name\na1,Area one\n",
         "fare_leg_rules.txt": ("leg_group_id,network_id,from_area_id,to_area_id,fare_product_id\n"
                                "g,n1,a1,,p1\ng,n9,,,p1\ng,n1,,a9,p1\ng,,,,p1\n")})
-    report = BuildReport()
-    staged = load_gtfs([("bq", feed)], report)
-    where = {(i.code, i.file, i.line, i.field) for i in report.issues}
+    staged, report, where = _load(feed)
     assert ("route_networks.empty_network", "route_networks.txt", 2, "network_id") in where
     assert ("route_networks.unknown_route", "route_networks.txt", 3, "route_id") in where
     assert ("fare_leg_rules.unknown_network", "fare_leg_rules.txt", 3, "network_id") in where
@@ -149,9 +150,7 @@ def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_
         "fare_leg_rules.txt": "leg_group_id,fare_product_id\ng,p1\n",
         "fare_transfer_rules.txt": ("from_leg_group_id,to_leg_group_id,transfer_count,fare_transfer_type,"
                                     "fare_product_id\ng,g,1,1,p3\n")})
-    report = BuildReport()
-    staged = load_gtfs([("bq", feed)], report)
-    where = {(i.code, i.file, i.line, i.field) for i in report.issues}
+    staged, report, where = _load(feed)
     assert ("rider_categories.empty_id", "rider_categories.txt", 4, "rider_category_id") in where
     assert ("rider_categories.duplicate_id", "rider_categories.txt", 5, "rider_category_id") in where
     assert ("fare_products.unknown_rider_category", "fare_products.txt", 5, "rider_category_id") in where

@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reference.feeds import build_feed, mixed_queries, random_queries, shared_data_dir, hhmmss
+from tests.reference.feeds import build_feed, random_queries, shared_data_dir, hhmmss
 
 WALKING = ("arrival", "transfers", "walking")
 FARE = ("arrival", "transfers", "fare")
 
 
 def _sample(sample_paths, out):
-    import engine
-    from engine.testing.fares_gen import add_fares
+    from tests.reference.range_switch import sample_with_fares
 
-    feed = add_fares(sample_paths.gtfs, out / "feed.zip", "v1", seed=5)
-    net = engine.open(str(engine.build(out / "v1.bundle", gtfs=[("sample", feed)], osm=sample_paths.osm).path))
-    return net, [(o, d, "2026-03-03", t) for o, d, t in mixed_queries(net, 40, 17, point_every=4)]
+    return sample_with_fares(sample_paths, out, "v1", 5, 17)
 
 
 def _bart(out):
@@ -61,8 +58,8 @@ def test_range_with_label_reuse_equals_a_search_per_minute(network, optimize, mo
 @pytest.fixture(scope="module")
 def strasbourg_v2(tmp_path_factory):
     """Strasbourg CTS with generated fares v2 ("v2-simple"), and queries half of which start in
-    the evening (service thins out: a minute's journeys arrive beyond every pass horizon, so it
-    is searched in one run, and reuses labels)."""
+    the evening (service thins out: a minute's journeys often arrive beyond every pass horizon,
+    so it is searched in one run; the others in two or three passes)."""
     import random
 
     import engine
@@ -85,11 +82,11 @@ def strasbourg_v2(tmp_path_factory):
 
 
 @pytest.mark.realdata
-def test_fares_v2_range_reuses_labels_where_a_minute_is_one_run(strasbourg_v2, monkeypatch):
-    """Fares v2 search a minute in passes (each from scratch) unless its journeys arrive beyond
-    every pass horizon; such a minute then keeps the later minutes' labels, as walking and v1
-    do (engine/criteria/range.py): the answers must be those of a full search per minute, some
-    runs must reuse, and they must search fewer labels."""
+def test_fares_v2_range_reuses_labels_on_strasbourg(strasbourg_v2, monkeypatch):
+    """Fares v2 search a minute in passes (one when its journeys arrive beyond every pass
+    horizon); pass i keeps the labels of the later minutes' pass i, as walking and v1 keep the
+    later minutes' (engine/criteria/range.py): the answers must be those of a full search per
+    minute, some runs must reuse, and they must search fewer labels."""
     from tests.reference.range_switch import range_answers_both_ways
 
     net, queries = strasbourg_v2
@@ -109,13 +106,9 @@ def test_fares_v2_range_reuses_labels_where_a_minute_is_one_run(strasbourg_v2, m
 
 @pytest.fixture(scope="module", params=["v2", "v2-simple"])
 def sample_v2(request, tmp_path_factory, sample_paths):
-    import engine
-    from engine.testing.fares_gen import add_fares
+    from tests.reference.range_switch import sample_with_fares
 
-    out = tmp_path_factory.mktemp("reuse_sample_v2")
-    feed = add_fares(sample_paths.gtfs, out / "feed.zip", request.param, seed=7)
-    net = engine.open(str(engine.build(out / "fares.bundle", gtfs=[("sample", feed)], osm=sample_paths.osm).path))
-    return net, [(o, d, "2026-03-03", t) for o, d, t in mixed_queries(net, 32, 29, point_every=4)]
+    return sample_with_fares(sample_paths, tmp_path_factory.mktemp("reuse_sample_v2"), request.param, 7, 29)
 
 
 @pytest.mark.parametrize("horizons", [None, (300, 600)], ids=["horizons", "short-horizons"])

@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reference.feeds import mixed_queries
-
 FARE = ("arrival", "transfers", "fare")
 
 
 @pytest.fixture(scope="module", params=["v2", "v2-simple"])
 def network(request, tmp_path_factory, sample_paths):
-    import engine
-    from engine.testing.fares_gen import add_fares
+    from tests.reference.range_switch import sample_with_fares
 
-    out = tmp_path_factory.mktemp("ties")
-    feed = add_fares(sample_paths.gtfs, out / "feed.zip", request.param, seed=7)
-    net = engine.open(str(engine.build(out / "fares.bundle", gtfs=[("sample", feed)], osm=sample_paths.osm).path))
-    return net, [(o, d, "2026-03-03", t) for o, d, t in mixed_queries(net, 32, 23, point_every=4)]
+    return sample_with_fares(sample_paths, tmp_path_factory.mktemp("ties"), request.param, 7, 23)
 
 
 @pytest.mark.parametrize("horizons", [None, (300, 600)], ids=["horizons", "short-horizons"])
