@@ -220,12 +220,14 @@ class Network:
             nothing is answered, since a cut search would give a wrong set. The HTTP server passes
             its own budget, so that a query past it also frees its thread. Two-criteria plans
             are bounded by their parameters and not cut.
-        rider_category : fares v2: price itineraries (and, with optimize=(..., "fare"), search
-            the cheapest) for this rider category of rider_categories.txt (``rider_categories()``
-            lists them; None: the default one). Its own products and those of every rider;
-            a product it has none for leaves the fare unknown, and a transfer rule that sells
-            one does not apply. InvalidQueryError (``parameter="rider_category"``) for an id no
-            feed defines, or a bundle without fares v2 rider categories.
+        rider_category : price itineraries (and, with optimize=(..., "fare"), search the
+            cheapest) for this rider category (``rider_categories()`` lists them; None: the
+            default one). Fares v2 (rider_categories.txt): its own products and those of every
+            rider; a product it has none for leaves the fare unknown, and a transfer rule that
+            sells one does not apply. Fares v1 (GTFS+ fare_rider_categories.txt, e.g. BART's
+            youth and senior prices): its price of each fare; a fare it has none for is not
+            sold to it. InvalidQueryError (``parameter="rider_category"``) for an id no feed
+            defines, or a bundle without rider categories.
         fare_media : fares v2: pay with this fare medium of fare_media.txt (``fare_media()``
             lists them; None: each product's cheapest). Products with that medium or none named;
             otherwise as rider_category (``parameter="fare_media"``).
@@ -259,7 +261,8 @@ class Network:
         return self._planner.plan(request)
 
     def rider_categories(self) -> list[dict[str, Any]]:
-        """The fares v2 rider categories of the bundle's feeds (rider_categories.txt), one per id:
+        """The rider categories of the bundle's feeds (fares v2 rider_categories.txt, fares v1 GTFS+
+        fare_rider_categories.txt), one per id:
         ``id``, ``name``, ``is_default``, ``eligibility_url``; empty without any."""
         return [dataclasses.asdict(c) for c in self._rider_categories]
 
@@ -285,7 +288,7 @@ class Network:
         """A plan()'s rider_category / fare_media, checked against the bundle's ``choices``."""
         known = [c.id for c in choices]
         if not isinstance(value, str) or value not in known:
-            listed = ", ".join(repr(k) for k in known[:20]) if known else f"none (no feed has fares v2 {what})"
+            listed = ", ".join(repr(k) for k in known[:20]) if known else f"none (no feed's fares have {what})"
             raise InvalidQueryError(f"{parameter} must be one of the bundle's {what}: {listed}", parameter)
         return value
 

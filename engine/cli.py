@@ -326,8 +326,8 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
                         "vehicles and walking seconds / "
                         "the GTFS fares price (v1 or v2)")
     p.add_argument("--rider-category", default=None, metavar="ID",
-                   help="fares v2: price (and, with --optimize fare, search) for this rider category of "
-                        "rider_categories.txt (default: the default one)")
+                   help="price (and, with --optimize fare, search) for this rider category (fares v2 "
+                        "rider_categories.txt, or fares v1 GTFS+ fare_rider_categories.txt; default: the default one)")
     p.add_argument("--fare-media", default=None, metavar="ID",
                    help="fares v2: pay with this fare medium of fare_media.txt (default: each product's cheapest)")
     p.add_argument("--json", action="store_true")

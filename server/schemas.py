@@ -91,8 +91,9 @@ class Fare(BaseModel):
     reason: str | None = Field(None, description="why the fare is unknown")
     amount_minor: int | None = Field(None, description="total in minor units (cents), exact")
     minor_digits: int | None = None
-    rider_category: str | None = Field(None, description="fares v2: the rider category priced "
-                                                         "(rider_categories.txt id)")
+    rider_category: str | None = Field(None, description="the rider category priced (fares v2 "
+                                                         "rider_categories.txt id, or fares v1 GTFS+ "
+                                                         "fare_rider_categories.txt id)")
     fare_medium: str | None = Field(None, description="fares v2: the fare medium paid with (fare_media.txt "
                                                       "id; null: each product's cheapest)")
 

@@ -36,6 +36,10 @@ FORMAT_VERSION history (bump on any format or semantic change):
   7  2026-12-06  Fare media (fares v2): fares/fare_media (fare_media.txt); fares/product_prices
                  holds every usable fare_products.txt row (rider category and medium, NO_IDX =
                  empty: any), the query picks a category's and a medium's (engine.fares.load_v2).
+  8  2026-12-06  Rider categories for fares v1 (GTFS+ fare_rider_categories.txt, the Bay Area's
+                 extension): fares/attribute_prices (a category's price of a fare_attributes row);
+                 their categories in fares/rider_categories (rider_categories.txt's
+                 rider_category_description as the name).
 """
 from __future__ import annotations
 
@@ -377,6 +381,12 @@ TABLES.update({
     "fares/product_prices": pa.schema([
         ("product_idx", _i32), ("rider_idx", _i32), ("media_idx", _i32),   # fares/products, rider_categories,
         ("amount_minor", _i64), ("currency", _str), ("minor_digits", _i8),  # fare_media rows
+    ]),
+    # v1 (GTFS+ fare_rider_categories.txt): a rider category's price of a fares/attributes row,
+    # in that fare's currency; sorted by fare
+    "fares/attribute_prices": pa.schema([
+        ("fare_idx", _i32), ("rider_idx", _i32),   # fares/attributes, fares/rider_categories rows
+        ("price_minor", _i64),
     ]),
     "fares/leg_groups": pa.schema([("leg_group_id", _str)]),
     "fares/timeframe_groups": pa.schema([("timeframe_group_id", _str)]),

@@ -127,7 +127,8 @@ class McPlanner:
         """The fare criterion's model for queries on ``date`` (built on the first fare query):
         fares v2 when the bundle has them (as itineraries are priced: v2 wins), for rider
         category ``rider`` paying with fare medium ``medium`` (None: the default rider, the
-        cheapest medium; one model per pair), else v1 (neither: the API refuses them); an
+        cheapest medium; one model per pair), else v1 (a rider category's prices from GTFS+
+        fare_rider_categories.txt; no medium: the API refuses one); an
         InvalidQueryError naming ``optimize`` when it has none, or feeds of both versions."""
         models, key = self._fare_models, (rider, medium)
         if key not in models:
@@ -150,10 +151,15 @@ class McPlanner:
             elif v1 is not None:
                 from ..fares.kernel_model import fare_model
 
-                if rider is not None or medium is not None:
-                    name = "rider_category" if rider is not None else "fare_media"
-                    raise InvalidQueryError(f"{name}: this bundle's fares (GTFS fares v1) have no rider "
-                                            "categories nor fare media", name)
+                if medium is not None:
+                    raise InvalidQueryError("fare_media: this bundle's fares (GTFS fares v1) have no fare media",
+                                            "fare_media")
+                if rider is not None:
+                    try:
+                        v1 = load_v1(bundle, rider)     # (GTFS+ fare_rider_categories.txt prices)
+                    except ValueError:
+                        raise InvalidQueryError(f"rider_category: this bundle's fares (GTFS fares v1) have no "
+                                                f"prices for the rider category {rider!r}", "rider_category") from None
                 models[key] = fare_model(v1, self.tt.pattern_route)
             else:
                 raise InvalidQueryError("optimize: the fare criterion needs GTFS fares (v1 fare_attributes.txt or "

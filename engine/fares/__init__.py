@@ -37,16 +37,32 @@ def _strings(bundle: Bundle, table: str, column: str) -> list[str]:
     return bundle.strings(table, column).to_pylist()
 
 
-def load_v1(bundle: Bundle) -> FaresV1 | None:
-    """The GTFS fares v1 of the bundle (None when no feed has fare_attributes.txt rows)."""
+def load_v1(bundle: Bundle, rider: str | None = None) -> FaresV1 | None:
+    """The GTFS fares v1 of the bundle (None when no feed has fare_attributes.txt rows), priced
+    for rider category ``rider`` (GTFS+ fare_rider_categories.txt, its id as the feeds write it;
+    None: fare_attributes.txt's prices): a fare gets that category's price, and a fare the
+    category has no price for is not sold to it (engine/fares/v1.py ``sold``). ValueError: no
+    feed has that category for fares v1."""
     if not _has_rows(bundle, "fares/attributes"):
         return None
     from .v1 import FaresV1
 
     col = bundle.column
+    price, sold = col("fares/attributes", "price_minor"), None
+    if rider is not None:
+        riders = _rows_named(bundle, "fares/rider_categories", "rider_category_id", rider)
+        prices = bundle.table("fares/attribute_prices")
+        fare_idx, rider_idx = prices.column("fare_idx").to_numpy(), prices.column("rider_idx").to_numpy()
+        mine = np.isin(rider_idx, riders)
+        if not mine.any():
+            raise ValueError(f"no feed of the bundle prices fares v1 for the rider category {rider!r}")
+        price = np.array(price, np.int64)
+        sold = np.zeros(len(price), bool)
+        price[fare_idx[mine]] = prices.column("price_minor").to_numpy()[mine]
+        sold[fare_idx[mine]] = True
     return FaresV1(
         fare_ids=_strings(bundle, "fares/attributes", "fare_id"),
-        price_minor=col("fares/attributes", "price_minor"),
+        price_minor=price,
         currency=_strings(bundle, "fares/attributes", "currency"),
         minor_digits=col("fares/attributes", "minor_digits"),
         transfers=col("fares/attributes", "transfers"),
@@ -60,13 +76,16 @@ def load_v1(bundle: Bundle) -> FaresV1 | None:
         rule_contains=col("fares/rules", "contains_zone"),
         stop_zone=col("fares/stops", "zone_idx"),
         zone_ids=_strings(bundle, "fares/zones", "zone_id"),
+        sold=sold,
+        rider_category=rider,
     )
 
 
 def rider_categories(bundle: Bundle) -> list[RiderCategory]:
-    """The fares v2 rider categories of the bundle, one per id (a merged bundle's feeds may each
-    define "youth": one category, priced in each feed by that feed's), in first-seen order."""
-    if not _has_rows(bundle, "fares/leg_rules") or not bundle.has("fares/rider_categories"):
+    """The rider categories of the bundle (fares v2 rider_categories.txt; fares v1: GTFS+
+    fare_rider_categories.txt's), one per id (a merged bundle's feeds may each define "youth":
+    one category, priced in each feed by that feed's), in first-seen order."""
+    if not _has_rows(bundle, "fares/rider_categories"):
         return []
     out: dict[str, RiderCategory] = {}
     ids = _strings(bundle, "fares/rider_categories", "rider_category_id")
@@ -83,7 +102,8 @@ def rider_categories(bundle: Bundle) -> list[RiderCategory]:
 
 @dataclass(frozen=True)
 class RiderCategory:
-    """A fares v2 rider category (rider_categories.txt): its id as the feeds write it."""
+    """A rider category (fares v2 rider_categories.txt, or GTFS+ for fares v1): its id as the
+    feeds write it."""
 
     id: str
     name: str

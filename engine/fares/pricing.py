@@ -49,6 +49,17 @@ class ItineraryPricer:
             fares = views[rider, medium] = load_v2(self.bundle, rider, medium)
         return fares
 
+    def v1_for(self, rider: str | None):
+        """The v1 fares priced for rider category ``rider`` (GTFS+; None: the default rider),
+        loaded once each."""
+        if rider is None:
+            return self.v1
+        views = self.__dict__.setdefault("_v1_views", {})
+        fares = views.get(rider)
+        if fares is None:
+            fares = views[rider] = load_v1(self.bundle, rider)
+        return fares
+
     @cached_property
     def route_feed(self) -> list[int]:
         """Each route's feed, as Python ints (read per ride)."""
@@ -71,8 +82,9 @@ class ItineraryPricer:
     def price(self, legs: Sequence[Leg], rider: str | None = None, medium: str | None = None) -> Fare | None:
         """The fare of an itinerary made of ``legs`` (None: the bundle has no fare data) for rider
         category ``rider`` paying with fare medium ``medium`` (fares v2; None: the default rider,
-        the cheapest medium). Fares v1 know neither: a journey they would price has an unknown
-        fare when one is named."""
+        the cheapest medium). Fares v1 know rider categories from GTFS+ fare_rider_categories.txt
+        only, and no fare media: a journey they would price has an unknown fare when a medium,
+        or a category they do not price, is named."""
         if not self.has_fares:
             return None
         positions = [i for i, leg in enumerate(legs) if leg.mode == "transit"]
@@ -90,10 +102,15 @@ class ItineraryPricer:
         if self.v2 is not None and all(f in self.v2.feeds for f in feeds):
             return self._price_v2(legs, positions, feeds, self.v2_for(rider, medium))
         if self.v1 is not None and all(f in self.v1_feeds for f in feeds):
-            if rider is not None or medium is not None:
-                return _unknown("v1", "fares v1 have no rider categories nor fare media (asked for "
-                                      f"{rider if rider is not None else medium!r})", rider, medium)
-            return self._price_v1(positions, rides)
+            if medium is not None:
+                return _unknown("v1", f"fares v1 have no fare media (asked for {medium!r})", rider, medium)
+            if rider is not None:
+                try:
+                    fares = self.v1_for(rider)
+                except ValueError:
+                    return _unknown("v1", f"these fares v1 have no prices for the rider category {rider!r}", rider)
+                return self._price_v1(positions, rides, fares)
+            return self._price_v1(positions, rides, self.v1)
         have = (self.v2.feeds if self.v2 is not None else frozenset()) | self.v1_feeds
         missing = next((n for n, f in enumerate(feeds) if f not in have), None)
         if missing is not None:
@@ -101,8 +118,7 @@ class ItineraryPricer:
         return _unknown(version, "no fare data for the whole journey: its feeds mix fares v1 and fares v2")
 
     # ------------------------------------------------------------------ v1
-    def _price_v1(self, positions: list[int], rides) -> Fare:
-        fares = self.v1
+    def _price_v1(self, positions: list[int], rides, fares) -> Fare:
         zone = fares.plain.stop_zone
         v1_rides = [Ride(r.route_idx, r.stops[0], r.stops[-1], r.dep_s,
                          frozenset(zone[s] for s in r.stops if zone[s] >= 0)) for r in rides]
@@ -110,15 +126,19 @@ class ItineraryPricer:
         if result is None:
             for n, ride in enumerate(v1_rides):
                 if all(cheapest_ticket(fares, [ride], c) is None for c in self.v1_currencies):
-                    return _unknown("v1", f"no fare_rules row prices leg {positions[n] + 1}")
+                    sold = "" if fares.rider_category is None else \
+                        f" with a price for the rider category {fares.rider_category!r}"
+                    return _unknown("v1", f"no fare_rules row{sold} prices leg {positions[n] + 1}",
+                                    fares.rider_category)
             return _unknown("v1", "no tickets of one currency cover all the legs, or covers in several "
-                                  "currencies (prices of two currencies are never added or compared)")
+                                  "currencies (prices of two currencies are never added or compared)",
+                            fares.rider_category)
         scale = 10 ** result.minor_digits
         price = fares.plain.price_minor
         products = tuple(FareProduct(fares.fare_ids[f], None, price[f] / scale, fares.currency[f],
                                      tuple(positions[a:b + 1])) for f, a, b in result.tickets)
         return Fare(result.amount_minor / scale, result.currency, products, True, "v1", None, result.amount_minor,
-                    result.minor_digits)
+                    result.minor_digits, fares.rider_category)
 
     # ------------------------------------------------------------------ v2
     def _price_v2(self, legs: Sequence[Leg], positions: list[int], feeds: list[int], fares) -> Fare:

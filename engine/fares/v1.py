@@ -64,6 +64,9 @@ class FaresV1:
     rule_contains: np.ndarray            # int32: zone index, -1 empty
     stop_zone: np.ndarray                # int32 per stop_idx: zone index, -1 none
     zone_ids: Sequence[str]              # "FEED:ZONE" per zone index
+    sold: np.ndarray | None = None       # bool per fare: sold to the rider category priced (GTFS+
+    #                                      fare_rider_categories.txt); None: every fare (the default rider)
+    rider_category: str | None = None    # the category price_minor is for (None: the default rider)
 
     @property
     def n_fares(self) -> int:
@@ -144,12 +147,17 @@ class FaresV1:
         found = set(self.fares_without_od)
         for pair in pairs:
             found.update(self.fares_by_od.get(pair, ()))
-        return tuple(sorted(found))
+        return self._on_sale(found)
 
     def candidates(self, start_zone: int) -> tuple[int, ...]:
         """Fares that may price a ticket whose first ride boards in ``start_zone``."""
         named = self.fares_by_origin.get(start_zone, ()) if start_zone != NO_ZONE else ()
-        return tuple(sorted(set(named) | set(self.fares_without_origin)))
+        return self._on_sale(set(named) | set(self.fares_without_origin))
+
+    def _on_sale(self, fares: set[int]) -> tuple[int, ...]:
+        """``fares`` sold to the rider category priced, sorted: the only candidates of a ticket."""
+        sold = self.sold
+        return tuple(sorted(f for f in fares if sold is None or sold[f]))
 
 
 @dataclass(frozen=True, slots=True)

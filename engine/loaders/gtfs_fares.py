@@ -6,7 +6,10 @@ feed's clean stops, routes and services, and stored in their own bundle group (s
 "fares tables"). Query time (``engine.fares``) maps those tables and parses nothing.
 
 What is read (https://gtfs.org/documentation/schedule/reference/):
-- v1: fare_attributes.txt, fare_rules.txt, stops.txt zone_id, routes.txt agency_id;
+- v1: fare_attributes.txt, fare_rules.txt, stops.txt zone_id, routes.txt agency_id; and, from
+  GTFS+ (the San Francisco Bay Area's extension, MTC), fare_rider_categories.txt (a rider
+  category's price of a fare) with the names of rider_categories.txt (rider_category_description),
+  when the feed has no fares v2;
 - v2 (engine/loaders/gtfs_fares_v2.py): fare_products.txt (every row, by rider category and
   fare medium; and the default rider's price: rows with an empty rider_category_id or the
   category marked is_default_fare_category=1 in rider_categories.txt, cheapest medium),
@@ -48,8 +51,11 @@ V2_FILES = ("fare_products.txt", "fare_leg_rules.txt", "fare_transfer_rules.txt"
             "networks.txt", "route_networks.txt", "areas.txt", "stop_areas.txt", "timeframes.txt",
             "rider_categories.txt")
 #: Fare-related files some feeds carry that this engine does not use (counted, never read).
-NOT_UNDERSTOOD_FILES = ("fare_leg_join_rules.txt", "fare_rider_categories.txt", "farezone_attributes.txt",
-                        "fare_capping.txt")
+NOT_UNDERSTOOD_FILES = ("fare_leg_join_rules.txt", "farezone_attributes.txt", "fare_capping.txt")
+#: GTFS+ rider_category_id values with a meaning of their own (MTC's GTFS+ 1.7; 15-25: the
+#: agency's): a category fare_rider_categories.txt names without a rider_categories.txt row.
+GTFS_PLUS_CATEGORIES = {"2": "Senior", "3": "Child", "4": "Student", "5": "Youth", "6": "Disabled",
+                        "7": "Promotional", "11": "Military"}
 COLUMNS = {
     "fare_attributes.txt": ("fare_id", "price", "currency_type", "payment_method", "transfers", "agency_id",
                             "transfer_duration"),
@@ -68,6 +74,7 @@ COLUMNS = {
     "timeframes.txt": ("timeframe_group_id", "start_time", "end_time", "service_id"),
     "rider_categories.txt": ("rider_category_id", "rider_category_name", "is_default_fare_category",
                              "eligibility_url"),
+    "fare_rider_categories.txt": ("fare_id", "rider_category_id", "price"),
 }
 REQUIRED = {
     "fare_attributes.txt": ("fare_id", "price", "currency_type"),
@@ -81,6 +88,7 @@ REQUIRED = {
     "stop_areas.txt": ("area_id", "stop_id"),
     "timeframes.txt": ("timeframe_group_id", "service_id"),
     "rider_categories.txt": ("rider_category_id",),
+    "fare_rider_categories.txt": ("fare_id", "rider_category_id", "price"),
 }
 
 
@@ -96,6 +104,7 @@ class FeedFares:
     fares: list[tuple] = field(default_factory=list)    # (id, price_minor, currency, digits, payment,
     #                                                     transfers, transfer_duration_s, agency)
     rules: list[tuple] = field(default_factory=list)    # (fare, route, origin, destination, contains)
+    fare_prices: list[tuple] = field(default_factory=list)  # GTFS+: (fare, rider category, price_minor)
     # v2
     networks: list[tuple[str, str]] = field(default_factory=list)
     route_network: np.ndarray | None = None             # int32 per local route
@@ -280,15 +289,25 @@ def load_feed_fares(src: FeedSource, part, diag: Diag) -> FeedFares | None:
             zones[i] = z
     out = FeedFares(agencies=agencies, route_agency=route_agency, zones=zones, stop_zone=stop_zone)
     route_idx = {r: i for i, r in enumerate(part.routes.ids.to_pylist())}
-    _load_v1(read, out, route_idx, zone_idx, diag)
-    if src.has("fare_products.txt") and src.has("fare_leg_rules.txt"):
+    has_v2 = src.has("fare_products.txt") and src.has("fare_leg_rules.txt")
+    fare_idx = _load_v1(read, out, route_idx, zone_idx, diag)
+    gtfs_plus = src.has("fare_rider_categories.txt")
+    if gtfs_plus and (has_v2 or not fare_idx):
+        why = "a feed with fares v2 prices its categories in fare_products.txt" if has_v2 else \
+            "no usable fare_attributes.txt row to price"
+        diag.warn("fares.not_understood", "fare_rider_categories.txt", 0, "",
+                  f"fare_rider_categories.txt (GTFS+): {why}; ignored")
+        gtfs_plus = False
+    if gtfs_plus:
+        _load_rider_prices(read, out, fare_idx, diag)
+    if has_v2:
         # imported here: gtfs_fares_v2 imports this module's helpers
         from engine.loaders.gtfs_fares_v2 import load_v2_files
 
         load_v2_files(read, out, part, routes, route_rows, route_idx, diag)
     else:
         for f in V2_FILES:
-            if f in present:
+            if f in present and not (gtfs_plus and f == "rider_categories.txt"):
                 diag.warn("fares.not_understood", f, 0, "",
                           f"{f}: fares v2 need both fare_products.txt and fare_leg_rules.txt; ignored")
     diag.count("fares.feeds", 1)
@@ -307,12 +326,14 @@ def data_rows(t: CsvTable, cols: tuple[str, ...]):
 
 
 # ------------------------------------------------------------------------------------------ v1
-def _load_v1(read, out: FeedFares, route_idx: dict[str, int], zone_idx: dict[str, int], diag: Diag) -> None:
+def _load_v1(read, out: FeedFares, route_idx: dict[str, int], zone_idx: dict[str, int],
+             diag: Diag) -> dict[str, int]:
+    """fare_attributes.txt and fare_rules.txt into ``out``; returns fare_id -> kept fare index."""
     fa = read("fare_attributes.txt")
     if fa is None:
         if read("fare_rules.txt") is not None:
             diag.warn("fares.not_understood", "fare_rules.txt", 0, "", "fare_rules.txt without fare_attributes.txt; ignored")
-        return
+        return {}
     issues = Issues(diag, fa)
     fare_idx: dict[str, int] = {}
     a_idx = {a: i for i, a in enumerate(out.agencies)}
@@ -363,7 +384,7 @@ def _load_v1(read, out: FeedFares, route_idx: dict[str, int], zone_idx: dict[str
     issues.flush()
     fr = read("fare_rules.txt")
     if fr is None:
-        return
+        return fare_idx
     issues = Issues(diag, fr)
     for row, r in data_rows(fr, COLUMNS["fare_rules.txt"]):
         f = fare_idx.get(r["fare_id"])
@@ -388,6 +409,65 @@ def _load_v1(read, out: FeedFares, route_idx: dict[str, int], zone_idx: dict[str
             zs.append(zone_idx[z])
         out.rules.append((f, route, *zs))
     issues.flush()
+    return fare_idx
+
+
+def _load_rider_prices(read, out: FeedFares, fare_idx: dict[str, int], diag: Diag) -> None:
+    """GTFS+ fare_rider_categories.txt (fare_id, rider_category_id, price: what a rider of that
+    category pays for the fare, in the fare's currency) and the category names of its
+    rider_categories.txt (rider_category_id, rider_category_description). A fare a category has
+    no row for is not sold to it (engine.fares.load_v1): a Bay Area feed lists every fare for
+    each category it prices, and a rider asking for a category deserves an unknown fare rather
+    than the adult one. The categories kept are those some kept row prices."""
+    names: dict[str, str] = {}
+    rc = read("rider_categories.txt", ("rider_category_id", "rider_category_description", "rider_category_name"))
+    if rc is not None:
+        for _, r in data_rows(rc, ("rider_category_id", "rider_category_description", "rider_category_name")):
+            if r["rider_category_id"]:
+                names.setdefault(r["rider_category_id"], r["rider_category_description"] or r["rider_category_name"])
+    frc = read("fare_rider_categories.txt")
+    if frc is None:
+        return          # (unusable: reported by read)
+    issues = Issues(diag, frc)
+    categories: dict[str, int] = {}
+    seen: set[tuple[int, int]] = set()
+    fares = out.fares
+    for row, r in data_rows(frc, COLUMNS["fare_rider_categories.txt"]):
+        f = fare_idx.get(r["fare_id"])
+        if f is None:
+            issues.add("fare_rider_categories.unknown_fare", "skipped", row, "fare_id",
+                       f"fare_id {r['fare_id']!r} not in fare_attributes.txt (or skipped there); row skipped")
+            continue
+        cid = r["rider_category_id"]
+        if not cid:
+            issues.add("fare_rider_categories.empty_rider_category", "skipped", row, "rider_category_id",
+                       "empty rider_category_id; row skipped")
+            continue
+        price, rounded = parse_money(r["price"], fares[f][3])
+        if price is None:
+            issues.add("fare_rider_categories.bad_price", "skipped", row, "price",
+                       f"price {r['price']!r} is not a non-negative number up to {MAX_PRICE:,}; row skipped")
+            continue
+        if rounded:
+            issues.add("fare_rider_categories.price_rounded", "fixed", row, "price",
+                       f"price {r['price']!r} has more decimals than {fares[f][2]} ({fares[f][3]}); rounded")
+        c = categories.get(cid)
+        if c is None:
+            name = names.get(cid)
+            if name is None:
+                name = GTFS_PLUS_CATEGORIES.get(cid, cid)
+                issues.add("fare_rider_categories.unknown_rider_category", "fixed", row, "rider_category_id",
+                           f"rider_category_id {cid!r} not in rider_categories.txt; named {name!r}")
+            c = categories[cid] = len(out.rider_categories)
+            out.rider_categories.append((cid, name, False, ""))
+        if (f, c) in seen:
+            issues.add("fare_rider_categories.duplicate", "skipped", row, "rider_category_id",
+                       f"fare_id {r['fare_id']!r} priced again for rider_category_id {cid!r}; the first row kept")
+            continue
+        seen.add((f, c))
+        out.fare_prices.append((f, c, price))
+    issues.flush()
+    diag.count("fares.fare_rider_categories.read", frc.n_rows)
 
 
 # ------------------------------------------------------------------------------------------ merge
@@ -403,7 +483,7 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
 
     names = ("agencies", "zones", "attributes", "rules", "networks", "areas", "stop_areas", "products", "leg_groups",
              "timeframe_groups", "timeframes", "leg_rules", "transfer_rules", "rider_categories", "fare_media",
-             "product_prices")
+             "product_prices", "attribute_prices")
     rows: dict[str, list[tuple]] = {name: [] for name in names}     # one tuple per row, schema order
     stop_zone = np.full(int(stop_base[-1]), -1, np.int32)
     route_agency = np.full(int(route_base[-1]), -1, np.int32)
@@ -442,6 +522,8 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
         rows["fare_media"] += [(pre + mid, name, kind, feed_idx) for mid, name, kind in f.fare_media]
         rows["product_prices"] += [(prod + b["products"], shift(cat, "rider_categories"), shift(med, "fare_media"),
                                     amount, cur, digits) for prod, cat, med, amount, cur, digits in f.product_prices]
+        rows["attribute_prices"] += [(fare + b["attributes"], cat + b["rider_categories"], price)
+                                     for fare, cat, price in f.fare_prices]
         rows["leg_groups"] += [(pre + g,) for g in f.leg_groups]
         rows["timeframe_groups"] += [(pre + g,) for g in f.timeframe_groups]
         rows["timeframes"] += [(g + b["timeframe_groups"], s, e, svc + int(service_base[feed_idx]))
@@ -460,6 +542,7 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
                     rider_categories=b["rider_categories"] + len(f.rider_categories),
                     fare_media=b["fare_media"] + len(f.fare_media))
     rows["stop_areas"].sort()
+    rows["attribute_prices"].sort()
     tables: dict[str, pa.Table] = {}
     for name in names:
         schema = TABLES[f"fares/{name}"]

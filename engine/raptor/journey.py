@@ -64,7 +64,7 @@ class Fare:
     reason: str | None = None  # why unknown: no fare data for a leg, no rule matches, mixed currencies
     amount_minor: int | None = None   # amount in minor units (cents), exact
     minor_digits: int | None = None
-    rider_category: str | None = None  # fares v2: the rider category priced (None: no category named)
+    rider_category: str | None = None  # the rider category priced (fares v2, or v1 GTFS+; None: none named)
     fare_medium: str | None = None     # fares v2: the fare medium paid with (None: the cheapest)
 
     def describe(self) -> str:

@@ -62,10 +62,10 @@ async def plan(
         description="walking / fare: the Pareto set over arrival (with arrive_by: departure), vehicles AND "
                     "walking seconds / the GTFS fares price, v1 or v2 (also with arrive_by and window_s); "
                     "transfers: arrival and vehicles")] = "transfers",
-    rider_category: Annotated[str | None, Query(min_length=1, max_length=200, description="fares v2: price (and "
-                                                "with optimize=fare search) for this rider category of "
-                                                "rider_categories.txt (GET /v1/fares/rider_categories; "
-                                                "default: the default one)")] = None,
+    rider_category: Annotated[str | None, Query(min_length=1, max_length=200, description="price (and with "
+                                                "optimize=fare search) for this rider category (fares v2 "
+                                                "rider_categories.txt, fares v1 GTFS+ fare_rider_categories.txt; "
+                                                "GET /v1/fares/rider_categories; default: the default one)")] = None,
     fare_media: Annotated[str | None, Query(min_length=1, max_length=200, description="fares v2: pay with this "
                                             "fare medium of fare_media.txt (GET /v1/fares/media; default: "
                                             "each product's cheapest)")] = None,
@@ -95,9 +95,10 @@ async def plan(
 
 
 @router.get("/fares/rider_categories", dependencies=[require("timetable")],
-            summary="The rider categories fares can be asked for (GTFS fares v2)")
+            summary="The rider categories fares can be asked for (GTFS fares v2, v1 GTFS+)")
 async def rider_categories(request: Request, net: EngineDep):
-    """Each rider category of the feeds' rider_categories.txt (one per id): `id` (the plan's
+    """Each rider category of the feeds' fares (v2 rider_categories.txt, v1 GTFS+
+    fare_rider_categories.txt; one per id): `id` (the plan's
     `rider_category`), `name`, `is_default` (the one fares are shown for when none is asked),
     `eligibility_url`; an empty list when the bundle has none."""
     return json_response({"rider_categories": await run_query(request, net.rider_categories)})

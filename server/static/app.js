@@ -405,17 +405,22 @@ async function listDatasets() {
   } catch (e) { /* an older server: no catalogue */ }
 }
 async function listRiderCategories() {
-  // fares v2 rider categories: a "Fares for" choice when the bundle has more than one (the
-  // default one first selected: its value is empty, the server's default)
+  // rider categories: a "Fares for" choice when there is one to make (the default one first
+  // selected: its value is empty, the server's default). Fares v1 categories (GTFS+) have no
+  // default: the standard fare (fare_attributes.txt's price) comes first then.
   try {
     const body = await getJSON("/v1/fares/rider_categories");
     const cats = body.rider_categories || [];
-    if (cats.length < 2) return;
-    $("rider").replaceChildren(...cats.map((c) => {
+    const hasDefault = cats.some((c) => c.is_default);
+    if (cats.length < (hasDefault ? 2 : 1)) return;
+    const option = (value, text) => {
       const o = document.createElement("option");
-      o.value = c.is_default ? "" : c.id; o.textContent = c.name || c.id;
+      o.value = value; o.textContent = text;
       return o;
-    }));
+    };
+    const options = cats.map((c) => option(c.is_default ? "" : c.id, c.name || c.id));
+    if (!hasDefault) options.unshift(option("", "Standard fare"));
+    $("rider").replaceChildren(...options);
     $("rider-field").hidden = false;
   } catch (e) { /* no timetable, or an older server */ }
 }

@@ -118,3 +118,43 @@ def test_a_feed_without_categories_sells_to_everyone(sample_paths, tmp_path):
                 assert y.fare.amount_minor <= x.fare.amount_minor       # (a's rides: youth's prices)
                 cheaper += y.fare.amount_minor < x.fare.amount_minor
     assert compared > 0 and cheaper > 0
+
+
+@pytest.mark.realdata
+def test_gtfs_plus_rider_category_pareto_equals_enumeration(tmp_path):
+    """Fares v1 with GTFS+ rider prices (BART's fare_rider_categories.txt: youth, senior /
+    disabled, Clipper START): the fare criterion for each category against the enumeration
+    priced with that category's fares, on random queries with up to two vehicles; the answers
+    must differ from the adult's (else the prices would not be tested) and each itinerary's
+    price is the criterion's value."""
+    from engine.testing.data import shared_data_dir
+
+    path = shared_data_dir() / "gtfs-us-bart" / "bart-new.zip"
+    if not path.exists():
+        pytest.skip(f"{path} absent (BRIQUE_DATA)")
+    built = build_feed(tmp_path, [("bart", path)], "bart")
+    net = engine.open(str(built.bundle))
+    tt = net.timetable
+    categories = [c["id"] for c in net.rider_categories()]
+    assert len(categories) == 3
+    failures, differs, priced = [], 0, 0
+    refs: dict = {}
+    for i, q in enumerate(random_queries(built.staged, 8, 61, avoid_dst=False, night_every=4)):
+        o, t = tt.stop_id(q.origin), tt.stop_id(q.target)
+        kw = dict(date=q.date.isoformat(), time=hhmmss(q.time_s), max_transfers=1, optimize=FARE, min_change_time=60)
+        adult = _answer(net.plan(o, t, **kw), q.date)
+        for rider in categories:
+            plan = net.plan(o, t, rider_category=rider, **kw)
+            got = _answer(plan, q.date)
+            ref = refs.get((q.date, rider)) or refs.setdefault((q.date, rider), reference_for(net, q.date, rider))
+            want = ref.pareto([q.origin], q.time_s, tt.day_index(q.date), [q.target], 2, 60)
+            if got != want:
+                failures.append(f"query {i} ({rider}): {o} -> {t} {q.date} {hhmmss(q.time_s)}: engine {sorted(got)}, "
+                                f"reference {sorted(want)}")
+            for it, fare in zip(plan.itineraries, plan.stats["fare_minor"]):
+                assert it.fare.rider_category == rider and it.fare.version == "v1"
+                assert (it.fare.amount_minor if it.fare.known else None) == fare
+            differs += got != adult
+            priced += sum(f is not None for f in plan.stats["fare_minor"])
+    assert not failures, "\n".join(failures)
+    assert priced > 0 and differs > 0, "the answers never differ from the adult's: the prices would not be tested"

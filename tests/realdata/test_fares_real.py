@@ -92,11 +92,12 @@ def test_parsing_counts_match_the_files(feed, bundles):
 
 
 def test_extension_files_are_counted_as_not_understood():
+    """Caltrain's farezone_attributes.txt is not read (counted); BART's GTFS+ rider prices are
+    (fare_rider_categories.txt with the names of rider_categories.txt), so nothing is left."""
     report = BuildReport()
     load_gtfs([("bart", FEEDS["bart"])], report)
-    issues = [i for i in report.issues if i.code == "fares.not_understood"]
-    assert {i.file for i in issues} == {"fare_rider_categories.txt", "rider_categories.txt"}
-    assert report.counts["warnings.fares.not_understood"] == 2
+    assert [i for i in report.issues if i.code == "fares.not_understood"] == []
+    assert report.counts["fares.fare_rider_categories.read"] == len(rows("bart", "fare_rider_categories.txt"))
     report = BuildReport()
     load_gtfs([("caltrain", FEEDS["caltrain"])], report)
     assert [i.file for i in report.issues if i.code == "fares.not_understood"] == ["farezone_attributes.txt"]
@@ -125,6 +126,42 @@ def test_bart_origin_destination_fares(bundles):
     assert od[("EMBR", "DUBL")] == "1775" and price["1775"] == 685
     plan = bundles["bart"].plan("bart:EMBR", "bart:DUBL", date="2023-04-05", time="08:00")
     assert [it.fare.amount for it in plan.itineraries if it.n_vehicles == 1] == [6.85]
+
+
+def test_bart_gtfs_plus_rider_category_prices(bundles):
+    """BART's youth, senior / disabled and Clipper START prices (GTFS+ fare_rider_categories.txt):
+    the categories listed with rider_categories.txt's descriptions, and each single-ride
+    itinerary priced for a category at that category's price of its origin/destination fare
+    (read here from the files), the default rider's unchanged."""
+    net = bundles["bart"]
+    names = {r["rider_category_id"]: r["rider_category_description"] for r in rows("bart", "rider_categories.txt")}
+    rider_price = {(r["fare_id"], r["rider_category_id"]): cents(r["price"])
+                   for r in rows("bart", "fare_rider_categories.txt")}
+    assert {c["id"]: c["name"] for c in net.rider_categories()} == names and len(names) == 3
+    assert net.bundle.table("fares/attribute_prices").num_rows == len(rider_price)
+    zone = {r["stop_id"]: r["zone_id"] for r in rows("bart", "stops.txt")}
+    od = {(r["origin_id"], r["destination_id"]): r["fare_id"] for r in rows("bart", "fare_rules.txt")}
+    price = {r["fare_id"]: cents(r["price"]) for r in rows("bart", "fare_attributes.txt")}
+    tt = net.timetable
+    stops = [i for i in range(tt.n_stops) if tt.stop_location_type[i] == 0]
+    rng = random.Random(5)
+    checked = cheaper = 0
+    for _ in range(40):
+        a, b = rng.sample(stops, 2)
+        when = dict(date="2023-04-05", time=f"{rng.randint(6, 20):02d}:{rng.randint(0, 59):02d}", max_transfers=0)
+        default = net.plan(tt.stop_id(a), tt.stop_id(b), **when).itineraries
+        for category in names:
+            for it, base in zip(net.plan(tt.stop_id(a), tt.stop_id(b), rider_category=category, **when).itineraries,
+                                default):
+                legs = transit(it)
+                fare_id = od[(zone[bare(legs[0].origin.stop_id)], zone[bare(legs[-1].destination.stop_id)])]
+                assert it.fare.known and it.fare.rider_category == category
+                assert it.fare.amount_minor == rider_price[(fare_id, category)]
+                assert [p.id for p in it.fare.products] == [f"bart:{fare_id}"]
+                assert base.fare.amount_minor == price[fare_id] and base.fare.rider_category is None
+                checked += 1
+                cheaper += it.fare.amount_minor < base.fare.amount_minor
+    assert checked >= 30 and cheaper == checked      # every category pays less than an adult on BART
 
 
 def test_caltrain_zone_fares_by_route(bundles):

@@ -347,8 +347,8 @@ class FareReference:
 def reference_for(net, date, rider: str | None = None, medium: str | None = None) -> FareReference:
     """The enumeration over ``net``'s bundle on ``date`` with its fares: v2 when it has them (as
     the engine chooses), priced and waited for as the engine defines it; ``rider`` / ``medium``:
-    the fares v2 rider category priced and fare medium paid with (None: the default rider, the
-    cheapest)."""
+    the rider category priced (fares v2, or v1 GTFS+ prices) and fare medium paid with (v2; None:
+    the default rider, the cheapest)."""
     from engine.fares import load_v1, load_v2
 
     planner = net._planner
@@ -357,6 +357,6 @@ def reference_for(net, date, rider: str | None = None, medium: str | None = None
     if v2 is not None:
         tz = planner.timezone(planner.stop_endpoint([0]))
         return FareReference(tt, v2, v2_pricer(tt, v2, date, tz), v2_waiting(tt, v2, date, tz))
-    fares = load_v1(tt.bundle)
-    assert fares is not None and fares.n_fares > 0
+    fares = load_v1(tt.bundle, rider)
+    assert fares is not None and fares.n_fares > 0 and medium is None
     return FareReference(tt, fares)

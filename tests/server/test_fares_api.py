@@ -234,12 +234,75 @@ def test_http_and_cli_rider_category(fares_client, fares_bundle, capsys):
 
 
 def test_rider_category_on_fares_v1_is_refused(fares_v1_bundle):
-    """Fares v1 know no rider categories: asking for one is an error naming the parameter."""
+    """Fares v1 without GTFS+ rider prices know no rider categories: asking for one is an error
+    naming the parameter."""
     net = engine.open(fares_v1_bundle)
     assert net.rider_categories() == []
     with pytest.raises(InvalidQueryError) as err:
         net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", rider_category="youth")
-    assert err.value.parameter == "rider_category" and "no feed has fares v2 rider categories" in str(err.value)
+    assert err.value.parameter == "rider_category" and "no feed's fares have rider categories" in str(err.value)
+
+
+def _gtfs_plus(sample_paths, tmp_path):
+    """The sample with generated fares v1 and GTFS+ rider prices: category 5 ("Youth") pays half
+    of each fare (fare_rider_categories.txt)."""
+    import csv
+    import io
+    import zipfile
+
+    z = add_fares(sample_paths.gtfs, tmp_path / "v1.zip", "v1")
+    with zipfile.ZipFile(z) as zf:
+        fares = list(csv.DictReader(io.StringIO(zf.read("fare_attributes.txt").decode())))
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["rider_categories.txt"] = b"rider_category_id,rider_category_description\n5,Youth\n"
+    members["fare_rider_categories.txt"] = ("fare_id,rider_category_id,price\n" + "".join(
+        f"{r['fare_id']},5,{float(r['price']) / 2:.2f}\n" for r in fares)).encode()
+    out = tmp_path / "gtfs_plus.zip"
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out
+
+
+def test_http_and_cli_gtfs_plus_rider_category_on_fares_v1(sample_paths, tmp_path, capsys):
+    """Fares v1 with GTFS+ rider prices (fare_rider_categories.txt; youth pays half of each
+    generated fare): listed at /v1/fares/rider_categories, priced over HTTP and in the CLI as the
+    engine prices them (the fare criterion too); fare media refused (4xx, exit 2): v1 has none."""
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app
+    from server.settings import Settings
+
+    bundle = engine.build(tmp_path / "gtfs_plus.bundle", gtfs=[("briqueville", _gtfs_plus(sample_paths, tmp_path))]).path
+    net = engine.open(bundle)
+    query = {"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"], "time": "08:00"}
+    fare = ("arrival", "transfers", "fare")
+    with TestClient(create_app(Settings(bundle=str(bundle)), network=net), raise_server_exceptions=False) as client:
+        r = client.get("/v1/fares/rider_categories")
+        assert r.status_code == 200 and [(c["id"], c["name"]) for c in r.json()["rider_categories"]] == [("5", "Youth")]
+        for optimize in (None, "fare"):
+            extra = {"optimize": optimize} if optimize else {}
+            want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", rider_category="5",
+                            **({"optimize": fare} if optimize else {}))
+            adult = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00",
+                             **({"optimize": fare} if optimize else {}))
+            r = client.get("/v1/plan", params={**query, **extra, "rider_category": "5"})
+            assert r.status_code == 200, r.text
+            got = [it["fare"] for it in r.json()["itineraries"]]
+            assert got == [it.fare.to_dict() for it in want.itineraries] and got
+            assert all(f["rider_category"] == "5" and f["version"] == "v1" for f in got)
+            assert sum(f["amount_minor"] for f in got if f["known"]) < \
+                sum(it.fare.amount_minor for it in adult.itineraries if it.fare.known)
+        r = client.get("/v1/plan", params={**query, "fare_media": "card"})
+        assert r.status_code in (400, 422) and r.json()["error"]["parameter"] == "fare_media"
+    argv = ["plan", str(bundle), "--from", DEMO["origin"], "--to", DEMO["destination"], "--date", DEMO["date"],
+            "--time", "08:00", "--rider-category", "5", "--json"]
+    assert main(argv) == 0
+    got = json.loads(capsys.readouterr().out)
+    want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", rider_category="5")
+    assert [it["fare"] for it in got["itineraries"]] == [it.fare.to_dict() for it in want.itineraries]
+    assert main(argv[:-3] + ["--fare-media", "card"]) == 2
+    assert "fare_media" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not __import__("pathlib").Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium absent")
@@ -269,4 +332,30 @@ def test_map_page_prices_for_the_chosen_rider_category(sample_paths, tmp_path, s
                 ".map((e) => e.innerText)) === JSON.stringify(want)", arg=want[rider, medium], timeout=20_000)
             shown[rider, medium] = page.locator("#itineraries .itinerary .fare").all_inner_texts()
     assert options == ["Adult", "Youth"] and media == ["the cheapest", "Badgeo card", "Paper ticket"]
+    assert shown == want
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium absent")
+def test_map_page_offers_gtfs_plus_rider_categories(sample_paths, tmp_path, serve_app):
+    """Fares v1 with GTFS+ rider prices: "Fares for" offers the standard fare (no default
+    category) and Youth, and shows the engine's price of each; no "Pay with" (v1 has no media)."""
+    bundle = engine.build(tmp_path / "gtfs_plus.bundle", gtfs=[("briqueville", _gtfs_plus(sample_paths, tmp_path))],
+                          osm=sample_paths.osm).path
+    net = engine.open(bundle)
+    want = {rider: [f" · {it.fare.describe()}" for it in net.plan(
+        DEMO["from_point"], DEMO["to_point"], DEMO["date"], DEMO["time"], rider_category=rider).itineraries]
+        for rider in (None, "5")}
+    assert want[None] != want["5"] and want["5"]
+    with _demo_on_map_page(serve_app, bundle, net) as page:
+        page.wait_for_selector("#rider-field:not([hidden])", timeout=20_000)
+        options = page.locator("#rider option").all_inner_texts()
+        shown = {}
+        for rider, label in ((None, "Standard fare"), ("5", "Youth")):
+            page.select_option("#rider", label=label)
+            page.wait_for_function(
+                "(want) => JSON.stringify([...document.querySelectorAll('#itineraries .itinerary .fare')]"
+                ".map((e) => e.innerText)) === JSON.stringify(want)", arg=want[rider], timeout=20_000)
+            shown[rider] = page.locator("#itineraries .itinerary .fare").all_inner_texts()
+        media_hidden = page.locator("#media-field").is_hidden()
+    assert options == ["Standard fare", "Youth"] and media_hidden
     assert shown == want

@@ -177,6 +177,60 @@ def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_
     assert fares["fares/transfer_rules"].to_pydict()["product_idx"] == [2]     # kept: youth may buy it
 
 
+def test_gtfs_plus_rider_prices_of_fares_v1_are_kept_and_bad_rows_counted(sample_paths, tmp_path):
+    """GTFS+ (fares v1): fare_rider_categories.txt rows kept as (fare, category, price) in the
+    fare's currency, named from rider_categories.txt's rider_category_description, or, for an id
+    it lacks, GTFS+'s own name (5: Youth) or the id; bad rows (unknown or skipped fare, empty
+    category, bad price, a fare priced twice for one category) skipped with file, line and
+    field. A rider category prices its fares only: one it has no price for is not sold to it,
+    and an itinerary it would need is unknown for that rider."""
+    feed = _with_files(sample_paths.gtfs, tmp_path / "gtfs_plus.zip", {
+        "fare_attributes.txt": "fare_id,price,currency_type,payment_method,transfers\nflat,2.00,USD,0,\n"
+                               "day,5.00,USD,0,\n",
+        "rider_categories.txt": "rider_category_id,rider_category_description\n2,Senior Clipper\n15,Night owl\n",
+        "fare_rider_categories.txt": ("fare_id,rider_category_id,price\nflat,2,1.00\nday,2,2.50\nflat,5,1.25\n"
+                                      "nope,2,1.00\nflat,,1.00\nday,5,abc\nflat,2,0.90\nday,15,4.00\n"
+                                      "flat,42,1.10\n")})
+    staged, report, where = _load(feed)
+    assert ("fare_rider_categories.unknown_fare", "fare_rider_categories.txt", 5, "fare_id") in where
+    assert ("fare_rider_categories.empty_rider_category", "fare_rider_categories.txt", 6, "rider_category_id") \
+        in where
+    assert ("fare_rider_categories.bad_price", "fare_rider_categories.txt", 7, "price") in where
+    assert ("fare_rider_categories.duplicate", "fare_rider_categories.txt", 8, "rider_category_id") in where
+    assert ("fare_rider_categories.unknown_rider_category", "fare_rider_categories.txt", 4, "rider_category_id") \
+        in where
+    assert report.counts["fares.fare_rider_categories.read"] == 9
+    assert "warnings.fares.not_understood" not in report.counts       # both files are read now
+    fares = staged.fares
+    cats = fares["fares/rider_categories"].to_pydict()
+    assert cats["rider_category_id"] == ["bq:2", "bq:5", "bq:15", "bq:42"]
+    assert cats["name"] == ["Senior Clipper", "Youth", "Night owl", "42"] and cats["is_default"] == [0, 0, 0, 0]
+    prices = fares["fares/attribute_prices"].to_pydict()
+    assert list(zip(prices["fare_idx"], prices["rider_idx"], prices["price_minor"])) == [
+        (0, 0, 100), (0, 1, 125), (0, 3, 110), (1, 0, 250), (1, 2, 400)]
+    # at query time: each category's prices, and what it is not sold
+    bundle = engine.build(tmp_path / "gtfs_plus.bundle", gtfs=[("briqueville", feed)]).path
+    net = engine.open(bundle)
+    assert [c["id"] for c in net.rider_categories()] == ["2", "5", "15", "42"]
+    b = net.bundle
+    assert load_v1(b).price_minor.tolist() == [200, 500] and load_v1(b).sold is None
+    senior, owl = load_v1(b, "2"), load_v1(b, "15")
+    assert senior.price_minor.tolist() == [100, 250] and senior.sold.tolist() == [True, True]
+    assert owl.price_minor.tolist()[1] == 400 and owl.sold.tolist() == [False, True]
+    assert senior.candidates(-1) == (0, 1) and owl.candidates(-1) == (1,)
+    with pytest.raises(ValueError):
+        load_v1(b, "adult")
+    args = (DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00")
+    fare = net.plan(*args).itineraries[0].fare
+    assert (fare.amount_minor, fare.rider_category) == (200, None)
+    fare = net.plan(*args, rider_category="2").itineraries[0].fare
+    assert (fare.amount_minor, fare.rider_category, [p.id for p in fare.products]) == (100, "2", ["briqueville:flat"])
+    fare = net.plan(*args, rider_category="15").itineraries[0].fare
+    assert (fare.amount_minor, fare.rider_category) == (400, "15")      # only the day fare is sold to it
+    plan = net.plan(*args, rider_category="5", optimize=("arrival", "transfers", "fare"))
+    assert plan.stats["fare_minor"][0] == 125 and plan.itineraries[0].fare.amount_minor == 125
+
+
 def test_minor_units_follow_iso_4217():
     assert minor_digits("USD") == (2, True) and minor_digits("JPY") == (0, True)
     assert minor_digits("KWD") == (3, True) and minor_digits("XTS") == (2, False)
