@@ -71,7 +71,7 @@ label of an overlay trip has veh_trip = tt.n_trips + its overlay trip index and 
 """
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
 from libc.stdlib cimport qsort
-from engine._timetable cimport earliest_departure, lower_bound, queue_pattern
+from engine._timetable cimport earliest_departure, lower_bound, pattern_runs, queue_pattern
 import numpy as np
 
 cdef enum:
@@ -845,7 +845,8 @@ cdef int _run_rounds(TimetableView tt, RaptorWorkspace ws,
                 n_veh_marked = _scan_pattern_twin(tt, rt, ws, next_active, day_shift, k, j, rt.static_twin[j],
                                                   rt.static_twin_n[j], rt_shift, rt_last_day, default_change,
                                                   &bound, n_veh_marked)
-            else:
+            elif pattern_runs(&next_active[0, 0], next_active.shape[1], day_shift, tt.pattern_first_trip[j],
+                              tt.pattern_n_trips[j], tt.pattern_max_day[j]):
                 n_veh_marked = _scan_pattern(tt, ws, next_active, day_shift, k, j, default_change,
                                              &bound, n_veh_marked)
             ws.pattern_from_pos[j] = NO_IDX

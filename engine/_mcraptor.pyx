@@ -109,7 +109,7 @@ again (results never depend on capacity).
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, calloc, free
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
-from engine._timetable cimport earliest_departure, queue_pattern
+from engine._timetable cimport earliest_departure, pattern_runs, queue_pattern
 import numpy as np
 
 cdef enum:
@@ -784,21 +784,27 @@ cdef int _mark_patterns(McView tt, McWorkspace ws, const int32_t* lst, int n_lst
     the last such stop_pos (ws.stage_patterns, ws.stage_to_pos), and clear the stops' flags
     (``flag``, when given). When the list holds a third of the stops or more (the later rounds
     reach nearly every one), every pattern is queued whole instead: reading the stops' pattern
-    lists would cost more than the few stop_pos it spares. Returns the number queued."""
+    lists would cost more than the few stop_pos it spares. Patterns that do not run on the
+    search's days (ws.live) are never queued: no label rides them, so the bounds hold without
+    them, tighter and sooner. Returns the number queued."""
     cdef int i, s, e, p, pos, n_pat = 0
     if flag != NULL:
         for i in range(n_lst):
             flag[lst[i]] = 0
     if 3 * n_lst >= tt.n_stops:
         for p in range(tt.n_patterns):
-            ws.stage_patterns[p] = p
-            ws.stage_to_pos[p] = tt.pattern_stops_offsets[p + 1] - tt.pattern_stops_offsets[p] - 1
-        return tt.n_patterns
+            if ws.live == NULL or ws.live[p]:
+                ws.stage_patterns[n_pat] = p
+                ws.stage_to_pos[p] = tt.pattern_stops_offsets[p + 1] - tt.pattern_stops_offsets[p] - 1
+                n_pat += 1
+        return n_pat
     for i in range(n_lst):
         s = lst[i]
         for e in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
             p = tt.stop_patterns[e]
             pos = tt.stop_patterns_pos[e]
+            if ws.live != NULL and not ws.live[p]:
+                continue
             if ws.stage_to_pos[p] == NO_IDX:
                 ws.stage_patterns[n_pat] = p
                 n_pat += 1
@@ -1108,6 +1114,8 @@ cdef class McWorkspace:
     cdef uint8_t[::1] vehicles_left      # the fewest vehicles left from a stop (255: none within the rounds)
     cdef int32_t[::1] stage_c_list, stage_v_list, stage_v_next, stage_to_pos, stage_patterns
     cdef uint8_t[::1] stage_c_flag, stage_v_flag
+    cdef const uint8_t* live            # [pattern]: some trip runs on the search's days (live_patterns);
+    cdef object live_np                 # NULL: every pattern (the backward searches skip the others)
     cdef uint8_t* end_zone              # fares v1: [zone + 1] where a journey may end (last alighting)
     cdef uint64_t end_bits              # their contains bits
     cdef bint end_unzoned               # one of those stops has no zone
@@ -1119,6 +1127,7 @@ cdef class McWorkspace:
     def __cinit__(self, int n_stops, int n_patterns, int capacity=1 << 16, int route_capacity=1 << 13):
         self.potential = NULL
         self.end_zone = NULL
+        self.live = NULL
         self.lab_seg = <Seg*>malloc(capacity * sizeof(Seg))
         self.rb_seg = <Seg*>malloc(route_capacity * sizeof(Seg))
         if self.lab_seg == NULL or self.rb_seg == NULL:
@@ -1430,6 +1439,8 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
     # pattern)
     left = R - 1 if R > 0 else 0
     for p in range(tt.n_patterns):
+        if ws.live != NULL and not ws.live[p]:
+            continue            # (never scanned: its ride_bound is never read)
         start = tt.pattern_stops_offsets[p]
         best = STAGE_INF
         for pos in range(tt.pattern_stops_offsets[p + 1] - start - 1, -1, -1):
@@ -1965,6 +1976,21 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                     return
 
 
+cdef inline bint _board_hopeless(McView tt, McWorkspace ws, int cur, int s, int k, int32_t min_change_s) noexcept nogil:
+    """Label cur (round k - 1, at s) boards nothing useful in round k: the test each boarding
+    makes (_scan_pattern: _stage_hopeless with j >= 1 more vehicles at the trip's departure,
+    the label's floor whatever that departure) already fails at the time the label is ready to
+    board, and a later departure only fails it more (the journeys found beat a later arrival
+    too). Why: the journeys found since the label was made often rule out all its boardings
+    (Strasbourg, "v2-simple", a median query: 3.0 k of 8.0 k boarding tries), each a trip search
+    per pattern through its stop."""
+    cdef int32_t ready = ws.lab_arr[cur]
+    if ws.lab_kind[cur] == KIND_VEHICLE:
+        ready += tt.stop_min_change[s] if tt.stop_min_change[s] != NO_VALUE else min_change_s
+    return _stage_hopeless(ws, _ready_row(ws, s), ready, _crit_floor(
+        ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, ready, True, FLOOR_STALE, cur), k - 1, 1)
+
+
 cdef int _route_compact(McWorkspace ws, int n_rb) noexcept nogil:
     """(Fares.) Drop the route bag's dead labels, keeping the others' order; returns the new size."""
     cdef int r, m = 0
@@ -2010,14 +2036,30 @@ cdef void _check_ends(int n_stops, const int32_t[::1] stops, const int32_t[::1] 
             raise ValueError(f"{what} stop {stops[i]} outside 0..{n_stops - 1}")
 
 
+cdef _set_live(McView tt, McWorkspace ws, live, live_key):
+    """ws.live = ``live`` (live_patterns; None: every pattern), kept alive in ws."""
+    cdef const uint8_t[::1] view
+    if live is None:
+        ws.live, ws.live_np = NULL, None
+        return
+    arr = np.ascontiguousarray(live, np.uint8)
+    if arr.shape[0] != tt.n_patterns or live_key is None:
+        raise ValueError("live must hold one flag per pattern, with a live_key naming it")
+    view = arr
+    ws.live_np = arr
+    ws.live = &view[0]
+
+
 cdef _ensure_stage(McView tt, McWorkspace ws, const int32_t[::1] target_stop, const int32_t[::1] target_egress,
-                   int max_rounds, int32_t min_change_s):
-    """ws's stage bounds for these targets (_compute_stage), computed unless the last ones were
-    for the same: a query's passes (fares v2), and its two-criteria run (stage_for), share them."""
+                   int max_rounds, int32_t min_change_s, live=None, live_key=None):
+    """ws's stage bounds for these targets (_compute_stage) over the ``live`` patterns (named by
+    ``live_key``: the service day), computed unless the last ones were for the same: a query's
+    passes (fares v2), and its two-criteria run (stage_for), share them."""
     stage_key = (tt, np.asarray(target_stop).tobytes(), np.asarray(target_egress).tobytes(), max_rounds,
-                 min_change_s)
+                 min_change_s, live_key if live is not None else None)
     if stage_key == ws.stage_key:
         return
+    _set_live(tt, ws, live, live_key)
     ws.stage_key = None
     if ws.ride_bound.shape[0] < tt.pattern_stops.shape[0]:
         ws.ride_bound = np.empty(tt.pattern_stops.shape[0], np.int32)
@@ -2030,27 +2072,42 @@ cdef _ensure_stage(McView tt, McWorkspace ws, const int32_t[::1] target_stop, co
 
 
 def stage_for(McView tt, McWorkspace ws, const int32_t[::1] target_stop, const int32_t[::1] target_egress,
-              int max_rounds, int32_t min_change_s):
+              int max_rounds, int32_t min_change_s, live=None, live_key=None):
     """The stage bounds run_mcraptor will prune with for these targets (computed now, kept for
     it), as engine._core.run_raptor's ``lower``: the array [ready by stop, then arrived by
     stop] of rows of max_rounds + 1 (STAGE_INF: no target within that many vehicles). A view
-    of the workspace: valid until its next run with other targets."""
+    of the workspace: valid until its next run with other targets. ``live`` (live_patterns,
+    named by ``live_key``): only those patterns ride (a search on those days boards no other)."""
     if max_rounds < 0 or max_rounds + 2 > ws.round_start.shape[0]:
         raise ValueError("max_rounds out of range")
     _check_ends(tt.n_stops, target_stop, target_egress, target_egress, "target")
-    _ensure_stage(tt, ws, target_stop, target_egress, max_rounds, min_change_s)
+    _ensure_stage(tt, ws, target_stop, target_egress, max_rounds, min_change_s, live, live_key)
     return np.asarray(ws.stage)[:2 * tt.n_stops * (max_rounds + 1)]
 
 
+def live_patterns(McView tt, const int32_t[:, ::1] next_active, int day_shift):
+    """uint8 per pattern: 1 when some trip of it runs on a service day a search with this
+    next_active searches (D-max_day .. D+1: engine/_timetable.pxd pattern_runs), for the
+    backward searches' ``live`` (stage_for, run_mcraptor)."""
+    cdef int p
+    out = np.zeros(tt.n_patterns, np.uint8)
+    cdef uint8_t[::1] o = out
+    for p in range(tt.n_patterns):
+        o[p] = pattern_runs(&next_active[0, 0], next_active.shape[1], day_shift, tt.pattern_first_trip[p],
+                            tt.pattern_n_trips[p], tt.pattern_max_day[p])
+    return out
+
+
 def stage_bounds(McView tt, McWorkspace ws, const int32_t[::1] target_stop, const int32_t[::1] target_egress,
-                 int max_rounds, int32_t min_change_s):
+                 int max_rounds, int32_t min_change_s, live=None, live_key=None):
     """The lower bounds a run with these targets prunes with (_compute_stage, through stage_for),
     as copies: (ready [n_stops, max_rounds + 1], arrived [n_stops, max_rounds + 1], ride_bound
     [len(pattern_stops)], vehicles_left [n_stops]); 1e9 where no target is within j vehicles, 0
-    in the last column (not searched). For tests (a plain recomputation, and journeys that must
+    in the last column (not searched); ``live``: as stage_for (the rows of ride_bound of the other
+    patterns are left as they were). For tests (a plain recomputation, and journeys that must
     never beat them)."""
     cdef int n = tt.n_stops, W = max_rounds + 1
-    stage = stage_for(tt, ws, target_stop, target_egress, max_rounds, min_change_s)
+    stage = stage_for(tt, ws, target_stop, target_egress, max_rounds, min_change_s, live, live_key)
     return (stage[:n * W].reshape(n, W).copy(), stage[n * W:].reshape(n, W).copy(),
             np.asarray(ws.ride_bound)[:tt.pattern_stops.shape[0]].copy(), np.asarray(ws.vehicles_left).copy())
 
@@ -2150,7 +2207,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  const int32_t[:, ::1] known=None,
                  const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1, int min_vehicles=0,
                  bint bound_states=True, int wait_until=UNREACHED - 1, double deadline=0.0,
-                 bint keep_labels=False, const int32_t[::1] earliest=None):
+                 bint keep_labels=False, const int32_t[::1] earliest=None, live=None, live_key=None):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
     pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is (grow
     its route_capacity and run again).
@@ -2180,6 +2237,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     a journey through a label with k vehicles in all arrives at earliest[k] or later, so a
     label whose time bound is earlier is compared with the journeys found as if it arrived
     then (_stage_hopeless, _ride_hopeless; module docstring).
+    ``live`` (live_patterns of this next_active, named by ``live_key``: the day): the stage
+    bounds and fare potentials ride only those patterns (the search scans no other either).
     """
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
@@ -2201,7 +2260,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     potential_key = None
     if ws.f2 is not None and ws.f2.use_potential:
         # the same query's passes share their targets: its potentials are computed once
-        potential_key = (tt, fares, np.asarray(target_stop).tobytes(), np.asarray(origin_stop).tobytes(), max_rounds)
+        potential_key = (tt, fares, np.asarray(target_stop).tobytes(), np.asarray(origin_stop).tobytes(), max_rounds,
+                         live_key if live is not None else None)
     if potential_key is None or potential_key != ws.potential_key:
         free(ws.potential)
         ws.potential = NULL
@@ -2213,6 +2273,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                 raise MemoryError()
             scratch = np.empty(3 * (ws.f2.pot_group.shape[0] + 1) + ws.n_classes, np.int32)
             scratch_view = scratch
+            _set_live(tt, ws, live, live_key)
             with nogil:
                 _fare_potentials(tt, ws, ws.f2, target_stop, origin_stop, max_rounds, &scratch_view[0])
             ws.potential_key = potential_key
@@ -2227,7 +2288,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     ws.deadline = deadline
     ws.work = 0
     ws.next_check = 0 if deadline > 0 else (<int64_t>1 << 62)
-    _ensure_stage(tt, ws, target_stop, target_egress, max_rounds, min_change_s)
+    _ensure_stage(tt, ws, target_stop, target_egress, max_rounds, min_change_s, live, live_key)
     _no_ticket(&none)
     with nogil:
         # reset what the last query touched (keep_labels: its labels stay, see above)
@@ -2291,7 +2352,9 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                     ws.marked_list[n_marked] = s
                     n_marked += 1
                     ws.stop_mark[s] = n_marked
-            # each marked stop's round k-1 labels, listed once for all the patterns through it
+            # each marked stop's round k-1 labels, listed once for all the patterns through it;
+            # a label no boarding can make useful any more (_board_hopeless) is left out, and a
+            # stop left without one queues no pattern
             ws.mark_offsets[0] = 0
             j = 0
             for i in range(n_marked):
@@ -2299,7 +2362,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                 for bag in range(2 * ws.bag_slots):
                     cur = ws.bag_head[(2 * s + bag // ws.bag_slots) * BAG_SLOTS + bag % ws.bag_slots]
                     while cur != NO_IDX:
-                        if ws.lab_alive[cur] and ws.lab_round[cur] == k - 1 and cur >= ws.run_first:
+                        if ws.lab_alive[cur] and ws.lab_round[cur] == k - 1 and cur >= ws.run_first and \
+                                not _board_hopeless(tt, ws, cur, s, k, min_change_s):
                             ws.mark_labels[j] = cur
                             j += 1
                         cur = ws.lab_next[cur]
@@ -2307,6 +2371,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             n_queued = 0
             for i in range(n_marked):
                 s = ws.marked_list[i]
+                if ws.mark_offsets[i] == ws.mark_offsets[i + 1]:
+                    continue
                 for j in range(tt.stop_patterns_offsets[s], tt.stop_patterns_offsets[s + 1]):
                     p = tt.stop_patterns[j]
                     pos = tt.stop_patterns_pos[j]
@@ -2324,7 +2390,9 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                 p = ws.pattern_list[i]
                 if ws.work >= ws.next_check:
                     _out_of_time(ws)
-                if not ws.overflow:
+                if not ws.overflow and pattern_runs(&next_active[0, 0], next_active.shape[1], day_shift,
+                                                    tt.pattern_first_trip[p], tt.pattern_n_trips[p],
+                                                    tt.pattern_max_day[p]):
                     _scan_pattern(tt, ws, next_active, day_shift, p, k, min_change_s, walk_after_last)
                 ws.pattern_from_pos[p] = NO_IDX
             for i in range(n_marked):

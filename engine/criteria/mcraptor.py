@@ -27,7 +27,8 @@ import time
 
 import numpy as np
 
-from .._mcraptor import KINDS, FareModel, McView, McWorkspace, fare_floors, run_mcraptor, stage_for, target_journeys
+from .._mcraptor import (KINDS, FareModel, McView, McWorkspace, fare_floors, live_patterns, run_mcraptor, stage_for,
+                         target_journeys)
 from .._types import SECONDS_PER_DAY
 from ..errors import InvalidQueryError, QueryTimeoutError
 from ..raptor.journey import Plan
@@ -122,6 +123,7 @@ class McPlanner:
                            **self._stage, **(tt.mc_view_extra() if realtime else {}))
         self._local = threading.local()
         self._fare_models: dict = {}        # (rider category, fare medium) -> its fare model
+        self._live: dict = {}               # day -> live_patterns (the last few days asked)
 
     def fare_model(self, date, tz, rider: str | None = None, medium: str | None = None):
         """The fare criterion's model for queries on ``date`` (built on the first fare query):
@@ -167,6 +169,20 @@ class McPlanner:
         model = models[key]
         return model if isinstance(model, FareModel) else model.model(date, tz)    # v2: per service day
 
+    def live(self, day: int) -> np.ndarray:
+        """The patterns with a trip running on the service days a search on ``day`` reads
+        (engine._mcraptor.live_patterns): the backward searches (stage bounds, fare
+        potentials) ride only those, as the search boards only those. Kept for the last 8 days
+        asked (n_patterns bytes each)."""
+        live = self._live.get(day)
+        if live is None:
+            live = live_patterns(self.view, self.tt.next_active(day), self.tt.max_day_offset)
+            with _LOCK:
+                self._live[day] = live
+                while len(self._live) > 8:
+                    self._live.pop(next(iter(self._live)))
+        return live
+
     def _workspace(self, capacity: int = 1 << 16, route_capacity: int = 1 << 13, slot: int = 0) -> McWorkspace:
         """The thread's workspace ``slot``: 0 for a search, and for the first pass of fares v2;
         pass i of a range's minutes keeps its labels in slot i, for the next minute's pass i
@@ -210,7 +226,7 @@ class McPlanner:
                                  min_vehicles=fewest, bound_states=self.bound_states,
                                  wait_until=(int(args[1].min()) + FARE_WAIT_S) if latest is None else latest,
                                  deadline=0.0 if deadline is None else deadline, keep_labels=keep,
-                                 earliest=earliest)) < 0:
+                                 earliest=earliest, live=self.live(day), live_key=day)) < 0:
             if n == OUT_OF_TIME or (deadline is not None and time.monotonic() > deadline):
                 # (checked before growing the pool too: a large one takes a while to allocate)
                 raise QueryTimeoutError(TIMEOUT_MESSAGE)
@@ -317,7 +333,8 @@ class McPlanner:
         # (the stage bounds McRAPTOR prunes with, computed now: RAPTOR prunes with them too)
         lower = None if request.overlay is not None else stage_for(
             self.view, self._workspace(), np.ascontiguousarray(d.stops, np.int32),
-            np.ascontiguousarray(d.durations, np.int32), request.max_rounds, request.min_change_s)
+            np.ascontiguousarray(d.durations, np.int32), request.max_rounds, request.min_change_s,
+            self.live(day), day)
         rows, journeys, walk_only, fewest = [], [], False, request.max_rounds
         earliest = np.full(request.max_rounds + 1, NO_HORIZON, np.int32)
         latest = request.latest_arrival_s

@@ -3,7 +3,9 @@ read through ``stage_bounds``): they must equal a plain recomputation (every pat
 footpath scanned each round, no marking), and no journey may ever beat them: on the sample and
 small real feeds, the exhaustive reference (tests/reference/mc_reference.py) from a stop at a
 random time never reaches a target with at most j vehicles sooner than ready[stop, j] after it,
-and never with fewer vehicles than vehicles_left[stop].
+and never with fewer vehicles than vehicles_left[stop]. The same over the patterns that run
+on the search's days only (``live``, engine._mcraptor.live_patterns: the searches board no
+other), which must be exactly those with a trip of a service running then.
 """
 from __future__ import annotations
 
@@ -42,10 +44,11 @@ def _fastest_hop(tt, p: int, pos: int) -> int:
     return max(int((arr - dep).min()), 0)
 
 
-def _plain_stage(tt, targets, egress, rounds: int, min_change: int):
-    """The bounds by their definition, every pattern and footpath each round; the last column
-    (rounds vehicles left: only a label that used none can) is 0, no bound, and on board a label
-    has at most rounds - 1 vehicles left."""
+def _plain_stage(tt, targets, egress, rounds: int, min_change: int, live=None):
+    """The bounds by their definition, every pattern (``live``: those flagged) and footpath each
+    round; the last column (rounds vehicles left: only a label that used none can) is 0, no
+    bound, and on board a label has at most rounds - 1 vehicles left."""
+    patterns = [p for p in range(tt.n_patterns) if live is None or live[p]]
     n = tt.n_stops
     ready = np.full((n, rounds + 1), INF, np.int64)
     arrived = np.full((n, rounds + 1), INF, np.int64)
@@ -60,7 +63,7 @@ def _plain_stage(tt, targets, egress, rounds: int, min_change: int):
     for j in range(rounds):
         if j:
             ready[:, j] = ready[:, j - 1]
-            for p in range(tt.n_patterns):
+            for p in patterns:
                 best = INF
                 for pos in range(offsets[p + 1] - offsets[p] - 1, -1, -1):
                     s = stops[offsets[p] + pos]
@@ -78,8 +81,8 @@ def _plain_stage(tt, targets, egress, rounds: int, min_change: int):
                 arrived[s, j] = min(arrived[s, j], fp_dur[e] + ready[fp_to[e], j])
     if rounds:
         ready[:, rounds] = arrived[:, rounds] = 0
-    ride = np.empty(len(stops), np.int64)
-    for p in range(tt.n_patterns):
+    ride = np.full(len(stops), -1, np.int64)       # (-1: a pattern not scanned, its rows not compared)
+    for p in patterns:
         best = INF
         for pos in range(offsets[p + 1] - offsets[p] - 1, -1, -1):
             s = stops[offsets[p] + pos]
@@ -93,29 +96,64 @@ def _plain_stage(tt, targets, egress, rounds: int, min_change: int):
     return ready, arrived, ride, left
 
 
+def _live_days(built, mc, n: int = 3) -> list[tuple[int, np.ndarray]]:
+    """(day, live_patterns) of n days on which trips run, a day with the fewest live first."""
+    days = sorted({mc.tt.day_index(q.date) for q in random_queries(built.staged, 12, 3, avoid_dst=False)})
+    lives = sorted(((int(mc.live(d).sum()), d) for d in days))
+    return [(d, mc.live(d)) for _, d in lives[:n]]
+
+
+def test_live_patterns_are_those_running_on_the_searched_days(feed):
+    """live_patterns(day) flags a pattern exactly when a trip of it has a service running on day
+    D - its max day offset .. D + 1 (the days a search on D boards: next_active's rows)."""
+    built, net, mc, ws = feed
+    tt = mc.tt
+    trip_service = np.asarray(tt.trip_service)
+    some_dead = False
+    for day, live in _live_days(built, mc, 5):
+        active = tt.active_services(day)            # row d + max_day_offset: services running on day + d
+        for p in range(tt.n_patterns):
+            first, n, back = int(tt.pattern_first_trip[p]), int(tt.pattern_n_trips[p]), int(tt.pattern_max_day[p])
+            services = trip_service[first:first + n]
+            runs = any(active[d + tt.max_day_offset, services].any() for d in range(-back, 2))
+            assert bool(live[p]) == runs, (day, p)
+        some_dead |= not live.all()
+    if built.name != "sample":
+        assert some_dead, "every pattern runs on every day tried: the live flags would not be tested"
+
+
 def test_stage_bounds_equal_a_plain_recomputation(feed):
     built, net, mc, ws = feed
     rng = np.random.default_rng(5)
     stops = np.flatnonzero(np.diff(np.asarray(mc.tt.stop_patterns_offsets)) > 0)
+    days = [(None, None)] + _live_days(built, mc, 2)
     for case in range(3):
         targets = np.ascontiguousarray(rng.choice(stops, size=1 + case, replace=False), np.int32)
         egress = np.ascontiguousarray(rng.integers(0, 300, size=len(targets)), np.int32)
         change = [60, 0, 120][case]
-        got = stage_bounds(mc.view, ws, targets, egress, MAX_ROUNDS, change)
-        want = _plain_stage(mc.tt, targets.tolist(), egress.tolist(), MAX_ROUNDS, change)
-        for name, g, w in zip(("ready", "arrived", "ride_bound", "vehicles_left"), got, want):
-            assert np.array_equal(np.asarray(g, np.int64), np.asarray(w, np.int64)), \
-                f"{name} differs for targets {targets.tolist()} (first at {np.argwhere(g != w)[:3].tolist()})"
-        assert (got[0][targets, 0] <= egress).all() and (got[0][:, -2] < INF).sum() > len(targets)
+        for day, live in days:
+            got = stage_bounds(mc.view, ws, targets, egress, MAX_ROUNDS, change, live, day)
+            want = _plain_stage(mc.tt, targets.tolist(), egress.tolist(), MAX_ROUNDS, change, live)
+            scanned = want[2] >= 0
+            got = (*got[:2], got[2][scanned], got[3])
+            want = (*want[:2], want[2][scanned], want[3])
+            for name, g, w in zip(("ready", "arrived", "ride_bound", "vehicles_left"), got, want):
+                assert np.array_equal(np.asarray(g, np.int64), np.asarray(w, np.int64)), \
+                    f"{name} differs for targets {targets.tolist()}, day {day} " \
+                    f"(first at {np.argwhere(g != w)[:3].tolist()})"
+            assert (got[0][targets, 0] <= egress).all() and (got[0][:, -2] < INF).sum() > len(targets)
 
 
 def test_no_journey_beats_the_stage_bounds(feed):
     built, net, mc, ws = feed
     ref = ReferenceSolver(built.staged, built.bundle)
     checked = 0
-    for q in random_queries(built.staged, 12, 41, avoid_dst=False, night_every=4):
+    for i, q in enumerate(random_queries(built.staged, 12, 41, avoid_dst=False, night_every=4)):
         targets = np.array([q.target], np.int32)
-        ready, arrived, _, left = stage_bounds(mc.view, ws, targets, np.zeros(1, np.int32), MAX_ROUNDS, 60)
+        day = mc.tt.day_index(q.date)
+        # (half the queries with the bounds of their day's patterns, as the searches use them)
+        live = (mc.live(day), day) if i % 2 else (None, None)
+        ready, arrived, _, left = stage_bounds(mc.view, ws, targets, np.zeros(1, np.int32), MAX_ROUNDS, 60, *live)
         front = mc_reference(ref, [q.origin], [q.time_s], q.date, [q.target], MAX_ROUNDS, 60,
                              walk_before_first=False, walk_after_last=True)
         for arrival, vehicles, _ in front:
@@ -144,7 +182,8 @@ def test_raptor_with_the_stage_bounds_finds_the_same_arrivals(feed):
             rq = RaptorQuery(np.array([q.origin], np.int32), np.array([q.time_s], np.int32),
                              np.array(targets, np.int32), np.zeros(len(targets), np.int32), day, rounds, 60)
             want = runner.run(rq).target_arr_np.copy()
-            lower = stage_for(mc.view, ws, rq.target_stop, rq.target_egress, rounds, 60).copy()
+            live = (mc.live(day), day) if i % 2 else (None, None)    # (as the fare criterion's run has them)
+            lower = stage_for(mc.view, ws, rq.target_stop, rq.target_egress, rounds, 60, *live).copy()
             got = runner.run(rq, lower=lower).target_arr_np.copy()
             assert np.array_equal(got, want), (q, targets, got.tolist(), want.tolist())
             compared += int((want < 2_000_000_000).sum())
