@@ -183,11 +183,20 @@ def load_v2(bundle: Bundle, rider: str | None = None, medium: str | None = None)
         priced = np.zeros(n_products, bool)
         currency = [""] * n_products
         digits = np.full(n_products, 2, np.int8)
-        for p, amount, cur, d in zip(prices.column("product_idx").to_numpy()[serves].tolist(),
-                                     prices.column("amount_minor").to_numpy()[serves].tolist(),
-                                     np.asarray(prices.column("currency").to_pylist(), object)[serves].tolist(),
-                                     prices.column("minor_digits").to_numpy()[serves].tolist()):
-            if not priced[p] or amount < amounts[p]:
+        rows = list(zip(prices.column("product_idx").to_numpy()[serves].tolist(),
+                        prices.column("amount_minor").to_numpy()[serves].tolist(),
+                        np.asarray(prices.column("currency").to_pylist(), object)[serves].tolist(),
+                        prices.column("minor_digits").to_numpy()[serves].tolist()))
+        # amounts of two currencies are never compared: a product sold in several picks its
+        # default price's currency when a row serves in it, else its first serving row's
+        default_currency = _strings(bundle, "fares/products", "currency")
+        default_priced = col("fares/products", "priced").astype(bool)
+        chosen: dict[int, str] = {}
+        for p, _, cur, _ in rows:
+            if chosen.get(p) != cur and (p not in chosen or (default_priced[p] and cur == default_currency[p])):
+                chosen[p] = cur
+        for p, amount, cur, d in rows:
+            if cur == chosen[p] and (not priced[p] or amount < amounts[p]):
                 amounts[p], priced[p], currency[p], digits[p] = amount, True, cur, d
     if rider is None:
         default = [c.id for c in rider_categories(bundle) if c.is_default]

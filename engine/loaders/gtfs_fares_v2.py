@@ -125,7 +125,8 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
         issues.flush()
     # products: every usable row is kept (product, rider category, medium, price: engine.fares.
     # load_v2 picks a rider's and a medium's); per product id also the default rider's price (rows
-    # with an empty rider_category_id or the default category's), the cheapest medium
+    # with an empty rider_category_id or the default category's), the cheapest medium, in the
+    # currency of its first such row (a product priced in two currencies: never compared)
     issues = Issues(diag, products)
     best: dict[str, tuple] = {}                          # pid -> (name, amount, currency, digits)
     rows: list[tuple] = []                               # (pid, category, medium, amount, currency, digits)
@@ -157,7 +158,8 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
         if rider and rider not in default_rider:
             diag.count("fares.fare_products.other_rider", 1)     # (a price for another category only)
             continue
-        if pid not in best or amount < best[pid][1]:
+        # (amounts of two currencies are never compared: the first default row's currency holds)
+        if pid not in best or (currency == best[pid][2] and amount < best[pid][1]):
             best[pid] = (r["fare_product_name"], amount, currency, digits)
     issues.flush()
     for pid in names:

@@ -177,6 +177,30 @@ def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_
     assert fares["fares/transfer_rules"].to_pydict()["product_idx"] == [2]     # kept: youth may buy it
 
 
+def test_a_product_in_two_currencies_is_never_priced_across_them(sample_paths, tmp_path):
+    """A fares v2 product sold in EUR and CHF: the default rider's price is the cheapest row of
+    its first row's currency (a smaller CHF amount does not win), and a rider category or a
+    medium picks the cheapest of the rows serving it in the default price's currency when one
+    does, else in its first serving row's; amounts of two currencies are never compared."""
+    feed = _with_files(sample_paths.gtfs, tmp_path / "currencies.zip", {
+        "rider_categories.txt": ("rider_category_id,rider_category_name,is_default_fare_category\n"
+                                 "adult,Adult,1\nyouth,Youth,0\nvisitor,Visitor,0\n"),
+        "fare_products.txt": ("fare_product_id,fare_product_name,rider_category_id,fare_media_id,amount,currency\n"
+                              "p1,Single,adult,,2.00,EUR\np1,Single,adult,,1.50,CHF\np1,Single,adult,,1.80,EUR\n"
+                              "p1,Single,youth,,0.90,CHF\np1,Single,youth,,1.00,EUR\n"
+                              "p1,Single,visitor,,3.00,CHF\np1,Single,visitor,,2.50,CHF\n"),
+        "fare_leg_rules.txt": "leg_group_id,fare_product_id\ng,p1\n"})
+    staged, report, where = _load(feed)
+    products = staged.fares["fares/products"].to_pydict()
+    assert (products["amount_minor"], products["currency"]) == ([180], ["EUR"])
+    bundle = engine.build(tmp_path / "currencies.bundle", gtfs=[("bq", feed)]).path
+    b = engine.open(bundle).bundle
+    youth, visitor = load_v2(b, "youth"), load_v2(b, "visitor")
+    assert (list(youth.product_amount_minor), list(youth.product_currency)) == ([100], ["EUR"])
+    assert (list(visitor.product_amount_minor), list(visitor.product_currency)) == ([250], ["CHF"])
+    assert list(load_v2(b, "adult").product_amount_minor) == [180]
+
+
 def test_gtfs_plus_rider_prices_of_fares_v1_are_kept_and_bad_rows_counted(sample_paths, tmp_path):
     """GTFS+ (fares v1): fare_rider_categories.txt rows kept as (fare, category, price) in the
     fare's currency, named from rider_categories.txt's rider_category_description, or, for an id
