@@ -195,8 +195,13 @@ cdef class FareModel:
     rules and agency), has_contains / contains (bit mask of its contains zones), has_od and its
     origin/destination rows (CSR fare_od_offsets -> od_origin, od_dest; NO_ZONE = empty field).
     cand_offsets / cand_fares: CSR zone + 1 -> fares that may price a ticket starting there (row 0:
-    stops without a zone). stop_zone[stop], zone_bit[zone] (0 when no fare has contains; zones no
-    contains rule names share the last bit), pattern_route_bit[pattern].
+    stops without a zone), each list cheapest first (_price returns the first that covers);
+    pair_offsets / pair_fares (optional, when the zones are few): CSR (start zone + 1) *
+    (n_zones + 1) + end zone + 1 -> the fares whose origin/destination rows (or none) admit a
+    ticket from start to end, cheapest first (a priced ticket then reads its own few fares, where
+    the start zone's list holds a fare per destination: BART, 50). stop_zone[stop], zone_bit[zone]
+    (0 when no fare has contains; zones no contains rule names share the last bit),
+    pattern_route_bit[pattern].
     use_od / use_rides / use_span / use_contains: whether any fare looks at that part of a ticket
     (parts no fare looks at never separate two labels); min_duration: the shortest duration."""
 
@@ -205,7 +210,9 @@ cdef class FareModel:
     cdef const int32_t[::1] fare_price, fare_transfers, fare_duration, fare_od_offsets, od_origin, od_dest
     cdef const uint64_t[::1] fare_routes, fare_contains, zone_bit, pattern_route_bit
     cdef const uint8_t[::1] fare_has_contains, fare_has_od
-    cdef const int32_t[::1] cand_offsets, cand_fares, stop_zone
+    cdef const int32_t[::1] cand_offsets, cand_fares, stop_zone, pair_offsets, pair_fares
+    cdef int n_zone_rows
+    cdef bint has_pairs
 
     def __init__(self, *, const int32_t[::1] fare_price, const int32_t[::1] fare_transfers,
                  const int32_t[::1] fare_duration, const uint64_t[::1] fare_routes,
@@ -214,16 +221,36 @@ cdef class FareModel:
                  const int32_t[::1] od_origin, const int32_t[::1] od_dest, const int32_t[::1] cand_offsets,
                  const int32_t[::1] cand_fares, const int32_t[::1] stop_zone, const uint64_t[::1] zone_bit,
                  const uint64_t[::1] pattern_route_bit, bint use_od, bint use_rides, bint use_span,
-                 bint use_contains):
+                 bint use_contains, const int32_t[::1] pair_offsets=None, const int32_t[::1] pair_fares=None):
         self.fare_price, self.fare_transfers, self.fare_duration = fare_price, fare_transfers, fare_duration
         self.fare_routes, self.fare_has_contains, self.fare_contains = fare_routes, fare_has_contains, fare_contains
         self.fare_has_od, self.fare_od_offsets, self.od_origin, self.od_dest = fare_has_od, fare_od_offsets, od_origin, od_dest
         self.cand_offsets, self.cand_fares, self.stop_zone = cand_offsets, cand_fares, stop_zone
+        _check_cheapest_first(fare_price, cand_offsets, cand_fares, "cand_fares")
+        self.n_zone_rows = cand_offsets.shape[0] - 1
+        self.has_pairs = pair_offsets is not None
+        if self.has_pairs:
+            if pair_fares is None or pair_offsets.shape[0] != self.n_zone_rows * self.n_zone_rows + 1 or \
+                    pair_offsets[pair_offsets.shape[0] - 1] != pair_fares.shape[0]:
+                raise ValueError("pair_offsets must have a row per (start zone, end zone) pair")
+            _check_cheapest_first(fare_price, pair_offsets, pair_fares, "pair_fares")
+            self.pair_offsets, self.pair_fares = pair_offsets, pair_fares
         self.zone_bit, self.pattern_route_bit = zone_bit, pattern_route_bit
         self.use_od, self.use_rides, self.use_span, self.use_contains = use_od, use_rides, use_span, use_contains
         self.n_fares = fare_price.shape[0]
         self.min_duration = min(fare_duration) if self.n_fares else 0
         self.version = 1
+
+
+def _check_cheapest_first(fare_price, offsets, fares, name):
+    """Each CSR list of fares is sorted by price (the kernel stops at the first that covers)."""
+    offsets, fares = np.asarray(offsets), np.asarray(fares)
+    if len(fares) and (fares.min() < 0 or fares.max() >= len(fare_price)):
+        raise ValueError(f"{name}: a fare out of range")
+    prices = np.asarray(fare_price)[fares]
+    drops = np.flatnonzero(np.diff(prices) < 0) + 1          # (a price lower than the one before:
+    if not np.isin(drops, offsets).all():                    # only where a list starts)
+        raise ValueError(f"{name}: each list must be sorted cheapest first")
 
 
 cdef bint _od_match(FareModel fm, int f, int start, int end, const uint8_t* end_zone) noexcept nogil:
@@ -255,14 +282,35 @@ cdef int32_t _price(FareModel fm, const Seg* g, bint complete, McWorkspace ws=No
     ticket will cost. With ``ws`` (not complete): extended to where the journey may end
     (ws.end_zone); ``another_ride``: and boarding once more at ``now`` or later (transfers,
     transfer_duration from the ticket's first boarding)."""
-    cdef int i, f
-    cdef int32_t best = -1, span = g.tlast - g.t0
+    cdef int i, j, row
+    cdef int32_t span = g.tlast - g.t0, p, best
     if another_ride and now - g.t0 > span:
         span = now - g.t0
-    for i in range(fm.cand_offsets[g.start + 1], fm.cand_offsets[g.start + 2]):
-        f = fm.cand_fares[i]
-        if best >= 0 and fm.fare_price[f] >= best:
-            continue
+    if fm.has_pairs and complete:
+        row = (g.start + 1) * fm.n_zone_rows + g.end + 1
+        return _first_cover(fm, g, True, None, another_ride, span, &fm.pair_fares[0], fm.pair_offsets[row],
+                            fm.pair_offsets[row + 1], False)
+    if fm.has_pairs and ws is not None:
+        best = -1
+        for j in range(ws.n_end_rows):
+            row = (g.start + 1) * fm.n_zone_rows + ws.end_rows[j]
+            p = _first_cover(fm, g, False, ws, another_ride, span, &fm.pair_fares[0], fm.pair_offsets[row],
+                             fm.pair_offsets[row + 1], False)
+            if p >= 0 and (best < 0 or p < best):
+                best = p
+        return best
+    return _first_cover(fm, g, complete, ws, another_ride, span, &fm.cand_fares[0], fm.cand_offsets[g.start + 1],
+                        fm.cand_offsets[g.start + 2], True)
+
+
+cdef int32_t _first_cover(FareModel fm, const Seg* g, bint complete, McWorkspace ws, bint another_ride, int32_t span,
+                          const int32_t* fares, int lo, int hi, bint check_od) noexcept nogil:
+    """(_price) The price of the first fare of fares[lo:hi] (cheapest first) that covers the
+    ticket as _price says; ``check_od``: the list is the start zone's (the pair lists hold only
+    fares whose origin/destination rows admit the pair). -1: none."""
+    cdef int i, f
+    for i in range(lo, hi):
+        f = fares[i]         # (cheapest first: the first that covers is the answer)
         if g.rides - 1 + another_ride > fm.fare_transfers[f] or span > fm.fare_duration[f]:
             continue
         if g.routes & ~fm.fare_routes[f]:
@@ -274,11 +322,11 @@ cdef int32_t _price(FareModel fm, const Seg* g, bint complete, McWorkspace ws=No
                 continue
             if ws is not None and not _contains_may_end(fm, f, ws):
                 continue
-        if fm.fare_has_od[f] and not _od_match(fm, f, g.start, g.end if complete else ANY_ZONE,
-                                               ws.end_zone if ws is not None else NULL):
+        if check_od and fm.fare_has_od[f] and not _od_match(fm, f, g.start, g.end if complete else ANY_ZONE,
+                                                            ws.end_zone if ws is not None else NULL):
             continue
-        best = fm.fare_price[f]
-    return best
+        return fm.fare_price[f]
+    return -1
 
 
 cdef bint _fare_may_end(FareModel fm, int f, McWorkspace ws) noexcept nogil:
@@ -1117,6 +1165,8 @@ cdef class McWorkspace:
     cdef const uint8_t* live            # [pattern]: some trip runs on the search's days (live_patterns);
     cdef object live_np                 # NULL: every pattern (the backward searches skip the others)
     cdef uint8_t* end_zone              # fares v1: [zone + 1] where a journey may end (last alighting)
+    cdef int32_t[::1] end_rows          # fares v1: those zone + 1 rows, listed (row 0 alone: no zone at all)
+    cdef int n_end_rows
     cdef uint64_t end_bits              # their contains bits
     cdef bint end_unzoned               # one of those stops has no zone
     cdef int32_t last_floor             # the least a ticket ending there costs (FARE_UNKNOWN: none)
@@ -1190,6 +1240,8 @@ cdef class McWorkspace:
         self.fm = None
         self.f2 = None
         self.ride_bound = i32(0)
+        self.end_rows = i32(0)
+        self.n_end_rows = 0
 
 
 cdef inline double _monotonic() noexcept nogil:
@@ -2012,13 +2064,21 @@ cdef void _end_zones(FareModel fm, McWorkspace ws, const int32_t[::1] end_stops)
         raise MemoryError()
     ws.end_bits = 0
     ws.end_unzoned = False
+    if ws.end_rows.shape[0] < n_rows:
+        ws.end_rows = np.zeros(n_rows, np.int32)
+    ws.n_end_rows = 0
     for i in range(end_stops.shape[0]):
         z = fm.stop_zone[end_stops[i]]
         if z == NO_ZONE:
             ws.end_unzoned = True
-        else:
+        elif not ws.end_zone[z + 1]:
             ws.end_zone[z + 1] = 1
             ws.end_bits |= fm.zone_bit[z]
+            ws.end_rows[ws.n_end_rows] = z + 1
+            ws.n_end_rows += 1
+    if ws.n_end_rows == 0:
+        ws.end_rows[0] = 0          # (only stops without a zone: fares whose destination is empty)
+        ws.n_end_rows = 1
     ws.last_floor = FARE_UNKNOWN
     for f in range(fm.n_fares):
         if fm.fare_price[f] < ws.last_floor and _fare_may_end(fm, f, ws):

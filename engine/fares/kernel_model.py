@@ -66,9 +66,15 @@ def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:
             od_dest.append(d)
         od_offsets.append(len(od_origin))
     cand_offsets, cand_fares = [0], []
+    price = fares.price_minor.tolist()
+
+    def cheapest_first(fs) -> list[int]:
+        return sorted(fs, key=lambda f: (price[f], f))
     for zone in range(NO_ZONE, n_zones):        # row zone + 1; row 0: stops without a zone
-        cand_fares.extend(fares.candidates(zone))
+        # cheapest first: the kernel's _price stops at the first fare that covers a ticket
+        cand_fares.extend(cheapest_first(fares.candidates(zone)))
         cand_offsets.append(len(cand_fares))
+    pairs = _pair_lists(fares, n_zones, cheapest_first)
 
     i32 = lambda a: np.ascontiguousarray(a, np.int32)     # noqa: E731
     transfers = np.asarray(fares.transfers)
@@ -98,7 +104,31 @@ def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:
         use_od=any(r.od is not None for r in rules),
         use_rides=bool((transfers != UNLIMITED).any()),
         use_span=bool((duration >= 0).any()),
-        use_contains=bool(contains_zones))
+        use_contains=bool(contains_zones),
+        **({} if pairs is None else dict(pair_offsets=i32(pairs[0]), pair_fares=i32(pairs[1]))))
+
+
+#: _pair_lists: at most this many (start, end) zone pairs, and fares listed over all of them
+MAX_PAIRS = 1 << 16
+MAX_PAIR_FARES = 1 << 20
+
+
+def _pair_lists(fares: FaresV1, n_zones: int, cheapest_first) -> tuple[list, list] | None:
+    """Per (start zone, end zone) pair (NO_ZONE first), the fares whose origin/destination rows
+    (or none) admit a ticket between them, cheapest first (FareModel pair_offsets / pair_fares);
+    None when there are too many zones or the lists would be too long (the kernel then scans
+    the start zone's list and matches the rows). Why: with origin/destination fares a start
+    zone's list holds a fare per destination (BART: 50), and pricing a ticket scanned half of it."""
+    if (n_zones + 1) ** 2 > MAX_PAIRS:
+        return None
+    offsets, listed = [0], []
+    for start in range(NO_ZONE, n_zones):
+        for end in range(NO_ZONE, n_zones):
+            listed.extend(cheapest_first(fares.candidates_between(start, end)))
+            offsets.append(len(listed))
+            if len(listed) > MAX_PAIR_FARES:
+                return None
+    return offsets, listed
 
 
 def _route_class_bits(fares: FaresV1) -> np.ndarray:

@@ -142,3 +142,52 @@ def test_bounded_state_comparison_keeps_the_pareto_set_and_cuts_labels(state_net
     assert bounded == plain
     assert sum(isinstance(a, list) and len(a) > 0 for a in bounded) >= len(queries) // 2
     assert labels_bounded < labels_plain, (labels_bounded, labels_plain)
+
+
+@pytest.mark.realdata
+def test_zone_pair_fare_lists_keep_the_pareto_set(tmp_path, monkeypatch):
+    """Fares v1 on BART (a fare per origin/destination pair): the kernel prices a ticket from the
+    fares of its zone pair (engine/fares/kernel_model.py _pair_lists) instead of scanning its
+    start zone's fares and matching their rows; without the pair lists (MAX_PAIRS = 0) the
+    Pareto sets and fares must be the same, and the lists must exist here (else the test would
+    compare the scan with itself). Lists not cheapest first are refused (the kernel stops at the
+    first fare that covers)."""
+    import engine
+    from engine._mcraptor import _check_cheapest_first
+    from engine.fares import kernel_model, load_v1
+    from engine.testing.data import shared_data_dir
+
+    from tests.reference.feeds import station_queries
+
+    path = shared_data_dir() / "gtfs-us-bart" / "bart-new.zip"
+    if not path.exists():
+        pytest.skip(f"{path} absent (BRIQUE_DATA)")
+    bundle = engine.build(tmp_path / "bart.bundle", gtfs=[("bart", path)]).path
+    fares = load_v1(engine.open(bundle).bundle)
+    price = fares.price_minor.tolist()
+    pairs = kernel_model._pair_lists(fares, len(fares.zone_ids), lambda fs: sorted(fs, key=lambda f: (price[f], f)))
+    assert pairs is not None and len(pairs[1]) > 0
+    queries = station_queries(bundle, 40, 77)
+    answers = {}
+    for max_pairs in (kernel_model.MAX_PAIRS, 0):
+        monkeypatch.setattr(kernel_model, "MAX_PAIRS", max_pairs)
+        net = engine.open(bundle)           # (a new McPlanner: its fare model is built again)
+        got = []
+        for o, d, date, time in queries:
+            plan = net.plan(o, d, date=date, time=time, optimize=FARE, max_transfers=2)
+            got.append(sorted((str(it.arrival), it.n_vehicles, f)
+                              for it, f in zip(plan.itineraries, plan.stats["fare_minor"])))
+        answers[max_pairs] = got
+    assert answers[kernel_model.MAX_PAIRS] == answers[0]
+    assert sum(f is not None for got in answers[0] for _, _, f in got) > 20
+    offsets, listed = np.asarray(pairs[0]), np.asarray(pairs[1])
+    row = int(np.argmax(np.diff(offsets) > 1)) if (np.diff(offsets) > 1).any() else None
+    if row is not None:                     # (a list of two fares or more, reversed)
+        bad = listed.copy()
+        bad[offsets[row]:offsets[row + 1]] = bad[offsets[row]:offsets[row + 1]][::-1]
+        if len(set(np.asarray(price)[bad[offsets[row]:offsets[row + 1]]].tolist())) > 1:
+            with pytest.raises(ValueError, match="cheapest first"):
+                _check_cheapest_first(np.asarray(price, np.int32), offsets, bad, "pair_fares")
+    with pytest.raises(ValueError, match="cheapest first"):
+        _check_cheapest_first(np.array([300, 100], np.int32), np.array([0, 2]), np.array([0, 1]), "cand_fares")
+    _check_cheapest_first(np.array([300, 100], np.int32), np.array([0, 1, 2]), np.array([0, 1]), "cand_fares")
