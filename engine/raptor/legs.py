@@ -84,6 +84,7 @@ class LegBuilder:
     MAX_ROUTES = 1 << 14
     MAX_TRIPS = 1 << 15
     MAX_CLOCKS = 16
+    MAX_CUTS = 1 << 14          # shape cuts (shape, board stop, alight stop) kept
 
     def __init__(self, tt: Timetable, fares: bool = True):
         self.tt = tt
@@ -94,6 +95,7 @@ class LegBuilder:
         self._routes: dict[int, tuple] = {}
         self._trips: dict[int, tuple] = {}
         self._clocks: dict[tuple, Clock] = {}
+        self._cuts: dict[tuple, tuple] = {}
 
     def clock(self, date: dt.date, tz: ZoneInfo | None) -> Clock:
         """The (shared, bounded) Clock of a service date and time zone."""
@@ -245,11 +247,21 @@ class LegBuilder:
                    ride=RideRef(int(route), tuple(int(s) for s in stops), int(dep), int(arr)))
 
     def shape_between(self, trip_idx: int, board: int, alight: int) -> tuple[tuple[float, float], ...]:
-        """The trip's shapes.txt polyline cut between its board and alight stops (() if none)."""
-        tt = self.tt
-        shape = int(tt.trip_shape[trip_idx])
+        """The trip's shapes.txt polyline cut between its board and alight stops (() if none).
+        Kept per (shape, board, alight): the trips of a pattern share their shape, and cutting
+        one (two nearest-point searches over its points) was a third of building a ride's leg
+        (BART: a fare arrive-by query prices the journeys of ~8 searches)."""
+        shape = int(self.tt.trip_shape[trip_idx])
         if shape < 0:
             return ()
+        key = (shape, board, alight)
+        cut = self._cuts.get(key)
+        if cut is None:
+            cut = _remember(self._cuts, key, self._cut(shape, board, alight), self.MAX_CUTS)
+        return cut
+
+    def _cut(self, shape: int, board: int, alight: int) -> tuple[tuple[float, float], ...]:
+        tt = self.tt
         a, b = int(tt.shape_offsets[shape]), int(tt.shape_offsets[shape + 1])
         lat, lon = tt.shape_lat[a:b], tt.shape_lon[a:b]
         if len(lat) < 2:
