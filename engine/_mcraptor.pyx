@@ -1157,7 +1157,7 @@ cdef class McWorkspace:
     cdef int64_t horizon                # the latest arrival (egress included) a journey may have
     # per-vehicle-count bounds (_compute_stage): stage[s * W + j] (ready at s) and
     # stage[(n_stops + s) * W + j] (arrived at s by vehicle), W = max_rounds + 1
-    cdef int32_t[::1] stage
+    cdef int32_t[::1] stage, stage_cm      # (stage_cm: _compute_stage's column-major scratch)
     cdef int stage_width
     cdef uint8_t[::1] vehicles_left      # the fewest vehicles left from a stop (255: none within the rounds)
     cdef int32_t[::1] stage_c_list, stage_v_list, stage_v_next, stage_to_pos, stage_patterns
@@ -1224,6 +1224,7 @@ cdef class McWorkspace:
         self.pattern_list = i32(n_patterns)
         self.pattern_target_pos = i32(n_patterns, NO_IDX)
         self.stage = i32(0)
+        self.stage_cm = i32(0)
         self.vehicles_left = np.zeros(n_stops, np.uint8)
         self.stage_c_list = i32(n_stops); self.stage_v_list = i32(n_stops); self.stage_v_next = i32(n_stops)
         self.stage_to_pos = i32(n_patterns, NO_IDX); self.stage_patterns = i32(n_patterns)
@@ -1422,8 +1423,10 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
     cdef int n = tt.n_stops, W = ws.stage_width, R = W - 1
     cdef int i, j, s, t, e, p, pos, start, n_c, n_v, n_next, n_pat, a, left
     cdef int32_t best, change
-    cdef int32_t* ready = &ws.stage[0]
-    cdef int32_t* arrived = &ws.stage[n * W]
+    # (column-major while computing, [j * n + s]: a round reads and writes one column, which
+    # stays in cache; ws.stage, row-major for the searches' reads, is written at the end)
+    cdef int32_t* ready = &ws.stage_cm[0]
+    cdef int32_t* arrived = &ws.stage_cm[n * W]
     cdef int32_t* c_list = &ws.stage_c_list[0]
     cdef int32_t* v_list = &ws.stage_v_list[0]
     cdef int32_t* v_next = &ws.stage_v_next[0]
@@ -1431,17 +1434,17 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
     cdef uint8_t* c_flag = &ws.stage_c_flag[0]
     cdef uint8_t* v_flag = &ws.stage_v_flag[0]
     for i in range(2 * n * W):
-        ws.stage[i] = STAGE_INF
+        ws.stage_cm[i] = STAGE_INF
     n_c = 0
     for i in range(target_stop.shape[0]):
         s = target_stop[i]
-        n_c = _stage_min(&ready[s * W], target_egress[i], c_list, n_c, c_flag, s)
+        n_c = _stage_min(&ready[s], target_egress[i], c_list, n_c, c_flag, s)
     n_v = 0
     for j in range(R if R > 0 else 1):
         if j > 0:
             for s in range(n):
-                ready[s * W + j] = ready[s * W + j - 1]
-                arrived[s * W + j] = arrived[s * W + j - 1]
+                ready[j * n + s] = ready[(j - 1) * n + s]
+                arrived[j * n + s] = arrived[(j - 1) * n + s]
             # one more ride: from a pickup to a drop-off down a pattern through an improved stop
             n_pat = _mark_patterns(tt, ws, v_list, n_v, NULL)
             n_c = 0
@@ -1451,10 +1454,10 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
                 best = STAGE_INF
                 for pos in range(ws.stage_to_pos[p], -1, -1):
                     s = tt.pattern_stops[start + pos]
-                    if tt.pattern_dropoff[start + pos] and arrived[s * W + j - 1] < best:
-                        best = arrived[s * W + j - 1]
-                    if tt.pattern_pickup[start + pos] and best < ready[s * W + j]:
-                        n_c = _stage_min(&ready[s * W + j], best, c_list, n_c, c_flag, s)
+                    if tt.pattern_dropoff[start + pos] and arrived[(j - 1) * n + s] < best:
+                        best = arrived[(j - 1) * n + s]
+                    if tt.pattern_pickup[start + pos] and best < ready[j * n + s]:
+                        n_c = _stage_min(&ready[j * n + s], best, c_list, n_c, c_flag, s)
                     if best < STAGE_INF and pos > 0:
                         best = best + tt.hop_min[start + pos - 1]
                 ws.stage_to_pos[p] = NO_IDX
@@ -1465,12 +1468,12 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
         for i in range(n_c):
             t = c_list[i]
             c_flag[t] = 0
-            a = ready[t * W + j]
+            a = ready[j * n + t]
             change = tt.stop_min_change[t] if tt.stop_min_change[t] != NO_VALUE else min_change_s
-            n_next = _stage_min(&arrived[t * W + j], a if j == 0 else a + change, v_next, n_next, v_flag, t)
+            n_next = _stage_min(&arrived[j * n + t], a if j == 0 else a + change, v_next, n_next, v_flag, t)
             for e in range(tt.rfp_offsets[t], tt.rfp_offsets[t + 1]):
                 s = tt.rfp_from[e]
-                n_next = _stage_min(&arrived[s * W + j], a + tt.rfp_duration[e], v_next, n_next, v_flag, s)
+                n_next = _stage_min(&arrived[j * n + s], a + tt.rfp_duration[e], v_next, n_next, v_flag, s)
         swap = v_list
         v_list = v_next
         v_next = swap
@@ -1479,14 +1482,18 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
         v_flag[v_list[i]] = 0
     if R > 0:
         for s in range(n):
-            ready[s * W + R] = 0
-            arrived[s * W + R] = 0
+            ready[R * n + s] = 0
+            arrived[R * n + s] = 0
     for s in range(n):
         ws.vehicles_left[s] = 255
         for j in range(R + 1):
-            if arrived[s * W + j] < STAGE_INF:
+            if arrived[j * n + s] < STAGE_INF:
                 ws.vehicles_left[s] = j
                 break
+    for s in range(n):
+        for j in range(W):
+            ws.stage[s * W + j] = ready[j * n + s]
+            ws.stage[(n + s) * W + j] = arrived[j * n + s]
     # on board: leave here or further down, then at most R - 1 vehicles more (monotone down the
     # pattern)
     left = R - 1 if R > 0 else 0
@@ -1497,8 +1504,8 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
         best = STAGE_INF
         for pos in range(tt.pattern_stops_offsets[p + 1] - start - 1, -1, -1):
             s = tt.pattern_stops[start + pos]
-            if tt.pattern_dropoff[start + pos] and arrived[s * W + left] < best:
-                best = arrived[s * W + left]
+            if tt.pattern_dropoff[start + pos] and arrived[left * n + s] < best:
+                best = arrived[left * n + s]
             ws.ride_bound[start + pos] = best
             if best < STAGE_INF and pos > 0:
                 best = best + tt.hop_min[start + pos - 1]
@@ -2125,6 +2132,7 @@ cdef _ensure_stage(McView tt, McWorkspace ws, const int32_t[::1] target_stop, co
         ws.ride_bound = np.empty(tt.pattern_stops.shape[0], np.int32)
     if ws.stage.shape[0] < 2 * tt.n_stops * (max_rounds + 1):
         ws.stage = np.empty(2 * tt.n_stops * (max_rounds + 1), np.int32)
+        ws.stage_cm = np.empty(2 * tt.n_stops * (max_rounds + 1), np.int32)
     ws.stage_width = max_rounds + 1
     with nogil:
         _compute_stage(tt, ws, target_stop, target_egress, min_change_s)
