@@ -19,6 +19,9 @@ currencies are never added). A journey without rides costs 0.
 
 Zones are the stops' zone_id; a stop without zone_id has no zone: it never matches a rule naming
 an origin or destination, and adds nothing to "contains".
+
+A rider category (GTFS+ fare_rider_categories.txt, engine.fares.load_v1 ``rider``) changes the
+prices, and only its fares are candidates (``FaresV1.sold``): the rules above are the same.
 """
 from __future__ import annotations
 
