@@ -84,7 +84,7 @@ class LegBuilder:
     MAX_ROUTES = 1 << 14
     MAX_TRIPS = 1 << 15
     MAX_CLOCKS = 16
-    MAX_CUTS = 1 << 14          # shape cuts (shape, board stop, alight stop) kept
+    MAX_CUT_POINTS = 1 << 18    # points of the shape cuts kept (~110 bytes each: ~29 MB at most)
 
     def __init__(self, tt: Timetable, fares: bool = True):
         self.tt = tt
@@ -96,6 +96,7 @@ class LegBuilder:
         self._trips: dict[int, tuple] = {}
         self._clocks: dict[tuple, Clock] = {}
         self._cuts: dict[tuple, tuple] = {}
+        self._cut_points = 0
 
     def clock(self, date: dt.date, tz: ZoneInfo | None) -> Clock:
         """The (shared, bounded) Clock of a service date and time zone."""
@@ -257,7 +258,12 @@ class LegBuilder:
         key = (shape, board, alight)
         cut = self._cuts.get(key)
         if cut is None:
-            cut = _remember(self._cuts, key, self._cut(shape, board, alight), self.MAX_CUTS)
+            cut = self._cut(shape, board, alight)
+            if self._cut_points + len(cut) > self.MAX_CUT_POINTS:
+                self._cuts.clear()          # (bounded by their points, not their count: cuts vary a lot)
+                self._cut_points = 0
+            self._cuts[key] = cut
+            self._cut_points += len(cut)
         return cut
 
     def _cut(self, shape: int, board: int, alight: int) -> tuple[tuple[float, float], ...]:
