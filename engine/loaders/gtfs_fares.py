@@ -241,7 +241,9 @@ def load_feed_fares(src: FeedSource, part, diag: Diag) -> FeedFares | None:
     fare_files = [f for f in present if f not in ("networks.txt", "route_networks.txt", "areas.txt",
                                                   "stop_areas.txt", "timeframes.txt", "rider_categories.txt")]
     if not fare_files:
-        for f in present:   # areas/networks alone (e.g. for other extensions) price nothing
+        # areas/networks alone (e.g. for other extensions), or GTFS+ rider prices without
+        # fare_attributes.txt, price nothing
+        for f in present + (["fare_rider_categories.txt"] if src.has("fare_rider_categories.txt") else []):
             diag.warn("fares.not_understood", f, 0, "", f"{f} without fare files: ignored")
         return None
 

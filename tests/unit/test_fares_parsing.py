@@ -241,6 +241,11 @@ def test_gtfs_plus_rider_prices_of_fares_v1_are_kept_and_bad_rows_counted(sample
     senior, owl = load_v1(b, "2"), load_v1(b, "15")
     assert senior.price_minor.tolist() == [100, 250] and senior.sold.tolist() == [True, True]
     assert owl.price_minor.tolist()[1] == 400 and owl.sold.tolist() == [False, True]
+    # (GTFS+ prices without fare_attributes.txt price nothing: reported, never silently dropped)
+    alone = _with_files(sample_paths.gtfs, tmp_path / "gtfs_plus_alone.zip", {
+        "fare_rider_categories.txt": "fare_id,rider_category_id,price\nflat,2,1.00\n"})
+    _, alone_report, alone_where = _load(alone)
+    assert ("fares.not_understood", "fare_rider_categories.txt", 0, "") in alone_where
     assert senior.candidates(-1) == (0, 1) and owl.candidates(-1) == (1,)
     with pytest.raises(ValueError):
         load_v1(b, "adult")
