@@ -282,7 +282,7 @@ cdef int32_t _price(FareModel fm, const Seg* g, bint complete, McWorkspace ws=No
     ticket will cost. With ``ws`` (not complete): extended to where the journey may end
     (ws.end_zone); ``another_ride``: and boarding once more at ``now`` or later (transfers,
     transfer_duration from the ticket's first boarding)."""
-    cdef int i, j, row
+    cdef int j, row
     cdef int32_t span = g.tlast - g.t0, p, best
     if another_ride and now - g.t0 > span:
         span = now - g.t0

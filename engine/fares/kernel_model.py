@@ -108,8 +108,10 @@ def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:
         **({} if pairs is None else dict(pair_offsets=i32(pairs[0]), pair_fares=i32(pairs[1]))))
 
 
-#: _pair_lists: at most this many (start, end) zone pairs, and fares listed over all of them
-MAX_PAIRS = 1 << 16
+#: _pair_lists: at most this many (start, end) zone pairs (89 zones), and fares listed over all of
+#: them. The lists are made on the first fare query, ~9 us a pair (BART, 51 x 51 pairs: 23 ms),
+#: so the bound keeps that first query under ~0.1 s; with more zones the kernel scans.
+MAX_PAIRS = 1 << 13
 MAX_PAIR_FARES = 1 << 20
 
 

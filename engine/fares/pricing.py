@@ -51,14 +51,17 @@ class ItineraryPricer:
 
     def v1_for(self, rider: str | None):
         """The v1 fares priced for rider category ``rider`` (GTFS+; None: the default rider),
-        loaded once each."""
+        loaded once each; None when no feed prices fares v1 for it (remembered too: a merged
+        bundle's v2 category asks again for every itinerary on a v1 feed)."""
         if rider is None:
             return self.v1
         views = self.__dict__.setdefault("_v1_views", {})
-        fares = views.get(rider)
-        if fares is None:
-            fares = views[rider] = load_v1(self.bundle, rider)
-        return fares
+        if rider not in views:
+            try:
+                views[rider] = load_v1(self.bundle, rider)
+            except ValueError:
+                views[rider] = None
+        return views[rider]
 
     @cached_property
     def route_feed(self) -> list[int]:
@@ -104,13 +107,10 @@ class ItineraryPricer:
         if self.v1 is not None and all(f in self.v1_feeds for f in feeds):
             if medium is not None:
                 return _unknown("v1", f"fares v1 have no fare media (asked for {medium!r})", rider, medium)
-            if rider is not None:
-                try:
-                    fares = self.v1_for(rider)
-                except ValueError:
-                    return _unknown("v1", f"these fares v1 have no prices for the rider category {rider!r}", rider)
-                return self._price_v1(positions, rides, fares)
-            return self._price_v1(positions, rides, self.v1)
+            fares = self.v1_for(rider)
+            if fares is None:
+                return _unknown("v1", f"these fares v1 have no prices for the rider category {rider!r}", rider)
+            return self._price_v1(positions, rides, fares)
         have = (self.v2.feeds if self.v2 is not None else frozenset()) | self.v1_feeds
         missing = next((n for n, f in enumerate(feeds) if f not in have), None)
         if missing is not None:

@@ -56,6 +56,8 @@ NOT_UNDERSTOOD_FILES = ("fare_leg_join_rules.txt", "farezone_attributes.txt", "f
 #: agency's): a category fare_rider_categories.txt names without a rider_categories.txt row.
 GTFS_PLUS_CATEGORIES = {"2": "Senior", "3": "Child", "4": "Student", "5": "Youth", "6": "Disabled",
                         "7": "Promotional", "11": "Military"}
+#: why a fare_id other files name is unknown (fare_rules.txt, fare_rider_categories.txt)
+UNKNOWN_FARE = "not in fare_attributes.txt (or skipped there)"
 COLUMNS = {
     "fare_attributes.txt": ("fare_id", "price", "currency_type", "payment_method", "transfers", "agency_id",
                             "transfer_duration"),
@@ -136,15 +138,16 @@ class Issues:
         self.items.setdefault((code, action, field_), []).append((row, text))
 
     def reference(self, index: dict[str, int], r: dict[str, str], row: int, field_: str, code: str,
-                  why: str) -> int | None:
-        """An optional id field resolved through ``index``: -1 when empty, its index when known;
-        None when unknown (reported as ``code``: "<field> '<id>' <why>; rule skipped")."""
+                  why: str, required: bool = False, what: str = "rule") -> int | None:
+        """An id field resolved through ``index``: its index when known; -1 when empty (an
+        optional field); None when unknown, or empty and ``required`` (reported as ``code``:
+        "<field> '<id>' <why>; <what> skipped")."""
         value = r[field_]
-        if not value:
+        if not value and not required:
             return -1
         found = index.get(value)
         if found is None:
-            self.add(code, "skipped", row, field_, f"{field_} {value!r} {why}; rule skipped")
+            self.add(code, "skipped", row, field_, f"{field_} {value!r} {why}; {what} skipped")
         return found
 
     def new_id(self, r: dict[str, str], row: int, field_: str, file: str, seen) -> str | None:
@@ -207,6 +210,15 @@ def checked_price(issues: "Issues", prefix: str, row: int, r: dict, currency_fie
     if not known:
         issues.add(f"{prefix}.unknown_currency", "fixed", row, currency_field,
                    f"currency {currency!r} not in the engine's ISO 4217 table; 2 decimal digits assumed")
+    amount = checked_amount(issues, prefix, row, r, amount_field, currency, digits, what, negative)
+    return None if amount is None else (amount, currency, digits)
+
+
+def checked_amount(issues: "Issues", prefix: str, row: int, r: dict, amount_field: str, currency: str,
+                   digits: int, what: str, negative: bool = False) -> int | None:
+    """A row's amount in minor units of ``currency`` (``digits``), or None when the row must be
+    skipped (``<prefix>.bad_<field>``; rounded to the currency: ``<prefix>.<field>_rounded``).
+    checked_price's amount; GTFS+ fare_rider_categories.txt prices in its fare's currency."""
     amount, rounded = parse_money(r[amount_field], digits, negative)
     if amount is None:
         bounds = f"a number between -{MAX_PRICE:,} and {MAX_PRICE:,}" if negative else \
@@ -217,7 +229,7 @@ def checked_price(issues: "Issues", prefix: str, row: int, r: dict, currency_fie
     if rounded:
         issues.add(f"{prefix}.{amount_field}_rounded", "fixed", row, amount_field,
                    f"{amount_field} {r[amount_field]!r} has more decimals than {currency} ({digits}); rounded")
-    return amount, currency, digits
+    return amount
 
 
 def parse_int(text: str) -> int | None:
@@ -389,10 +401,8 @@ def _load_v1(read, out: FeedFares, route_idx: dict[str, int], zone_idx: dict[str
         return fare_idx
     issues = Issues(diag, fr)
     for row, r in data_rows(fr, COLUMNS["fare_rules.txt"]):
-        f = fare_idx.get(r["fare_id"])
+        f = issues.reference(fare_idx, r, row, "fare_id", "fare_rules.unknown_fare", UNKNOWN_FARE, required=True)
         if f is None:
-            issues.add("fare_rules.unknown_fare", "skipped", row, "fare_id",
-                       f"fare_id {r['fare_id']!r} not in fare_attributes.txt (or skipped there); rule skipped")
             continue
         route = issues.reference(route_idx, r, row, "route_id", "fare_rules.unknown_route", "not in routes.txt")
         if route is None:
@@ -435,24 +445,18 @@ def _load_rider_prices(read, out: FeedFares, fare_idx: dict[str, int], diag: Dia
     seen: set[tuple[int, int]] = set()
     fares = out.fares
     for row, r in data_rows(frc, COLUMNS["fare_rider_categories.txt"]):
-        f = fare_idx.get(r["fare_id"])
+        f = issues.reference(fare_idx, r, row, "fare_id", "fare_rider_categories.unknown_fare", UNKNOWN_FARE,
+                             required=True, what="row")
         if f is None:
-            issues.add("fare_rider_categories.unknown_fare", "skipped", row, "fare_id",
-                       f"fare_id {r['fare_id']!r} not in fare_attributes.txt (or skipped there); row skipped")
             continue
         cid = r["rider_category_id"]
         if not cid:
             issues.add("fare_rider_categories.empty_rider_category", "skipped", row, "rider_category_id",
                        "empty rider_category_id; row skipped")
             continue
-        price, rounded = parse_money(r["price"], fares[f][3])
+        price = checked_amount(issues, "fare_rider_categories", row, r, "price", fares[f][2], fares[f][3], "row")
         if price is None:
-            issues.add("fare_rider_categories.bad_price", "skipped", row, "price",
-                       f"price {r['price']!r} is not a non-negative number up to {MAX_PRICE:,}; row skipped")
             continue
-        if rounded:
-            issues.add("fare_rider_categories.price_rounded", "fixed", row, "price",
-                       f"price {r['price']!r} has more decimals than {fares[f][2]} ({fares[f][3]}); rounded")
         c = categories.get(cid)
         if c is None:
             name = names.get(cid)

@@ -47,10 +47,9 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
     if rn is not None:
         issues = Issues(diag, rn)
         for row, r in data_rows(rn, COLUMNS["route_networks.txt"]):
-            local = route_idx.get(r["route_id"])
+            local = issues.reference(route_idx, r, row, "route_id", "route_networks.unknown_route", "not in routes.txt",
+                                     required=True, what="row")
             if local is None:
-                issues.add("route_networks.unknown_route", "skipped", row, "route_id",
-                           f"route_id {r['route_id']!r} not in routes.txt; skipped")
                 continue
             if not r["network_id"]:
                 issues.add("route_networks.empty_network", "skipped", row, "network_id",

@@ -180,14 +180,14 @@ def test_zone_pair_fare_lists_keep_the_pareto_set(tmp_path, monkeypatch):
         answers[max_pairs] = got
     assert answers[kernel_model.MAX_PAIRS] == answers[0]
     assert sum(f is not None for got in answers[0] for _, _, f in got) > 20
-    offsets, listed = np.asarray(pairs[0]), np.asarray(pairs[1])
-    row = int(np.argmax(np.diff(offsets) > 1)) if (np.diff(offsets) > 1).any() else None
-    if row is not None:                     # (a list of two fares or more, reversed)
-        bad = listed.copy()
-        bad[offsets[row]:offsets[row + 1]] = bad[offsets[row]:offsets[row + 1]][::-1]
-        if len(set(np.asarray(price)[bad[offsets[row]:offsets[row + 1]]].tolist())) > 1:
-            with pytest.raises(ValueError, match="cheapest first"):
-                _check_cheapest_first(np.asarray(price, np.int32), offsets, bad, "pair_fares")
+    # a start zone's fares (one per destination on BART), cheapest first as the model lists them,
+    # then reversed: refused
+    zone = next(z for z in range(len(fares.zone_ids)) if len({price[f] for f in fares.candidates(z)}) > 1)
+    listed = np.array(sorted(fares.candidates(zone), key=lambda f: (price[f], f)), np.int32)
+    _check_cheapest_first(np.asarray(price, np.int32), np.array([0, len(listed)]), listed, "cand_fares")
+    with pytest.raises(ValueError, match="cheapest first"):
+        _check_cheapest_first(np.asarray(price, np.int32), np.array([0, len(listed)]), listed[::-1].copy(),
+                              "cand_fares")
     with pytest.raises(ValueError, match="cheapest first"):
         _check_cheapest_first(np.array([300, 100], np.int32), np.array([0, 2]), np.array([0, 1]), "cand_fares")
     _check_cheapest_first(np.array([300, 100], np.int32), np.array([0, 1, 2]), np.array([0, 1]), "cand_fares")

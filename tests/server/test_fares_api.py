@@ -182,6 +182,24 @@ def test_optimize_fare_refuses_feeds_mixing_v1_and_v2(sample_paths, tmp_path):
     assert e.value.parameter == "optimize"
 
 
+def _http_fares_and_engine(client, net, rider: str):
+    """For two criteria and the fare criterion: (the fares /v1/plan gives for ``rider`` on the
+    demo query, the engine's plan for that rider, the engine's plan for the default rider); a
+    non-200 answer fails."""
+    fare = ("arrival", "transfers", "fare")
+    query = {"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"], "time": "08:00"}
+    out = []
+    for optimize in (None, "fare"):
+        extra = {"optimize": fare} if optimize else {}
+        want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", rider_category=rider, **extra)
+        adult = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", **extra)
+        r = client.get("/v1/plan", params={**query, **({"optimize": optimize} if optimize else {}),
+                                           "rider_category": rider})
+        assert r.status_code == 200, r.text
+        out.append(([it["fare"] for it in r.json()["itineraries"]], want, adult))
+    return out
+
+
 def test_http_and_cli_rider_category(fares_client, fares_bundle, capsys):
     """rider_category (fares v2) over HTTP and in the CLI is the engine's answer for that
     category (different prices from the default's); the categories are listed; an unknown one
@@ -192,16 +210,7 @@ def test_http_and_cli_rider_category(fares_client, fares_bundle, capsys):
     assert [c["id"] for c in r.json()["rider_categories"]] == ["adult", "youth"]
     assert [c["is_default"] for c in r.json()["rider_categories"]] == [True, False]
     query = {"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"], "time": "08:00"}
-    fare = ("arrival", "transfers", "fare")
-    for optimize in (None, "fare"):
-        extra = {"optimize": optimize} if optimize else {}
-        want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", rider_category="youth",
-                        **({"optimize": fare} if optimize else {}))
-        adult = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00",
-                         **({"optimize": fare} if optimize else {}))
-        r = client.get("/v1/plan", params={**query, **extra, "rider_category": "youth"})
-        assert r.status_code == 200, r.text
-        got = [it["fare"] for it in r.json()["itineraries"]]
+    for got, want, adult in _http_fares_and_engine(client, net, "youth"):
         assert got == [it.fare.to_dict() for it in want.itineraries] and got
         assert all(f["rider_category"] == "youth" for f in got)
         assert got != [it.fare.to_dict() for it in adult.itineraries]
@@ -276,19 +285,10 @@ def test_http_and_cli_gtfs_plus_rider_category_on_fares_v1(sample_paths, tmp_pat
     bundle = engine.build(tmp_path / "gtfs_plus.bundle", gtfs=[("briqueville", _gtfs_plus(sample_paths, tmp_path))]).path
     net = engine.open(bundle)
     query = {"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"], "time": "08:00"}
-    fare = ("arrival", "transfers", "fare")
     with TestClient(create_app(Settings(bundle=str(bundle)), network=net), raise_server_exceptions=False) as client:
         r = client.get("/v1/fares/rider_categories")
         assert r.status_code == 200 and [(c["id"], c["name"]) for c in r.json()["rider_categories"]] == [("5", "Youth")]
-        for optimize in (None, "fare"):
-            extra = {"optimize": optimize} if optimize else {}
-            want = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", rider_category="5",
-                            **({"optimize": fare} if optimize else {}))
-            adult = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00",
-                             **({"optimize": fare} if optimize else {}))
-            r = client.get("/v1/plan", params={**query, **extra, "rider_category": "5"})
-            assert r.status_code == 200, r.text
-            got = [it["fare"] for it in r.json()["itineraries"]]
+        for got, want, adult in _http_fares_and_engine(client, net, "5"):
             assert got == [it.fare.to_dict() for it in want.itineraries] and got
             assert all(f["rider_category"] == "5" and f["version"] == "v1" for f in got)
             assert sum(f["amount_minor"] for f in got if f["known"]) < \
