@@ -1226,7 +1226,9 @@ cdef class McWorkspace:
         self.stage = i32(0)
         self.stage_cm = i32(0)
         self.vehicles_left = np.zeros(n_stops, np.uint8)
-        self.stage_c_list = i32(n_stops); self.stage_v_list = i32(n_stops); self.stage_v_next = i32(n_stops)
+        # (one more than the stops: _stage_min writes a stop past the list's end before counting it)
+        self.stage_c_list = i32(n_stops + 1); self.stage_v_list = i32(n_stops + 1)
+        self.stage_v_next = i32(n_stops + 1)
         self.stage_to_pos = i32(n_patterns, NO_IDX); self.stage_patterns = i32(n_patterns)
         self.stage_c_flag = np.zeros(n_stops, np.uint8); self.stage_v_flag = np.zeros(n_stops, np.uint8)
         self.rb_trip = i32(route_capacity); self.rb_day = i32(route_capacity); self.rb_crit = i32(route_capacity)
@@ -1393,14 +1395,17 @@ cdef int32_t _until(McWorkspace ws, int s, int32_t crit, const Seg* g, int k, bi
 
 
 cdef inline int32_t _stage_min(int32_t* x, int32_t value, int32_t* lst, int n, uint8_t* flag, int s) noexcept nogil:
-    """x[0] = min(x[0], value); s goes to lst (once: flag) when it improved. Returns the new n."""
-    if value < x[0]:
-        x[0] = value
-        if not flag[s]:
-            flag[s] = 1
-            lst[n] = s
-            n += 1
-    return n
+    """x[0] = min(x[0], value); s goes to lst (once: flag) when it improved. Returns the new n.
+    Without branches (the footpath relaxations of _compute_stage improve at random: a branch
+    per edge was mispredicted about half the time): s is written at lst[n] whatever happens,
+    and n moves past it only when it counts."""
+    cdef int32_t old = x[0]
+    cdef int better = value < old
+    cdef int new = better & (flag[s] ^ 1)
+    x[0] = value if better else old
+    lst[n] = s
+    flag[s] |= <uint8_t>better
+    return n + new
 
 
 cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_stop,
@@ -1422,7 +1427,7 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
     generated "v2-simple" queries: the same labels)."""
     cdef int n = tt.n_stops, W = ws.stage_width, R = W - 1
     cdef int i, j, s, t, e, p, pos, start, n_c, n_v, n_next, n_pat, a, left
-    cdef int32_t best, change
+    cdef int32_t best, change, got
     # (column-major while computing, [j * n + s]: a round reads and writes one column, which
     # stays in cache; ws.stage, row-major for the searches' reads, is written at the end)
     cdef int32_t* ready = &ws.stage_cm[0]
@@ -1453,11 +1458,13 @@ cdef void _compute_stage(McView tt, McWorkspace ws, const int32_t[::1] target_st
                 start = tt.pattern_stops_offsets[p]
                 best = STAGE_INF
                 for pos in range(ws.stage_to_pos[p], -1, -1):
+                    # (no branch on the bounds, as in _stage_min: a stop where no one alights or
+                    # boards counts as STAGE_INF)
                     s = tt.pattern_stops[start + pos]
-                    if tt.pattern_dropoff[start + pos] and arrived[(j - 1) * n + s] < best:
-                        best = arrived[(j - 1) * n + s]
-                    if tt.pattern_pickup[start + pos] and best < ready[j * n + s]:
-                        n_c = _stage_min(&ready[j * n + s], best, c_list, n_c, c_flag, s)
+                    got = arrived[(j - 1) * n + s] if tt.pattern_dropoff[start + pos] else STAGE_INF
+                    best = got if got < best else best
+                    n_c = _stage_min(&ready[j * n + s], best if tt.pattern_pickup[start + pos] else STAGE_INF,
+                                     c_list, n_c, c_flag, s)
                     if best < STAGE_INF and pos > 0:
                         best = best + tt.hop_min[start + pos - 1]
                 ws.stage_to_pos[p] = NO_IDX
