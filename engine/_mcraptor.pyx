@@ -40,7 +40,8 @@ the label keeps the fare so far and what the rules may still use of its last leg
 group, transfers in the sub-journey, refund, times until every limit is past: _v2_settle), and a
 label dominates another only with the same such state (_v2_covers), so the set stays exact.
 A v2 fare can go down (a type-2 transfer refunds the last leg, amounts may be negative): target
-pruning uses fare - refund as the floor, or none with negative amounts (_crit_floor).
+pruning uses fare - refund as the floor, the fare plus its potential where there are potentials
+(they count the refund in), or none with negative amounts (_crit_floor).
 Time limits only up to what matters (_until): a continuation of label b matters only while it
 can still arrive by b's "until" -- the horizon, or earlier the arrival of a journey found (or
 known) that costs no more than b's floor with no more vehicles than b can end with (anything
@@ -759,7 +760,7 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
     least the open ticket's price to where the journey may end (ws.end_zone, _price with ws) or its
     floor plus one ticket that ends there (ws.last_floor); fares v2 can refund the last leg (type 2), and each later ride adds at least leg_floor (below zero
     only with discounts: then for every ride left). A label (not riding) adds its fare potential
-    when there is one (_fare_potentials); otherwise, a ride that no transfer can follow from
+    to its fare when there is one (_fare_potentials: refunds counted in); otherwise, a ride that no transfer can follow from
     (state fresh), and that is still to come (riding, or no target without one more vehicle),
     costs at least the cheapest leg product. ``open_floor`` (v1): the open ticket's floor
     (_price, not complete) when the caller has it; ``label`` (v1): (crit, g) are that label's
@@ -786,8 +787,12 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
     if ws.f2.leg_floor < 0:
         return floor + ws.f2.leg_floor * ws.max_rounds
     if ws.potential != NULL and not riding:
+        # the fare itself, not less its refund: the potentials already count a type-2 transfer
+        # as refunding the dearest product (kernel_model_v2 _contributions: its product less
+        # that), so taking the label's refund off as well counted it twice (Strasbourg, "v2":
+        # labels p50 4.7 k -> 2.3 k, the same answers)
         pot = ws.potential[_last_leg_class(ws.f2, g) * ws.n_stops + s]
-        return FARE_UNKNOWN if pot >= FARE_UNKNOWN else floor + pot
+        return FARE_UNKNOWN if pot >= FARE_UNKNOWN else crit + pot
     if g.start == NO_SEG and (riding or ws.vehicles_left[s] >= 1):
         floor += ws.f2.fresh_floor
     return floor
@@ -883,6 +888,7 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     cdef int it, p, pc, start, pos, c, i, r, s, feed, best, v, lo, hi, w = f.pot_words
     cdef int n_cur, n_next, n_pat, k
     cdef int32_t* pot = ws.potential
+    cdef int32_t* ride = ws.potential + nc * n     # boarding at s only (what a footpath to s may use)
     cdef int32_t* m = scratch                      # per rule of the class: the least potential after it
     cdef int32_t* on_rule = m + (nr + 1)
     cdef int32_t* on_pot = m + 2 * (nr + 1)
@@ -894,18 +900,19 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
     cdef int32_t* nxt = &ws.stage_v_next[0]
     cdef int32_t* swap
     cdef uint8_t* flag = &ws.stage_v_flag[0]
-    for i in range(nc * n):
+    for i in range(2 * nc * n):
         pot[i] = FARE_UNKNOWN
     n_cur = 0
     for i in range(target_stop.shape[0]):
         s = target_stop[i]
         for c in range(nc):
             pot[c * n + s] = 0
+            ride[c * n + s] = 0
         if not flag[s]:
             flag[s] = 1
             cur[n_cur] = s
             n_cur += 1
-    n_cur = _potentials_walk(tt, pot, n, used, nu, cur, n_cur, n_cur, flag)   # a walk to a target is free
+    n_cur = _potentials_walk(tt, pot, ride, n, used, nu, cur, n_cur, n_cur, flag)   # a walk to a target is free
     _origin_floor(ws, pot, origin_stop, 0, max_rides)
     for it in range(max_rides):
         n_pat = _mark_patterns(tt, ws, cur, n_cur, flag)
@@ -950,8 +957,10 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                         last_sc = sc
                     for ci in range(nu if n_on else 0):
                         c = used[ci]
-                        if class_best[c] < pot[c * n + s]:
-                            pot[c * n + s] = class_best[c]
+                        if class_best[c] < ride[c * n + s]:
+                            ride[c * n + s] = class_best[c]
+                            if class_best[c] < pot[c * n + s]:
+                                pot[c * n + s] = class_best[c]
                             if not flag[s]:
                                 flag[s] = 1
                                 nxt[n_next] = s
@@ -966,7 +975,7 @@ cdef void _fare_potentials(McView tt, McWorkspace ws, FareModelV2 f, const int32
                                 m[i - lo] = v
                                 stale = True
             ws.stage_to_pos[p] = NO_IDX
-        n_next = _potentials_walk(tt, pot, n, used, nu, nxt, n_next, n_next, flag)   # a footpath, then on
+        n_next = _potentials_walk(tt, pot, ride, n, used, nu, nxt, n_next, n_next, flag)   # a footpath, then on
         _origin_floor(ws, pot, origin_stop, it + 1, max_rides)
         swap = cur
         cur = nxt
@@ -992,10 +1001,11 @@ cdef inline void _origin_floor(McWorkspace ws, const int32_t* pot, const int32_t
         ws.ride_floor[i] = best
 
 
-cdef int _potentials_walk(McView tt, int32_t* pot, int n, const int32_t* used, int nu, int32_t* lst, int n_lst,
-                          int n_from, uint8_t* flag) noexcept nogil:
+cdef int _potentials_walk(McView tt, int32_t* pot, const int32_t* ride, int n, const int32_t* used, int nu,
+                          int32_t* lst, int n_lst, int n_from, uint8_t* flag) noexcept nogil:
     """(_fare_potentials) One footpath before: a stop that walks to one of the first n_from
-    listed costs no more than it; stops that went down join the list (flag). Returns the
+    listed costs no more than boarding there (``ride``: never a potential that stop itself got by
+    a footpath: footpaths do not chain); stops that went down join the list (flag). Returns the
     list's new length."""
     cdef int i, e, s, t, c, ci
     cdef bint down
@@ -1006,8 +1016,8 @@ cdef int _potentials_walk(McView tt, int32_t* pot, int n, const int32_t* used, i
             down = False
             for ci in range(nu):
                 c = used[ci]
-                if pot[c * n + t] < pot[c * n + s]:
-                    pot[c * n + s] = pot[c * n + t]
+                if ride[c * n + t] < pot[c * n + s]:
+                    pot[c * n + s] = ride[c * n + t]
                     down = True
             if down and not flag[s]:
                 flag[s] = 1
@@ -2343,7 +2353,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         ws.potential_key = None
         if potential_key is not None:
             ws.n_classes = 1 + ws.f2.count_cap.shape[0] * (ws.f2.n_groups + 1)
-            ws.potential = <int32_t*>malloc(ws.n_classes * tt.n_stops * sizeof(int32_t))
+            # (two tables: the potentials, then the ride potentials _fare_potentials walks from)
+            ws.potential = <int32_t*>malloc(2 * ws.n_classes * tt.n_stops * sizeof(int32_t))
             if ws.potential == NULL:
                 raise MemoryError()
             scratch = np.empty(3 * (ws.f2.pot_group.shape[0] + 1) + ws.n_classes, np.int32)

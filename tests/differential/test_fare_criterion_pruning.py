@@ -191,3 +191,36 @@ def test_zone_pair_fare_lists_keep_the_pareto_set(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="cheapest first"):
         _check_cheapest_first(np.array([300, 100], np.int32), np.array([0, 2]), np.array([0, 1]), "cand_fares")
     _check_cheapest_first(np.array([300, 100], np.int32), np.array([0, 1, 2]), np.array([0, 1]), "cand_fares")
+
+
+@pytest.mark.realdata
+def test_fare_floors_walk_to_a_stop_whose_first_potential_came_by_footpath(tmp_path, monkeypatch):
+    """The fare floors that let a first pass stand for the whole search (McPlanner._set_complete)
+    are lower bounds. Strasbourg, generated "v2-simple", Etoile d'Or -> Wihrel on 2026-03-16 at
+    09:01:51, at most two vehicles: the answer walks to Saint-Antoine, rides C5 then C4 (1.80
+    EUR). Saint-Antoine first got that same potential from a footpath to another stop, so
+    boarding C5 there did not lower it, the footpath from Etoile d'Or never read it, and the floors
+    said that no journey had a price (1e9): a cheaper journey found later would have been cut.
+    The potentials now keep what boarding at a stop costs apart from what a footpath gave it
+    (_fare_potentials), and footpaths walk from the former only."""
+    import engine
+    from engine.criteria import mcraptor
+    from engine.testing.data import shared_data_dir
+    from engine.testing.fares_gen import add_fares
+
+    source = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+    if not source.is_file():
+        pytest.skip("Strasbourg CTS absent (set BRIQUE_DATA)")
+    feed = add_fares(source, tmp_path / "feed.zip", "v2-simple", seed=3)
+    net = engine.open(str(engine.build(tmp_path / "fares.bundle", gtfs=[("cts", feed)]).path))
+    seen = []
+    real = mcraptor.fare_floors
+    monkeypatch.setattr(mcraptor, "fare_floors", lambda ws: seen.append(real(ws)) or seen[-1])
+    plan = net.plan("ETDOR_01", "WIHRE_04", date="2026-03-16", time="09:01:51", max_transfers=1, optimize=FARE,
+                    min_change_time=60, max_duration_s=3 * 3600)
+    priced = [(it.n_vehicles, fare) for it, fare in zip(plan.itineraries, plan.stats["fare_minor"]) if fare is not None]
+    assert (2, 180) in priced, priced
+    assert seen and all(floors is not None for floors in seen)
+    for floors in seen:
+        for k, fare in priced:
+            assert all(floors[j] <= fare for j in range(k, len(floors))), (floors.tolist(), priced)
