@@ -188,12 +188,35 @@ class Query:
     time_s: int               # seconds after midnight (05:00-23:00)
 
 
+def sweep_settings(environ=None) -> tuple[int | None, int]:
+    """(sweep seed or None, scale) from BRIQUE_SWEEP_SEED and BRIQUE_SWEEP_SCALE: a sweep runs
+    the differential tests on other random queries than the suite's fixed ones (.ci/sweep).
+    Why: the fixed seeds can miss a whole class of cases (a fares v2 potentials bug was found
+    only by a new seed, cfbb021). Unset: (None, 1), the suite as it is."""
+    environ = os.environ if environ is None else environ
+    raw_seed, raw_scale = environ.get("BRIQUE_SWEEP_SEED", ""), environ.get("BRIQUE_SWEEP_SCALE", "")
+    try:
+        seed = int(raw_seed) if raw_seed.strip() else None
+        scale = int(raw_scale) if raw_scale.strip() else 1
+    except ValueError:
+        raise ValueError(f"BRIQUE_SWEEP_SEED / BRIQUE_SWEEP_SCALE must be integers (got {raw_seed!r}, "
+                         f"{raw_scale!r})") from None
+    if seed is not None and seed < 0:
+        raise ValueError(f"BRIQUE_SWEEP_SEED must be >= 0 (got {seed})")
+    if not 1 <= scale <= 100:
+        raise ValueError(f"BRIQUE_SWEEP_SCALE must be within 1..100 (got {scale})")
+    return seed, scale
+
+
 def random_queries(staged, n: int, seed: int, avoid_dst: bool = True,
                    night_every: int = 0) -> list[Query]:
     """``n`` seeded queries: origin/target among served stops, a date on which trips run, a
     time between 05:00 and 23:00 (00:00-05:00 for every ``night_every``-th query, which is
-    when trips of the previous service day, past 24:00, matter)."""
-    rng = np.random.default_rng(seed)
+    when trips of the previous service day, past 24:00, matter). In a sweep (sweep_settings),
+    n times the scale queries from the test's seed mixed with the sweep's."""
+    sweep, scale = sweep_settings()
+    n *= scale
+    rng = np.random.default_rng(seed if sweep is None else [seed, sweep])
     stops = served_stops(staged)
     days = active_days(staged)
     span = int(max(np.max(staged.st_arr, initial=0), np.max(staged.st_dep, initial=0))) // 86_400
