@@ -405,7 +405,11 @@ cdef class FareModelV2(FareModel):
     transfer rule may follow a leg of that group, whether one of them has no duration limit, and
     the longest limit measured from its departure (types 0, 1) and from its arrival (2, 3), -1
     when none (see _v2_settle). count_cap[feed]: the largest transfer_count of
-    its rules (counts above it select the same rules). uses_dep / uses_arr: some limit is
+    its rules (counts above it select the same rules). count_canon[chain * count_width + count]:
+    the smallest count with the same future after a last leg of that chain key, and
+    refund_used[chain]: a type-2 rule may follow it (else its refund stays 0): a label keeps only
+    what some rule can still read (kernel_model_v2 _canonical_states; Strasbourg generated
+    "v2": labels p50 2,338 -> 2,214). uses_dep / uses_arr: some limit is
     measured from the last leg's departure / arrival; timed: a leg's times matter (timeframes or
     limits); has_type2: some transfer refunds the last leg;
     slack_dep / slack_arr per chain key: a last leg of that group that left / ended later is
@@ -436,6 +440,9 @@ cdef class FareModelV2(FareModel):
     cdef const uint64_t[::1] pattern_bits, from_bits, to_bits, dep_bits, arr_bits
     cdef const int32_t[::1] tr_offsets, tr_count, tr_duration, tr_dtype, tr_type, tr_amount
     cdef const int32_t[::1] chain_dep_window, chain_arr_window, chain_dep_min, chain_arr_min, count_cap
+    cdef const int32_t[::1] count_canon
+    cdef const uint8_t[::1] refund_used
+    cdef int count_width
     cdef const int32_t[::1] class_rule_offsets, class_rules, contrib, pot_group
     cdef const uint64_t[::1] pot_from_bits, pot_to_bits
     cdef int pot_words
@@ -484,6 +491,7 @@ cdef class FareModelV2(FareModel):
                  const int32_t[::1] count_cap, bint uses_dep, bint uses_arr, bint timed, bint has_type2,
                  const uint8_t[::1] slack_dep, const uint8_t[::1] slack_arr, const int32_t[::1] span_dep,
                  const int32_t[::1] span_arr, const int32_t[::1] slack_reach, int leg_floor, int fresh_floor,
+                 const int32_t[::1] count_canon=None, int count_width=0, const uint8_t[::1] refund_used=None,
                  const int32_t[::1] class_rule_offsets=None, const int32_t[::1] class_rules=None,
                  const int32_t[::1] contrib=None, const int32_t[::1] pot_group=None, int pot_words=0,
                  const uint64_t[::1] pot_from_bits=None, const uint64_t[::1] pot_to_bits=None):
@@ -508,6 +516,19 @@ cdef class FareModelV2(FareModel):
                 or slack_dep.shape[0] != chain_dep_window.shape[0] or slack_arr.shape[0] != chain_dep_window.shape[0]:
             raise ValueError("fares v2 chain windows do not match")
         self.count_cap = count_cap
+        # (what no rule tells apart: _v2_ride; without them, every count its own, every refund kept)
+        n_chains = chain_dep_window.shape[0]
+        width = int(np.asarray(count_cap).max(initial=0)) + 1
+        if count_canon is None:
+            count_canon = np.tile(np.arange(width, dtype=np.int32), n_chains)
+            count_width = width
+        if refund_used is None:
+            refund_used = np.ones(n_chains, np.uint8)
+        canon = np.asarray(count_canon)
+        if count_width < width or canon.shape[0] != n_chains * count_width or refund_used.shape[0] != n_chains or \
+                ((canon < 0) | (canon >= width)).any():
+            raise ValueError("fares v2 canonical counts / refunds do not match the chain keys and count caps")
+        self.count_canon, self.count_width, self.refund_used = count_canon, count_width, refund_used
         self.uses_dep, self.uses_arr, self.timed = uses_dep, uses_arr, timed
         self.has_type2 = has_type2
         if span_dep.shape[0] != slack_dep.shape[0] * (time_bounds.shape[0] + 1) or \
@@ -605,7 +626,7 @@ cdef int32_t _v2_ride(FareModelV2 f, int32_t crit, const Seg* before, Seg* after
                       int32_t dep, int32_t arr) noexcept nogil:
     """The fare after a ride (engine/fares/v2.py journey_fare, one leg of its fold): ``after``
     gets the new state; FARE_UNKNOWN when the leg has no price."""
-    cdef int r, t, feed, group, ttype, cap, key
+    cdef int r, t, feed, group, ttype, cap, key, c
     cdef int32_t amount, ab
     after[0] = before[0]
     after.start = NO_SEG
@@ -631,16 +652,20 @@ cdef int32_t _v2_ride(FareModelV2 f, int32_t crit, const Seg* before, Seg* after
         t = _v2_transfer(f, feed, before.group, group, before.count + 1, before, dep, arr)
         if t >= 0:
             cap = f.count_cap[feed]
-            after.count = before.count + 1 if before.count + 1 < cap else cap
+            c = before.count + 1 if before.count + 1 < cap else cap
+            # (the smallest count with the same future: kernel_model_v2 _canonical_states)
+            after.count = f.count_canon[key * f.count_width + c]
             ab = f.tr_amount[t]
             ttype = f.tr_type[t]
             if ttype == 0:               # this leg's product is not paid
                 return crit + ab
             if ttype == 1:
-                after.refund = amount
+                if f.refund_used[key]:
+                    after.refund = amount
                 return crit + amount + ab
             return crit - before.refund + ab     # 2: neither leg's product is paid
-    after.refund = amount
+    if f.refund_used[key]:       # (else no type-2 rule follows this leg: its refund is never used)
+        after.refund = amount
     return crit + amount
 
 

@@ -55,6 +55,7 @@ class FareKernelV2:
         self._patterns()
         self._stops()
         self._transfers()
+        self.count_canon, self.count_width, self.refund_used = self._canonical_states()
         tf_rules = np.concatenate([np.asarray(fares.leg_from_timeframe)[rows],
                                    np.asarray(fares.leg_to_timeframe)[rows]])
         self.timed = bool(self.uses_dep or self.uses_arr or (tf_rules >= 0).any())
@@ -259,6 +260,55 @@ class FareKernelV2:
         self.tr_count, self.tr_duration, self.tr_dtype, self.tr_type = (np.ascontiguousarray(cols[:, j], np.int32)
                                                                         for j in range(4))
         self.tr_amount = np.array([i[1] for i in items], np.int32)
+
+    def _canonical_states(self) -> tuple[np.ndarray, int, np.ndarray]:
+        """What of a last leg's state no rule can tell apart, so that labels differing only there
+        compare (FareModelV2 count_canon, refund_used; _v2_ride). count_canon[chain * width +
+        c]: the smallest transfer count that a sub-journey whose last leg has that chain key
+        (feed, group) can have in place of c with the same future: for every next group the
+        same transfer rules pass the count test (the time tests see the same times), and the
+        states after such a transfer are again alike (partition refinement over (chain,
+        count), counts up to count_cap). refund_used[chain]: a type-2 rule may follow such a
+        leg, the only use of its refund (elsewhere it is 0). Strasbourg generated "v2" counts
+        transfers only on tram -> tram, so a bus leg's counts are one state, and no type-2 rule
+        follows a bus, so bus labels no longer differ by their refund either."""
+        g1 = self.n_groups + 1
+        n_feeds = len(self.feed_pos)
+        width = int(self.count_cap.max(initial=0)) + 1
+        refund_used = np.zeros(n_feeds * g1, np.uint8)
+        for key, cands in enumerate(self.per_key):
+            if any(c[6] == 2 for c in cands):
+                refund_used[key // g1] = 1
+
+        def allowed(cands: list, c: int) -> tuple:
+            # (_v2_transfer's count test for the (c + 1)-th transfer: -1 or at least that many)
+            return tuple(cand[2] for cand in cands if cand[3] == -1 or cand[3] >= c + 1)
+
+        states = [(chain, c) for chain in range(n_feeds * g1) for c in range(int(self.count_cap[chain // g1]) + 1)]
+        block = {state: state[0] for state in states}
+        n_blocks = len(set(block.values()))
+        while True:
+            signature = {}
+            for chain, c in states:
+                fi, cap = chain // g1, int(self.count_cap[chain // g1])
+                nxt = []
+                for b in range(g1):
+                    rules = allowed(self.per_key[chain * g1 + b], c)
+                    nxt.append((rules, block[(fi * g1 + b, min(c + 1, cap))] if rules else None))
+                signature[(chain, c)] = (block[(chain, c)], tuple(nxt))
+            ids: dict = {}
+            block = {state: ids.setdefault(sig, len(ids)) for state, sig in signature.items()}
+            if len(ids) == n_blocks:
+                break
+            n_blocks = len(ids)
+        canon = np.empty(n_feeds * g1 * width, np.int32)
+        for chain in range(n_feeds * g1):
+            cap = int(self.count_cap[chain // g1])
+            first: dict[int, int] = {}
+            for c in range(width):
+                cc = min(c, cap)            # (counts never pass the cap: _v2_ride)
+                canon[chain * width + c] = first.setdefault(block[(chain, cc)], cc)
+        return canon, width, refund_used
 
     def _slack_safe(self) -> tuple[np.ndarray, np.ndarray]:
         """Per last leg (chain key feed * (G + 1) + group + 1): whether more time left measured
@@ -554,7 +604,8 @@ class FareKernelV2:
             chain_arr_min=i32(self.chain_arr_min), count_cap=self.count_cap, uses_dep=self.uses_dep,
             uses_arr=self.uses_arr, timed=self.timed, has_type2=self.has_type2,
             slack_dep=self.slack_dep, slack_arr=self.slack_arr, span_dep=span_dep, span_arr=span_arr,
-            slack_reach=self.slack_reach,
+            slack_reach=self.slack_reach, count_canon=self.count_canon, count_width=self.count_width,
+            refund_used=self.refund_used,
             leg_floor=self.leg_floor, fresh_floor=self.fresh_floor, **(self.potential or {}))
 
     def _day_signature(self, date: dt.date, tz: ZoneInfo | None) -> tuple:

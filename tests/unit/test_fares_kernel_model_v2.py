@@ -327,3 +327,111 @@ def test_slack_tables_that_do_not_fit_are_refused(kernels):
         kernel.slack_dep, kernel.slack_reach = good[0], good[1]
         kernel.__dict__.pop("_slack_spans", None)
     kernel._build_model(date, None)             # (the good tables still build)
+
+
+def _chains(kernel) -> dict[str, int]:
+    return {g.split(":")[-1]: 1 + i for i, g in enumerate(kernel.fares.leg_group_ids)}
+
+
+def test_canonical_states_of_the_generated_rule_sets(kernels):
+    """What no rule tells apart (kernel_model_v2 _canonical_states): "v2" counts transfers only
+    on tram -> tram (transfer_count 1), so a bus leg's counts 0 and 1 are one state and a tram's
+    are two; its only type-2 rule follows a tram, so only trams keep their refund. "v2-simple"
+    counts nothing and refunds nothing; "v2-priority" counts tram -> tram up to 2."""
+    full, simple, priority = (kernels[v][0] for v in ("v2", "v2-simple", "v2-priority"))
+    chain, w = _chains(full), full.count_width
+    assert w == 2
+    assert full.count_canon[chain["bus"] * w:(chain["bus"] + 1) * w].tolist() == [0, 0]
+    assert full.count_canon[chain["tram"] * w:(chain["tram"] + 1) * w].tolist() == [0, 1]
+    assert full.refund_used[chain["tram"]] == 1 and full.refund_used[chain["bus"]] == 0
+    assert simple.count_width == 1 and not simple.count_canon.any() and not simple.refund_used.any()
+    chain, w = _chains(priority), priority.count_width
+    assert w == 3
+    assert priority.count_canon[chain["tram"] * w:(chain["tram"] + 1) * w].tolist() == [0, 1, 2]
+    assert priority.count_canon[chain["bus"] * w:(chain["bus"] + 1) * w].tolist() == [0, 0, 0]
+    assert priority.refund_used[chain["tram"]] == 1 and priority.refund_used[chain["bus"]] == 0
+
+
+@pytest.mark.parametrize("version", ["v2", "v2-simple", "v2-priority"])
+def test_canonical_counts_select_the_same_rules(kernels, version):
+    """Counts given the same canonical count see, after every sequence of next legs (any leg
+    groups, each transfer taken or not, as the time tests may decide, four legs deep), the same
+    transfer rules pass the count test (_v2_transfer): a plain enumeration, not the partition
+    refinement that made the table."""
+    kernel = kernels[version][0]
+    g1, w = kernel.n_groups + 1, kernel.count_width
+
+    def allowed(chain: int, b: int, c: int) -> tuple:
+        return tuple(cand[2] for cand in kernel.per_key[chain * g1 + b] if cand[3] == -1 or cand[3] >= c + 1)
+
+    def same_future(chain: int, c1: int, c2: int, depth: int) -> bool:
+        if depth == 0:
+            return True
+        fi, cap = chain // g1, int(kernel.count_cap[chain // g1])
+        for b in range(g1):
+            rules = allowed(chain, b, c1)
+            if rules != allowed(chain, b, c2):
+                return False
+            # a rule taken: the sub-journey goes on with one more transfer; none: both start afresh
+            if rules and not same_future(fi * g1 + b, min(c1 + 1, cap), min(c2 + 1, cap), depth - 1):
+                return False
+        return True
+
+    merged = 0
+    for chain in range(len(kernel.refund_used)):
+        cap = int(kernel.count_cap[chain // g1])
+        for c in range(cap + 1):
+            canon = int(kernel.count_canon[chain * w + c])
+            assert canon <= c and kernel.count_canon[chain * w + canon] == canon
+            assert same_future(chain, c, canon, 4), (version, chain, c, canon)
+            merged += canon != c
+    assert merged > 0 or version == "v2-simple"         # (the test checks some merge)
+
+
+def test_canonical_tables_that_do_not_fit_are_refused(kernels):
+    """A canonical count past the caps, or tables short of a chain key, are refused when the
+    day model is built (the kernel reads them unchecked)."""
+    kernel, net = kernels["v2"]
+    date = net._planner.tt.period_start
+    good = (kernel.count_canon, kernel.refund_used)
+    try:
+        for canon, refund in ((np.full_like(good[0], 5), good[1]), (good[0][:-1].copy(), good[1]),
+                              (good[0], good[1][:-1].copy())):
+            kernel.count_canon, kernel.refund_used = canon, refund
+            kernel._by_signature.clear()
+            with pytest.raises(ValueError, match="canonical counts"):
+                kernel._build_model(date, None)
+    finally:
+        kernel.count_canon, kernel.refund_used = good
+    kernel._build_model(date, None)
+
+
+def test_canonical_states_drop_labels_not_journeys(sample_paths, tmp_path, monkeypatch):
+    """With the canonical states the search keeps fewer labels on the sample's "v2" rules (bus
+    labels that differ only in a count or refund no rule reads now compare) and answers the
+    same: each query against a search with every count and refund kept apart."""
+    from tests.reference.feeds import build_feed, hhmmss, random_queries
+
+    z = add_fares(sample_paths.gtfs, tmp_path / "v2.zip", "v2")
+    built = build_feed(tmp_path, [("city", z)], "city")
+    queries = random_queries(built.staged, 40, 5, avoid_dst=False)
+    real = FareKernelV2._canonical_states
+
+    def kept_apart(self):
+        canon, width, refund = real(self)
+        return np.tile(np.arange(width, dtype=np.int32), len(refund)), width, np.ones_like(refund)
+
+    runs = {}
+    for mode in ("canonical", "apart"):
+        if mode == "apart":
+            monkeypatch.setattr(FareKernelV2, "_canonical_states", kept_apart)
+        net = engine.open(str(built.bundle))
+        tt = net._planner.tt
+        runs[mode] = []
+        for q in queries:
+            plan = net.plan(tt.stop_id(q.origin), tt.stop_id(q.target), date=q.date.isoformat(),
+                            time=hhmmss(q.time_s), max_transfers=2, optimize=("arrival", "transfers", "fare"))
+            runs[mode].append((plan.stats.get("labels", 0) + plan.stats.get("first_pass_labels", 0),
+                               [(it.arrival, it.n_vehicles) for it in plan.itineraries], plan.stats["fare_minor"]))
+    assert [r[1:] for r in runs["canonical"]] == [r[1:] for r in runs["apart"]]
+    assert sum(r[0] for r in runs["canonical"]) < sum(r[0] for r in runs["apart"])
