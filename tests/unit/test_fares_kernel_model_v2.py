@@ -435,3 +435,72 @@ def test_canonical_states_drop_labels_not_journeys(sample_paths, tmp_path, monke
                                [(it.arrival, it.n_vehicles) for it in plan.itineraries], plan.stats["fare_minor"]))
     assert [r[1:] for r in runs["canonical"]] == [r[1:] for r in runs["apart"]]
     assert sum(r[0] for r in runs["canonical"]) < sum(r[0] for r in runs["apart"])
+
+
+def _can_price(kernel) -> np.ndarray:
+    """[pattern class, boarding class, alighting class, rule]: the rule is priced, matches there,
+    and no rule of a higher rule_priority with no timeframe matches there (it would win, priced
+    or not: engine/fares/v2.py match_leg). Plainly, cell by cell."""
+    f = kernel.fares
+    every = kernel._unpack(kernel.pattern_bits)
+    from_m, to_m = kernel._unpack(kernel.from_bits), kernel._unpack(kernel.to_bits)
+    priority = [max(int(f.leg_priority[r]), 0) for r in kernel.rules]
+    untimed = [f.leg_from_timeframe[r] < 0 and f.leg_to_timeframe[r] < 0 for r in kernel.rules]
+    out = np.zeros((every.shape[0], from_m.shape[0], to_m.shape[0], len(kernel.rules)), bool)
+    for pc, fc, tc in np.ndindex(*out.shape[:3]):
+        match = every[pc] & from_m[fc] & to_m[tc]
+        for r in np.flatnonzero(match & (kernel.rule_priced == 1)):
+            out[pc, fc, tc, r] = not any(match[w] and untimed[w] and priority[w] > priority[r]
+                                         for w in range(len(kernel.rules)))
+    return out
+
+
+def test_potentials_see_a_rule_only_where_it_can_price_a_ride(kernels):
+    """_unshadowed: the pieces the fare potentials read give, for every pattern class, boarding
+    and alighting class, group and last-leg class, the least contribution of the rules that can
+    price a ride there (_can_price); "v2-priority" has rides only an unpriced rule of a higher
+    priority matches (adults on a suburban bus: night_owl sells to youth only), where no
+    potential rule may match; the rule sets without priorities are unchanged."""
+    for version, (kernel, _) in kernels.items():
+        contrib = np.minimum(kernel._contributions(), 1 << 30)
+        pattern_m, from_m, to_m = kernel._rule_matrices()
+        ok = _can_price(kernel)
+        want = np.full(ok.shape[:3] + (kernel.n_groups, contrib.shape[0]), np.iinfo(np.int64).max)
+        for r in range(ok.shape[3]):
+            cell = want[:, :, :, kernel.rule_group[r]]
+            cell[ok[..., r]] = np.minimum(cell[ok[..., r]], contrib[:, r])
+        group, p, fr, to, c = kernel._unshadowed(pattern_m, from_m, to_m, contrib)
+        assert np.array_equal(_least(p, fr, to, c, group, kernel.n_groups), want), version
+        plain = _least(pattern_m, from_m, to_m, contrib, kernel.rule_group, kernel.n_groups)
+        assert np.array_equal(plain, want) == (version != "v2-priority"), version
+
+
+def test_unpriceable_targets_stop_the_fare_search_early(sample_paths, tmp_path, monkeypatch):
+    """Sample, "v2-priority": where every journey has an unknown fare (adults riding a suburban
+    bus), the fare potentials are infinite and the search stops at once; before _unshadowed it
+    kept every label that might still find a price. Same answers with and without."""
+    from tests.reference.feeds import build_feed, hhmmss, random_queries
+
+    z = add_fares(sample_paths.gtfs, tmp_path / "p.zip", "v2-priority")
+    built = build_feed(tmp_path, [("city", z)], "city")
+    queries = random_queries(built.staged, 60, 5, avoid_dst=False)
+    real = FareKernelV2._unshadowed
+    runs = {}
+    for mode in ("unshadowed", "every rule everywhere"):
+        if mode != "unshadowed":
+            monkeypatch.setattr(FareKernelV2, "_unshadowed",
+                                lambda self, p, f, t, c: (np.asarray(self.rule_group), p, f, t, c))
+        net = engine.open(str(built.bundle))
+        tt = net._planner.tt
+        runs[mode] = []
+        for q in queries:
+            plan = net.plan(tt.stop_id(q.origin), tt.stop_id(q.target), date=q.date.isoformat(),
+                            time=hhmmss(q.time_s), max_transfers=2, optimize=("arrival", "transfers", "fare"))
+            runs[mode].append((plan.stats.get("labels", 0) + plan.stats.get("first_pass_labels", 0),
+                               [(it.arrival, it.n_vehicles) for it in plan.itineraries], plan.stats["fare_minor"]))
+    monkeypatch.setattr(FareKernelV2, "_unshadowed", real)
+    new, old = runs["unshadowed"], runs["every rule everywhere"]
+    assert [r[1:] for r in new] == [r[1:] for r in old]
+    unknown = [i for i, r in enumerate(new) if r[2] and all(f is None for f in r[2])]
+    assert len(unknown) >= 5, "no query whose journeys all have unknown fares: the test would prove nothing"
+    assert sum(new[i][0] for i in unknown) * 5 < sum(old[i][0] for i in unknown)
