@@ -122,7 +122,7 @@ def fare_generated_bundles(tmp_path_factory):
         cts = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
         if not cts.is_file():
             pytest.skip("Strasbourg CTS absent (set BRIQUE_DATA)")
-        sources = {"cts_v1": cts, "cts_v2": cts, "cts_v2-simple": cts}
+        sources = {"cts_v1": cts, "cts_v2": cts, "cts_v2-simple": cts, "cts_v2-priority": cts}
     bundles = {}
     for key, src in sources.items():
         z = add_fares(src, out / f"{key}.zip", key.split("_", 1)[1], seed=3)
@@ -131,7 +131,7 @@ def fare_generated_bundles(tmp_path_factory):
 
 
 @pytest.mark.parametrize("max_duration_s", [None, 7200], ids=["unbounded", "within-2h"])
-@pytest.mark.parametrize("key", ["sample_v2", "cts_v1", "cts_v2", "cts_v2-simple"])
+@pytest.mark.parametrize("key", ["sample_v2", "cts_v1", "cts_v2", "cts_v2-simple", "cts_v2-priority"])
 def test_fare_criterion_generated(benchmark, fare_generated_bundles, key, max_duration_s):
     """Per query: plan() with two criteria then with the fare (generated fares) as the third,
     both with ``max_duration_s`` (journeys arriving within 2 h, or no limit)."""
