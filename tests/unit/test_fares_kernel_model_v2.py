@@ -504,3 +504,24 @@ def test_unpriceable_targets_stop_the_fare_search_early(sample_paths, tmp_path, 
     unknown = [i for i, r in enumerate(new) if r[2] and all(f is None for f in r[2])]
     assert len(unknown) >= 5, "no query whose journeys all have unknown fares: the test would prove nothing"
     assert sum(new[i][0] for i in unknown) * 5 < sum(old[i][0] for i in unknown)
+
+
+def test_a_type2_transfer_refunds_at_most_its_from_groups_dearest_product(kernels):
+    """A label's refund is its last leg's product, so a type-2 transfer from group a gives back
+    at most the dearest product of a's rules (_dearest_by_chain), not of all rules. "v2" for
+    youths: the tram -> bus combo (1.50) refunds a tram (1.20 at most), never the suburban bus
+    ticket (2.60, the dearest of all): every contribution stays >= 0, so youths get the fare
+    potentials and a leg floor of 0 (with the dearest of all they had neither)."""
+    _, net = kernels["v2"]
+    tt = net._planner.tt
+    youth = FareKernelV2(load_v2(tt.bundle, "youth"), tt)
+    chain = _chains(youth)
+    dearest = youth._dearest_by_chain()
+    assert dearest[chain["tram"]] == 120 and dearest[chain["bus"]] == 260
+    assert youth.potential is not None and youth.leg_floor == 0
+    overall = int(youth.rule_amount[youth.rule_priced == 1].max())
+    assert overall == 260 and 150 - overall < 0        # (what the dearest of all would have made of it)
+    # and what each contribution is, for the combo (last leg tram, ride priced by a bus rule)
+    contrib = youth._contributions()
+    bus_rules = [r for r in range(len(youth.rules)) if youth.rule_group[r] == chain["bus"] - 1 and youth.rule_priced[r]]
+    assert bus_rules and all(contrib[1 + chain["tram"], r] == 150 - 120 for r in bus_rules)
