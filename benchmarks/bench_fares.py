@@ -159,6 +159,38 @@ def test_fare_criterion_generated(benchmark, fare_generated_bundles, key, max_du
                                 labels_p50=float(np.median(labels)) if labels else None, refused=len(refused))
 
 
+@pytest.mark.parametrize("rider,medium", [("youth", None), (None, "paper")], ids=["youth", "paper"])
+@pytest.mark.parametrize("key", ["sample_v2", "cts_v2", "cts_v2-priority"])
+def test_fare_criterion_generated_riders(benchmark, fare_generated_bundles, key, rider, medium):
+    """As test_fare_criterion_generated (unbounded), the fare plan for another rider category or
+    fare medium than the default: their products differ (youth: cheaper tickets, no upgrade; paper:
+    dearer, no upgrade nor discount), so do the fare potentials and floors (a youth's 1.50 combo
+    once looked like it paid back more than it cost: p50 0.42 s)."""
+    import engine
+    from engine.errors import InvalidQueryError
+
+    if key not in fare_generated_bundles:
+        pytest.skip(f"{key} is {'not ' if SHORT else 'only '}built in short mode")
+    net = engine.open(str(fare_generated_bundles[key]))
+    queries = station_queries(fare_generated_bundles[key], N_QUERIES if SHORT else 100, 2034)
+    two, mc, labels, refused = [], [], [], []
+    who = {"rider_category": rider, "fare_media": medium}
+
+    def run():
+        _two_then_fare(net, queries, two, mc, labels, refused, (InvalidQueryError,), fare_options=who)
+
+    for q in queries[:3]:                                      # workspaces grown, day models built
+        try:
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=FARE, **who)
+        except InvalidQueryError:
+            pass
+    warm_service_days(net, queries)
+    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(two_criteria=percentiles(two), fare_criterion=percentiles(mc),
+                                p50_ratio=round(float(np.median(mc) / np.median(two)), 3), queries=len(queries),
+                                labels_p50=float(np.median(labels)) if labels else None, refused=len(refused))
+
+
 def test_build_fares_bart(benchmark, tmp_path):
     """BART built with its fare files, then without them (the same zip minus fare_*.txt)."""
     import engine
