@@ -830,11 +830,14 @@ def _clock_changes(tz: ZoneInfo | None, origin: dt.datetime, days: int) -> list[
         return (start + dt.timedelta(seconds=s)).astimezone(tz).utcoffset()
 
     step = 3600
+    before = offset(0)          # (each hour's end is the next one's start: one offset per hour)
     for h in range((days + 3) * 24):
         lo, hi = h * step, (h + 1) * step
-        if offset(lo) != offset(hi):
+        after = offset(hi)
+        if before != after:
             while hi - lo > 1:                    # the first second of the new offset
                 mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if offset(mid) == offset(lo) else (lo, mid)
+                lo, hi = (mid, hi) if offset(mid) == before else (lo, mid)
             out.append(int((start + dt.timedelta(seconds=hi) - origin).total_seconds()))
+        before = after
     return out
