@@ -539,14 +539,20 @@ class FareKernelV2:
         f = self.fares
         n = len(self.rules)
         priority = [max(int(f.leg_priority[r]), 0) for r in self.rules]
-        untimed = [int(f.leg_from_timeframe[r]) < 0 and int(f.leg_to_timeframe[r]) < 0 for r in self.rules]
+        # (per feed, the untimed rules: only they shadow; none of a higher priority, nothing to do)
+        shadows: dict[int, list[int]] = {}
+        for w in range(n):
+            if int(f.leg_from_timeframe[self.rules[w]]) < 0 and int(f.leg_to_timeframe[self.rules[w]]) < 0:
+                shadows.setdefault(int(self.rule_feed[w]), []).append(w)
+        for rules in shadows.values():
+            rules.sort(key=lambda w: -priority[w])          # (highest first: stop at r's own)
         every_pattern = self._unpack(self.pattern_bits)        # (unpriced rules too: they win as well)
         columns = []
         for r in range(n):
             pieces = [(pattern_m[:, r], from_m[:, r], to_m[:, r])]
-            for w in range(n):
-                if priority[w] <= priority[r] or not untimed[w] or self.rule_feed[w] != self.rule_feed[r]:
-                    continue
+            for w in shadows.get(int(self.rule_feed[r]), ()):
+                if priority[w] <= priority[r] or not pieces:
+                    break
                 pw, fw, tw = every_pattern[:, w], from_m[:, w], to_m[:, w]
                 pieces = [piece for p, fr, to in pieces
                           for piece in ((p & ~pw, fr, to), (p & pw, fr & ~fw, to), (p & pw, fr & fw, to & ~tw))
