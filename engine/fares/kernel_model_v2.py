@@ -826,7 +826,11 @@ def _noon(date: dt.date, tz: ZoneInfo | None) -> dt.datetime:
 
 def _clock_changes(tz: ZoneInfo | None, origin: dt.datetime, days: int) -> list[int]:
     """Seconds after ``origin`` where ``tz`` changes its UTC offset, within (origin - 2 days,
-    origin + days + 1 days]: an hourly scan, each change found to the second."""
+    origin + days + 1 days]: a scan day by day, then hour by hour in a day where the offset
+    moved, each change found to the second. A zone that changed its offset and back within a day
+    would be missed: in the tz database, 2000-2040, two changes of one zone are 7 days apart at
+    least (America/Boa_Vista, America/Noronha; checked over every zone against an hourly scan).
+    The hourly scan of a year was half of the first fare query of a process (29 ms of 61)."""
     if tz is None:
         return []
     out = []
@@ -835,15 +839,20 @@ def _clock_changes(tz: ZoneInfo | None, origin: dt.datetime, days: int) -> list[
     def offset(s: int):
         return (start + dt.timedelta(seconds=s)).astimezone(tz).utcoffset()
 
-    step = 3600
-    before = offset(0)          # (each hour's end is the next one's start: one offset per hour)
-    for h in range((days + 3) * 24):
-        lo, hi = h * step, (h + 1) * step
-        after = offset(hi)
-        if before != after:
-            while hi - lo > 1:                    # the first second of the new offset
-                mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if offset(mid) == before else (lo, mid)
-            out.append(int((start + dt.timedelta(seconds=hi) - origin).total_seconds()))
+    hour, day = 3600, 24 * 3600
+    before = offset(0)
+    for c in range(days + 3):
+        after = offset((c + 1) * day)
+        if after != before:
+            last = before                          # (each hour's end is the next one's start)
+            for h in range(c * 24, c * 24 + 24):
+                lo, hi = h * hour, (h + 1) * hour
+                now = offset(hi)
+                if now != last:
+                    while hi - lo > 1:             # the first second of the new offset
+                        mid = (lo + hi) // 2
+                        lo, hi = (mid, hi) if offset(mid) == last else (lo, mid)
+                    out.append(int((start + dt.timedelta(seconds=hi) - origin).total_seconds()))
+                last = now
         before = after
     return out

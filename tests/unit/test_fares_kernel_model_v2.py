@@ -525,3 +525,37 @@ def test_a_type2_transfer_refunds_at_most_its_from_groups_dearest_product(kernel
     contrib = youth._contributions()
     bus_rules = [r for r in range(len(youth.rules)) if youth.rule_group[r] == chain["bus"] - 1 and youth.rule_priced[r]]
     assert bus_rules and all(contrib[1 + chain["tram"], r] == 150 - 120 for r in bus_rules)
+
+
+def test_clock_changes_equal_an_hourly_scan():
+    """kernel_model_v2._clock_changes (day by day, hourly where the offset moved) finds the
+    same changes, to the second, as a plain hourly scan, on every 9th zone of the tz database and
+    on the zones of the shared feeds, over a 400-day window."""
+    from zoneinfo import ZoneInfo, available_timezones
+
+    from engine.fares.kernel_model_v2 import _clock_changes
+
+    def hourly(tz, origin, days):
+        start = origin - dt.timedelta(days=2)
+
+        def offset(s):
+            return (start + dt.timedelta(seconds=s)).astimezone(tz).utcoffset()
+        out = []
+        for h in range((days + 3) * 24):
+            lo, hi = h * 3600, (h + 1) * 3600
+            if offset(lo) != offset(hi):
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    lo, hi = (mid, hi) if offset(mid) == offset(lo) else (lo, mid)
+                out.append(int((start + dt.timedelta(seconds=hi) - origin).total_seconds()))
+        return out
+    names = sorted(available_timezones())[::9] + ["Europe/Paris", "America/Los_Angeles", "America/New_York",
+                                                  "America/Sao_Paulo", "Australia/Lord_Howe"]
+    origin = dt.datetime(2025, 11, 20, tzinfo=dt.timezone.utc)
+    changed = 0
+    for name in names:
+        tz = ZoneInfo(name)
+        want = hourly(tz, origin, 400)
+        assert _clock_changes(tz, origin, 400) == want, name
+        changed += bool(want)
+    assert changed > 10
