@@ -422,10 +422,11 @@ cdef class FareModelV2(FareModel):
     + interval]: the time the span from that interval ends; "v2": the trams' departures, within
     one price period), 0 never;
     leg_floor: the least a ride can add to a fare (its product, or its transfer's: refunds taken
-    at the dearest product), fresh_floor: the cheapest leg product (what a ride no transfer
+    at the dearest product of the transfer's from group), fresh_floor: the cheapest leg product (what a ride no transfer
     follows costs at least), for target pruning (_crit_floor). Fare potentials (use_potential,
-    every contribution >= 0) read their own rules (the leg rules merged where potentials cannot
-    tell them apart, engine/fares/kernel_model_v2.py): per pattern class its rules (CSR
+    every contribution >= 0) read their own rules (the leg rules, each only where it can price a
+    ride, merged where potentials cannot tell them apart: engine/fares/kernel_model_v2.py
+    _unshadowed, _merge_potential_rules): per pattern class its rules (CSR
     class_rule_offsets -> class_rules), their groups (pot_group), stop bit sets (pot_from_bits,
     pot_to_bits: pot_words per stop class), and contrib[c * n_pot_rules + rule], the least a ride
     priced by that rule adds after a last leg of class c (0: none a transfer can follow; 1 + feed
@@ -491,7 +492,7 @@ cdef class FareModelV2(FareModel):
                  const int32_t[::1] count_cap, bint uses_dep, bint uses_arr, bint timed, bint has_type2,
                  const uint8_t[::1] slack_dep, const uint8_t[::1] slack_arr, const int32_t[::1] span_dep,
                  const int32_t[::1] span_arr, const int32_t[::1] slack_reach, int leg_floor, int fresh_floor,
-                 const int32_t[::1] count_canon=None, int count_width=0, const uint8_t[::1] refund_used=None,
+                 const int32_t[::1] count_canon not None, int count_width, const uint8_t[::1] refund_used not None,
                  const int32_t[::1] class_rule_offsets=None, const int32_t[::1] class_rules=None,
                  const int32_t[::1] contrib=None, const int32_t[::1] pot_group=None, int pot_words=0,
                  const uint64_t[::1] pot_from_bits=None, const uint64_t[::1] pot_to_bits=None):
@@ -516,14 +517,9 @@ cdef class FareModelV2(FareModel):
                 or slack_dep.shape[0] != chain_dep_window.shape[0] or slack_arr.shape[0] != chain_dep_window.shape[0]:
             raise ValueError("fares v2 chain windows do not match")
         self.count_cap = count_cap
-        # (what no rule tells apart: _v2_ride; without them, every count its own, every refund kept)
+        # (what no rule tells apart, _v2_ride; the kernel reads them unchecked)
         n_chains = chain_dep_window.shape[0]
         width = int(np.asarray(count_cap).max(initial=0)) + 1
-        if count_canon is None:
-            count_canon = np.tile(np.arange(width, dtype=np.int32), n_chains)
-            count_width = width
-        if refund_used is None:
-            refund_used = np.ones(n_chains, np.uint8)
         canon = np.asarray(count_canon)
         if count_width < width or canon.shape[0] != n_chains * count_width or refund_used.shape[0] != n_chains or \
                 ((canon < 0) | (canon >= width)).any():
@@ -813,9 +809,9 @@ cdef inline int32_t _crit_floor(McWorkspace ws, int32_t crit, const Seg* g, int 
         return floor + ws.f2.leg_floor * ws.max_rounds
     if ws.potential != NULL and not riding:
         # the fare itself, not less its refund: the potentials already count a type-2 transfer
-        # as refunding the dearest product (kernel_model_v2 _contributions: its product less
-        # that), so taking the label's refund off as well counted it twice (Strasbourg, "v2":
-        # labels p50 4.7 k -> 2.3 k, the same answers)
+        # as refunding the dearest product of its from group (kernel_model_v2 _contributions,
+        # _dearest_by_chain), so taking the label's refund off as well counted it twice
+        # (Strasbourg, "v2": labels p50 4.7 k -> 2.3 k, the same answers)
         pot = ws.potential[_last_leg_class(ws.f2, g) * ws.n_stops + s]
         return FARE_UNKNOWN if pot >= FARE_UNKNOWN else crit + pot
     if g.start == NO_SEG and (riding or ws.vehicles_left[s] >= 1):

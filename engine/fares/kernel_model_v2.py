@@ -221,14 +221,12 @@ class FareKernelV2:
         self.chain_arr_min = np.full(len(self.feed_pos) * g1, -1, np.int64)
         self.count_cap = np.zeros(len(self.feed_pos), np.int32)
         self.uses_dep = self.uses_arr = self.has_type2 = False
-        self.transfer_kinds: set[tuple[int, int]] = set()     # (price, type) of every rule
         amounts = np.asarray(f.product_amount_minor, np.int64)
         for feed, fi in self.feed_pos.items():
             rules = f._per_feed[feed]
             for row, fg, tg, count, duration, dtype, ttype, product in rules.transfers:
                 price = int(amounts[product]) if product >= 0 else 0
                 item = (count if count != -1 else LIMITLESS, price, row, count, duration, dtype, ttype)
-                self.transfer_kinds.add((price, ttype))
                 if count != -1:
                     self.count_cap[fi] = max(self.count_cap[fi], count)
                 if duration >= 0:

@@ -190,7 +190,8 @@ class Query:
 
 def sweep_settings(environ=None) -> tuple[int | None, int]:
     """(sweep seed or None, scale) from BRIQUE_SWEEP_SEED and BRIQUE_SWEEP_SCALE: a sweep runs
-    the differential tests on other random queries than the suite's fixed ones (.ci/sweep).
+    the differential tests on other random queries than the suite's fixed ones (.ci/sweep runs
+    tests/differential; any test calling random_queries in that environment draws them too).
     Why: the fixed seeds can miss a whole class of cases (a fares v2 potentials bug was found
     only by a new seed, cfbb021). Unset: (None, 1), the suite as it is."""
     environ = os.environ if environ is None else environ

@@ -406,11 +406,28 @@ def test_canonical_tables_that_do_not_fit_are_refused(kernels):
     kernel._build_model(date, None)
 
 
+def _fare_plans(built, queries) -> list[tuple]:
+    """(labels of every pass, [(arrival, vehicles)], fares) of each query's fare plan (up to three
+    vehicles) on a freshly opened ``built`` bundle (its fare kernel made anew: a patched one
+    applies)."""
+    from tests.reference.feeds import hhmmss
+
+    net = engine.open(str(built.bundle))
+    tt = net._planner.tt
+    out = []
+    for q in queries:
+        plan = net.plan(tt.stop_id(q.origin), tt.stop_id(q.target), date=q.date.isoformat(),
+                        time=hhmmss(q.time_s), max_transfers=2, optimize=("arrival", "transfers", "fare"))
+        out.append((plan.stats.get("labels", 0) + plan.stats.get("first_pass_labels", 0),
+                    [(it.arrival, it.n_vehicles) for it in plan.itineraries], plan.stats["fare_minor"]))
+    return out
+
+
 def test_canonical_states_drop_labels_not_journeys(sample_paths, tmp_path, monkeypatch):
     """With the canonical states the search keeps fewer labels on the sample's "v2" rules (bus
     labels that differ only in a count or refund no rule reads now compare) and answers the
     same: each query against a search with every count and refund kept apart."""
-    from tests.reference.feeds import build_feed, hhmmss, random_queries
+    from tests.reference.feeds import build_feed, random_queries
 
     z = add_fares(sample_paths.gtfs, tmp_path / "v2.zip", "v2")
     built = build_feed(tmp_path, [("city", z)], "city")
@@ -421,18 +438,9 @@ def test_canonical_states_drop_labels_not_journeys(sample_paths, tmp_path, monke
         canon, width, refund = real(self)
         return np.tile(np.arange(width, dtype=np.int32), len(refund)), width, np.ones_like(refund)
 
-    runs = {}
-    for mode in ("canonical", "apart"):
-        if mode == "apart":
-            monkeypatch.setattr(FareKernelV2, "_canonical_states", kept_apart)
-        net = engine.open(str(built.bundle))
-        tt = net._planner.tt
-        runs[mode] = []
-        for q in queries:
-            plan = net.plan(tt.stop_id(q.origin), tt.stop_id(q.target), date=q.date.isoformat(),
-                            time=hhmmss(q.time_s), max_transfers=2, optimize=("arrival", "transfers", "fare"))
-            runs[mode].append((plan.stats.get("labels", 0) + plan.stats.get("first_pass_labels", 0),
-                               [(it.arrival, it.n_vehicles) for it in plan.itineraries], plan.stats["fare_minor"]))
+    runs = {"canonical": _fare_plans(built, queries)}
+    monkeypatch.setattr(FareKernelV2, "_canonical_states", kept_apart)
+    runs["apart"] = _fare_plans(built, queries)
     assert [r[1:] for r in runs["canonical"]] == [r[1:] for r in runs["apart"]]
     assert sum(r[0] for r in runs["canonical"]) < sum(r[0] for r in runs["apart"])
 
@@ -479,27 +487,15 @@ def test_unpriceable_targets_stop_the_fare_search_early(sample_paths, tmp_path, 
     """Sample, "v2-priority": where every journey has an unknown fare (adults riding a suburban
     bus), the fare potentials are infinite and the search stops at once; before _unshadowed it
     kept every label that might still find a price. Same answers with and without."""
-    from tests.reference.feeds import build_feed, hhmmss, random_queries
+    from tests.reference.feeds import build_feed, random_queries
 
     z = add_fares(sample_paths.gtfs, tmp_path / "p.zip", "v2-priority")
     built = build_feed(tmp_path, [("city", z)], "city")
     queries = random_queries(built.staged, 60, 5, avoid_dst=False)
-    real = FareKernelV2._unshadowed
-    runs = {}
-    for mode in ("unshadowed", "every rule everywhere"):
-        if mode != "unshadowed":
-            monkeypatch.setattr(FareKernelV2, "_unshadowed",
-                                lambda self, p, f, t, c: (np.asarray(self.rule_group), p, f, t, c))
-        net = engine.open(str(built.bundle))
-        tt = net._planner.tt
-        runs[mode] = []
-        for q in queries:
-            plan = net.plan(tt.stop_id(q.origin), tt.stop_id(q.target), date=q.date.isoformat(),
-                            time=hhmmss(q.time_s), max_transfers=2, optimize=("arrival", "transfers", "fare"))
-            runs[mode].append((plan.stats.get("labels", 0) + plan.stats.get("first_pass_labels", 0),
-                               [(it.arrival, it.n_vehicles) for it in plan.itineraries], plan.stats["fare_minor"]))
-    monkeypatch.setattr(FareKernelV2, "_unshadowed", real)
-    new, old = runs["unshadowed"], runs["every rule everywhere"]
+    new = _fare_plans(built, queries)
+    monkeypatch.setattr(FareKernelV2, "_unshadowed",
+                        lambda self, p, f, t, c: (np.asarray(self.rule_group), p, f, t, c))
+    old = _fare_plans(built, queries)
     assert [r[1:] for r in new] == [r[1:] for r in old]
     unknown = [i for i, r in enumerate(new) if r[2] and all(f is None for f in r[2])]
     assert len(unknown) >= 5, "no query whose journeys all have unknown fares: the test would prove nothing"
