@@ -10,7 +10,9 @@ routes), "v2" (transfer types 0/1/2, transfer counts, three kinds of duration li
 "v2-simple" (transfers within a time: free, a discount, an upgrade), the sample city with "v2" in
 short mode; each without a limit and with max_duration_s=7200 (journeys arriving within 2 h).
 Stores both medians, their ratio (the issue's target on Strasbourg: <= 3), the p90, the labels
-and how many queries were refused (label budget).
+and how many queries were refused (label budget). ``test_fare_criterion_generated_riders``: the
+same for another rider category or fare medium; ``test_fare_criterion_real``: the same on the
+shared feeds that carry fares of their own (BART, Caltrain, Tampa HART, Porto Alegre: all v1).
 """
 from __future__ import annotations
 
@@ -132,24 +134,26 @@ def fare_generated_bundles(tmp_path_factory):
 
 @pytest.mark.parametrize("max_duration_s", [None, 7200], ids=["unbounded", "within-2h"])
 @pytest.mark.parametrize("key", ["sample_v2", "cts_v1", "cts_v2", "cts_v2-simple", "cts_v2-priority"])
-def test_fare_criterion_generated(benchmark, fare_generated_bundles, key, max_duration_s):
-    """Per query: plan() with two criteria then with the fare (generated fares) as the third,
-    both with ``max_duration_s`` (journeys arriving within 2 h, or no limit)."""
+def _fare_against_two(benchmark, bundle, n_queries: int, fare_options: dict | None = None, **options) -> None:
+    """Times, query by query, plan() with two criteria then with the fare as the third (both
+    with ``options``, the fare plan with ``fare_options`` too) over ``n_queries`` station queries
+    of ``bundle``, and stores both medians, their ratio, the p90, the labels and how many queries
+    were refused (label budget)."""
     import engine
     from engine.errors import InvalidQueryError
 
-    if key not in fare_generated_bundles:
-        pytest.skip(f"{key} is {'not ' if SHORT else 'only '}built in short mode")
-    net = engine.open(str(fare_generated_bundles[key]))
-    queries = station_queries(fare_generated_bundles[key], N_QUERIES if SHORT else 100, 2034)
+    net = engine.open(str(bundle))
+    queries = station_queries(bundle, n_queries, 2034)
     two, mc, labels, refused = [], [], [], []
 
     def run():
-        _two_then_fare(net, queries, two, mc, labels, refused, (InvalidQueryError,), max_duration_s=max_duration_s)
+        _two_then_fare(net, queries, two, mc, labels, refused, (InvalidQueryError,), fare_options=fare_options,
+                       **options)
 
     for q in queries[:3]:                                      # workspaces grown, day models built
         try:
-            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=FARE, max_duration_s=max_duration_s)
+            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=FARE, **options,
+                     **(fare_options or {}))
         except InvalidQueryError:
             pass
     warm_service_days(net, queries)
@@ -157,6 +161,17 @@ def test_fare_criterion_generated(benchmark, fare_generated_bundles, key, max_du
     benchmark.extra_info.update(two_criteria=percentiles(two), fare_criterion=percentiles(mc),
                                 p50_ratio=round(float(np.median(mc) / np.median(two)), 3), queries=len(queries),
                                 labels_p50=float(np.median(labels)) if labels else None, refused=len(refused))
+
+
+@pytest.mark.parametrize("max_duration_s", [None, 7200], ids=["unbounded", "within-2h"])
+@pytest.mark.parametrize("key", ["sample_v2", "cts_v1", "cts_v2", "cts_v2-simple", "cts_v2-priority"])
+def test_fare_criterion_generated(benchmark, fare_generated_bundles, key, max_duration_s):
+    """Per query: plan() with two criteria then with the fare (generated fares) as the third,
+    both with ``max_duration_s`` (journeys arriving within 2 h, or no limit)."""
+    if key not in fare_generated_bundles:
+        pytest.skip(f"{key} is {'not ' if SHORT else 'only '}built in short mode")
+    _fare_against_two(benchmark, fare_generated_bundles[key], N_QUERIES if SHORT else 100,
+                      max_duration_s=max_duration_s)
 
 
 @pytest.mark.parametrize("rider,medium", [("youth", None), (None, "paper")], ids=["youth", "paper"])
@@ -166,29 +181,34 @@ def test_fare_criterion_generated_riders(benchmark, fare_generated_bundles, key,
     fare medium than the default: their products differ (youth: cheaper tickets, no upgrade; paper:
     dearer, no upgrade nor discount), so do the fare potentials and floors (a youth's 1.50 combo
     once looked like it paid back more than it cost: p50 0.42 s)."""
-    import engine
-    from engine.errors import InvalidQueryError
-
     if key not in fare_generated_bundles:
         pytest.skip(f"{key} is {'not ' if SHORT else 'only '}built in short mode")
-    net = engine.open(str(fare_generated_bundles[key]))
-    queries = station_queries(fare_generated_bundles[key], N_QUERIES if SHORT else 100, 2034)
-    two, mc, labels, refused = [], [], [], []
-    who = {"rider_category": rider, "fare_media": medium}
+    _fare_against_two(benchmark, fare_generated_bundles[key], N_QUERIES if SHORT else 100,
+                      fare_options={"rider_category": rider, "fare_media": medium})
 
-    def run():
-        _two_then_fare(net, queries, two, mc, labels, refused, (InvalidQueryError,), fare_options=who)
 
-    for q in queries[:3]:                                      # workspaces grown, day models built
-        try:
-            net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4, optimize=FARE, **who)
-        except InvalidQueryError:
-            pass
-    warm_service_days(net, queries)
-    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
-    benchmark.extra_info.update(two_criteria=percentiles(two), fare_criterion=percentiles(mc),
-                                p50_ratio=round(float(np.median(mc) / np.median(two)), 3), queries=len(queries),
-                                labels_p50=float(np.median(labels)) if labels else None, refused=len(refused))
+#: The shared feeds that carry their own fares (all GTFS fares v1): folder, zip
+REAL_FARE_FEEDS = {"bart": ("gtfs-us-bart", "bart-new.zip"), "caltrain": ("gtfs-us-caltrain", "caltrain.zip"),
+                   "tampa_hart": ("gtfs-us-tampa-hart", "hart.zip"),
+                   "porto_alegre": ("gtfs-br-porto-alegre", "poa_eptc.zip")}
+
+
+@pytest.mark.parametrize("key", list(REAL_FARE_FEEDS))
+def test_fare_criterion_real(benchmark, tmp_path, key):
+    """As test_fare_criterion_generated (unbounded), on the shared feeds' own fares: BART (2,500
+    origin/destination fares), Caltrain (zones), Tampa HART (routes, transfers), Porto Alegre
+    (one flat fare); BART only in short mode."""
+    import engine
+    from engine.testing.data import shared_data_dir
+
+    if SHORT and key != "bart":
+        pytest.skip(f"{key} is only timed outside short mode")
+    folder, name = REAL_FARE_FEEDS[key]
+    src = shared_data_dir() / folder / name
+    if not src.is_file():
+        pytest.skip(f"{folder} absent (set BRIQUE_DATA)")
+    bundle = engine.build(tmp_path / f"{key}.bundle", gtfs=[(key, src)]).path
+    _fare_against_two(benchmark, bundle, N_QUERIES if SHORT else 100)
 
 
 def test_build_fares_bart(benchmark, tmp_path):
