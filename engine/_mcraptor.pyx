@@ -316,6 +316,8 @@ cdef int32_t _first_cover(FareModel fm, const Seg* g, bint complete, McWorkspace
             continue
         if g.routes & ~fm.fare_routes[f]:
             continue
+        if another_ride and ws is not None and not (fm.fare_routes[f] & ws.end_routes):
+            continue        # (the ticket would cover the last ride too: _end_zones)
         if fm.fare_has_contains[f]:
             if complete and g.zones != fm.fare_contains[f]:
                 continue
@@ -1200,6 +1202,7 @@ cdef class McWorkspace:
     cdef int n_end_rows
     cdef uint64_t end_bits              # their contains bits
     cdef bint end_unzoned               # one of those stops has no zone
+    cdef uint64_t end_routes            # the route classes of the patterns that reach one of them
     cdef int32_t last_floor             # the least a ticket ending there costs (FARE_UNKNOWN: none)
     # (the arrays engine/criteria/mcraptor.py _raw_legs reads a journey's labels from)
     cdef readonly object lab_arr_np, lab_stop_np, lab_kind_np
@@ -2100,10 +2103,16 @@ cdef int _route_compact(McWorkspace ws, int n_rb) noexcept nogil:
     return m
 
 
-cdef void _end_zones(FareModel fm, McWorkspace ws, const int32_t[::1] end_stops) except *:
-    """(v1) Where a journey may end (the stops of its last alighting), as zones, and the least a
-    ticket ending there costs (ws.last_floor, for the _crit_floor of a label)."""
-    cdef int n_rows = fm.cand_offsets.shape[0] - 1, i, z, f
+cdef void _end_zones(McView tt, FareModel fm, McWorkspace ws, const int32_t[::1] end_stops,
+                     bint end_routes=True) except *:
+    """(v1) Where a journey may end (the stops of its last alighting), as zones, the route
+    classes of its last ride (the live patterns that stop there after their first stop), and the least
+    a ticket ending there costs (ws.last_floor, for the _crit_floor of a label): a fare that admits
+    none of those routes cannot price the last ride. Why the routes: Strasbourg, generated v1, a
+    stop served only by express routes (3.00 EUR, no transfer) made every 1.50-2.90 EUR label look
+    able to beat the 4.50 EUR journey in hand (84 k labels, 0.3-0.5 s). ``end_routes`` False:
+    every route (run_mcraptor's, for tests)."""
+    cdef int n_rows = fm.cand_offsets.shape[0] - 1, n_bits = fm.pattern_route_bit.shape[0], i, j, z, f, p
     ws.end_zone = <uint8_t*>calloc(n_rows, 1)
     if ws.end_zone == NULL:
         raise MemoryError()
@@ -2124,9 +2133,18 @@ cdef void _end_zones(FareModel fm, McWorkspace ws, const int32_t[::1] end_stops)
     if ws.n_end_rows == 0:
         ws.end_rows[0] = 0          # (only stops without a zone: fares whose destination is empty)
         ws.n_end_rows = 1
+    ws.end_routes = 0
+    for i in range(end_stops.shape[0]):
+        for j in range(tt.stop_patterns_offsets[end_stops[i]], tt.stop_patterns_offsets[end_stops[i] + 1]):
+            p = tt.stop_patterns[j]
+            if tt.stop_patterns_pos[j] > 0 and (ws.live == NULL or ws.live[p]):
+                # (a pattern the fare model does not know, e.g. a real-time one: any route)
+                ws.end_routes |= fm.pattern_route_bit[p] if p < n_bits else ~(<uint64_t>0)
+    if not end_routes:
+        ws.end_routes = ~(<uint64_t>0)
     ws.last_floor = FARE_UNKNOWN
     for f in range(fm.n_fares):
-        if fm.fare_price[f] < ws.last_floor and _fare_may_end(fm, f, ws):
+        if fm.fare_price[f] < ws.last_floor and (fm.fare_routes[f] & ws.end_routes) and _fare_may_end(fm, f, ws):
             ws.last_floor = fm.fare_price[f]
 
 
@@ -2313,7 +2331,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  const int32_t[:, ::1] known=None,
                  const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1, int min_vehicles=0,
                  bint bound_states=True, int wait_until=UNREACHED - 1, double deadline=0.0,
-                 bint keep_labels=False, const int32_t[::1] earliest=None, live=None, live_key=None):
+                 bint keep_labels=False, const int32_t[::1] earliest=None, live=None, live_key=None,
+                 bint end_routes=True):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
     pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is (grow
     its route_capacity and run again).
@@ -2323,7 +2342,9 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     (origin_walk and target_egress_walk are then ignored), else walking. ``known``: rows (arrival + egress,
     vehicles, third criterion) of journeys known to exist, for target pruning from round 0
     (module docstring). ``end_stops`` (fares v1): where a journey may leave its last vehicle
-    (the targets when None), for the open ticket's floor. ``horizon``: the latest arrival
+    (the targets when None), for the open ticket's floor; ``end_routes=False``: that floor
+    counts every fare whatever its routes (_end_zones; the answer is the same, with more labels:
+    for tests). ``horizon``: the latest arrival
     (egress included) a journey may have; labels that cannot make it are dropped.
     ``min_vehicles``: no journey to the targets has fewer vehicles (the two-criteria search
     says so when it finds none with fewer): a label ends with at least that many, for pruning.
@@ -2387,7 +2408,8 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     free(ws.end_zone)
     ws.end_zone = NULL
     if fares is not None and ws.f2 is None:
-        _end_zones(fares, ws, target_stop if end_stops is None else end_stops)
+        _set_live(tt, ws, live, live_key)
+        _end_zones(tt, fares, ws, target_stop if end_stops is None else end_stops, end_routes)
     ws.max_rounds = max_rounds
     ws.min_vehicles = min_vehicles if min_vehicles > 0 else 0
     ws.bound_states = bound_states

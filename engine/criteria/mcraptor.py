@@ -106,6 +106,10 @@ class McPlanner:
     #: the latest arrival that can still matter (run_mcraptor bound_states); False: always
     #: (same answers, more labels: tests compare the two)
     bound_states = True
+    #: fares v1: an open ticket's floor counts only the fares that admit a route whose patterns
+    #: reach a stop where the journey may end (run_mcraptor end_routes); False: every fare (same
+    #: answers, more labels: tests compare the two)
+    end_routes = True
 
     def __init__(self, planner: Planner, tt=None, static: McPlanner | None = None):
         """``tt``: a RealtimeTimetable (engine/criteria/realtime.py: the schedule plus an overlay
@@ -226,7 +230,8 @@ class McPlanner:
                                  min_vehicles=fewest, bound_states=self.bound_states,
                                  wait_until=(int(args[1].min()) + FARE_WAIT_S) if latest is None else latest,
                                  deadline=0.0 if deadline is None else deadline, keep_labels=keep,
-                                 earliest=earliest, live=self.live(day), live_key=day)) < 0:
+                                 earliest=earliest, live=self.live(day), live_key=day,
+                                 end_routes=self.end_routes)) < 0:
             if n == OUT_OF_TIME or (deadline is not None and time.monotonic() > deadline):
                 # (checked before growing the pool too: a large one takes a while to allocate)
                 raise QueryTimeoutError(TIMEOUT_MESSAGE)

@@ -224,3 +224,46 @@ def test_fare_floors_walk_to_a_stop_whose_first_potential_came_by_footpath(tmp_p
     for floors in seen:
         for k, fare in priced:
             assert all(floors[j] <= fare for j in range(k, len(floors))), (floors.tolist(), priced)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("where", ["tampa_hart", "strasbourg_v1"])
+def test_end_route_floors_keep_the_pareto_set_and_cut_labels(where, tmp_path, monkeypatch):
+    """Fares v1: an open ticket's floor counts only the fares that admit a route reaching a stop
+    where the journey may end (McPlanner.end_routes, run_mcraptor end_routes). Tampa HART's own
+    fares (route rules: its express and flex routes cost more) and Strasbourg with generated v1
+    (two express routes at 3.00 EUR without transfers; Eckbolsheim Mairie is reached only by
+    one of them on a weekday, so no 1.50-2.90 EUR journey exists): the same answers with it on
+    and off, fewer labels with it on."""
+    import engine
+    from engine.criteria.mcraptor import McPlanner
+    from engine.testing.data import shared_data_dir
+    from engine.testing.fares_gen import add_fares
+    from tests.reference.feeds import station_queries
+
+    if where == "tampa_hart":
+        feed = shared_data_dir() / "gtfs-us-tampa-hart" / "hart.zip"
+        extra = []
+    else:
+        feed = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+        extra = [("Dietterlin", "Eckbolsheim Mairie", "2026-06-02", "07:12:20")]
+    if not feed.is_file():
+        pytest.skip(f"{feed.parent.name} absent (BRIQUE_DATA)")
+    if where == "strasbourg_v1":
+        feed = add_fares(feed, tmp_path / "feed.zip", "v1", seed=3)
+    bundle = engine.build(tmp_path / "fares.bundle", gtfs=[(where, feed)]).path
+    net = engine.open(str(bundle))
+    queries = station_queries(bundle, 30, 41) + extra
+
+    def labels_and_answers():
+        plans = [net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=3, optimize=FARE) for q in queries]
+        return [p.stats.get("labels", 0) for p in plans], [_answer(p) for p in plans]
+
+    labels_on, answers_on = labels_and_answers()
+    assert sum(len(a) for a in answers_on) >= 30, "too few journeys to compare"
+    monkeypatch.setattr(McPlanner, "end_routes", False)
+    labels_off, answers_off = labels_and_answers()
+    assert answers_on == answers_off
+    assert sum(labels_on) < sum(labels_off)
+    if extra:
+        assert answers_on[-1][0][2] == 450 and labels_on[-1] * 100 < labels_off[-1], (labels_on[-1], labels_off[-1])
