@@ -49,16 +49,26 @@ NO_IDX = KINDS["NO_IDX"]
 ROUTE_FULL = KINDS["ROUTE_FULL"]
 OUT_OF_TIME = KINDS["OUT_OF_TIME"]
 NO_HORIZON = 2_000_000_000 - 1     # run_mcraptor's horizon when the query sets no max_duration_s
-#: Fares v2: the fare criterion finds the journeys arriving within 1 h of the start first, then
-#: within 2 h, then all (_by_horizons): each pass exact and bounded (the time bound drops the
-#: rest), the cheap journeys that leave later then only followed while they can beat the ones
-#: in hand. Strasbourg, generated, 100 queries, p50: one pass of 2 h then all: v2-simple 17.0 ->
-#: 11.7 ms, v2 289 -> 163 ms; with ARRIVED_AT_ONCE, 1 h and 2 h then all against 2 h then all:
-#: v2-simple 2.95-3.29 -> 2.88-2.98 ms, v2 11.3-11.4 -> 9.7-10.2 ms. (Horizons after the earliest arrival
-#: instead, 30 min / 1 h / 2 h, gave v2 6.9 ms, but changed one answer of 120: see the README,
-#: "first vehicle".) Not for v1, whose bounds leave little to gain (3.3 -> 6.0 ms with one pass
-#: of 2 h: it costs more).
+#: Fares v2: the fare criterion finds the journeys arriving within 25 min of the earliest arrival
+#: (the two-criteria run's; FIRST_PASS_AFTER_EARLIEST_S) first, then within 1 h and 2 h of the
+#: start (PASS_HORIZONS_S), then all (_by_horizons): each pass exact and bounded (the time bound
+#: drops the rest), the cheap journeys that leave later then only followed while they can beat
+#: the ones in hand. Strasbourg, generated, 100 queries, p50: one pass of 2 h then all: v2-simple
+#: 17.0 -> 11.7 ms, v2 289 -> 163 ms; with ARRIVED_AT_ONCE, 1 h and 2 h then all against 2 h then
+#: all: v2-simple 2.95-3.29 -> 2.88-2.98 ms, v2 11.3-11.4 -> 9.7-10.2 ms. Not for v1, whose
+#: bounds leave little to gain (3.3 -> 6.0 ms with one pass of 2 h: it costs more).
 PASS_HORIZONS_S = (3600, 7200)
+#: Fares v2, a query's own search (not a range's minutes, whose passes keep their labels slot by
+#: slot for the next minute: there it made the "v2" 1 h ranges' p90 0.18 -> 0.56 s): a first pass
+#: this long after the earliest known arrival. Why: a pass 1 h after the start is no bound for a
+#: journey of 50 min; the first one now holds the fast journeys whatever their length. 2026-12-07,
+#: Strasbourg generated, 100 queries, three sweeps each in one process, the benchmark's protocol:
+#: "v2" fare p50 2.52-2.95 -> 2.20-2.35 ms (x 3.82-4.56 -> x 3.36-3.57), "v2-simple" x 2.92-3.20
+#: -> x 2.81-2.91, "v2-priority" unchanged (x 1.37-1.49 -> x 1.38-1.46); the same answers (a pass
+#: waits for a cheaper vehicle as long as the query does, McPlanner.run ``wait_limit``, so no
+#: horizon changes an answer). Both from the earliest arrival (25 / 90 min) gained as much but
+#: "v2-priority"'s p90 went 4.8 -> 7.9 ms. None: no such pass (tests).
+FIRST_PASS_AFTER_EARLIEST_S: int | None = 1500
 #: Fares v2, passes after the first: the journeys found enter as known ones arriving at this
 #: time (before any journey can). Every Pareto journey arriving within the last horizon is
 #: already in hand; a later one must beat each of those on vehicles or fare alone, since they
@@ -203,7 +213,8 @@ class McPlanner:
             max_rounds: int, min_change_s: int, walk_before_first: bool, walk_after_last: bool,
             fares=None, known: np.ndarray | None = None, latest: int | None = None,
             fewest: int = 0, deadline: float | None = None, keep: bool = False,
-            ties_beaten: bool = False, earliest: np.ndarray | None = None, slot: int = 0) -> McWorkspace:
+            ties_beaten: bool = False, earliest: np.ndarray | None = None, slot: int = 0,
+            wait_limit: int | None = None) -> McWorkspace:
         """One McRAPTOR run (the pool grows until it holds every label); ``fares``: a FareModel
         for the fare criterion, else walking; ``known``: journeys known to exist (rows of
         arrival + egress, vehicles, third criterion), for target pruning; ``latest``: the latest
@@ -215,7 +226,10 @@ class McPlanner:
         rebuilds its known journeys from labels), so labels that can only match one are dropped.
         ``earliest``: [k] the earliest arrival (egress included) with at most k vehicles from this
         start (_known), so labels faster than that in bound are compared as arriving then.
-        ``slot``: the workspace (_workspace)."""
+        ``slot``: the workspace (_workspace). ``wait_limit``: the query's own latest arrival, when
+        it has one: fares v2 wait for a cheaper vehicle up to it, else up to FARE_WAIT_S after the
+        start, whatever ``latest`` a pass of it has (a vehicle that leaves after ``latest``
+        cannot arrive by it anyway)."""
         ws = self._workspace(slot=slot)
         if ties_beaten and known is not None:
             # (the kernel takes known rows as arriving a second later, so that equal ones are found)
@@ -224,11 +238,14 @@ class McPlanner:
         args = [np.ascontiguousarray(a, np.int32) for a in
                 (origin_stop, origin_time, origin_walk, target_stop, egress, egress_walk)]
         end_stops = self._end_stops(args[3], walk_after_last) if fares is not None and fares.version == 1 else None
+        wait_until = int(args[1].min()) + FARE_WAIT_S if wait_limit is None else wait_limit
+        if latest is not None:
+            wait_until = min(wait_until, latest)
         while (n := run_mcraptor(self.view, ws, *args, next_active, self.tt.max_day_offset, max_rounds, min_change_s,
                                  walk_before_first, walk_after_last, fares, known,
                                  end_stops=end_stops, horizon=NO_HORIZON if latest is None else latest,
                                  min_vehicles=fewest, bound_states=self.bound_states,
-                                 wait_until=(int(args[1].min()) + FARE_WAIT_S) if latest is None else latest,
+                                 wait_until=wait_until,
                                  deadline=0.0 if deadline is None else deadline, keep_labels=keep,
                                  earliest=earliest, live=self.live(day), live_key=day,
                                  end_routes=self.end_routes)) < 0:
@@ -277,16 +294,18 @@ class McPlanner:
         return query.answer(pareto(found), start, stats)
 
     def _by_horizons(self, run, known: np.ndarray, fewest: int, start: int, latest: int | None, o, d,
-                     request: PlanRequest, fares, stats: dict, kept: set | None = None) -> list[tuple] | None:
+                     request: PlanRequest, fares, stats: dict, kept: set | None = None,
+                     in_range: bool = False) -> list[tuple] | None:
         """Fares v2: the journeys (arrival, vehicles, fare, raw legs) by passes of growing horizon
-        (PASS_HORIZONS_S after the start, then none): each pass finds exactly the Pareto
+        (pass_horizons, then none): each pass finds exactly the Pareto
         journeys arriving within its horizon that the earlier ones lack; the journeys found
         enter the next passes as known ones arriving at once (ARRIVED_AT_ONCE). Stops when the
         journeys found are the whole set (_set_complete). None when the query's own
         limit comes first (one plain run then). ``kept`` (a range: McQuery.journeys ``keep``):
         the workspace slots holding labels of the range's later minutes; pass i runs in slot i,
-        keeps the labels there, and its own join them (None: every pass in slot 0, afresh)."""
-        horizons = pass_horizons(known, start, latest)
+        keeps the labels there, and its own join them (None: every pass in slot 0, afresh).
+        ``in_range``: a range's minute (pass_horizons)."""
+        horizons = pass_horizons(known, start, latest, in_range)
         if not horizons:
             return None
         journeys: list[tuple] = []
@@ -500,14 +519,15 @@ class McQuery:
             request.max_rounds, request.min_change_s, request.walk_before_first and not o.is_point,
             request.walk_after_last and not d.is_point, fares, deadline=request.deadline,
             ties_beaten=bool(found_by_raptor) or (ties_beaten and beaten_by is not None and len(beaten_by) > 0),
-            earliest=earliest)
+            earliest=earliest, wait_limit=latest)
         journeys = None
         if keep and not self.kept:
             raise ValueError("keep: no earlier run of this query to keep the labels of")
         if fares is not None and known is not None and fares.version == 2:
             # (a range's passes each in their own slot: with keep, pass i keeps the last pass i's labels)
             kept = (self.kept if keep else set()) if self.pass_slots else None
-            journeys = mc._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats, kept)
+            journeys = mc._by_horizons(run, known, fewest, start, latest, o, d, request, fares, stats, kept,
+                                       in_range=self.pass_slots)
             if journeys is not None and kept is not None:
                 self.kept |= kept
         if journeys is None:
@@ -545,15 +565,19 @@ class McQuery:
         return Plan(self.o.waypoint, self.d.waypoint, request.date, hms(start), tuple(it for *_, it in found), stats)
 
 
-def pass_horizons(known: np.ndarray, start: int, latest: int | None) -> list[int]:
+def pass_horizons(known: np.ndarray, start: int, latest: int | None, in_range: bool = False) -> list[int]:
     """Fares v2: the horizons of the passes before the unbounded one (McPlanner._by_horizons)
-    for a search from ``start`` with ``known`` journeys (rows: arrival, ...): none ends before
-    the earliest known arrival (no journey arrives earlier), nor at or after ``latest``. Empty:
-    one search, unbounded or up to ``latest``."""
+    for a search from ``start`` with ``known`` journeys (rows: arrival, ...): PASS_HORIZONS_S
+    after the start and, unless ``in_range`` (a range's minutes), FIRST_PASS_AFTER_EARLIEST_S
+    after the earliest known arrival, in order; none before that arrival (no journey arrives
+    earlier), nor at or after ``latest``. Empty: one search, unbounded or up to ``latest``."""
     if not len(known):
         return []
     earliest = int(np.asarray(known)[:, 0].min())
-    return [start + h for h in PASS_HORIZONS_S if earliest <= start + h and (latest is None or latest > start + h)]
+    horizons = [start + h for h in PASS_HORIZONS_S]
+    if FIRST_PASS_AFTER_EARLIEST_S is not None and not in_range:
+        horizons.append(earliest + FIRST_PASS_AFTER_EARLIEST_S)
+    return sorted({h for h in horizons if earliest <= h and (latest is None or latest > h)})
 
 
 def _set_complete(ends: list[tuple], fewest: int, floors: np.ndarray | None) -> bool:

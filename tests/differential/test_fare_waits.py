@@ -56,6 +56,7 @@ def test_a_pass_bounded_at_19h_keeps_the_off_peak_journey(network, monkeypatch):
     want = _answer(network)
     monkeypatch.setattr(mcraptor.McPlanner, "bound_states", True)
     # a first pass ending at 19:00 (68,400 s on the query axis: 5,281 s after the start)
+    monkeypatch.setattr(mcraptor, "FIRST_PASS_AFTER_EARLIEST_S", None)
     monkeypatch.setattr(mcraptor, "PASS_HORIZONS_S", (5281,))
     assert _answer(network) == want
 
@@ -72,3 +73,38 @@ def test_one_ride_that_waits_for_the_off_peak_tram(network):
     assert got == [("2026-03-04T18:21:44+01:00", 1, 230), ("2026-03-04T19:03:44+01:00", 1, 170)]
     waits = plan.itineraries[[it.arrival.isoformat() for it in plan.itineraries].index("2026-03-04T19:03:44+01:00")]
     assert [leg.departure.strftime("%H:%M") for leg in waits.legs if leg.mode == "transit"] == ["18:36"]
+
+
+@pytest.fixture(scope="module")
+def network_v2(tmp_path_factory):
+    import engine
+    from engine.testing.data import shared_data_dir
+    from engine.testing.fares_gen import add_fares
+
+    cts = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
+    if not cts.is_file():
+        pytest.skip("Strasbourg CTS absent (BRIQUE_DATA)")
+    out = tmp_path_factory.mktemp("pass_waits")
+    z = add_fares(cts, out / "cts_v2.zip", "v2", seed=3)
+    return engine.open(engine.build(out / "cts.bundle", gtfs=[("feed", z)]).path)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("horizons,first", [((), None), ((3600, 7200, 10800), None), ((3600, 7200), 1500)],
+                         ids=["one-pass", "3h-from-the-start", "default"])
+def test_pass_horizons_change_no_answer(network_v2, horizons, first, monkeypatch):
+    """A pass waits for a cheaper vehicle only as long as the query does (2 h after the start
+    without max_duration_s; McPlanner.run ``wait_limit``), whatever its horizon: Honau -> Abbé de
+    l'Epée at 10:11:31 (generated "v2"), a pass of 3 h once waited 3 h and found (12:39, 3
+    vehicles, 4.80 EUR), which the unbounded search, waiting 2 h, does not look for (it has the
+    next morning's 07:08 at 4.80 EUR instead)."""
+    from engine.criteria import mcraptor
+
+    monkeypatch.setattr(mcraptor, "FIRST_PASS_AFTER_EARLIEST_S", first)
+    monkeypatch.setattr(mcraptor, "PASS_HORIZONS_S", horizons)
+    plan = network_v2.plan("Honau", "Abbé de l'Epée", date="2026-04-17", time="10:11:31", max_transfers=4,
+                           optimize=FARE)
+    got = sorted((it.arrival.isoformat(), it.n_vehicles, fare)
+                 for it, fare in zip(plan.itineraries, plan.stats["fare_minor"]))
+    assert got == [("2026-04-17T11:40:00+02:00", 3, 530), ("2026-04-17T11:59:03+02:00", 4, 180),
+                   ("2026-04-18T07:08:00+02:00", 3, 480)]
