@@ -18,8 +18,8 @@ QUERY = dict(date="2026-04-09", time="17:31:59", max_transfers=4, optimize=FARE,
 ORIGIN, DESTINATION = "Eschau Mairie", "Alt Winmärik-Vieux Marché aux Vins"
 
 
-@pytest.fixture(scope="module")
-def network(tmp_path_factory):
+def _strasbourg(tmp_path_factory, version: str):
+    """Strasbourg CTS with generated fares ``version`` (seed 3, as the benchmarks), opened."""
     import engine
     from engine.testing.data import shared_data_dir
     from engine.testing.fares_gen import add_fares
@@ -27,9 +27,14 @@ def network(tmp_path_factory):
     cts = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
     if not cts.is_file():
         pytest.skip("Strasbourg CTS absent (BRIQUE_DATA)")
-    out = tmp_path_factory.mktemp("first_vehicle")
-    z = add_fares(cts, out / "cts_v2-simple.zip", "v2-simple", seed=3)
+    out = tmp_path_factory.mktemp(f"fare_waits_{version}")
+    z = add_fares(cts, out / f"cts_{version}.zip", version, seed=3)
     return engine.open(engine.build(out / "cts.bundle", gtfs=[("feed", z)]).path)
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory):
+    return _strasbourg(tmp_path_factory, "v2-simple")
 
 
 def _answer(net) -> list[tuple]:
@@ -77,16 +82,7 @@ def test_one_ride_that_waits_for_the_off_peak_tram(network):
 
 @pytest.fixture(scope="module")
 def network_v2(tmp_path_factory):
-    import engine
-    from engine.testing.data import shared_data_dir
-    from engine.testing.fares_gen import add_fares
-
-    cts = shared_data_dir() / "gtfs-fr-strasbourg-cts" / "google_transit.zip"
-    if not cts.is_file():
-        pytest.skip("Strasbourg CTS absent (BRIQUE_DATA)")
-    out = tmp_path_factory.mktemp("pass_waits")
-    z = add_fares(cts, out / "cts_v2.zip", "v2", seed=3)
-    return engine.open(engine.build(out / "cts.bundle", gtfs=[("feed", z)]).path)
+    return _strasbourg(tmp_path_factory, "v2")
 
 
 @pytest.mark.realdata
@@ -108,3 +104,5 @@ def test_pass_horizons_change_no_answer(network_v2, horizons, first, monkeypatch
                  for it, fare in zip(plan.itineraries, plan.stats["fare_minor"]))
     assert got == [("2026-04-17T11:40:00+02:00", 3, 530), ("2026-04-17T11:59:03+02:00", 4, 180),
                    ("2026-04-18T07:08:00+02:00", 3, 480)]
+    # (the 3 h pass is reached: the search is complete after it; one pass: no passes at all)
+    assert plan.stats.get("passes") == (None if not horizons else 3), plan.stats.get("passes")
