@@ -12,24 +12,43 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._mcraptor import FareModel
+from .._mcraptor import KINDS, FareModel
+from .._types import MAX_ROUNDS
 from ..errors import InvalidQueryError
 from .v1 import NO_ZONE, UNLIMITED, FaresV1
 
 NO_LIMIT = 1 << 30
 MAX_BITS = 64
+#: The fare criterion adds amounts in int32 minor units that stay below FARE_UNKNOWN
+#: (engine/_mcraptor.pyx): a journey of MAX_ROUNDS rides, each adding at most two amounts (a
+#: product and a transfer's), stays below it when no amount is larger than this (312,499.99 EUR;
+#: 31 M JPY). The bundle keeps larger ones (itineraries are priced in Python integers).
+KERNEL_MAX_AMOUNT = (KINDS["FARE_UNKNOWN"] - 1) // (2 * MAX_ROUNDS)
+
+
+def check_kernel_amounts(amounts) -> None:
+    """InvalidQueryError (parameter ``optimize``) when an amount (minor units) the fare criterion
+    would add is beyond KERNEL_MAX_AMOUNT: it would wrap around in int32, a silent wrong answer."""
+    amounts = np.asarray(amounts, np.int64)
+    biggest = int(np.abs(amounts).max()) if amounts.size else 0
+    if biggest > KERNEL_MAX_AMOUNT:
+        raise InvalidQueryError(f"optimize: the fare criterion adds amounts of up to {KERNEL_MAX_AMOUNT:,} minor "
+                                f"units, and a fare of this bundle has {biggest:,}; a plan without the fare "
+                                f"criterion still prices its itineraries", "optimize")
 
 
 def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:
     """The FareModel of ``fares`` over a timetable whose pattern p runs route pattern_route[p].
 
     Raises InvalidQueryError (parameter ``optimize``) when the criterion cannot be exact here:
-    fares in several currencies, or more route classes / contains zones than a 64-bit mask holds.
+    fares in several currencies, more route classes / contains zones than a 64-bit mask holds, or
+    a price beyond KERNEL_MAX_AMOUNT.
     """
     currencies = sorted(set(fares.currency))
     if len(currencies) != 1:
         raise InvalidQueryError("optimize: the fare criterion needs fares of one currency "
                                 f"(this bundle has {', '.join(currencies) or 'none'})", "optimize")
+    check_kernel_amounts(fares.price_minor)
     rules = fares.rules
     n = fares.n_fares
     route_bit = _route_class_bits(fares)

@@ -22,6 +22,7 @@ import numpy as np
 from .._mcraptor import FareModelV2
 from ..errors import InvalidQueryError
 from ..raptor.legs import local_datetime
+from .kernel_model import check_kernel_amounts
 from .v2 import NO_IDX, FaresV2
 
 LIMITLESS = 1 << 30          # sorts a transfer_count of -1 after every count
@@ -47,6 +48,9 @@ class FareKernelV2:
         self.words = max(1, -(-len(self.rules) // 64))
         leg_product = np.asarray(fares.leg_product)
         amounts = np.asarray(fares.product_amount_minor, np.int64)
+        used = [int(leg_product[r]) for r in self.rules if leg_product[r] >= 0]
+        used += [int(p) for p in np.asarray(fares.tr_product)[np.isin(np.asarray(fares.tr_feed), feeds)] if p >= 0]
+        check_kernel_amounts(amounts[used])      # (before any is cast to int32)
         self.rule_priced = np.array([leg_product[r] >= 0 for r in self.rules], np.uint8)
         self.rule_amount = np.array([amounts[leg_product[r]] if leg_product[r] >= 0 else 0 for r in self.rules],
                                     np.int32)
@@ -59,8 +63,6 @@ class FareKernelV2:
         tf_rules = np.concatenate([np.asarray(fares.leg_from_timeframe)[rows],
                                    np.asarray(fares.leg_to_timeframe)[rows]])
         self.timed = bool(self.uses_dep or self.uses_arr or (tf_rules >= 0).any())
-        used = [int(leg_product[r]) for r in self.rules if leg_product[r] >= 0]
-        used += [int(p) for p in np.asarray(fares.tr_product)[np.isin(np.asarray(fares.tr_feed), feeds)] if p >= 0]
         self.nonneg = bool((amounts[used] >= 0).all()) if used else True
         self.leg_floor = self._leg_floor()
         priced = self.rule_amount[self.rule_priced == 1]

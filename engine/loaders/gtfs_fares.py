@@ -178,6 +178,9 @@ def minor_digits(currency: str) -> tuple[int, bool]:
 
 
 MAX_PRICE = 10 ** 12      # in major units: anything larger is a typo, not a fare
+#: transfer_duration (v1), duration_limit (v2): longer is a typo (and would not fit the bundle's
+#: int32 columns), not a time limit
+MAX_TRANSFER_DURATION_S = 10 * 86400
 
 
 def parse_money(text: str, digits: int, negative: bool = False) -> tuple[int | None, bool]:
@@ -369,9 +372,10 @@ def _load_v1(read, out: FeedFares, route_idx: dict[str, int], zone_idx: dict[str
         duration = -1
         if r["transfer_duration"]:
             duration = parse_int(r["transfer_duration"])
-            if duration is None or duration < 0 or duration > 10 * 86400:
+            if duration is None or duration < 0 or duration > MAX_TRANSFER_DURATION_S:
                 issues.add("fare_attributes.bad_transfer_duration", "skipped", row, "transfer_duration",
-                           f"transfer_duration {r['transfer_duration']!r} not a number of seconds; fare {fid!r} skipped")
+                           f"transfer_duration {r['transfer_duration']!r} not a number of seconds up to "
+                           f"{MAX_TRANSFER_DURATION_S} (10 days); fare {fid!r} skipped")
                 continue
         payment = parse_int(r["payment_method"]) if r["payment_method"] else 0
         if payment not in (0, 1):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine._types import MAX_ROUNDS
 from engine.loaders.gtfs_csv import CsvTable
 from engine.loaders.gtfs_diag import Diag
 from engine.loaders.gtfs_fares import (
     COLUMNS,
+    MAX_TRANSFER_DURATION_S,
     FeedFares,
     Issues,
     checked_price,
@@ -23,6 +25,10 @@ from engine.loaders.gtfs_fares import (
     parse_int,
 )
 from engine.loaders.gtfs_parse import parse_hms
+
+
+#: rule_priority past this does not fit the bundle's int32 column: a typo, not an order
+MAX_RULE_PRIORITY = (1 << 31) - 1
 
 
 def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_rows: np.ndarray,
@@ -227,9 +233,10 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
         priority = -1
         if r["rule_priority"]:
             priority = parse_int(r["rule_priority"])
-            if priority is None or priority < 0:
+            if priority is None or priority < 0 or priority > MAX_RULE_PRIORITY:
                 issues.add("fare_leg_rules.bad_rule_priority", "skipped", row, "rule_priority",
-                           f"rule_priority {r['rule_priority']!r} not a non-negative integer; rule skipped")
+                           f"rule_priority {r['rule_priority']!r} not an integer from 0 to {MAX_RULE_PRIORITY:,}; "
+                           f"rule skipped")
                 continue
         g = group_idx.setdefault(r["leg_group_id"], len(group_idx)) if r["leg_group_id"] else -1
         out.leg_rules.append((g, *refs, p, priority))
@@ -266,6 +273,12 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                 issues.add("fare_transfer_rules.transfer_count_forbidden", "fixed", row, "transfer_count",
                            "transfer_count is forbidden between different leg groups; ignored (no limit)")
                 count = -1
+            elif count > MAX_ROUNDS:
+                # (no journey has that many transfers: the same rule as no limit, and it fits int32)
+                issues.add("fare_transfer_rules.transfer_count_unreachable", "fixed", row, "transfer_count",
+                           f"transfer_count {r['transfer_count']!r} is more than any journey's transfers "
+                           f"({MAX_ROUNDS - 1}); read as -1 (no limit)")
+                count = -1
         elif same:
             issues.add("fare_transfer_rules.missing_transfer_count", "skipped", row, "transfer_count",
                        "transfer_count is required when from_leg_group_id = to_leg_group_id; rule skipped")
@@ -274,9 +287,10 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
         if r["duration_limit"]:
             duration = parse_int(r["duration_limit"])
             dtype = parse_int(r["duration_limit_type"]) if r["duration_limit_type"] else None
-            if duration is None or duration <= 0:
+            if duration is None or duration <= 0 or duration > MAX_TRANSFER_DURATION_S:
                 issues.add("fare_transfer_rules.bad_duration_limit", "skipped", row, "duration_limit",
-                           f"duration_limit {r['duration_limit']!r} not a positive integer; rule skipped")
+                           f"duration_limit {r['duration_limit']!r} not a positive integer up to "
+                           f"{MAX_TRANSFER_DURATION_S} (10 days); rule skipped")
                 continue
             if dtype not in (0, 1, 2, 3):
                 issues.add("fare_transfer_rules.bad_duration_limit_type", "skipped", row, "duration_limit_type",

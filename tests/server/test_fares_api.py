@@ -182,6 +182,43 @@ def test_optimize_fare_refuses_feeds_mixing_v1_and_v2(sample_paths, tmp_path):
     assert e.value.parameter == "optimize"
 
 
+@pytest.mark.parametrize("amount", ["400000.00", "9999999999.99"])
+@pytest.mark.parametrize("version,member,column", [("v1", "fare_attributes.txt", "price"),
+                                                    ("v2", "fare_products.txt", "amount")])
+def test_optimize_fare_refuses_amounts_its_sums_cannot_hold(sample_paths, tmp_path, version, member, column, amount):
+    """Prices of 400,000.00 or 9,999,999,999.99 EUR are valid bundle values, but the fare
+    criterion adds them in int32 minor units below its "unknown" mark (10^9): an amount past
+    int32 was a traceback, and 32 amounts of 400,000.00 (16 rides, a product and a transfer's
+    each) sum past the mark, a silent wrong answer. Refused naming optimize; a plan without it
+    still prices the itinerary."""
+    import csv
+    import io
+    import zipfile
+
+    src = add_fares(sample_paths.gtfs, tmp_path / f"{version}.zip", version)
+    dear = tmp_path / f"{version}-dear.zip"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dear, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == member:
+                rows = list(csv.DictReader(io.StringIO(data.decode())))
+                for row in rows:
+                    row[column] = amount
+                out = io.StringIO()
+                writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+                writer.writeheader()
+                writer.writerows(rows)
+                data = out.getvalue().encode()
+            zout.writestr(name, data)
+    net = engine.open(engine.build(tmp_path / f"{version}.bundle", gtfs=[("briqueville", dear)]).path)
+    plan = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00")
+    assert any(it.fare is not None and it.fare.known and it.fare.amount_minor >= 40_000_000
+               for it in plan.itineraries)
+    with pytest.raises(InvalidQueryError, match="minor units") as e:
+        net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", optimize=("arrival", "transfers", "fare"))
+    assert e.value.parameter == "optimize"
+
+
 def _http_fares_and_engine(client, net, rider: str):
     """For two criteria and the fare criterion: (the fares /v1/plan gives for ``rider`` on the
     demo query, the engine's plan for that rider, the engine's plan for the default rider); a

@@ -177,6 +177,28 @@ def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_
     assert fares["fares/transfer_rules"].to_pydict()["product_idx"] == [2]     # kept: youth may buy it
 
 
+def test_transfer_limits_past_any_journey_are_read_or_skipped(sample_paths, tmp_path):
+    """fare_transfer_rules.txt: a transfer_count past any journey's transfers is the same rule as no
+    limit (read as -1, counted as fixed), a duration_limit past 10 days is a typo (the rule
+    skipped, like v1's transfer_duration); fare_leg_rules.txt: a rule_priority past int32 too
+    (skipped). Each once failed the build with a pyarrow error (the bundle's columns are int32)."""
+    feed = _with_files(sample_paths.gtfs, tmp_path / "limits.zip", {
+        "fare_products.txt": "fare_product_id,amount,currency\np1,1.00,EUR\n",
+        "fare_leg_rules.txt": "leg_group_id,fare_product_id,rule_priority\ng,p1,0\nh,p1,1\nk,p1,2147483648\n",
+        "fare_transfer_rules.txt": ("from_leg_group_id,to_leg_group_id,transfer_count,duration_limit,"
+                                    "duration_limit_type,fare_transfer_type,fare_product_id\n"
+                                    "g,g,999999999999,,,0,\ng,h,,999999999999,1,0,\nh,h,16,864000,0,0,\n")})
+    staged, report, where = _load(feed)
+    assert ("fare_transfer_rules.transfer_count_unreachable", "fare_transfer_rules.txt", 2, "transfer_count") in where
+    assert ("fare_transfer_rules.bad_duration_limit", "fare_transfer_rules.txt", 3, "duration_limit") in where
+    assert ("fare_leg_rules.bad_rule_priority", "fare_leg_rules.txt", 4, "rule_priority") in where
+    assert report.counts["fixed.fare_transfer_rules.transfer_count_unreachable"] == 1
+    assert staged.fares["fares/leg_rules"].num_rows == 2
+    rules = staged.fares["fares/transfer_rules"].to_pydict()
+    assert rules["transfer_count"] == [-1, 16] and rules["duration_limit_s"][1] == 864000
+    engine.build(tmp_path / "limits.bundle", gtfs=[("bq", feed)])     # (the same rows, written)
+
+
 def test_a_product_in_two_currencies_is_never_priced_across_them(sample_paths, tmp_path):
     """A fares v2 product sold in EUR and CHF: the default rider's price is the cheapest row of
     its first row's currency (a smaller CHF amount does not win), and a rider category or a
