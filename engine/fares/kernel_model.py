@@ -28,7 +28,8 @@ KERNEL_MAX_AMOUNT = (KINDS["FARE_UNKNOWN"] - 1) // (2 * MAX_ROUNDS)
 
 def check_kernel_amounts(amounts) -> None:
     """InvalidQueryError (parameter ``optimize``) when an amount (minor units) the fare criterion
-    would add is beyond KERNEL_MAX_AMOUNT: it would wrap around in int32, a silent wrong answer."""
+    would add is beyond KERNEL_MAX_AMOUNT: a journey's sum could reach the unknown mark (a silent
+    wrong answer), or the amount not fit int32 at all."""
     amounts = np.asarray(amounts, np.int64)
     biggest = int(np.abs(amounts).max()) if amounts.size else 0
     if biggest > KERNEL_MAX_AMOUNT:
