@@ -273,7 +273,7 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                 issues.add("fare_transfer_rules.transfer_count_forbidden", "fixed", row, "transfer_count",
                            "transfer_count is forbidden between different leg groups; ignored (no limit)")
                 count = -1
-            elif count > MAX_ROUNDS:
+            elif count >= MAX_ROUNDS:
                 # (no journey has that many transfers: the same rule as no limit, and it fits int32)
                 issues.add("fare_transfer_rules.transfer_count_unreachable", "fixed", row, "transfer_count",
                            f"transfer_count {r['transfer_count']!r} is more than any journey's transfers "

@@ -187,7 +187,7 @@ def test_transfer_limits_past_any_journey_are_read_or_skipped(sample_paths, tmp_
         "fare_leg_rules.txt": "leg_group_id,fare_product_id,rule_priority\ng,p1,0\nh,p1,1\nk,p1,2147483648\n",
         "fare_transfer_rules.txt": ("from_leg_group_id,to_leg_group_id,transfer_count,duration_limit,"
                                     "duration_limit_type,fare_transfer_type,fare_product_id\n"
-                                    "g,g,999999999999,,,0,\ng,h,,999999999999,1,0,\nh,h,16,864000,0,0,\n")})
+                                    "g,g,999999999999,,,0,\ng,h,,999999999999,1,0,\nh,h,15,864000,0,0,\n")})
     staged, report, where = _load(feed)
     assert ("fare_transfer_rules.transfer_count_unreachable", "fare_transfer_rules.txt", 2, "transfer_count") in where
     assert ("fare_transfer_rules.bad_duration_limit", "fare_transfer_rules.txt", 3, "duration_limit") in where
@@ -195,7 +195,7 @@ def test_transfer_limits_past_any_journey_are_read_or_skipped(sample_paths, tmp_
     assert report.counts["fixed.fare_transfer_rules.transfer_count_unreachable"] == 1
     assert staged.fares["fares/leg_rules"].num_rows == 2
     rules = staged.fares["fares/transfer_rules"].to_pydict()
-    assert rules["transfer_count"] == [-1, 16] and rules["duration_limit_s"][1] == 864000
+    assert rules["transfer_count"] == [-1, 15] and rules["duration_limit_s"][1] == 864000
     engine.build(tmp_path / "limits.bundle", gtfs=[("bq", feed)])     # (the same rows, written)
 
 
