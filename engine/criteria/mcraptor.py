@@ -60,8 +60,9 @@ NO_HORIZON = 2_000_000_000 - 1     # run_mcraptor's horizon when the query sets 
 PASS_HORIZONS_S = (3600, 7200)
 #: Fares v2, a query's own search (not a range's minutes, whose passes keep their labels slot by
 #: slot for the next minute: there, passes counted from the earliest arrival took the "v2" 1 h
-#: ranges' p90 0.18 -> 0.56 s): a first pass this long after the earliest known arrival. Why: a pass 1 h after the start is no bound for a
-#: journey of 50 min; the first one now holds the fast journeys whatever their length. 2026-12-07,
+#: ranges' p90 0.18 -> 0.56 s): a first pass this long after the earliest known arrival. Why: a
+#: pass 1 h after the start is no bound for a journey of 50 min; the first one now holds the
+#: fast journeys whatever their length. 2026-12-07,
 #: Strasbourg generated, 100 queries, three sweeps each in one process, the benchmark's protocol:
 #: "v2" fare p50 2.52-2.95 -> 2.20-2.35 ms (x 3.82-4.56 -> x 3.36-3.57), "v2-simple" x 2.92-3.20
 #: -> x 2.81-2.91, "v2-priority" unchanged (x 1.37-1.49 -> x 1.38-1.46); the same answers (a pass

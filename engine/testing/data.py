@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 
@@ -21,3 +22,15 @@ def gtfs_feeds() -> list[Path]:
     """Every GTFS zip under the shared data folder, sorted by path."""
     root = shared_data_dir()
     return sorted(root.glob("gtfs-*/*.zip")) if root.is_dir() else []
+
+
+def feed_with_files(src: str | os.PathLike, out: str | os.PathLike, files: dict[str, str | bytes]) -> Path:
+    """A copy of the zip ``src`` at ``out`` with ``files`` (member name -> content) replacing or
+    adding members (tests: one damaged or extra file in an otherwise intact feed)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for name in zin.namelist():
+            if name not in files:
+                zout.writestr(name, zin.read(name))
+        for name, text in files.items():
+            zout.writestr(name, text)
+    return Path(out)

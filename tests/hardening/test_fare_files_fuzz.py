@@ -6,9 +6,9 @@ the three v2 variants), then build and plan with the fare criterion. Each case m
 build refusing the feed (an engine error naming it) or a bundle whose fare queries answer or
 refuse with an engine error (InvalidQueryError naming the parameter): never another exception.
 A sweep of 2,500 such cases (2026-12-07) found four that did: a transfer_count, duration_limit or
-rule_priority past int32 failed the build with a pyarrow error, and a product amount past int32
-failed the fare query with an OverflowError (engine/loaders/gtfs_fares_v2.py,
-engine/fares/kernel_model.py KERNEL_MAX_AMOUNT).
+rule_priority past int32 failed the build with a pyarrow error, and a price past int32 failed
+the fare query (an OverflowError, or a wrapped, unsorted v1 price list: a ValueError)
+(engine/loaders/gtfs_fares_v2.py, engine/fares/kernel_model.py KERNEL_MAX_AMOUNT).
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import pytest
 
 import engine
 from engine.errors import EngineError
+from engine.testing.data import feed_with_files
 from engine.testing.fares_gen import add_fares
 from tests.reference.feeds import station_queries
 
@@ -49,9 +50,7 @@ def _mutated(src: zipfile.ZipFile, member: str, rng: random.Random, out) -> str:
         rows[row][col] = value
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
-    with zipfile.ZipFile(out, "w") as zout:
-        for name in src.namelist():
-            zout.writestr(name, buf.getvalue() if name == member else src.read(name))
+    feed_with_files(src.filename, out, {member: buf.getvalue()})
     return f"{member} line {row + 1} {rows[0][col]!r} = {value!r}"
 
 

@@ -195,21 +195,18 @@ def test_optimize_fare_refuses_amounts_its_sums_cannot_hold(sample_paths, tmp_pa
     import io
     import zipfile
 
+    from engine.testing.data import feed_with_files
+
     src = add_fares(sample_paths.gtfs, tmp_path / f"{version}.zip", version)
-    dear = tmp_path / f"{version}-dear.zip"
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dear, "w") as zout:
-        for name in zin.namelist():
-            data = zin.read(name)
-            if name == member:
-                rows = list(csv.DictReader(io.StringIO(data.decode())))
-                for row in rows:
-                    row[column] = amount
-                out = io.StringIO()
-                writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(rows)
-                data = out.getvalue().encode()
-            zout.writestr(name, data)
+    with zipfile.ZipFile(src) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read(member).decode())))
+    for row in rows:
+        row[column] = amount
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    dear = feed_with_files(src, tmp_path / f"{version}-dear.zip", {member: text.getvalue()})
     net = engine.open(engine.build(tmp_path / f"{version}.bundle", gtfs=[("briqueville", dear)]).path)
     plan = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00")
     assert any(it.fare is not None and it.fare.known and it.fare.amount_minor >= 40_000_000

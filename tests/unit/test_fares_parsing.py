@@ -14,6 +14,7 @@ from engine.fares import load_v1, load_v2
 from engine.loaders.gtfs import load_gtfs, validate_gtfs
 from engine.loaders.gtfs_fares import minor_digits
 from engine.sample import DEMO
+from engine.testing.data import feed_with_files
 from engine.testing.fares_gen import add_fares
 from engine.timetable.staging import BuildReport
 
@@ -24,16 +25,6 @@ def _load(feed):
     report = BuildReport()
     staged = load_gtfs([("bq", feed)], report)
     return staged, report, {(i.code, i.file, i.line, i.field) for i in report.issues}
-
-def _with_files(src, out, files: dict[str, str]):
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
-        for name in zin.namelist():
-            if name not in files:
-                zout.writestr(name, zin.read(name))
-        for name, text in files.items():
-            zout.writestr(name, text)
-    return out
-
 
 def _route_ids(zip_path) -> list[str]:
     with zipfile.ZipFile(zip_path) as zf:
@@ -56,7 +47,7 @@ def test_bad_rows_are_counted_with_file_line_and_field(sample_paths, tmp_path):
     route = _route_ids(sample_paths.gtfs)[0]
     rules = (f"fare_id,route_id,origin_id,destination_id,contains_id\nflat,,,,\nnobody,,,,\n"
              f"flat,NO_SUCH_ROUTE,,,\nrounded,{route},,,\nrounded,,Z9,,\n")
-    feed = _with_files(sample_paths.gtfs, tmp_path / "bad.zip", {
+    feed = feed_with_files(sample_paths.gtfs, tmp_path / "bad.zip", {
         "fare_attributes.txt": BAD_ATTRIBUTES, "fare_rules.txt": rules,
         "fare_products.txt": "fare_product_id,amount,currency\np1,1.00,EUR\n",
         "fare_leg_rules.txt": "leg_group_id,network_id\ng,n\n",              # fare_product_id missing
@@ -97,7 +88,7 @@ def test_out_of_range_values_and_bad_bytes_are_reported(sample_paths, tmp_path):
     attrs = ("fare_id,price,currency_type,payment_method,transfers,transfer_duration\n"
              "ok,1.00,EUR,0,,\nneg,1.00,EUR,0,,-5\nlong,1.00,EUR,0,,999999999999999999999\n"
              "dear,99999999999999999999999,EUR,0,,\n").encode() + b"caf\xe9,1.00,EUR,0,,\n"
-    feed = _with_files(sample_paths.gtfs, tmp_path / "range.zip", {
+    feed = feed_with_files(sample_paths.gtfs, tmp_path / "range.zip", {
         "fare_attributes.txt": attrs, "fare_rules.txt": "fare_id,route_id,origin_id,destination_id,contains_id\n"})
     staged, report, where = _load(feed)
     assert ("fare_attributes.bad_transfer_duration", "fare_attributes.txt", 3, "transfer_duration") in where
@@ -111,7 +102,7 @@ def test_out_of_range_values_and_bad_bytes_are_reported(sample_paths, tmp_path):
 
 def test_bad_v2_references_are_counted_with_file_line_and_field(sample_paths, tmp_path):
     route = _route_ids(sample_paths.gtfs)[0]
-    feed = _with_files(sample_paths.gtfs, tmp_path / "bad_v2.zip", {
+    feed = feed_with_files(sample_paths.gtfs, tmp_path / "bad_v2.zip", {
         "fare_products.txt": "fare_product_id,amount,currency\np1,1.00,EUR\n",
         "networks.txt": "network_id,network_name\nn1,One\nn1,Again\n,Nameless\n",
         "route_networks.txt": f"network_id,route_id\n,{route}\nn1,NO_SUCH_ROUTE\nn1,{route}\n",
@@ -136,7 +127,7 @@ def test_rider_categories_and_their_prices_are_kept_and_bad_rows_counted(sample_
     or repeated ids skipped, a bad type read as unknown), a product row of an unknown medium kept
     with a medium of its own; every usable product row kept with its category and medium (-1:
     empty)."""
-    feed = _with_files(sample_paths.gtfs, tmp_path / "riders.zip", {
+    feed = feed_with_files(sample_paths.gtfs, tmp_path / "riders.zip", {
         "rider_categories.txt": ("rider_category_id,rider_category_name,is_default_fare_category,eligibility_url\n"
                                  "adult,Adult,1,\nyouth,Youth,0,https://example.org/youth\n,Nobody,0,\n"
                                  "youth,Again,0,\n"),
@@ -182,7 +173,7 @@ def test_transfer_limits_past_any_journey_are_read_or_skipped(sample_paths, tmp_
     limit (read as -1, counted as fixed), a duration_limit past 10 days is a typo (the rule
     skipped, like v1's transfer_duration); fare_leg_rules.txt: a rule_priority past int32 too
     (skipped). Each once failed the build with a pyarrow error (the bundle's columns are int32)."""
-    feed = _with_files(sample_paths.gtfs, tmp_path / "limits.zip", {
+    feed = feed_with_files(sample_paths.gtfs, tmp_path / "limits.zip", {
         "fare_products.txt": "fare_product_id,amount,currency\np1,1.00,EUR\n",
         "fare_leg_rules.txt": "leg_group_id,fare_product_id,rule_priority\ng,p1,0\nh,p1,1\nk,p1,2147483648\n",
         "fare_transfer_rules.txt": ("from_leg_group_id,to_leg_group_id,transfer_count,duration_limit,"
@@ -204,7 +195,7 @@ def test_a_product_in_two_currencies_is_never_priced_across_them(sample_paths, t
     its first row's currency (a smaller CHF amount does not win), and a rider category or a
     medium picks the cheapest of the rows serving it in the default price's currency when one
     does, else in its first serving row's; amounts of two currencies are never compared."""
-    feed = _with_files(sample_paths.gtfs, tmp_path / "currencies.zip", {
+    feed = feed_with_files(sample_paths.gtfs, tmp_path / "currencies.zip", {
         "rider_categories.txt": ("rider_category_id,rider_category_name,is_default_fare_category\n"
                                  "adult,Adult,1\nyouth,Youth,0\nvisitor,Visitor,0\n"),
         "fare_products.txt": ("fare_product_id,fare_product_name,rider_category_id,fare_media_id,amount,currency\n"
@@ -230,7 +221,7 @@ def test_gtfs_plus_rider_prices_of_fares_v1_are_kept_and_bad_rows_counted(sample
     category, bad price, a fare priced twice for one category) skipped with file, line and
     field. A rider category prices its fares only: one it has no price for is not sold to it,
     and an itinerary it would need is unknown for that rider."""
-    feed = _with_files(sample_paths.gtfs, tmp_path / "gtfs_plus.zip", {
+    feed = feed_with_files(sample_paths.gtfs, tmp_path / "gtfs_plus.zip", {
         "fare_attributes.txt": "fare_id,price,currency_type,payment_method,transfers\nflat,2.00,USD,0,\n"
                                "day,5.00,USD,0,\n",
         "rider_categories.txt": "rider_category_id,rider_category_description\n2,Senior Clipper\n15,Night owl\n",
@@ -264,7 +255,7 @@ def test_gtfs_plus_rider_prices_of_fares_v1_are_kept_and_bad_rows_counted(sample
     assert senior.price_minor.tolist() == [100, 250] and senior.sold.tolist() == [True, True]
     assert owl.price_minor.tolist()[1] == 400 and owl.sold.tolist() == [False, True]
     # (GTFS+ prices without fare_attributes.txt price nothing: reported, never silently dropped)
-    alone = _with_files(sample_paths.gtfs, tmp_path / "gtfs_plus_alone.zip", {
+    alone = feed_with_files(sample_paths.gtfs, tmp_path / "gtfs_plus_alone.zip", {
         "fare_rider_categories.txt": "fare_id,rider_category_id,price\nflat,2,1.00\n"})
     _, alone_report, alone_where = _load(alone)
     assert ("fares.not_understood", "fare_rider_categories.txt", 0, "") in alone_where
