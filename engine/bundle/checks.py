@@ -711,6 +711,11 @@ RULES.update({
                              InRange("fare_transfer_type", 0, 3),
                              InRange("product_idx", 0, _fare_idx("products"), allow=-1),
                              InRange("feed_idx", 0, rows_of("timetable/feeds"))],
+    "fares/leg_join_rules": [InRange("from_network_idx", 0, _fare_idx("networks")),
+                             InRange("to_network_idx", 0, _fare_idx("networks")),
+                             InRange("from_stop_idx", 0, rows_of("timetable/stops"), allow=-1),
+                             InRange("to_stop_idx", 0, rows_of("timetable/stops"), allow=-1),
+                             InRange("feed_idx", 0, rows_of("timetable/feeds"))],
 })
 
 def check_table(bundle, name: str, table: pa.Table, file) -> None:

@@ -40,6 +40,8 @@ FORMAT_VERSION history (bump on any format or semantic change):
                  extension): fares/attribute_prices (a category's price of a fare_attributes row);
                  their categories in fares/rider_categories (rider_categories.txt's
                  rider_category_description as the name).
+  9  2026-12-07  Effective fare legs (fares v2): fares/leg_join_rules (fare_leg_join_rules.txt, now
+                 in the GTFS reference): consecutive legs it joins are priced as one leg.
 """
 from __future__ import annotations
 
@@ -409,6 +411,14 @@ TABLES.update({
         ("duration_limit_type", _i8),  # 0..3, NO_VALUE without a limit
         ("fare_transfer_type", _i8),   # 0 A+AB, 1 A+AB+B, 2 AB
         ("product_idx", _i32),     # NO_IDX = free transfer
+        ("feed_idx", _i32),
+    ]),
+    # fare_leg_join_rules.txt: two consecutive legs of the feed, the first of from_network, the
+    # second of to_network, meeting at from_stop / to_stop (a stop or station; NO_IDX = both
+    # empty: at one station), price as one effective fare leg (engine/fares/v2.py)
+    "fares/leg_join_rules": pa.schema([
+        ("from_network_idx", _i32), ("to_network_idx", _i32),   # fares/networks rows
+        ("from_stop_idx", _i32), ("to_stop_idx", _i32),         # timetable/stops rows, NO_IDX = empty
         ("feed_idx", _i32),
     ]),
 })

@@ -211,6 +211,13 @@ def load_v2(bundle: Bundle, rider: str | None = None, medium: str | None = None)
     def tr(name: str) -> np.ndarray:
         return np.asarray(col("fares/transfer_rules", name))[keep]
 
+    joins = {}
+    if bundle.has("fares/leg_join_rules") and bundle.manifest["tables"]["fares/leg_join_rules"]["rows"]:
+        parent = np.asarray(col("timetable/stops", "parent_idx"), np.int32)
+        joins = {f"join_{name}": np.asarray(col("fares/leg_join_rules", f"{name}_idx"), np.int32)
+                 for name in ("from_network", "to_network", "from_stop", "to_stop", "feed")}
+        joins["stop_station"] = np.where(parent >= 0, parent, np.arange(len(parent), dtype=np.int32)).astype(np.int32)
+
     return FaresV2(
         product_ids=_strings(bundle, "fares/products", "product_id"),
         product_names=_strings(bundle, "fares/products", "name"),
@@ -244,4 +251,5 @@ def load_v2(bundle: Bundle, rider: str | None = None, medium: str | None = None)
         leg_group_ids=_strings(bundle, "fares/leg_groups", "leg_group_id"),
         rider_category=rider,
         fare_medium=medium,
+        **joins,
     )

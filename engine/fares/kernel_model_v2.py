@@ -42,6 +42,12 @@ class FareKernelV2:
         self.fares, self.tt = fares, tt
         feeds = sorted(fares.feeds)
         self.feed_pos = {f: i for i, f in enumerate(feeds)}
+        if fares.join_feeds & set(feeds):
+            # (an effective fare leg is priced from its first ride's boarding to its last ride's
+            # alighting: a label would carry the open leg and what it replaces; not done yet)
+            raise InvalidQueryError("optimize: the fare criterion does not take fare_leg_join_rules.txt (effective "
+                                    "fare legs) yet; plan without it: itineraries are priced with those rules",
+                                    "optimize")
         self._check_currency()
         rows = np.flatnonzero(np.isin(np.asarray(fares.leg_feed), feeds))
         self.rules = sorted((int(r) for r in rows), key=self._rule_key)   # rule number -> leg rule row

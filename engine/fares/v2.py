@@ -45,11 +45,21 @@ is does not apply to that rider.
    - 2 (AB): neither leg i-1's nor leg i's product is paid; AB is.
 3. **Total**: the products of the legs still paid plus every AB. All of them must be in one
    currency, otherwise the fare is unknown (amounts of two currencies are never added).
+0. **Effective fare legs** (fare_leg_join_rules.txt), before 1 and 2: two consecutive rides of
+   the same feed are one *effective fare leg* when a join rule of the feed names the first
+   ride's network as ``from_network_id`` and the second's as ``to_network_id`` and the transfer
+   matches its stops: ``from_stop_id`` / ``to_stop_id`` name the stop (or its station) where
+   the first ride ends and the one where the second starts; both empty, the two rides end and
+   start at one station (the same stop, or stops of one parent station). Consecutive joins make
+   one effective leg of the whole run. It is then a leg as in 1 and 2: departure stop and time
+   of its first ride, arrival stop and time of its last, and its rides' network when they share
+   one (a join across networks leaves it none: only an empty ``network_id`` matches it); one
+   product stands for all its rides.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
@@ -97,6 +107,15 @@ class FaresV2:
     rider_category: str | None = None
     #: the fare medium paid with (None: the cheapest of each product)
     fare_medium: str | None = None
+    #: fare_leg_join_rules.txt (section 0): from / to network, from / to stop (NO_IDX: empty), feed
+    join_from_network: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    join_to_network: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    join_from_stop: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    join_to_stop: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    join_feed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    #: per stop, its station (its parent station, else itself): where join rules meet; empty
+    #: when no feed has join rules
+    stop_station: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
     @cached_property
     def feeds(self) -> frozenset[int]:
@@ -124,6 +143,39 @@ class FaresV2:
                 from_groups=frozenset(int(x) for x in self.tr_from_group[trs] if x >= 0),
                 to_groups=frozenset(int(x) for x in self.tr_to_group[trs] if x >= 0))
         return out
+
+    @cached_property
+    def join_feeds(self) -> frozenset[int]:
+        """Feeds with fare_leg_join_rules.txt rows."""
+        return frozenset(int(f) for f in np.unique(self.join_feed))
+
+    @cached_property
+    def _joins(self) -> dict[tuple[int, int, int], list[tuple[int, int]]]:
+        """(feed, from network, to network) -> [(from stop, to stop)] of its join rules."""
+        out: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+        for feed, fn, tn, fs, ts in zip(self.join_feed.tolist(), self.join_from_network.tolist(),
+                                        self.join_to_network.tolist(), self.join_from_stop.tolist(),
+                                        self.join_to_stop.tolist()):
+            out.setdefault((feed, fn, tn), []).append((fs, ts))
+        return out
+
+    def joined(self, prev: LegV2, cur: LegV2) -> bool:
+        """Whether rides ``prev`` then ``cur`` are one effective fare leg (section 0)."""
+        if prev.feed != cur.feed or prev.route_idx < 0 or cur.route_idx < 0 or not self.join_feeds:
+            return False
+        networks = self.plain.networks
+        pairs = self._joins.get((prev.feed, networks[prev.route_idx], networks[cur.route_idx]))
+        if not pairs:
+            return False
+        station = self.stop_station
+        a, b = prev.alight_stop, cur.board_stop
+        for fs, ts in pairs:
+            if fs < 0:
+                if station[a] == station[b]:
+                    return True
+            elif fs in (a, station[a]) and ts in (b, station[b]):
+                return True
+        return False
 
     @cached_property
     def _stop_areas(self) -> dict[int, frozenset[int]]:
@@ -210,6 +262,8 @@ class LegV2:
     dep_tod_s: int             # local time of day of the departure, seconds
     arr_day: int
     arr_tod_s: int
+    #: an effective fare leg's network when it differs from its route's (section 0; NO_IDX: none)
+    network: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +289,10 @@ def match_leg(fares: FaresV2, leg: LegV2, active: Callable[[int, int], bool]) ->
     rules = fares._per_feed.get(leg.feed)
     if rules is None:
         return None
-    network = fares.plain.networks[leg.route_idx] if leg.route_idx >= 0 else NO_IDX
+    if leg.network is not None:
+        network = leg.network
+    else:
+        network = fares.plain.networks[leg.route_idx] if leg.route_idx >= 0 else NO_IDX
     a_from, a_to = fares.areas_of(leg.board_stop), fares.areas_of(leg.alight_stop)
     any_empty = rules.priority_mode
     matched = []
@@ -309,18 +366,22 @@ def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, i
     in ``legs``."""
     if not legs:
         return FareV2Result(0, "", 2, ())
+    rides = legs
+    legs, spans = effective_legs(fares, rides)
     matched = []
     for i, leg in enumerate(legs):
         m = match_leg(fares, leg, active)
         if m is None:
-            return UnknownV2("no fare_leg_rules row prices leg {leg}" + (
+            first, last = spans[i]
+            joined = f" (one effective fare leg with the next {last - first})" if last > first else ""
+            return UnknownV2("no fare_leg_rules row prices leg {leg}" + joined + (
                 f" for rider category {fares.rider_category!r}" if fares.rider_category is not None else "") + (
-                f" with fare medium {fares.fare_medium!r}" if fares.fare_medium is not None else ""), i)
+                f" with fare medium {fares.fare_medium!r}" if fares.fare_medium is not None else ""), first)
         matched.append(m)
     product = [p for _, p in matched]
     group = [fares.plain.leg_groups[row] for row, _ in matched]
     paid = [True] * len(legs)
-    covers = [[i] for i in range(len(legs))]        # legs each leg's product stands for
+    covers = [list(range(a, b + 1)) for a, b in spans]   # rides each leg's product stands for
     owner = list(range(len(legs)))                  # whose product covers leg i
     extra: list[tuple[int, tuple[int, ...]]] = []
     k = 0
@@ -336,11 +397,11 @@ def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, i
         if ttype in (0, 2):
             paid[i] = False
             owner[i] = owner[i - 1]
-            covers[owner[i]].append(i)
+            covers[owner[i]].extend(covers[i])
         if ttype == 2:
             paid[i - 1] = False
         if ab >= 0:
-            extra.append((ab, (i - 1, i)))
+            extra.append((ab, tuple(range(spans[i - 1][0], spans[i][1] + 1))))   # both legs' rides
     items = [(product[i], tuple(covers[i])) for i in range(len(legs)) if paid[i]] + extra
     currencies = {fares.product_currency[p] for p, _ in items}
     if len(currencies) > 1:
@@ -351,3 +412,30 @@ def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, i
     total = sum(fares.plain.amounts[p] for p, _ in items)
     first = items[0][0]
     return FareV2Result(total, fares.product_currency[first], fares.plain.minor_digits[first], tuple(items))
+
+
+def effective_legs(fares: FaresV2, rides: Sequence[LegV2]) -> tuple[list[LegV2], list[tuple[int, int]]]:
+    """The effective fare legs of consecutive rides (section 0) and, per leg, the positions of
+    its first and last ride. Without join rules: the rides themselves."""
+    if not fares.join_feeds or len(rides) < 2:
+        return list(rides), [(i, i) for i in range(len(rides))]
+    spans = [(0, 0)]
+    for i in range(1, len(rides)):
+        if fares.joined(rides[i - 1], rides[i]):
+            spans[-1] = (spans[-1][0], i)
+        else:
+            spans.append((i, i))
+    if len(spans) == len(rides):
+        return list(rides), spans
+    networks = fares.plain.networks
+    legs = []
+    for a, b in spans:
+        first, last = rides[a], rides[b]
+        if a == b:
+            legs.append(first)
+            continue
+        nets = {networks[r.route_idx] for r in rides[a:b + 1]}
+        legs.append(LegV2(first.feed, first.route_idx, first.board_stop, last.alight_stop, first.dep_s, last.arr_s,
+                          first.dep_day, first.dep_tod_s, last.arr_day, last.arr_tod_s,
+                          None if len(nets) == 1 else NO_IDX))
+    return legs, spans

@@ -15,10 +15,10 @@ What is read (https://gtfs.org/documentation/schedule/reference/):
   category marked is_default_fare_category=1 in rider_categories.txt, cheapest medium),
   rider_categories.txt, fare_media.txt, fare_leg_rules.txt, fare_transfer_rules.txt,
   networks.txt + route_networks.txt or routes.network_id, areas.txt + stop_areas.txt (a station
-  stands for its platforms), timeframes.txt.
+  stands for its platforms), timeframes.txt, fare_leg_join_rules.txt (effective fare legs).
 Bad rows are skipped (or fixed) and counted in the BuildReport with file, line and field
 (``skipped.fare_attributes.bad_price`` ...); what is not understood (extension files, unknown
-columns, fare_leg_join_rules.txt) is counted under ``warnings.fares.not_understood``. A
+columns) is counted under ``warnings.fares.not_understood``. A
 required column missing from a fare file drops that file only (``warnings.fares.file_unusable``):
 fares never fail a build. Prices are integers in the currency's minor unit (ISO 4217 digits).
 """
@@ -49,9 +49,9 @@ MINOR_DIGITS = {
 V1_FILES = ("fare_attributes.txt", "fare_rules.txt")
 V2_FILES = ("fare_products.txt", "fare_leg_rules.txt", "fare_transfer_rules.txt", "fare_media.txt",
             "networks.txt", "route_networks.txt", "areas.txt", "stop_areas.txt", "timeframes.txt",
-            "rider_categories.txt")
+            "rider_categories.txt", "fare_leg_join_rules.txt")
 #: Fare-related files some feeds carry that this engine does not use (counted, never read).
-NOT_UNDERSTOOD_FILES = ("fare_leg_join_rules.txt", "farezone_attributes.txt", "fare_capping.txt")
+NOT_UNDERSTOOD_FILES = ("farezone_attributes.txt", "fare_capping.txt")
 #: GTFS+ rider_category_id values with a meaning of their own (MTC's GTFS+ 1.7; 15-25: the
 #: agency's): a category fare_rider_categories.txt names without a rider_categories.txt row.
 GTFS_PLUS_CATEGORIES = {"2": "Senior", "3": "Child", "4": "Student", "5": "Youth", "6": "Disabled",
@@ -68,6 +68,7 @@ COLUMNS = {
                            "to_timeframe_group_id", "fare_product_id", "rule_priority"),
     "fare_transfer_rules.txt": ("from_leg_group_id", "to_leg_group_id", "transfer_count", "duration_limit",
                                 "duration_limit_type", "fare_transfer_type", "fare_product_id"),
+    "fare_leg_join_rules.txt": ("from_network_id", "to_network_id", "from_stop_id", "to_stop_id"),
     "fare_media.txt": ("fare_media_id", "fare_media_name", "fare_media_type"),
     "networks.txt": ("network_id", "network_name"),
     "route_networks.txt": ("network_id", "route_id"),
@@ -84,6 +85,7 @@ REQUIRED = {
     "fare_products.txt": ("fare_product_id", "amount", "currency"),
     "fare_leg_rules.txt": ("fare_product_id",),
     "fare_transfer_rules.txt": ("fare_transfer_type",),
+    "fare_leg_join_rules.txt": ("from_network_id", "to_network_id"),
     "networks.txt": ("network_id",),
     "route_networks.txt": ("network_id", "route_id"),
     "areas.txt": ("area_id",),
@@ -125,6 +127,8 @@ class FeedFares:
     #                                                        from_tf, to_tf, product, priority)
     transfer_rules: list[tuple] = field(default_factory=list)  # (from_group, to_group, count,
     #                                          duration_s, duration_type, transfer_type, product)
+    join_rules: list[tuple] = field(default_factory=list)      # (from_network, to_network,
+    #                                          from_stop, to_stop): fare_leg_join_rules.txt, stops -1 = empty
 
 
 class Issues:
@@ -254,7 +258,8 @@ def load_feed_fares(src: FeedSource, part, diag: Diag) -> FeedFares | None:
         if src.has(f):
             diag.warn("fares.not_understood", f, 0, "", f"{f}: not a file this engine uses for fares; ignored")
     fare_files = [f for f in present if f not in ("networks.txt", "route_networks.txt", "areas.txt",
-                                                  "stop_areas.txt", "timeframes.txt", "rider_categories.txt")]
+                                                  "stop_areas.txt", "timeframes.txt", "rider_categories.txt",
+                                                  "fare_leg_join_rules.txt")]
     if not fare_files:
         # areas/networks alone (e.g. for other extensions), or GTFS+ rider prices without
         # fare_attributes.txt, price nothing
@@ -493,7 +498,7 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
 
     names = ("agencies", "zones", "attributes", "rules", "networks", "areas", "stop_areas", "products", "leg_groups",
              "timeframe_groups", "timeframes", "leg_rules", "transfer_rules", "rider_categories", "fare_media",
-             "product_prices", "attribute_prices")
+             "product_prices", "attribute_prices", "leg_join_rules")
     rows: dict[str, list[tuple]] = {name: [] for name in names}     # one tuple per row, schema order
     stop_zone = np.full(int(stop_base[-1]), -1, np.int32)
     route_agency = np.full(int(route_base[-1]), -1, np.int32)
@@ -544,6 +549,8 @@ def merge_fares(fares: list[FeedFares | None], parts: list) -> dict[str, pa.Tabl
         rows["transfer_rules"] += [(shift(fg, "leg_groups"), shift(tg, "leg_groups"), count, dur, dtype, ttype,
                                     shift(prod, "products"), feed_idx)
                                    for fg, tg, count, dur, dtype, ttype, prod in f.transfer_rules]
+        rows["leg_join_rules"] += [(shift(fn, "networks"), shift(tn, "networks"), fs + ss if fs >= 0 else -1,
+                                    ts + ss if ts >= 0 else -1, feed_idx) for fn, tn, fs, ts in f.join_rules]
         base.update(agencies=b["agencies"] + len(f.agencies), zones=b["zones"] + len(f.zones),
                     attributes=b["attributes"] + len(f.fares), networks=b["networks"] + len(f.networks),
                     areas=b["areas"] + len(f.areas), products=b["products"] + len(f.products),

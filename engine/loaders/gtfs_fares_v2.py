@@ -242,6 +242,7 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
         out.leg_rules.append((g, *refs, p, priority))
     issues.flush()
     out.leg_groups = list(group_idx)
+    _join_rules(read("fare_leg_join_rules.txt"), out, part, net_idx, diag)
     # transfer rules
     tr = read("fare_transfer_rules.txt")
     if tr is None:
@@ -306,6 +307,59 @@ def load_v2_files(read, out: FeedFares, part, routes: CsvTable | None, route_row
                        f"fare_product_id {r['fare_product_id']!r} has no price for the default rider: the rule "
                        f"applies only to the rider categories that have one")
         out.transfer_rules.append((groups[0], groups[1], count, duration, dtype, ttype, p))
+    issues.flush()
+
+
+def _join_rules(table: CsvTable | None, out: FeedFares, part, net_idx: dict[str, int], diag: Diag) -> None:
+    """fare_leg_join_rules.txt -> ``out.join_rules`` (from network, to network, from stop, to
+    stop; -1 = empty stop fields: the two legs must meet at one station). Both networks are
+    required, the two stop fields go together, a stop must be a stop or a station
+    (location_type 0 or 1); a primary key seen before is skipped (the first row holds)."""
+    if table is None:
+        return
+    issues = Issues(diag, table)
+    stop_local = index_of(table.get("from_stop_id"), part.stops.ids) if table.has("from_stop_id") else None
+    to_local = index_of(table.get("to_stop_id"), part.stops.ids) if table.has("to_stop_id") else None
+    location_type = part.stops.location_type
+    seen: set[tuple] = set()
+    for row, r in data_rows(table, COLUMNS["fare_leg_join_rules.txt"]):
+        nets = [issues.reference(net_idx, r, row, col, "fare_leg_join_rules.unknown_network",
+                                 "is not a network of networks.txt, route_networks.txt or routes.txt",
+                                 required=True) for col in ("from_network_id", "to_network_id")]
+        if None in nets:
+            continue
+        if bool(r["from_stop_id"]) != bool(r["to_stop_id"]):
+            col = "to_stop_id" if r["from_stop_id"] else "from_stop_id"
+            issues.add("fare_leg_join_rules.missing_stop", "skipped", row, col,
+                       f"{col} is required when the other stop field is given; rule skipped")
+            continue
+        stops = [-1, -1]
+        if r["from_stop_id"]:
+            for i, (col, local) in enumerate((("from_stop_id", stop_local), ("to_stop_id", to_local))):
+                s = int(local[row])
+                if s < 0:
+                    issues.add("fare_leg_join_rules.unknown_stop", "skipped", row, col,
+                               f"{col} {r[col]!r} not in stops.txt; rule skipped")
+                    break
+                if location_type[s] not in (0, 1):
+                    issues.add("fare_leg_join_rules.not_a_stop", "skipped", row, col,
+                               f"{col} {r[col]!r} is neither a stop nor a station (location_type "
+                               f"{int(location_type[s])}); rule skipped")
+                    break
+                stops[i] = s
+            if -1 in stops:
+                continue
+        key = (*nets, *stops)
+        if key in seen:
+            issues.add("fare_leg_join_rules.duplicate_key", "skipped", row, "from_network_id",
+                       "from_network_id, to_network_id, from_stop_id, to_stop_id as an earlier row; skipped")
+            continue
+        seen.add(key)
+        if nets[0] != nets[1]:
+            issues.add("fare_leg_join_rules.different_networks", "warnings", row, "to_network_id",
+                       "the effective fare leg joins two networks: it has no network of its own for "
+                       "fare_leg_rules (only an empty network_id matches it)")
+        out.join_rules.append(key)
     issues.flush()
 
 

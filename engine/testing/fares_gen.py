@@ -43,6 +43,10 @@ the suburbs (1) -> night_owl, a product with no price for the default rider (suc
 fare); any bus (0) -> bus_single. Transfers: tram -> tram a discount of -0.40 (type 1, at most
 2 transfers, 3600 s departure-to-departure); bus -> bus free (type 0, count -1, 5400 s
 departure-to-arrival); tram -> bus = combo (type 2, no limit).
+v2-join (effective fare legs, fare_leg_join_rules.txt): v2's products and leg rules; a change of
+tram at one station is the same tram leg (join rules tram -> tram: with empty stops, and, for
+feeds without parent stations, one row per pair of stops that share a stop_name); the tram ->
+tram transfer rule is gone (a change of tram elsewhere pays again); the other transfer rules as v2.
 """
 from __future__ import annotations
 
@@ -58,7 +62,7 @@ from ..sample._zip import csv_bytes
 
 FARE_FILES = ("fare_attributes.txt", "fare_rules.txt", "fare_media.txt", "fare_products.txt", "fare_leg_rules.txt",
               "fare_transfer_rules.txt", "networks.txt", "route_networks.txt", "areas.txt", "stop_areas.txt",
-              "timeframes.txt", "rider_categories.txt")
+              "timeframes.txt", "rider_categories.txt", "fare_leg_join_rules.txt")
 PEAK = (("07:00:00", "09:00:00"), ("16:30:00", "18:30:00"))
 OFFPEAK = (("00:00:00", "07:00:00"), ("09:00:00", "16:30:00"), ("18:30:00", "24:00:00"))
 
@@ -84,7 +88,7 @@ def stop_zones(stops: list[dict[str, str]]) -> dict[str, int]:
     return {sid: 1 + min(2, 3 * i // len(dist)) for i, (_, sid) in enumerate(dist)}
 
 
-VERSIONS = ("v1", "v2", "v2-simple", "v2-priority")
+VERSIONS = ("v1", "v2", "v2-simple", "v2-priority", "v2-join")
 
 
 def add_fares(src_zip: str | PathLike, out_zip: str | PathLike, version: str = "v1", seed: int = 0) -> Path:
@@ -204,7 +208,20 @@ def _v2_files(stops, routes, zones: dict[str, int], services: list[str], version
             ["bus", "bus", "-1", "5400", "0", "0", ""],
             ["tram", "bus", "", "", "", "2", "combo"],
         ]
-    return {
+    extra = {}
+    if version == "v2-join":
+        transfer_rules = [r for r in transfer_rules if r[:2] != ["tram", "tram"]]
+        joins = [["tram", "tram", "", ""]]
+        by_name: dict[str, list[str]] = {}
+        for st in stops:
+            if st.get("location_type", "") in ("", "0") and not st.get("parent_station"):
+                by_name.setdefault(st.get("stop_name", ""), []).append(st["stop_id"])
+        for name, ids in sorted(by_name.items()):
+            if name:
+                joins += [["tram", "tram", a, b] for a in ids for b in ids if a != b]
+        extra["fare_leg_join_rules.txt"] = csv_bytes(["from_network_id", "to_network_id", "from_stop_id",
+                                                      "to_stop_id"], joins)
+    return extra | {
         "fare_media.txt": csv_bytes(["fare_media_id", "fare_media_name", "fare_media_type"],
                                [["card", "Badgeo card", "2"], ["paper", "Paper ticket", "1"]]),
         "rider_categories.txt": csv_bytes(["rider_category_id", "rider_category_name", "is_default_fare_category"],

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import engine
+from engine.errors import InvalidQueryError
 from engine.fares import load_v2
 from engine.testing.data import shared_data_dir
 from engine.testing.fares_gen import add_fares
@@ -61,6 +62,8 @@ class Reference:
             self.legs = read("fare_leg_rules.txt")
             self.transfers = [r for r in read("fare_transfer_rules.txt")
                               if not r["fare_product_id"] or r["fare_product_id"] in self.price]
+            self.joins = read("fare_leg_join_rules.txt") if "fare_leg_join_rules.txt" in zf.namelist() else []
+            self.station = {r["stop_id"]: r.get("parent_station") or r["stop_id"] for r in read("stops.txt")}
 
     def runs(self, service: str, day: dt.date) -> bool:
         ymd = day.strftime("%Y%m%d")
@@ -80,10 +83,34 @@ class Reference:
         return any(r["timeframe_group_id"] == group and sec(r["start_time"]) <= t < sec(r["end_time"])
                    and self.runs(r["service_id"], when.date()) for r in self.timeframes)
 
-    def leg_rule(self, leg):
-        net = self.network.get(leg.route_id.split(":", 1)[1])
-        a_from = self.areas.get(leg.origin.stop_id.split(":", 1)[1], set())
-        a_to = self.areas.get(leg.destination.stop_id.split(":", 1)[1], set())
+    def joined(self, prev, cur) -> bool:
+        """fare_leg_join_rules.txt: rides prev then cur are one effective fare leg."""
+        a, b = prev.destination.stop_id.split(":", 1)[1], cur.origin.stop_id.split(":", 1)[1]
+        for r in self.joins:
+            if (r["from_network_id"], r["to_network_id"]) != (self.network.get(prev.route_id.split(":", 1)[1]),
+                                                               self.network.get(cur.route_id.split(":", 1)[1])):
+                continue
+            if not r["from_stop_id"] and self.station[a] == self.station[b]:
+                return True
+            if r["from_stop_id"] in (a, self.station[a]) and r["to_stop_id"] in (b, self.station[b]):
+                return True
+        return False
+
+    def effective_legs(self, legs) -> list[list]:
+        runs = [[legs[0]]]
+        for prev, cur in zip(legs, legs[1:]):
+            if self.joined(prev, cur):
+                runs[-1].append(cur)
+            else:
+                runs.append([cur])
+        return runs
+
+    def leg_rule(self, run):
+        """The rule pricing a run of joined rides (one ride: itself)."""
+        nets = {self.network.get(leg.route_id.split(":", 1)[1]) for leg in run}
+        net = nets.pop() if len(nets) == 1 else None
+        a_from = self.areas.get(run[0].origin.stop_id.split(":", 1)[1], set())
+        a_to = self.areas.get(run[-1].destination.stop_id.split(":", 1)[1], set())
         named = {c: {r[c] for r in self.legs if r[c]} for c in ("network_id", "from_area_id", "to_area_id")}
         found = []
         for r in self.legs:          # no rule_priority in the generated file: empty = inverse match
@@ -93,9 +120,9 @@ class Reference:
                 continue
             if (r["to_area_id"] not in a_to) if r["to_area_id"] else (a_to & named["to_area_id"]):
                 continue
-            if r["from_timeframe_group_id"] and not self.in_timeframe(r["from_timeframe_group_id"], leg.departure):
+            if r["from_timeframe_group_id"] and not self.in_timeframe(r["from_timeframe_group_id"], run[0].departure):
                 continue
-            if r["to_timeframe_group_id"] and not self.in_timeframe(r["to_timeframe_group_id"], leg.arrival):
+            if r["to_timeframe_group_id"] and not self.in_timeframe(r["to_timeframe_group_id"], run[-1].arrival):
                 continue
             if r["fare_product_id"] in self.price:
                 found.append(r)
@@ -115,8 +142,8 @@ class Reference:
                 continue
             if r["duration_limit"]:
                 kind = int(r["duration_limit_type"])
-                start = prev.departure if kind in (0, 1) else prev.arrival
-                end = cur.arrival if kind in (0, 3) else cur.departure
+                start = prev[0].departure if kind in (0, 1) else prev[-1].arrival
+                end = cur[-1].arrival if kind in (0, 3) else cur[0].departure
                 if (end - start).total_seconds() > int(r["duration_limit"]):
                     continue
             key = (count if count != -1 else 10 ** 9, self.price.get(r["fare_product_id"], 0))
@@ -125,9 +152,10 @@ class Reference:
         return None if best is None else best[1]
 
     def fare(self, itinerary) -> int | None:
-        legs = [leg for leg in itinerary.legs if leg.mode == "transit"]
-        if not legs:
+        rides = [leg for leg in itinerary.legs if leg.mode == "transit"]
+        if not rides:
             return 0
+        legs = self.effective_legs(rides)
         rules = [self.leg_rule(leg) for leg in legs]
         if None in rules:
             return None
@@ -257,3 +285,44 @@ def test_v2_mixed_currencies_are_unknown(generated, tmp_path):
             elif "different currencies" in (it.fare.reason or ""):
                 mixed += 1
     assert mixed
+
+
+def test_v2_effective_fare_legs_of_random_itineraries_match_the_reference(tmp_path):
+    """fare_leg_join_rules.txt ("v2-join": a change of tram at one stop, or between two stops of
+    one name, is the same tram leg, priced from the first boarding to the last alighting; no
+    tram -> tram transfer rule otherwise): prices of random itineraries against the CSV
+    reference, joined rides covered by one product; the fare criterion refuses such fares
+    (not in the search yet) naming ``optimize``."""
+    z = add_fares(CTS, tmp_path / "cts_join.zip", "v2-join", seed=0)
+    net = engine.open(engine.build(tmp_path / "join.bundle", gtfs=[("cts", z)]).path)
+    ref = Reference(z)
+    tt = net.timetable
+    stops = [i for i in range(tt.n_stops) if tt.stop_location_type[i] == 0]
+    rng = random.Random(41)
+    compared = same_stop = named_pair = 0
+    for q in range(160):
+        a, b = rng.sample(stops, 2)
+        plan = net.plan(tt.stop_id(a), tt.stop_id(b), date=DATES[q % len(DATES)],
+                        time=f"{rng.randint(6, 21):02d}:{rng.randint(0, 59):02d}")
+        for it in plan.itineraries:
+            expected = ref.fare(it)
+            if expected is None:
+                assert not it.fare.known, it.fare
+                continue
+            assert it.fare.known and it.fare.amount_minor == expected, \
+                (expected, it.fare, [(l.route_short_name, l.origin.stop_id, l.destination.stop_id) for l in it.legs])
+            compared += 1
+            positions = [i for i, l in enumerate(it.legs) if l.mode == "transit"]
+            for i, j in zip(positions, positions[1:]):
+                if ref.joined(it.legs[i], it.legs[j]):
+                    # one product stands for both rides
+                    assert any(i in p.legs and j in p.legs for p in it.fare.products), it.fare
+                    if it.legs[i].destination.stop_id == it.legs[j].origin.stop_id:
+                        same_stop += 1
+                    else:
+                        named_pair += 1
+    assert compared >= 150 and same_stop >= 3 and named_pair >= 5, (compared, same_stop, named_pair)
+    with pytest.raises(InvalidQueryError) as err:
+        net.plan(tt.stop_id(stops[0]), tt.stop_id(stops[1]), date=DATES[0], time="10:00",
+                 optimize=("arrival", "transfers", "fare"))
+    assert err.value.parameter == "optimize" and "fare_leg_join_rules.txt" in str(err.value)

@@ -216,6 +216,30 @@ def test_optimize_fare_refuses_amounts_its_sums_cannot_hold(sample_paths, tmp_pa
     assert e.value.parameter == "optimize"
 
 
+def test_optimize_fare_refuses_join_rules_over_http_and_in_the_cli(sample_paths, tmp_path, capsys):
+    """Fares v2 with fare_leg_join_rules.txt ("v2-join"; their prices: tests/realdata): the fare
+    criterion, which does not take them yet, is a 400 naming optimize over HTTP and exit 2 in
+    the CLI; plain plans and the walking criterion answer, every itinerary priced."""
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app
+    from server.settings import Settings
+
+    z = add_fares(sample_paths.gtfs, tmp_path / "join.zip", "v2-join")
+    bundle = engine.build(tmp_path / "join.bundle", gtfs=[("briqueville", z)]).path
+    net = engine.open(bundle)
+    query = {"from": DEMO["origin"], "to": DEMO["destination"], "date": DEMO["date"], "time": "08:00"}
+    with TestClient(create_app(Settings(bundle=str(bundle)), network=net), raise_server_exceptions=False) as c:
+        r = c.get("/v1/plan", params={**query, "optimize": "fare"})
+        assert r.status_code == 400 and "fare_leg_join_rules.txt" in r.text and "optimize" in r.text, r.text
+        for extra in ({}, {"optimize": "walking"}):
+            r = c.get("/v1/plan", params={**query, **extra})
+            assert r.status_code == 200 and all(it["fare"]["known"] for it in r.json()["itineraries"]), r.text
+    code = main(["plan", str(bundle), "--from", DEMO["origin"], "--to", DEMO["destination"], "--date", DEMO["date"],
+                 "--time", "08:00", "--optimize", "fare"])
+    assert code == 2 and "fare_leg_join_rules.txt" in capsys.readouterr().err
+
+
 def _http_fares_and_engine(client, net, rider: str):
     """For two criteria and the fare criterion: (the fares /v1/plan gives for ``rider`` on the
     demo query, the engine's plan for that rider, the engine's plan for the default rider); a

@@ -61,8 +61,8 @@ def test_bad_rows_are_counted_with_file_line_and_field(sample_paths, tmp_path):
                 "skipped.fare_rules.unknown_fare", "skipped.fare_rules.unknown_route", "fixed.fare_rules.unknown_zone",
                 "warnings.fares.file_unusable"):
         assert c.get(key) == 1, key
-    # not understood: the extra column and fare_leg_join_rules.txt
-    assert c["warnings.fares.not_understood"] == 2
+    # not understood: the extra column (fare_leg_join_rules.txt is a v2 file, unused with no usable leg rules)
+    assert c["warnings.fares.not_understood"] == 1
     assert ("fare_attributes.duplicate_id", "fare_attributes.txt", 3, "fare_id") in where
     assert ("fare_attributes.bad_price", "fare_attributes.txt", 4, "price") in where
     assert ("fare_attributes.bad_currency", "fare_attributes.txt", 5, "currency_type") in where
@@ -188,6 +188,49 @@ def test_transfer_limits_past_any_journey_are_read_or_skipped(sample_paths, tmp_
     rules = staged.fares["fares/transfer_rules"].to_pydict()
     assert rules["transfer_count"] == [-1, 15] and rules["duration_limit_s"][1] == 864000
     engine.build(tmp_path / "limits.bundle", gtfs=[("bq", feed)])     # (the same rows, written)
+
+
+def test_join_rules_are_read_and_bad_rows_counted_with_file_line_and_field(sample_paths, tmp_path):
+    """fare_leg_join_rules.txt (effective fare legs): both networks required and known, the two
+    stop fields together, each a stop or a station (an entrance is neither), one row per primary
+    key; a join of two networks is kept and reported (only an empty network_id can price it).
+    The kept rows reach the bundle with global stop and network indices."""
+    with zipfile.ZipFile(sample_paths.gtfs) as zf:
+        stops = zf.read("stops.txt").decode()
+    feed = feed_with_files(sample_paths.gtfs, tmp_path / "joins.zip", {
+        "stops.txt": stops + "HDV_E,,Entrée Hôtel de Ville,47.2000100,1.5500100,2,HDV,1,\n",
+        "fare_products.txt": "fare_product_id,amount,currency\np1,1.00,EUR\n",
+        "route_networks.txt": "network_id,route_id\ntram,T1\nmetro,MA\n",
+        "fare_leg_rules.txt": "network_id,fare_product_id\ntram,p1\nmetro,p1\n",
+        "fare_leg_join_rules.txt": ("from_network_id,to_network_id,from_stop_id,to_stop_id,duration_limit\n"
+                                    "tram,tram,,,600\n"            # 2: kept (the column is not understood)
+                                    "tram,tram,HDV_T,HDV_M,\n"     # 3: kept
+                                    "tram,metro,HDV,HDV,\n"        # 4: kept, two networks (reported)
+                                    ",tram,,,\n"                   # 5: from_network_id missing
+                                    "tram,bus,,,\n"                # 6: unknown network
+                                    "tram,tram,HDV_T,,\n"          # 7: to_stop_id missing
+                                    "tram,tram,HDV_T,NOWHERE,\n"   # 8: unknown stop
+                                    "tram,tram,HDV_E,HDV_M,\n"     # 9: an entrance
+                                    "tram,tram,HDV_T,HDV_M,\n")})  # 10: the key of line 3
+    staged, report, where = _load(feed)
+    for key, line, field in (("unknown_network", 5, "from_network_id"), ("unknown_network", 6, "to_network_id"),
+                             ("missing_stop", 7, "to_stop_id"), ("unknown_stop", 8, "to_stop_id"),
+                             ("not_a_stop", 9, "from_stop_id"), ("duplicate_key", 10, "from_network_id")):
+        assert (f"fare_leg_join_rules.{key}", "fare_leg_join_rules.txt", line, field) in where, key
+    assert report.counts["skipped.fare_leg_join_rules.unknown_network"] == 2
+    assert report.counts["warnings.fare_leg_join_rules.different_networks"] == 1
+    assert ("fare_leg_join_rules.different_networks", "fare_leg_join_rules.txt", 4, "to_network_id") in where
+    assert ("fares.not_understood", "fare_leg_join_rules.txt", 1, "duration_limit") in where
+    assert report.counts["fares.fare_leg_join_rules.read"] == 9
+    bundle = engine.open(engine.build(tmp_path / "joins.bundle", gtfs=[("bq", feed)]).path).bundle
+    rows = bundle.table("fares/leg_join_rules").to_pydict()
+    nets = bundle.table("fares/networks").column("network_id").to_pylist()
+    stop_ids = bundle.table("timetable/stops").column("stop_id").to_pylist()
+    named = [(nets[a], nets[b], stop_ids[c] if c >= 0 else "", stop_ids[d] if d >= 0 else "")
+             for a, b, c, d in zip(rows["from_network_idx"], rows["to_network_idx"], rows["from_stop_idx"],
+                                   rows["to_stop_idx"])]
+    assert named == [("bq:tram", "bq:tram", "", ""), ("bq:tram", "bq:tram", "bq:HDV_T", "bq:HDV_M"),
+                     ("bq:tram", "bq:metro", "bq:HDV", "bq:HDV")]
 
 
 def test_a_product_in_two_currencies_is_never_priced_across_them(sample_paths, tmp_path):

@@ -136,3 +136,75 @@ def test_unknown_rides_and_currencies():
     lone = fares([(0, 0, -1, -1, -1, -1, 0, -1)])
     r = journey_fare(lone, [leg(route=0), leg(route=1)], ALWAYS)
     assert isinstance(r, UnknownV2) and r.ride == 1
+
+
+# --------------------------------------------------------------- section 0: effective fare legs
+# stops: 1, 2 platforms of station 10; 3, 4 platforms of station 11; 5 (airport area), 6 lone stops
+STOP_PARENT = {1: 10, 2: 10, 3: 11, 4: 11}
+# leg rules by area: tram from anywhere to the airport costs 900 ("airport"), else 170 ("tram");
+# the bus 180
+AIRPORT_RULES = [(0, 0, -1, 0, -1, -1, 3, -1), (0, 0, -1, -1, -1, -1, 0, -1), (1, 1, -1, -1, -1, -1, 1, -1)]
+
+
+def joining(leg_rules, joins, transfer_rules=()) -> FaresV2:
+    """``fares(...)`` with join rules (from network, to network, from stop, to stop)."""
+    f = fares(leg_rules, transfer_rules)
+    j = np.array(joins, np.int32).reshape(-1, 4)
+    station = np.arange(12, dtype=np.int32)
+    for stop, parent in STOP_PARENT.items():
+        station[stop] = parent
+    return FaresV2(**{**f.__dict__, "join_from_network": j[:, 0], "join_to_network": j[:, 1],
+                      "join_from_stop": j[:, 2], "join_to_stop": j[:, 3],
+                      "join_feed": np.zeros(len(j), np.int32), "stop_station": station})
+
+
+def test_rides_joined_at_one_station_are_one_leg_from_first_boarding_to_last_alighting():
+    f = joining(AIRPORT_RULES, [(0, 0, -1, -1)])                 # tram -> tram at one station
+    a = leg(board=6, alight=1, dep=8 * 3600, arr=8 * 3600 + 600)
+    b = leg(board=2, alight=5, dep=8 * 3600 + 900, arr=8 * 3600 + 1500)    # other platform, same station
+    r = journey_fare(f, [a, b], ALWAYS)
+    assert r.amount_minor == 900 and r.items == ((3, (0, 1)),)  # one airport ticket for both rides
+    elsewhere = leg(board=3, alight=5, dep=8 * 3600 + 900, arr=8 * 3600 + 1500)   # station 11: no join
+    assert price(f, [a, elsewhere]) == 170 + 900
+    assert price(fares(AIRPORT_RULES), [a, b]) == 170 + 900     # no join rules: two legs
+    # three rides, two joins: one leg; a bus in between breaks the run
+    c = leg(board=5, alight=6, dep=8 * 3600 + 1800, arr=8 * 3600 + 2400)
+    b_to_5 = leg(board=2, alight=5, dep=8 * 3600 + 900, arr=8 * 3600 + 1500)
+    assert journey_fare(f, [a, b_to_5, c], ALWAYS).items == ((0, (0, 1, 2)),)   # ends at 6: a plain tram leg
+    bus = leg(route=1, board=1, alight=2, dep=8 * 3600 + 700, arr=8 * 3600 + 800)
+    assert price(f, [a, bus, b]) == 170 + 180 + 900
+
+
+def test_join_rules_with_stops_and_networks():
+    a = leg(board=6, alight=1)
+    b = leg(board=3, alight=5, dep=8 * 3600 + 900, arr=8 * 3600 + 1500)
+    named = joining(AIRPORT_RULES, [(0, 0, 1, 3)])              # stop 1 -> stop 3 (other stations)
+    assert price(named, [a, b]) == 900
+    by_station = joining(AIRPORT_RULES, [(0, 0, 10, 11)])       # station 10 -> station 11
+    assert price(by_station, [a, b]) == 900
+    assert price(joining(AIRPORT_RULES, [(0, 0, 2, 3)]), [a, b]) == 170 + 900     # not where it ends
+    assert price(joining(AIRPORT_RULES, [(0, 0, 1, 3)]), [b, a]) == 900 + 170     # one direction only
+    # networks: tram -> bus only joins a tram then a bus; the effective leg has no network of
+    # its own, so only a rule with an empty network_id prices it (here none: unknown)
+    bus = leg(route=1, board=2, alight=6, dep=8 * 3600 + 900, arr=8 * 3600 + 1500)
+    cross = joining(AIRPORT_RULES, [(0, 1, -1, -1)])
+    assert price(cross, [bus, a]) == 180 + 170
+    r = journey_fare(cross, [a, bus], ALWAYS)
+    assert isinstance(r, UnknownV2) and r.ride == 0 and "effective fare leg" in r.reason
+    cross_priced = joining(AIRPORT_RULES + [(1, -1, -1, -1, -1, -1, 5, -1)], [(0, 1, -1, -1)])
+    assert journey_fare(cross_priced, [a, bus], ALWAYS).items == ((5, (0, 1)),)    # the combo
+
+
+def test_transfer_rules_see_effective_legs():
+    # tram -> bus free within 1800 s from the (effective) tram leg's departure
+    a = leg(board=6, alight=1, dep=8 * 3600, arr=8 * 3600 + 600)
+    b = leg(board=2, alight=6, dep=8 * 3600 + 700, arr=8 * 3600 + 1200)
+    bus = leg(route=1, board=6, alight=4, dep=8 * 3600 + 1300, arr=8 * 3600 + 1700)
+    f = joining(AIRPORT_RULES, [(0, 0, -1, -1)], [(0, 1, -1, 1800, 1, 0, -1)])
+    r = journey_fare(f, [a, b, bus], ALWAYS)
+    assert r.amount_minor == 170 and r.items == ((0, (0, 1, 2)),)
+    late_bus = leg(route=1, board=6, alight=4, dep=8 * 3600 + 1900, arr=8 * 3600 + 2300)
+    assert price(f, [a, b, late_bus]) == 170 + 180              # 1900 s after the first ride left
+    # an upgrade product (A + AB) names the rides around the transfer
+    g = joining(AIRPORT_RULES, [(0, 0, -1, -1)], [(0, 1, -1, -1, -1, 1, 4)])
+    assert journey_fare(g, [a, b, bus], ALWAYS).items == ((0, (0, 1)), (1, (2,)), (4, (0, 1, 2)))
