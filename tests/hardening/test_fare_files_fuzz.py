@@ -2,7 +2,8 @@
 
 Seeded cases put one extreme or malformed value (empty, text, negative, past int32, 10^12, a
 bad time, non-ASCII) in one cell of one fare file of the sample city's generated fares (v1 and
-the three v2 variants), then build and plan with the fare criterion. Each case must end with the
+the four v2 variants, join rules included), then build and plan with the fare criterion and
+without it (every itinerary priced). Each case must end with the
 build refusing the feed (an engine error naming it) or a bundle whose fare queries answer or
 refuse with an engine error (InvalidQueryError naming the parameter): never another exception.
 A sweep of 2,500 such cases (2026-12-07) found four that did: a transfer_count, duration_limit or
@@ -58,7 +59,7 @@ def _mutated(src: zipfile.ZipFile, member: str, rng: random.Random, out) -> str:
 def generated(sample_paths, tmp_path_factory):
     out = tmp_path_factory.mktemp("fare-fuzz")
     return {v: add_fares(sample_paths.gtfs, out / f"{v}.zip", v, seed=3) for v in ("v1", "v2", "v2-simple",
-                                                                                   "v2-priority")}
+                                                                                   "v2-priority", "v2-join")}
 
 
 def test_malformed_fare_values_never_crash_a_build_or_a_fare_query(generated, tmp_path):
@@ -80,13 +81,14 @@ def test_malformed_fare_values_never_crash_a_build_or_a_fare_query(generated, tm
         built += 1
         net = engine.open(bundle)
         for q in station_queries(bundle, 2, case):
-            try:
-                net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=3, optimize=FARE)
-                answered += 1
-            except EngineError:
-                pass
-            except Exception as exc:    # noqa: BLE001
-                unclean.append(f"{what}: plan {type(exc).__name__}: {str(exc)[:160]}")
+            for optimize in (FARE, ("arrival", "transfers")):      # (the second prices every itinerary)
+                try:
+                    net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=3, optimize=optimize)
+                    answered += optimize == FARE
+                except EngineError:
+                    pass
+                except Exception as exc:    # noqa: BLE001
+                    unclean.append(f"{what}: plan {type(exc).__name__}: {str(exc)[:160]}")
     print(f"{N_CASES} cases, {built} built, {answered} fare queries answered")
     assert not unclean, "\n".join(unclean)
     assert built >= N_CASES // 2 and answered >= N_CASES // 2      # (the cases reach the fare query)
