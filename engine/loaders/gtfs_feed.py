@@ -78,6 +78,7 @@ class FeedPart:
 def load_feed(src: FeedSource, diag: Diag) -> FeedPart:
     """Read and clean every file of one feed; InputError on a missing required file/column."""
     name = src.name
+    counts_before = dict(diag.report.counts)
     for f in ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt"):
         if not src.has(f):
             raise InputError(f"GTFS feed {name!r} ({src.path}): required file {f} is missing")
@@ -90,7 +91,13 @@ def load_feed(src: FeedSource, diag: Diag) -> FeedPart:
             return None
         return read_table(src, f, diag.warn, wanted, _REQUIRED.get(f, ()))
 
-    stops = load_stops(read("stops.txt"), diag)
+    stops_table = read("stops.txt")
+    stops = load_stops(stops_table, diag)
+    if len(stops.ids) == 0:
+        # (every stop_time would be skipped: a bundle with no stop answers nothing, so a broken
+        # or truncated stops.txt is the build's error, not a warning in its report)
+        raise InputError(f"GTFS feed {name!r} ({src.path}): stops.txt has no usable stop "
+                         f"({stops_table.n_rows} data rows; see the build report for the skipped ones)")
     agency = read("agency.txt")
     timezone, agency_names = feed_timezone(agency, stops, diag)
     routes = load_routes(read("routes.txt"), agency, diag)
@@ -118,7 +125,13 @@ def load_feed(src: FeedSource, diag: Diag) -> FeedPart:
     trips, trip_offsets, st_final = _final_trips(raw, st, freq, diag)
     diag.count("trips.kept", len(trips.ids))
     if len(trips.ids) == 0:
-        diag.warn("feed.no_trips", "trips.txt", 0, "", f"feed {name!r} has no usable trip")
+        # (a feed whose every trip was skipped has nothing to route on: the build's error, with
+        # the largest reasons of this feed, rather than an empty timetable and a warning)
+        skipped = sorted(((n - counts_before.get(k, 0), k) for k, n in diag.report.counts.items()
+                          if k.startswith(("skipped.trips.", "skipped.stop_times.", "skipped.routes."))
+                          and n > counts_before.get(k, 0)), reverse=True)[:3]
+        why = "; ".join(f"{k} {n:,}" for n, k in skipped) or "trips.txt has no data row"
+        raise InputError(f"GTFS feed {name!r} ({src.path}): no usable trip ({tt.n_rows:,} rows in trips.txt; {why})")
 
     tr = read("transfers.txt")
     transfers = load_transfers(tr, stops, diag) if tr is not None and tr.n_rows \

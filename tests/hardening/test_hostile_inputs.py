@@ -334,6 +334,23 @@ def test_mixed_encodings_keep_utf8_text(tmp_path, members):
     assert issue.line == data.count(b"\n") and "mixes UTF-8" in issue.message
 
 
+@pytest.mark.parametrize("change,expect", [
+    (dict(stops_txt=b"stop_id,stop_name,stop_lat,stop_lon\n"), ["stops.txt has no usable stop", "0 data rows"]),
+    (dict(stops_txt=b"stop_id,stop_name,stop_lat,stop_lon\nA,,999,999\n"),
+     ["no usable trip", "skipped.stop_times.unknown_stop"]),
+    (dict(trips_txt=b"route_id,service_id,trip_id\n"), ["no usable trip", "0 rows in trips.txt"]),
+    (dict(routes_txt=b"route_id,route_type\nX,3\n"), ["no usable trip", "skipped.trips.unknown_route"]),
+], ids=["stops-header-only", "stops-unusable", "trips-header-only", "routes-unknown"])
+def test_a_feed_left_with_nothing_to_route_on_fails_the_build(tmp_path, members, change, expect):
+    """A stops.txt with no usable stop, or a feed whose every trip is skipped, once built an
+    empty timetable with a warning (every query then "unknown stop"): now the build fails
+    naming the feed and the largest reasons, and writes nothing."""
+    feed = gtfs_with(tmp_path, members, **change)
+    rc, _, err = build_cli(tmp_path, "--gtfs", str(feed))
+    assert_cli_error(rc, err, str(feed), *expect)
+    assert not (tmp_path / "out.bundle").exists()
+
+
 # ----------------------------------------------------------------------------- address CSV
 
 @pytest.fixture(scope="module")
