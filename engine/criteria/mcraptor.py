@@ -29,7 +29,7 @@ import numpy as np
 
 from .._mcraptor import (KINDS, FareModel, McView, McWorkspace, fare_floors, live_patterns, run_mcraptor, stage_for,
                          target_journeys)
-from .._types import SECONDS_PER_DAY
+from .._types import MAX_ROUNDS, SECONDS_PER_DAY
 from ..errors import InvalidQueryError, QueryTimeoutError
 from ..raptor.journey import Plan
 from ..raptor.legs import NOT_PRICED
@@ -138,15 +138,20 @@ class McPlanner:
                            **self._stage, **(tt.mc_view_extra() if realtime else {}))
         self._local = threading.local()
         self._fare_models: dict = {}        # (rider category, fare medium) -> its fare model
+        self._fare_amounts: dict = {}       # (rider category, fare medium) -> its largest amount (minor units)
         self._live: dict = {}               # day -> live_patterns (the last few days asked)
 
-    def fare_model(self, date, tz, rider: str | None = None, medium: str | None = None):
-        """The fare criterion's model for queries on ``date`` (built on the first fare query):
+    def fare_model(self, date, tz, rider: str | None = None, medium: str | None = None, max_rounds: int = MAX_ROUNDS):
+        """The fare criterion's model for queries of ``max_rounds`` rides on ``date`` (built on
+        the first fare query; an InvalidQueryError naming ``optimize`` when its amounts are too
+        large for sums of that many rides, engine/fares/kernel_model.py check_query_amounts):
         fares v2 when the bundle has them (as itineraries are priced: v2 wins), for rider
         category ``rider`` paying with fare medium ``medium`` (None: the default rider, the
         cheapest medium; one model per pair), else v1 (a rider category's prices from GTFS+
         fare_rider_categories.txt; no medium: the API refuses one); an
         InvalidQueryError naming ``optimize`` when it has none, or feeds of both versions."""
+        from ..fares.kernel_model import check_query_amounts, largest_amount
+
         models, key = self._fare_models, (rider, medium)
         if key not in models:
             from ..fares import load_v1, load_v2
@@ -157,6 +162,7 @@ class McPlanner:
                 # (a real-time timetable: the schedule's model, with the overlay patterns' classes)
                 self.static.fare_model(date, tz, rider, medium)
                 models[key] = self.static._fare_models[key].for_patterns(self.tt)
+                self._fare_amounts[key] = self.static._fare_amounts[key]
             elif v2 is not None:
                 from ..fares.kernel_model_v2 import FareKernelV2
 
@@ -165,6 +171,7 @@ class McPlanner:
                     raise InvalidQueryError("optimize: the fare criterion needs one fares version, and this bundle's "
                                             "feeds mix GTFS fares v1 and v2", "optimize")
                 models[key] = FareKernelV2(v2, self.tt)
+                self._fare_amounts[key] = models[key].max_amount
             elif v1 is not None:
                 from ..fares.kernel_model import fare_model
 
@@ -178,9 +185,11 @@ class McPlanner:
                         raise InvalidQueryError(f"rider_category: this bundle's fares (GTFS fares v1) have no "
                                                 f"prices for the rider category {rider!r}", "rider_category") from None
                 models[key] = fare_model(v1, self.tt.pattern_route)
+                self._fare_amounts[key] = largest_amount(v1.price_minor)
             else:
                 raise InvalidQueryError("optimize: the fare criterion needs GTFS fares (v1 fare_attributes.txt or "
                                         "v2 fare_leg_rules.txt); this bundle has none", "optimize")
+        check_query_amounts(self._fare_amounts[key], max_rounds)
         model = models[key]
         return model if isinstance(model, FareModel) else model.model(date, tz)    # v2: per service day
 
@@ -467,7 +476,7 @@ class McQuery:
     def __init__(self, mc: McPlanner, request: PlanRequest, optimize: tuple[str, ...], o, d, tz):
         self.mc, self.request, self.optimize, self.o, self.d, self.tz = mc, request, optimize, o, d, tz
         self.day = mc.tt.day_index(request.date)
-        self.fares = mc.fare_model(request.date, tz, request.rider_category, request.fare_medium) \
+        self.fares = mc.fare_model(request.date, tz, request.rider_category, request.fare_medium, request.max_rounds) \
             if optimize == FARE else None
         self.walks = request.mode == "walk" and self.fares is None     # street access counts as walking
         self.built: dict = {}

@@ -19,23 +19,46 @@ from .v1 import NO_ZONE, UNLIMITED, FaresV1
 
 NO_LIMIT = 1 << 30
 MAX_BITS = 64
-#: The fare criterion adds amounts in int32 minor units that stay below FARE_UNKNOWN
-#: (engine/_mcraptor.pyx): a journey of MAX_ROUNDS rides, each adding at most two amounts (a
-#: product and a transfer's), stays below it when no amount is larger than this (312,499.99 EUR;
-#: 31 M JPY). The bundle keeps larger ones (itineraries are priced in Python integers).
-KERNEL_MAX_AMOUNT = (KINDS["FARE_UNKNOWN"] - 1) // (2 * MAX_ROUNDS)
+def kernel_max_amount(max_rounds: int = MAX_ROUNDS) -> int:
+    """The largest amount (minor units) the fare criterion can add for a search of ``max_rounds``
+    rides. Why: it adds int32 minor units that must stay below FARE_UNKNOWN (engine/_mcraptor.pyx):
+    a journey of that many rides, each adding at most two amounts (a product and a transfer's), and
+    the fare potentials, sums over as many rides, stay below it when no amount is larger (4 rides:
+    1,249,999.99 EUR; 16: 312,499.99 EUR). The bundle keeps larger ones (itineraries are priced in
+    Python integers)."""
+    return (KINDS["FARE_UNKNOWN"] - 1) // (2 * max_rounds)
 
 
-def check_kernel_amounts(amounts) -> None:
-    """InvalidQueryError (parameter ``optimize``) when an amount (minor units) the fare criterion
-    would add is beyond KERNEL_MAX_AMOUNT: a journey's sum could reach the unknown mark (a silent
-    wrong answer), or the amount not fit int32 at all."""
+#: the bound for the longest search any query may ask (MAX_ROUNDS rides)
+KERNEL_MAX_AMOUNT = kernel_max_amount()
+
+
+def largest_amount(amounts) -> int:
+    """The largest absolute amount of ``amounts`` (0 when empty)."""
     amounts = np.asarray(amounts, np.int64)
-    biggest = int(np.abs(amounts).max()) if amounts.size else 0
-    if biggest > KERNEL_MAX_AMOUNT:
-        raise InvalidQueryError(f"optimize: the fare criterion adds amounts of up to {KERNEL_MAX_AMOUNT:,} minor "
-                                f"units, and a fare of this bundle has {biggest:,}; a plan without the fare "
-                                f"criterion still prices its itineraries", "optimize")
+    return int(np.abs(amounts).max()) if amounts.size else 0
+
+
+def check_kernel_amounts(amounts, max_rounds: int = 1) -> int:
+    """The largest amount, after an InvalidQueryError (parameter ``optimize``) when it is beyond
+    kernel_max_amount(max_rounds): a journey's sum could reach the unknown mark (a silent wrong
+    answer), or the amount not fit int32 at all. A fare model checks one ride when it is built
+    (the amounts are cast to int32 then); each query checks its own number of rides
+    (check_query_amounts)."""
+    biggest = largest_amount(amounts)
+    check_query_amounts(biggest, max_rounds)
+    return biggest
+
+
+def check_query_amounts(biggest: int, max_rounds: int) -> None:
+    """InvalidQueryError naming ``optimize`` when a search of ``max_rounds`` rides cannot add
+    amounts as large as ``biggest`` (minor units) exactly."""
+    bound = kernel_max_amount(max_rounds)
+    if biggest > bound:
+        fewer = "" if max_rounds <= 1 else " (fewer max_transfers allow larger ones)"
+        raise InvalidQueryError(f"optimize: the fare criterion adds amounts of up to {bound:,} minor units for "
+                                f"{max_rounds} rides{fewer}, and a fare of this bundle has {biggest:,}; a plan "
+                                f"without the fare criterion still prices its itineraries", "optimize")
 
 
 def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:

@@ -56,7 +56,8 @@ class FareKernelV2:
         amounts = np.asarray(fares.product_amount_minor, np.int64)
         used = [int(leg_product[r]) for r in self.rules if leg_product[r] >= 0]
         used += [int(p) for p in np.asarray(fares.tr_product)[np.isin(np.asarray(fares.tr_feed), feeds)] if p >= 0]
-        check_kernel_amounts(amounts[used])      # (before any is cast to int32)
+        #: the largest amount the criterion adds (a query checks it against its rides)
+        self.max_amount = check_kernel_amounts(amounts[used])      # (before any is cast to int32)
         self.rule_priced = np.array([leg_product[r] >= 0 for r in self.rules], np.uint8)
         self.rule_amount = np.array([amounts[leg_product[r]] if leg_product[r] >= 0 else 0 for r in self.rules],
                                     np.int32)

@@ -9,7 +9,7 @@ refuse with an engine error (InvalidQueryError naming the parameter): never anot
 A sweep of 2,500 such cases (2026-12-07) found four that did: a transfer_count, duration_limit or
 rule_priority past int32 failed the build with a pyarrow error, and a price past int32 failed
 the fare query (an OverflowError, or a wrapped, unsorted v1 price list: a ValueError)
-(engine/loaders/gtfs_fares_v2.py, engine/fares/kernel_model.py KERNEL_MAX_AMOUNT).
+(engine/loaders/gtfs_fares_v2.py, engine/fares/kernel_model.py kernel_max_amount).
 """
 from __future__ import annotations
 

@@ -189,8 +189,10 @@ def test_optimize_fare_refuses_amounts_its_sums_cannot_hold(sample_paths, tmp_pa
     """Prices of 400,000.00 or 9,999,999,999.99 EUR are valid bundle values, but the fare
     criterion adds them in int32 minor units below its "unknown" mark (10^9): an amount past
     int32 was a traceback, and 32 amounts of 400,000.00 (16 rides, a product and a transfer's
-    each) sum past the mark, a silent wrong answer. Refused naming optimize; a plan without it
-    still prices the itinerary."""
+    each) sum past the mark, a silent wrong answer. The bound is the query's: with the default
+    4 transfers (5 rides, 10 amounts) 400,000.00 is searched exactly (each itinerary's price is
+    its criterion value), with 15 transfers it is refused naming optimize, as is an amount past
+    int32 for any query; a plan without the criterion still prices the itinerary."""
     import csv
     import io
     import zipfile
@@ -211,9 +213,19 @@ def test_optimize_fare_refuses_amounts_its_sums_cannot_hold(sample_paths, tmp_pa
     plan = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00")
     assert any(it.fare is not None and it.fare.known and it.fare.amount_minor >= 40_000_000
                for it in plan.itineraries)
+    fare = ("arrival", "transfers", "fare")
+    if amount == "400000.00":
+        searched = net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", optimize=fare)
+        assert searched.itineraries and searched.stats["fare_minor"] == [
+            it.fare.amount_minor if it.fare.known else None for it in searched.itineraries]
+        assert max(m for m in searched.stats["fare_minor"] if m is not None) >= 40_000_000
     with pytest.raises(InvalidQueryError, match="minor units") as e:
-        net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", optimize=("arrival", "transfers", "fare"))
+        net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", optimize=fare, max_transfers=15)
     assert e.value.parameter == "optimize"
+    if amount != "400000.00":
+        with pytest.raises(InvalidQueryError, match="minor units") as e:
+            net.plan(DEMO["origin"], DEMO["destination"], DEMO["date"], "08:00", optimize=fare, max_transfers=0)
+        assert e.value.parameter == "optimize"
 
 
 def test_optimize_fare_refuses_join_rules_over_http_and_in_the_cli(sample_paths, tmp_path, capsys):
