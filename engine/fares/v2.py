@@ -362,8 +362,9 @@ def match_transfer(fares: FaresV2, feed: int, group_a: int, group_b: int, k: int
 
 def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, int], bool]
                  ) -> FareV2Result | UnknownV2:
-    """The v2 price of consecutive rides (sections 1-3). Leg indices in ``items`` are positions
-    in ``legs``."""
+    """The v2 price of consecutive rides (sections 0-3). Indices in ``items`` (and
+    ``UnknownV2.ride``) are positions in ``legs``, the rides, an effective fare leg's product
+    naming all its rides."""
     if not legs:
         return FareV2Result(0, "", 2, ())
     rides = legs
@@ -373,7 +374,8 @@ def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, i
         m = match_leg(fares, leg, active)
         if m is None:
             first, last = spans[i]
-            joined = f" (one effective fare leg with the next {last - first})" if last > first else ""
+            more = last - first
+            joined = f" (one effective fare leg with the {more} ride{'s' if more > 1 else ''} joined to it)" if more else ""
             return UnknownV2("no fare_leg_rules row prices leg {leg}" + joined + (
                 f" for rider category {fares.rider_category!r}" if fares.rider_category is not None else "") + (
                 f" with fare medium {fares.fare_medium!r}" if fares.fare_medium is not None else ""), first)

@@ -4,7 +4,7 @@ BUILD TIME ONLY. Networks (networks.txt, routes.network_id, route_networks.txt w
 areas (areas.txt, stop_areas.txt: a station stands for its platforms), rider categories, fare
 media, the product prices (every row, by rider category and medium; and the default rider's:
 empty rider_category_id or is_default_fare_category=1, the cheapest medium), timeframes, leg
-rules and transfer rules; every bad row skipped or fixed and counted with file,
+rules, join rules (fare_leg_join_rules.txt) and transfer rules; every bad row skipped or fixed and counted with file,
 line and field, as gtfs_fares does for v1. The semantics are engine/fares/v2.py's.
 """
 from __future__ import annotations
