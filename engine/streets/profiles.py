@@ -21,14 +21,19 @@ permissions), simplified where they differ:
   the way. Tracks only with an explicit motor vehicle permission.
 - ``area=yes`` ways (pedestrian squares, ...) are walked along their outline; cars never use them.
 - Wheelchair (issue 14, step-free streets): the walk profile at walking speed, minus
-  ``highway=steps`` (always, ramps on steps are not modelled) and minus ways tagged
-  ``wheelchair=no``. Nothing else is read: ways with ``wheelchair=limited``, an ``incline``, a
-  rough ``surface`` or ``smoothness`` stay usable (those tags are sparse and a user's own
-  limits differ; excluding on them would drop journeys on little evidence), and kerbs and
-  elevators (node tags) are not modelled.
+  ``highway=steps`` (always, ramps on steps are not modelled), minus ways tagged
+  ``wheelchair=no``, and minus ways whose ``incline`` is a number steeper than
+  MAX_WHEELCHAIR_INCLINE (8.33 %, the 1:12 of ramp standards and OpenTripPlanner's default
+  wheelchair maxSlope), in either direction, unless the way says ``wheelchair=yes`` or
+  ``designated`` (the mapper's word on that way wins). ``incline=up`` / ``down`` (no number)
+  stays usable. Nothing else is read: ``wheelchair=limited``, a rough ``surface`` or
+  ``smoothness`` stay usable (those tags are sparse and a user's own limits differ; excluding
+  on them would drop journeys on little evidence), and kerbs and elevators (node tags) are not
+  modelled.
 """
 from __future__ import annotations
 
+import math
 import re
 
 DENY = frozenset({"no", "private", "agricultural", "forestry", "emergency", "military",
@@ -117,13 +122,38 @@ def _directed(speed: float, oneway: int) -> tuple[float, float]:
     return speed, speed
 
 
+#: The steepest incline (rise over run) a wheelchair route takes on a way tagged with a number:
+#: 1:12, the ramp slope of accessibility standards (ADA 405.2), OpenTripPlanner's default
+#: wheelchair maxSlope.
+MAX_WHEELCHAIR_INCLINE = 1 / 12 + 1e-9
+_INCLINE = re.compile(r"^\s*([+-]?[0-9]+(?:[.,][0-9]+)?)\s*(%|°|deg)?\s*$")
+
+
+def parse_incline(value: str | None) -> float | None:
+    """An OSM ``incline`` as a slope (rise over run, signed), None when it gives no number
+    ("up", "down", absent, unparsable). "10%" and "10" are percent, "5°" degrees."""
+    if not value:
+        return None
+    match = _INCLINE.match(value.split(";")[0])
+    if match is None:
+        return None
+    number = float(match.group(1).replace(",", "."))
+    if match.group(2) in ("°", "deg"):
+        return math.tan(math.radians(number)) if abs(number) < 90 else None
+    return number / 100.0
+
+
 def wheelchair_speed(tags, walk_speed: float) -> float:
     """Speed of a wheelchair user on a way (m/s, 0 = not usable) given its walk speed."""
     if walk_speed <= 0 or tags.get("highway") == "steps":
         return 0.0
-    value = tags.get("wheelchair")
-    if value is not None and value.split(";")[0].strip() == "no":
+    value = (tags.get("wheelchair") or "").split(";")[0].strip()
+    if value == "no":
         return 0.0
+    if value not in ("yes", "designated"):
+        slope = parse_incline(tags.get("incline"))
+        if slope is not None and abs(slope) > MAX_WHEELCHAIR_INCLINE:
+            return 0.0
     return walk_speed
 
 

@@ -1,9 +1,9 @@
-"""Step-free streets on Heidelberg (issue 14): the OSM extract has ~1,500 highway=steps ways and a
-few dozen wheelchair=no ways; the VRN cut carries no accessibility flags, so its trips are marked
+"""Step-free streets on Heidelberg (issue 14): the OSM extract has ~1,500 highway=steps ways, a
+few dozen wheelchair=no ways and 282 others with an incline steeper than 1:12; the VRN cut carries no accessibility flags, so its trips are marked
 wheelchair-accessible here (a copy of the zip with wheelchair_accessible=1) to get journeys with
 transit legs under wheelchair=True.
 
-Checked against a plain scipy Dijkstra on the walk costs minus the steps and wheelchair=no ways
+Checked against a plain scipy Dijkstra on the walk costs minus the steps, wheelchair=no and steep ways
 (tests/unit/streets/_step_free.py: the tags are read from the OSM file, not from the build), and
 on the routes' geometry (a piece running along a steps segment fails the test).
 """
@@ -22,7 +22,14 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from engine.errors import InvalidQueryError
 from engine.streets.locations import arrive, direct, leave
 from engine.testing.data import shared_data_dir
-from tests.unit.streets._step_free import oracle_costs, oracle_matrix, oracle_ms, steps_on_geometry, steps_segments
+from tests.unit.streets._step_free import (
+    oracle_costs,
+    oracle_matrix,
+    oracle_ms,
+    steps_on_geometry,
+    steps_segments,
+    too_steep_ways,
+)
 
 pytestmark = pytest.mark.realdata
 DATA = shared_data_dir()
@@ -133,6 +140,39 @@ def test_pairs_linked_by_steps_get_a_longer_step_free_route(heidelberg):
         assert steps_on_geometry(g, chair.geometry, steps) == []
         longer += 1
     assert longer >= 10
+
+
+def test_pairs_linked_by_a_steep_way_get_a_longer_route(heidelberg):
+    """Points at both ends of a way tagged steeper than 1:12 (incline=10%, -15%, 6°...: 282
+    ways of the extract besides steps): walkers take it, wheelchair users go around, as the
+    oracle (which reads the tags from the OSM file itself) says."""
+    net, _, cost, matrix = heidelberg
+    g = net.streets.graph
+    lcc = _largest_component(g, matrix)
+    steps = steps_segments(g)
+    walk_ok = np.asarray(g.mode("walk").c_fwd, np.int64) >= 0
+    closed = np.flatnonzero((cost < 0) & walk_ok & ~np.isin(np.arange(len(cost)), steps))
+    steep_ways = too_steep_ways(OSM)
+    osm_ids = g.bundle.table("streets/ways").column("osm_id").to_numpy()
+    steep = closed[np.isin(osm_ids[g.seg_way[closed]], np.fromiter(steep_ways, np.int64))]
+    assert len(steep) > 100
+    ends_ok = steep[lcc[g.seg_u[steep]] & lcc[g.seg_v[steep]]]
+    rng = np.random.default_rng(8)
+    longer = 0
+    for s in rng.choice(ends_ok, min(40, len(ends_ok)), replace=False):
+        a = (float(g.node_lat[g.seg_u[s]]), float(g.node_lon[g.seg_u[s]]))
+        b = (float(g.node_lat[g.seg_v[s]]), float(g.node_lon[g.seg_v[s]]))
+        walk = net.route(*a, *b, mode="walk")
+        if not steps_on_geometry(g, walk.geometry, np.array([s])):
+            continue          # a walk that does not need this way (a parallel path)
+        chair = net.route(*a, *b, mode="wheelchair")
+        sa, sb = net.streets.snap(*a, "wheelchair"), net.streets.snap(*b, "wheelchair")
+        assert chair.duration_ms == oracle_ms(g, matrix, cost, (sa.segment, sa.t, sa.conn_ms),
+                                              (sb.segment, sb.t, sb.conn_ms), limit=chair.duration_ms + 1)
+        assert chair.duration_ms > walk.duration_ms
+        assert steps_on_geometry(g, chair.geometry, steep) == []
+        longer += 1
+    assert longer >= 10, longer
 
 
 def _stop_loc(g, seg, t, dist, s):

@@ -1,7 +1,9 @@
 """Helpers for the step-free (wheelchair) street tests, independent of the build's wheelchair mode.
 
 - ``excluded_segments``: the segments a wheelchair user may not use, from the bundle's way table
-  (``highway=steps``) and the OSM file's own tags (``wheelchair=no``, read here with pyosmium);
+  (``highway=steps``) and the OSM file's own tags (``wheelchair=no``; an ``incline`` number
+  steeper than 1:12 either way, unless ``wheelchair=yes`` / ``designated``; read here with
+  pyosmium);
 - ``oracle_costs`` / ``oracle_matrix`` / ``oracle_ms``: a plain scipy Dijkstra on the walk costs
   with those segments removed (what a step-free search must equal);
 - ``steps_on_geometry``: the steps segments a route's polyline runs along, so a test fails when
@@ -30,13 +32,42 @@ def steps_segments(graph) -> np.ndarray:
     return np.flatnonzero(way_highway(graph)[graph.seg_way] == "steps")
 
 
-def wheelchair_no_ways(osm_path: Path) -> set[int]:
-    """OSM ids of the highway ways tagged wheelchair=no (read from the file itself)."""
+def too_steep(incline: str | None) -> bool:
+    """An incline tag steeper than 1:12 (8.33 %) up or down: "12%", "-9.5 %", "12", "6°"."""
+    text = (incline or "").split(";")[0].strip().replace(",", ".")
+    if text.endswith("°"):
+        try:
+            return abs(math.tan(math.radians(float(text[:-1])))) > 1 / 12 + 1e-9
+        except ValueError:
+            return False
+    try:
+        return abs(float(text.rstrip("%").strip())) / 100 > 1 / 12 + 1e-9
+    except ValueError:
+        return False            # "up", "down", empty
+
+
+def too_steep_ways(osm_path: Path) -> set[int]:
+    """OSM ids of the highway ways too steep for a wheelchair (too_steep, no wheelchair=yes /
+    designated)."""
     import osmium
 
     out = set()
     for way in osmium.FileProcessor(str(osm_path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
-        if (way.tags.get("wheelchair") or "").split(";")[0].strip() == "no":
+        chair = (way.tags.get("wheelchair") or "").split(";")[0].strip()
+        if chair not in ("yes", "designated") and too_steep(way.tags.get("incline")):
+            out.add(way.id)
+    return out
+
+
+def wheelchair_no_ways(osm_path: Path) -> set[int]:
+    """OSM ids of the highway ways a wheelchair may not take besides steps (read from the file
+    itself): wheelchair=no, or too steep (too_steep) without wheelchair=yes / designated."""
+    import osmium
+
+    out = set()
+    for way in osmium.FileProcessor(str(osm_path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
+        chair = (way.tags.get("wheelchair") or "").split(";")[0].strip()
+        if chair == "no" or (chair not in ("yes", "designated") and too_steep(way.tags.get("incline"))):
             out.add(way.id)
     return out
 

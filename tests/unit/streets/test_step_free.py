@@ -43,6 +43,21 @@ def test_wheelchair_speed_rules():
     assert attrs[0] == W and attrs[6:] == (0.0, 0.0)
 
 
+@pytest.mark.parametrize("incline,rolled", [
+    ("8%", True), ("8.33%", True), ("8.34%", False), ("-12%", False), ("12", False), ("0", True), ("15 %", False),
+    ("4°", True), ("5°", False), ("up", True), ("down", True), ("steep", True), ("-10%;up", False), ("", True)])
+def test_wheelchair_incline_rule(incline, rolled):
+    """A number steeper than 1:12 either way closes the way to wheelchairs ("up" / "down" say
+    nothing about how steep); wheelchair=yes or designated on the way keeps it open."""
+    tags = {"highway": "footway", "incline": incline}
+    assert (wheelchair_speed(tags, W) == W) is rolled
+    assert (wheelchair_speed({"highway": "residential", "incline": incline}, W) == W) is rolled
+    assert wheelchair_speed({**tags, "wheelchair": "yes"}, W) == W
+    assert wheelchair_speed({**tags, "wheelchair": "designated"}, W) == W
+    assert wheelchair_speed({**tags, "wheelchair": "limited"}, W) == (W if rolled else 0)
+    assert way_attrs(tags, W, B)[0] == W               # walkers take it whatever its incline
+
+
 @pytest.fixture(scope="module")
 def square(tmp_path_factory):
     folder = tmp_path_factory.mktemp("step_free")
