@@ -147,11 +147,16 @@ def wheelchair_speed(tags, walk_speed: float) -> float:
     """Speed of a wheelchair user on a way (m/s, 0 = not usable) given its walk speed."""
     if walk_speed <= 0 or tags.get("highway") == "steps":
         return 0.0
-    value = (tags.get("wheelchair") or "").split(";")[0].strip()
-    if value == "no":
-        return 0.0
-    if value not in ("yes", "designated"):
-        slope = parse_incline(tags.get("incline"))
+    value = tags.get("wheelchair")
+    if value is not None:
+        value = value.split(";")[0].strip()
+        if value == "no":
+            return 0.0
+        if value in ("yes", "designated"):
+            return walk_speed
+    incline = tags.get("incline")
+    if incline is not None:
+        slope = parse_incline(incline)
         if slope is not None and abs(slope) > MAX_WHEELCHAIR_INCLINE:
             return 0.0
     return walk_speed
