@@ -375,7 +375,8 @@ def journey_fare(fares: FaresV2, legs: Sequence[LegV2], active: Callable[[int, i
         if m is None:
             first, last = spans[i]
             more = last - first
-            joined = f" (one effective fare leg with the {more} ride{'s' if more > 1 else ''} joined to it)" if more else ""
+            joined = (f" (one effective fare leg with the {more} ride{'s' if more > 1 else ''} joined to it)"
+                      if more else "")
             return UnknownV2("no fare_leg_rules row prices leg {leg}" + joined + (
                 f" for rider category {fares.rider_category!r}" if fares.rider_category is not None else "") + (
                 f" with fare medium {fares.fare_medium!r}" if fares.fare_medium is not None else ""), first)

@@ -79,7 +79,8 @@ def expected_cents(it, station, zones, rail) -> int | None:
         if local(run[0].route_id) not in rail:
             total += 200
             continue
-        total += rail_cents(zones[station[local(run[0].origin.stop_id)]], zones[station[local(run[-1].destination.stop_id)]])
+        entry, exit_ = station[local(run[0].origin.stop_id)], station[local(run[-1].destination.stop_id)]
+        total += rail_cents(zones[entry], zones[exit_])
     return total
 
 

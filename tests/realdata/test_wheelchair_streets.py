@@ -1,11 +1,11 @@
 """Step-free streets on Heidelberg (issue 14): the OSM extract has ~1,500 highway=steps ways, a
-few dozen wheelchair=no ways and 282 others with an incline steeper than 1:12; the VRN cut carries no accessibility flags, so its trips are marked
-wheelchair-accessible here (a copy of the zip with wheelchair_accessible=1) to get journeys with
-transit legs under wheelchair=True.
+few dozen wheelchair=no ways and 282 others with an incline steeper than 1:12; the VRN cut
+carries no accessibility flags, so its trips are marked wheelchair-accessible here (a copy of
+the zip with wheelchair_accessible=1) to get journeys with transit legs under wheelchair=True.
 
-Checked against a plain scipy Dijkstra on the walk costs minus the steps, wheelchair=no and steep ways
-(tests/unit/streets/_step_free.py: the tags are read from the OSM file, not from the build), and
-on the routes' geometry (a piece running along a steps segment fails the test).
+Checked against a plain scipy Dijkstra on the walk costs minus the steps, wheelchair=no and
+steep ways (tests/unit/streets/_step_free.py: the tags are read from the OSM file, not from the
+build), and on the routes' geometry (a piece running along a steps segment fails the test).
 """
 from __future__ import annotations
 

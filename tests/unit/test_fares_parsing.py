@@ -194,7 +194,7 @@ def test_join_rules_are_read_and_bad_rows_counted_with_file_line_and_field(sampl
     """fare_leg_join_rules.txt (effective fare legs): both networks required and known, the two
     stop fields together, each a stop or a station (an entrance is neither), one row per primary
     key; a join of two networks is kept and reported (only an empty network_id can price it).
-    The kept rows reach the bundle with global stop and network indices."""
+    The kept rows reach the bundle with global stop and network indices (after another feed's)."""
     with zipfile.ZipFile(sample_paths.gtfs) as zf:
         stops = zf.read("stops.txt").decode()
     feed = feed_with_files(sample_paths.gtfs, tmp_path / "joins.zip", {
@@ -222,7 +222,9 @@ def test_join_rules_are_read_and_bad_rows_counted_with_file_line_and_field(sampl
     assert ("fare_leg_join_rules.different_networks", "fare_leg_join_rules.txt", 4, "to_network_id") in where
     assert ("fares.not_understood", "fare_leg_join_rules.txt", 1, "duration_limit") in where
     assert report.counts["fares.fare_leg_join_rules.read"] == 9
-    bundle = engine.open(engine.build(tmp_path / "joins.bundle", gtfs=[("bq", feed)]).path).bundle
+    # (built after another feed: the join rows' stop and network indices are the merged ones)
+    built = engine.build(tmp_path / "joins.bundle", gtfs=[("aa", sample_paths.gtfs), ("bq", feed)])
+    bundle = engine.open(built.path).bundle
     rows = bundle.table("fares/leg_join_rules").to_pydict()
     nets = bundle.table("fares/networks").column("network_id").to_pylist()
     stop_ids = bundle.table("timetable/stops").column("stop_id").to_pylist()
