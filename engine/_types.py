@@ -20,6 +20,10 @@ MAX_ROUNDS = 16
 SECONDS_PER_DAY = 86_400
 #: Mean Earth radius used for straight-line walking (haversine), metres.
 EARTH_RADIUS_M = 6_371_000.0
+#: The steepest slope (rise over run) a wheelchair route takes where the data gives one (OSM
+#: ``incline``, GTFS ``pathways.max_slope``): 1:12, the ramp slope of accessibility standards
+#: (ADA 405.2) and OpenTripPlanner's default wheelchair maxSlope.
+WHEELCHAIR_MAX_SLOPE = 1 / 12
 
 # GTFS pickup_type / drop_off_type values.
 PICKUP_REGULAR = 0

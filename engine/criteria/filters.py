@@ -4,8 +4,9 @@ runs unchanged on masked copies of a few arrays.
 - ``wheelchair``: stops whose ``wheelchair_boarding`` (inherited from the parent station at build
   time) is 2 get pickup = dropoff = 0 at every stop_pos of every pattern, and lose their
   footpaths; the footpaths are ``timetable/footpaths_step_free`` (street walks on the wheelchair
-  profile, no ``highway=steps``, and only what pathways.txt leaves without stairs or escalators;
-  bundles without that table: ``footpaths`` where ``step_free`` = 1); trips need
+  profile, no ``highway=steps`` nor steep inclines, and only what pathways.txt leaves without
+  stairs, escalators or a max_slope steeper than 1:12; bundles without that table:
+  ``footpaths`` where ``step_free`` = 1); trips need
   ``wheelchair_accessible`` = 1. Street legs (access, egress, direct, footpath geometry) take the
   wheelchair street profile instead of walking (``filtered_streets``).
 - ``bikes``: trips need ``bikes_allowed`` = 1 (access and egress on the bike street profile: the

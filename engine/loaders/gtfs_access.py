@@ -3,7 +3,9 @@ flags, and pathways.txt as a step-free stop-to-stop graph (issue 14).
 
 The GTFS flags are 0 (no information), 1 (yes) or 2 (no); anything else is read as 0 and
 counted in the build report. A pathway is step-free unless its pathway_mode is 2 (stairs) or
-4 (escalator); a pathway with ``is_bidirectional`` 1 is returned in both directions.
+4 (escalator), or its ``max_slope`` is steeper than 1:12 up or down (engine._types
+WHEELCHAIR_MAX_SLOPE, as the wheelchair street mode's inclines; a value that is not a number is
+read as none and counted); a pathway with ``is_bidirectional`` 1 is returned in both directions.
 """
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow.compute as pc
 
-from engine._types import NO_IDX
+from engine._types import NO_IDX, WHEELCHAIR_MAX_SLOPE
 from engine.loaders.gtfs_csv import CsvTable
 from engine.loaders.gtfs_diag import Diag
-from engine.loaders.gtfs_parse import to_int
+from engine.loaders.gtfs_parse import to_float, to_int
 
 STAIRS, ESCALATOR = 2, 4          # GTFS pathway_mode values that are not step-free
 
@@ -35,7 +37,7 @@ class PathwaysPart:
 
     from_stop: np.ndarray   # int32 local stop index
     to_stop: np.ndarray     # int32 local stop index
-    step_free: np.ndarray   # bool: neither stairs nor escalator
+    step_free: np.ndarray   # bool: neither stairs nor escalator nor steeper than 1:12
 
 
 def empty_pathways() -> PathwaysPart:
@@ -60,6 +62,13 @@ def load_pathways(t: CsvTable, stop_ids, diag: Diag) -> PathwaysPart:
               "pathway_mode not 1..7 or is_bidirectional not 0/1; skipped")
     keep = ~unknown & ~bad
     step_free = (mode != STAIRS) & (mode != ESCALATOR)
+    if t.has("max_slope"):
+        slope, bad_slope = to_float(t.get("max_slope"))
+        diag.rows("pathways.bad_max_slope", "fixed", t, np.flatnonzero(keep & bad_slope), "max_slope",
+                  "max_slope is not a number; read as none")
+        steep = keep & step_free & (np.abs(np.nan_to_num(slope)) > WHEELCHAIR_MAX_SLOPE + 1e-9)
+        diag.count("pathways.too_steep", int(steep.sum()))
+        step_free &= ~steep
     back = keep & (both == 1)
     diag.count("pathways.kept", int(keep.sum()))
     return PathwaysPart(np.concatenate([a[keep], b[back]]).astype(np.int32),

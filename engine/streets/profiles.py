@@ -36,6 +36,8 @@ from __future__ import annotations
 import math
 import re
 
+from .._types import WHEELCHAIR_MAX_SLOPE
+
 DENY = frozenset({"no", "private", "agricultural", "forestry", "emergency", "military",
                   "use_sidepath", "restricted", "disabled", "psv", "bus", "taxi"})
 YES = frozenset({"yes", "designated", "permissive", "destination", "delivery", "customers",
@@ -122,10 +124,9 @@ def _directed(speed: float, oneway: int) -> tuple[float, float]:
     return speed, speed
 
 
-#: The steepest incline (rise over run) a wheelchair route takes on a way tagged with a number:
-#: 1:12, the ramp slope of accessibility standards (ADA 405.2), OpenTripPlanner's default
-#: wheelchair maxSlope.
-MAX_WHEELCHAIR_INCLINE = 1 / 12 + 1e-9
+#: The steepest incline a wheelchair route takes on a way tagged with a number (engine._types
+#: WHEELCHAIR_MAX_SLOPE, 1:12; the margin keeps a tagged "8.33%" usable).
+MAX_WHEELCHAIR_INCLINE = WHEELCHAIR_MAX_SLOPE + 1e-9
 _INCLINE = re.compile(r"^\s*([+-]?[0-9]+(?:[.,][0-9]+)?)\s*(%|°|deg)?\s*$")
 
 

@@ -1,7 +1,8 @@
 """wheelchair=True / bikes=True (issue 14) against the trip-level reference solver, on the sample
 and the real feeds that carry the GTFS fields (BART and Caltrain: wheelchair_accessible and
 bikes_allowed, 0 and 1; Caltrain: stops with wheelchair_boarding 2; WMATA: pathways.txt with
-stairs and escalators, stops with wheelchair_boarding 2; TriMet: bikes_allowed 0 everywhere).
+stairs and escalators (and, in a copy, walkways with a max_slope), stops with wheelchair_boarding
+2; TriMet: bikes_allowed 0 everywhere).
 
 The reference is filtered on its own, from the staged (GTFS-level) tables: trips without the flag
 are dropped from the trip instances, pickup and drop-off are forbidden at stops whose
@@ -148,6 +149,11 @@ def _pathway_reachable(zip_path) -> tuple[dict, set, set]:
         nodes |= {r["from_stop_id"], r["to_stop_id"]}
         if r["pathway_mode"].strip() in ("2", "4"):
             continue
+        try:
+            if abs(float(r.get("max_slope") or 0)) > 1 / 12 + 1e-9:
+                continue            # steeper than a 1:12 ramp
+        except ValueError:
+            pass                    # not a number: no information
         edges.setdefault(r["from_stop_id"], set()).add(r["to_stop_id"])
         if r["is_bidirectional"].strip() == "1":
             edges.setdefault(r["to_stop_id"], set()).add(r["from_stop_id"])
@@ -158,11 +164,46 @@ def _pathway_reachable(zip_path) -> tuple[dict, set, set]:
     return edges, nodes, entrances
 
 
-@pytest.mark.parametrize("feed", _feed_params(["gtfs-us-wmata-rail"], sample=False), indirect=True)
-def test_wmata_step_free_footpaths_follow_pathways(feed):
-    """WMATA is the shared feed with pathways.txt (the others have none to follow)."""
+def _with_slopes(src, out):
+    """WMATA with a max_slope on each walkway (its file has none): 0.12, -0.10 or 0.0834 on about
+    a third (steeper than 1:12), 0.05, -0.0833 or empty on the rest, "steep" on a few (not a
+    number); seeded."""
+    rng = np.random.default_rng(12)
+    with zipfile.ZipFile(src) as z:
+        rows = list(csv.DictReader(io.TextIOWrapper(z.open("pathways.txt"), "utf-8-sig")))
+    for r in rows:
+        if r["pathway_mode"].strip() == "1":
+            x = rng.random()
+            r["max_slope"] = ("0.12" if x < 0.15 else "-0.10" if x < 0.25 else "0.0834" if x < 0.33 else
+                              "steep" if x < 0.36 else "0.05" if x < 0.6 else "-0.0833" if x < 0.8 else "")
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    from engine.testing.data import feed_with_files
+
+    return feed_with_files(src, out, {"pathways.txt": text.getvalue()})
+
+
+WMATA_PARAMS = _feed_params(["gtfs-us-wmata-rail"], sample=False)
+
+
+@pytest.mark.parametrize("slopes", [False, True], ids=["as-published", "with-max-slope"])
+@pytest.mark.parametrize("feed", WMATA_PARAMS, indirect=True)
+def test_wmata_step_free_footpaths_follow_pathways(feed, slopes, tmp_path):
+    """WMATA is the shared feed with pathways.txt (the others have none to follow); its walkways
+    carry no max_slope, so a copy gets some: those steeper than 1:12 are not step-free, a value
+    that is not a number says nothing (counted)."""
     path, built, net, _ = feed
     assert "pathways.txt" in zipfile.ZipFile(path).namelist()
+    if slopes:
+        import engine
+
+        path = _with_slopes(path, tmp_path / "wmata_slopes.zip")
+        built = build_feed(tmp_path, [(feed_name(path), path)], feed_name(path))
+        net = engine.open(str(built.bundle))
+        counts = net.manifest["report"]["counts"]
+        assert counts["pathways.too_steep"] > 100 and counts["fixed.pathways.bad_max_slope"] > 10, counts
     edges, nodes, entrances = _pathway_reachable(path)
     prefix = built.name + ":"
 
