@@ -43,7 +43,8 @@ FORMAT_VERSION history (bump on any format or semantic change):
   9  2026-12-07  Effective fare legs (fares v2): fares/leg_join_rules (fare_leg_join_rules.txt, now
                  in the GTFS reference): consecutive legs it joins are priced as one leg.
                  The wheelchair street mode leaves out ways whose incline is a number steeper
-                 than 1:12 (engine/streets/profiles.py MAX_WHEELCHAIR_INCLINE): its costs differ;
+                 than 1:12, or whose smoothness is bad or worse (engine/streets/profiles.py):
+                 its costs differ;
                  timetable/footpaths.step_free is false across pathways whose max_slope is steeper.
 """
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Step-free streets on Heidelberg (issue 14): the OSM extract has ~1,500 highway=steps ways, a
-few dozen wheelchair=no ways and 282 others with an incline steeper than 1:12; the VRN cut
-carries no accessibility flags, so its trips are marked wheelchair-accessible here (a copy of
-the zip with wheelchair_accessible=1) to get journeys with transit legs under wheelchair=True.
+few dozen wheelchair=no ways, 282 others with an incline steeper than 1:12 and 265 with a
+smoothness of bad or worse; the VRN cut carries no accessibility flags, so its trips are marked
+wheelchair-accessible here (a copy of the zip with wheelchair_accessible=1) to get journeys with
+transit legs under wheelchair=True.
 
-Checked against a plain scipy Dijkstra on the walk costs minus the steps, wheelchair=no and
-steep ways (tests/unit/streets/_step_free.py: the tags are read from the OSM file, not from the
-build), and on the routes' geometry (a piece running along a steps segment fails the test).
+Checked against a plain scipy Dijkstra on the walk costs minus the steps, wheelchair=no, steep
+and rough ways (tests/unit/streets/_step_free.py: the tags are read from the OSM file, not from
+the build), and on the routes' geometry (a piece running along a steps segment fails the test).
 """
 from __future__ import annotations
 
@@ -142,10 +143,11 @@ def test_pairs_linked_by_steps_get_a_longer_step_free_route(heidelberg):
     assert longer >= 10
 
 
-def test_pairs_linked_by_a_steep_way_get_a_longer_route(heidelberg):
+def test_pairs_linked_by_a_steep_or_rough_way_get_a_longer_route(heidelberg):
     """Points at both ends of a way tagged steeper than 1:12 (incline=10%, -15%, 6°...: 282
-    ways of the extract besides steps): walkers take it, wheelchair users go around, as the
-    oracle (which reads the tags from the OSM file itself) says."""
+    ways of the extract besides steps) or rougher than smoothness=intermediate (bad ... impassable:
+    265 ways): walkers take it, wheelchair users go around, as the oracle (which reads the tags
+    from the OSM file itself) says."""
     net, _, cost, matrix = heidelberg
     g = net.streets.graph
     lcc = _largest_component(g, matrix)

@@ -2,8 +2,8 @@
 
 - ``excluded_segments``: the segments a wheelchair user may not use, from the bundle's way table
   (``highway=steps``) and the OSM file's own tags (``wheelchair=no``; an ``incline`` number
-  steeper than 1:12 either way, unless ``wheelchair=yes`` / ``designated``; read here with
-  pyosmium);
+  steeper than 1:12 either way or a ``smoothness`` of bad or worse, unless ``wheelchair=yes`` /
+  ``designated``; read here with pyosmium);
 - ``oracle_costs`` / ``oracle_matrix`` / ``oracle_ms``: a plain scipy Dijkstra on the walk costs
   with those segments removed (what a step-free search must equal);
 - ``steps_on_geometry``: the steps segments a route's polyline runs along, so a test fails when
@@ -46,28 +46,36 @@ def too_steep(incline: str | None) -> bool:
         return False            # "up", "down", empty
 
 
+ROUGH = ("bad", "very_bad", "horrible", "very_horrible", "impassable")     # smoothness past "intermediate"
+
+
+def too_steep_or_rough(tags) -> bool:
+    return too_steep(tags.get("incline")) or (tags.get("smoothness") or "").strip() in ROUGH
+
+
 def too_steep_ways(osm_path: Path) -> set[int]:
-    """OSM ids of the highway ways too steep for a wheelchair (too_steep, no wheelchair=yes /
-    designated)."""
+    """OSM ids of the highway ways too steep or too rough for a wheelchair (too_steep_or_rough,
+    no wheelchair=yes / designated)."""
     import osmium
 
     out = set()
     for way in osmium.FileProcessor(str(osm_path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
         chair = (way.tags.get("wheelchair") or "").split(";")[0].strip()
-        if chair not in ("yes", "designated") and too_steep(way.tags.get("incline")):
+        if chair not in ("yes", "designated") and too_steep_or_rough(way.tags):
             out.add(way.id)
     return out
 
 
 def wheelchair_no_ways(osm_path: Path) -> set[int]:
     """OSM ids of the highway ways a wheelchair may not take besides steps (read from the file
-    itself): wheelchair=no, or too steep (too_steep) without wheelchair=yes / designated."""
+    itself): wheelchair=no, or too steep or rough (too_steep_or_rough) without wheelchair=yes /
+    designated."""
     import osmium
 
     out = set()
     for way in osmium.FileProcessor(str(osm_path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
         chair = (way.tags.get("wheelchair") or "").split(";")[0].strip()
-        if chair == "no" or (chair not in ("yes", "designated") and too_steep(way.tags.get("incline"))):
+        if chair == "no" or (chair not in ("yes", "designated") and too_steep_or_rough(way.tags)):
             out.add(way.id)
     return out
 

@@ -58,6 +58,19 @@ def test_wheelchair_incline_rule(incline, rolled):
     assert way_attrs(tags, W, B)[0] == W               # walkers take it whatever its incline
 
 
+@pytest.mark.parametrize("smoothness,rolled", [
+    ("excellent", True), ("good", True), ("intermediate", True), ("bad", False), ("very_bad", False),
+    ("horrible", False), ("very_horrible", False), ("impassable", False), ("r", True)])
+def test_wheelchair_smoothness_rule(smoothness, rolled):
+    """OSM's smoothness scale lists wheelchairs up to "intermediate"; "bad" needs robust wheels.
+    wheelchair=yes or designated on the way keeps it open; a surface alone says nothing."""
+    tags = {"highway": "path", "smoothness": smoothness, "surface": "gravel"}
+    assert (wheelchair_speed(tags, W) == W) is rolled
+    assert wheelchair_speed({**tags, "wheelchair": "yes"}, W) == W
+    assert wheelchair_speed({"highway": "path", "surface": "gravel"}, W) == W
+    assert way_attrs(tags, W, B)[0] == W
+
+
 @pytest.fixture(scope="module")
 def square(tmp_path_factory):
     folder = tmp_path_factory.mktemp("step_free")
