@@ -46,6 +46,8 @@ FORMAT_VERSION history (bump on any format or semantic change):
                  than 1:12, or whose smoothness is bad or worse (engine/streets/profiles.py):
                  its costs differ;
                  timetable/footpaths.step_free is false across pathways whose max_slope is steeper.
+                 timetable/stops.street_step_free: whether a stop inside a station's pathways is
+                 reached from, and reaches, the street step-free (wheelchair access and egress).
 """
 from __future__ import annotations
 
@@ -80,6 +82,9 @@ TABLES: dict[str, pa.Schema] = {
         ("platform_code", _str),
         ("min_change_time", _i32), # same-stop change time from transfers.txt, NO_VALUE = query default
         ("wheelchair_boarding", _i8),  # GTFS 0 unknown / 1 yes / 2 no, a 0 inherits the parent station's
+        # bit 1: the street reaches the stop over step-free pathways (entrances), bit 2: the stop
+        # reaches the street; 3 for a stop no pathway touches (engine/timetable/accessibility.py)
+        ("street_step_free", _i8),
     ]),
     # Stop ids sorted, for O(log n) lookup by binary search without parsing at open.
     "timetable/stop_id_index": pa.schema([

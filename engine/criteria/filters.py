@@ -8,7 +8,9 @@ runs unchanged on masked copies of a few arrays.
   stairs, escalators or a max_slope steeper than 1:12; bundles without that table:
   ``footpaths`` where ``step_free`` = 1); trips need
   ``wheelchair_accessible`` = 1. Street legs (access, egress, direct, footpath geometry) take the
-  wheelchair street profile instead of walking (``filtered_streets``).
+  wheelchair street profile instead of walking (``filtered_streets``), and a point's access
+  (egress) stops are those the street reaches (that reach the street) over step-free pathways
+  (``street_stop_ok``: timetable/stops.street_step_free).
 - ``bikes``: trips need ``bikes_allowed`` = 1 (access and egress on the bike street profile: the
   caller's job, ``engine.api``).
 
@@ -106,6 +108,15 @@ class FilteredTimetable:
     @property
     def base(self) -> Timetable:
         return self._base
+
+    def street_stop_ok(self, reverse: bool = False) -> np.ndarray | None:
+        """With ``wheelchair``: the stops the street reaches over step-free pathways (``reverse``:
+        that reach the street so), timetable/stops.street_step_free; a platform inside a
+        station reached only by stairs or escalators is no access (egress) stop."""
+        if not self.filters.wheelchair:
+            return None
+        bits = self._base.bundle.column("timetable/stops", "street_step_free")
+        return (bits & (2 if reverse else 1)) != 0
 
     def next_active(self, day: int) -> np.ndarray:
         """The base ``next_active`` table of ``day`` with filtered-out trips never running."""

@@ -147,6 +147,10 @@ class Planner:
             durations = walk_seconds(dist[near], self.walk_speed_mps)
             keep = durations <= max_s
             stops, durations = near[keep].astype(np.int32), durations[keep].astype(np.int32)
+        ok = self.tt.street_stop_ok(reverse)
+        if ok is not None:                     # (wheelchair: stops the street reaches step-free)
+            keep = ok[stops]
+            stops, durations = stops[keep], durations[keep]
         name = "origin" if parameter == "origin" else "destination"
         return Endpoint(Waypoint(name, lat, lon), stops, durations, True)
 

@@ -67,3 +67,34 @@ def _reachable(start: int, adj_off: np.ndarray, adj: np.ndarray, n: int) -> np.n
                 seen[v] = True
                 stack.append(int(v))
     return seen
+
+
+ENTER, LEAVE = 1, 2       # street_step_free bits: the street reaches the stop / the stop the street
+
+
+def stop_street_access(n_stops: int, location_type: np.ndarray, path_from: np.ndarray, path_to: np.ndarray,
+                     path_step_free: np.ndarray) -> np.ndarray:
+    """int8 per stop: ENTER when the street reaches it over step-free pathways (through an
+    entrance, location_type 2), LEAVE when it reaches the street so; ENTER | LEAVE for a stop no
+    pathway touches (no information says otherwise). Why: a wheelchair user's access walk to a
+    platform inside a station, or egress walk from it, goes through the station's pathways, and a
+    platform reached only by stairs or escalators must not be an access or egress stop."""
+    out = np.full(n_stops, ENTER | LEAVE, np.int8)
+    if len(path_from) == 0:
+        return out
+    inside = np.zeros(n_stops, bool)
+    inside[path_from] = True
+    inside[path_to] = True
+    inside &= location_type != 2
+    street = n_stops
+    node = np.where(inside, np.arange(n_stops), street)
+    entrances = np.flatnonzero(location_type == 2)
+    src = np.concatenate([node[path_from[path_step_free]], entrances, np.full(len(entrances), street)])
+    dst = np.concatenate([node[path_to[path_step_free]], np.full(len(entrances), street), entrances])
+    for bit, (a, b) in ((ENTER, (src, dst)), (LEAVE, (dst, src))):
+        order = np.argsort(a, kind="stable")
+        adj_off = np.zeros(n_stops + 2, np.int64)
+        np.add.at(adj_off, a + 1, 1)
+        seen = _reachable(street, np.cumsum(adj_off), b[order], n_stops + 1)[:n_stops]
+        out[inside & ~seen] &= ~bit
+    return out

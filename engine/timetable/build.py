@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._types import NO_IDX, NO_VALUE
-from .accessibility import effective_wheelchair_boarding, step_free_footpaths
+from .accessibility import effective_wheelchair_boarding, step_free_footpaths, stop_street_access
 from .footpaths import FootpathOptions, build_footpaths, build_step_free_footpaths
 from .staging import StagedTimetable
 
@@ -205,6 +205,9 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
         "min_change_time": pa.array(stop_change, pa.int32()),
         "wheelchair_boarding": pa.array(effective_wheelchair_boarding(
             _flag(stops, "wheelchair_boarding"), stops.column("parent_idx").to_numpy()), pa.int8()),
+        "street_step_free": pa.array(stop_street_access(
+            n_stops, stops.column("location_type").to_numpy(), tt.pathway_from, tt.pathway_to,
+            tt.pathway_step_free), pa.int8()),
     })
     fp_step_free = step_free_footpaths(n_stops, fp_offsets, fp_to, stops.column("location_type").to_numpy(),
                                        tt.pathway_from, tt.pathway_to, tt.pathway_step_free)

@@ -238,6 +238,11 @@ class Timetable:
                 f"{self.period_start.isoformat()} .. {end.isoformat()}", parameter)
         return d
 
+    def street_stop_ok(self, reverse: bool = False) -> np.ndarray | None:
+        """Which stops a street walk may reach (``reverse``: leave) for this timetable's
+        travellers; None: every stop (engine/criteria/filters.py narrows it for wheelchairs)."""
+        return None
+
     def next_active(self, day: int) -> np.ndarray:
         """int32 [max_day_offset + 2, n_trips] for query day `day` (see _core.run_raptor).
 

@@ -231,6 +231,71 @@ def test_wmata_step_free_footpaths_follow_pathways(feed, slopes, tmp_path):
             assert bool(step_free[e]) == want, f"{tt.stop_id(s)} -> {tt.stop_id(int(to[e]))}"
             counts[want] += 1
     assert sum(counts) > 0
+    # each stop's step-free link to the street (timetable/stops.street_step_free: 1 the street
+    # reaches it, 2 it reaches the street) from the same plain search
+    bits = tt.bundle.column("timetable/stops", "street_step_free")
+    for s in range(tt.n_stops):
+        n = node(tt.stop_id(s))
+        want = 3 if n == "<street>" else (1 if reach("<street>", n) else 0) | (2 if reach(n, "<street>") else 0)
+        assert int(bits[s]) == want, tt.stop_id(s)
+    if slopes:
+        assert int(((bits != 3) & (tt.stop_location_type == 0)).sum()) > 10
+
+
+def _accessible_trips(src, out):
+    """``src`` with wheelchair_accessible=1 on every trip (WMATA's trips carry no flag)."""
+    with zipfile.ZipFile(src) as z:
+        rows = list(csv.DictReader(io.TextIOWrapper(z.open("trips.txt"), "utf-8-sig")))
+    for r in rows:
+        r["wheelchair_accessible"] = "1"
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    from engine.testing.data import feed_with_files
+
+    return feed_with_files(src, out, {"trips.txt": text.getvalue()})
+
+
+@pytest.mark.parametrize("feed", WMATA_PARAMS, indirect=True)
+def test_wheelchair_access_and_egress_use_stops_the_street_reaches_step_free(feed, tmp_path):
+    """From a point, a wheelchair journey starts at a stop the street reaches over step-free
+    pathways and ends at one that reaches the street so: on WMATA with slopes (above) and every
+    trip accessible, points at platforms that only stairs, escalators or steep walkways reach
+    get other access stops (a walker's plan still starts there)."""
+    import engine
+    from engine.criteria.filters import Filters
+    from engine.criteria.plan import filtered_planner
+
+    path, _, _, _ = feed
+    z = _accessible_trips(_with_slopes(path, tmp_path / "slopes.zip"), tmp_path / "wmata_access.zip")
+    net = engine.open(engine.build(tmp_path / "access.bundle", gtfs=[("wm", z)]).path)
+    tt = net.timetable
+    bits = tt.bundle.column("timetable/stops", "street_step_free")
+    closed = np.flatnonzero((tt.stop_location_type == 0) & ((bits & 1) == 0))
+    assert len(closed) > 10
+    chair = filtered_planner(net._planner, Filters(wheelchair=True), net._criteria_cache)
+    rng = np.random.default_rng(3)
+    platforms = np.flatnonzero(tt.stop_location_type == 0)
+    checked = boarded = 0
+    for s in rng.choice(closed, 12, replace=False):
+        here = (float(tt.stop_lat[s]), float(tt.stop_lon[s]))
+        walker = net._planner.point_endpoint(*here, "walk", 900, "origin", False)
+        wheeled = chair.point_endpoint(*here, "walk", 900, "origin", False)
+        assert s in set(walker.stops.tolist()) and s not in set(wheeled.stops.tolist())
+        assert all(bits[x] & 1 for x in wheeled.stops.tolist())
+        far = int(rng.choice(platforms))
+        there = (float(tt.stop_lat[far]), float(tt.stop_lon[far]))
+        plan = net.plan(here, there, date="2026-05-13", time="10:00", wheelchair=True)
+        for it in plan.itineraries:
+            rides = [leg for leg in it.legs if leg.mode == "transit"]
+            if rides:
+                first = net.stop_indices(rides[0].origin.stop_id)[0]
+                last = net.stop_indices(rides[-1].destination.stop_id)[0]
+                assert bits[first] & 1 and bits[last] & 2, (rides[0].origin.stop_id, rides[-1].destination.stop_id)
+                boarded += 1
+        checked += 1
+    assert checked == 12 and boarded > 0
 
 
 def test_wheelchair_takes_points_and_checks_bikes(sample_network):
