@@ -70,7 +70,8 @@ def _staged() -> StagedTimetable:
 def _bundle(path, staged: StagedTimetable, change_at_c: int = NO_VALUE):
     stops = staged.stops.append_column(
         "min_change_time", pa.array([NO_VALUE, NO_VALUE, change_at_c, NO_VALUE, NO_VALUE], pa.int32())).append_column(
-        "wheelchair_boarding", pa.array([0] * 5, pa.int8()))
+        "wheelchair_boarding", pa.array([0] * 5, pa.int8())).append_column(
+        "street_step_free", pa.array([3] * 5, pa.int8()))       # (no pathways: every stop reaches the street)
     to = [[E], [E], [], [], []]            # A -> E and B -> E, 300 s each
     footpaths = pa.table({"to": pa.array(to, pa.list_(pa.int32())),
                           "duration": pa.array([[300] * len(t) for t in to], pa.list_(pa.int32())),
