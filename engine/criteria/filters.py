@@ -79,6 +79,11 @@ class FilteredTimetable:
             trip_ok &= col("timetable/trips", "bikes_allowed") == YES
         self.stop_ok = stop_ok
         self.trip_ok = trip_ok
+        # (wheelchair: the stops the street reaches / that reach the street, street_stop_ok)
+        self._street_ok = None
+        if filters.wheelchair:
+            bits = col("timetable/stops", "street_step_free")
+            self._street_ok = ((bits & 1) != 0, (bits & 2) != 0)
         self.pattern_pickup = base.pattern_pickup & stop_ok[base.pattern_stops]
         self.pattern_dropoff = base.pattern_dropoff & stop_ok[base.pattern_stops]
         fp_from = np.repeat(np.arange(base.n_stops, dtype=np.int32), np.diff(fp_offsets))
@@ -113,10 +118,7 @@ class FilteredTimetable:
         """With ``wheelchair``: the stops the street reaches over step-free pathways (``reverse``:
         that reach the street so), timetable/stops.street_step_free; a platform inside a
         station reached only by stairs or escalators is no access (egress) stop."""
-        if not self.filters.wheelchair:
-            return None
-        bits = self._base.bundle.column("timetable/stops", "street_step_free")
-        return (bits & (2 if reverse else 1)) != 0
+        return None if self._street_ok is None else self._street_ok[1 if reverse else 0]
 
     def next_active(self, day: int) -> np.ndarray:
         """The base ``next_active`` table of ``day`` with filtered-out trips never running."""

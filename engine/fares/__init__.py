@@ -212,7 +212,7 @@ def load_v2(bundle: Bundle, rider: str | None = None, medium: str | None = None)
         return np.asarray(col("fares/transfer_rules", name))[keep]
 
     joins = {}
-    if bundle.has("fares/leg_join_rules") and bundle.manifest["tables"]["fares/leg_join_rules"]["rows"]:
+    if _has_rows(bundle, "fares/leg_join_rules"):
         parent = np.asarray(col("timetable/stops", "parent_idx"), np.int32)
         joins = {f"join_{name}": np.asarray(col("fares/leg_join_rules", f"{name}_idx"), np.int32)
                  for name in ("from_network", "to_network", "from_stop", "to_stop", "feed")}

@@ -19,6 +19,8 @@ from .v1 import NO_ZONE, UNLIMITED, FaresV1
 
 NO_LIMIT = 1 << 30
 MAX_BITS = 64
+
+
 def kernel_max_amount(max_rounds: int = MAX_ROUNDS) -> int:
     """The largest amount (minor units) the fare criterion can add for a search of ``max_rounds``
     rides. Why: it adds int32 minor units that must stay below FARE_UNKNOWN (engine/_mcraptor.pyx):
@@ -27,10 +29,6 @@ def kernel_max_amount(max_rounds: int = MAX_ROUNDS) -> int:
     1,249,999.99 EUR; 16: 312,499.99 EUR). The bundle keeps larger ones (itineraries are priced in
     Python integers)."""
     return (KINDS["FARE_UNKNOWN"] - 1) // (2 * max_rounds)
-
-
-#: the bound for the longest search any query may ask (MAX_ROUNDS rides)
-KERNEL_MAX_AMOUNT = kernel_max_amount()
 
 
 def largest_amount(amounts) -> int:
@@ -66,7 +64,7 @@ def fare_model(fares: FaresV1, pattern_route: np.ndarray) -> FareModel:
 
     Raises InvalidQueryError (parameter ``optimize``) when the criterion cannot be exact here:
     fares in several currencies, more route classes / contains zones than a 64-bit mask holds, or
-    a price beyond KERNEL_MAX_AMOUNT.
+    a price no search can add (past kernel_max_amount(1); each query checks its own rides).
     """
     currencies = sorted(set(fares.currency))
     if len(currencies) != 1:

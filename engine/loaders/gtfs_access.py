@@ -66,7 +66,7 @@ def load_pathways(t: CsvTable, stop_ids, diag: Diag) -> PathwaysPart:
         slope, bad_slope = to_float(t.get("max_slope"))
         diag.rows("pathways.bad_max_slope", "fixed", t, np.flatnonzero(keep & bad_slope), "max_slope",
                   "max_slope is not a number; read as none")
-        steep = keep & step_free & (np.abs(np.nan_to_num(slope)) > WHEELCHAIR_MAX_SLOPE + 1e-9)
+        steep = keep & step_free & (np.abs(np.nan_to_num(slope)) > WHEELCHAIR_MAX_SLOPE)
         diag.count("pathways.too_steep", int(steep.sum()))
         step_free &= ~steep
     back = keep & (both == 1)

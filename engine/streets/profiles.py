@@ -23,8 +23,8 @@ permissions), simplified where they differ:
 - Wheelchair (issue 14, step-free streets): the walk profile at walking speed, minus
   ``highway=steps`` (always, ramps on steps are not modelled), minus ways tagged
   ``wheelchair=no``, and minus ways whose ``incline`` is a number steeper than
-  MAX_WHEELCHAIR_INCLINE (8.33 %, the 1:12 of ramp standards and OpenTripPlanner's default
-  wheelchair maxSlope), in either direction, and minus ways whose ``smoothness`` is ``bad`` or
+  engine._types WHEELCHAIR_MAX_SLOPE (1:12, 8.33 %, the slope of ramp standards and
+  OpenTripPlanner's default wheelchair maxSlope), in either direction, and minus ways whose ``smoothness`` is ``bad`` or
   worse (the key's own scale: "intermediate" is the last grade it lists as usable by a
   wheelchair, "bad" needs robust wheels), unless the way says ``wheelchair=yes`` or
   ``designated`` (the mapper's word on that way wins). ``incline=up`` / ``down`` (no number)
@@ -125,9 +125,6 @@ def _directed(speed: float, oneway: int) -> tuple[float, float]:
     return speed, speed
 
 
-#: The steepest incline a wheelchair route takes on a way tagged with a number (engine._types
-#: WHEELCHAIR_MAX_SLOPE, 1:12; the margin keeps a tagged "8.33%" usable).
-MAX_WHEELCHAIR_INCLINE = WHEELCHAIR_MAX_SLOPE + 1e-9
 #: OSM smoothness grades past "intermediate" (city bike, wheelchair): robust wheels and worse
 TOO_ROUGH_FOR_WHEELCHAIRS = frozenset({"bad", "very_bad", "horrible", "very_horrible", "impassable"})
 _INCLINE = re.compile(r"^\s*([+-]?[0-9]+(?:[.,][0-9]+)?)\s*(%|°|deg)?\s*$")
@@ -161,7 +158,7 @@ def wheelchair_speed(tags, walk_speed: float) -> float:
     incline = tags.get("incline")
     if incline is not None:
         slope = parse_incline(incline)
-        if slope is not None and abs(slope) > MAX_WHEELCHAIR_INCLINE:
+        if slope is not None and abs(slope) > WHEELCHAIR_MAX_SLOPE:
             return 0.0
     smoothness = tags.get("smoothness")
     if smoothness is not None and smoothness.strip() in TOO_ROUGH_FOR_WHEELCHAIRS:

@@ -14,6 +14,31 @@ def effective_wheelchair_boarding(flag: np.ndarray, parent: np.ndarray) -> np.nd
     return out
 
 
+def _pathway_graph(n_stops: int, location_type: np.ndarray, path_from: np.ndarray, path_to: np.ndarray,
+                   path_step_free: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(inside, node, src, dst): the stops some pathway touches (entrances aside), each stop's
+    node (itself inside, the street node ``n_stops`` outside), and the directed edges of the
+    step-free pathways plus the street (joined both ways to every entrance, location_type 2)."""
+    inside = np.zeros(n_stops, bool)
+    inside[path_from] = True
+    inside[path_to] = True
+    inside &= location_type != 2
+    street = n_stops                                  # the extra "outside" node
+    node = np.where(inside, np.arange(n_stops), street)
+    entrances = np.flatnonzero(location_type == 2)
+    src = np.concatenate([node[path_from[path_step_free]], entrances, np.full(len(entrances), street)])
+    dst = np.concatenate([node[path_to[path_step_free]], np.full(len(entrances), street), entrances])
+    return inside, node, src, dst
+
+
+def _adjacency(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (offsets, targets) of the edges src -> dst over ``n_nodes`` nodes."""
+    order = np.argsort(src, kind="stable")
+    counts = np.zeros(n_nodes + 1, np.int64)
+    np.add.at(counts, src + 1, 1)
+    return np.cumsum(counts), dst[order]
+
+
 def step_free_footpaths(n_stops: int, fp_offsets: np.ndarray, fp_to: np.ndarray,
                         location_type: np.ndarray, path_from: np.ndarray, path_to: np.ndarray,
                         path_step_free: np.ndarray) -> np.ndarray:
@@ -29,20 +54,8 @@ def step_free_footpaths(n_stops: int, fp_offsets: np.ndarray, fp_to: np.ndarray,
     out = np.ones(n_fp, np.uint8)
     if len(path_from) == 0 or n_fp == 0:
         return out
-    inside = np.zeros(n_stops, bool)
-    inside[path_from] = True
-    inside[path_to] = True
-    street = n_stops                                  # the extra "outside" node
-    node = np.where(inside & (location_type != 2), np.arange(n_stops), street)
-    src = np.concatenate([node[path_from[path_step_free]], np.flatnonzero(location_type == 2),
-                          np.full(int((location_type == 2).sum()), street)])
-    dst = np.concatenate([node[path_to[path_step_free]], np.full(int((location_type == 2).sum()), street),
-                          np.flatnonzero(location_type == 2)])
-    order = np.argsort(src, kind="stable")
-    adj_off = np.zeros(n_stops + 2, np.int64)
-    np.add.at(adj_off, src + 1, 1)
-    adj_off = np.cumsum(adj_off)
-    adj = dst[order]
+    inside, node, src, dst = _pathway_graph(n_stops, location_type, path_from, path_to, path_step_free)
+    adj_off, adj = _adjacency(src, dst, n_stops + 1)
     fp_from = np.repeat(np.arange(n_stops), np.diff(fp_offsets))
     reach_cache: dict[int, np.ndarray] = {}
     for i in np.flatnonzero(inside[fp_from] | inside[fp_to]):
@@ -73,7 +86,7 @@ ENTER, LEAVE = 1, 2       # street_step_free bits: the street reaches the stop /
 
 
 def stop_street_access(n_stops: int, location_type: np.ndarray, path_from: np.ndarray, path_to: np.ndarray,
-                     path_step_free: np.ndarray) -> np.ndarray:
+                       path_step_free: np.ndarray) -> np.ndarray:
     """int8 per stop: ENTER when the street reaches it over step-free pathways (through an
     entrance, location_type 2), LEAVE when it reaches the street so; ENTER | LEAVE for a stop no
     pathway touches (no information says otherwise). Why: a wheelchair user's access walk to a
@@ -82,19 +95,9 @@ def stop_street_access(n_stops: int, location_type: np.ndarray, path_from: np.nd
     out = np.full(n_stops, ENTER | LEAVE, np.int8)
     if len(path_from) == 0:
         return out
-    inside = np.zeros(n_stops, bool)
-    inside[path_from] = True
-    inside[path_to] = True
-    inside &= location_type != 2
+    inside, _, src, dst = _pathway_graph(n_stops, location_type, path_from, path_to, path_step_free)
     street = n_stops
-    node = np.where(inside, np.arange(n_stops), street)
-    entrances = np.flatnonzero(location_type == 2)
-    src = np.concatenate([node[path_from[path_step_free]], entrances, np.full(len(entrances), street)])
-    dst = np.concatenate([node[path_to[path_step_free]], np.full(len(entrances), street), entrances])
-    for bit, (a, b) in ((ENTER, (src, dst)), (LEAVE, (dst, src))):
-        order = np.argsort(a, kind="stable")
-        adj_off = np.zeros(n_stops + 2, np.int64)
-        np.add.at(adj_off, a + 1, 1)
-        seen = _reachable(street, np.cumsum(adj_off), b[order], n_stops + 1)[:n_stops]
+    for bit, (a, b) in ((ENTER, (src, dst)), (LEAVE, (dst, src))):     # (LEAVE: the reversed graph)
+        seen = _reachable(street, *_adjacency(a, b, n_stops + 1), n_stops + 1)[:n_stops]
         out[inside & ~seen] &= ~bit
     return out

@@ -3,13 +3,13 @@ Metrorail, whose platforms have parent stations, with fares v2 written here in t
 Metrorail's own are shaped: a rail fare by entry and exit station (three distance areas) and a
 join rule rail -> rail with empty stops, so that a change of line inside one station (Metro
 Center, L'Enfant Plaza, Gallery Place ...) is one ride from the entry to the exit, and a change
-between two stations (Farragut North -> Farragut West) pays again. Prices of random itineraries
-against a plain computation from the CSV files."""
+between two stations (Farragut North -> Farragut West) pays again. Prices of the itineraries of
+seeded station queries (tests.reference.feeds.station_queries) against a plain computation
+from the CSV files."""
 from __future__ import annotations
 
 import csv
 import io
-import random
 import zipfile
 
 import pytest
@@ -17,6 +17,7 @@ import pytest
 import engine
 from engine.testing.data import feed_with_files, shared_data_dir
 from engine.testing.fares_gen import stop_zones
+from tests.reference.feeds import station_queries
 
 pytestmark = pytest.mark.realdata
 
@@ -53,13 +54,13 @@ def wmata(tmp_path_factory):
         "fare_leg_join_rules.txt": "from_network_id,to_network_id,from_stop_id,to_stop_id\nmetrorail,metrorail,,\n",
     }
     feed = feed_with_files(WMATA, out / "wmata_fares.zip", files)
-    net = engine.open(engine.build(out / "wmata.bundle", gtfs=[("wm", feed)]).path)
+    bundle = engine.build(out / "wmata.bundle", gtfs=[("wm", feed)]).path
     station = {s["stop_id"]: s["parent_station"] or s["stop_id"] for s in stops}
     rail = {r["route_id"] for r in routes if r["route_type"] == "1"}
-    return net, station, zones, rail
+    return bundle, engine.open(bundle), station, zones, rail
 
 
-def expected_cents(it, station, zones, rail) -> int | None:
+def expected_cents(it, station, zones, rail) -> int:
     """Runs of rail rides changing inside one station are one leg: the fare of its entry and exit
     stations' areas; a bus ride is 2.00."""
     def local(stop_id: str) -> str:
@@ -85,15 +86,10 @@ def expected_cents(it, station, zones, rail) -> int | None:
 
 
 def test_line_changes_inside_a_station_are_one_metrorail_fare(wmata):
-    net, station, zones, rail = wmata
-    tt = net.timetable
-    platforms = [i for i in range(tt.n_stops) if tt.stop_location_type[i] == 0]
-    rng = random.Random(5)
+    bundle, net, station, zones, rail = wmata
     compared = inside = between = 0
-    for _ in range(80):
-        a, b = rng.sample(platforms, 2)
-        plan = net.plan(tt.stop_id(a), tt.stop_id(b), date="2026-05-13",
-                        time=f"{rng.randint(6, 21):02d}:{rng.randint(0, 59):02d}")
+    for a, b, date, time in station_queries(bundle, 80, 5):
+        plan = net.plan(a, b, date=date, time=time)
         for it in plan.itineraries:
             if not it.n_vehicles:
                 continue
@@ -109,5 +105,5 @@ def test_line_changes_inside_a_station_are_one_metrorail_fare(wmata):
                 assert covered_together == same, it.fare
                 inside += same
                 between += not same
-    # (seed 5: 85 itineraries, 46 changes inside a station, 9 between two)
+    # (80 station queries, seed 5: 85 itineraries, 57 changes inside a station, 5 between two)
     assert compared >= 60 and inside >= 20 and between >= 3, (compared, inside, between)

@@ -118,28 +118,36 @@ def test_step_free_routes_equal_plain_dijkstra(heidelberg):
     assert checked == N_PAIRS
 
 
-def test_pairs_linked_by_steps_get_a_longer_step_free_route(heidelberg):
-    """Points at both ends of a flight of steps: walkers take it, wheelchair users go around."""
+def _detours(heidelberg, closed: np.ndarray, n: int, seed: int, by_segment: bool) -> int:
+    """Of ``n`` random segments of ``closed`` (to wheelchairs) with both ends in the largest
+    component, how many a walker crosses while the wheelchair route goes around: longer, equal to
+    the oracle's, never along a closed segment. ``by_segment``: the walk must cross that very
+    segment (else any of ``closed``)."""
     net, _, cost, matrix = heidelberg
     g = net.streets.graph
     lcc = _largest_component(g, matrix)
-    steps = steps_segments(g)
-    ends_ok = steps[lcc[g.seg_u[steps]] & lcc[g.seg_v[steps]]]
-    rng = np.random.default_rng(5)
+    ends_ok = closed[lcc[g.seg_u[closed]] & lcc[g.seg_v[closed]]]
+    rng = np.random.default_rng(seed)
     longer = 0
-    for s in rng.choice(ends_ok, 30, replace=False):
+    for s in rng.choice(ends_ok, min(n, len(ends_ok)), replace=False):
         a = (float(g.node_lat[g.seg_u[s]]), float(g.node_lon[g.seg_u[s]]))
         b = (float(g.node_lat[g.seg_v[s]]), float(g.node_lon[g.seg_v[s]]))
         walk = net.route(*a, *b, mode="walk")
-        if not steps_on_geometry(g, walk.geometry, steps):
-            continue          # a walk that does not need these steps (a parallel path)
+        if not steps_on_geometry(g, walk.geometry, np.array([s]) if by_segment else closed):
+            continue          # a walk that does not need it (a parallel path)
         chair = net.route(*a, *b, mode="wheelchair")
         sa, sb = net.streets.snap(*a, "wheelchair"), net.streets.snap(*b, "wheelchair")
         assert chair.duration_ms == oracle_ms(g, matrix, cost, (sa.segment, sa.t, sa.conn_ms),
                                               (sb.segment, sb.t, sb.conn_ms), limit=chair.duration_ms + 1)
         assert chair.duration_ms > walk.duration_ms
-        assert steps_on_geometry(g, chair.geometry, steps) == []
+        assert steps_on_geometry(g, chair.geometry, closed) == []
         longer += 1
+    return longer
+
+
+def test_pairs_linked_by_steps_get_a_longer_step_free_route(heidelberg):
+    """Points at both ends of a flight of steps: walkers take it, wheelchair users go around."""
+    longer = _detours(heidelberg, steps_segments(heidelberg[0].streets.graph), 30, 5, by_segment=False)
     assert longer >= 10
 
 
@@ -148,32 +156,15 @@ def test_pairs_linked_by_a_steep_or_rough_way_get_a_longer_route(heidelberg):
     ways of the extract besides steps) or rougher than smoothness=intermediate (bad ... impassable:
     265 ways): walkers take it, wheelchair users go around, as the oracle (which reads the tags
     from the OSM file itself) says."""
-    net, _, cost, matrix = heidelberg
+    net, _, cost, _ = heidelberg
     g = net.streets.graph
-    lcc = _largest_component(g, matrix)
     steps = steps_segments(g)
     walk_ok = np.asarray(g.mode("walk").c_fwd, np.int64) >= 0
     closed = np.flatnonzero((cost < 0) & walk_ok & ~np.isin(np.arange(len(cost)), steps))
-    steep_ways = too_steep_ways(OSM)
     osm_ids = g.bundle.table("streets/ways").column("osm_id").to_numpy()
-    steep = closed[np.isin(osm_ids[g.seg_way[closed]], np.fromiter(steep_ways, np.int64))]
+    steep = closed[np.isin(osm_ids[g.seg_way[closed]], np.fromiter(too_steep_ways(OSM), np.int64))]
     assert len(steep) > 100
-    ends_ok = steep[lcc[g.seg_u[steep]] & lcc[g.seg_v[steep]]]
-    rng = np.random.default_rng(8)
-    longer = 0
-    for s in rng.choice(ends_ok, min(40, len(ends_ok)), replace=False):
-        a = (float(g.node_lat[g.seg_u[s]]), float(g.node_lon[g.seg_u[s]]))
-        b = (float(g.node_lat[g.seg_v[s]]), float(g.node_lon[g.seg_v[s]]))
-        walk = net.route(*a, *b, mode="walk")
-        if not steps_on_geometry(g, walk.geometry, np.array([s])):
-            continue          # a walk that does not need this way (a parallel path)
-        chair = net.route(*a, *b, mode="wheelchair")
-        sa, sb = net.streets.snap(*a, "wheelchair"), net.streets.snap(*b, "wheelchair")
-        assert chair.duration_ms == oracle_ms(g, matrix, cost, (sa.segment, sa.t, sa.conn_ms),
-                                              (sb.segment, sb.t, sb.conn_ms), limit=chair.duration_ms + 1)
-        assert chair.duration_ms > walk.duration_ms
-        assert steps_on_geometry(g, chair.geometry, steep) == []
-        longer += 1
+    longer = _detours(heidelberg, steep, 40, 8, by_segment=True)
     assert longer >= 10, longer
 
 
