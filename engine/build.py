@@ -131,7 +131,11 @@ def _build_streets(osm: Path, report: BuildReport, staged, options: BuildOptions
     if staged is not None:
         lat = staged.stops.column("lat").to_numpy()
         lon = staged.stops.column("lon").to_numpy()
-        usable = staged.stops.column("location_type").to_numpy() == 0
+        kind = staged.stops.column("location_type").to_numpy()
+        # (stops, and the entrances of stations with pathways: walks reach platforms through them)
+        gates = np.zeros(len(kind), bool)
+        gates[staged.pathway_from] = gates[staged.pathway_to] = True
+        usable = (kind == 0) | (gates & (kind == 2))
         lat = np.where(usable, lat, np.nan)
         lon = np.where(usable, lon, np.nan)
     else:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._core import RangeTimes
 from .._types import UNREACHED
+from ..timetable.station_walks import through_entrances
 from .request import AccessRequest
 
 
@@ -26,7 +27,11 @@ def access_stops(net, req: AccessRequest) -> tuple[np.ndarray, np.ndarray]:
         return stops, np.zeros(len(stops), dtype=np.int32)
     reach = net.streets.stops_within(req.origin[0], req.origin[1], req.mode, req.max_access_s,
                                      parameter="origin")
-    return np.asarray(reach.stop_idx, np.int32), np.asarray(reach.duration_s, np.int32)
+    # (platforms inside stations with pathways: through their entrances)
+    stops, seconds, _, _ = through_entrances(net.timetable, np.asarray(reach.stop_idx, np.int32),
+                                             np.asarray(reach.duration_s, np.int32))
+    keep = seconds <= req.max_access_s
+    return stops[keep], seconds[keep]
 
 
 def minute_arrivals(net, req: AccessRequest) -> np.ndarray:

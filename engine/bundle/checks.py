@@ -516,7 +516,7 @@ RULES: dict[str, list] = {
         InRange("parent_idx", 0, rows_of("timetable/stops"), allow=-1),
         InRange("feed_idx", 0, rows_of("timetable/feeds")),
         InRange("min_change_time", -1, 2 * DAY),
-        InRange("street_step_free", 0, 4),
+        InRange("street_step_free", 0, 8),
     ],
     "timetable/stop_id_index": [
         Rows(rows_of("timetable/stops")),

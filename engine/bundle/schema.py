@@ -48,6 +48,11 @@ FORMAT_VERSION history (bump on any format or semantic change):
                  timetable/footpaths.step_free is false across pathways whose max_slope is steeper.
                  timetable/stops.street_step_free: whether a stop inside a station's pathways is
                  reached from, and reaches, the street step-free (wheelchair access and egress).
+  10 2026-12-07  Stations with pathways.txt (engine/timetable/station_walks.py): footpaths
+                 walk the pathways (traversal_time, else length) inside stations and reach their
+                 platforms only through their entrances; entrances keep footpaths to and from
+                 their platforms and are linked to the streets; timetable/stops.street_step_free
+                 bit 4 (INSIDE): a stop the street reaches only through an entrance.
 """
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
 """Accessibility and bikes on board: wheelchair_boarding, wheelchair_accessible, bikes_allowed
-flags, and pathways.txt as a step-free stop-to-stop graph (issue 14).
+flags, and pathways.txt as a stop-to-stop graph with times and step-free edges (issue 14).
 
 The GTFS flags are 0 (no information), 1 (yes) or 2 (no); anything else is read as 0 and
 counted in the build report. A pathway is step-free unless its pathway_mode is 2 (stairs) or
 4 (escalator), or its ``max_slope`` is steeper than 1:12 up or down (engine._types
 WHEELCHAIR_MAX_SLOPE, as the wheelchair street mode's inclines; a value that is not a number is
 read as none and counted); a pathway with ``is_bidirectional`` 1 is returned in both directions.
+Its time is ``traversal_time`` when given, else its ``length`` at walking speed
+(engine/timetable/station_walks.py); a negative or unreadable value is read as none and counted.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from engine.loaders.gtfs_diag import Diag
 from engine.loaders.gtfs_parse import to_float, to_int
 
 STAIRS, ESCALATOR = 2, 4          # GTFS pathway_mode values that are not step-free
+MAX_PATHWAY_S = 3600              # one pathway longer than an hour, or
+MAX_PATHWAY_M = 5000.0            # than 5 km, is a typo: read as no value
 
 
 def load_flag(t: CsvTable, column: str, rows: np.ndarray, code: str, diag: Diag) -> np.ndarray:
@@ -38,11 +42,13 @@ class PathwaysPart:
     from_stop: np.ndarray   # int32 local stop index
     to_stop: np.ndarray     # int32 local stop index
     step_free: np.ndarray   # bool: neither stairs nor escalator nor steeper than 1:12
+    seconds: np.ndarray     # int32 traversal_time, -1 when absent
+    length_m: np.ndarray    # float64 length, NaN when absent
 
 
 def empty_pathways() -> PathwaysPart:
     z = np.zeros(0, np.int32)
-    return PathwaysPart(z, z.copy(), np.zeros(0, bool))
+    return PathwaysPart(z, z.copy(), np.zeros(0, bool), z.copy(), np.zeros(0))
 
 
 def load_pathways(t: CsvTable, stop_ids, diag: Diag) -> PathwaysPart:
@@ -69,8 +75,25 @@ def load_pathways(t: CsvTable, stop_ids, diag: Diag) -> PathwaysPart:
         steep = keep & step_free & (np.abs(np.nan_to_num(slope)) > WHEELCHAIR_MAX_SLOPE)
         diag.count("pathways.too_steep", int(steep.sum()))
         step_free &= ~steep
+    seconds = np.full(t.n_rows, -1, np.int64)
+    if t.has("traversal_time"):
+        seconds, bad_time = to_int(t.get("traversal_time"), -1)
+        bad_time |= seconds < -1
+        bad_time |= seconds > MAX_PATHWAY_S
+        diag.rows("pathways.bad_traversal_time", "fixed", t, np.flatnonzero(keep & bad_time), "traversal_time",
+                  f"traversal_time is not a number of seconds in [0, {MAX_PATHWAY_S}]; read as none")
+        seconds = np.where(bad_time, -1, seconds)
+    length = np.full(t.n_rows, np.nan)
+    if t.has("length"):
+        length, bad_length = to_float(t.get("length"))
+        bad_length |= ~(np.nan_to_num(length, nan=0.0) >= 0) | (np.nan_to_num(length) > MAX_PATHWAY_M)
+        diag.rows("pathways.bad_length", "fixed", t, np.flatnonzero(keep & bad_length), "length",
+                  f"length is not a number of metres in [0, {MAX_PATHWAY_M}]; read as none")
+        length = np.where(bad_length, np.nan, length)
     back = keep & (both == 1)
     diag.count("pathways.kept", int(keep.sum()))
     return PathwaysPart(np.concatenate([a[keep], b[back]]).astype(np.int32),
                         np.concatenate([b[keep], a[back]]).astype(np.int32),
-                        np.concatenate([step_free[keep], step_free[back]]))
+                        np.concatenate([step_free[keep], step_free[back]]),
+                        np.concatenate([seconds[keep], seconds[back]]).astype(np.int32),
+                        np.concatenate([length[keep], length[back]]).astype(np.float64))

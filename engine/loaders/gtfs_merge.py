@@ -129,6 +129,8 @@ def merge_feeds(parts: list[FeedPart], report: BuildReport) -> StagedTimetable:
         pathway_from=_cat_np([p.pathways.from_stop + stop_base[i] for i, p in enumerate(parts)], np.int32),
         pathway_to=_cat_np([p.pathways.to_stop + stop_base[i] for i, p in enumerate(parts)], np.int32),
         pathway_step_free=_cat_np([p.pathways.step_free for p in parts], bool),
+        pathway_seconds=_cat_np([p.pathways.seconds for p in parts], np.int32),
+        pathway_length_m=_cat_np([p.pathways.length_m for p in parts], np.float64),
         report=report)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from .._geo import WALK_SPEED_MPS, check_point, haversine_m, walk_seconds
 from ..errors import InvalidQueryError
+from ..timetable.station_walks import through_entrances
 from .journey import Itinerary, Leg, Plan, Waypoint
 from .legs import LegBuilder, local_datetime, zone
 from .request import PlaceRef, PlanRequest, hms
@@ -35,6 +36,10 @@ class Endpoint:
     stops: np.ndarray            # int32 stop indices
     durations: np.ndarray        # int32 seconds between the point and each stop
     is_point: bool
+    #: per stop, the station entrance the walk goes through (-1: none) and the seconds inside,
+    #: between the entrance and the stop (engine/timetable/station_walks.py through_entrances)
+    gates: np.ndarray | None = None
+    gate_s: np.ndarray | None = None
 
 
 class Planner:
@@ -142,17 +147,24 @@ class Planner:
             if mode != "walk":
                 raise InvalidQueryError(f"mode: {mode!r} access needs a bundle built with OSM streets", "mode")
             dist = haversine_m(lat, lon, self.tt.stop_lat, self.tt.stop_lon)
-            with np.errstate(invalid="ignore"):
-                near = np.flatnonzero((dist <= max_s * self.walk_speed_mps) & (self.tt.stop_location_type == 0))
+            kind = self.tt.stop_location_type
+            with np.errstate(invalid="ignore"):       # (entrances: through_entrances takes them inside)
+                near = np.flatnonzero((dist <= max_s * self.walk_speed_mps) & ((kind == 0) | (kind == 2)))
             durations = walk_seconds(dist[near], self.walk_speed_mps)
             keep = durations <= max_s
             stops, durations = near[keep].astype(np.int32), durations[keep].astype(np.int32)
+        stops, durations, gates, gate_s = through_entrances(self.tt, stops, durations, reverse)
+        if gates is not None:                  # (through a station's entrance: maybe past max_s)
+            keep = durations <= max_s
+            stops, durations, gates, gate_s = stops[keep], durations[keep], gates[keep], gate_s[keep]
         ok = self.tt.street_stop_ok(reverse)
         if ok is not None:                     # (wheelchair: stops the street reaches step-free)
             keep = ok[stops]
             stops, durations = stops[keep], durations[keep]
+            if gates is not None:
+                gates, gate_s = gates[keep], gate_s[keep]
         name = "origin" if parameter == "origin" else "destination"
-        return Endpoint(Waypoint(name, lat, lon), stops, durations, True)
+        return Endpoint(Waypoint(name, lat, lon), stops, durations, True, gates, gate_s)
 
     def stop_endpoint(self, stops: list[int]) -> Endpoint:
         wp = self.legs.waypoint(stops[0])
@@ -172,25 +184,45 @@ class Planner:
         the same access and egress searches would otherwise run once per itinerary)."""
         memo = {} if memo is None else memo
         out = list(legs)
-        if origin.is_point and raw:
-            first, board = raw[0].from_stop, raw[0].dep
-            leg = memo.get(("access", first, board))
-            if leg is None:
-                dur = int(origin.durations[np.flatnonzero(origin.stops == first)[0]])
-                leg = memo[("access", first, board)] = self._street_leg(
-                    origin.waypoint, self.legs.waypoint(first), mode, board - dur, board, date, tz, memo)
-            out.insert(0, leg)
-        if destination.is_point and raw:
-            last, alight = raw[-1].to_stop, raw[-1].arr
-            leg = memo.get(("egress", last, alight))
-            if leg is None:
-                dur = int(destination.durations[np.flatnonzero(destination.stops == last)[0]])
-                leg = memo[("egress", last, alight)] = self._street_leg(
-                    self.legs.waypoint(last), destination.waypoint, mode, alight, alight + dur, date, tz, memo)
-            out.append(leg)
         if self.streets is not None:
             out = [self._footpath_geometry(leg, memo) for leg in out]
+        if origin.is_point and raw:
+            first, board = raw[0].from_stop, raw[0].dep
+            access = memo.get(("access", first, board))
+            if access is None:
+                access = memo[("access", first, board)] = self._point_legs(origin, first, board, mode, date, tz,
+                                                                           memo, False)
+            out[:0] = access
+        if destination.is_point and raw:
+            last, alight = raw[-1].to_stop, raw[-1].arr
+            egress = memo.get(("egress", last, alight))
+            if egress is None:
+                egress = memo[("egress", last, alight)] = self._point_legs(destination, last, alight, mode, date,
+                                                                           tz, memo, True)
+            out.extend(egress)
         return out
+
+    def _point_legs(self, end: Endpoint, stop: int, at: int, mode: str, date, tz, memo: dict,
+                    egress: bool) -> list[Leg]:
+        """The street leg between a point end and ``stop`` (boarded or left at ``at``), and, for a
+        stop inside a station, the walk through it from or to the entrance (the endpoint's
+        ``gates``): point -> entrance -> platform, or platform -> entrance -> point."""
+        i = int(np.flatnonzero(end.stops == stop)[0])
+        dur = int(end.durations[i])
+        gate = -1 if end.gates is None else int(end.gates[i])
+        platform = self.legs.waypoint(stop)
+        if gate < 0:
+            if egress:
+                return [self._street_leg(platform, end.waypoint, mode, at, at + dur, date, tz, memo)]
+            return [self._street_leg(end.waypoint, platform, mode, at - dur, at, date, tz, memo)]
+        inside, entrance, clock = int(end.gate_s[i]), self.legs.waypoint(gate), self.legs.clock(date, tz)
+        if egress:
+            station = Leg("walk", platform, entrance, clock(at), clock(at + inside), inside,
+                          geometry=((platform.lat, platform.lon), (entrance.lat, entrance.lon)))
+            return [station, self._street_leg(entrance, end.waypoint, mode, at + inside, at + dur, date, tz, memo)]
+        station = Leg("walk", entrance, platform, clock(at - inside), clock(at), inside,
+                      geometry=((entrance.lat, entrance.lon), (platform.lat, platform.lon)))
+        return [self._street_leg(end.waypoint, entrance, mode, at - dur, at - inside, date, tz, memo), station]
 
     def _street_leg(self, a: Waypoint, b: Waypoint, mode: str, dep: int, arr: int, date, tz,
                     memo: dict | None = None) -> Leg:

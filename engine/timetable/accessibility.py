@@ -70,15 +70,15 @@ def step_free_footpaths(n_stops: int, fp_offsets: np.ndarray, fp_to: np.ndarray,
 
 
 def _reachable(start: int, adj_off: np.ndarray, adj: np.ndarray, n: int) -> np.ndarray:
+    """bool [n]: the nodes reachable from ``start`` (a compiled breadth-first search: WMATA's
+    738 footpaths through stations ask it from 254 nodes, 0.75 s as a Python loop)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    graph = csr_matrix((np.ones(len(adj), np.int8), np.asarray(adj, np.int64), np.asarray(adj_off, np.int64)),
+                       shape=(n, n))
     seen = np.zeros(n, bool)
-    seen[start] = True
-    stack = [start]
-    while stack:
-        u = stack.pop()
-        for v in adj[adj_off[u]:adj_off[u + 1]]:
-            if not seen[v]:
-                seen[v] = True
-                stack.append(int(v))
+    seen[breadth_first_order(graph, start, directed=True, return_predecessors=False)] = True
     return seen
 
 

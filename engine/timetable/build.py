@@ -17,6 +17,7 @@ from .._types import NO_IDX, NO_VALUE
 from .accessibility import effective_wheelchair_boarding, step_free_footpaths, stop_street_access
 from .footpaths import FootpathOptions, build_footpaths, build_step_free_footpaths
 from .staging import StagedTimetable
+from .station_walks import INSIDE, stations
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +208,8 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
             _flag(stops, "wheelchair_boarding"), stops.column("parent_idx").to_numpy()), pa.int8()),
         "street_step_free": pa.array(stop_street_access(
             n_stops, stops.column("location_type").to_numpy(), tt.pathway_from, tt.pathway_to,
-            tt.pathway_step_free), pa.int8()),
+            tt.pathway_step_free) | np.where(stations(n_stops, stops.column("location_type").to_numpy(),
+                                                      tt.pathway_from, tt.pathway_to)[1], INSIDE, 0), pa.int8()),
     })
     fp_step_free = step_free_footpaths(n_stops, fp_offsets, fp_to, stops.column("location_type").to_numpy(),
                                        tt.pathway_from, tt.pathway_to, tt.pathway_step_free)

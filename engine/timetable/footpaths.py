@@ -5,6 +5,8 @@ Model (documented in docs/transfer-model.md, reproduced by the reference solver 
 - straight-line: every pair of distinct stops (location_type 0) within ``walk_radius_m``;
   duration = ceil(haversine / walk_speed_mps), Earth radius 6,371,000 m;
 - street footpaths, when given, replace the straight-line ones;
+- stations with pathways.txt (engine/timetable/station_walks.py): their platforms are reached
+  through their entrances and pathways, and changes between them walk the pathways;
 - transfers.txt (when ``use_transfers_txt``): types 0/1/2 between distinct stops set the pair's
   duration (min_transfer_time, else the straight-line time), type 3 removes the pair; a type 2
   row from a stop to itself sets that stop's minimum change time.
@@ -57,22 +59,40 @@ def straight_line_pairs(lat: np.ndarray, lon: np.ndarray, eligible: np.ndarray, 
 
 
 def build_footpaths(tt: StagedTimetable, options: FootpathOptions,
-                    street: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
-    """Return (offsets, to, duration, stop_min_change, stats) for the bundle."""
+                    street: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, step_free: bool = False):
+    """Return (offsets, to, duration, stop_min_change, stats) for the bundle. ``step_free``:
+    through stations by their step-free pathways only (``street``: the step-free walks)."""
+    from .station_walks import ENTRANCE, pathway_seconds, station_footpaths, stations
+
     n = tt.stops.num_rows
     lat = tt.stops.column("lat").to_numpy()
     lon = tt.stops.column("lon").to_numpy()
     loc_type = tt.stops.column("location_type").to_numpy()
     stats: dict[str, int] = {}
+    station, inside = stations(n, loc_type, tt.pathway_from, tt.pathway_to)
     if street is not None:
         src, dst, dur = (np.asarray(a) for a in street)
         src, dst, dur = src.astype(np.int64), dst.astype(np.int64), dur.astype(np.int64)
         stats["footpaths.street"] = int(len(src))
     else:
-        src, dst, dist = straight_line_pairs(lat, lon, loc_type == 0, options.walk_radius_m)
+        eligible = ((loc_type == 0) & ~inside) | ((loc_type == ENTRANCE) & (station >= 0))
+        src, dst, dist = straight_line_pairs(lat, lon, eligible, options.walk_radius_m)
         dur = walk_seconds(dist, options.walk_speed_mps).astype(np.int64)
         src, dst = src.astype(np.int64), dst.astype(np.int64)
         stats["footpaths.straight_line"] = int(len(src))
+    if inside.any():
+        seconds = pathway_seconds(tt.pathway_seconds, tt.pathway_length_m, tt.pathway_from, tt.pathway_to, lat, lon,
+                                  options.walk_speed_mps)
+        stats["pathways.time_from_length"] = int(((tt.pathway_seconds < 0) & np.isfinite(tt.pathway_length_m)).sum())
+        stats["pathways.time_from_straight_line"] = int(((tt.pathway_seconds < 0)
+                                                         & ~np.isfinite(tt.pathway_length_m)).sum())
+        edges = tt.pathway_step_free if step_free else np.ones(len(tt.pathway_from), bool)
+        src, dst, dur = station_footpaths(loc_type, station, inside, tt.pathway_from[edges], tt.pathway_to[edges],
+                                          seconds[edges], (src, dst, dur))
+        stats["stops.inside_stations"] = int(inside.sum())
+    else:
+        keep = (loc_type[src] == 0) & (loc_type[dst] == 0)      # (street walks may link entrances)
+        src, dst, dur = src[keep], dst[keep], dur[keep]
 
     stop_change = np.full(n, NO_VALUE, dtype=np.int32)
     remove = np.zeros(0, dtype=np.int64)
@@ -124,16 +144,17 @@ def build_step_free_footpaths(tt: StagedTimetable, options: FootpathOptions,
 
     With street walks on the wheelchair profile (``street``: no ``highway=steps``), the same
     model as ``build_footpaths`` on those walks, so a pair whose shortest walk climbs steps gets
-    its longer step-free walk, or no footpath. Without streets, the footpaths themselves. Either
+    its longer step-free walk, or no footpath; through stations (pathways.txt) by their
+    step-free pathways only. Without streets or pathways, the footpaths themselves. Either
     way only the pairs pathways.txt leaves step-free (accessibility.step_free_footpaths) stay.
     """
     n = tt.stops.num_rows
-    if street is None:
+    if street is None and not len(tt.pathway_from):
         offsets, to, duration, keep = fp_offsets, fp_to, fp_duration, fp_step_free.astype(bool)
     else:
         from .accessibility import step_free_footpaths
 
-        offsets, to, duration, _, _ = build_footpaths(tt, options, street)
+        offsets, to, duration, _, _ = build_footpaths(tt, options, street, step_free=True)
         keep = step_free_footpaths(n, offsets, to, tt.stops.column("location_type").to_numpy(),
                                    tt.pathway_from, tt.pathway_to, tt.pathway_step_free).astype(bool)
     src = np.repeat(np.arange(n), np.diff(offsets))[keep]

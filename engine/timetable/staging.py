@@ -108,6 +108,8 @@ class StagedTimetable:
     pathway_from: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     pathway_to: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     pathway_step_free: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    pathway_seconds: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))   # -1: none given
+    pathway_length_m: np.ndarray = field(default_factory=lambda: np.empty(0))            # NaN: none given
     # the fares/* bundle tables (engine.loaders.gtfs_fares), None when no feed has fare files
     fares: dict | None = None
 

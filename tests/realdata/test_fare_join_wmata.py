@@ -88,7 +88,7 @@ def expected_cents(it, station, zones, rail) -> int:
 def test_line_changes_inside_a_station_are_one_metrorail_fare(wmata):
     bundle, net, station, zones, rail = wmata
     compared = inside = between = 0
-    for a, b, date, time in station_queries(bundle, 80, 5):
+    for a, b, date, time in station_queries(bundle, 240, 5):
         plan = net.plan(a, b, date=date, time=time)
         for it in plan.itineraries:
             if not it.n_vehicles:
@@ -105,5 +105,7 @@ def test_line_changes_inside_a_station_are_one_metrorail_fare(wmata):
                 assert covered_together == same, it.fare
                 inside += same
                 between += not same
-    # (80 station queries, seed 5: 85 itineraries, 57 changes inside a station, 5 between two)
-    assert compared >= 60 and inside >= 20 and between >= 3, (compared, inside, between)
+    # (240 station queries, seed 5: 264 itineraries, 164 changes inside a station, 3 between two:
+    # walking between two stations through their entrances and pathways takes 7-8 min, so few
+    # journeys change so; 80 queries had 5 of 62 when the walk was a straight line between platforms)
+    assert compared >= 200 and inside >= 100 and between >= 3, (compared, inside, between)

@@ -1,0 +1,182 @@
+"""Walks through stations with pathways.txt (engine/timetable/station_walks.py) against a plain
+search over the feed's own files, on WMATA (the shared feed with pathways.txt: 2,963 pathways,
+239 entrances, 125 platforms).
+
+The reference reads stops.txt and pathways.txt with the csv module and, from each platform or
+entrance, runs a Dijkstra whose states are (node, whether the walk outside was used): pathways
+(traversal_time, else length at walking speed) between any nodes, and at most one straight-line
+walk (<= 400 m, ceil(metres / 1.33) s, haversine written here) between points outside: an
+entrance, or a platform no pathway touches. The bundle's footpaths must be exactly the shortest
+such walks from a platform to another platform, and from a platform to its station's entrances /
+an entrance to its platforms (pathways only); the step-free ones the same over step-free
+pathways; a point's access and egress stops the straight walk to an entrance plus the pathways.
+"""
+from __future__ import annotations
+
+import csv
+import heapq
+import io
+import math
+import zipfile
+
+import numpy as np
+import pytest
+
+from tests.reference.feeds import shared_data_dir
+
+SPEED = 1.33
+RADIUS_M = 400.0
+MAX_ACCESS_S = 900
+
+
+def _wmata():
+    path = shared_data_dir() / "gtfs-us-wmata-rail" / "wmata.zip"
+    if not path.is_file():
+        pytest.skip("gtfs-us-wmata-rail absent from the shared data folder (set BRIQUE_DATA)")
+    return path
+
+
+def _metres(a, b) -> float:
+    (la1, lo1), (la2, lo2) = (map(math.radians, a)), (map(math.radians, b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+class Stations:
+    """stops.txt and pathways.txt, read plainly."""
+
+    def __init__(self, zip_path, step_free: bool):
+        with zipfile.ZipFile(zip_path) as z:
+            read = lambda name: list(csv.DictReader(io.TextIOWrapper(z.open(name), "utf-8-sig")))  # noqa: E731
+            stops, pathways = read("stops.txt"), read("pathways.txt")
+        self.kind = {s["stop_id"]: int(s.get("location_type") or 0) for s in stops}
+        self.where = {s["stop_id"]: (float(s["stop_lat"]), float(s["stop_lon"])) for s in stops
+                      if s.get("stop_lat") and s.get("stop_lon")}
+        self.edges: dict[str, list] = {}
+        touched = set()
+        for r in pathways:
+            touched |= {r["from_stop_id"], r["to_stop_id"]}
+            if step_free and (r["pathway_mode"] in ("2", "4") or abs(float(r.get("max_slope") or 0)) > 1 / 12):
+                continue
+            t = int(r["traversal_time"]) if r.get("traversal_time") else math.ceil(float(r["length"]) / SPEED)
+            self.edges.setdefault(r["from_stop_id"], []).append((r["to_stop_id"], t))
+            if r["is_bidirectional"] == "1":
+                self.edges.setdefault(r["to_stop_id"], []).append((r["from_stop_id"], t))
+        self.platforms = [s for s, k in self.kind.items() if k == 0]
+        self.entrances = [s for s, k in self.kind.items() if k == 2 and s in touched]
+        self.inside = {s for s in touched if self.kind[s] != 2}      # (every WMATA station has entrances)
+        self.outside = [s for s in self.platforms if s not in self.inside] + self.entrances
+        self._memo: dict = {}
+
+    def straight(self, a: str, b: str) -> int | None:
+        m = _metres(self.where[a], self.where[b])
+        return math.ceil(m / SPEED - 1e-9) if m <= RADIUS_M else None
+
+    def walks_from(self, start: str) -> dict[tuple[str, int], int]:
+        """Shortest seconds to each (node, walked outside) from ``start``."""
+        if start in self._memo:
+            return self._memo[start]
+        best = self._memo[start] = {(start, 0): 0}
+        heap = [(0, start, 0)]
+        while heap:
+            d, u, used = heapq.heappop(heap)
+            if d > best[(u, used)]:
+                continue
+            steps = [(v, t, used) for v, t in self.edges.get(u, ())]
+            if not used and u not in self.inside:
+                steps += [(v, self.straight(u, v), 1) for v in self.outside if v != u]
+            for v, t, w in steps:
+                if t is not None and d + t < best.get((v, w), math.inf):
+                    best[(v, w)] = d + t
+                    heapq.heappush(heap, (d + t, v, w))
+        return best
+
+    def footpaths(self) -> dict[tuple[str, str], int]:
+        out = {}
+        for a in self.platforms + self.entrances:
+            best = self.walks_from(a)
+            for (v, used), d in best.items():
+                if v == a:
+                    continue
+                if self.kind[a] == 0 and self.kind.get(v) == 0:
+                    pass                                        # platform -> platform: any walk
+                elif used or not ((self.kind[a] == 0 and a in self.inside and self.kind.get(v) == 2)
+                                  or (self.kind[a] == 2 and v in self.inside and self.kind.get(v) == 0)):
+                    continue                                    # gates: pathways of the station only
+                out[(a, v)] = min(d, out.get((a, v), math.inf))
+        return out
+
+
+def _bundle_footpaths(net, table: str) -> dict[tuple[str, str], int]:
+    tt = net.timetable
+    offsets, to = tt.bundle.csr(table, "to")
+    _, dur = tt.bundle.csr(table, "duration")
+    ids = [tt.stop_id(s).split(":", 1)[1] for s in range(tt.n_stops)]
+    return {(ids[s], ids[int(to[e])]): int(dur[e]) for s in range(tt.n_stops) for e in range(offsets[s], offsets[s + 1])}
+
+
+@pytest.fixture(scope="module")
+def wmata(tmp_path_factory):
+    import engine
+
+    path = _wmata()
+    out = tmp_path_factory.mktemp("stations")
+    return path, engine.open(engine.build(out / "wm.bundle", gtfs=[("wm", path)]).path)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("step_free", [False, True], ids=["walk", "step-free"])
+def test_wmata_footpaths_walk_the_pathways(wmata, step_free):
+    """Every footpath equals the reference's shortest walk and every reference walk is a
+    footpath; changes of platform within a station take minutes (p50 over 100 s), where the
+    straight line between the platforms' points took seconds."""
+    path, net = wmata
+    ref = Stations(path, step_free).footpaths()
+    got = _bundle_footpaths(net, "timetable/footpaths_step_free" if step_free else "timetable/footpaths")
+    assert set(got) == set(ref), (sorted(set(got) - set(ref))[:5], sorted(set(ref) - set(got))[:5])
+    wrong = [(k, got[k], ref[k]) for k in got if got[k] != ref[k]]
+    assert not wrong, wrong[:5]
+    st = Stations(path, step_free)
+    changes = [d for (a, b), d in got.items() if st.kind[a] == st.kind[b] == 0 and a in st.inside and b in st.inside
+               and _metres(st.where[a], st.where[b]) < 50]
+    assert len(changes) > 40 and np.median(changes) > 100, (len(changes), np.median(changes))
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("reverse", [False, True], ids=["access", "egress"])
+def test_wmata_points_reach_platforms_through_entrances(wmata, reverse):
+    """From points near 40 entrances (seeded), the access stops are the platforms the straight
+    walk to an entrance and the station's pathways reach within 15 min, at that sum (egress: the
+    pathways out, then the walk), never a platform straight from the street."""
+    path, net = wmata
+    st = Stations(path, False)
+    tt = net.timetable
+    rng = np.random.default_rng(13)
+    checked = 0
+    for gate in rng.choice(sorted(st.entrances), 40, replace=False):
+        lat, lon = st.where[gate]
+        here = (lat + rng.uniform(-0.002, 0.002), lon + rng.uniform(-0.002, 0.002))
+        want: dict[str, int] = {}
+        for s in st.platforms + st.entrances:
+            m = _metres(here, st.where[s])
+            if m > MAX_ACCESS_S * SPEED:
+                continue
+            walk = math.ceil(m / SPEED - 1e-9)
+            if s not in st.inside and st.kind[s] == 0:
+                want[s] = min(walk, want.get(s, math.inf))
+            elif st.kind[s] == 2:
+                if reverse:
+                    inward = {p: st.walks_from(p).get((s, 0)) for p in st.inside if st.kind[p] == 0}
+                    reached = {p: d for p, d in inward.items() if d is not None}
+                else:
+                    reached = {p: d for (p, used), d in st.walks_from(s).items()
+                               if not used and p in st.inside and st.kind[p] == 0}
+                for p, d in reached.items():
+                    want[p] = min(walk + d, want.get(p, math.inf))
+        want = {s: d for s, d in want.items() if d <= MAX_ACCESS_S}
+        ep = net._planner.point_endpoint(*here, "walk", MAX_ACCESS_S, "destination" if reverse else "origin", reverse)
+        got = {tt.stop_id(int(s)).split(":", 1)[1]: int(d) for s, d in zip(ep.stops, ep.durations)}
+        assert got == want, (gate, sorted(set(got) ^ set(want))[:5],
+                             [(k, got[k], want[k]) for k in got if k in want and got[k] != want[k]][:5])
+        checked += bool(got)
+    assert checked > 30
