@@ -20,6 +20,7 @@ import pyarrow as pa
 from .. import _isochrone
 from .._types import UNREACHED
 from ..raptor.request import hms
+from ..timetable.station_walks import exits, street_seeds, through_entrances
 from .graph import ModeView, views
 from .request import DEFAULT_ACCESS_S, DEFAULT_MIN_CHANGE_S, AccessRequest, check_request
 from .transit import minute_arrivals
@@ -42,11 +43,13 @@ def origin_sources(net, req: AccessRequest, view: ModeView) -> tuple[np.ndarray,
         snap = net.streets.snap(req.origin[0], req.origin[1], req.mode, "origin")
         return (np.array([snap.segment], np.int32), np.array([snap.t], np.float64),
                 np.array([snap.conn_ms], np.int64))
-    stops = np.asarray(req.origin_stops, dtype=np.int64)
-    stops = stops[view.stop_seg[stops] >= 0]
+    # (platforms inside a station leave it through its entrances: the pathways' time first)
+    _, stops, inside_s = exits(net.timetable, np.asarray(req.origin_stops, dtype=np.int64))
+    linked = view.stop_seg[stops] >= 0
+    stops, inside_s = stops[linked], inside_s[linked]
     return (np.ascontiguousarray(view.stop_seg[stops], np.int32),
             np.ascontiguousarray(view.stop_t[stops], np.float64),
-            np.ascontiguousarray(view.stop_conn_ms[stops], np.int64))
+            np.ascontiguousarray(view.stop_conn_ms[stops] + 1000 * inside_s, np.int64))
 
 
 def node_times(net, req: AccessRequest, limit_s: int | None = None, with_stops: bool = True) -> NodeTimes:
@@ -66,8 +69,11 @@ def node_times(net, req: AccessRequest, limit_s: int | None = None, with_stops: 
         # minutes of per-minute scratch and passes for the same answer)
         departures = departures[:1]
         arrivals = np.full((1, n_stops), UNREACHED, dtype=np.int32)
+    # (a platform inside a station enters the streets through its entrances, which RAPTOR's
+    # footpaths reach)
+    seeds = street_seeds(net.timetable, arrivals, UNREACHED) if net.timetable is not None else arrivals
     nodes = _isochrone.run_node_percentiles(
-        view.iso, v.workspace(req.mode), o_seg, o_t, o_ms, departures, arrivals, view.stop_seg,
+        view.iso, v.workspace(req.mode), o_seg, o_t, o_ms, departures, seeds, view.stop_seg,
         view.stop_t, view.stop_conn_ms, limit_s, np.array([req.percentile], np.int32))[0]
     stop_s = _stop_times(net, req, departures, arrivals, limit_s) if with_stops else np.empty(0, np.int32)
     return NodeTimes(req, view, nodes, stop_s)
@@ -84,7 +90,9 @@ def _stop_times(net, req: AccessRequest, departures: np.ndarray, arrivals: np.nd
     if req.origin is not None:
         reach = net.streets.stops_within(req.origin[0], req.origin[1], req.mode, limit_s,
                                          parameter="origin")
-        street[reach.stop_idx] = reach.duration_s
+        stops, seconds, _, _ = through_entrances(net.timetable, np.asarray(reach.stop_idx, np.int32),
+                                                 np.asarray(reach.duration_s, np.int32))
+        street[stops] = seconds
     else:
         street[list(req.origin_stops)] = 0
     times = np.where(arrivals < UNREACHED, arrivals.astype(np.int64) - departures[:, None], UNREACHED)

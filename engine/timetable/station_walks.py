@@ -235,3 +235,34 @@ def through_entrances(tt, stops: np.ndarray, durations: np.ndarray,
     first[1:] = s[1:] != s[:-1]
     return (s[first].astype(np.int32), d[first].astype(np.int32), g[first].astype(np.int32),
             i[first].astype(np.int32))
+
+
+def street_seeds(tt, arrivals: np.ndarray, unreached: int) -> np.ndarray:
+    """``arrivals`` [..., n_stops] with the stops inside stations set to ``unreached``: a walk on
+    the street from a platform starts at an entrance, whose own arrival (the platform's plus the
+    pathways: its footpaths) stands for it. Unchanged for a timetable without stations."""
+    walks = station_walks(tt)
+    if walks is None:
+        return arrivals
+    out = np.array(arrivals, copy=True)
+    out[..., walks.inside[:out.shape[-1]]] = unreached
+    return out
+
+
+def exits(tt, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(index into ``stops``, exit stop, seconds): how each stop reaches the street: itself in
+    0 s, or, inside a station, each entrance its footpaths lead to in their seconds."""
+    stops = np.asarray(stops, np.int64)
+    walks = station_walks(tt)
+    if walks is None:
+        return np.arange(len(stops)), stops, np.zeros(len(stops), np.int64)
+    rows, out, secs = [], [], []
+    offsets, to, dur = tt.footpath_offsets, tt.footpath_to, tt.footpath_duration
+    for i, s in enumerate(stops.tolist()):
+        if not walks.inside[s]:
+            rows.append(i), out.append(s), secs.append(0)
+            continue
+        for e in range(int(offsets[s]), int(offsets[s + 1])):
+            if walks.entrance[to[e]]:
+                rows.append(i), out.append(int(to[e])), secs.append(int(dur[e]))
+    return np.asarray(rows, np.int64), np.asarray(out, np.int64), np.asarray(secs, np.int64)

@@ -69,12 +69,14 @@ def reach_reference(net, origin: tuple[float, float], date, start_s: int, mode: 
     stop_s = np.full(g.n_stops, UNREACHED, dtype=np.int64)
     transit = np.full(g.n_nodes, np.inf)
     if net.timetable is not None and date is not None:
-        access = net.streets.stops_within(origin[0], origin[1], mode, max_access_s)
+        access_stops, access_s = _through_stations(net, net.streets.stops_within(origin[0], origin[1], mode,
+                                                                                  max_access_s), max_access_s)
         best = np.full(net.timetable.n_stops, UNREACHED, dtype=np.int64)
-        if len(access.stop_idx):
-            best = net.round_arrivals(access.stop_idx, start_s + access.duration_s, date, max_rounds,
+        if len(access_stops):
+            best = net.round_arrivals(access_stops, start_s + access_s, date, max_rounds,
                                       min_change_time=min_change_s, walk_before_first=False)[-1]
-        reached = np.flatnonzero(best < UNREACHED)
+        # (stops inside a station enter the streets through its entrances, which footpaths reach)
+        reached = np.flatnonzero((best < UNREACHED) & ~_inside(net))
         table = f"streets/{mode}_junctions"
         conn = net.bundle.csr(table, "stop_conn_ms")[1]
         seg, t, _ = g.stop_links[mode]
@@ -83,12 +85,38 @@ def reach_reference(net, origin: tuple[float, float], date, start_s: int, mode: 
         ok = start <= limit
         if ok.any():
             transit = node_ms(g, mode, seg[linked][ok], t[linked][ok], start[ok], limit)
-        stop_s[reached] = best[reached] - start_s
-        street = net.streets.stops_within(origin[0], origin[1], mode, max_time_s)
-        stop_s[street.stop_idx] = np.minimum(stop_s[street.stop_idx], street.duration_s)
+        every = np.flatnonzero(best < UNREACHED)
+        stop_s[every] = best[every] - start_s
+        street_stops, street_s = _through_stations(net, net.streets.stops_within(origin[0], origin[1], mode,
+                                                                                  max_time_s), max_time_s)
+        stop_s[street_stops] = np.minimum(stop_s[street_stops], street_s)
         stop_s[stop_s > max_time_s] = UNREACHED
     nodes = np.minimum(seconds(walk), seconds(transit))
     return nodes, stop_s
+
+
+def _inside(net) -> np.ndarray:
+    """bool per stop: inside a station with pathways (timetable/stops.street_step_free bit 4)."""
+    return (np.asarray(net.bundle.column("timetable/stops", "street_step_free")) & 4) != 0
+
+
+def _through_stations(net, reach, limit_s: int) -> tuple[np.ndarray, np.ndarray]:
+    """The stops a street walk reaches, as plan() says (engine/timetable/station_walks.py): a
+    stop inside a station through an entrance (the walk to it plus the bundle's footpath from
+    it), entrances left out; the others as the street reaches them."""
+    tt = net.timetable
+    inside, entrance = _inside(net), np.asarray(tt.stop_location_type) == 2
+    best: dict[int, int] = {}
+    for s, d in zip(np.asarray(reach.stop_idx).tolist(), np.asarray(reach.duration_s).tolist()):
+        if entrance[s]:
+            for e in range(int(tt.footpath_offsets[s]), int(tt.footpath_offsets[s + 1])):
+                p = int(tt.footpath_to[e])
+                if inside[p]:
+                    best[p] = min(best.get(p, UNREACHED), d + int(tt.footpath_duration[e]))
+        elif not inside[s]:
+            best[s] = min(best.get(s, UNREACHED), d)
+    stops = np.array([s for s, d in best.items() if d <= limit_s], np.int32)
+    return stops, np.array([best[s] for s in stops.tolist()], np.int32)
 
 
 def percentile(times: np.ndarray, p: int) -> np.ndarray:

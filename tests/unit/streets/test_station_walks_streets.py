@@ -170,3 +170,31 @@ def test_itineraries_walk_through_the_entrance(station_net):
                 assert street.destination.stop_id is None
                 seen += 1
     assert seen >= 2
+
+
+def test_reach_enters_and_leaves_the_station_through_its_entrances(station_net):
+    """engine.accessibility.reach on the station's city equals the plain reference (a Dijkstra
+    over every street node from the origin, and from every stop RAPTOR reaches, a stop inside
+    the station through its entrances only), from points around the station and across town."""
+    import datetime as dt
+
+    from engine._types import UNREACHED
+    from engine.accessibility import reach
+    from tests.unit.accessibility._reach_reference import reach_reference
+    from tests.unit.accessibility.test_reach_sample import _as_arrays
+
+    tt = station_net.timetable
+    date = tt.period_start
+    inside = [_idx(station_net, p) for p in ("HDV_T", "HDV_M")]
+    checked = 0
+    for origin in [(47.2015, 1.5500), (47.1985, 1.5503), (47.2000, 1.5760), (47.2130, 1.5500)]:
+        for start in ("07:55", "08:20"):
+            got = reach(station_net, origin, date=date.isoformat(), time=start, mode="walk", max_time_s=1800)
+            start_s = int(start[:2]) * 3600 + int(start[3:]) * 60
+            ref_nodes, ref_stops = reach_reference(station_net, origin, date, start_s, "walk", 1800)
+            nodes, stops = _as_arrays(station_net, got)
+            ref_nodes[ref_nodes > 1800] = UNREACHED
+            assert np.array_equal(nodes, ref_nodes), (origin, start, np.flatnonzero(nodes != ref_nodes)[:5])
+            assert np.array_equal(stops, ref_stops), (origin, start, np.flatnonzero(stops != ref_stops)[:5])
+            checked += all(stops[p] < UNREACHED for p in inside)
+    assert checked >= 4
