@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._geo import haversine_m
+from .._stations import expand
 
 #: timetable/stops.street_step_free bit: the stop is inside a station with pathways and an
 #: entrance, reached from the street only through an entrance (1 and 2 are the wheelchair bits,
@@ -165,6 +166,7 @@ class StationWalks:
 
     inside: np.ndarray          # bool per stop: reached only through an entrance
     entrance: np.ndarray        # bool per stop
+    kind: np.ndarray            # int8 per stop: 0 outside, 1 inside, 2 an entrance
     forward: tuple              # CSR (offsets, stop, seconds): entrance -> the inside stops it leads to
     backward: tuple             # CSR: entrance -> the inside stops that lead to it
 
@@ -189,7 +191,9 @@ def station_walks(tt) -> StationWalks | None:
         src = np.repeat(np.arange(n), np.diff(offsets))
         fwd = entrance[src] & inside[to]
         bwd = inside[src] & entrance[to]
-        walks = StationWalks(inside, entrance, _csr(src[fwd], to[fwd], dur[fwd], n), _csr(to[bwd], src[bwd], dur[bwd], n))
+        kind = np.where(entrance, 2, np.where(inside, 1, 0)).astype(np.int8)
+        walks = StationWalks(inside, entrance, kind, _csr(src[fwd], to[fwd], dur[fwd], n),
+                             _csr(to[bwd], src[bwd], dur[bwd], n))
     with _LOCK:
         tt._station_walks = walks
     return walks
@@ -197,9 +201,9 @@ def station_walks(tt) -> StationWalks | None:
 
 def _csr(src: np.ndarray, dst: np.ndarray, dur: np.ndarray, n: int) -> tuple:
     order = np.argsort(src, kind="stable")
-    offsets = np.zeros(n + 1, np.int64)
+    offsets = np.zeros(n + 1, np.int32)
     np.cumsum(np.bincount(src, minlength=n), out=offsets[1:])
-    return offsets, dst[order].astype(np.int32), dur[order].astype(np.int64)
+    return offsets, np.ascontiguousarray(dst[order], np.int32), np.ascontiguousarray(dur[order], np.int32)
 
 
 def through_entrances(tt, stops: np.ndarray, durations: np.ndarray,
@@ -209,32 +213,18 @@ def through_entrances(tt, stops: np.ndarray, durations: np.ndarray,
     station only through one of its entrances (the walk to the entrance plus the pathways; gates:
     that entrance, gate seconds: the pathways' part), others straight (gate -1, 0 s); entrances
     themselves left out (no vehicle stops there). A timetable without stations: unchanged, and
-    no gates (None, None)."""
+    no gates (None, None). The expansion is engine._stations.expand (compiled)."""
     walks = station_walks(tt)
     if walks is None:
         return stops, durations, None, None
-    stops, durations = np.asarray(stops, np.int32), np.asarray(durations, np.int32)
-    via = walks.entrance[stops]
-    keep = ~via & ~walks.inside[stops]
-    out_stops, out_dur = [stops[keep]], [durations[keep].astype(np.int64)]
-    out_gate, out_inside = [np.full(int(keep.sum()), -1, np.int64)], [np.zeros(int(keep.sum()), np.int64)]
-    if via.any():
-        offsets, to, secs = walks.backward if reverse else walks.forward
-        gates, base = stops[via], durations[via].astype(np.int64)
-        counts = offsets[gates + 1] - offsets[gates]
-        idx = np.repeat(offsets[gates], counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts,
-                                                                                     counts)
-        out_stops.append(to[idx])
-        out_dur.append(np.repeat(base, counts) + secs[idx])
-        out_gate.append(np.repeat(gates, counts))
-        out_inside.append(secs[idx])
-    s, d, g, i = (np.concatenate(a) for a in (out_stops, out_dur, out_gate, out_inside))
-    order = np.lexsort((d, s))                  # (per stop, the shortest: the first)
-    s, d, g, i = s[order], d[order], g[order], i[order]
-    first = np.ones(len(s), bool)
-    first[1:] = s[1:] != s[:-1]
-    return (s[first].astype(np.int32), d[first].astype(np.int32), g[first].astype(np.int32),
-            i[first].astype(np.int32))
+    stops = np.ascontiguousarray(stops, np.int32)
+    durations = np.ascontiguousarray(durations, np.int32)
+    offsets, to, seconds = walks.backward if reverse else walks.forward
+    gates = stops[walks.kind[stops] == 2]
+    size = len(stops) + int((offsets[gates + 1] - offsets[gates]).sum())
+    out = np.empty((4, size), np.int32)
+    n = expand(walks.kind, offsets, to, seconds, stops, durations, out[0], out[1], out[2], out[3])
+    return out[0, :n], out[1, :n], out[2, :n], out[3, :n]
 
 
 def street_seeds(tt, arrivals: np.ndarray, unreached: int) -> np.ndarray:
