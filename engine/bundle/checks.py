@@ -558,6 +558,19 @@ RULES: dict[str, list] = {
         InRange("to", 0, rows_of("timetable/stops")),
         InRange("duration", 0, 2 * DAY),
     ],
+    **{name: [
+        Rows(rows_of("timetable/stops")),
+        SameOffsets("duration", "to"),
+        InRange("to", 0, rows_of("timetable/stops")),
+        InRange("duration", 0, 2 * DAY),
+    ] for name in ("timetable/station_gates", "timetable/station_gates_step_free")},
+    "timetable/pathways": [
+        InRange("from_idx", 0, rows_of("timetable/stops")),
+        InRange("to_idx", 0, rows_of("timetable/stops")),
+        InRange("mode", 1, 8),
+        InRange("seconds", 0, 2 * DAY),
+        InRange("step_free", 0, 2),
+    ],
     "timetable/services": [InRange("feed_idx", 0, rows_of("timetable/feeds")), Custom(_services)],
     # ------------------------------------------------------------ streets
     "streets/meta": [

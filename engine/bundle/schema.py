@@ -50,9 +50,13 @@ FORMAT_VERSION history (bump on any format or semantic change):
                  reached from, and reaches, the street step-free (wheelchair access and egress).
   10 2026-12-07  Stations with pathways.txt (engine/timetable/station_walks.py): footpaths
                  walk the pathways (traversal_time, else length) inside stations and reach their
-                 platforms only through their entrances; entrances keep footpaths to and from
-                 their platforms and are linked to the streets; timetable/stops.street_step_free
-                 bit 4 (INSIDE): a stop the street reaches only through an entrance.
+                 platforms only through their entrances; entrances are linked to the streets;
+                 timetable/stops.street_step_free bit 4 (INSIDE): a stop the street reaches only
+                 through an entrance.
+  11 2026-12-07  (when some feed has pathways.txt) timetable/station_gates and _step_free: the
+                 walks between entrances and the stops inside, kept out of the footpaths;
+                 timetable/pathways: each pathway's mode, seconds, length and sign, for the steps
+                 and geometry of a walk through a station.
 """
 from __future__ import annotations
 
@@ -160,6 +164,28 @@ TABLES: dict[str, pa.Schema] = {
     # street walks on the wheelchair profile (no steps) when OSM is given, and only the pairs
     # pathways.txt leaves step-free (plan(wheelchair=True) uses it instead of footpaths).
     "timetable/footpaths_step_free": pa.schema([
+        ("to", pa.list_(_i32)),
+        ("duration", pa.list_(_i32)),
+    ]),
+    # pathways.txt edges (one row per direction; only when some feed has pathways): the walk
+    # through a station an itinerary shows (engine/timetable/station_walks.py station_route).
+    "timetable/pathways": pa.schema([
+        ("from_idx", _i32), ("to_idx", _i32),
+        ("mode", pa.int8()),           # pathway_mode: 1 walkway, 2 stairs, 3 travelator, 4 escalator,
+                                       # 5 elevator, 6 fare gate, 7 exit gate
+        ("seconds", _i32),             # traversal_time, else length (else the straight line) at walking speed
+        ("length_m", pa.float32()),    # NaN: none given
+        ("step_free", _u8),            # neither stairs nor escalator nor steeper than 1:12
+        ("signposted_as", _str),       # signposted_as (reversed_signposted_as the way back), "" none
+    ]),
+    # CSR stop -> the walks by pathways between a station's entrances and its stops, both ways
+    # (when some stop is inside a station with pathways and an entrance): how the street reaches a
+    # platform inside (engine/timetable/station_walks.py); _step_free: by step-free pathways only.
+    "timetable/station_gates": pa.schema([
+        ("to", pa.list_(_i32)),
+        ("duration", pa.list_(_i32)),
+    ]),
+    "timetable/station_gates_step_free": pa.schema([
         ("to", pa.list_(_i32)),
         ("duration", pa.list_(_i32)),
     ]),

@@ -44,11 +44,13 @@ class PathwaysPart:
     step_free: np.ndarray   # bool: neither stairs nor escalator nor steeper than 1:12
     seconds: np.ndarray     # int32 traversal_time, -1 when absent
     length_m: np.ndarray    # float64 length, NaN when absent
+    mode: np.ndarray        # int8 pathway_mode (1 walkway .. 7 exit gate)
+    sign: list[str]         # signposted_as (reversed_signposted_as for the way back), "" when none
 
 
 def empty_pathways() -> PathwaysPart:
     z = np.zeros(0, np.int32)
-    return PathwaysPart(z, z.copy(), np.zeros(0, bool), z.copy(), np.zeros(0))
+    return PathwaysPart(z, z.copy(), np.zeros(0, bool), z.copy(), np.zeros(0), np.zeros(0, np.int8), [])
 
 
 def load_pathways(t: CsvTable, stop_ids, diag: Diag) -> PathwaysPart:
@@ -92,8 +94,12 @@ def load_pathways(t: CsvTable, stop_ids, diag: Diag) -> PathwaysPart:
         length = np.where(bad_length, np.nan, length)
     back = keep & (both == 1)
     diag.count("pathways.kept", int(keep.sum()))
+    sign, sign_back = (t.get(name).to_pylist() for name in ("signposted_as", "reversed_signposted_as"))
     return PathwaysPart(np.concatenate([a[keep], b[back]]).astype(np.int32),
                         np.concatenate([b[keep], a[back]]).astype(np.int32),
                         np.concatenate([step_free[keep], step_free[back]]),
                         np.concatenate([seconds[keep], seconds[back]]).astype(np.int32),
-                        np.concatenate([length[keep], length[back]]).astype(np.float64))
+                        np.concatenate([length[keep], length[back]]).astype(np.float64),
+                        np.concatenate([mode[keep], mode[back]]).astype(np.int8),
+                        [(sign[i] or "").strip() for i in np.flatnonzero(keep)]
+                        + [(sign_back[i] or "").strip() for i in np.flatnonzero(back)])

@@ -131,6 +131,8 @@ def merge_feeds(parts: list[FeedPart], report: BuildReport) -> StagedTimetable:
         pathway_step_free=_cat_np([p.pathways.step_free for p in parts], bool),
         pathway_seconds=_cat_np([p.pathways.seconds for p in parts], np.int32),
         pathway_length_m=_cat_np([p.pathways.length_m for p in parts], np.float64),
+        pathway_mode=_cat_np([p.pathways.mode for p in parts], np.int8),
+        pathway_sign=[sign for p in parts for sign in p.pathways.sign],
         report=report)
 
 

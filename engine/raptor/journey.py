@@ -104,6 +104,9 @@ class Leg:
     delay_s: int | None = None            # real-time departure minus scheduled departure (None: no schedule)
     arrival_delay_s: int | None = None    # the same at the alighting stop
     alerts: tuple[dict, ...] = ()         # service alerts about this leg's route, trip or stops
+    #: a walk through a station (pathways.txt): each pathway taken, in order (mode, from_stop_id,
+    #: to_stop_id, seconds, distance_m, signposted_as); empty otherwise
+    steps: tuple[dict, ...] = ()
     ride: RideRef | None = field(default=None, repr=False, compare=False)   # for fares; not in to_dict
 
     @property
@@ -123,6 +126,8 @@ class Leg:
             what = f"{self.route_short_name or self.route_long_name} towards {self.headsign}"
         else:
             what = f"{self.mode}, change" if self.transfer else self.mode
+            if self.steps:         # (through a station: its pathways, e.g. "walkway > escalator")
+                what += ": " + " > ".join(step["mode"] for step in self.steps)
         return (f"{self.departure:%H:%M} {self.origin.label()} -> {self.arrival:%H:%M} "
                 f"{self.destination.label()}  [{what}]")
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._geo import WALK_SPEED_MPS, check_point, haversine_m, walk_seconds
 from ..errors import InvalidQueryError
-from ..timetable.station_walks import through_entrances
+from ..timetable.station_walks import pathway_routes, through_entrances
 from .journey import Itinerary, Leg, Plan, Waypoint
 from .legs import LegBuilder, local_datetime, zone
 from .request import PlaceRef, PlanRequest, hms
@@ -183,9 +183,7 @@ class Planner:
         """``memo``: one query's street legs and footpath geometries (its itineraries share them:
         the same access and egress searches would otherwise run once per itinerary)."""
         memo = {} if memo is None else memo
-        out = list(legs)
-        if self.streets is not None:
-            out = [self._footpath_geometry(leg, memo) for leg in out]
+        out = [self._walk_detail(leg, memo) for leg in legs]
         if origin.is_point and raw:
             first, board = raw[0].from_stop, raw[0].dep
             access = memo.get(("access", first, board))
@@ -217,12 +215,47 @@ class Planner:
             return [self._street_leg(end.waypoint, platform, mode, at - dur, at, date, tz, memo)]
         inside, entrance, clock = int(end.gate_s[i]), self.legs.waypoint(gate), self.legs.clock(date, tz)
         if egress:
-            station = Leg("walk", platform, entrance, clock(at), clock(at + inside), inside,
-                          geometry=((platform.lat, platform.lon), (entrance.lat, entrance.lon)))
+            station = self._station_leg(Leg("walk", platform, entrance, clock(at), clock(at + inside), inside),
+                                        stop, gate)
             return [station, self._street_leg(entrance, end.waypoint, mode, at + inside, at + dur, date, tz, memo)]
-        station = Leg("walk", entrance, platform, clock(at - inside), clock(at), inside,
-                      geometry=((entrance.lat, entrance.lon), (platform.lat, platform.lon)))
+        station = self._station_leg(Leg("walk", entrance, platform, clock(at - inside), clock(at), inside), gate, stop)
         return [self._street_leg(end.waypoint, entrance, mode, at - dur, at - inside, date, tz, memo), station]
+
+    def _station_leg(self, leg: Leg, a: int, b: int) -> Leg:
+        """``leg`` (a walk a -> b inside a station) with the steps, geometry and distance of the
+        pathways' shortest walk (step-free for wheelchair users) when it takes the leg's time,
+        else with a straight line."""
+        routes = pathway_routes(self.tt)
+        walk = routes.walk(a, b, self._step_free, self.tt) if routes is not None else None
+        if walk is None or walk.seconds != leg.duration_s:
+            return dataclasses.replace(leg, geometry=((leg.origin.lat, leg.origin.lon),
+                                                      (leg.destination.lat, leg.destination.lon)))
+        return dataclasses.replace(leg, geometry=((leg.origin.lat, leg.origin.lon), *walk.points), steps=walk.steps,
+                                   distance_m=walk.distance_m)
+
+    @property
+    def _step_free(self) -> bool:
+        filters = getattr(self.tt, "filters", None)
+        return bool(filters is not None and filters.wheelchair)
+
+    def _walk_detail(self, leg: Leg, memo: dict) -> Leg:
+        """A walk between two stops: through a station by its pathways (steps, geometry) when
+        they make it, else along the streets when the bundle has them."""
+        if leg.mode != "walk" or leg.origin.stop_id is None or leg.destination.stop_id is None:
+            return leg
+        routes = pathway_routes(self.tt)
+        if routes is not None:
+            seen = memo.get(("station", id(leg)))
+            if seen is None or seen[0] is not leg:
+                walk = routes.walk_between(leg.origin.stop_id, leg.destination.stop_id, self._step_free, self.tt)
+                found = None
+                if walk is not None and walk.seconds == leg.duration_s:      # (not a walk partly outside)
+                    found = dataclasses.replace(leg, geometry=((leg.origin.lat, leg.origin.lon), *walk.points),
+                                                steps=walk.steps, distance_m=walk.distance_m)
+                seen = memo[("station", id(leg))] = (leg, found)
+            if seen[1] is not None:
+                return seen[1]
+        return self._footpath_geometry(leg, memo) if self.streets is not None else leg
 
     def _street_leg(self, a: Waypoint, b: Waypoint, mode: str, dep: int, arr: int, date, tz,
                     memo: dict | None = None) -> Leg:

@@ -17,7 +17,7 @@ from .._types import NO_IDX, NO_VALUE
 from .accessibility import effective_wheelchair_boarding, step_free_footpaths, stop_street_access
 from .footpaths import FootpathOptions, build_footpaths, build_step_free_footpaths
 from .staging import StagedTimetable
-from .station_walks import INSIDE, stations
+from .station_walks import GATES, GATES_STEP_FREE, INSIDE, pathway_seconds, station_gates, stations
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +187,49 @@ def stop_pattern_csr(layout: PatternLayout, n_stops: int) -> tuple[np.ndarray, n
     return offsets, pattern_of[order], pos_of[order]
 
 
+def pathway_table(tt: StagedTimetable, walk_speed_mps: float) -> pa.Table:
+    """timetable/pathways: the pathways.txt edges (one row per direction), with the seconds the
+    footpaths used (engine/timetable/station_walks.py), for the walk through a station that an
+    itinerary shows (its steps and geometry)."""
+    lat, lon = tt.stops.column("lat").to_numpy(), tt.stops.column("lon").to_numpy()
+    seconds = pathway_seconds(tt.pathway_seconds, tt.pathway_length_m, tt.pathway_from, tt.pathway_to, lat, lon,
+                              walk_speed_mps)
+    return pa.table({
+        "from_idx": pa.array(tt.pathway_from, pa.int32()), "to_idx": pa.array(tt.pathway_to, pa.int32()),
+        "mode": pa.array(tt.pathway_mode, pa.int8()), "seconds": pa.array(seconds, pa.int32()),
+        "length_m": pa.array(tt.pathway_length_m, pa.float32()),
+        "step_free": pa.array(tt.pathway_step_free.astype(np.uint8), pa.uint8()),
+        "signposted_as": pa.array(tt.pathway_sign, pa.string()),
+    })
+
+
+def gate_tables(tt: StagedTimetable, walk_speed_mps: float) -> dict[str, pa.Table]:
+    """timetable/station_gates (and _step_free, by the step-free pathways): CSR stop -> the
+    walks by pathways between a station's entrances and its stops, both ways (when some stop is
+    inside a station with an entrance)."""
+    kind = tt.stops.column("location_type").to_numpy()
+    n = len(kind)
+    station, inside = stations(n, kind, tt.pathway_from, tt.pathway_to)
+    if not inside.any():
+        return {}
+    lat, lon = tt.stops.column("lat").to_numpy(), tt.stops.column("lon").to_numpy()
+    seconds = pathway_seconds(tt.pathway_seconds, tt.pathway_length_m, tt.pathway_from, tt.pathway_to, lat, lon,
+                              walk_speed_mps)
+    out = {}
+    for name, edges in ((GATES, np.ones(len(seconds), bool)), (GATES_STEP_FREE, tt.pathway_step_free)):
+        src, dst, dur = station_gates(kind, station, inside, tt.pathway_from[edges], tt.pathway_to[edges],
+                                      seconds[edges])
+        order = np.lexsort((dur, dst, src))
+        src, dst, dur = src[order], dst[order], dur[order]
+        first = np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])] if len(src) else np.zeros(0, bool)
+        src, dst, dur = src[first], dst[first], dur[first]
+        offsets = np.zeros(n + 1, np.int32)
+        np.cumsum(np.bincount(src, minlength=n), out=offsets[1:])
+        out[name] = pa.table({"to": _csr_list(offsets, dst.astype(np.int32), pa.int32()),
+                              "duration": _csr_list(offsets, dur.astype(np.int32), pa.int32())})
+    return out
+
+
 def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
                            street_footpaths: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                            street_step_free: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
@@ -275,6 +318,9 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
         "timetable/services": services,
         "timetable/shapes": shape_table,
     }
+    if len(tt.pathway_from):
+        tables["timetable/pathways"] = pathway_table(tt, options.walk_speed_mps)
+        tables.update(gate_tables(tt, options.walk_speed_mps))
     lat = stops.column("lat").to_numpy()
     finite = np.isfinite(lat)
     lon = stops.column("lon").to_numpy()

@@ -110,6 +110,8 @@ class StagedTimetable:
     pathway_step_free: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
     pathway_seconds: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))   # -1: none given
     pathway_length_m: np.ndarray = field(default_factory=lambda: np.empty(0))            # NaN: none given
+    pathway_mode: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))       # pathway_mode
+    pathway_sign: list = field(default_factory=list)      # signposted_as (reversed_ for the way back)
     # the fares/* bundle tables (engine.loaders.gtfs_fares), None when no feed has fare files
     fares: dict | None = None
 

@@ -200,6 +200,11 @@ function renderList() {
         : inStation
           ? `change at ${leg.origin.name}${platforms(leg)}, ${minutes(leg.duration_s)}`
           : `${minutes(leg.duration_s)}${leg.distance_m ? ", " + Math.round(leg.distance_m) + " m" : ""} to ${placeName(leg.destination)}`;
+      if (leg.steps && leg.steps.length) {                    // a walk through a station: its pathways
+        what.textContent += " (" + leg.steps.map((s) => s.mode.replace("_", " ")).join(" › ") + ")";
+        what.title = leg.steps.map((s) => `${s.mode.replace("_", " ")}, ${s.seconds} s`
+          + (s.signposted_as ? ` — ${s.signposted_as}` : "")).join("\n");
+      }
       row.append(t, chip, what);
       if (leg.realtime) row.append(realtimeBadge(leg));      // GTFS-Realtime: delayed legs marked
       if (leg.alerts && leg.alerts.length) row.title = leg.alerts.map((a) => a.header || a.effect).join("\n");

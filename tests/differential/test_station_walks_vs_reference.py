@@ -132,7 +132,9 @@ def test_wmata_footpaths_walk_the_pathways(wmata, step_free):
     straight line between the platforms' points took seconds."""
     path, net = wmata
     ref = Stations(path, step_free).footpaths()
-    got = _bundle_footpaths(net, "timetable/footpaths_step_free" if step_free else "timetable/footpaths")
+    suffix = "_step_free" if step_free else ""
+    got = _bundle_footpaths(net, "timetable/footpaths" + suffix)
+    got.update(_bundle_footpaths(net, "timetable/station_gates" + suffix))     # (the walks to and from entrances)
     assert set(got) == set(ref), (sorted(set(got) - set(ref))[:5], sorted(set(ref) - set(got))[:5])
     wrong = [(k, got[k], ref[k]) for k in got if got[k] != ref[k]]
     assert not wrong, wrong[:5]
@@ -180,3 +182,43 @@ def test_wmata_points_reach_platforms_through_entrances(wmata, reverse):
                              [(k, got[k], want[k]) for k in got if k in want and got[k] != want[k]][:5])
         checked += bool(got)
     assert checked > 30
+
+
+@pytest.mark.realdata
+def test_wmata_itineraries_list_the_pathways_they_take(wmata):
+    """Point-to-point plans near 30 entrances (seeded): every walk into, out of or inside a
+    station lists its pathways as steps chained from its origin to its destination, in the
+    leg's seconds, each one a row of pathways.txt (its mode, its signposted_as or, backwards,
+    its reversed_signposted_as)."""
+    path, net = wmata
+    st = Stations(path, False)
+    with zipfile.ZipFile(path) as z:
+        rows = list(csv.DictReader(io.TextIOWrapper(z.open("pathways.txt"), "utf-8-sig")))
+    modes = {1: "walkway", 2: "stairs", 3: "travelator", 4: "escalator", 5: "elevator", 6: "fare_gate", 7: "exit_gate"}
+    edges = {}
+    for r in rows:
+        t = int(r["traversal_time"]) if r.get("traversal_time") else math.ceil(float(r["length"]) / SPEED)
+        edges.setdefault((r["from_stop_id"], r["to_stop_id"]), set()).add(
+            (modes[int(r["pathway_mode"])], t, r.get("signposted_as") or None))
+        if r["is_bidirectional"] == "1":
+            edges.setdefault((r["to_stop_id"], r["from_stop_id"]), set()).add(
+                (modes[int(r["pathway_mode"])], t, r.get("reversed_signposted_as") or None))
+    rng = np.random.default_rng(21)
+    gates = sorted(st.entrances)
+    legs = kinds = 0
+    kinds_seen = set()
+    for _ in range(30):
+        a, b = (st.where[g] for g in rng.choice(gates, 2, replace=False))
+        plan = net.plan(a, b, date="2026-05-13", time="08:30")
+        for it in plan.itineraries:
+            for leg in it.legs:
+                if not leg.steps:
+                    continue
+                local = [leg.origin.stop_id.split(":", 1)[1]] + [s["to_stop_id"].split(":", 1)[1] for s in leg.steps]
+                assert local[-1] == leg.destination.stop_id.split(":", 1)[1]
+                assert sum(s["seconds"] for s in leg.steps) == leg.duration_s
+                for (u, v), step in zip(zip(local, local[1:]), leg.steps):
+                    assert (step["mode"], step["seconds"], step["signposted_as"]) in edges[(u, v)], (u, v, step)
+                    kinds_seen.add(step["mode"])
+                legs += 1
+    assert legs > 40 and {"escalator", "walkway", "fare_gate"} <= kinds_seen, (legs, kinds_seen)

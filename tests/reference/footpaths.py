@@ -8,12 +8,11 @@ Model (/work/notes/API.md, engine/timetable/footpaths.py docstring), without OSM
   type 3 removes the straight-line pair; several rows for one pair: the smallest duration;
 - a type 2 row from a stop to itself sets the stop's min_change_time (several: the largest);
 - stations with pathways.txt (engine/timetable/station_walks.py): the stops a pathway touches,
-  in a group of pathways with an entrance, are inside; a footpath from a stop (or an entrance)
-  is the shortest walk of pathways (traversal_time, else length, else the straight line, at the
+  in a group of pathways with an entrance, are inside; a footpath from a stop to another is the
+  shortest walk of pathways (traversal_time, else length, else the straight line, at the
   walking speed) and at most one straight walk between points outside (stops not inside,
-  entrances), to another stop, or, by pathways alone, from a stop to its station's entrances
-  and from an entrance to its station's stops (``_station_walks``: a Dijkstra per start over
-  (node, walked outside) states).
+  entrances) (``_station_walks``: a Dijkstra per start over (node, walked outside) states);
+  the walks between entrances and stops are the bundle's station gates, not footpaths.
 Every pair is compared with all others (O(n^2), one numpy row at a time): no spatial index to
 get wrong.
 """
@@ -117,7 +116,7 @@ def _station_walks(staged, kind, inside, gated, outside_walk: dict, lat, lon, sp
     for (a, b), sec in outside_walk.items():
         walks_from.setdefault(a, []).append((b, sec))
     out: dict[tuple[int, int], int] = {}
-    starts = np.flatnonzero((kind == 0) | ((kind == 2) & gated)).tolist()
+    starts = np.flatnonzero(kind == 0).tolist()
     for start in starts:
         best = {(start, 0): 0}
         heap = [(0, start, 0)]
@@ -133,14 +132,8 @@ def _station_walks(staged, kind, inside, gated, outside_walk: dict, lat, lon, sp
                     best[(v, w)] = d + t
                     heapq.heappush(heap, (d + t, v, w))
         for (v, used), d in best.items():
-            if v == start:
-                continue
-            if kind[start] == 0 and kind[v] == 0:
-                pass                                     # stop -> stop: any such walk
-            elif used or not ((kind[start] == 0 and inside[start] and kind[v] == 2)
-                              or (kind[start] == 2 and kind[v] == 0 and inside[v])):
-                continue                                 # entrances: their station's pathways only
-            out[(start, v)] = min(d, out.get((start, v), math.inf))
+            if v != start and kind[start] == 0 and kind[v] == 0:        # stop -> stop: any such walk
+                out[(start, v)] = min(d, out.get((start, v), math.inf))
     return out
 
 

@@ -75,13 +75,19 @@ def reach_reference(net, origin: tuple[float, float], date, start_s: int, mode: 
         if len(access_stops):
             best = net.round_arrivals(access_stops, start_s + access_s, date, max_rounds,
                                       min_change_time=min_change_s, walk_before_first=False)[-1]
-        # (stops inside a station enter the streets through its entrances, which footpaths reach)
-        reached = np.flatnonzero((best < UNREACHED) & ~_inside(net))
+        # (stops inside a station enter the streets through its entrances: the bundle's station
+        # gates, inside stop -> entrance)
+        seed = np.where(_inside(net), UNREACHED, best).astype(np.int64)
+        for s, e, t in _gates(net):
+            if best[s] < UNREACHED and net.timetable.stop_location_type[e] == 2:
+                seed[e] = min(seed[e], int(best[s]) + t)
+        best_seed = seed
+        reached = np.flatnonzero(best_seed < UNREACHED)
         table = f"streets/{mode}_junctions"
         conn = net.bundle.csr(table, "stop_conn_ms")[1]
         seg, t, _ = g.stop_links[mode]
         linked = reached[seg[reached] >= 0]
-        start = (best[linked].astype(np.int64) - start_s) * 1000 + conn[linked]
+        start = (best_seed[linked].astype(np.int64) - start_s) * 1000 + conn[linked]
         ok = start <= limit
         if ok.any():
             transit = node_ms(g, mode, seg[linked][ok], t[linked][ok], start[ok], limit)
@@ -100,19 +106,31 @@ def _inside(net) -> np.ndarray:
     return (np.asarray(net.bundle.column("timetable/stops", "street_step_free")) & 4) != 0
 
 
+def _gates(net) -> list[tuple[int, int, int]]:
+    """(from, to, seconds) of the bundle's station gates (walks between entrances and the stops
+    inside), none without."""
+    if not net.bundle.has("timetable/station_gates"):
+        return []
+    offsets, to = net.bundle.csr("timetable/station_gates", "to")
+    _, dur = net.bundle.csr("timetable/station_gates", "duration")
+    return [(s, int(to[e]), int(dur[e])) for s in range(len(offsets) - 1) for e in range(offsets[s], offsets[s + 1])]
+
+
 def _through_stations(net, reach, limit_s: int) -> tuple[np.ndarray, np.ndarray]:
     """The stops a street walk reaches, as plan() says (engine/timetable/station_walks.py): a
-    stop inside a station through an entrance (the walk to it plus the bundle's footpath from
-    it), entrances left out; the others as the street reaches them."""
+    stop inside a station through an entrance (the walk to it plus the bundle's station gate
+    from it), entrances left out; the others as the street reaches them."""
     tt = net.timetable
     inside, entrance = _inside(net), np.asarray(tt.stop_location_type) == 2
+    gates: dict[int, list] = {}
+    for a, b, t in _gates(net):
+        if entrance[a]:
+            gates.setdefault(a, []).append((b, t))
     best: dict[int, int] = {}
     for s, d in zip(np.asarray(reach.stop_idx).tolist(), np.asarray(reach.duration_s).tolist()):
         if entrance[s]:
-            for e in range(int(tt.footpath_offsets[s]), int(tt.footpath_offsets[s + 1])):
-                p = int(tt.footpath_to[e])
-                if inside[p]:
-                    best[p] = min(best.get(p, UNREACHED), d + int(tt.footpath_duration[e]))
+            for p, t in gates.get(s, ()):
+                best[p] = min(best.get(p, UNREACHED), d + t)
         elif not inside[s]:
             best[s] = min(best.get(s, UNREACHED), d)
     stops = np.array([s for s, d in best.items() if d <= limit_s], np.int32)

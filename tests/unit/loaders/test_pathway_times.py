@@ -58,9 +58,13 @@ def _footpaths(net, table):
 
 
 def test_pathway_times_and_their_fallbacks(station):
+    """Footpaths between the platforms; the walks between the entrance and the platforms in
+    timetable/station_gates (both ways)."""
     net, _ = station
-    assert _footpaths(net, "timetable/footpaths") == WALK
-    assert _footpaths(net, "timetable/footpaths_step_free") == STEP_FREE
+    for walks, footpaths, gates in ((WALK, "timetable/footpaths", "timetable/station_gates"),
+                                    (STEP_FREE, "timetable/footpaths_step_free", "timetable/station_gates_step_free")):
+        assert _footpaths(net, footpaths) == {k: v for k, v in walks.items() if "E" not in k}
+        assert _footpaths(net, gates) == {k: v for k, v in walks.items() if "E" in k}
 
 
 def test_bad_times_are_counted_with_their_field(station):

@@ -76,12 +76,13 @@ def _footpaths(net, table: str = "timetable/footpaths") -> dict[tuple[int, int],
 
 
 def test_entrances_lead_to_platforms_by_the_pathways(station_net):
-    fp = _footpaths(station_net)
+    fp = _footpaths(station_net, "timetable/station_gates")
     for gate, platforms in IN_FROM.items():
         for p, secs in platforms.items():
             assert fp[(_idx(station_net, gate), _idx(station_net, p))] == secs
             assert fp[(_idx(station_net, p), _idx(station_net, gate))] == OUT_TO[p][gate]
-    step_free = _footpaths(station_net, "timetable/footpaths_step_free")
+    assert not {a for a, _ in _footpaths(station_net)} & {_idx(station_net, g) for g in IN_FROM}
+    step_free = _footpaths(station_net, "timetable/station_gates_step_free")
     for gate, platforms in STEP_FREE_IN.items():
         reached = {b for (a, b) in step_free if a == _idx(station_net, gate)}
         assert reached == {_idx(station_net, p) for p in platforms}
@@ -198,3 +199,28 @@ def test_reach_enters_and_leaves_the_station_through_its_entrances(station_net):
             assert np.array_equal(stops, ref_stops), (origin, start, np.flatnonzero(stops != ref_stops)[:5])
             checked += all(stops[p] < UNREACHED for p in inside)
     assert checked >= 4
+
+
+def test_the_walk_through_the_station_lists_its_pathways(station_net):
+    """The station leg says each pathway it takes (mode, stops, seconds) and is drawn through
+    the mezzanine; the way back takes the stairs (the escalator runs down only); a wheelchair
+    user's walk to the metro platform takes the walkway and the elevator."""
+    tt = station_net.timetable
+    here, date = (47.2015, 1.5500), tt.period_start.isoformat()
+    seen = set()
+    for origin, destination, time, wheelchair in ((here, "s:GARE_T", "08:00", False), ("s:GARE_T", here, "17:00", False),
+                                                  (here, "s:BELV", "08:00", True)):
+        plan = station_net.plan(origin, destination, date=date, time=time, wheelchair=wheelchair)
+        for it in plan.itineraries:
+            for leg in it.legs:
+                if not leg.steps:
+                    continue
+                path = (leg.origin.stop_id, *[s["to_stop_id"] for s in leg.steps])
+                assert [s["from_stop_id"] for s in leg.steps] == list(path[:-1])
+                assert path[-1] == leg.destination.stop_id
+                assert sum(s["seconds"] for s in leg.steps) == leg.duration_s
+                assert (47.2, 1.55) in leg.geometry                 # (the mezzanine)
+                seen.add((path, tuple(s["mode"] for s in leg.steps), wheelchair))
+    assert (("s:HDV_EN", "s:HDV_MEZ", "s:HDV_T"), ("walkway", "escalator"), False) in seen
+    assert (("s:HDV_T", "s:HDV_MEZ", "s:HDV_EN"), ("stairs", "walkway"), False) in seen
+    assert (("s:HDV_EN", "s:HDV_MEZ", "s:HDV_M"), ("walkway", "elevator"), True) in seen
