@@ -10,12 +10,14 @@ journeys it gave could not be made. So, when a feed has pathways:
   (location_type 2), are *inside*: the street reaches them only through the entrances;
 - a footpath between two stops is the shortest walk made of pathways inside stations and at most
   one walk outside (straight-line or street, between outside stops and entrances, as without
-  pathways): platform -> pathways -> entrance -> street -> stop, entrance -> ... -> platform,
-  and platform -> pathways -> platform within a station;
+  pathways): platform -> pathways -> entrance -> street -> stop (or entrance -> pathways ->
+  platform of another station), and platform -> pathways -> platform within a station;
 - the walks between an entrance and the stops inside its station are kept apart
   (timetable/station_gates, ``station_gates``), so that a walk from a point on the street
   (``through_entrances``) reaches a platform through an entrance, and a walk on from a platform
-  (reach, isochrones: ``street_seeds``, ``exits``) leaves through one.
+  (reach, isochrones: ``street_seeds``, ``exits``) leaves through one;
+- an itinerary's walk through a station lists the pathways it takes (``PathwayRoutes``, from
+  timetable/pathways: mode, seconds, length, sign) and is drawn through their nodes.
 
 A pathway's time is its ``traversal_time``, else its ``length`` at walking speed, else the
 straight line between its ends at walking speed (0 when they have no coordinates). The step-free
