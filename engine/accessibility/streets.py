@@ -20,7 +20,7 @@ import pyarrow as pa
 from .. import _isochrone
 from .._types import UNREACHED
 from ..raptor.request import hms
-from ..timetable.station_walks import exits, street_seeds, through_entrances
+from ..timetable.station_access import exits, street_seeds, through_entrances
 from .graph import ModeView, views
 from .request import DEFAULT_ACCESS_S, DEFAULT_MIN_CHANGE_S, AccessRequest, check_request
 from .transit import minute_arrivals

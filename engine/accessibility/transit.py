@@ -16,7 +16,7 @@ import numpy as np
 
 from .._core import RangeTimes
 from .._types import UNREACHED
-from ..timetable.station_walks import through_entrances
+from ..timetable.station_access import through_entrances
 from .request import AccessRequest
 
 

@@ -168,7 +168,7 @@ TABLES: dict[str, pa.Schema] = {
         ("duration", pa.list_(_i32)),
     ]),
     # pathways.txt edges (one row per direction; only when some feed has pathways): the walk
-    # through a station an itinerary shows (engine/timetable/station_walks.py station_route).
+    # through a station an itinerary shows (engine/timetable/station_access.py PathwayRoutes).
     "timetable/pathways": pa.schema([
         ("from_idx", _i32), ("to_idx", _i32),
         ("mode", pa.int8()),           # pathway_mode: 1 walkway, 2 stairs, 3 travelator, 4 escalator,

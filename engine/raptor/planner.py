@@ -19,7 +19,7 @@ import numpy as np
 
 from .._geo import WALK_SPEED_MPS, check_point, haversine_m, walk_seconds
 from ..errors import InvalidQueryError
-from ..timetable.station_walks import pathway_routes, through_entrances
+from ..timetable.station_access import pathway_routes, through_entrances
 from .journey import Itinerary, Leg, Plan, Waypoint
 from .legs import LegBuilder, local_datetime, zone
 from .request import PlaceRef, PlanRequest, hms
@@ -37,7 +37,7 @@ class Endpoint:
     durations: np.ndarray        # int32 seconds between the point and each stop
     is_point: bool
     #: per stop, the station entrance the walk goes through (-1: none) and the seconds inside,
-    #: between the entrance and the stop (engine/timetable/station_walks.py through_entrances)
+    #: between the entrance and the stop (engine/timetable/station_access.py through_entrances)
     gates: np.ndarray | None = None
     gate_s: np.ndarray | None = None
 

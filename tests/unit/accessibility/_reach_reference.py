@@ -117,7 +117,7 @@ def _gates(net) -> list[tuple[int, int, int]]:
 
 
 def _through_stations(net, reach, limit_s: int) -> tuple[np.ndarray, np.ndarray]:
-    """The stops a street walk reaches, as plan() says (engine/timetable/station_walks.py): a
+    """The stops a street walk reaches, as plan() says (engine/timetable/station_access.py): a
     stop inside a station through an entrance (the walk to it plus the bundle's station gate
     from it), entrances left out; the others as the street reaches them."""
     tt = net.timetable
