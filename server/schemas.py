@@ -73,8 +73,8 @@ class Leg(BaseModel):
     alerts: list[dict[str, Any]] = Field(default_factory=list, description="service alerts about the leg")
     steps: list[dict[str, Any]] = Field(
         default_factory=list, description="a walk through a station (pathways.txt): each pathway taken, in "
-        "order: mode (walkway, stairs, travelator, escalator, elevator, fare_gate, exit_gate), from_stop_id, "
-        "to_stop_id, seconds, distance_m, signposted_as")
+        "order: mode (walkway, stairs, travelator, escalator, elevator, fare_gate, exit_gate; street: the walk "
+        "outside between two stations' entrances), from_stop_id, to_stop_id, seconds, distance_m, signposted_as")
     geometry: LineString
 
 

@@ -105,7 +105,8 @@ class Leg:
     arrival_delay_s: int | None = None    # the same at the alighting stop
     alerts: tuple[dict, ...] = ()         # service alerts about this leg's route, trip or stops
     #: a walk through a station (pathways.txt): each pathway taken, in order (mode, from_stop_id,
-    #: to_stop_id, seconds, distance_m, signposted_as); empty otherwise
+    #: to_stop_id, seconds, distance_m, signposted_as; mode "street": the walk outside between
+    #: two stations' entrances); empty otherwise
     steps: tuple[dict, ...] = ()
     ride: RideRef | None = field(default=None, repr=False, compare=False)   # for fares; not in to_dict
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._geo import WALK_SPEED_MPS, check_point, haversine_m, walk_seconds
 from ..errors import InvalidQueryError
-from ..timetable.station_access import pathway_routes, through_entrances
+from ..timetable.station_access import pathway_routes, station_walks, through_entrances
 from .journey import Itinerary, Leg, Plan, Waypoint
 from .legs import LegBuilder, local_datetime, zone
 from .request import PlaceRef, PlanRequest, hms
@@ -40,6 +41,12 @@ class Endpoint:
     #: between the entrance and the stop (engine/timetable/station_access.py through_entrances)
     gates: np.ndarray | None = None
     gate_s: np.ndarray | None = None
+
+
+def _with_walk(leg: Leg, points, steps: tuple, distance_m: float | None) -> Leg:
+    """``leg`` drawn from its origin through ``points``, with its ``steps`` and distance."""
+    return dataclasses.replace(leg, geometry=((leg.origin.lat, leg.origin.lon), *points), steps=steps,
+                               distance_m=distance_m)
 
 
 class Planner:
@@ -230,8 +237,66 @@ class Planner:
         if walk is None or walk.seconds != leg.duration_s:
             return dataclasses.replace(leg, geometry=((leg.origin.lat, leg.origin.lon),
                                                       (leg.destination.lat, leg.destination.lon)))
-        return dataclasses.replace(leg, geometry=((leg.origin.lat, leg.origin.lon), *walk.points), steps=walk.steps,
-                                   distance_m=walk.distance_m)
+        return _with_walk(leg, walk.points, walk.steps, walk.distance_m)
+
+    def _through_the_street(self, leg: Leg, a: int, b: int) -> tuple | bool:
+        """(points, steps, distance) of ``leg`` (a walk a -> b where a or b is inside a station,
+        not inside one station) as the footpaths made it: the pathways out of a's station, one
+        walk outside (the streets', or a straight line), the pathways into b's; its steps say the
+        three parts (the walk outside as mode "street"). False when no such split takes the
+        leg's time."""
+        walks, routes = station_walks(self.tt), pathway_routes(self.tt)
+        if walks is None or routes is None or not (walks.inside[a] or walks.inside[b]):
+            return False
+        outs = walks.exits_of.get(a, ()) if walks.inside[a] else ((a, 0),)
+        ins = walks.entries_of.get(b, ()) if walks.inside[b] else ((b, 0),)
+        for e1, t1 in outs:
+            for e2, t2 in ins:
+                if e1 == e2:
+                    continue
+                outside = self._outside_walk(e1, e2)
+                if outside is None or t1 + outside[0] + t2 != leg.duration_s:
+                    continue
+                parts = [routes.walk(a, e1, self._step_free, self.tt) if e1 != a else None,
+                         routes.walk(e2, b, self._step_free, self.tt) if e2 != b else None]
+                if any(p is None for p, end in zip(parts, (e1 != a, e2 != b)) if end):
+                    continue
+                seconds, distance, geometry = outside
+                street = {"mode": "street", "from_stop_id": self.tt.stop_id(e1), "to_stop_id": self.tt.stop_id(e2),
+                          "seconds": seconds, "distance_m": None if distance is None else round(distance, 1),
+                          "signposted_as": None}
+                before, after = parts
+                steps = (*(before.steps if before else ()), street, *(after.steps if after else ()))
+                points = [*(before.points if before else ()), *geometry, *(after.points if after else ())]
+                lengths = [p.distance_m for p in parts if p is not None] + [distance]
+                return tuple(points), steps, None if None in lengths else round(sum(lengths), 1)
+        return False
+
+    def _outside_walk(self, a: int, b: int) -> tuple[int, float | None, tuple] | None:
+        """(seconds, metres, geometry) of the walk outside between two stops or entrances as the
+        footpaths count it (None: not one of theirs): the streets' walk, within the build's
+        street_footpath_max_s, when the bundle has streets, else the straight line within its
+        walk_radius_m."""
+        options = self.tt.bundle.manifest.get("options", {})
+        if self.streets is not None:
+            try:
+                route = self.streets.path_between_stops(a, b, "walk")
+            except InvalidQueryError:
+                return None
+            if route.duration_s > options.get("street_footpath_max_s", 900):
+                return None
+            return int(route.duration_s), float(route.distance_m), tuple(route.geometry)
+        tt = self.tt
+        lat, lon = (float(tt.stop_lat[a]), float(tt.stop_lat[b])), (float(tt.stop_lon[a]), float(tt.stop_lon[b]))
+        metres = float(haversine_m(lat[0], lon[0], lat[1], lon[1]))
+        if not metres <= options.get("walk_radius_m", 400.0):
+            return None
+        return int(walk_seconds(metres, self.walk_speed_mps)), metres, ((lat[1], lon[1]),)
+
+    @functools.cached_property
+    def _routes(self):
+        """The bundle's pathway routes (station_access.PathwayRoutes), None without pathways."""
+        return pathway_routes(self.tt)
 
     @property
     def _step_free(self) -> bool:
@@ -243,15 +308,23 @@ class Planner:
         they make it, else along the streets when the bundle has them."""
         if leg.mode != "walk" or leg.origin.stop_id is None or leg.destination.stop_id is None:
             return leg
-        routes = pathway_routes(self.tt)
+        routes = self._routes
         if routes is not None:
             seen = memo.get(("station", id(leg)))
             if seen is None or seen[0] is not leg:
                 walk = routes.walk_between(leg.origin.stop_id, leg.destination.stop_id, self._step_free, self.tt)
                 found = None
-                if walk is not None and walk.seconds == leg.duration_s:      # (not a walk partly outside)
-                    found = dataclasses.replace(leg, geometry=((leg.origin.lat, leg.origin.lon), *walk.points),
-                                                steps=walk.steps, distance_m=walk.distance_m)
+                if walk is not None and walk.seconds == leg.duration_s:      # (inside one station)
+                    found = _with_walk(leg, walk.points, walk.steps, walk.distance_m)
+                else:                                                          # (out and in again)
+                    key = ("split", leg.origin.stop_id, leg.destination.stop_id, self._step_free, leg.duration_s)
+                    split = routes.kept(key)
+                    if split is None:
+                        a, b = self.tt.find_stop_id(leg.origin.stop_id), self.tt.find_stop_id(leg.destination.stop_id)
+                        split = routes.keep(key, self._through_the_street(leg, a, b)
+                                            if a is not None and b is not None else False)
+                    if split:
+                        found = _with_walk(leg, *split)
                 seen = memo[("station", id(leg))] = (leg, found)
             if seen[1] is not None:
                 return seen[1]

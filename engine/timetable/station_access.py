@@ -25,6 +25,8 @@ class StationWalks:
     forward: tuple              # CSR (offsets, stop, seconds): entrance -> the inside stops it leads to
     backward: tuple             # CSR: entrance -> the inside stops that lead to it
     exits: tuple                # (inside stop, entrance, seconds) rows: the walks out
+    exits_of: dict              # inside stop -> ((entrance, seconds), ...) its walks out
+    entries_of: dict            # inside stop -> ((entrance, seconds), ...) the walks in to it
 
 
 _LOCK = threading.Lock()
@@ -56,9 +58,16 @@ def station_walks(tt) -> StationWalks | None:
         fwd = keep & entrance[src]
         bwd = keep & ~entrance[src]
         kind = np.where(entrance, 2, np.where(inside, 1, 0)).astype(np.int8)
+        exits_of: dict[int, list] = {}
+        entries_of: dict[int, list] = {}
+        for a, b, t in zip(src[bwd].tolist(), to[bwd].tolist(), dur[bwd].tolist()):
+            exits_of.setdefault(a, []).append((b, t))
+        for a, b, t in zip(src[fwd].tolist(), to[fwd].tolist(), dur[fwd].tolist()):
+            entries_of.setdefault(b, []).append((a, t))
         walks = StationWalks(inside, entrance, kind, _csr(src[fwd], to[fwd], dur[fwd], n),
                              _csr(to[bwd], src[bwd], dur[bwd], n),
-                             (src[bwd].astype(np.int64), to[bwd].astype(np.int64), dur[bwd].astype(np.int64)))
+                             (src[bwd].astype(np.int64), to[bwd].astype(np.int64), dur[bwd].astype(np.int64)),
+                             exits_of, entries_of)
     with _LOCK:
         tt._station_walks = walks
     return walks
@@ -160,6 +169,17 @@ class PathwayRoutes:
         for row, a in enumerate(self.src):
             self.out.setdefault(a, []).append(row)
         self._cache: dict = {}
+
+    def kept(self, key):
+        """What ``keep`` kept under ``key`` (None: nothing)."""
+        return self._cache.get(key)
+
+    def keep(self, key, value):
+        """Keeps ``value`` (a walk as an itinerary shows it) under ``key``; returns it."""
+        if len(self._cache) >= _ROUTE_CACHE_MAX:
+            self._cache.clear()
+        self._cache[key] = value
+        return value
 
     def walk_between(self, a_id: str, b_id: str, step_free: bool, tt) -> StationWalk | None:
         """``walk`` between two stops given by id (an itinerary's walk leg), kept by ids too."""

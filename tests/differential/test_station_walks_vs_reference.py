@@ -222,3 +222,50 @@ def test_wmata_itineraries_list_the_pathways_they_take(wmata):
                     kinds_seen.add(step["mode"])
                 legs += 1
     assert legs > 40 and {"escalator", "walkway", "fare_gate"} <= kinds_seen, (legs, kinds_seen)
+
+
+@pytest.mark.realdata
+def test_wmata_every_footpath_is_told_as_pathways_and_street(wmata):
+    """Every WMATA footpath as an itinerary's walk (Planner._walk_detail): its steps run from
+    its origin to its destination in its seconds, each a row of pathways.txt except, for a walk
+    from one station to another, one walk outside between two entrances (mode "street": the
+    straight line, <= 400 m, at 1.33 m/s, as the footpaths count it)."""
+    import datetime as dt
+
+    from engine.raptor.journey import Leg
+
+    path, net = wmata
+    st = Stations(path, False)
+    with zipfile.ZipFile(path) as z:
+        rows = list(csv.DictReader(io.TextIOWrapper(z.open("pathways.txt"), "utf-8-sig")))
+    pairs = {(r["from_stop_id"], r["to_stop_id"]) for r in rows}
+    pairs |= {(r["to_stop_id"], r["from_stop_id"]) for r in rows if r["is_bidirectional"] == "1"}
+    tt, planner = net.timetable, net._planner
+    clock = planner.legs.clock(dt.date(2026, 5, 13), None)
+    local = lambda stop_id: stop_id.split(":", 1)[1]      # noqa: E731
+    told = {"inside": 0, "across": 0}
+    for a in range(tt.n_stops):
+        for e in range(int(tt.footpath_offsets[a]), int(tt.footpath_offsets[a + 1])):
+            b, seconds = int(tt.footpath_to[e]), int(tt.footpath_duration[e])
+            leg = Leg("walk", planner.legs.waypoint(a), planner.legs.waypoint(b), clock(36000), clock(36000 + seconds),
+                      seconds)
+            out = planner._walk_detail(leg, {})
+            if not out.steps:
+                assert local(tt.stop_id(a)) not in st.inside and local(tt.stop_id(b)) not in st.inside
+                continue
+            chain = [local(out.origin.stop_id)] + [local(step["to_stop_id"]) for step in out.steps]
+            assert [local(step["from_stop_id"]) for step in out.steps] == chain[:-1]
+            assert chain[-1] == local(out.destination.stop_id)
+            assert sum(step["seconds"] for step in out.steps) == seconds
+            streets = [step for step in out.steps if step["mode"] == "street"]
+            for step in out.steps:
+                u, v = local(step["from_stop_id"]), local(step["to_stop_id"])
+                if step["mode"] != "street":
+                    assert (u, v) in pairs, (u, v)
+                    continue
+                assert st.kind[u] in (0, 2) and st.kind[v] in (0, 2) and u not in st.inside and v not in st.inside
+                metres = _metres(st.where[u], st.where[v])
+                assert metres <= RADIUS_M and step["seconds"] == math.ceil(metres / SPEED - 1e-9), (u, v, step)
+            assert len(streets) <= 1
+            told["across" if streets else "inside"] += 1
+    assert told["inside"] > 40 and told["across"] > 5, told

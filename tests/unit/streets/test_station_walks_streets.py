@@ -34,6 +34,8 @@ PATHWAYS = [  # id, from, to, mode, bidirectional, traversal_time
 ]
 IN_FROM = {"HDV_EN": {"HDV_T": 120, "HDV_M": 160}, "HDV_ES": {"HDV_T": 70, "HDV_M": 110}}
 OUT_TO = {"HDV_T": {"HDV_EN": 135, "HDV_ES": 85}, "HDV_M": {"HDV_EN": 160, "HDV_ES": 110}}
+OUT_MODES = {"HDV_T": {"HDV_EN": ["stairs", "walkway"], "HDV_ES": ["stairs", "stairs"]},
+             "HDV_M": {"HDV_EN": ["elevator", "walkway"], "HDV_ES": ["elevator", "stairs"]}}
 STREET_FOOTPATH_MAX_S = 900     # (engine.build's street_footpath_max_s)
 STEP_FREE_IN = {"HDV_EN": {"HDV_M": 160}, "HDV_ES": {}}
 
@@ -121,8 +123,14 @@ def test_points_reach_platforms_through_an_entrance(station_net):
 
 def test_platform_footpaths_leave_through_an_entrance(station_net):
     """A footpath from a platform to a stop outside is the pathways to an entrance plus the
-    street walk from there (within the street footpaths' 15 min), the shorter way."""
-    tt = station_net.timetable
+    street walk from there (within the street footpaths' 15 min), the shorter way; an itinerary
+    tells it as those pathways, then a "street" step of that walk's seconds."""
+    import datetime as dt
+
+    from engine.raptor.journey import Leg
+
+    tt, planner = station_net.timetable, station_net._planner
+    clock = planner.legs.clock(dt.date(2026, 3, 2), None)
     fp = _footpaths(station_net)
     gates = {g: _idx(station_net, g) for g in IN_FROM}
     checked = 0
@@ -134,6 +142,14 @@ def test_platform_footpaths_leave_through_an_entrance(station_net):
             walks = {g: station_net.streets.path_between_stops(gi, b).duration_s for g, gi in gates.items()}
             via = [OUT_TO[p][g] + w for g, w in walks.items() if w <= STREET_FOOTPATH_MAX_S]
             assert via and secs == min(via), (p, tt.stop_id(b))
+            # as an itinerary tells it: the pathways to the entrance, then the street (its walk)
+            leg = Leg("walk", planner.legs.waypoint(pi), planner.legs.waypoint(b), clock(30000), clock(30000 + secs),
+                      secs)
+            steps = planner._walk_detail(leg, {}).steps
+            gate = steps[-1]["from_stop_id"][2:]
+            assert steps[-1]["mode"] == "street" and steps[-1]["seconds"] == walks[gate]
+            assert [s["mode"] for s in steps[:-1]] == OUT_MODES[p][gate]
+            assert sum(s["seconds"] for s in steps[:-1]) == OUT_TO[p][gate]
             checked += 1
     assert checked >= 2
 
