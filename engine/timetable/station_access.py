@@ -109,12 +109,18 @@ def street_seeds(tt, arrivals: np.ndarray, unreached: int) -> np.ndarray:
     if walks is None:
         return arrivals
     out = np.array(arrivals, copy=True)
-    inside_stop, gate, seconds = walks.exits
     n = out.shape[-1]
-    for s, e, t in zip(inside_stop.tolist(), gate.tolist(), seconds.tolist()):
-        if s < n and e < n:
-            reached = arrivals[..., s] < unreached
-            out[..., e] = np.where(reached, np.minimum(out[..., e], arrivals[..., s] + t), out[..., e])
+    inside_stop, gate, seconds = walks.exits
+    keep = (inside_stop < n) & (gate < n)
+    if keep.any():
+        order = np.argsort(gate[keep], kind="stable")
+        src, dst, secs = inside_stop[keep][order], gate[keep][order], seconds[keep][order]
+        ready = arrivals[..., src].astype(np.int64)
+        via = np.where(ready < unreached, ready + secs, unreached)            # [..., rows]
+        starts = np.flatnonzero(np.r_[True, dst[1:] != dst[:-1]])
+        best = np.minimum.reduceat(via, starts, axis=-1)                      # per entrance
+        gates = dst[starts]
+        out[..., gates] = np.minimum(out[..., gates], best).astype(out.dtype)
     out[..., walks.inside[:n]] = unreached
     return out
 
@@ -126,15 +132,12 @@ def exits(tt, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     walks = station_walks(tt)
     if walks is None:
         return np.arange(len(stops)), stops, np.zeros(len(stops), np.int64)
-    inside_stop, gate, seconds = walks.exits
-    rows, out, secs = [], [], []
-    for i, s in enumerate(stops.tolist()):
-        if not walks.inside[s]:
-            rows.append(i), out.append(s), secs.append(0)
-            continue
-        for k in np.flatnonzero(inside_stop == s).tolist():
-            rows.append(i), out.append(int(gate[k])), secs.append(int(seconds[k]))
-    return np.asarray(rows, np.int64), np.asarray(out, np.int64), np.asarray(secs, np.int64)
+    rows = [(i, s, 0) for i, s in enumerate(stops.tolist()) if not walks.inside[s]]
+    rows += [(i, gate, t) for i, s in enumerate(stops.tolist()) if walks.inside[s]
+             for gate, t in walks.exits_of.get(s, ())]
+    rows.sort()
+    out = np.asarray(rows, np.int64).reshape(-1, 3)
+    return out[:, 0], out[:, 1], out[:, 2]
 
 
 #: GTFS pathway_mode names, as itineraries' steps say them
