@@ -69,8 +69,8 @@ def node_times(net, req: AccessRequest, limit_s: int | None = None, with_stops: 
         # minutes of per-minute scratch and passes for the same answer)
         departures = departures[:1]
         arrivals = np.full((1, n_stops), UNREACHED, dtype=np.int32)
-    # (a platform inside a station enters the streets through its entrances, which RAPTOR's
-    # footpaths reach)
+    # (a platform inside a station enters the streets through its entrances: its arrival plus
+    # the walk out, timetable/station_gates)
     seeds = street_seeds(net.timetable, arrivals, UNREACHED) if net.timetable is not None else arrivals
     nodes = _isochrone.run_node_percentiles(
         view.iso, v.workspace(req.mode), o_seg, o_t, o_ms, departures, seeds, view.stop_seg,

@@ -552,18 +552,13 @@ RULES: dict[str, list] = {
         InRange("to", 0, rows_of("timetable/stops")),
         InRange("duration", 0, 2 * DAY),
     ],
-    "timetable/footpaths_step_free": [
-        Rows(rows_of("timetable/stops")),
-        SameOffsets("duration", "to"),
-        InRange("to", 0, rows_of("timetable/stops")),
-        InRange("duration", 0, 2 * DAY),
-    ],
+
     **{name: [
         Rows(rows_of("timetable/stops")),
         SameOffsets("duration", "to"),
         InRange("to", 0, rows_of("timetable/stops")),
         InRange("duration", 0, 2 * DAY),
-    ] for name in ("timetable/station_gates", "timetable/station_gates_step_free")},
+    ] for name in ("timetable/footpaths_step_free", "timetable/station_gates", "timetable/station_gates_step_free")},
     "timetable/pathways": [
         InRange("from_idx", 0, rows_of("timetable/stops")),
         InRange("to_idx", 0, rows_of("timetable/stops")),

@@ -66,6 +66,8 @@ from .version import FORMAT_VERSION, MAGIC  # noqa: F401  (re-exported; no pyarr
 
 _i8, _i16, _i32, _i64 = pa.int8(), pa.int16(), pa.int32(), pa.int64()
 _u8, _u32, _f32, _f64, _str = pa.uint8(), pa.uint32(), pa.float32(), pa.float64(), pa.string()
+#: CSR stop -> walks to other stops (to, seconds): the step-free footpaths and the station gates
+_WALKS = pa.schema([("to", pa.list_(_i32)), ("duration", pa.list_(_i32))])
 
 TABLES: dict[str, pa.Schema] = {
     # ---------------------------------------------------------------- timetable
@@ -163,10 +165,7 @@ TABLES: dict[str, pa.Schema] = {
     # CSR stop -> the footpaths of a wheelchair user: built like timetable/footpaths but from
     # street walks on the wheelchair profile (no steps) when OSM is given, and only the pairs
     # pathways.txt leaves step-free (plan(wheelchair=True) uses it instead of footpaths).
-    "timetable/footpaths_step_free": pa.schema([
-        ("to", pa.list_(_i32)),
-        ("duration", pa.list_(_i32)),
-    ]),
+    "timetable/footpaths_step_free": _WALKS,
     # pathways.txt edges (one row per direction; only when some feed has pathways): the walk
     # through a station an itinerary shows (engine/timetable/station_access.py PathwayRoutes).
     "timetable/pathways": pa.schema([
@@ -181,14 +180,8 @@ TABLES: dict[str, pa.Schema] = {
     # CSR stop -> the walks by pathways between a station's entrances and its stops, both ways
     # (when some stop is inside a station with pathways and an entrance): how the street reaches a
     # platform inside (engine/timetable/station_walks.py); _step_free: by step-free pathways only.
-    "timetable/station_gates": pa.schema([
-        ("to", pa.list_(_i32)),
-        ("duration", pa.list_(_i32)),
-    ]),
-    "timetable/station_gates_step_free": pa.schema([
-        ("to", pa.list_(_i32)),
-        ("duration", pa.list_(_i32)),
-    ]),
+    "timetable/station_gates": _WALKS,
+    "timetable/station_gates_step_free": _WALKS,
     # One row per service: active days as a bitset over [period_start, period_start + n_days).
     "timetable/services": pa.schema([
         ("service_id", _str),      # "FEED:GTFS_ID"

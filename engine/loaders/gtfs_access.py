@@ -80,15 +80,15 @@ def load_pathways(t: CsvTable, stop_ids, diag: Diag) -> PathwaysPart:
     seconds = np.full(t.n_rows, -1, np.int64)
     if t.has("traversal_time"):
         seconds, bad_time = to_int(t.get("traversal_time"), -1)
-        bad_time |= seconds < -1
-        bad_time |= seconds > MAX_PATHWAY_S
+        bad_time |= (t.nonempty("traversal_time") & (seconds < 0)) | (seconds > MAX_PATHWAY_S)
         diag.rows("pathways.bad_traversal_time", "fixed", t, np.flatnonzero(keep & bad_time), "traversal_time",
                   f"traversal_time is not a number of seconds in [0, {MAX_PATHWAY_S}]; read as none")
         seconds = np.where(bad_time, -1, seconds)
     length = np.full(t.n_rows, np.nan)
     if t.has("length"):
         length, bad_length = to_float(t.get("length"))
-        bad_length |= ~(np.nan_to_num(length, nan=0.0) >= 0) | (np.nan_to_num(length) > MAX_PATHWAY_M)
+        # (a given value that is not a finite number of metres in range: "NaN", "inf", negative)
+        bad_length |= t.nonempty("length") & ~((length >= 0) & (length <= MAX_PATHWAY_M))
         diag.rows("pathways.bad_length", "fixed", t, np.flatnonzero(keep & bad_length), "length",
                   f"length is not a number of metres in [0, {MAX_PATHWAY_M}]; read as none")
         length = np.where(bad_length, np.nan, length)

@@ -154,9 +154,11 @@ class Planner:
             if mode != "walk":
                 raise InvalidQueryError(f"mode: {mode!r} access needs a bundle built with OSM streets", "mode")
             dist = haversine_m(lat, lon, self.tt.stop_lat, self.tt.stop_lon)
-            kind = self.tt.stop_location_type
-            with np.errstate(invalid="ignore"):       # (entrances: through_entrances takes them inside)
-                near = np.flatnonzero((dist <= max_s * self.walk_speed_mps) & ((kind == 0) | (kind == 2)))
+            walkable = self.tt.stop_location_type == 0
+            if station_walks(self.tt) is not None:    # (entrances: through_entrances takes them inside)
+                walkable = walkable | (self.tt.stop_location_type == 2)
+            with np.errstate(invalid="ignore"):
+                near = np.flatnonzero((dist <= max_s * self.walk_speed_mps) & walkable)
             durations = walk_seconds(dist[near], self.walk_speed_mps)
             keep = durations <= max_s
             stops, durations = near[keep].astype(np.int32), durations[keep].astype(np.int32)
@@ -232,7 +234,7 @@ class Planner:
         """``leg`` (a walk a -> b inside a station) with the steps, geometry and distance of the
         pathways' shortest walk (step-free for wheelchair users) when it takes the leg's time,
         else with a straight line."""
-        routes = pathway_routes(self.tt)
+        routes = self._routes
         walk = routes.walk(a, b, self._step_free, self.tt) if routes is not None else None
         if walk is None or walk.seconds != leg.duration_s:
             return dataclasses.replace(leg, geometry=((leg.origin.lat, leg.origin.lon),
@@ -245,7 +247,7 @@ class Planner:
         walk outside (the streets', or a straight line), the pathways into b's; its steps say the
         three parts (the walk outside as mode "street"). False when no such split takes the
         leg's time."""
-        walks, routes = station_walks(self.tt), pathway_routes(self.tt)
+        walks, routes = station_walks(self.tt), self._routes
         if walks is None or routes is None or not (walks.inside[a] or walks.inside[b]):
             return False
         outs = walks.exits_of.get(a, ()) if walks.inside[a] else ((a, 0),)

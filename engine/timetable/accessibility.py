@@ -31,12 +31,12 @@ def _pathway_graph(n_stops: int, location_type: np.ndarray, path_from: np.ndarra
     return inside, node, src, dst
 
 
-def _adjacency(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR (offsets, targets) of the edges src -> dst over ``n_nodes`` nodes."""
-    order = np.argsort(src, kind="stable")
-    counts = np.zeros(n_nodes + 1, np.int64)
-    np.add.at(counts, src + 1, 1)
-    return np.cumsum(counts), dst[order]
+def _adjacency(src: np.ndarray, dst: np.ndarray, n_nodes: int):
+    """The directed graph src -> dst over ``n_nodes`` nodes (a scipy sparse matrix, for
+    ``_reachable``)."""
+    from scipy.sparse import csr_matrix
+
+    return csr_matrix((np.ones(len(src), bool), (src, dst)), shape=(n_nodes, n_nodes))
 
 
 def step_free_footpaths(n_stops: int, fp_offsets: np.ndarray, fp_to: np.ndarray,
@@ -55,7 +55,7 @@ def step_free_footpaths(n_stops: int, fp_offsets: np.ndarray, fp_to: np.ndarray,
     if len(path_from) == 0 or n_fp == 0:
         return out
     inside, node, src, dst = _pathway_graph(n_stops, location_type, path_from, path_to, path_step_free)
-    adj_off, adj = _adjacency(src, dst, n_stops + 1)
+    graph = _adjacency(src, dst, n_stops + 1)
     fp_from = np.repeat(np.arange(n_stops), np.diff(fp_offsets))
     reach_cache: dict[int, np.ndarray] = {}
     for i in np.flatnonzero(inside[fp_from] | inside[fp_to]):
@@ -64,20 +64,18 @@ def step_free_footpaths(n_stops: int, fp_offsets: np.ndarray, fp_to: np.ndarray,
             continue
         seen = reach_cache.get(a)
         if seen is None:
-            seen = reach_cache[a] = _reachable(a, adj_off, adj, n_stops + 1)
+            seen = reach_cache[a] = _reachable(a, graph)
         out[i] = 1 if seen[b] else 0
     return out
 
 
-def _reachable(start: int, adj_off: np.ndarray, adj: np.ndarray, n: int) -> np.ndarray:
-    """bool [n]: the nodes reachable from ``start`` (a compiled breadth-first search: WMATA's
-    738 footpaths through stations ask it from 254 nodes, 0.75 s as a Python loop)."""
-    from scipy.sparse import csr_matrix
+def _reachable(start: int, graph) -> np.ndarray:
+    """bool per node: the nodes of ``graph`` (``_adjacency``) reachable from ``start`` (a compiled
+    breadth-first search: WMATA's footpaths through stations ask it from 254 nodes, 0.75 s of
+    its build as a Python loop)."""
     from scipy.sparse.csgraph import breadth_first_order
 
-    graph = csr_matrix((np.ones(len(adj), np.int8), np.asarray(adj, np.int64), np.asarray(adj_off, np.int64)),
-                       shape=(n, n))
-    seen = np.zeros(n, bool)
+    seen = np.zeros(graph.shape[0], bool)
     seen[breadth_first_order(graph, start, directed=True, return_predecessors=False)] = True
     return seen
 
@@ -98,6 +96,6 @@ def stop_street_access(n_stops: int, location_type: np.ndarray, path_from: np.nd
     inside, _, src, dst = _pathway_graph(n_stops, location_type, path_from, path_to, path_step_free)
     street = n_stops
     for bit, (a, b) in ((ENTER, (src, dst)), (LEAVE, (dst, src))):     # (LEAVE: the reversed graph)
-        seen = _reachable(street, *_adjacency(a, b, n_stops + 1), n_stops + 1)[:n_stops]
+        seen = _reachable(street, _adjacency(a, b, n_stops + 1))[:n_stops]
         out[inside & ~seen] &= ~bit
     return out

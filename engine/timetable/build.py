@@ -187,13 +187,10 @@ def stop_pattern_csr(layout: PatternLayout, n_stops: int) -> tuple[np.ndarray, n
     return offsets, pattern_of[order], pos_of[order]
 
 
-def pathway_table(tt: StagedTimetable, walk_speed_mps: float) -> pa.Table:
-    """timetable/pathways: the pathways.txt edges (one row per direction), with the seconds the
-    footpaths used (engine/timetable/station_walks.py), for the walk through a station that an
+def pathway_table(tt: StagedTimetable, seconds: np.ndarray) -> pa.Table:
+    """timetable/pathways: the pathways.txt edges (one row per direction), with the ``seconds``
+    the footpaths used (station_walks.pathway_seconds), for the walk through a station that an
     itinerary shows (its steps and geometry)."""
-    lat, lon = tt.stops.column("lat").to_numpy(), tt.stops.column("lon").to_numpy()
-    seconds = pathway_seconds(tt.pathway_seconds, tt.pathway_length_m, tt.pathway_from, tt.pathway_to, lat, lon,
-                              walk_speed_mps)
     return pa.table({
         "from_idx": pa.array(tt.pathway_from, pa.int32()), "to_idx": pa.array(tt.pathway_to, pa.int32()),
         "mode": pa.array(tt.pathway_mode, pa.int8()), "seconds": pa.array(seconds, pa.int32()),
@@ -203,18 +200,13 @@ def pathway_table(tt: StagedTimetable, walk_speed_mps: float) -> pa.Table:
     })
 
 
-def gate_tables(tt: StagedTimetable, walk_speed_mps: float) -> dict[str, pa.Table]:
+def gate_tables(tt: StagedTimetable, station: np.ndarray, inside: np.ndarray,
+                seconds: np.ndarray) -> dict[str, pa.Table]:
     """timetable/station_gates (and _step_free, by the step-free pathways): CSR stop -> the
-    walks by pathways between a station's entrances and its stops, both ways (when some stop is
-    inside a station with an entrance)."""
+    walks by pathways between a station's entrances and its stops, both ways (``station``,
+    ``inside``: station_walks.stations; ``seconds`` per pathway edge)."""
     kind = tt.stops.column("location_type").to_numpy()
     n = len(kind)
-    station, inside = stations(n, kind, tt.pathway_from, tt.pathway_to)
-    if not inside.any():
-        return {}
-    lat, lon = tt.stops.column("lat").to_numpy(), tt.stops.column("lon").to_numpy()
-    seconds = pathway_seconds(tt.pathway_seconds, tt.pathway_length_m, tt.pathway_from, tt.pathway_to, lat, lon,
-                              walk_speed_mps)
     out = {}
     for name, edges in ((GATES, np.ones(len(seconds), bool)), (GATES_STEP_FREE, tt.pathway_step_free)):
         src, dst, dur = station_gates(kind, station, inside, tt.pathway_from[edges], tt.pathway_to[edges],
@@ -240,6 +232,8 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
     fp_offsets, fp_to, fp_dur, stop_change, fp_stats = build_footpaths(tt, options, street_footpaths)
 
     stops = tt.stops
+    kind = stops.column("location_type").to_numpy()
+    station, inside = stations(n_stops, kind, tt.pathway_from, tt.pathway_to)    # (pathways.txt)
     stop_table = pa.table({
         "stop_id": stops.column("stop_id"), "stop_code": stops.column("stop_code"),
         "name": stops.column("name"), "lat": stops.column("lat"), "lon": stops.column("lon"),
@@ -250,11 +244,10 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
         "wheelchair_boarding": pa.array(effective_wheelchair_boarding(
             _flag(stops, "wheelchair_boarding"), stops.column("parent_idx").to_numpy()), pa.int8()),
         "street_step_free": pa.array(stop_street_access(
-            n_stops, stops.column("location_type").to_numpy(), tt.pathway_from, tt.pathway_to,
-            tt.pathway_step_free) | np.where(stations(n_stops, stops.column("location_type").to_numpy(),
-                                                      tt.pathway_from, tt.pathway_to)[1], INSIDE, 0), pa.int8()),
+            n_stops, kind, tt.pathway_from, tt.pathway_to, tt.pathway_step_free) | np.where(inside, INSIDE, 0),
+            pa.int8()),
     })
-    fp_step_free = step_free_footpaths(n_stops, fp_offsets, fp_to, stops.column("location_type").to_numpy(),
+    fp_step_free = step_free_footpaths(n_stops, fp_offsets, fp_to, kind,
                                        tt.pathway_from, tt.pathway_to, tt.pathway_step_free)
     sf_offsets, sf_to, sf_dur = build_step_free_footpaths(tt, options, street_step_free, fp_offsets, fp_to,
                                                           fp_dur, fp_step_free)
@@ -319,8 +312,12 @@ def build_timetable_tables(tt: StagedTimetable, options: FootpathOptions,
         "timetable/shapes": shape_table,
     }
     if len(tt.pathway_from):
-        tables["timetable/pathways"] = pathway_table(tt, options.walk_speed_mps)
-        tables.update(gate_tables(tt, options.walk_speed_mps))
+        seconds = pathway_seconds(tt.pathway_seconds, tt.pathway_length_m, tt.pathway_from, tt.pathway_to,
+                                  stops.column("lat").to_numpy(), stops.column("lon").to_numpy(),
+                                  options.walk_speed_mps)
+        tables["timetable/pathways"] = pathway_table(tt, seconds)
+        if inside.any():
+            tables.update(gate_tables(tt, station, inside, seconds))
     lat = stops.column("lat").to_numpy()
     finite = np.isfinite(lat)
     lon = stops.column("lon").to_numpy()

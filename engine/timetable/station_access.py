@@ -24,7 +24,6 @@ class StationWalks:
     kind: np.ndarray            # int8 per stop: 0 outside, 1 inside, 2 an entrance
     forward: tuple              # CSR (offsets, stop, seconds): entrance -> the inside stops it leads to
     backward: tuple             # CSR: entrance -> the inside stops that lead to it
-    exits: tuple                # (inside stop, entrance, seconds) rows: the walks out
     exits_of: dict              # inside stop -> ((entrance, seconds), ...) its walks out
     entries_of: dict            # inside stop -> ((entrance, seconds), ...) the walks in to it
 
@@ -65,9 +64,7 @@ def station_walks(tt) -> StationWalks | None:
         for a, b, t in zip(src[fwd].tolist(), to[fwd].tolist(), dur[fwd].tolist()):
             entries_of.setdefault(b, []).append((a, t))
         walks = StationWalks(inside, entrance, kind, _csr(src[fwd], to[fwd], dur[fwd], n),
-                             _csr(to[bwd], src[bwd], dur[bwd], n),
-                             (src[bwd].astype(np.int64), to[bwd].astype(np.int64), dur[bwd].astype(np.int64)),
-                             exits_of, entries_of)
+                             _csr(to[bwd], src[bwd], dur[bwd], n), exits_of, entries_of)
     with _LOCK:
         tt._station_walks = walks
     return walks
@@ -110,16 +107,12 @@ def street_seeds(tt, arrivals: np.ndarray, unreached: int) -> np.ndarray:
         return arrivals
     out = np.array(arrivals, copy=True)
     n = out.shape[-1]
-    inside_stop, gate, seconds = walks.exits
-    keep = (inside_stop < n) & (gate < n)
-    if keep.any():
-        order = np.argsort(gate[keep], kind="stable")
-        src, dst, secs = inside_stop[keep][order], gate[keep][order], seconds[keep][order]
+    offsets, src, secs = walks.backward                 # (entrance -> the stops that walk out to it)
+    if len(src):
+        gates = np.flatnonzero(np.diff(offsets))
         ready = arrivals[..., src].astype(np.int64)
         via = np.where(ready < unreached, ready + secs, unreached)            # [..., rows]
-        starts = np.flatnonzero(np.r_[True, dst[1:] != dst[:-1]])
-        best = np.minimum.reduceat(via, starts, axis=-1)                      # per entrance
-        gates = dst[starts]
+        best = np.minimum.reduceat(via, offsets[gates], axis=-1)              # per entrance
         out[..., gates] = np.minimum(out[..., gates], best).astype(out.dtype)
     out[..., walks.inside[:n]] = unreached
     return out
@@ -187,10 +180,10 @@ class PathwayRoutes:
     def walk_between(self, a_id: str, b_id: str, step_free: bool, tt) -> StationWalk | None:
         """``walk`` between two stops given by id (an itinerary's walk leg), kept by ids too."""
         key = ("ids", a_id, b_id, step_free)
-        if key not in self._cache:
-            a, b = tt.find_stop_id(a_id), tt.find_stop_id(b_id)
-            self._cache[key] = None if a is None or b is None else self.walk(a, b, step_free, tt)
-        return self._cache[key]
+        if key in self._cache:
+            return self._cache[key]
+        a, b = tt.find_stop_id(a_id), tt.find_stop_id(b_id)
+        return self.keep(key, None if a is None or b is None else self.walk(a, b, step_free, tt))
 
     def walk(self, a: int, b: int, step_free: bool, tt) -> StationWalk | None:
         """The StationWalk a -> b (``route``, described with ``tt``'s stop ids and coordinates;
@@ -215,8 +208,7 @@ class PathwayRoutes:
                            "signposted_as": self.sign[row] or None} for row in rows)
             walk = StationWalk(seconds, tuple(points), steps,
                                round(sum(lengths), 1) if None not in lengths else None)
-        self._cache[key] = walk
-        return walk
+        return self.keep(key, walk)
 
     def route(self, a: int, b: int, step_free: bool = False) -> tuple[int, list[int]] | None:
         """(seconds, pathway rows in order) of the shortest walk a -> b over the pathways (only the
@@ -247,10 +239,7 @@ class PathwayRoutes:
                 rows.append(back[node])
                 node = self.src[back[node]]
             found = (best[b], rows[::-1])
-        if len(self._cache) >= _ROUTE_CACHE_MAX:
-            self._cache.clear()
-        self._cache[key] = found
-        return found
+        return self.keep(key, found)
 
 
 def pathway_routes(tt) -> PathwayRoutes | None:

@@ -69,7 +69,7 @@ def stations(n_stops: int, location_type: np.ndarray, path_from: np.ndarray,
     station[touched] = label[touched]
     with_entrance = np.zeros(n_stops, bool)
     with_entrance[label[touched & (location_type == ENTRANCE)]] = True
-    inside = touched & with_entrance[np.maximum(label, 0)] & (location_type != ENTRANCE)
+    inside = touched & with_entrance[label] & (location_type != ENTRANCE)
     return station, inside
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from tests.reference.feeds import shared_data_dir
+from tests.reference.footpaths import bundle_footpaths
 
 SPEED = 1.33
 RADIUS_M = 400.0
@@ -108,11 +109,8 @@ class Stations:
 
 
 def _bundle_footpaths(net, table: str) -> dict[tuple[str, str], int]:
-    tt = net.timetable
-    offsets, to = tt.bundle.csr(table, "to")
-    _, dur = tt.bundle.csr(table, "duration")
-    ids = [tt.stop_id(s).split(":", 1)[1] for s in range(tt.n_stops)]
-    return {(ids[s], ids[int(to[e])]): int(dur[e]) for s in range(tt.n_stops) for e in range(offsets[s], offsets[s + 1])}
+    ids = [net.timetable.stop_id(s).split(":", 1)[1] for s in range(net.timetable.n_stops)]
+    return bundle_footpaths(net.bundle, table, lambda s: ids[s])
 
 
 @pytest.fixture(scope="module")

@@ -137,9 +137,11 @@ def _station_walks(staged, kind, inside, gated, outside_walk: dict, lat, lon, sp
     return out
 
 
-def bundle_footpaths(bundle) -> dict[tuple[int, int], int]:
-    """The bundle's timetable/footpaths CSR as {(from, to): seconds}."""
-    offsets, to = bundle.csr("timetable/footpaths", "to")
-    _, duration = bundle.csr("timetable/footpaths", "duration")
+def bundle_footpaths(bundle, table: str = "timetable/footpaths", name=None) -> dict[tuple, int]:
+    """The bundle's timetable/footpaths CSR (or another CSR of walks, ``table``: footpaths_step_free,
+    station_gates ...) as {(from, to): seconds}, stops by index or, with ``name``, by name(index)."""
+    offsets, to = bundle.csr(table, "to")
+    _, duration = bundle.csr(table, "duration")
     src = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    return {(int(a), int(b)): int(d) for a, b, d in zip(src, to, duration)}
+    key = (lambda s: int(s)) if name is None else name
+    return {(key(a), key(b)): int(d) for a, b, d in zip(src, to, duration)}

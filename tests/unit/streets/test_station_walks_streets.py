@@ -22,6 +22,8 @@ from engine.criteria.filters import Filters
 from engine.criteria.plan import filtered_planner
 from engine.testing.data import feed_with_files
 
+from tests.reference.footpaths import bundle_footpaths
+
 EXTRA_STOPS = [  # stop_id, name, lat, lon, location_type, parent
     ("HDV_EN", "Hôtel de Ville nord", 47.2009, 1.5500, 2, "HDV"),
     ("HDV_ES", "Hôtel de Ville sud", 47.1991, 1.5502, 2, "HDV"),
@@ -71,10 +73,7 @@ def _idx(net, stop_id: str) -> int:
 
 
 def _footpaths(net, table: str = "timetable/footpaths") -> dict[tuple[int, int], int]:
-    tt = net.timetable
-    off, to = tt.bundle.csr(table, "to")
-    _, dur = tt.bundle.csr(table, "duration")
-    return {(s, int(to[e])): int(dur[e]) for s in range(tt.n_stops) for e in range(off[s], off[s + 1])}
+    return bundle_footpaths(net.bundle, table)
 
 
 def test_entrances_lead_to_platforms_by_the_pathways(station_net):
@@ -137,7 +136,8 @@ def test_platform_footpaths_leave_through_an_entrance(station_net):
     for p in ("HDV_T", "HDV_M"):
         pi = _idx(station_net, p)
         for (a, b), secs in fp.items():
-            if a != pi or tt.stop_location_type[b] != 0 or b in (_idx(station_net, "HDV_T"), _idx(station_net, "HDV_M")):
+            platforms = (_idx(station_net, "HDV_T"), _idx(station_net, "HDV_M"))
+            if a != pi or tt.stop_location_type[b] != 0 or b in platforms:
                 continue
             walks = {g: station_net.streets.path_between_stops(gi, b).duration_s for g, gi in gates.items()}
             via = [OUT_TO[p][g] + w for g, w in walks.items() if w <= STREET_FOOTPATH_MAX_S]
@@ -224,7 +224,8 @@ def test_the_walk_through_the_station_lists_its_pathways(station_net):
     tt = station_net.timetable
     here, date = (47.2015, 1.5500), tt.period_start.isoformat()
     seen = set()
-    for origin, destination, time, wheelchair in ((here, "s:GARE_T", "08:00", False), ("s:GARE_T", here, "17:00", False),
+    for origin, destination, time, wheelchair in ((here, "s:GARE_T", "08:00", False),
+                                                  ("s:GARE_T", here, "17:00", False),
                                                   (here, "s:BELV", "08:00", True)):
         plan = station_net.plan(origin, destination, date=date, time=time, wheelchair=wheelchair)
         for it in plan.itineraries:
