@@ -297,6 +297,8 @@ class McPlanner:
             return plan_range(query)
         start = request.time_s
         journeys, stats = query.journeys(start, request.latest_arrival_s)
+        if query.fares is not None and self.overlay is None:
+            journeys = query.board_later(journeys, start)
         found = [(arrival, k, third, query.itinerary(arrival, k, raw, start)) for arrival, k, third, raw in journeys]
         direct = p.direct(o, d, request, start, query.tz)
         if direct is not None:
@@ -551,6 +553,29 @@ class McQuery:
             # (the search dropped what could only tie them)
             journeys = pareto(journeys + found_by_raptor)
         return journeys, stats
+
+    def board_later(self, journeys: list[tuple], start: int) -> list[tuple]:
+        """``journeys`` (arrival, vehicles, fare, raw legs) leaving at ``start``, each first ride
+        boarded where the traveller may leave latest (engine/raptor/boarding.py) when that
+        journey costs the same: RAPTOR's journeys enter the answer as it found them, and the
+        search keeps the first of equal labels, both boarding upstream. (Not with walking as the
+        third criterion: there the walk to the first ride is part of what is compared.)"""
+        from ..raptor.boarding import Access, board_later
+
+        mc, o, request = self.mc, self.o, self.request
+        access = Access(mc.tt, o.stops, o.durations, request.walk_before_first and not o.is_point)
+        out = []
+        for arrival, k, fare, raw in journeys:
+            moved = board_later(mc.tt, raw, access, start) if k else raw
+            if moved is not raw:
+                priced = mc.planner.legs.fare(mc.build_legs(moved, request.date, self.tz, self.built),
+                                              request.rider_category, request.fare_medium)
+                amount = priced.amount_minor if priced is not None and priced.known else FARE_UNKNOWN
+                if amount == fare:
+                    self.priced[tuple(moved)] = priced
+                    raw = moved
+            out.append((arrival, k, fare, raw))
+        return out
 
     def itinerary(self, arrival: int, k: int, raw: list[RawLeg], start: int):
         """The itinerary of one journey of ``journeys`` (legs and prices built once per query)."""

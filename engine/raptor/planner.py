@@ -21,6 +21,7 @@ import numpy as np
 from .._geo import WALK_SPEED_MPS, check_point, haversine_m, walk_seconds
 from ..errors import InvalidQueryError
 from ..timetable.station_access import pathway_routes, station_walks, through_entrances
+from .boarding import Access, board_later
 from .journey import Itinerary, Leg, Plan, Waypoint
 from .legs import LegBuilder, local_datetime, zone
 from .request import PlaceRef, PlanRequest, hms
@@ -91,7 +92,7 @@ class Planner:
         if q is not None:
             ws = self.runner.run(q)
             stats["rounds"] = ws.rounds_run
-            itineraries = self.itineraries(q, ws, o, d, request, start, tz)
+            itineraries = self.itineraries(q, ws, o, d, request, start, tz, board_late=True)
         direct = self.direct(o, d, request, start, tz)
         if direct is not None:
             # Zero vehicles dominates every journey that does not arrive strictly earlier.
@@ -114,8 +115,11 @@ class Planner:
                            walk_after_last=request.walk_after_last and not d.is_point, overlay=request.overlay)
 
     def itineraries(self, q: RaptorQuery, ws, o: Endpoint, d: Endpoint, request: PlanRequest, start: int,
-                    tz, vehicles: int | None = None) -> list[Itinerary]:
+                    tz, vehicles: int | None = None, board_late: bool = False) -> list[Itinerary]:
         """The Pareto set of a finished run as itineraries (only ``vehicles`` if given).
+        ``board_late`` (a plan leaving at ``start``; not a range's minutes, which must leave within
+        their minute): each first ride boarded where the traveller may leave latest
+        (boarding.board_later).
 
         Zero vehicles between points ("walk to a stop and walk on") is the direct street
         journey's job, so that member is left out when an end is a point. Journeys arriving
@@ -123,6 +127,7 @@ class Planner:
         beats one of them arrives no later)."""
         out = []
         latest = request.latest_arrival_s
+        access = Access(self.tt, o.stops, o.durations, q.walk_before_first) if board_late else None
         for n_vehicles, arrival_s, raw, _ in self.runner.pareto(q, ws):
             if vehicles is not None and n_vehicles != vehicles:
                 continue
@@ -130,6 +135,8 @@ class Planner:
                 continue
             if n_vehicles == 0 and (o.is_point or d.is_point):
                 continue
+            if access is not None and n_vehicles:
+                raw = board_later(self.tt, raw, access, start)
             legs = self.legs.build(raw, request.date, tz, q.overlay)
             legs = self._with_access(legs, raw, o, d, request.mode, request.date, tz)
             out.append(self.legs.itinerary(n_vehicles, arrival_s, legs, request.date, start, tz,

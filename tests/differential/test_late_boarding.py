@@ -1,0 +1,205 @@
+"""A departure-time plan boards its first ride where the traveller may leave latest
+(engine/raptor/boarding.py), checked against the feed's own stop times.
+
+RAPTOR boards a trip at the first stop of its pattern that catches it; between two stops of the
+origin on the same trip that is the upstream one, even when the trip passes a closer stop later.
+For every itinerary of random station queries on Strasbourg CTS (and the sample), the test reads
+the first ride's trip in the StagedTimetable (the loader's trip-level stop times, before any
+pattern is built) and looks at every stop of it after the boarding and before the alighting
+where one may board: none that the origin reaches (the origin stop itself, or one footpath of
+the bundle from it) lets the traveller leave no earlier and walk no more, one strictly. The arrival
+and vehicles of every itinerary are those of the plan without the change (it only moves the
+first boarding), and two cases seen on real data are pinned: a station query that walked to the
+stop before its own to catch the bus that then passed it, and a BART point sent 13 min on foot to
+Montgomery Street for the train that passes Embarcadero, 9 min away, a minute later.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.reference.feeds import build_feed, feed_name, gtfs_feeds, station_queries, sweep_settings
+
+QUERIES = 150
+SWEEP_SEED, SWEEP_SCALE = sweep_settings()     # (.ci/sweep: other queries, more of them)
+
+
+def _queries(bundle, n: int, seed: int):
+    return station_queries(bundle, n * SWEEP_SCALE, seed if SWEEP_SEED is None else SWEEP_SEED + seed)
+
+
+def _params():
+    params = [pytest.param("sample", id="sample")]
+    cts = [p for p in gtfs_feeds() if p.parent.name == "gtfs-fr-strasbourg-cts"]
+    params += [pytest.param(p, id=feed_name(p), marks=pytest.mark.realdata) for p in cts]
+    if not cts:
+        params.append(pytest.param(None, id="realdata", marks=pytest.mark.skip(
+            reason="gtfs-fr-strasbourg-cts absent (set BRIQUE_DATA)")))
+    return params
+
+
+@pytest.fixture(scope="module", params=_params())
+def feed(request, tmp_path_factory):
+    import engine
+
+    out = tmp_path_factory.mktemp("late-boarding")
+    if request.param == "sample":
+        built = build_feed(out, [("sample", request.getfixturevalue("sample_paths").gtfs)], "sample")
+    else:
+        name = feed_name(request.param)
+        built = build_feed(out, [(name, request.param)], name)
+    return built, engine.open(str(built.bundle))
+
+
+def _footpaths(bundle_path) -> dict[str, dict[str, int]]:
+    """stop id -> {stop id: seconds} of the bundle's footpath table."""
+    from engine.bundle.reader import open_bundle
+
+    bundle = open_bundle(bundle_path)
+    ids = bundle.strings("timetable/stops", "stop_id").to_pylist()
+    offsets, to = bundle.csr("timetable/footpaths", "to")
+    _, duration = bundle.csr("timetable/footpaths", "duration")
+    out: dict[str, dict[str, int]] = {}
+    for s, name in enumerate(ids):
+        a, b = int(offsets[s]), int(offsets[s + 1])
+        out[name] = {ids[int(t)]: int(w) for t, w in zip(to[a:b], duration[a:b])}
+    return out
+
+
+class FirstRides:
+    """Checks itineraries' first rides against the StagedTimetable's stop times of their trips."""
+
+    def __init__(self, built):
+        staged = built.staged
+        self.trips = {t: i for i, t in enumerate(staged.trips.column("trip_id").to_pylist())}
+        self.offsets = np.asarray(staged.trip_offsets)
+        self.stop_ids = staged.stops.column("stop_id").to_pylist()
+        self.st_stop, self.st_dep = np.asarray(staged.st_stop_idx), np.asarray(staged.st_dep)
+        self.pickup = np.asarray(staged.st_pickup)
+        self.footpaths = _footpaths(built.bundle)
+
+    def check(self, it, q) -> bool:
+        """No stop of the first ride's trip after its boarding and before its alighting, that the
+        origin stop reaches (itself or one footpath), lets the traveller leave no earlier and
+        walk no more, one of the two strictly. False when the itinerary has no ride."""
+        rides = [i for i, leg in enumerate(it.legs) if leg.mode == "transit"]
+        if not rides:
+            return False
+        ride = it.legs[rides[0]]
+        origin = it.legs[0].origin.stop_id
+        # (before the first ride: nothing, or one footpath from the origin stop, walked just in time)
+        walked = (ride.departure - it.departure).total_seconds()
+        reach = {origin: 0, **self.footpaths[origin]}
+        assert walked == reach[ride.origin.stop_id], q
+        t = self.trips[ride.trip_id]
+        rows = range(int(self.offsets[t]), int(self.offsets[t + 1]))
+        stops = [self.stop_ids[int(self.st_stop[r])] for r in rows]
+        b = next(i for i in range(len(stops) - ride.n_stops) if stops[i] == ride.origin.stop_id
+                 and stops[i + ride.n_stops] == ride.destination.stop_id)
+        start = dt.datetime.combine(dt.date.fromisoformat(q[2]), dt.time.fromisoformat(q[3]))
+        for i in range(b + 1, b + ride.n_stops):
+            s = stops[i]
+            if s not in reach or not self.pickup[rows[i]]:
+                continue
+            dep = ride.departure + dt.timedelta(seconds=int(self.st_dep[rows[i]]) - int(self.st_dep[rows[b]]))
+            leave = dep - dt.timedelta(seconds=reach[s])
+            if leave.replace(tzinfo=None) < start:
+                continue            # (the traveller cannot reach that stop in time)
+            # (no stop the traveller leaves no earlier for and walks no more to, one strictly)
+            assert not (leave >= it.departure and reach[s] <= walked
+                        and (leave > it.departure or reach[s] < walked)), (q, ride.trip_id, s)
+        return True
+
+
+def _plans(net, q, monkeypatch, target: str, no_op, **options):
+    """The plan of query ``q``, and the same plan with ``target`` (the late boarding, as a
+    monkeypatch path) replaced by ``no_op``."""
+    plan = net.plan(q[0], q[1], date=q[2], time=q[3], **options)
+    with monkeypatch.context() as m:
+        m.setattr(target, no_op)
+        before = net.plan(q[0], q[1], date=q[2], time=q[3], **options)
+    return plan, before
+
+
+def test_first_ride_boards_where_the_traveller_leaves_latest(feed, monkeypatch):
+    built, net = feed
+    rides = FirstRides(built)
+    queries = _queries(built.bundle, QUERIES, 4242)
+    checked = moved = 0
+    for q in queries:
+        plan, before = _plans(net, q, monkeypatch, "engine.raptor.planner.board_later",
+                              lambda tt, raw, access, start: raw)
+        assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
+            [(it.arrival, it.n_vehicles) for it in before.itineraries], q
+        for it, old in zip(plan.itineraries, before.itineraries):
+            assert it.departure >= old.departure, q
+            checked += rides.check(it, q)
+            moved += it.legs != old.legs
+    assert checked > QUERIES // 2
+    if built.name != "sample":
+        assert moved > 10        # (Strasbourg: 122 of 300 queries' itineraries moved when measured)
+
+
+@pytest.mark.realdata
+def test_fare_criterion_boards_later_at_the_same_fare(feed, tmp_path, monkeypatch):
+    """optimize=fare: a journey's first ride moves down its trip only when the journey then costs
+    the same (generated fares v2 on Strasbourg: zones and timeframes make some moves dearer)."""
+    import engine
+    from engine.testing.fares_gen import add_fares
+
+    built, _ = feed
+    if built.name == "sample":
+        pytest.skip("Strasbourg with generated fares")
+    z = add_fares(_source(built), tmp_path / "cts_v2.zip", "v2", seed=3)
+    bundle = engine.build(tmp_path / "cts_v2.bundle", gtfs=[(built.name, z)]).path
+    net = engine.open(str(bundle))
+    rides = FirstRides(built)
+    checked = moved = 0
+    for q in _queries(bundle, 40, 4243):
+        plan, before = _plans(net, q, monkeypatch, "engine.criteria.mcraptor.McQuery.board_later",
+                              lambda self, journeys, start: journeys, optimize=("arrival", "transfers", "fare"), max_transfers=4)
+        assert [(it.arrival, it.n_vehicles, it.fare.amount_minor) for it in plan.itineraries] == \
+            [(it.arrival, it.n_vehicles, it.fare.amount_minor) for it in before.itineraries], q
+        for it, old in zip(plan.itineraries, before.itineraries):
+            assert it.departure >= old.departure, q
+            moved += it.legs != old.legs
+            if it.legs != old.legs:
+                checked += rides.check(it, q)
+    assert moved > 5 and checked == moved
+
+
+def _source(built) -> Path:
+    return next(p for p in gtfs_feeds() if feed_name(p) == built.name)
+
+
+@pytest.mark.realdata
+def test_strasbourg_station_does_not_walk_to_the_stop_before_its_own(feed):
+    built, net = feed
+    if built.name == "sample":
+        pytest.skip("a Strasbourg case")
+    plan = net.plan("Graffenstaden Gare", "Alouettes", date="2026-07-01", time="14:29:07")
+    three = next(it for it in plan.itineraries if it.n_vehicles == 3)
+    # (was: a 4 min walk to Rue du Fort for bus 64 at 15:31, which passes Graffenstaden Gare at 15:35)
+    assert three.legs[0].mode == "transit" and three.legs[0].origin.name == "Graffenstaden Gare"
+    assert three.departure.strftime("%H:%M") == "15:35"
+    assert three.arrival.strftime("%H:%M") == "16:44"
+
+
+@pytest.mark.realdata
+def test_bart_point_boards_at_the_nearer_station_of_the_same_train(tmp_path):
+    import engine
+    from engine.testing.data import shared_data_dir
+
+    path = shared_data_dir() / "gtfs-us-bart" / "bart-new.zip"
+    if not path.is_file():
+        pytest.skip("gtfs-us-bart absent (set BRIQUE_DATA)")
+    net = engine.open(str(engine.build(tmp_path / "bart.bundle", gtfs=[("bart", path)]).path))
+    plan = net.plan((37.79, -122.39), (37.55, -121.98), date="2023-06-13", time="08:00")
+    legs = plan.itineraries[0].legs
+    assert [leg.mode for leg in legs] == ["walk", "transit", "walk"]
+    assert legs[1].origin.name == "Embarcadero"
+    assert legs[0].departure.strftime("%H:%M") == "08:08"
+    assert legs[2].arrival.strftime("%H:%M") == "09:14"
