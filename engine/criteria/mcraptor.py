@@ -297,8 +297,8 @@ class McPlanner:
             return plan_range(query)
         start = request.time_s
         journeys, stats = query.journeys(start, request.latest_arrival_s)
-        if query.fares is not None and self.overlay is None:
-            journeys = query.board_later(journeys, start)
+        if self.overlay is None:
+            journeys = query.leave_later(journeys, start)
         found = [(arrival, k, third, query.itinerary(arrival, k, raw, start)) for arrival, k, third, raw in journeys]
         direct = p.direct(o, d, request, start, query.tz)
         if direct is not None:
@@ -554,27 +554,33 @@ class McQuery:
             journeys = pareto(journeys + found_by_raptor)
         return journeys, stats
 
-    def board_later(self, journeys: list[tuple], start: int) -> list[tuple]:
-        """``journeys`` (arrival, vehicles, fare, raw legs) leaving at ``start``, each first ride
-        boarded where the traveller may leave latest (engine/raptor/boarding.py) when that
-        journey costs the same: RAPTOR's journeys enter the answer as it found them, and the
-        search keeps the first of equal labels, both boarding upstream. (Not with walking as the
-        third criterion: there the walk to the first ride is part of what is compared.)"""
-        from ..raptor.boarding import Access, board_later
+    def leave_later(self, journeys: list[tuple], start: int) -> list[tuple]:
+        """``journeys`` (arrival, vehicles, walking or fare, raw legs) leaving at ``start``, each
+        leaving as late as it may for the same arrival, as the two-criteria plan's
+        (engine/raptor/boarding.py): its rides on the latest trips that still arrive as they
+        did, then (fare criterion) its first ride boarded where the traveller leaves latest.
+        With the fare, only when the journey then costs the same (timeframes, transfer limits,
+        zones and areas can make it dearer); with walking, the walks stay what they were (the
+        first boarding is not moved: the walk to it is what is compared)."""
+        from ..raptor.boarding import Access, board_later, later_trips
 
         mc, o, request = self.mc, self.o, self.request
-        access = Access(mc.tt, o.stops, o.durations, request.walk_before_first and not o.is_point)
+        next_active = mc.tt.next_active(self.day)
+        access = Access(mc.tt, o.stops, o.durations, request.walk_before_first and not o.is_point) \
+            if self.fares is not None else None
         out = []
-        for arrival, k, fare, raw in journeys:
-            moved = board_later(mc.tt, raw, access, start) if k else raw
-            if moved is not raw:
+        for arrival, k, third, raw in journeys:
+            moved = later_trips(mc.tt, raw, next_active, request.min_change_s, mc.planner.trip_times) if k else raw
+            if access is not None and k:
+                moved = board_later(mc.tt, moved, access, start)
+            if moved is not raw and self.fares is not None:
                 priced = mc.planner.legs.fare(mc.build_legs(moved, request.date, self.tz, self.built),
                                               request.rider_category, request.fare_medium)
-                amount = priced.amount_minor if priced is not None and priced.known else FARE_UNKNOWN
-                if amount == fare:
+                if (priced.amount_minor if priced is not None and priced.known else FARE_UNKNOWN) != third:
+                    moved = raw
+                else:
                     self.priced[tuple(moved)] = priced
-                    raw = moved
-            out.append((arrival, k, fare, raw))
+            out.append((arrival, k, third, moved))
         return out
 
     def itinerary(self, arrival: int, k: int, raw: list[RawLeg], start: int):

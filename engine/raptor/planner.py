@@ -21,7 +21,7 @@ import numpy as np
 from .._geo import WALK_SPEED_MPS, check_point, haversine_m, walk_seconds
 from ..errors import InvalidQueryError
 from ..timetable.station_access import pathway_routes, station_walks, through_entrances
-from .boarding import Access, board_later
+from .boarding import Access, board_later, later_trips, trip_times
 from .journey import Itinerary, Leg, Plan, Waypoint
 from .legs import LegBuilder, local_datetime, zone
 from .request import PlaceRef, PlanRequest, hms
@@ -118,7 +118,9 @@ class Planner:
                     tz, vehicles: int | None = None, board_late: bool = False) -> list[Itinerary]:
         """The Pareto set of a finished run as itineraries (only ``vehicles`` if given).
         ``board_late`` (a plan leaving at ``start``; not a range's minutes, which must leave within
-        their minute): each first ride boarded where the traveller may leave latest
+        their minute): each ride but the last on the latest trip that still makes the next one
+        (boarding.later_trips; with an overlay, its trips struck out are not taken), then the
+        first boarded where the traveller may leave latest
         (boarding.board_later).
 
         Zero vehicles between points ("walk to a stop and walk on") is the direct street
@@ -128,6 +130,8 @@ class Planner:
         out = []
         latest = request.latest_arrival_s
         access = Access(self.tt, o.stops, o.durations, q.walk_before_first) if board_late else None
+        next_active = None if not board_late else (
+            self.tt.next_active(q.day) if q.overlay is None else q.overlay.next_active(q.day))
         for n_vehicles, arrival_s, raw, _ in self.runner.pareto(q, ws):
             if vehicles is not None and n_vehicles != vehicles:
                 continue
@@ -136,12 +140,18 @@ class Planner:
             if n_vehicles == 0 and (o.is_point or d.is_point):
                 continue
             if access is not None and n_vehicles:
+                raw = later_trips(self.tt, raw, next_active, q.min_change_s, self.trip_times)
                 raw = board_later(self.tt, raw, access, start)
             legs = self.legs.build(raw, request.date, tz, q.overlay)
             legs = self._with_access(legs, raw, o, d, request.mode, request.date, tz)
             out.append(self.legs.itinerary(n_vehicles, arrival_s, legs, request.date, start, tz,
                                            rider=request.rider_category, medium=request.fare_medium))
         return out
+
+    @functools.cached_property
+    def trip_times(self):
+        """The trip arrays later_trips reads (engine/raptor/boarding.py), held once."""
+        return trip_times(self.tt)
 
     # ------------------------------------------------------------------ endpoints
     def endpoint(self, ref: PlaceRef, request: PlanRequest, parameter: str) -> Endpoint:

@@ -74,12 +74,29 @@ class FirstRides:
 
     def __init__(self, built):
         staged = built.staged
-        self.trips = {t: i for i, t in enumerate(staged.trips.column("trip_id").to_pylist())}
+        self.trip_names = staged.trips.column("trip_id").to_pylist()
+        self.trips = {t: i for i, t in enumerate(self.trip_names)}
         self.offsets = np.asarray(staged.trip_offsets)
         self.stop_ids = staged.stops.column("stop_id").to_pylist()
         self.st_stop, self.st_dep = np.asarray(staged.st_stop_idx), np.asarray(staged.st_dep)
         self.pickup = np.asarray(staged.st_pickup)
         self.footpaths = _footpaths(built.bundle)
+        self.st_arr = np.asarray(staged.st_arr)
+        self.service = staged.trips.column("service_idx").to_numpy()
+        self.service_days, self.period_start = np.asarray(staged.service_days), staged.period_start
+        # trips by (route, stops): what may stand in for a ride's trip
+        self.route = route = staged.trips.column("route_idx").to_numpy()
+        self.alike: dict[tuple, list[int]] = {}
+        for t in range(len(self.service)):
+            rows = slice(int(self.offsets[t]), int(self.offsets[t + 1]))
+            self.alike.setdefault((int(route[t]), tuple(self.st_stop[rows].tolist())), []).append(t)
+        from engine.bundle.reader import open_bundle
+        from engine.raptor.request import DEFAULT_MIN_CHANGE_S
+
+        bundle = open_bundle(built.bundle)
+        changes = np.asarray(bundle.column("timetable/stops", "min_change_time"))
+        self.change = {sid: (int(c) if c >= 0 else DEFAULT_MIN_CHANGE_S)
+                       for sid, c in zip(bundle.strings("timetable/stops", "stop_id").to_pylist(), changes)}
 
     def check(self, it, q) -> bool:
         """No stop of the first ride's trip after its boarding and before its alighting, that the
@@ -114,6 +131,38 @@ class FirstRides:
         return True
 
 
+    def check_later(self, it, q) -> bool:
+        """No trip of the first ride's route with the same stops, running on its service day,
+        leaves the boarding stop later and still arrives in time for the second ride as the
+        itinerary takes it (its change time at the stop, or the walk between), without
+        overtaking the ride's trip (a pattern's trips never do). False when the itinerary has
+        fewer than two rides."""
+        rides = [i for i, leg in enumerate(it.legs) if leg.mode == "transit"]
+        if len(rides) < 2:
+            return False
+        ride, second = it.legs[rides[0]], it.legs[rides[1]]
+        between = it.legs[rides[0] + 1:rides[1]]
+        need = sum(leg.duration_s for leg in between) if between else self.change[ride.destination.stop_id]
+        t = self.trips[ride.trip_id]
+        rows = np.arange(int(self.offsets[t]), int(self.offsets[t + 1]))
+        stops = [self.stop_ids[int(self.st_stop[r])] for r in rows]
+        b = next(i for i in range(len(stops) - ride.n_stops) if stops[i] == ride.origin.stop_id
+                 and stops[i + ride.n_stops] == ride.destination.stop_id)
+        a = b + ride.n_stops
+        service_date = (ride.departure.replace(tzinfo=None) - dt.timedelta(seconds=int(self.st_dep[rows[b]]))).date()
+        day = (service_date - self.period_start).days
+        deadline = int(self.st_arr[rows[a]]) + int((second.departure - ride.arrival).total_seconds()) - need
+        for other in self.alike[(int(self.route[t]), tuple(self.st_stop[rows].tolist()))]:
+            o = np.arange(int(self.offsets[other]), int(self.offsets[other + 1]))
+            if other == t or not self.service_days[self.service[other], day]:
+                continue
+            if (self.st_dep[o] < self.st_dep[rows]).any() or (self.st_arr[o] < self.st_arr[rows]).any():
+                continue            # (earlier, or overtaking: another pattern)
+            assert not (self.st_dep[o[b]] > self.st_dep[rows[b]] and self.st_arr[o[a]] <= deadline), \
+                (q, ride.trip_id, self.trip_names[other])
+        return True
+
+
 def _plans(net, q, monkeypatch, target: str, no_op, **options):
     """The plan of query ``q``, and the same plan with ``target`` (the late boarding, as a
     monkeypatch path) replaced by ``no_op``."""
@@ -128,7 +177,7 @@ def test_first_ride_boards_where_the_traveller_leaves_latest(feed, monkeypatch):
     built, net = feed
     rides = FirstRides(built)
     queries = _queries(built.bundle, QUERIES, 4242)
-    checked = moved = 0
+    checked = moved = later = 0
     for q in queries:
         plan, before = _plans(net, q, monkeypatch, "engine.raptor.planner.board_later",
                               lambda tt, raw, access, start: raw)
@@ -137,8 +186,9 @@ def test_first_ride_boards_where_the_traveller_leaves_latest(feed, monkeypatch):
         for it, old in zip(plan.itineraries, before.itineraries):
             assert it.departure >= old.departure, q
             checked += rides.check(it, q)
+            later += rides.check_later(it, q)
             moved += it.legs != old.legs
-    assert checked > QUERIES // 2
+    assert checked > QUERIES // 2 and later > QUERIES // 4
     if built.name != "sample":
         assert moved > 10        # (Strasbourg: 122 of 300 queries' itineraries moved when measured)
 
@@ -159,7 +209,7 @@ def test_fare_criterion_boards_later_at_the_same_fare(feed, tmp_path, monkeypatc
     rides = FirstRides(built)
     checked = moved = 0
     for q in _queries(bundle, 40, 4243):
-        plan, before = _plans(net, q, monkeypatch, "engine.criteria.mcraptor.McQuery.board_later",
+        plan, before = _plans(net, q, monkeypatch, "engine.criteria.mcraptor.McQuery.leave_later",
                               lambda self, journeys, start: journeys, optimize=("arrival", "transfers", "fare"), max_transfers=4)
         assert [(it.arrival, it.n_vehicles, it.fare.amount_minor) for it in plan.itineraries] == \
             [(it.arrival, it.n_vehicles, it.fare.amount_minor) for it in before.itineraries], q
@@ -169,6 +219,29 @@ def test_fare_criterion_boards_later_at_the_same_fare(feed, tmp_path, monkeypatc
             if it.legs != old.legs:
                 checked += rides.check(it, q)
     assert moved > 5 and checked == moved
+
+
+def test_walking_criterion_leaves_later_walking_as_much(feed, monkeypatch):
+    """optimize=walking: rides move to later trips for the same arrival; the walks (and so the
+    third criterion) stay what they were, and no later trip of the first ride would still do."""
+    built, net = feed
+    rides = FirstRides(built)
+    moved = later = 0
+    for q in _queries(built.bundle, 40, 4244):
+        plan, before = _plans(net, q, monkeypatch, "engine.criteria.mcraptor.McQuery.leave_later",
+                              lambda self, journeys, start: journeys, optimize=("arrival", "transfers", "walking"))
+        assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
+            [(it.arrival, it.n_vehicles) for it in before.itineraries], q
+        assert plan.stats["walking_s"] == before.stats["walking_s"], q
+        for it, old in zip(plan.itineraries, before.itineraries):
+            assert it.departure >= old.departure, q
+            assert [leg.duration_s for leg in it.legs if leg.mode == "walk"] == \
+                [leg.duration_s for leg in old.legs if leg.mode == "walk"], q
+            later += rides.check_later(it, q)
+            moved += it.legs != old.legs
+    assert later > 10
+    if built.name != "sample":
+        assert moved > 3
 
 
 def _source(built) -> Path:
