@@ -10,6 +10,7 @@ engine errors); no tracebacks.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -117,6 +118,12 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _clock(when, date) -> str:
+    """HH:MM, and the days after (or before) the query's date it falls on: "05:02 (+1 day)"."""
+    days = (when.date() - date).days if isinstance(date, dt.date) else 0
+    return f"{when:%H:%M}" + (f" ({days:+d} day{'s' if abs(days) > 1 else ''})" if days else "")
+
+
 def _format_plan(plan, arrive_by: bool = False) -> str:
     when = f"arrive by {plan.time}" if arrive_by else plan.time
     lines = [f"{plan.origin.name} -> {plan.destination.name}, {plan.date} {when}"]
@@ -124,7 +131,8 @@ def _format_plan(plan, arrive_by: bool = False) -> str:
         lines.append("  no journey found")
     for i, it in enumerate(plan.itineraries, 1):
         fare = "" if getattr(it, "fare", None) is None else f", {it.fare.describe()}"
-        lines.append(f"  #{i} {it.departure:%H:%M} -> {it.arrival:%H:%M} ({it.duration_s // 60} min, "
+        lines.append(f"  #{i} {_clock(it.departure, plan.date)} -> {_clock(it.arrival, plan.date)} "
+                     f"({it.duration_s // 60} min, "
                      f"{it.transfers} transfer{'s' if it.transfers != 1 else ''}{fare})")
         for leg in it.legs:
             lines.append(f"      {leg.describe()}")

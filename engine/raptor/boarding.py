@@ -21,7 +21,7 @@ journey found may leave much earlier than it needs to:
 
 Arrival, vehicles, stops (but the first boarding) and routes stay as they are, so the Pareto
 set does not change. (OTP's Raptor tightens departures with a reverse search; along the
-journey's own patterns these two looks are enough, and cost about 20 us a plan.)
+journey's own patterns these two looks are enough: 7 us a plan on BART, 17 on Strasbourg.)
 """
 from __future__ import annotations
 

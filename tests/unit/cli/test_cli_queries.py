@@ -102,3 +102,18 @@ def test_bad_input_is_one_line_and_exit_2(sample_bundle, capsys, argv, parameter
     code, out, err = _run(capsys, argv[0], sample_bundle, *argv[1:])
     assert code == 2 and out == ""
     assert err.startswith("brique: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_plan_text_says_the_day_a_journey_falls_on(sample_bundle, sample_network, capsys):
+    """A plan asked after the last departure of the day leaves the next morning: its text says
+    so (the legs' clocks alone read as if it left before the time asked)."""
+    code, out, err = _run(capsys, "plan", sample_bundle, "--from", f"{DEMO['origin']}", "--to",
+                          f"{DEMO['destination']}", "--date", DEMO["date"], "--time", "23:59")
+    assert code == 0, err
+    plan = sample_network.plan(DEMO["origin"], DEMO["destination"], date=DEMO["date"], time="23:59")
+    first = plan.itineraries[0]
+    assert first.departure.date() > plan.date
+    assert out.splitlines()[1].startswith(f"  #1 {first.departure:%H:%M} (+1 day) -> {first.arrival:%H:%M} (+1 day)")
+    code, out, _ = _run(capsys, "plan", sample_bundle, "--from", f"{DEMO['origin']}", "--to",
+                        f"{DEMO['destination']}", "--date", DEMO["date"], "--time", DEMO["time"])
+    assert code == 0 and "day)" not in out.splitlines()[1]
