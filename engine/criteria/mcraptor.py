@@ -296,7 +296,7 @@ class McPlanner:
 
             return plan_range(query)
         start = request.time_s
-        journeys, stats = query.journeys(start, request.latest_arrival_s)
+        journeys, stats = query.journeys(start, request.latest_arrival_s, leave_later=self.overlay is None)
         if self.overlay is None:
             journeys = query.leave_later(journeys, start)
         found = [(arrival, k, third, query.itinerary(arrival, k, raw, start)) for arrival, k, third, raw in journeys]
@@ -348,7 +348,7 @@ class McPlanner:
         return journeys
 
     def _known(self, o, d, request: PlanRequest, day: int, start: int, tz, built: dict,
-               priced: dict) -> Known:
+               priced: dict, move=None) -> Known:
         """(arrival + egress, vehicles, fare) of the two-criteria Pareto journeys, for the fare
         criterion's target pruning from its first round: without them its first rounds keep
         nearly every later trip (a later start may be cheaper, its transfers still valid)
@@ -359,7 +359,9 @@ class McPlanner:
         journey, McRAPTOR runs. Also the fewest vehicles a journey has (RAPTOR's Pareto set holds
         the journey with the fewest): McRAPTOR's labels end with no fewer; and, per number of
         vehicles k, the earliest arrival with at most k (run_mcraptor ``earliest``). The journeys
-        themselves are kept (``Known.journeys``): the search drops the labels that can only tie
+        themselves are kept (``Known.journeys``), each first made to leave as late as it can by
+        ``move`` when given (McQuery.leave_later: a real journey too, priced once, as shown): the
+        search drops the labels that can only tie
         one (McPlanner.run ``ties_beaten``), so they are part of the answer as RAPTOR found
         them. (Walking has no later-is-better state: there these journeys cost more than they
         save, Strasbourg 400 queries x 2.83 -> 3.50; with the earliest arrivals and ties as well,
@@ -380,6 +382,8 @@ class McPlanner:
                 continue            # (the earliest arrival is among them: if it is too late, all are)
             fewest = min(fewest, k)
             if k:
+                if move is not None:
+                    raw = move(raw)         # (leaving as late as it can: priced once, as shown)
                 fare = priced[tuple(raw)] = p.legs.fare(self.build_legs(raw, request.date, tz, built),
                                                         request.rider_category, request.fare_medium)
                 rows.append((arrival_s, k, fare.amount_minor if fare is not None and fare.known else FARE_UNKNOWN))
@@ -491,7 +495,8 @@ class McQuery:
         self.pass_slots = False
 
     def journeys(self, start: int, latest: int | None, beaten_by: np.ndarray | None = None,
-                 keep: bool = False, ties_beaten: bool = False) -> tuple[list[tuple], dict]:
+                 keep: bool = False, ties_beaten: bool = False,
+                 leave_later: bool = False) -> tuple[list[tuple], dict]:
         """(arrival, vehicles, walking or fare, raw legs) of the Pareto journeys with a vehicle
         (or a footpath only, between stops) leaving at ``start`` and arriving by ``latest``
         (None: no limit), and the search's stats. ``beaten_by``: rows (arrival, vehicles, walking
@@ -500,7 +505,9 @@ class McQuery:
         are sure to be found. ``keep`` (a range's runs after its first): the search keeps the
         labels of the last runs, which left later (McPlanner.run; fares v2 pass by pass, each
         pass in its workspace slot, ``self.kept``); ``beaten_by`` must then hold their journeys. ``ties_beaten``: ``beaten_by`` journeys beat equal ones
-        too (a range: a later departure that does as well wins): those are not looked for."""
+        too (a range: a later departure that does as well wins): those are not looked for.
+        ``leave_later`` (a plan leaving at ``start``): the two-criteria journeys the fare search
+        starts from leave as late as they can (McQuery.leave_later)."""
         mc, o, d, fares, request = self.mc, self.o, self.d, self.fares, self.request
         if request.deadline is not None and time.monotonic() > request.deadline:
             raise QueryTimeoutError(TIMEOUT_MESSAGE)     # (an arrive-by or range request runs many searches)
@@ -518,7 +525,8 @@ class McQuery:
             # prune as well (no fewest vehicles known then)
             known, fewest = np.asarray(beaten_by, np.int32).reshape(-1, 3), 0
         elif fares is not None:
-            two = mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced)
+            two = mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced,
+                            self._mover(start) if leave_later else None)
             known, fewest, earliest, found_by_raptor = two.rows, two.fewest, two.earliest, two.journeys
         else:
             known, fewest = None, 0
@@ -557,22 +565,14 @@ class McQuery:
     def leave_later(self, journeys: list[tuple], start: int) -> list[tuple]:
         """``journeys`` (arrival, vehicles, walking or fare, raw legs) leaving at ``start``, each
         leaving as late as it may for the same arrival, as the two-criteria plan's
-        (engine/raptor/boarding.py): its rides on the latest trips that still arrive as they
-        did, then (fare criterion) its first ride boarded where the traveller leaves latest.
-        With the fare, only when the journey then costs the same (timeframes, transfer limits,
-        zones and areas can make it dearer); with walking, the walks stay what they were (the
-        first boarding is not moved: the walk to it is what is compared)."""
-        from ..raptor.boarding import Access, board_later, later_trips
-
-        mc, o, request = self.mc, self.o, self.request
-        next_active = mc.tt.next_active(self.day)
-        access = Access(mc.tt, o.stops, o.durations, request.walk_before_first and not o.is_point) \
-            if self.fares is not None else None
-        out = []
+        (engine/raptor/boarding.py; ``_mover``). With the fare, only when the journey then costs
+        the same (timeframes, transfer limits, zones and areas can make it dearer): it is priced
+        once, the price kept for its itinerary; the two-criteria journeys the search started
+        from moved before they were priced (McPlanner._known), and are left as they are here.
+        With walking, the walks stay what they were."""
+        move, mc, request, out = self._mover(start), self.mc, self.request, []
         for arrival, k, third, raw in journeys:
-            moved = later_trips(mc.tt, raw, next_active, request.min_change_s, mc.planner.trip_times) if k else raw
-            if access is not None and k:
-                moved = board_later(mc.tt, moved, access, start)
+            moved = raw if not k or tuple(raw) in self.priced else move(raw)
             if moved is not raw and self.fares is not None:
                 priced = mc.planner.legs.fare(mc.build_legs(moved, request.date, self.tz, self.built),
                                               request.rider_category, request.fare_medium)
@@ -582,6 +582,23 @@ class McQuery:
                     self.priced[tuple(moved)] = priced
             out.append((arrival, k, third, moved))
         return out
+
+    def _mover(self, start: int):
+        """raw legs -> the same journey leaving as late as it can: its rides on the latest trips
+        that still arrive as they did (later_trips), then, with the fare, its first ride boarded
+        where the traveller leaves latest (board_later; not with walking, where the walk to the
+        first ride is what is compared)."""
+        from ..raptor.boarding import Access, board_later, later_trips
+
+        mc, o, request = self.mc, self.o, self.request
+        next_active, times = mc.tt.next_active(self.day), mc.planner.trip_times
+        access = Access(mc.tt, o.stops, o.durations, request.walk_before_first and not o.is_point) \
+            if self.fares is not None else None
+
+        def move(raw: list[RawLeg]) -> list[RawLeg]:
+            moved = later_trips(mc.tt, raw, next_active, request.min_change_s, times)
+            return moved if access is None else board_later(mc.tt, moved, access, start)
+        return move
 
     def itinerary(self, arrival: int, k: int, raw: list[RawLeg], start: int):
         """The itinerary of one journey of ``journeys`` (legs and prices built once per query)."""

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.reference.feeds import build_feed, feed_name, gtfs_feeds, station_queries, sweep_settings
+from tests.reference.feeds import (build_param_feed, feed_name, gtfs_feeds, sample_and_feed_params,
+                                   station_queries, sweep_settings)
 
 QUERIES = 150
 SWEEP_SEED, SWEEP_SCALE = sweep_settings()     # (.ci/sweep: other queries, more of them)
@@ -31,26 +32,11 @@ def _queries(bundle, n: int, seed: int):
     return station_queries(bundle, n * SWEEP_SCALE, seed if SWEEP_SEED is None else SWEEP_SEED + seed)
 
 
-def _params():
-    params = [pytest.param("sample", id="sample")]
-    cts = [p for p in gtfs_feeds() if p.parent.name == "gtfs-fr-strasbourg-cts"]
-    params += [pytest.param(p, id=feed_name(p), marks=pytest.mark.realdata) for p in cts]
-    if not cts:
-        params.append(pytest.param(None, id="realdata", marks=pytest.mark.skip(
-            reason="gtfs-fr-strasbourg-cts absent (set BRIQUE_DATA)")))
-    return params
-
-
-@pytest.fixture(scope="module", params=_params())
+@pytest.fixture(scope="module", params=sample_and_feed_params(["gtfs-fr-strasbourg-cts"]))
 def feed(request, tmp_path_factory):
     import engine
 
-    out = tmp_path_factory.mktemp("late-boarding")
-    if request.param == "sample":
-        built = build_feed(out, [("sample", request.getfixturevalue("sample_paths").gtfs)], "sample")
-    else:
-        name = feed_name(request.param)
-        built = build_feed(out, [(name, request.param)], name)
+    built = build_param_feed(request, tmp_path_factory.mktemp("late-boarding"))
     return built, engine.open(str(built.bundle))
 
 
