@@ -118,9 +118,9 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def _clock(when, date) -> str:
+def _clock(when: dt.datetime, date: dt.date) -> str:
     """HH:MM, and the days after (or before) the query's date it falls on: "05:02 (+1 day)"."""
-    days = (when.date() - date).days if isinstance(date, dt.date) else 0
+    days = (when.date() - date).days
     return f"{when:%H:%M}" + (f" ({days:+d} day{'s' if abs(days) > 1 else ''})" if days else "")
 
 

@@ -31,6 +31,7 @@ from .._mcraptor import (KINDS, FareModel, McView, McWorkspace, fare_floors, liv
                          target_journeys)
 from .._types import MAX_ROUNDS, SECONDS_PER_DAY
 from ..errors import InvalidQueryError, QueryTimeoutError
+from ..raptor.boarding import Access, board_later, later_trips
 from ..raptor.journey import Plan
 from ..raptor.legs import NOT_PRICED
 from ..raptor.planner import Planner
@@ -296,7 +297,7 @@ class McPlanner:
 
             return plan_range(query)
         start = request.time_s
-        journeys, stats = query.journeys(start, request.latest_arrival_s, leave_later=self.overlay is None)
+        journeys, stats = query.journeys(start, request.latest_arrival_s)
         if self.overlay is None:
             journeys = query.leave_later(journeys, start)
         found = [(arrival, k, third, query.itinerary(arrival, k, raw, start)) for arrival, k, third, raw in journeys]
@@ -348,7 +349,7 @@ class McPlanner:
         return journeys
 
     def _known(self, o, d, request: PlanRequest, day: int, start: int, tz, built: dict,
-               priced: dict, move=None) -> Known:
+               priced: dict) -> Known:
         """(arrival + egress, vehicles, fare) of the two-criteria Pareto journeys, for the fare
         criterion's target pruning from its first round: without them its first rounds keep
         nearly every later trip (a later start may be cheaper, its transfers still valid)
@@ -359,9 +360,7 @@ class McPlanner:
         journey, McRAPTOR runs. Also the fewest vehicles a journey has (RAPTOR's Pareto set holds
         the journey with the fewest): McRAPTOR's labels end with no fewer; and, per number of
         vehicles k, the earliest arrival with at most k (run_mcraptor ``earliest``). The journeys
-        themselves are kept (``Known.journeys``), each first made to leave as late as it can by
-        ``move`` when given (McQuery.leave_later: a real journey too, priced once, as shown): the
-        search drops the labels that can only tie
+        themselves are kept (``Known.journeys``): the search drops the labels that can only tie
         one (McPlanner.run ``ties_beaten``), so they are part of the answer as RAPTOR found
         them. (Walking has no later-is-better state: there these journeys cost more than they
         save, Strasbourg 400 queries x 2.83 -> 3.50; with the earliest arrivals and ties as well,
@@ -382,8 +381,6 @@ class McPlanner:
                 continue            # (the earliest arrival is among them: if it is too late, all are)
             fewest = min(fewest, k)
             if k:
-                if move is not None:
-                    raw = move(raw)         # (leaving as late as it can: priced once, as shown)
                 fare = priced[tuple(raw)] = p.legs.fare(self.build_legs(raw, request.date, tz, built),
                                                         request.rider_category, request.fare_medium)
                 rows.append((arrival_s, k, fare.amount_minor if fare is not None and fare.known else FARE_UNKNOWN))
@@ -495,8 +492,7 @@ class McQuery:
         self.pass_slots = False
 
     def journeys(self, start: int, latest: int | None, beaten_by: np.ndarray | None = None,
-                 keep: bool = False, ties_beaten: bool = False,
-                 leave_later: bool = False) -> tuple[list[tuple], dict]:
+                 keep: bool = False, ties_beaten: bool = False) -> tuple[list[tuple], dict]:
         """(arrival, vehicles, walking or fare, raw legs) of the Pareto journeys with a vehicle
         (or a footpath only, between stops) leaving at ``start`` and arriving by ``latest``
         (None: no limit), and the search's stats. ``beaten_by``: rows (arrival, vehicles, walking
@@ -505,9 +501,7 @@ class McQuery:
         are sure to be found. ``keep`` (a range's runs after its first): the search keeps the
         labels of the last runs, which left later (McPlanner.run; fares v2 pass by pass, each
         pass in its workspace slot, ``self.kept``); ``beaten_by`` must then hold their journeys. ``ties_beaten``: ``beaten_by`` journeys beat equal ones
-        too (a range: a later departure that does as well wins): those are not looked for.
-        ``leave_later`` (a plan leaving at ``start``): the two-criteria journeys the fare search
-        starts from leave as late as they can (McQuery.leave_later)."""
+        too (a range: a later departure that does as well wins): those are not looked for."""
         mc, o, d, fares, request = self.mc, self.o, self.d, self.fares, self.request
         if request.deadline is not None and time.monotonic() > request.deadline:
             raise QueryTimeoutError(TIMEOUT_MESSAGE)     # (an arrive-by or range request runs many searches)
@@ -525,8 +519,7 @@ class McQuery:
             # prune as well (no fewest vehicles known then)
             known, fewest = np.asarray(beaten_by, np.int32).reshape(-1, 3), 0
         elif fares is not None:
-            two = mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced,
-                            self._mover(start) if leave_later else None)
+            two = mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced)
             known, fewest, earliest, found_by_raptor = two.rows, two.fewest, two.earliest, two.journeys
         else:
             known, fewest = None, 0
@@ -565,14 +558,24 @@ class McQuery:
     def leave_later(self, journeys: list[tuple], start: int) -> list[tuple]:
         """``journeys`` (arrival, vehicles, walking or fare, raw legs) leaving at ``start``, each
         leaving as late as it may for the same arrival, as the two-criteria plan's
-        (engine/raptor/boarding.py; ``_mover``). With the fare, only when the journey then costs
-        the same (timeframes, transfer limits, zones and areas can make it dearer): it is priced
-        once, the price kept for its itinerary; the two-criteria journeys the search started
-        from moved before they were priced (McPlanner._known), and are left as they are here.
-        With walking, the walks stay what they were."""
-        move, mc, request, out = self._mover(start), self.mc, self.request, []
+        (engine/raptor/boarding.py: later_trips, then with the fare board_later). With the fare, only when the journey then costs
+        the same, so that the answer's (arrival, vehicles, fare) are the search's: timeframes,
+        transfer limits, zones and areas can make it dearer, or cheaper (Strasbourg "v2",
+        Entzheim Centre -> Graffenstaden Z.I, 2026-03-30 10:02:38: RAPTOR's 10:26 journey, moved
+        to 14:31, arrives as it did for 2.60 EUR instead of 5.20, a journey the search's first
+        vehicle model does not look for, README "First vehicle"). The moved journey is priced
+        once, the price kept for its itinerary (the search's own journeys are priced then
+        anyway; RAPTOR's, priced for the search, twice). With walking, the walks stay what they
+        were."""
+        mc, o, request, out = self.mc, self.o, self.request, []
+        next_active, times = mc.tt.next_active(self.day), mc.planner.trip_times
+        # (with walking the first boarding stays: the walk to it is what is compared)
+        access = Access(mc.tt, o.stops, o.durations, request.walk_before_first and not o.is_point) \
+            if self.fares is not None else None
         for arrival, k, third, raw in journeys:
-            moved = raw if not k or tuple(raw) in self.priced else move(raw)
+            moved = later_trips(mc.tt, raw, next_active, request.min_change_s, times) if k else raw
+            if access is not None and k:
+                moved = board_later(mc.tt, moved, access, start)
             if moved is not raw and self.fares is not None:
                 priced = mc.planner.legs.fare(mc.build_legs(moved, request.date, self.tz, self.built),
                                               request.rider_category, request.fare_medium)
@@ -582,23 +585,6 @@ class McQuery:
                     self.priced[tuple(moved)] = priced
             out.append((arrival, k, third, moved))
         return out
-
-    def _mover(self, start: int):
-        """raw legs -> the same journey leaving as late as it can: its rides on the latest trips
-        that still arrive as they did (later_trips), then, with the fare, its first ride boarded
-        where the traveller leaves latest (board_later; not with walking, where the walk to the
-        first ride is what is compared)."""
-        from ..raptor.boarding import Access, board_later, later_trips
-
-        mc, o, request = self.mc, self.o, self.request
-        next_active, times = mc.tt.next_active(self.day), mc.planner.trip_times
-        access = Access(mc.tt, o.stops, o.durations, request.walk_before_first and not o.is_point) \
-            if self.fares is not None else None
-
-        def move(raw: list[RawLeg]) -> list[RawLeg]:
-            moved = later_trips(mc.tt, raw, next_active, request.min_change_s, times)
-            return moved if access is None else board_later(mc.tt, moved, access, start)
-        return move
 
     def itinerary(self, arrival: int, k: int, raw: list[RawLeg], start: int):
         """The itinerary of one journey of ``journeys`` (legs and prices built once per query)."""

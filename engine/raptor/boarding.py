@@ -21,21 +21,22 @@ journey found may leave much earlier than it needs to:
 
 Arrival, vehicles, stops (but the first boarding) and routes stay as they are, so the Pareto
 set does not change. (OTP's Raptor tightens departures with a reverse search; along the
-journey's own patterns these two looks are enough: about 7 us a plan on BART, 13 on Strasbourg.)
+journey's own patterns these two looks are enough: 5-7 us a plan on BART, WMATA and Strasbourg.)
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .._types import SECONDS_PER_DAY
 from .._boarding import TripTimes
-from .reconstruct import RawLeg
+from .._types import SECONDS_PER_DAY, UNREACHED
+from .reconstruct import SRC_WALK, RawLeg
 
 
 class Access:
-    """How the origin reaches each stop it can board at: ``seconds`` by stop, and ``via``, for
-    a stop reached by a footpath, the origin stop it leaves from (the others are origin stops
-    or a point's access stops)."""
+    """How the origin reaches each stop it can board at, for a search that keeps no round-0
+    labels (McRAPTOR's: McQuery.leave_later); a RAPTOR run's are read as they are (RoundZero).
+    ``seconds`` by stop, and ``via``, for a stop reached by a footpath, the origin stop it
+    leaves from (the others are origin stops or a point's access stops)."""
 
     __slots__ = ("seconds", "via")
 
@@ -43,10 +44,12 @@ class Access:
         """``stops`` / ``durations``: the origin endpoint's; ``footpaths``: a stop origin may
         walk one footpath before its first vehicle (RaptorQuery.walk_before_first)."""
         pairs = list(zip(stops.tolist(), durations.tolist()))
-        self.seconds: dict[int, int] = {}
-        for s, d in pairs:
-            if d < self.seconds.get(s, d + 1):
-                self.seconds[s] = d
+        self.seconds: dict[int, int] = dict(pairs)     # (an endpoint lists a stop once)
+        if len(self.seconds) < len(pairs):             # (else the shortest way to each)
+            self.seconds = {}
+            for s, d in pairs:
+                if d < self.seconds.get(s, d + 1):
+                    self.seconds[s] = d
         self.via: dict[int, int] = {}          # only the stops reached by a footpath
         if footpaths:
             offsets, to, secs = tt.footpath_offsets, tt.footpath_to, tt.footpath_duration
@@ -56,8 +59,36 @@ class Access:
                     if d + w < self.seconds.get(x, d + w + 1):
                         self.seconds[x], self.via[x] = d + w, s
 
+    def seconds_at(self, stops: list[int]) -> list[int | None]:
+        """The access seconds of each stop (None: the origin does not reach it)."""
+        return [self.seconds.get(s) for s in stops]
 
-def board_later(tt, raw: list[RawLeg], access: Access, start: int) -> list[RawLeg]:
+    def via_of(self, s: int) -> int:
+        return self.via.get(s, -1)
+
+
+class RoundZero:
+    """The origin's access as a finished RAPTOR run holds it: round 0's ready time at a stop is
+    the query's start plus the shortest access (an origin's time, or one footpath from one:
+    engine/_core.pyx _init_round0), and a stop reached on foot names the origin stop it walked
+    from. Read where needed instead of tabled per query (a WMATA station stands for 20-32 stops:
+    tabling their footpaths in Python took 16-25 us a plan)."""
+
+    __slots__ = ("ready", "source", "walk_from", "start")
+
+    def __init__(self, ws, start: int):
+        self.ready, self.source, self.walk_from = ws.ready_np[0], ws.ready_src_np[0], ws.walk_from_np[0]
+        self.start = start
+
+    def seconds_at(self, stops: list[int]) -> list[int | None]:
+        """As Access.seconds_at."""
+        return [None if t >= UNREACHED else t - self.start for t in self.ready[stops].tolist()]
+
+    def via_of(self, s: int) -> int:
+        return int(self.walk_from[s]) if self.source[s] == SRC_WALK else -1
+
+
+def board_later(tt, raw: list[RawLeg], access: Access | RoundZero, start: int) -> list[RawLeg]:
     """``raw`` (one journey, travel order, leaving at ``start``) with its first ride boarded at
     a stop down the same trip, before it is left, where the traveller leaves no earlier
     (departure there - access seconds) and walks no more (access seconds), one of them
@@ -67,28 +98,21 @@ def board_later(tt, raw: list[RawLeg], access: Access, start: int) -> list[RawLe
     if not raw or raw[i].kind != "transit" or raw[i].trip_idx >= tt.n_trips:
         return raw
     ride = raw[i]
-    if i:
-        if ride.from_stop not in access.seconds:
-            return raw
-        current = raw[0].arr - raw[0].dep + access.seconds.get(raw[0].from_stop, 0)
-    else:
-        current = access.seconds.get(ride.from_stop)
-        if current is None:
-            return raw
-    seconds = access.seconds
     trip = ride.trip_idx
     p = int(tt.trip_pattern[trip])
     first = int(tt.pattern_stops_offsets[p])
-    stops = tt.pattern_stops[first + ride.board_pos + 1:first + ride.alight_pos].tolist()
-    if seconds.keys().isdisjoint(stops):
+    down = tt.pattern_stops[first + ride.board_pos + 1:first + ride.alight_pos].tolist()
+    # (the boarding stop, or the origin stop the walk to it left from, then the stops down the trip)
+    seconds = access.seconds_at([raw[0].from_stop, *down])
+    if seconds[0] is None or all(a is None for a in seconds[1:]):
         return raw
+    current = seconds[0] + (raw[0].arr - raw[0].dep if i else 0)
     n = int(tt.pattern_n_trips[p])
     base = int(tt.pattern_st_offset[p]) + trip - int(tt.pattern_first_trip[p])
     shift = ride.day * SECONDS_PER_DAY
     best = (ride.dep - current, -current)
     chosen = None
-    for offset, s in enumerate(stops):
-        a = seconds.get(s)
+    for offset, (s, a) in enumerate(zip(down, seconds[1:])):
         if a is None:
             continue
         pos = ride.board_pos + 1 + offset
@@ -96,31 +120,31 @@ def board_later(tt, raw: list[RawLeg], access: Access, start: int) -> list[RawLe
             continue
         dep = int(tt.st_dep[base + pos * n]) + shift
         if a <= current and start + a <= dep and (dep - a, -a) > best:
-            best, chosen = (dep - a, -a), (s, pos, dep)
+            best, chosen = (dep - a, -a), (s, pos, dep, a)
     if chosen is None:
         return raw
-    s, pos, dep = chosen
+    s, pos, dep, a = chosen
     legs = [ride._replace(from_stop=s, dep=dep, board_pos=pos), *raw[i + 1:]]
-    via = access.via.get(s, -1)
+    via = access.via_of(s)
     if via >= 0:
-        walk = access.seconds[s] - access.seconds[via]
+        walk = a - access.seconds_at([via])[0]
         legs.insert(0, RawLeg("walk", via, s, dep - walk, dep))
     return legs
 
 
 def later_trips(tt, raw: list[RawLeg], next_active: np.ndarray, default_change: int,
-                times: TripTimes | None = None) -> list[RawLeg]:
+                times: TripTimes) -> list[RawLeg]:
     """``raw`` leaving as late as its rides allow: the first ride on the latest trip of its
     pattern, on the same service day, from which the next rides still arrive as they did, and
     each later ride on the first trip of its pattern it can then catch (its change time at the
     same stop, or the footpath between), so that the waits left come before the last rides,
-    as slack (the loops: engine/_boarding.pyx; ``times``: trip_times(tt), held by the caller).
+    as slack (the loops: engine/_boarding.pyx; ``times``: trip_times(tt), held by the caller,
+    Planner.trip_times).
     Arrival, vehicles, stops and routes stay as they are; the journey as it was when the first
     ride cannot leave later. ``next_active``: the query day's (Timetable.next_active; a filtered
     timetable's, or an overlay's with its changed trips struck out, drops what the search could
     not take). A journey with a ride on a real-time trip of an overlay is left as it is."""
-    moved = (times or trip_times(tt)).shift_journey(raw, next_active, tt.max_day_offset, tt.stop_min_change,
-                                                    default_change, tt.n_trips)
+    moved = times.shift_journey(raw, next_active, tt.max_day_offset, tt.stop_min_change, default_change, tt.n_trips)
     if moved is None:
         return raw
     out = list(raw)
@@ -132,6 +156,6 @@ def later_trips(tt, raw: list[RawLeg], next_active: np.ndarray, default_change: 
 
 
 def trip_times(tt) -> TripTimes:
-    """``tt``'s trip arrays for later_trips (hold it: made anew each call)."""
+    """``tt``'s trip arrays for later_trips (made anew each call: hold it)."""
     return TripTimes(tt.trip_pattern, tt.pattern_n_trips, tt.pattern_first_trip, tt.pattern_st_offset, tt.st_dep,
                      tt.st_arr)

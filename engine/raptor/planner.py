@@ -21,7 +21,7 @@ import numpy as np
 from .._geo import WALK_SPEED_MPS, check_point, haversine_m, walk_seconds
 from ..errors import InvalidQueryError
 from ..timetable.station_access import pathway_routes, station_walks, through_entrances
-from .boarding import Access, board_later, later_trips, trip_times
+from .boarding import RoundZero, board_later, later_trips, trip_times
 from .journey import Itinerary, Leg, Plan, Waypoint
 from .legs import LegBuilder, local_datetime, zone
 from .request import PlaceRef, PlanRequest, hms
@@ -118,10 +118,8 @@ class Planner:
                     tz, vehicles: int | None = None, board_late: bool = False) -> list[Itinerary]:
         """The Pareto set of a finished run as itineraries (only ``vehicles`` if given).
         ``board_late`` (a plan leaving at ``start``; not a range's minutes, which must leave within
-        their minute): each ride but the last on the latest trip that still makes the next one
-        (boarding.later_trips; with an overlay, its trips struck out are not taken), then the
-        first boarded where the traveller may leave latest
-        (boarding.board_later).
+        their minute): each journey leaves as late as it can for its arrival (boarding.later_trips,
+        with an overlay's changed trips struck out, then boarding.board_later).
 
         Zero vehicles between points ("walk to a stop and walk on") is the direct street
         journey's job, so that member is left out when an end is a point. Journeys arriving
@@ -129,7 +127,7 @@ class Planner:
         beats one of them arrives no later)."""
         out = []
         latest = request.latest_arrival_s
-        access = Access(self.tt, o.stops, o.durations, q.walk_before_first) if board_late else None
+        access = RoundZero(ws, start) if board_late else None
         next_active = None if not board_late else (
             self.tt.next_active(q.day) if q.overlay is None else q.overlay.next_active(q.day))
         for n_vehicles, arrival_s, raw, _ in self.runner.pareto(q, ws):
