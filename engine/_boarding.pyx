@@ -9,8 +9,17 @@ Python; the walking criterion's journeys, 3-5 rides: 8.2 us a journey so, 2.2 wi
 A pattern's trips are contiguous and sorted (they never overtake), so a scan stops at the first
 trip past its bound; a trip runs on the ride's service day when ``next_active[row, t] == t``
 (engine/_core.pyx fill_next_active).
+
+With a real-time overlay (``OverlayTrips``) a ride's trips are its pattern's family: the static
+pattern's trips that still run as scheduled (the overlay's next_active strikes the changed ones
+out) and the overlay patterns of its changed trips (its "twins": same stops, pickups and
+drop-offs maybe fewer, each sorted and never overtaking, engine/realtime/overlay.py), as the
+RAPTOR kernel scans them together; a ride on an added trip has its own overlay pattern only.
+Overlay times are on the overlay's axis: less ``rt_shift``, on the query's.
 """
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t
+
+import numpy as np
 
 DEF DAY = 86400
 #: columns of a ride's row in ``TripTimes._shift``'s ``rides``
@@ -22,9 +31,43 @@ DEF NEED = 4
 DEF OUT_TRIP = 5
 DEF OUT_DEP = 6
 DEF OUT_ARR = 7
-DEF WIDTH = 8
+DEF OUT_DAY = 8
+DEF WIDTH = 9
 DEF MAX_RIDES = 32
+DEF NONE = -2147483647
 
+
+cdef class OverlayTrips:
+    """A real-time overlay's trips as ``TripTimes.shift_journey`` reads them (one per overlay
+    snapshot: Overlay.boarding_trips): its patterns' times (overlay axis) and flags, its trips'
+    patterns and days, and which static pattern each overlay pattern is a twin of (``base``, -1:
+    an added trip's, or a twin past the kernel's MAX_TWINS, scanned alone there too)."""
+
+    cdef const int32_t[::1] trip_pattern, trip_day, first_trip, n_trips, st_dep, st_arr, stops_offsets
+    cdef const int32_t[::1] twin, twin_n, base
+    cdef const int64_t[::1] st_offset
+    cdef const uint8_t[::1] pickup, dropoff
+    cdef int trip_base
+
+    def __init__(self, int trip_base, const int32_t[::1] trip_pattern, const int32_t[::1] trip_day,
+                 const int32_t[::1] first_trip, const int32_t[::1] n_trips, const int64_t[::1] st_offset,
+                 const int32_t[::1] st_dep, const int32_t[::1] st_arr, const int32_t[::1] stops_offsets,
+                 const uint8_t[::1] pickup, const uint8_t[::1] dropoff, const int32_t[::1] twin,
+                 const int32_t[::1] twin_n):
+        """``twin`` / ``twin_n`` per static pattern: its first twin and how many (-1 / 0: none)."""
+        n_patterns = first_trip.shape[0]
+        if n_trips.shape[0] != n_patterns or st_offset.shape[0] != n_patterns or \
+                stops_offsets.shape[0] != n_patterns + 1 or twin.shape[0] != twin_n.shape[0] or \
+                trip_day.shape[0] != trip_pattern.shape[0]:
+            raise ValueError("overlay trip arrays do not match")
+        base = np.full(n_patterns, -1, np.int32)
+        tw, tn = np.asarray(twin), np.asarray(twin_n)
+        for p in np.flatnonzero(tw >= 0).tolist():
+            base[tw[p]:tw[p] + tn[p]] = p
+        self.trip_base = trip_base
+        self.trip_pattern, self.trip_day, self.first_trip, self.n_trips = trip_pattern, trip_day, first_trip, n_trips
+        self.st_offset, self.st_dep, self.st_arr, self.stops_offsets = st_offset, st_dep, st_arr, stops_offsets
+        self.pickup, self.dropoff, self.twin, self.twin_n, self.base = pickup, dropoff, twin, twin_n, base
 
 
 cdef class TripTimes:
@@ -32,6 +75,9 @@ cdef class TripTimes:
 
     cdef const int32_t[::1] trip_pattern, n_trips, first_trip, st_dep, st_arr
     cdef const int64_t[::1] st_offset
+    # (one call's overlay, set by shift_journey for its helpers)
+    cdef OverlayTrips rt
+    cdef int32_t rt_shift
 
     def __init__(self, const int32_t[::1] trip_pattern, const int32_t[::1] n_trips, const int32_t[::1] first_trip,
                  const int64_t[::1] st_offset, const int32_t[::1] st_dep, const int32_t[::1] st_arr):
@@ -39,15 +85,18 @@ cdef class TripTimes:
         self.st_offset, self.st_dep, self.st_arr = st_offset, st_dep, st_arr
 
     def shift_journey(self, raw, const int32_t[:, ::1] next_active, int day_shift,
-                      const int32_t[::1] stop_min_change, int default_change, int n_trips):
+                      const int32_t[::1] stop_min_change, int default_change, int n_trips,
+                      OverlayTrips rt=None, int rt_shift=0):
         """A journey's raw legs (engine/raptor/reconstruct.py RawLeg: kind, from, to, dep, arr,
         trip, day, board_pos, alight_pos; read here, since building its rows in Python cost
         more than the scans) leaving as late as they can (``_shift``): None when it stays as
         it is (fewer than two rides, a ride on a trip of a real-time overlay, index >=
-        ``n_trips``, more than MAX_RIDES, or the first ride cannot leave later), else (leg
-        index, trip, departure, arrival) per ride. ``need`` of ride j: its change time at the
-        same stop (``stop_min_change``, else ``default_change``) or the walk to ride j + 1."""
-        cdef int n = len(raw), m = 0, i, j
+        ``n_trips``, when ``rt`` is not that overlay's, more than MAX_RIDES, or the first ride
+        cannot leave later), else (leg index, trip, departure, arrival, service day) per ride.
+        ``need`` of ride j: its change time at the same stop (``stop_min_change``, else
+        ``default_change``) or the walk to ride j + 1. ``rt_shift``: the overlay's axis less the
+        query's (Overlay.kernel_args)."""
+        cdef int n = len(raw), m = 0, i, j, t
         cdef int32_t change
         cdef tuple r, w
         cdef int idx[MAX_RIDES]
@@ -55,16 +104,21 @@ cdef class TripTimes:
         for i in range(n):
             r = <tuple>raw[i]
             if r[0] == "transit":
-                if m == MAX_RIDES or <int>r[5] >= n_trips:
+                if m == MAX_RIDES or (<int>r[5] >= n_trips and rt is None):
                     return None
                 idx[m] = i
                 m += 1
         if m < 2:
             return None
+        if rt is not None and rt.trip_base != n_trips:
+            raise ValueError("rt: an overlay of another timetable")
+        self.rt, self.rt_shift = rt, rt_shift
         for j in range(m):
             r = <tuple>raw[idx[j]]
-            rows[j * WIDTH + TRIP] = r[5]
-            rows[j * WIDTH + SERVICE_DAY] = r[6]
+            t = r[5]
+            rows[j * WIDTH + TRIP] = t
+            # (a real-time trip's service day: its record's, on the query's axis)
+            rows[j * WIDTH + SERVICE_DAY] = r[6] if t < n_trips else rt.trip_day[t - n_trips] - rt_shift // DAY
             rows[j * WIDTH + BOARD] = r[7]
             rows[j * WIDTH + ALIGHT] = r[8]
             rows[j * WIDTH + NEED] = 0
@@ -74,67 +128,146 @@ cdef class TripTimes:
             elif j + 1 < m:
                 w = <tuple>raw[idx[j] + 1]
                 rows[j * WIDTH + NEED] = <int32_t>w[4] - <int32_t>w[3]
-        if not self._shift(next_active, day_shift, rows, m):
+        moved = self._shift(next_active, day_shift, rows, m)
+        self.rt = None
+        if not moved:
             return None
-        return [(idx[j], rows[j * WIDTH + OUT_TRIP], rows[j * WIDTH + OUT_DEP], rows[j * WIDTH + OUT_ARR])
-                for j in range(m)]
+        return [(idx[j], rows[j * WIDTH + OUT_TRIP], rows[j * WIDTH + OUT_DEP], rows[j * WIDTH + OUT_ARR],
+                 rows[j * WIDTH + OUT_DAY]) for j in range(m)]
 
     cdef inline int32_t _at(self, const int32_t[::1] times, int p, int pos, int i) noexcept nogil:
         return times[self.st_offset[p] + <int64_t>pos * self.n_trips[p] + i]
 
-    cdef bint _shift(self, const int32_t[:, ::1] next_active, int day_shift, int32_t* r, int m) noexcept nogil:
+    cdef inline int32_t _rt_at(self, const int32_t[::1] times, int q, int pos, int i) noexcept:
+        """Overlay pattern q's trip i (rank) at stop_pos ``pos``, on the query's axis."""
+        return times[self.rt.st_offset[q] + <int64_t>pos * self.rt.n_trips[q] + i] - self.rt_shift
+
+    cdef inline int32_t _time(self, bint dep, int t, int pos, int service_day) noexcept:
+        """Trip t (static, or the overlay's from n_trips on) at stop_pos ``pos``, query axis."""
+        cdef int p, j
+        if t < self.trip_pattern.shape[0]:
+            p = self.trip_pattern[t]
+            return self._at(self.st_dep if dep else self.st_arr, p, pos, t - self.first_trip[p]) + service_day * DAY
+        j = t - self.rt.trip_base
+        p = self.rt.trip_pattern[j]
+        return self._rt_at(self.rt.st_dep if dep else self.rt.st_arr, p, pos, j - self.rt.first_trip[p])
+
+    cdef inline void _family(self, int t, int sd, int* static_p, int* static_day, int* rt_lo, int* rt_hi) noexcept:
+        """The trips a ride on trip t (service day sd) may take instead: static pattern
+        ``static_p`` (-1: none) on service day ``static_day``, and the overlay patterns
+        [rt_lo, rt_hi)."""
+        cdef int p, q
+        static_p[0], static_day[0], rt_lo[0], rt_hi[0] = -1, sd, 0, 0
+        if t < self.trip_pattern.shape[0]:
+            p = self.trip_pattern[t]
+            static_p[0] = p
+            if self.rt is not None and self.rt.twin[p] >= 0:
+                rt_lo[0], rt_hi[0] = self.rt.twin[p], self.rt.twin[p] + self.rt.twin_n[p]
+            return
+        q = self.rt.trip_pattern[t - self.rt.trip_base]
+        p = self.rt.base[q]
+        if p < 0:
+            rt_lo[0], rt_hi[0] = q, q + 1
+            return
+        static_p[0] = p
+        rt_lo[0], rt_hi[0] = self.rt.twin[p], self.rt.twin[p] + self.rt.twin_n[p]
+
+    cdef inline bint _rt_serves(self, int q, int board, int alight) noexcept:
+        cdef int first = self.rt.stops_offsets[q]
+        return self.rt.pickup[first + board] != 0 and self.rt.dropoff[first + alight] != 0
+
+    cdef inline bint _rt_takes(self, int q, int i) noexcept:
+        """Overlay pattern q's trip i is one the search could take: of a service day no later
+        than the query's next (engine/_core.pyx rt_last_day)."""
+        return self.rt.trip_day[self.rt.first_trip[q] + i] - self.rt_shift // DAY <= 1
+
+    cdef bint _latest(self, const int32_t[:, ::1] next_active, int day_shift, int32_t* ride, int32_t deadline,
+                      int32_t* out_dep) noexcept:
+        """(backward) The trip of ride's family leaving its boarding stop latest whose arrival at
+        its alighting stop is no later than ``deadline`` (ties: the static trip); ride[OUT_*]."""
+        cdef int p, sd, lo, hi, q, i, n, f, k, best = -1
+        cdef int32_t best_dep = NONE, d
+        self._family(ride[TRIP], ride[SERVICE_DAY], &p, &sd, &lo, &hi)
+        if p >= 0:
+            n, f = self.n_trips[p], self.first_trip[p]
+            # (a static ride's own trip, and those before it, leave no later: from it on)
+            k = ride[TRIP] - f if ride[TRIP] < self.trip_pattern.shape[0] else 0
+            for i in range(k, n):
+                if self._at(self.st_arr, p, ride[ALIGHT], i) + sd * DAY > deadline:
+                    break
+                if next_active[sd + day_shift, f + i] == f + i:
+                    best = i
+            if best >= 0:
+                best_dep = self._at(self.st_dep, p, ride[BOARD], best) + sd * DAY
+                ride[OUT_TRIP], ride[OUT_DAY] = f + best, sd
+        for q in range(lo, hi):
+            if not self._rt_serves(q, ride[BOARD], ride[ALIGHT]):
+                continue
+            for i in range(self.rt.n_trips[q]):
+                if self._rt_at(self.rt.st_arr, q, ride[ALIGHT], i) > deadline:
+                    break
+                d = self._rt_at(self.rt.st_dep, q, ride[BOARD], i)
+                if d > best_dep and self._rt_takes(q, i):
+                    best_dep = d
+                    ride[OUT_TRIP], ride[OUT_DAY] = self.rt.trip_base + self.rt.first_trip[q] + i, 0
+        out_dep[0] = best_dep
+        return best_dep != NONE
+
+    cdef bint _first(self, const int32_t[:, ::1] next_active, int day_shift, int32_t* ride, int32_t ready) noexcept:
+        """(forward) The trip of ride's family, leaving its boarding stop at ``ready`` or later,
+        that reaches its alighting stop first (ties: the static trip); ride[OUT_*]."""
+        cdef int p, sd, lo, hi, q, i, n, f, k
+        cdef int32_t best_arr = NONE, a
+        self._family(ride[TRIP], ride[SERVICE_DAY], &p, &sd, &lo, &hi)
+        if p >= 0:
+            n, f = self.n_trips[p], self.first_trip[p]
+            k = ride[TRIP] - f if ride[TRIP] < self.trip_pattern.shape[0] else 0
+            for i in range(k, n):
+                if self._at(self.st_dep, p, ride[BOARD], i) + sd * DAY >= ready and \
+                        next_active[sd + day_shift, f + i] == f + i:
+                    best_arr = self._at(self.st_arr, p, ride[ALIGHT], i) + sd * DAY
+                    ride[OUT_TRIP], ride[OUT_DAY] = f + i, sd
+                    ride[OUT_DEP] = self._at(self.st_dep, p, ride[BOARD], i) + sd * DAY
+                    break
+        for q in range(lo, hi):
+            if not self._rt_serves(q, ride[BOARD], ride[ALIGHT]):
+                continue
+            for i in range(self.rt.n_trips[q]):
+                if self._rt_at(self.rt.st_dep, q, ride[BOARD], i) >= ready and self._rt_takes(q, i):
+                    a = self._rt_at(self.rt.st_arr, q, ride[ALIGHT], i)
+                    if best_arr == NONE or a < best_arr:
+                        best_arr = a
+                        ride[OUT_TRIP], ride[OUT_DAY] = self.rt.trip_base + self.rt.first_trip[q] + i, 0
+                        ride[OUT_DEP] = self._rt_at(self.rt.st_dep, q, ride[BOARD], i)
+                    break
+        ride[OUT_ARR] = best_arr
+        return best_arr != NONE
+
+    cdef bint _shift(self, const int32_t[:, ::1] next_active, int day_shift, int32_t* r, int m) noexcept:
         """Rows ``r`` of WIDTH ints, one per ride of a journey in travel order (trip, service
         day offset, boarding and alighting stop_pos, the seconds between its arrival and the
-        next ride's departure; then trip, departure, arrival written here). Backward, each ride
-        but the last on the latest trip of its pattern, from its own on, that still makes the
-        next ride as moved; if the first ride then leaves later, forward, each next ride on the
-        first trip from its own on that it catches. False when the first ride cannot leave
-        later, or the rides then do not arrive as the journey did."""
-        cdef int j, p, i, k, n, f, best, row
-        cdef int32_t leave, deadline, shift, ready, arr
-        cdef int32_t* ride
-        ride = r + (m - 1) * WIDTH
-        p = self.trip_pattern[ride[TRIP]]
-        leave = self._at(self.st_dep, p, ride[BOARD], ride[TRIP] - self.first_trip[p]) + ride[SERVICE_DAY] * DAY
+        next ride's departure; then trip, departure, arrival, service day written here).
+        Backward, each ride but the last on the latest trip of its family, from its own on, that
+        still makes the next ride as moved; if the first ride then leaves later, forward, each
+        next ride on the trip of its family it catches that arrives first. False when the first
+        ride cannot leave later, or the rides then do not arrive as the journey did."""
+        cdef int j
+        cdef int32_t leave, arr, final
+        cdef int32_t* ride = r + (m - 1) * WIDTH
+        leave = self._time(True, ride[TRIP], ride[BOARD], ride[SERVICE_DAY])
+        final = self._time(False, ride[TRIP], ride[ALIGHT], ride[SERVICE_DAY])
         for j in range(m - 2, -1, -1):
             ride = r + j * WIDTH
-            p = self.trip_pattern[ride[TRIP]]
-            n, f = self.n_trips[p], self.first_trip[p]
-            k, shift, row = ride[TRIP] - f, ride[SERVICE_DAY] * DAY, ride[SERVICE_DAY] + day_shift
-            deadline = leave - ride[NEED] - shift
-            best = -1
-            for i in range(k, n):
-                if self._at(self.st_arr, p, ride[ALIGHT], i) > deadline:
-                    break
-                if next_active[row, f + i] == f + i:
-                    best = i
-            if best < 0:
+            if not self._latest(next_active, day_shift, ride, leave - ride[NEED], &leave):
                 return False
-            ride[OUT_TRIP] = f + best
-            leave = self._at(self.st_dep, p, ride[BOARD], best) + shift
         if r[OUT_TRIP] == r[TRIP]:
             return False
-        p = self.trip_pattern[r[TRIP]]
         r[OUT_DEP] = leave
-        arr = self._at(self.st_arr, p, r[ALIGHT], r[OUT_TRIP] - self.first_trip[p]) + r[SERVICE_DAY] * DAY
+        arr = self._time(False, r[OUT_TRIP], r[ALIGHT], r[OUT_DAY])
         r[OUT_ARR] = arr
         for j in range(1, m):
             ride = r + j * WIDTH
-            p = self.trip_pattern[ride[TRIP]]
-            n, f = self.n_trips[p], self.first_trip[p]
-            k, shift, row = ride[TRIP] - f, ride[SERVICE_DAY] * DAY, ride[SERVICE_DAY] + day_shift
-            ready = arr + (ride - WIDTH)[NEED] - shift
-            best = -1
-            for i in range(k, n):
-                if self._at(self.st_dep, p, ride[BOARD], i) >= ready and next_active[row, f + i] == f + i:
-                    best = i
-                    break
-            if best < 0:
+            if not self._first(next_active, day_shift, ride, arr + (ride - WIDTH)[NEED]):
                 return False
-            ride[OUT_TRIP] = f + best
-            ride[OUT_DEP] = self._at(self.st_dep, p, ride[BOARD], best) + shift
-            arr = self._at(self.st_arr, p, ride[ALIGHT], best) + shift
-            ride[OUT_ARR] = arr
-        ride = r + (m - 1) * WIDTH
-        p = self.trip_pattern[ride[TRIP]]
-        return arr == self._at(self.st_arr, p, ride[ALIGHT], ride[TRIP] - self.first_trip[p]) + ride[SERVICE_DAY] * DAY
+            arr = ride[OUT_ARR]
+        return arr == final

@@ -298,8 +298,7 @@ class McPlanner:
             return plan_range(query)
         start = request.time_s
         journeys, stats = query.journeys(start, request.latest_arrival_s)
-        if self.overlay is None:
-            journeys = query.leave_later(journeys, start)
+        journeys = query.leave_later(journeys, start)
         found = [(arrival, k, third, query.itinerary(arrival, k, raw, start)) for arrival, k, third, raw in journeys]
         direct = p.direct(o, d, request, start, query.tz)
         if direct is not None:
@@ -568,14 +567,17 @@ class McQuery:
         anyway; RAPTOR's, priced for the search, twice). With walking, the walks stay what they
         were."""
         mc, o, request, out = self.mc, self.o, self.request, []
-        next_active, times = mc.tt.next_active(self.day), mc.planner.trip_times
+        # (the schedule's timetable: a real-time one's trips past it are the overlay's, read from it;
+        # its next_active has the changed trips struck out)
+        tt, overlay, day = mc.planner.tt, mc.overlay, self.day
+        next_active, times = mc.tt.next_active(day), mc.planner.trip_times
         # (with walking the first boarding stays: the walk to it is what is compared)
-        access = Access(mc.tt, o.stops, o.durations, request.walk_before_first and not o.is_point) \
+        access = Access(tt, o.stops, o.durations, request.walk_before_first and not o.is_point) \
             if self.fares is not None else None
         for arrival, k, third, raw in journeys:
-            moved = later_trips(mc.tt, raw, next_active, request.min_change_s, times) if k else raw
+            moved = later_trips(tt, raw, next_active, request.min_change_s, times, overlay, day) if k else raw
             if access is not None and k:
-                moved = board_later(mc.tt, moved, access, start)
+                moved = board_later(tt, moved, access, start, overlay, day)
             if moved is not raw and self.fares is not None:
                 priced = mc.planner.legs.fare(mc.build_legs(moved, request.date, self.tz, self.built),
                                               request.rider_category, request.fare_medium)

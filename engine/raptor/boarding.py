@@ -88,37 +88,47 @@ class RoundZero:
         return int(self.walk_from[s]) if self.source[s] == SRC_WALK else -1
 
 
-def board_later(tt, raw: list[RawLeg], access: Access | RoundZero, start: int) -> list[RawLeg]:
+def board_later(tt, raw: list[RawLeg], access: Access | RoundZero, start: int, overlay=None,
+                day: int = 0) -> list[RawLeg]:
     """``raw`` (one journey, travel order, leaving at ``start``) with its first ride boarded at
     a stop down the same trip, before it is left, where the traveller leaves no earlier
     (departure there - access seconds) and walks no more (access seconds), one of them
     strictly: the latest leaving, then the shortest walk; the journey as it was when no stop
-    does better. Real-time trips of an overlay are left as they are."""
+    does better. A real-time trip is read from ``overlay`` (the search's snapshot, for query
+    day ``day``); without it, left as it is."""
     i = 1 if len(raw) > 1 and raw[0].kind == "walk" else 0
-    if not raw or raw[i].kind != "transit" or raw[i].trip_idx >= tt.n_trips:
+    if not raw or raw[i].kind != "transit" or (raw[i].trip_idx >= tt.n_trips and overlay is None):
         return raw
     ride = raw[i]
     trip = ride.trip_idx
-    p = int(tt.trip_pattern[trip])
-    first = int(tt.pattern_stops_offsets[p])
-    down = tt.pattern_stops[first + ride.board_pos + 1:first + ride.alight_pos].tolist()
+    if trip < tt.n_trips:
+        p = int(tt.trip_pattern[trip])
+        stops, pickup, times = tt.pattern_stops, tt.pattern_pickup, tt.st_dep
+        first, n = int(tt.pattern_stops_offsets[p]), int(tt.pattern_n_trips[p])
+        base = int(tt.pattern_st_offset[p]) + trip - int(tt.pattern_first_trip[p])
+        shift = ride.day * SECONDS_PER_DAY
+    else:
+        j = trip - tt.n_trips
+        p, arrays = int(overlay.trip_pattern[j]), overlay.arrays
+        stops, pickup, times = arrays.pattern_stops, arrays.pattern_pickup, arrays.st_dep
+        first, n = int(arrays.pattern_stops_offsets[p]), int(arrays.pattern_n_trips[p])
+        base = int(arrays.pattern_st_offset[p]) + j - int(arrays.pattern_first_trip[p])
+        shift = -overlay.rt_shift(day)
+    down = stops[first + ride.board_pos + 1:first + ride.alight_pos].tolist()
     # (the boarding stop, or the origin stop the walk to it left from, then the stops down the trip)
     seconds = access.seconds_at([raw[0].from_stop, *down])
     if seconds[0] is None or all(a is None for a in seconds[1:]):
         return raw
     current = seconds[0] + (raw[0].arr - raw[0].dep if i else 0)
-    n = int(tt.pattern_n_trips[p])
-    base = int(tt.pattern_st_offset[p]) + trip - int(tt.pattern_first_trip[p])
-    shift = ride.day * SECONDS_PER_DAY
     best = (ride.dep - current, -current)
     chosen = None
     for offset, (s, a) in enumerate(zip(down, seconds[1:])):
         if a is None:
             continue
         pos = ride.board_pos + 1 + offset
-        if not tt.pattern_pickup[first + pos]:
+        if not pickup[first + pos]:
             continue
-        dep = int(tt.st_dep[base + pos * n]) + shift
+        dep = int(times[base + pos * n]) + shift
         if a <= current and start + a <= dep and (dep - a, -a) > best:
             best, chosen = (dep - a, -a), (s, pos, dep, a)
     if chosen is None:
@@ -133,7 +143,7 @@ def board_later(tt, raw: list[RawLeg], access: Access | RoundZero, start: int) -
 
 
 def later_trips(tt, raw: list[RawLeg], next_active: np.ndarray, default_change: int,
-                times: TripTimes) -> list[RawLeg]:
+                times: TripTimes, overlay=None, day: int = 0) -> list[RawLeg]:
     """``raw`` leaving as late as its rides allow: the first ride on the latest trip of its
     pattern, on the same service day, from which the next rides still arrive as they did, and
     each later ride on the first trip of its pattern it can then catch (its change time at the
@@ -143,13 +153,17 @@ def later_trips(tt, raw: list[RawLeg], next_active: np.ndarray, default_change: 
     Arrival, vehicles, stops and routes stay as they are; the journey as it was when the first
     ride cannot leave later. ``next_active``: the query day's (Timetable.next_active; a filtered
     timetable's, or an overlay's with its changed trips struck out, drops what the search could
-    not take). A journey with a ride on a real-time trip of an overlay is left as it is."""
-    moved = times.shift_journey(raw, next_active, tt.max_day_offset, tt.stop_min_change, default_change, tt.n_trips)
+    not take). ``overlay`` (the search's real-time snapshot, for query day ``day``): a ride may
+    also move to or from a trip the overlay changed, among its pattern's (engine/_boarding.pyx);
+    without it a journey with a ride on a real-time trip is left as it is."""
+    rt = None if overlay is None else overlay.boarding_trips
+    moved = times.shift_journey(raw, next_active, tt.max_day_offset, tt.stop_min_change, default_change, tt.n_trips,
+                                rt, 0 if rt is None else overlay.rt_shift(day))
     if moved is None:
         return raw
     out = list(raw)
-    for i, trip, dep, arr in moved:
-        out[i] = raw[i]._replace(trip_idx=trip, dep=dep, arr=arr)
+    for i, trip, dep, arr, service_day in moved:
+        out[i] = raw[i]._replace(trip_idx=trip, dep=dep, arr=arr, day=service_day)
         if i + 1 < len(raw) and raw[i + 1].kind == "walk" and i + 2 < len(raw):    # (the walk between, retimed)
             out[i + 1] = raw[i + 1]._replace(dep=arr, arr=arr + raw[i + 1].arr - raw[i + 1].dep)
     return out

@@ -138,8 +138,8 @@ class Planner:
             if n_vehicles == 0 and (o.is_point or d.is_point):
                 continue
             if access is not None and n_vehicles:
-                raw = later_trips(self.tt, raw, next_active, q.min_change_s, self.trip_times)
-                raw = board_later(self.tt, raw, access, start)
+                raw = later_trips(self.tt, raw, next_active, q.min_change_s, self.trip_times, q.overlay, q.day)
+                raw = board_later(self.tt, raw, access, start, q.overlay, q.day)
             legs = self.legs.build(raw, request.date, tz, q.overlay)
             legs = self._with_access(legs, raw, o, d, request.mode, request.date, tz)
             out.append(self.legs.itinerary(n_vehicles, arrival_s, legs, request.date, start, tz,

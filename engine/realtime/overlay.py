@@ -32,6 +32,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from .._boarding import OverlayTrips
 from .._core import SENTINELS, OverlayView
 from .._realtime import layout_patterns, split_no_overtaking, stop_pattern_csr, suppress_trips
 from ..timetable.model import Timetable
@@ -43,7 +44,7 @@ _DAY, _GROUP, _ARR, _DEP = attrgetter("day"), attrgetter("group"), attrgetter("a
 _STATIC = attrgetter("static_trip")
 _EMPTY = np.zeros(0, np.int32)
 _PATTERN_ATTRS = ("suppressed", "n_canceled", "n_trips", "epoch_day", "trip_rows", "trip_pattern", "trip_rank",
-                  "trip_day", "view", "arrays", "n_patterns", "n_twins", "static_twin")
+                  "trip_day", "view", "arrays", "n_patterns", "n_twins", "static_twin", "static_twin_n")
 MAX_TWINS = SENTINELS["MAX_TWINS"]   # overlay patterns scanned in one pass with a static one
 NEXT_ACTIVE_CACHE = 8            # query dates whose patched next_active rows are kept
 
@@ -224,6 +225,7 @@ class Overlay:
             self.view = self.arrays = None
             self.n_patterns = self.n_twins = 0
             self.static_twin = np.full(tt.n_patterns, -1, np.int32)
+            self.static_twin_n = np.zeros(tt.n_patterns, np.int32)
             return
         group = tab.group[rows]
         # the static pattern whose stops a trip keeps (pickup/drop-off maybe fewer: skipped
@@ -308,6 +310,7 @@ class Overlay:
             static_twin=twin, static_twin_n=twin_n, timetable=tt.view)
         self.n_twins = int(folded.sum())
         self.static_twin = twin
+        self.static_twin_n = twin_n
         self.arrays = OverlayArrays(p_off, p_pick, pattern_first, pattern_n, pattern_st, st_arr, st_dep, *py_csr,
                                     pattern_stops=p_stops, pattern_dropoff=p_drop)
 
@@ -335,11 +338,25 @@ class Overlay:
                 self._next_active.pop(next(iter(self._next_active)))
         return out
 
+    @cached_property
+    def boarding_trips(self) -> OverlayTrips | None:
+        """Its trips as later_trips reads them (engine/raptor/boarding.py; None: no trip runs)."""
+        if self.view is None:
+            return None
+        a = self.arrays
+        return OverlayTrips(self.tt.n_trips, self.trip_pattern, self.trip_day, a.pattern_first_trip,
+                            a.pattern_n_trips, a.pattern_st_offset, a.st_dep, a.st_arr, a.pattern_stops_offsets,
+                            a.pattern_pickup, a.pattern_dropoff, self.static_twin, self.static_twin_n)
+
+    def rt_shift(self, day: int) -> int:
+        """Its time axis less query day ``day``'s (seconds)."""
+        return (day - self.epoch_day) * DAY
+
     def kernel_args(self, day: int) -> dict:
         """Keyword arguments of _core.run_raptor for a query of day ``day``."""
         if self.view is None:
             return {}
-        return {"rt": self.view, "rt_shift": (day - self.epoch_day) * DAY, "rt_last_day": day + 1 - self.epoch_day}
+        return {"rt": self.view, "rt_shift": self.rt_shift(day), "rt_last_day": day + 1 - self.epoch_day}
 
     # ------------------------------------------------------------------ trips (legs, departures)
     def record(self, trip: int) -> TripRecord:

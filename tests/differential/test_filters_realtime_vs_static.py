@@ -75,8 +75,8 @@ def test_filtered_realtime_plans_equal_static_and_reference(case, monkeypatch):
     # (the searches are compared, as they leave: a plan's journeys then leave as late as their
     # patterns allow, engine/raptor/boarding.py, and the changed bundle groups its changed trips
     # into other patterns than the overlay does)
-    monkeypatch.setattr("engine.raptor.planner.later_trips", lambda tt, raw, next_active, change, times=None: raw)
-    monkeypatch.setattr("engine.raptor.planner.board_later", lambda tt, raw, access, start: raw)
+    monkeypatch.setattr("engine.raptor.planner.later_trips", lambda tt, raw, *args: raw)
+    monkeypatch.setattr("engine.raptor.planner.board_later", lambda tt, raw, *args: raw)
     net, static, changed = case.net, case.static, case.changed
     trip_index = {t: i for i, t in enumerate(changed.trips.column("trip_id").to_pylist())}
     base_trips = {t: i for i, t in enumerate(case.staged.trips.column("trip_id").to_pylist())}

@@ -23,6 +23,7 @@ import pytest
 from tests.reference.feeds import build_param_feed, sample_and_feed_params, station_queries, sweep_settings
 
 QUERIES = 150
+NO_PICKUP = 1       # GTFS pickup_type: no pickup (StagedTimetable.st_pickup holds the GTFS values)
 SWEEP_SEED, SWEEP_SCALE = sweep_settings()     # (.ci/sweep: other queries, more of them)
 
 
@@ -120,7 +121,7 @@ class FirstRides:
         start = dt.datetime.combine(dt.date.fromisoformat(q[2]), dt.time.fromisoformat(q[3]))
         for i in range(b + 1, b + ride.n_stops):
             s = stops[i]
-            if s not in reach or not self.pickup[rows[i]]:
+            if s not in reach or self.pickup[rows[i]] == NO_PICKUP:
                 continue
             dep = ride.departure + dt.timedelta(seconds=int(self.st_dep[rows[i]]) - int(self.st_dep[rows[b]]))
             leave = dep - dt.timedelta(seconds=reach[s])
@@ -181,7 +182,7 @@ def test_first_ride_boards_where_the_traveller_leaves_latest(feed, monkeypatch):
     checked = moved = later = 0
     for q in queries:
         plan, before = _plans(net, q, monkeypatch, "engine.raptor.planner.board_later",
-                              lambda tt, raw, access, start: raw)
+                              lambda tt, raw, *args: raw)
         assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
             [(it.arrival, it.n_vehicles) for it in before.itineraries], q
         for it, old in zip(plan.itineraries, before.itineraries):

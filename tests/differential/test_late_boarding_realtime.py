@@ -1,0 +1,214 @@
+"""With a GTFS-Realtime overlay, departure-time plans leave as late as they can too
+(engine/raptor/boarding.py, engine/_boarding.pyx ``OverlayTrips``), checked against the changes
+built into the static timetable.
+
+One seeded draw of changes on the busiest service day (tests/reference/realtime_gen.py: delays,
+skipped stops, cancellations, added trips) is applied to the unchanged bundle as a TripUpdates
+feed, and built into a copy of the staged timetable (changed trips become trips of their own,
+running that day only). For random station queries on that day, every itinerary of the plan:
+
+- has the (arrival, vehicles) of the plan whose later trips are looked for among the static
+  trips only (what the engine did before: journeys with a real-time ride stayed as found), and
+  leaves no earlier;
+- rides only what the changed timetable runs: each ride a trip of its route running on its
+  service date, boarding and alighting at its legs' times where it picks up and drops off, and
+  each change made in time (the stop's change time, or the walk between);
+- boards, for its first ride, no later trip of the same route and stops than needed: none of
+  them (changed or not, added trips aside), running that date, not overtaking it, picking up
+  and dropping off there, leaves later and still arrives in time for the second ride.
+
+On Strasbourg, itineraries with a real-time ride do move (27 of 91 in 300 queries when measured).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from tests.reference.feeds import feed_name, gtfs_feeds, hhmmss, load_staged, served_stops
+from tests.reference.realtime_gen import build_from_staged, busiest_day_changes, changed_staged
+
+NO_PICKUP = 1           # GTFS pickup_type / drop_off_type: none
+QUERIES = 600
+REAL_FEEDS = ("gtfs-fr-strasbourg-cts",)
+
+
+def _params():
+    params = [pytest.param("sample", id="sample")]
+    for path in gtfs_feeds():
+        if path.parent.name in REAL_FEEDS:
+            params.append(pytest.param(path, id=feed_name(path), marks=pytest.mark.realdata))
+    if len(params) == 1:
+        params.append(pytest.param(None, id="realdata", marks=pytest.mark.skip(
+            reason="no GTFS feeds: shared data folder absent (set BRIQUE_DATA)")))
+    return params
+
+
+class ChangedTrips:
+    """The changed timetable's trips, to check rides against (trip-level stop times, no pattern)."""
+
+    def __init__(self, changed, changes, bundle_path):
+        from engine.bundle.reader import open_bundle
+        from engine.raptor.request import DEFAULT_MIN_CHANGE_S
+
+        self.offsets = np.asarray(changed.trip_offsets)
+        self.stop, self.arr, self.dep = (np.asarray(a) for a in (changed.st_stop_idx, changed.st_arr, changed.st_dep))
+        self.pickup, self.dropoff = np.asarray(changed.st_pickup), np.asarray(changed.st_dropoff)
+        self.stop_ids = changed.stops.column("stop_id").to_pylist()
+        self.stop_of = {s: i for i, s in enumerate(self.stop_ids)}
+        self.route = changed.trips.column("route_idx").to_numpy()
+        self.route_ids = changed.routes.column("route_id").to_pylist()
+        self.service = changed.trips.column("service_idx").to_numpy()
+        self.service_days, self.period_start = np.asarray(changed.service_days), changed.period_start
+        n_static = len(self.route) - sum(c.kind != "cancel" for c in changes)
+        added = [c.kind == "added" for c in changes if c.kind != "cancel"]
+        self.added = np.array([False] * n_static + added, bool)
+        # (stop, departure) -> [(trip, row)]: where a ride may have boarded
+        self.boarding: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for t in range(len(self.route)):
+            for r in range(int(self.offsets[t]), int(self.offsets[t + 1])):
+                self.boarding.setdefault((int(self.stop[r]), int(self.dep[r])), []).append((t, r))
+        # trips by (route, stops): what may stand in for a ride's trip
+        self.alike: dict[tuple, list[int]] = {}
+        for t in np.flatnonzero(~self.added).tolist():
+            rows = slice(int(self.offsets[t]), int(self.offsets[t + 1]))
+            self.alike.setdefault((int(self.route[t]), tuple(self.stop[rows].tolist())), []).append(t)
+        bundle = open_bundle(bundle_path)
+        changes_s = np.asarray(bundle.column("timetable/stops", "min_change_time"))
+        self.change = {sid: (int(c) if c >= 0 else DEFAULT_MIN_CHANGE_S)
+                       for sid, c in zip(bundle.strings("timetable/stops", "stop_id").to_pylist(), changes_s)}
+
+    def _seconds(self, when: dt.datetime, day: int) -> int:
+        """GTFS seconds of local time ``when`` on service day ``day`` (a day without a DST change)."""
+        midnight = dt.datetime.combine(self.period_start + dt.timedelta(days=day), dt.time())
+        return int((when.replace(tzinfo=None) - midnight).total_seconds())
+
+    def ride(self, leg, day: int) -> tuple[int, int, int, int]:
+        """(trip, service day, boarding row, alighting row) of a transit leg in the changed
+        timetable (query day ``day``, its trip's service day that or the one before or after);
+        fails when no trip of its route runs there so."""
+        origin, dest = self.stop_of[leg.origin.stop_id], self.stop_of[leg.destination.stop_id]
+        for d in (day, day - 1, day + 1):
+            dep, arr = self._seconds(leg.departure, d), self._seconds(leg.arrival, d)
+            for t, r in self.boarding.get((origin, dep), []):
+                a = r + leg.n_stops
+                if a < int(self.offsets[t + 1]) and self.stop[a] == dest and self.arr[a] == arr and \
+                        self.service_days[self.service[t], d] and self.route_ids[self.route[t]] == leg.route_id \
+                        and self.pickup[r] != NO_PICKUP and self.dropoff[a] != NO_PICKUP:
+                    return t, d, r, a
+        raise AssertionError(f"no trip of route {leg.route_id} runs {leg.origin.stop_id} {leg.departure:%H:%M:%S} -> "
+                             f"{leg.destination.stop_id} {leg.arrival:%H:%M:%S}")
+
+    def check(self, it, day: int, q) -> bool:
+        """Every ride runs in the changed timetable, every change is made in time, and no trip
+        alike to the first ride's would leave later for the second ride (module docstring).
+        False when the itinerary has fewer than two rides (nothing to compare)."""
+        rides = [i for i, leg in enumerate(it.legs) if leg.mode == "transit"]
+        found = [self.ride(it.legs[i], day) for i in rides]
+        for i, j in zip(rides, rides[1:]):
+            between = it.legs[i + 1:j]
+            need = sum(leg.duration_s for leg in between) if between else \
+                self.change[it.legs[i].destination.stop_id]
+            assert (it.legs[j].departure - it.legs[i].arrival).total_seconds() >= need, q
+        if len(rides) < 2:
+            return False
+        (t, d, b_row, a_row), ride, second = found[0], it.legs[rides[0]], it.legs[rides[1]]
+        between = it.legs[rides[0] + 1:rides[1]]
+        need = sum(leg.duration_s for leg in between) if between else self.change[ride.destination.stop_id]
+        deadline = self._seconds(second.departure, d) - need
+        b, a = b_row - int(self.offsets[t]), a_row - int(self.offsets[t])
+        rows = np.arange(int(self.offsets[t]), int(self.offsets[t + 1]))
+        for other in self.alike.get((int(self.route[t]), tuple(self.stop[rows].tolist())), []):
+            o = np.arange(int(self.offsets[other]), int(self.offsets[other + 1]))
+            if other == t or not self.service_days[self.service[other], d]:
+                continue
+            if self.pickup[o[b]] == NO_PICKUP or self.dropoff[o[a]] == NO_PICKUP:
+                continue
+            if (self.dep[o] < self.dep[rows]).any() or (self.arr[o] < self.arr[rows]).any():
+                continue            # (earlier, or overtaking)
+            assert not (self.dep[o[b]] > self.dep[rows[b]] and self.arr[o[a]] <= deadline), (q, other)
+        return True
+
+
+@pytest.fixture(scope="module", params=_params())
+def case(request, tmp_path_factory):
+    import engine
+
+    out = tmp_path_factory.mktemp("rt-late")
+    if request.param == "sample":
+        sources, n_changes = [("sample", request.getfixturevalue("sample_paths").gtfs)], 120
+    else:
+        sources, n_changes = [(feed_name(request.param), request.param)], 2000
+    staged = load_staged(sources)
+    day, changes, message = busiest_day_changes(staged, n_changes, 2026, sources[0][0])
+    base = build_from_staged(staged, out / "base.bundle")
+    net = engine.open(str(base))
+    net.apply_realtime(message)
+    trips = ChangedTrips(changed_staged(staged, changes), changes, base)
+    rng = np.random.default_rng(515)
+    stops = served_stops(staged)
+    ids = staged.stops.column("stop_id").to_pylist()
+    date = (staged.period_start + dt.timedelta(days=day)).isoformat()
+    queries = []
+    for _ in range(QUERIES):
+        a, b = rng.choice(stops, size=2, replace=False)
+        queries.append((ids[a], ids[b], date, hhmmss(int(rng.integers(5 * 3600, 23 * 3600)))))
+    return sources[0][0], net, trips, day, queries
+
+
+def _static_only(function):
+    """``function`` (later_trips / board_later) with the overlay's trips out of its reach."""
+    def call(tt, raw, *args):
+        return function(tt, raw, *args[:-2])        # (the planner passes the overlay and day last)
+    return call
+
+
+def test_realtime_plans_leave_as_late_as_they_can(case, monkeypatch):
+    import engine.raptor.planner as planner
+
+    name, net, trips, day, queries = case
+    checked = moved = on_overlay = 0
+    for q in queries:
+        plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
+        assert plan.stats["realtime"]
+        with monkeypatch.context() as m:
+            m.setattr(planner, "later_trips", _static_only(planner.later_trips))
+            m.setattr(planner, "board_later", _static_only(planner.board_later))
+            before = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
+        assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
+            [(it.arrival, it.n_vehicles) for it in before.itineraries], q
+        for it, old in zip(plan.itineraries, before.itineraries):
+            assert it.departure >= old.departure, q
+            checked += trips.check(it, day, q)
+            if it.departure > old.departure:
+                moved += 1
+                on_overlay += any(leg.realtime for leg in old.legs)
+    assert checked > QUERIES // 4
+    if name != "sample":
+        assert on_overlay > 3, (moved, on_overlay)
+
+
+def test_walking_criterion_with_the_overlay_leaves_later(case, monkeypatch):
+    """optimize=walking with the overlay: journeys move as they do without one (before, not at
+    all with an overlay), to what the changed timetable runs, walking as much."""
+    from engine.criteria.mcraptor import McQuery
+
+    name, net, trips, day, queries = case
+    checked = moved = 0
+    for q in queries[:QUERIES // 6]:
+        kw = dict(date=q[2], time=q[3], max_transfers=3, optimize=("arrival", "transfers", "walking"))
+        plan = net.plan(q[0], q[1], **kw)
+        with monkeypatch.context() as m:
+            m.setattr(McQuery, "leave_later", lambda self, journeys, start: journeys)
+            before = net.plan(q[0], q[1], **kw)
+        assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
+            [(it.arrival, it.n_vehicles) for it in before.itineraries], q
+        assert plan.stats["walking_s"] == before.stats["walking_s"], q
+        for it, old in zip(plan.itineraries, before.itineraries):
+            assert it.departure >= old.departure, q
+            assert [leg.duration_s for leg in it.legs if leg.mode == "walk"] == \
+                [leg.duration_s for leg in old.legs if leg.mode == "walk"], q
+            checked += trips.check(it, day, q)
+            moved += it.departure > old.departure
+    assert checked > 10 and moved > 3, (checked, moved)
