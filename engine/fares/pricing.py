@@ -120,8 +120,10 @@ class ItineraryPricer:
     # ------------------------------------------------------------------ v1
     def _price_v1(self, positions: list[int], rides, fares) -> Fare:
         zone = fares.plain.stop_zone
+        # (the zones passed through only for fares with contains_id rows: a ride passes dozens of stops)
         v1_rides = [Ride(r.route_idx, r.stops[0], r.stops[-1], r.dep_s,
-                         frozenset(zone[s] for s in r.stops if zone[s] >= 0)) for r in rides]
+                         frozenset(zone[s] for s in r.stops if zone[s] >= 0) if fares.uses_contains else frozenset())
+                    for r in rides]
         result = journey_fare_v1(fares, v1_rides)
         if result is None:
             for n, ride in enumerate(v1_rides):

@@ -84,6 +84,11 @@ class FaresV1:
                             self.route_agency.tolist(), self.stop_zone.tolist(), self.price_minor.tolist())
 
     @functools.cached_property
+    def uses_contains(self) -> bool:
+        """Whether some fare has contains_id rows (else the zones a ride passes are never read)."""
+        return any(r.contains is not None for r in self.rules)
+
+    @functools.cached_property
     def currencies(self) -> tuple[str, ...]:
         """The distinct currencies of the fares, sorted (computed once, not per journey)."""
         return tuple(sorted(set(self.currency)))

@@ -19,6 +19,10 @@ journey found may leave much earlier than it needs to:
   departure bought with a longer walk (on the sample city a wheelchair user would have left
   33 s later for 52 s more on foot).
 
+With a real-time overlay a ride's trips are its pattern's family: the scheduled trips that still
+run as planned and the overlay's patterns of its changed trips (engine/_boarding.pyx
+``OverlayTrips``); a ride on an added trip keeps to that trip's own pattern.
+
 Arrival, vehicles, stops (but the first boarding) and routes stay as they are, so the Pareto
 set does not change. (OTP's Raptor tightens departures with a reverse search; along the
 journey's own patterns these two looks are enough: 5-7 us a plan on BART, WMATA and Strasbourg.)

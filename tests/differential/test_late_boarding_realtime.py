@@ -18,6 +18,9 @@ running that day only). For random station queries on that day, every itinerary 
   and dropping off there, leaves later and still arrives in time for the second ride.
 
 On Strasbourg, itineraries with a real-time ride do move (27 of 91 in 300 queries when measured).
+And one case made on purpose on the sample: the trip after a first ride's own runs early, just in
+time for the second ride, so the journey leaves later on it (a scheduled ride moving to the
+overlay's twin); when that early trip skips the change stop, it does not.
 """
 from __future__ import annotations
 
@@ -212,3 +215,91 @@ def test_walking_criterion_with_the_overlay_leaves_later(case, monkeypatch):
             checked += trips.check(it, day, q)
             moved += it.departure > old.departure
     assert checked > 10 and moved > 3, (checked, moved)
+
+
+def _early_trip_case(staged, net, day: int):
+    """A sample itinerary of two rides whose first ride waits at the change (slack > 0), and the
+    trip after its own on the same route and stops, which arrives too late for the second ride:
+    (query, first ride's staged trip, that next trip, boarding and alighting positions, slack s)."""
+    from engine.raptor.request import DEFAULT_MIN_CHANGE_S
+
+    trip_ids = staged.trips.column("trip_id").to_pylist()
+    trip_of = {t: i for i, t in enumerate(trip_ids)}
+    offsets, stop, dep, arr = (np.asarray(a) for a in (staged.trip_offsets, staged.st_stop_idx, staged.st_dep,
+                                                       staged.st_arr))
+    route, service = staged.trips.column("route_idx").to_numpy(), staged.trips.column("service_idx").to_numpy()
+    runs = np.asarray(staged.service_days)[:, day]
+    ids = staged.stops.column("stop_id").to_pylist()
+    date = (staged.period_start + dt.timedelta(days=day)).isoformat()
+    tt = net.timetable
+    rng = np.random.default_rng(99)
+    stops = served_stops(staged)
+    for _ in range(400):
+        a, b = rng.choice(stops, size=2, replace=False)
+        q = (ids[a], ids[b], date, hhmmss(int(rng.integers(6 * 3600, 20 * 3600))))
+        for it in net.plan(q[0], q[1], date=date, time=q[3], max_transfers=3, realtime=False).itineraries:
+            rides = [i for i, leg in enumerate(it.legs) if leg.mode == "transit"]
+            if len(rides) != 2 or rides[1] != rides[0] + 1:
+                continue
+            first, second = it.legs[rides[0]], it.legs[rides[1]]
+            change = int(tt.stop_min_change[tt.find_stop_id(first.destination.stop_id)])
+            slack = (second.departure - first.arrival).total_seconds() - (change if change >= 0 else
+                                                                            DEFAULT_MIN_CHANGE_S)
+            t0 = trip_of[first.trip_id]
+            rows = np.arange(offsets[t0], offsets[t0 + 1])
+            starts = [i for i in range(len(rows)) if ids[stop[rows[i]]] == first.origin.stop_id]
+            if slack <= 60 or not starts:
+                continue
+            bpos = starts[0]
+            apos = bpos + first.n_stops
+            alike = [t for t in np.flatnonzero((route == route[t0]) & runs[service]).tolist()
+                     if offsets[t + 1] - offsets[t] == len(rows) and
+                     (stop[offsets[t]:offsets[t + 1]] == stop[rows]).all() and dep[offsets[t] + bpos] > dep[rows[bpos]]]
+            if alike:
+                t1 = min(alike, key=lambda t: dep[offsets[t] + bpos])
+                # (it must arrive too late, yet leave later than the ride's trip once early)
+                early = int(arr[rows[apos]]) + int(slack) - int(arr[offsets[t1] + apos])
+                if early < 0 and int(dep[offsets[t1] + bpos]) + early > int(dep[rows[bpos]]):
+                    return q, t0, t1, bpos, apos, int(slack), rows
+    raise AssertionError("no sample itinerary waits at its change")
+
+
+@pytest.mark.parametrize("skip_alighting", [False, True], ids=["runs-early", "skips-the-change-stop"])
+def test_first_ride_moves_to_a_trip_running_early(sample_paths, tmp_path, skip_alighting):
+    """The trip after the first ride's own runs early (a negative delay) so that it reaches the
+    change stop just in time for the second ride: the journey leaves later on it, a real-time
+    ride (static -> overlay twin). When that early trip skips the change stop it cannot."""
+    import engine
+    from tests.reference.realtime_gen import Change, epoch_function, feed_message
+
+    staged = load_staged([("sample", sample_paths.gtfs)])
+    net = engine.open(str(build_from_staged(staged, tmp_path / "base.bundle")))
+    day = next(d for d in range(1, staged.n_days) if (staged.period_start + dt.timedelta(days=d)).weekday() < 5)
+    q, t0, t1, bpos, apos, slack, rows = _early_trip_case(staged, net, day)
+    offsets, dep, arr = np.asarray(staged.trip_offsets), np.asarray(staged.st_dep), np.asarray(staged.st_arr)
+    r1 = np.arange(offsets[t1], offsets[t1 + 1])
+    # (t1 reaches the alighting stop when the traveller must be there for the second ride)
+    early = int(arr[rows[apos]]) + slack - int(arr[r1[apos]])
+    assert early < 0 and int(dep[r1[bpos]]) + early > int(dep[rows[bpos]])
+    skipped = np.zeros(len(r1), bool)
+    stus = [(0, "SCHEDULED", ("delay", early), ("delay", early))]
+    if skip_alighting:
+        skipped[apos] = True
+        stus.append((apos, "SKIPPED", None, None))
+    change = Change("delay", t1, day, arr[r1] + early, dep[r1] + early, skipped, stus)
+    epoch_of = epoch_function(staged)
+    net.apply_realtime(feed_message(staged, [change], "sample", epoch_of, epoch_of(day) + 12 * 3600))
+    before = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=3, realtime=False)
+    plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=3)
+    assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
+        [(it.arrival, it.n_vehicles) for it in before.itineraries]
+    trip_ids = staged.trips.column("trip_id").to_pylist()
+    firsts = [next(leg for leg in it.legs if leg.mode == "transit") for it in plan.itineraries]
+    on_early = [leg for leg in firsts if leg.trip_id == trip_ids[t1]]
+    if skip_alighting:
+        assert not on_early and any(leg.trip_id == trip_ids[t0] for leg in firsts), q
+    else:
+        assert len(on_early) == 1 and on_early[0].realtime and on_early[0].delay_s == early, q
+        moved = (on_early[0].departure - next(leg for leg in before.itineraries[firsts.index(on_early[0])].legs
+                                               if leg.mode == "transit").departure).total_seconds()
+        assert moved == slack, q
