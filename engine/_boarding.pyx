@@ -90,9 +90,9 @@ cdef class TripTimes:
         """A journey's raw legs (engine/raptor/reconstruct.py RawLeg: kind, from, to, dep, arr,
         trip, day, board_pos, alight_pos; read here, since building its rows in Python cost
         more than the scans) leaving as late as they can (``_shift``): None when it stays as
-        it is (fewer than two rides, a ride on a trip of a real-time overlay, index >=
-        ``n_trips``, when ``rt`` is not that overlay's, more than MAX_RIDES, or the first ride
-        cannot leave later), else (leg index, trip, departure, arrival, service day) per ride.
+        it is (fewer than two rides, a ride on a real-time trip, index >= ``n_trips``, without
+        the overlay's ``rt``, more than MAX_RIDES, or the first ride cannot leave later), else
+        (leg index, trip, departure, arrival, service day) per ride.
         ``need`` of ride j: its change time at the same stop (``stop_min_change``, else
         ``default_change``) or the walk to ride j + 1. ``rt_shift``: the overlay's axis less the
         query's (Overlay.kernel_args)."""
