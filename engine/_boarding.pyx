@@ -73,16 +73,29 @@ cdef class OverlayTrips:
 cdef class TripTimes:
     """A timetable's trip arrays, held once (a Planner's), for ``shift_journey``."""
 
-    cdef const int32_t[::1] trip_pattern, n_trips, first_trip, st_dep, st_arr
+    cdef const int32_t[::1] trip_pattern, n_trips, first_trip, st_dep, st_arr, trip_route
     cdef const int64_t[::1] st_offset
+    cdef const int32_t[::1] stops_offsets, pattern_stops, stop_patterns_offsets, stop_patterns, stop_patterns_pos
+    cdef const uint8_t[::1] pattern_pickup, pattern_dropoff
     # (one call's overlay, set by shift_journey for its helpers)
     cdef OverlayTrips rt
     cdef int32_t rt_shift
 
     def __init__(self, const int32_t[::1] trip_pattern, const int32_t[::1] n_trips, const int32_t[::1] first_trip,
-                 const int64_t[::1] st_offset, const int32_t[::1] st_dep, const int32_t[::1] st_arr):
+                 const int64_t[::1] st_offset, const int32_t[::1] st_dep, const int32_t[::1] st_arr,
+                 const int32_t[::1] trip_route, const int32_t[::1] stops_offsets, const int32_t[::1] pattern_stops,
+                 const uint8_t[::1] pattern_pickup, const uint8_t[::1] pattern_dropoff,
+                 const int32_t[::1] stop_patterns_offsets, const int32_t[::1] stop_patterns,
+                 const int32_t[::1] stop_patterns_pos):
+        """A timetable's arrays (engine/raptor/boarding.py trip_times): its trips', its patterns'
+        (stops, pickups and drop-offs: a filtered timetable's masked ones) and the stop -> pattern
+        index (to find the other patterns of a route over the same stops)."""
         self.trip_pattern, self.n_trips, self.first_trip = trip_pattern, n_trips, first_trip
-        self.st_offset, self.st_dep, self.st_arr = st_offset, st_dep, st_arr
+        self.st_offset, self.st_dep, self.st_arr, self.trip_route = st_offset, st_dep, st_arr, trip_route
+        self.stops_offsets, self.pattern_stops = stops_offsets, pattern_stops
+        self.pattern_pickup, self.pattern_dropoff = pattern_pickup, pattern_dropoff
+        self.stop_patterns_offsets, self.stop_patterns, self.stop_patterns_pos = \
+            stop_patterns_offsets, stop_patterns, stop_patterns_pos
 
     def shift_journey(self, raw, const int32_t[:, ::1] next_active, int day_shift,
                       const int32_t[::1] stop_min_change, int default_change, int n_trips,
@@ -152,25 +165,25 @@ cdef class TripTimes:
         p = self.rt.trip_pattern[j]
         return self._rt_at(self.rt.st_dep if dep else self.rt.st_arr, p, pos, j - self.rt.first_trip[p])
 
-    cdef inline void _family(self, int t, int sd, int* static_p, int* static_day, int* rt_lo, int* rt_hi) noexcept:
-        """The trips a ride on trip t (service day sd) may take instead: static pattern
-        ``static_p`` (-1: none) on service day ``static_day``, and the overlay patterns
-        [rt_lo, rt_hi)."""
-        cdef int p, q
-        static_p[0], static_day[0], rt_lo[0], rt_hi[0] = -1, sd, 0, 0
+    cdef inline int _base(self, int t) noexcept:
+        """The static pattern whose family trip t belongs to (-1: an added trip's, alone)."""
         if t < self.trip_pattern.shape[0]:
-            p = self.trip_pattern[t]
-            static_p[0] = p
-            if self.rt is not None and self.rt.twin[p] >= 0:
-                rt_lo[0], rt_hi[0] = self.rt.twin[p], self.rt.twin[p] + self.rt.twin_n[p]
-            return
-        q = self.rt.trip_pattern[t - self.rt.trip_base]
-        p = self.rt.base[q]
-        if p < 0:
-            rt_lo[0], rt_hi[0] = q, q + 1
-            return
-        static_p[0] = p
-        rt_lo[0], rt_hi[0] = self.rt.twin[p], self.rt.twin[p] + self.rt.twin_n[p]
+            return self.trip_pattern[t]
+        return self.rt.base[self.rt.trip_pattern[t - self.rt.trip_base]]
+
+    cdef bint _sibling(self, int p, int q) noexcept:
+        """Pattern q has pattern p's route and stops (patterns are split where trips overtake or
+        flags differ, so one route's trips over the same stops may lie in several)."""
+        cdef int a = self.stops_offsets[p], b = self.stops_offsets[q], n = self.stops_offsets[p + 1] - a, i
+        if q == p:
+            return True
+        if self.stops_offsets[q + 1] - b != n or \
+                self.trip_route[self.first_trip[q]] != self.trip_route[self.first_trip[p]]:
+            return False
+        for i in range(n):
+            if self.pattern_stops[a + i] != self.pattern_stops[b + i]:
+                return False
+        return True
 
     cdef inline bint _rt_serves(self, int q, int board, int alight) noexcept:
         cdef int first = self.rt.stops_offsets[q]
@@ -181,93 +194,120 @@ cdef class TripTimes:
         than the query's next (engine/_core.pyx rt_last_day)."""
         return self.rt.trip_day[self.rt.first_trip[q] + i] - self.rt_shift // DAY <= 1
 
-    cdef bint _latest(self, const int32_t[:, ::1] next_active, int day_shift, int32_t* ride, int32_t deadline,
-                      int32_t* out_dep) noexcept:
-        """(backward) The trip of ride's family leaving its boarding stop latest whose arrival at
-        its alighting stop is no later than ``deadline`` (ties: the static trip); ride[OUT_*]."""
-        cdef int p, sd, lo, hi, q, i, n, f, k, best = -1
-        cdef int32_t best_dep = NONE, d
-        self._family(ride[TRIP], ride[SERVICE_DAY], &p, &sd, &lo, &hi)
-        if p >= 0:
-            n, f = self.n_trips[p], self.first_trip[p]
-            # (a static ride's own trip, and those before it, leave no later: from it on)
-            k = ride[TRIP] - f if ride[TRIP] < self.trip_pattern.shape[0] else 0
-            for i in range(k, n):
-                if self._at(self.st_arr, p, ride[ALIGHT], i) + sd * DAY > deadline:
-                    break
-                if next_active[sd + day_shift, f + i] == f + i:
-                    best = i
-            if best >= 0:
-                best_dep = self._at(self.st_dep, p, ride[BOARD], best) + sd * DAY
-                ride[OUT_TRIP], ride[OUT_DAY] = f + best, sd
-        for q in range(lo, hi):
-            if not self._rt_serves(q, ride[BOARD], ride[ALIGHT]):
+    cdef bint _scan(self, const int32_t[:, ::1] next_active, int day_shift, int32_t* ride, int32_t bound,
+                    bint backward, int32_t* best) noexcept:
+        """Every trip of ride's family: with ``backward``, the one leaving its boarding stop latest
+        that reaches its alighting stop by ``bound``; else the one reaching its alighting stop
+        first that leaves the boarding stop at ``bound`` or later. ``best`` (that departure, or
+        that arrival) and ride[OUT_*] when one beats ``best``; ties keep the first found (the
+        ride's own pattern first). The family: the static patterns of the ride's route over its
+        stops (``_sibling``; each on the ride's service day and the next, from the ride's own
+        trip on in its own pattern), picking up and dropping off where the ride does, with the
+        overlay's twins of each; a ride on an added trip: its own overlay pattern."""
+        cdef int p = self._base(ride[TRIP]), s0, e, q, w, found = 0
+        if p < 0:
+            found += self._scan_rt(self.rt.trip_pattern[ride[TRIP] - self.rt.trip_base], ride, bound, backward, best)
+            return found > 0
+        found += self._scan_static(next_active, day_shift, p, ride, bound, backward, best)
+        if self.rt is not None and self.rt.twin[p] >= 0:
+            for w in range(self.rt.twin[p], self.rt.twin[p] + self.rt.twin_n[p]):
+                found += self._scan_rt(w, ride, bound, backward, best)
+        s0 = self.pattern_stops[self.stops_offsets[p]]
+        for e in range(self.stop_patterns_offsets[s0], self.stop_patterns_offsets[s0 + 1]):
+            q = self.stop_patterns[e]
+            if q == p or self.stop_patterns_pos[e] != 0 or not self._sibling(p, q):
                 continue
-            for i in range(self.rt.n_trips[q]):
-                if self._rt_at(self.rt.st_arr, q, ride[ALIGHT], i) > deadline:
-                    break
-                d = self._rt_at(self.rt.st_dep, q, ride[BOARD], i)
-                if d > best_dep and self._rt_takes(q, i):
-                    best_dep = d
-                    ride[OUT_TRIP], ride[OUT_DAY] = self.rt.trip_base + self.rt.first_trip[q] + i, 0
-        out_dep[0] = best_dep
-        return best_dep != NONE
+            found += self._scan_static(next_active, day_shift, q, ride, bound, backward, best)
+            if self.rt is not None and self.rt.twin[q] >= 0:
+                for w in range(self.rt.twin[q], self.rt.twin[q] + self.rt.twin_n[q]):
+                    found += self._scan_rt(w, ride, bound, backward, best)
+        return found > 0
 
-    cdef bint _first(self, const int32_t[:, ::1] next_active, int day_shift, int32_t* ride, int32_t ready) noexcept:
-        """(forward) The trip of ride's family, leaving its boarding stop at ``ready`` or later,
-        that reaches its alighting stop first (ties: the static trip); ride[OUT_*]."""
-        cdef int p, sd, lo, hi, q, i, n, f, k
-        cdef int32_t best_arr = NONE, a
-        self._family(ride[TRIP], ride[SERVICE_DAY], &p, &sd, &lo, &hi)
-        if p >= 0:
-            n, f = self.n_trips[p], self.first_trip[p]
-            k = ride[TRIP] - f if ride[TRIP] < self.trip_pattern.shape[0] else 0
+    cdef int _scan_static(self, const int32_t[:, ::1] next_active, int day_shift, int p, int32_t* ride,
+                          int32_t bound, bint backward, int32_t* best) noexcept:
+        """(_scan) Static pattern p's trips on the ride's service day and the next: 1 when one
+        beats ``best``."""
+        cdef int n = self.n_trips[p], f = self.first_trip[p], sd = ride[SERVICE_DAY], day, k, i, pick, found = 0
+        cdef int32_t d, a, shift
+        cdef bint own = ride[TRIP] < self.trip_pattern.shape[0] and self.trip_pattern[ride[TRIP]] == p
+        if not (self.pattern_pickup[self.stops_offsets[p] + ride[BOARD]] and
+                self.pattern_dropoff[self.stops_offsets[p] + ride[ALIGHT]]):
+            return 0
+        # (its service day, and the next: a journey waiting overnight leaves in the morning)
+        for day in range(sd, min(sd + 2, next_active.shape[0] - day_shift)):
+            shift = day * DAY
+            # (a static ride's own trip, and those before it, leave no later: from it on)
+            k = ride[TRIP] - f if own and day == sd else 0
+            pick = -1
             for i in range(k, n):
-                if self._at(self.st_dep, p, ride[BOARD], i) + sd * DAY >= ready and \
-                        next_active[sd + day_shift, f + i] == f + i:
-                    best_arr = self._at(self.st_arr, p, ride[ALIGHT], i) + sd * DAY
-                    ride[OUT_TRIP], ride[OUT_DAY] = f + i, sd
-                    ride[OUT_DEP] = self._at(self.st_dep, p, ride[BOARD], i) + sd * DAY
+                if backward:
+                    if self._at(self.st_arr, p, ride[ALIGHT], i) + shift > bound:
+                        break
+                    if next_active[day + day_shift, f + i] == f + i:
+                        pick = i
+                elif self._at(self.st_dep, p, ride[BOARD], i) + shift >= bound and \
+                        next_active[day + day_shift, f + i] == f + i:
+                    pick = i
                     break
-        for q in range(lo, hi):
-            if not self._rt_serves(q, ride[BOARD], ride[ALIGHT]):
+            if pick < 0:
                 continue
-            for i in range(self.rt.n_trips[q]):
-                if self._rt_at(self.rt.st_dep, q, ride[BOARD], i) >= ready and self._rt_takes(q, i):
-                    a = self._rt_at(self.rt.st_arr, q, ride[ALIGHT], i)
-                    if best_arr == NONE or a < best_arr:
-                        best_arr = a
-                        ride[OUT_TRIP], ride[OUT_DAY] = self.rt.trip_base + self.rt.first_trip[q] + i, 0
-                        ride[OUT_DEP] = self._rt_at(self.rt.st_dep, q, ride[BOARD], i)
+            d = self._at(self.st_dep, p, ride[BOARD], pick) + shift
+            a = self._at(self.st_arr, p, ride[ALIGHT], pick) + shift
+            if (d > best[0] if backward else (best[0] == NONE or a < best[0])):
+                best[0] = d if backward else a
+                ride[OUT_TRIP], ride[OUT_DAY], ride[OUT_DEP], ride[OUT_ARR] = f + pick, day, d, a
+                found = 1
+        return found
+
+    cdef int _scan_rt(self, int q, int32_t* ride, int32_t bound, bint backward, int32_t* best) noexcept:
+        """(_scan) Overlay pattern q's trips: 1 when one beats ``best``."""
+        cdef int i, pick = -1
+        cdef int32_t d, a
+        if not self._rt_serves(q, ride[BOARD], ride[ALIGHT]):
+            return 0
+        for i in range(self.rt.n_trips[q]):
+            if backward:
+                if self._rt_at(self.rt.st_arr, q, ride[ALIGHT], i) > bound:
                     break
-        ride[OUT_ARR] = best_arr
-        return best_arr != NONE
+                if self._rt_takes(q, i):
+                    pick = i
+            elif self._rt_at(self.rt.st_dep, q, ride[BOARD], i) >= bound and self._rt_takes(q, i):
+                pick = i
+                break
+        if pick < 0:
+            return 0
+        d = self._rt_at(self.rt.st_dep, q, ride[BOARD], pick)
+        a = self._rt_at(self.rt.st_arr, q, ride[ALIGHT], pick)
+        if not (d > best[0] if backward else (best[0] == NONE or a < best[0])):
+            return 0
+        best[0] = d if backward else a
+        ride[OUT_TRIP], ride[OUT_DAY], ride[OUT_DEP], ride[OUT_ARR] = self.rt.trip_base + self.rt.first_trip[q] + pick, 0, d, a
+        return 1
 
     cdef bint _shift(self, const int32_t[:, ::1] next_active, int day_shift, int32_t* r, int m) noexcept:
         """Rows ``r`` of WIDTH ints, one per ride of a journey in travel order (trip, service
         day offset, boarding and alighting stop_pos, the seconds between its arrival and the
         next ride's departure; then trip, departure, arrival, service day written here).
-        Backward, each ride but the last on the latest trip of its family, from its own on, that
-        still makes the next ride as moved; if the first ride then leaves later, forward, each
-        next ride on the trip of its family it catches that arrives first. False when the first
-        ride cannot leave later, or the rides then do not arrive as the journey did."""
+        Backward, each ride but the last on the trip of its family (``_scan``) leaving latest
+        that still makes the next ride as moved; if the first ride then leaves later, forward,
+        each next ride on the trip of its family it catches that arrives first. False when the
+        first ride cannot leave later, or the rides then do not arrive as the journey did."""
         cdef int j
-        cdef int32_t leave, arr, final
+        cdef int32_t leave, arr, final, bound
         cdef int32_t* ride = r + (m - 1) * WIDTH
         leave = self._time(True, ride[TRIP], ride[BOARD], ride[SERVICE_DAY])
         final = self._time(False, ride[TRIP], ride[ALIGHT], ride[SERVICE_DAY])
         for j in range(m - 2, -1, -1):
             ride = r + j * WIDTH
-            if not self._latest(next_active, day_shift, ride, leave - ride[NEED], &leave):
+            bound, leave = leave - ride[NEED], NONE
+            if not self._scan(next_active, day_shift, ride, bound, True, &leave):
                 return False
-        if r[OUT_TRIP] == r[TRIP]:
-            return False
-        r[OUT_DEP] = leave
-        arr = self._time(False, r[OUT_TRIP], r[ALIGHT], r[OUT_DAY])
-        r[OUT_ARR] = arr
+        if r[OUT_TRIP] == r[TRIP] and (r[TRIP] >= self.trip_pattern.shape[0] or r[OUT_DAY] == r[SERVICE_DAY]):
+            return False            # (the same trip, the same day)
+        arr = r[OUT_ARR]
         for j in range(1, m):
             ride = r + j * WIDTH
-            if not self._first(next_active, day_shift, ride, arr + (ride - WIDTH)[NEED]):
+            bound, arr = arr + (ride - WIDTH)[NEED], NONE
+            if not self._scan(next_active, day_shift, ride, bound, False, &arr):
                 return False
-            arr = ride[OUT_ARR]
         return arr == final

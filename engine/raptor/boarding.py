@@ -5,11 +5,14 @@ pattern where it can; the arrival and the number of vehicles are the best there 
 journey found may leave much earlier than it needs to:
 
 - ``later_trips``: a journey whose later ride runs once an hour waited for it at a change.
-  Its first ride moves to the latest trip of its pattern from which the next rides still
-  arrive as they did (the rides taken from the last one back), and each later ride to the
-  first trip it can then catch, so that what waiting is left comes before the last rides, as
-  slack. Strasbourg, 300 station queries: 35 of 335 journeys with two rides or more could leave
-  later, by 54 min at the median (an evening journey that waits overnight leaves at night).
+  Its first ride moves to the latest trip from which the next rides still arrive as they did
+  (the rides taken from the last one back), and each later ride to the trip it can then catch
+  that arrives first, so that what waiting is left comes before the last rides, as slack. A
+  ride's trips: those of its route over the same stops (a route's trips over the same stops
+  may lie in several patterns: split where they overtake or their flags differ) picking up and
+  dropping off where it does, on its service day or the next (an evening journey that waits
+  overnight leaves in the morning). Strasbourg, 300 station queries: 35 of 335 journeys with
+  two rides or more could leave later, by 54 min at the median.
 - ``board_later``: between two stops of the origin on one trip, RAPTOR boards at the upstream
   one, reached first, even when the trip passes a closer stop later. On BART a point by
   Embarcadero was sent 13 min on foot to Montgomery Street (leaving at 08:03) for the train
@@ -19,13 +22,13 @@ journey found may leave much earlier than it needs to:
   departure bought with a longer walk (on the sample city a wheelchair user would have left
   33 s later for 52 s more on foot).
 
-With a real-time overlay a ride's trips are its pattern's family: the scheduled trips that still
-run as planned and the overlay's patterns of its changed trips (engine/_boarding.pyx
-``OverlayTrips``); a ride on an added trip keeps to that trip's own pattern.
+With a real-time overlay a ride's trips are also the overlay's patterns of those patterns'
+changed trips (their scheduled trips struck out; engine/_boarding.pyx ``OverlayTrips``); a
+ride on an added trip keeps to that trip's own pattern.
 
 Arrival, vehicles, stops (but the first boarding) and routes stay as they are, so the Pareto
 set does not change. (OTP's Raptor tightens departures with a reverse search; along the
-journey's own patterns these two looks are enough: 5-7 us a plan on BART, WMATA and Strasbourg.)
+journey's own routes these two looks are enough: 5-7 us a plan on BART, WMATA and Strasbourg.)
 """
 from __future__ import annotations
 
@@ -148,12 +151,12 @@ def board_later(tt, raw: list[RawLeg], access: Access | RoundZero, start: int, o
 
 def later_trips(tt, raw: list[RawLeg], next_active: np.ndarray, default_change: int,
                 times: TripTimes, overlay=None, day: int = 0) -> list[RawLeg]:
-    """``raw`` leaving as late as its rides allow: the first ride on the latest trip of its
-    pattern, on the same service day, from which the next rides still arrive as they did, and
-    each later ride on the first trip of its pattern it can then catch (its change time at the
-    same stop, or the footpath between), so that the waits left come before the last rides,
-    as slack (the loops: engine/_boarding.pyx; ``times``: trip_times(tt), held by the caller,
-    Planner.trip_times).
+    """``raw`` leaving as late as its rides allow: the first ride on the latest trip (of its
+    route over the same stops, on its service day or the next) from which the next rides still
+    arrive as they did, and each later ride on the trip it can then catch (its change time at
+    the same stop, or the footpath between) that arrives first, so that the waits left come
+    before the last rides, as slack (the loops: engine/_boarding.pyx; ``times``: trip_times(tt),
+    held by the caller, Planner.trip_times).
     Arrival, vehicles, stops and routes stay as they are; the journey as it was when the first
     ride cannot leave later. ``next_active``: the query day's (Timetable.next_active; a filtered
     timetable's, or an overlay's with its changed trips struck out, drops what the search could
@@ -175,5 +178,9 @@ def later_trips(tt, raw: list[RawLeg], next_active: np.ndarray, default_change: 
 
 def trip_times(tt) -> TripTimes:
     """``tt``'s trip arrays for later_trips (made anew each call: hold it)."""
+    i32 = lambda a: np.ascontiguousarray(a, np.int32)       # noqa: E731
+    u8 = lambda a: np.ascontiguousarray(a, np.uint8)        # noqa: E731
     return TripTimes(tt.trip_pattern, tt.pattern_n_trips, tt.pattern_first_trip, tt.pattern_st_offset, tt.st_dep,
-                     tt.st_arr)
+                     tt.st_arr, i32(tt.trip_route), i32(tt.pattern_stops_offsets), i32(tt.pattern_stops),
+                     u8(tt.pattern_pickup), u8(tt.pattern_dropoff), i32(tt.stop_patterns_offsets),
+                     i32(tt.stop_patterns), i32(tt.stop_patterns_pos))

@@ -134,8 +134,8 @@ class FirstRides:
 
 
     def check_later(self, it, q) -> bool:
-        """No trip of the first ride's route with the same stops, running on its service day,
-        leaves the boarding stop later and still arrives in time for the second ride as the
+        """No trip of the first ride's route with the same stops, running on its service day or
+        the next, leaves the boarding stop later and still arrives in time for the second ride as the
         itinerary takes it (its change time at the stop, or the walk between), without
         overtaking the ride's trip (a pattern's trips never do). False when the itinerary has
         fewer than two rides."""
@@ -154,14 +154,19 @@ class FirstRides:
         service_date = (ride.departure.replace(tzinfo=None) - dt.timedelta(seconds=int(self.st_dep[rows[b]]))).date()
         day = (service_date - self.period_start).days
         deadline = int(self.st_arr[rows[a]]) + int((second.departure - ride.arrival).total_seconds()) - need
-        for other in self.alike[(int(self.route[t]), tuple(self.st_stop[rows].tolist()))]:
-            o = np.arange(int(self.offsets[other]), int(self.offsets[other + 1]))
-            if other == t or not self.service_days[self.service[other], day]:
+        # (trips of its service day, and of the next, their times on its clock)
+        for shift in (0, 1):
+            if day + shift >= self.service_days.shape[1]:
                 continue
-            if (self.st_dep[o] < self.st_dep[rows]).any() or (self.st_arr[o] < self.st_arr[rows]).any():
-                continue            # (earlier, or overtaking: another pattern)
-            assert not (self.st_dep[o[b]] > self.st_dep[rows[b]] and self.st_arr[o[a]] <= deadline), \
-                (q, ride.trip_id, self.trip_names[other])
+            for other in self.alike[(int(self.route[t]), tuple(self.st_stop[rows].tolist()))]:
+                o = np.arange(int(self.offsets[other]), int(self.offsets[other + 1]))
+                if (other == t and not shift) or not self.service_days[self.service[other], day + shift]:
+                    continue
+                dep, arr = self.st_dep[o] + shift * 86400, self.st_arr[o] + shift * 86400
+                if (dep < self.st_dep[rows]).any() or (arr < self.st_arr[rows]).any():
+                    continue            # (earlier, or overtaking: another pattern)
+                assert not (dep[b] > self.st_dep[rows[b]] and arr[a] <= deadline), \
+                    (q, ride.trip_id, self.trip_names[other], shift)
         return True
 
 

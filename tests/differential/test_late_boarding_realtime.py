@@ -14,7 +14,7 @@ running that day only). For random station queries on that day, every itinerary 
   service date, boarding and alighting at its legs' times where it picks up and drops off, and
   each change made in time (the stop's change time, or the walk between);
 - boards, for its first ride, no later trip of the same route and stops than needed: none of
-  them (changed or not, added trips aside), running that date, not overtaking it, picking up
+  them (changed or not, added trips aside), running that date or the next, not overtaking it, picking up
   and dropping off there, leaves later and still arrives in time for the second ride.
 
 On Strasbourg, itineraries with a real-time ride do move (27 of 91 in 300 queries when measured).
@@ -122,15 +122,19 @@ class ChangedTrips:
         deadline = self._seconds(second.departure, d) - need
         b, a = b_row - int(self.offsets[t]), a_row - int(self.offsets[t])
         rows = np.arange(int(self.offsets[t]), int(self.offsets[t + 1]))
-        for other in self.alike.get((int(self.route[t]), tuple(self.stop[rows].tolist())), []):
-            o = np.arange(int(self.offsets[other]), int(self.offsets[other + 1]))
-            if other == t or not self.service_days[self.service[other], d]:
+        for shift in (0, 1):        # (its service day and the next, on its clock)
+            if d + shift >= self.service_days.shape[1]:
                 continue
-            if self.pickup[o[b]] == NO_PICKUP or self.dropoff[o[a]] == NO_PICKUP:
-                continue
-            if (self.dep[o] < self.dep[rows]).any() or (self.arr[o] < self.arr[rows]).any():
-                continue            # (earlier, or overtaking)
-            assert not (self.dep[o[b]] > self.dep[rows[b]] and self.arr[o[a]] <= deadline), (q, other)
+            for other in self.alike.get((int(self.route[t]), tuple(self.stop[rows].tolist())), []):
+                o = np.arange(int(self.offsets[other]), int(self.offsets[other + 1]))
+                if (other == t and not shift) or not self.service_days[self.service[other], d + shift]:
+                    continue
+                if self.pickup[o[b]] == NO_PICKUP or self.dropoff[o[a]] == NO_PICKUP:
+                    continue
+                dep, arr = self.dep[o] + shift * 86400, self.arr[o] + shift * 86400
+                if (dep < self.dep[rows]).any() or (arr < self.arr[rows]).any():
+                    continue            # (earlier, or overtaking)
+                assert not (dep[b] > self.dep[rows[b]] and arr[a] <= deadline), (q, other, shift)
         return True
 
 
