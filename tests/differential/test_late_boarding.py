@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from tests.reference.feeds import build_param_feed, sample_and_feed_params, station_queries, sweep_settings
+from tests.reference.leave_later import moved_pairs, plans
 
 QUERIES = 150
 NO_PICKUP = 1       # GTFS pickup_type: no pickup (StagedTimetable.st_pickup holds the GTFS values)
@@ -170,28 +171,14 @@ class FirstRides:
         return True
 
 
-def _plans(net, q, monkeypatch, target: str, no_op, **options):
-    """The plan of query ``q``, and the same plan with ``target`` (the late boarding, as a
-    monkeypatch path) replaced by ``no_op``."""
-    plan = net.plan(q[0], q[1], date=q[2], time=q[3], **options)
-    with monkeypatch.context() as m:
-        m.setattr(target, no_op)
-        before = net.plan(q[0], q[1], date=q[2], time=q[3], **options)
-    return plan, before
-
-
 def test_first_ride_boards_where_the_traveller_leaves_latest(feed, monkeypatch):
     built, net = feed
     rides = FirstRides(built)
     queries = _queries(built.bundle, QUERIES, 4242)
     checked = moved = later = 0
     for q in queries:
-        plan, before = _plans(net, q, monkeypatch, "engine.raptor.planner.board_later",
-                              lambda tt, raw, *args: raw)
-        assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
-            [(it.arrival, it.n_vehicles) for it in before.itineraries], q
-        for it, old in zip(plan.itineraries, before.itineraries):
-            assert it.departure >= old.departure, q
+        plan, before = plans(net, q, monkeypatch, "engine.raptor.planner.board_later", lambda tt, raw, *args: raw)
+        for it, old in moved_pairs(plan, before, q):
             checked += rides.check(it, q)
             later += rides.check_later(it, q)
             moved += it.legs != old.legs
@@ -220,12 +207,12 @@ def test_fare_criterion_boards_later_at_the_same_fare(strasbourg, tmp_path, monk
     assert [(f"{it.arrival:%H:%M:%S}", it.n_vehicles, it.fare.amount_minor) for it in plan.itineraries] == \
         [("11:36:00", 4, 260), ("15:45:52", 2, 520), ("18:11:52", 3, 260)]
     for q in [entzheim, *_queries(bundle, 40, 4243)]:
-        plan, before = _plans(net, q, monkeypatch, "engine.criteria.mcraptor.McQuery.leave_later",
-                              lambda self, journeys, start: journeys, optimize=("arrival", "transfers", "fare"), max_transfers=4)
-        assert [(it.arrival, it.n_vehicles, it.fare.amount_minor) for it in plan.itineraries] == \
-            [(it.arrival, it.n_vehicles, it.fare.amount_minor) for it in before.itineraries], q
-        for it, old in zip(plan.itineraries, before.itineraries):
-            assert it.departure >= old.departure, q
+        plan, before = plans(net, q, monkeypatch, "engine.criteria.mcraptor.McQuery.leave_later",
+                             lambda self, journeys, start: journeys, optimize=("arrival", "transfers", "fare"),
+                             max_transfers=4)
+        assert [it.fare.amount_minor for it in plan.itineraries] == \
+            [it.fare.amount_minor for it in before.itineraries], q
+        for it, old in moved_pairs(plan, before, q):
             moved += it.legs != old.legs
             if it.legs != old.legs:
                 checked += rides.check(it, q)
@@ -239,15 +226,9 @@ def test_walking_criterion_leaves_later_walking_as_much(feed, monkeypatch):
     rides = FirstRides(built)
     moved = later = 0
     for q in _queries(built.bundle, 40, 4244):
-        plan, before = _plans(net, q, monkeypatch, "engine.criteria.mcraptor.McQuery.leave_later",
-                              lambda self, journeys, start: journeys, optimize=("arrival", "transfers", "walking"))
-        assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
-            [(it.arrival, it.n_vehicles) for it in before.itineraries], q
-        assert plan.stats["walking_s"] == before.stats["walking_s"], q
-        for it, old in zip(plan.itineraries, before.itineraries):
-            assert it.departure >= old.departure, q
-            assert [leg.duration_s for leg in it.legs if leg.mode == "walk"] == \
-                [leg.duration_s for leg in old.legs if leg.mode == "walk"], q
+        plan, before = plans(net, q, monkeypatch, "engine.criteria.mcraptor.McQuery.leave_later",
+                             lambda self, journeys, start: journeys, optimize=("arrival", "transfers", "walking"))
+        for it, old in moved_pairs(plan, before, q, walking=True):
             later += rides.check_later(it, q)
             moved += it.legs != old.legs
     assert later > 10

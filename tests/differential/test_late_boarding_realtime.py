@@ -29,23 +29,12 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from tests.reference.feeds import feed_name, gtfs_feeds, hhmmss, load_staged, served_stops
+from tests.reference.feeds import feed_name, hhmmss, load_staged, sample_and_feed_params, served_stops
+from tests.reference.leave_later import moved_pairs, plans
 from tests.reference.realtime_gen import build_from_staged, busiest_day_changes, changed_staged
 
 NO_PICKUP = 1           # GTFS pickup_type / drop_off_type: none
 QUERIES = 600
-REAL_FEEDS = ("gtfs-fr-strasbourg-cts",)
-
-
-def _params():
-    params = [pytest.param("sample", id="sample")]
-    for path in gtfs_feeds():
-        if path.parent.name in REAL_FEEDS:
-            params.append(pytest.param(path, id=feed_name(path), marks=pytest.mark.realdata))
-    if len(params) == 1:
-        params.append(pytest.param(None, id="realdata", marks=pytest.mark.skip(
-            reason="no GTFS feeds: shared data folder absent (set BRIQUE_DATA)")))
-    return params
 
 
 class ChangedTrips:
@@ -138,7 +127,7 @@ class ChangedTrips:
         return True
 
 
-@pytest.fixture(scope="module", params=_params())
+@pytest.fixture(scope="module", params=sample_and_feed_params(["gtfs-fr-strasbourg-cts"]))
 def case(request, tmp_path_factory):
     import engine
 
@@ -183,10 +172,7 @@ def test_realtime_plans_leave_as_late_as_they_can(case, monkeypatch):
             m.setattr(planner, "later_trips", _static_only(planner.later_trips))
             m.setattr(planner, "board_later", _static_only(planner.board_later))
             before = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=4)
-        assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
-            [(it.arrival, it.n_vehicles) for it in before.itineraries], q
-        for it, old in zip(plan.itineraries, before.itineraries):
-            assert it.departure >= old.departure, q
+        for it, old in moved_pairs(plan, before, q):
             checked += trips.check(it, day, q)
             if it.departure > old.departure:
                 moved += 1
@@ -204,18 +190,9 @@ def test_walking_criterion_with_the_overlay_leaves_later(case, monkeypatch):
     name, net, trips, day, queries = case
     checked = moved = 0
     for q in queries[:QUERIES // 6]:
-        kw = dict(date=q[2], time=q[3], max_transfers=3, optimize=("arrival", "transfers", "walking"))
-        plan = net.plan(q[0], q[1], **kw)
-        with monkeypatch.context() as m:
-            m.setattr(McQuery, "leave_later", lambda self, journeys, start: journeys)
-            before = net.plan(q[0], q[1], **kw)
-        assert [(it.arrival, it.n_vehicles) for it in plan.itineraries] == \
-            [(it.arrival, it.n_vehicles) for it in before.itineraries], q
-        assert plan.stats["walking_s"] == before.stats["walking_s"], q
-        for it, old in zip(plan.itineraries, before.itineraries):
-            assert it.departure >= old.departure, q
-            assert [leg.duration_s for leg in it.legs if leg.mode == "walk"] == \
-                [leg.duration_s for leg in old.legs if leg.mode == "walk"], q
+        plan, before = plans(net, q, monkeypatch, (McQuery, "leave_later"), lambda self, journeys, start: journeys,
+                             max_transfers=3, optimize=("arrival", "transfers", "walking"))
+        for it, old in moved_pairs(plan, before, q, walking=True):
             checked += trips.check(it, day, q)
             moved += it.departure > old.departure
     assert checked > 10 and moved > 3, (checked, moved)
