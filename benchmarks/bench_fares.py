@@ -9,8 +9,9 @@ two-criteria plan, same queries alternately: Strasbourg CTS with the generated r
 routes), "v2" (transfer types 0/1/2, transfer counts, three kinds of duration limit) and
 "v2-simple" (transfers within a time: free, a discount, an upgrade), the sample city with "v2" in
 short mode; each without a limit and with max_duration_s=7200 (journeys arriving within 2 h).
-Stores both medians, their ratio (the issue's target on Strasbourg: <= 3), the p90, the labels
-and how many queries were refused (label budget). ``test_fare_criterion_generated_riders``: the
+Outside short mode three rounds over the queries, each query's time the median of its rounds
+(ROUNDS). Stores both medians, their ratio (the issue's target on Strasbourg: <= 3; and the
+first round's alone), the p90, the labels and how many queries were refused (label budget). ``test_fare_criterion_generated_riders``: the
 same for another rider category or fare medium; ``test_fare_criterion_real``: the same on the
 shared feeds that carry fares of their own (BART, Caltrain, Tampa HART, Porto Alegre: all v1).
 """
@@ -27,6 +28,13 @@ from tests.reference.feeds import bench_short, percentiles, station_queries, war
 SHORT = bench_short()
 FARE = ("arrival", "transfers", "fare")
 N_QUERIES = 40 if SHORT else 400
+#: _fare_against_two: rounds over the queries (outside short mode). Each query's time in each
+#: mode is the median of its rounds, and the stored ratio is of the p50s of those: on this shared
+#: 2-core machine one run's p50 ratio for the same code on Strasbourg "v2" moved x 2.8 -> 3.5
+#: between runs minutes apart (a fare plan of ~2 ms is hit by other tenants' work more often
+#: than a two-criteria one of ~0.7 ms; per-query medians of three rounds: x 2.7 -> 3.0). The first
+#: round's ratio (the single-run protocol before 2026-12-07) is stored too.
+ROUNDS = 1 if SHORT else 3
 
 
 def _bart():
@@ -132,23 +140,25 @@ def fare_generated_bundles(tmp_path_factory):
     return bundles
 
 
-@pytest.mark.parametrize("max_duration_s", [None, 7200], ids=["unbounded", "within-2h"])
-@pytest.mark.parametrize("key", ["sample_v2", "cts_v1", "cts_v2", "cts_v2-simple", "cts_v2-priority"])
 def _fare_against_two(benchmark, bundle, n_queries: int, fare_options: dict | None = None, **options) -> None:
     """Times, query by query, plan() with two criteria then with the fare as the third (both
     with ``options``, the fare plan with ``fare_options`` too) over ``n_queries`` station queries
-    of ``bundle``, and stores both medians, their ratio, the p90, the labels and how many queries
-    were refused (label budget)."""
+    of ``bundle``, ROUNDS times, and stores both medians of the per-query medians, their ratio
+    (and the first round's), the p90, the labels and how many queries were refused (label budget)."""
     import engine
     from engine.errors import InvalidQueryError
 
     net = engine.open(str(bundle))
     queries = station_queries(bundle, n_queries, 2034)
-    two, mc, labels, refused = [], [], [], []
+    two_rounds, mc_rounds, labels, refused = [], [], [], []
 
     def run():
-        _two_then_fare(net, queries, two, mc, labels, refused, (InvalidQueryError,), fare_options=fare_options,
-                       **options)
+        for r in range(ROUNDS):
+            two, mc = [], []
+            _two_then_fare(net, queries, two, mc, labels if r == 0 else [], refused if r == 0 else [],
+                           (InvalidQueryError,), fare_options=fare_options, **options)
+            two_rounds.append(two)
+            mc_rounds.append(mc)
 
     for q in queries[:3]:                                      # workspaces grown, day models built
         try:
@@ -158,8 +168,11 @@ def _fare_against_two(benchmark, bundle, n_queries: int, fare_options: dict | No
             pass
     warm_service_days(net, queries)
     benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
+    two, mc = np.median(two_rounds, axis=0), np.median(mc_rounds, axis=0)      # per query, over the rounds
     benchmark.extra_info.update(two_criteria=percentiles(two), fare_criterion=percentiles(mc),
-                                p50_ratio=round(float(np.median(mc) / np.median(two)), 3), queries=len(queries),
+                                p50_ratio=round(float(np.median(mc) / np.median(two)), 3), rounds=ROUNDS,
+                                p50_ratio_first_round=round(float(np.median(mc_rounds[0]) / np.median(two_rounds[0])),
+                                                            3), queries=len(queries),
                                 labels_p50=float(np.median(labels)) if labels else None, refused=len(refused))
 
 

@@ -1152,7 +1152,8 @@ cdef class McWorkspace:
     cdef uint8_t[::1] lab_alive
     cdef int32_t[::1] lab_until, rb_until     # fares: a label's until once computed (_until_of)
     cdef int32_t[::1] rb_floor     # fares v1: the route label's open-ticket floor (_price, not complete;
-                                   # FLOOR_STALE: to compute), kept while its zones do not change
+                                   # FLOOR_STALE: to compute), kept while its zones do not change;
+                                   # fares v2: its least final fare wherever it alights (_ride_table_floor)
     cdef Seg* lab_seg
     cdef int32_t[::1] lab_floors   # fares v1: [LAB_PRICES * label] its prices, FLOOR_STALE until asked
                                    # (_v1_label_floor; the last: its open ticket closed there, _board_fare)
@@ -1705,7 +1706,7 @@ cdef void _footpaths_from(McView tt, McWorkspace ws, int idx, int k, bint walk_a
     """One footpath from label idx to every neighbour of its stop (DIRECT bags); walking adds
     its seconds to the third criterion in walking mode, nothing in fare mode."""
     cdef int s = ws.lab_stop[idx], e, t, new
-    cdef int32_t arr, crit
+    cdef int32_t arr, crit, floor
     cdef bint fare = ws.fm is not None
     cdef Seg g
     if fare:
@@ -1717,8 +1718,11 @@ cdef void _footpaths_from(McView tt, McWorkspace ws, int idx, int k, bint walk_a
         if ws.f2 is not None:
             g = ws.lab_seg[idx]
             _v2_settle(ws.f2, &g, arr)
-        if _stage_hopeless(ws, _ready_row(ws, t), arr, _crit_floor(ws, crit, &g, t, False, arr, False, FLOOR_STALE,
-                                                                   idx), k, 0) or \
+        # (a label that walked to t ends there or boards there: no second footpath)
+        floor = FLOOR_STALE if ws.is_target[t] else _ride_table_floor(ws, crit, &g, t)
+        if floor == FLOOR_STALE:
+            floor = _crit_floor(ws, crit, &g, t, False, arr, False, FLOOR_STALE, idx)
+        if _stage_hopeless(ws, _ready_row(ws, t), arr, floor, k, 0) or \
                 _vehicle_dominates(tt, ws, t, arr, crit, &g, k, min_change_s):
             continue
         new = _bag_insert(ws, t, DIRECT_BAG, arr, crit, &g, k, KIND_WALK, idx)
@@ -1805,8 +1809,34 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     if fare:
         ws.rb_seg[n_rb] = g[0]
         ws.rb_until[n_rb] = un.value
-        ws.rb_floor[n_rb] = FLOOR_STALE
+        ws.rb_floor[n_rb] = _ride_table_floor(ws, crit, g, tt.pattern_stops[start + pos])
     return n_rb + 1
+
+
+cdef inline int32_t _ride_table_floor(McWorkspace ws, int32_t crit, const Seg* g, int s) noexcept nogil:
+    """(Fares v2.) A lower bound on the final fare of a journey whose next step is a ride boarded
+    at s, from a label (crit, last leg g): a route label boarded there (wherever it alights), a
+    label boarding there, or one that walked there (it may not walk again). crit plus the fare
+    potentials' ride table at s (_fare_potentials: a ride boarded at s, then the way to a target),
+    tighter than the label's potential, which may also walk first. g as it is: settling it at
+    the departure can only forget its last leg, and the table with a last leg is never above
+    the table without (each contribution is the lower of the product and what a transfer makes
+    it). FLOOR_STALE when there is none: not fares v2, no potentials, or discounts (a later ride
+    may pay back)."""
+    cdef int32_t v
+    if ws.f2 is None or ws.potential == NULL or ws.f2.leg_floor < 0 or crit >= FARE_UNKNOWN:
+        return FLOOR_STALE
+    v = ws.potential[(ws.n_classes + _last_leg_class(ws.f2, g)) * ws.n_stops + s]
+    return FARE_UNKNOWN if v >= FARE_UNKNOWN else crit + v
+
+
+cdef inline int32_t _board_floor(McWorkspace ws, int label, int s, int32_t now) noexcept nogil:
+    """A lower bound on the final third criterion of a journey that boards at s next from
+    ``label`` (at ``now``): _ride_table_floor when there is one, else _crit_floor."""
+    cdef int32_t floor = _ride_table_floor(ws, ws.lab_crit[label], &ws.lab_seg[label], s)
+    if floor != FLOOR_STALE:
+        return floor
+    return _crit_floor(ws, ws.lab_crit[label], &ws.lab_seg[label], s, False, now, True, FLOOR_STALE, label)
 
 
 cdef int _board_fare(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s, int trip, int day, int32_t dep,
@@ -1859,8 +1889,7 @@ cdef int _board_later(McView tt, McWorkspace ws, int n_rb, int p, int pos, int s
                       int k, int cur) noexcept nogil:
     """Board (p, trip) leaving at dep from label cur, a later vehicle than its first one, unless
     no journey from it can be one the set lacks. Returns the new route bag size."""
-    if dep > ws.wait_until or _stage_hopeless(ws, _ready_row(ws, s), dep, _crit_floor(
-            ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True, FLOOR_STALE, cur), k - 1, 1):
+    if dep > ws.wait_until or _stage_hopeless(ws, _ready_row(ws, s), dep, _board_floor(ws, cur, s, dep), k - 1, 1):
         return n_rb
     return _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
 
@@ -1999,7 +2028,12 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                 if v2:
                     # the ride's price depends on where it ends: the route label is dropped on
                     # its floor (no leg costs less than nothing), the stop's label on its fare
+                    # (and no less than what the boarding's ride table says: a bound for the whole
+                    # ride, tighter than the fare so far; Strasbourg "v2", 100 queries: rides
+                    # priced p50 7.1 k -> 5.8 k a query)
                     floor = _crit_floor(ws, crit, &ws.rb_seg[r], s, True)
+                    if ws.rb_floor[r] != FLOOR_STALE and ws.rb_floor[r] > floor:
+                        floor = ws.rb_floor[r]
                     if _ride_hopeless(ws, start + pos, arr, floor, k):
                         ws.rb_alive[r] = 0
                         dropped += 1
@@ -2064,8 +2098,8 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
             dep = _earliest_trip(tt, next_active, day_shift, p, pos, ready, &trip, &day)
             # every stop down the pattern is reached at >= dep: a journey already found that is
             # no worse makes the boarding useless
-            if trip != NO_IDX and not _stage_hopeless(ws, _ready_row(ws, s), dep, _crit_floor(
-                    ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, dep, True, FLOOR_STALE, cur), k - 1, 1):
+            if trip != NO_IDX and not _stage_hopeless(ws, _ready_row(ws, s), dep, _board_floor(ws, cur, s, dep),
+                                                      k - 1, 1):
                 if fare:
                     n_rb = _board_fare(tt, ws, n_rb, p, pos, s, trip, day, dep, k, cur)
                     if v2 and ws.f2.timed and not ws.overflow:
@@ -2087,8 +2121,7 @@ cdef inline bint _board_hopeless(McView tt, McWorkspace ws, int cur, int s, int 
     cdef int32_t ready = ws.lab_arr[cur]
     if ws.lab_kind[cur] == KIND_VEHICLE:
         ready += tt.stop_min_change[s] if tt.stop_min_change[s] != NO_VALUE else min_change_s
-    return _stage_hopeless(ws, _ready_row(ws, s), ready, _crit_floor(
-        ws, ws.lab_crit[cur], &ws.lab_seg[cur], s, False, ready, True, FLOOR_STALE, cur), k - 1, 1)
+    return _stage_hopeless(ws, _ready_row(ws, s), ready, _board_floor(ws, cur, s, ready), k - 1, 1)
 
 
 cdef int _route_compact(McWorkspace ws, int n_rb) noexcept nogil:
