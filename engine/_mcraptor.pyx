@@ -2069,7 +2069,9 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                         # where the journey may end and whether it must ride again, from this stop
                         # (not a bound down the pattern: a later stop may need no more rides)
                         bound_crit = _crit_floor(ws, crit, &g, s, False, arr, False, floor)
-                if _stage_hopeless(ws, _arrived_row(ws, s), arr, bound_crit, k, 0):
+                # (fares v2: the same test passed with ``floor`` before pricing; a bound no higher
+                # passes it again)
+                if (not v2 or bound_crit > floor) and _stage_hopeless(ws, _arrived_row(ws, s), arr, bound_crit, k, 0):
                     continue                   # not from here (other stops may need fewer vehicles)
                 idx = _bag_insert(ws, s, VEHICLE_BAG, arr, crit, &g, k, KIND_VEHICLE, ws.rb_parent[r])
                 if idx == NO_IDX:
@@ -2347,6 +2349,35 @@ def target_journeys(McWorkspace ws, const int32_t[::1] target_stop, const int32_
     return out
 
 
+def v2_journey_fare(FareModelV2 f, const int32_t[::1] pattern, const int32_t[::1] board_stop,
+                    const int32_t[::1] alight_stop, const int32_t[::1] dep, const int32_t[::1] arr) -> int:
+    """The fare (minor units; FARE_UNKNOWN: none) of a journey's rides (pattern, boarding and
+    alighting stops, departure and arrival on the query's time axis, in travel order) as the
+    search prices its labels: _v2_ride's fold from no ticket, each leg's state settled at its
+    boarding and arrival. Why: the fare criterion prices the two-criteria run's journeys for
+    its target pruning (McPlanner._known) and compares a journey moved to later trips with its
+    search price (McQuery.leave_later); building their legs and pricing them as itineraries
+    cost ~0.1 ms a journey, and most of them never become an itinerary of the answer.
+    tests/differential/test_fare_journey_kernel.py checks it equals the itineraries' prices."""
+    cdef Py_ssize_t i, n = pattern.shape[0]
+    cdef Seg g, after
+    cdef int32_t crit = 0
+    if board_stop.shape[0] != n or alight_stop.shape[0] != n or dep.shape[0] != n or arr.shape[0] != n:
+        raise ValueError("v2_journey_fare: one pattern, boarding, alighting, departure and arrival per ride")
+    for i in range(n):
+        if not (0 <= pattern[i] < f.pattern_class.shape[0]) or not (0 <= board_stop[i] < f.stop_class.shape[0]) \
+                or not (0 <= alight_stop[i] < f.stop_class.shape[0]):
+            raise ValueError(f"v2_journey_fare: ride {i} names a pattern or stop outside the fare model")
+    _no_ticket(&g)
+    with nogil:
+        for i in range(n):
+            _v2_settle(f, &g, dep[i])
+            crit = _v2_ride(f, crit, &g, &after, pattern[i], board_stop[i], alight_stop[i], dep[i], arr[i])
+            g = after
+            _v2_settle(f, &g, arr[i])
+    return crit
+
+
 def fare_floors(McWorkspace ws):
     """[j] for j = 0 .. max_rounds of the last run: the least fare a journey from its origins
     (no ticket yet) to its targets with at most j vehicles pays (the fare potentials, fares
@@ -2522,7 +2553,9 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
             for i in range(n_marked):
                 s = ws.marked_list[i]
                 for bag in range(2 * ws.bag_slots):
-                    cur = ws.bag_head[(2 * s + bag // ws.bag_slots) * BAG_SLOTS + bag % ws.bag_slots]
+                    # (vehicle bag's slots in use, then the direct bag's: no division per slot)
+                    cur = ws.bag_head[2 * s * BAG_SLOTS + (bag if bag < ws.bag_slots else
+                                                           BAG_SLOTS + bag - ws.bag_slots)]
                     while cur != NO_IDX:
                         if ws.lab_alive[cur] and ws.lab_round[cur] == k - 1 and cur >= ws.run_first and \
                                 not _board_hopeless(tt, ws, cur, s, k, min_change_s):

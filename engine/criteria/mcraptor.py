@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from .._mcraptor import (KINDS, FareModel, McView, McWorkspace, fare_floors, live_patterns, run_mcraptor, stage_for,
-                         target_journeys)
+                         target_journeys, v2_journey_fare)
 from .._types import MAX_ROUNDS, SECONDS_PER_DAY
 from ..errors import InvalidQueryError, QueryTimeoutError
 from ..raptor.boarding import Access, board_later, later_trips
@@ -348,7 +348,7 @@ class McPlanner:
         return journeys
 
     def _known(self, o, d, request: PlanRequest, day: int, start: int, tz, built: dict,
-               priced: dict) -> Known:
+               priced: dict, fares: FareModel | None = None) -> Known:
         """(arrival + egress, vehicles, fare) of the two-criteria Pareto journeys, for the fare
         criterion's target pruning from its first round: without them its first rounds keep
         nearly every later trip (a later start may be cheaper, its transfers still valid)
@@ -358,7 +358,9 @@ class McPlanner:
         later trip for nothing: Strasbourg, 1.9 M labels, 53 s). None: only a zero-vehicle
         journey, McRAPTOR runs. Also the fewest vehicles a journey has (RAPTOR's Pareto set holds
         the journey with the fewest): McRAPTOR's labels end with no fewer; and, per number of
-        vehicles k, the earliest arrival with at most k (run_mcraptor ``earliest``). The journeys
+        vehicles k, the earliest arrival with at most k (run_mcraptor ``earliest``). With fares
+        v2 (``fares``) the journeys are priced as the search prices its labels (search_fare:
+        their itineraries are priced once they are in the answer). The journeys
         themselves are kept (``Known.journeys``): the search drops the labels that can only tie
         one (McPlanner.run ``ties_beaten``), so they are part of the answer as RAPTOR found
         them. (Walking has no later-is-better state: there these journeys cost more than they
@@ -380,14 +382,30 @@ class McPlanner:
                 continue            # (the earliest arrival is among them: if it is too late, all are)
             fewest = min(fewest, k)
             if k:
-                fare = priced[tuple(raw)] = p.legs.fare(self.build_legs(raw, request.date, tz, built),
-                                                        request.rider_category, request.fare_medium)
-                rows.append((arrival_s, k, fare.amount_minor if fare is not None and fare.known else FARE_UNKNOWN))
+                amount = self.search_fare(fares, raw, request)
+                if amount is None:
+                    fare = priced[tuple(raw)] = p.legs.fare(self.build_legs(raw, request.date, tz, built),
+                                                            request.rider_category, request.fare_medium)
+                    amount = fare.amount_minor if fare is not None and fare.known else FARE_UNKNOWN
+                rows.append((arrival_s, k, amount))
                 journeys.append((*rows[-1], list(raw)))
             else:
                 walk_only = True
         return Known(np.array(rows, np.int32).reshape(-1, 3) if rows or not walk_only else None, fewest, earliest,
                      journeys)
+
+    def search_fare(self, fares: FareModel | None, raw: list[RawLeg], request: PlanRequest) -> int | None:
+        """The fare (minor units, FARE_UNKNOWN: none) of the journey ``raw`` as the search prices
+        its labels (engine._mcraptor.v2_journey_fare), with fares v2 on the schedule; None
+        otherwise (v1, whose tickets the itinerary's pricing cuts, or a real-time overlay: the
+        caller prices the itinerary). Equal to the itinerary's price (the search's fares are)."""
+        if fares is None or fares.version != 2 or request.overlay is not None or self.static is not None:
+            return None
+        trip_pattern = self._tt_views()[0]
+        rides = [(trip_pattern[leg.trip_idx], leg.from_stop, leg.to_stop, leg.dep, leg.arr) for leg in raw
+                 if leg.kind == "transit"]
+        columns = np.array(rides, np.int32).reshape(-1, 5).T
+        return v2_journey_fare(fares, *(np.ascontiguousarray(c) for c in columns))
 
     def _target_labels(self, ws: McWorkspace, o, d, request: PlanRequest, walks: bool, fares=None):
         """(arrival + egress, vehicles, walking + egress walk or fare, label) of every journey
@@ -518,7 +536,7 @@ class McQuery:
             # prune as well (no fewest vehicles known then)
             known, fewest = np.asarray(beaten_by, np.int32).reshape(-1, 3), 0
         elif fares is not None:
-            two = mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced)
+            two = mc._known(o, d, request, self.day, start, self.tz, self.built, self.priced, fares)
             known, fewest, earliest, found_by_raptor = two.rows, two.fewest, two.earliest, two.journeys
         else:
             known, fewest = None, 0
@@ -563,9 +581,9 @@ class McQuery:
         Entzheim Centre -> Graffenstaden Z.I, 2026-03-30 10:02:38: RAPTOR's 10:26 journey, moved
         to 14:31, arrives as it did for 2.60 EUR instead of 5.20, a journey the search's first
         vehicle model does not look for, README "First vehicle"). The moved journey is priced
-        once, the price kept for its itinerary (the search's own journeys are priced then
-        anyway; RAPTOR's, priced for the search, twice). With walking, the walks stay what they
-        were."""
+        as the search prices its labels (McPlanner.search_fare, fares v2 on the schedule: its
+        itinerary is priced once it is in the answer), else as an itinerary, that price kept
+        for the answer. With walking, the walks stay what they were."""
         mc, o, request, out = self.mc, self.o, self.request, []
         # (the schedule's timetable: a real-time one's trips past it are the overlay's, read from it;
         # its next_active has the changed trips struck out)
@@ -579,12 +597,15 @@ class McQuery:
             if access is not None and k:
                 moved = board_later(tt, moved, access, start, overlay, day)
             if moved is not raw and self.fares is not None:
-                priced = mc.planner.legs.fare(mc.build_legs(moved, request.date, self.tz, self.built),
-                                              request.rider_category, request.fare_medium)
-                if (priced.amount_minor if priced is not None and priced.known else FARE_UNKNOWN) != third:
+                amount = mc.search_fare(self.fares, moved, request)
+                if amount is None:
+                    priced = mc.planner.legs.fare(mc.build_legs(moved, request.date, self.tz, self.built),
+                                                  request.rider_category, request.fare_medium)
+                    amount = priced.amount_minor if priced is not None and priced.known else FARE_UNKNOWN
+                    if amount == third:
+                        self.priced[tuple(moved)] = priced
+                if amount != third:
                     moved = raw
-                else:
-                    self.priced[tuple(moved)] = priced
             out.append((arrival, k, third, moved))
         return out
 
