@@ -2349,32 +2349,31 @@ def target_journeys(McWorkspace ws, const int32_t[::1] target_stop, const int32_
     return out
 
 
-def v2_journey_fare(FareModelV2 f, const int32_t[::1] pattern, const int32_t[::1] board_stop,
-                    const int32_t[::1] alight_stop, const int32_t[::1] dep, const int32_t[::1] arr) -> int:
-    """The fare (minor units; FARE_UNKNOWN: none) of a journey's rides (pattern, boarding and
-    alighting stops, departure and arrival on the query's time axis, in travel order) as the
-    search prices its labels: _v2_ride's fold from no ticket, each leg's state settled at its
-    boarding and arrival. Why: the fare criterion prices the two-criteria run's journeys for
+def v2_journey_fare(FareModelV2 f, const int32_t[:, ::1] rides) -> int:
+    """The fare (minor units; FARE_UNKNOWN: none) of a journey's rides, one row each in travel
+    order: (pattern, boarding stop, alighting stop, departure, arrival on the query's time axis),
+    as the search prices its labels: _v2_ride's fold from no ticket, each leg's state settled at
+    its boarding and arrival. Why: the fare criterion prices the two-criteria run's journeys for
     its target pruning (McPlanner._known) and compares a journey moved to later trips with its
     search price (McQuery.leave_later); building their legs and pricing them as itineraries
     cost ~0.1 ms a journey, and most of them never become an itinerary of the answer.
     tests/differential/test_fare_journey_kernel.py checks it equals the itineraries' prices."""
-    cdef Py_ssize_t i, n = pattern.shape[0]
+    cdef Py_ssize_t i, n = rides.shape[0]
     cdef Seg g, after
     cdef int32_t crit = 0
-    if board_stop.shape[0] != n or alight_stop.shape[0] != n or dep.shape[0] != n or arr.shape[0] != n:
+    if rides.shape[1] != 5:
         raise ValueError("v2_journey_fare: one pattern, boarding, alighting, departure and arrival per ride")
     for i in range(n):
-        if not (0 <= pattern[i] < f.pattern_class.shape[0]) or not (0 <= board_stop[i] < f.stop_class.shape[0]) \
-                or not (0 <= alight_stop[i] < f.stop_class.shape[0]):
+        if not (0 <= rides[i, 0] < f.pattern_class.shape[0]) or not (0 <= rides[i, 1] < f.stop_class.shape[0]) \
+                or not (0 <= rides[i, 2] < f.stop_class.shape[0]):
             raise ValueError(f"v2_journey_fare: ride {i} names a pattern or stop outside the fare model")
     _no_ticket(&g)
     with nogil:
         for i in range(n):
-            _v2_settle(f, &g, dep[i])
-            crit = _v2_ride(f, crit, &g, &after, pattern[i], board_stop[i], alight_stop[i], dep[i], arr[i])
+            _v2_settle(f, &g, rides[i, 3])
+            crit = _v2_ride(f, crit, &g, &after, rides[i, 0], rides[i, 1], rides[i, 2], rides[i, 3], rides[i, 4])
             g = after
-            _v2_settle(f, &g, arr[i])
+            _v2_settle(f, &g, rides[i, 4])
     return crit
 
 

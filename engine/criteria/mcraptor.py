@@ -416,8 +416,7 @@ class McPlanner:
         trip_pattern = self._tt_views()[0]
         rides = [(trip_pattern[leg.trip_idx], leg.from_stop, leg.to_stop, leg.dep, leg.arr) for leg in raw
                  if leg.kind == "transit"]
-        columns = np.array(rides, np.int32).reshape(-1, 5).T
-        return v2_journey_fare(fares, *(np.ascontiguousarray(c) for c in columns))
+        return v2_journey_fare(fares, np.array(rides, np.int32).reshape(-1, 5))
 
     def _target_labels(self, ws: McWorkspace, o, d, request: PlanRequest, walks: bool, fares=None):
         """(arrival + egress, vehicles, walking + egress walk or fare, label) of every journey

@@ -99,8 +99,8 @@ def test_search_fare_none_without_fares_v2(sample_paths, tmp_path, monkeypatch):
 
 
 def test_v2_journey_fare_refuses_bad_rides(fare_bundle):
-    """Arrays of different lengths or a pattern / stop outside the model: a ValueError, not a
-    read outside the arrays."""
+    """Rows that are not (pattern, boarding, alighting, departure, arrival), or a pattern / stop
+    outside the model: a ValueError, not a read outside the arrays."""
     import datetime as dt
 
     import numpy as np
@@ -115,8 +115,9 @@ def test_v2_journey_fare_refuses_bad_rides(fare_bundle):
     net.plan(q[0], q[1], date=q[2], time=q[3], optimize=FARE)     # (the fare model built)
     mc = next(v for k, v in net._criteria_cache.items() if k[0] == "mc")
     fares = mc.fare_model(dt.date.fromisoformat(q[2]), zone(mc.tt.feed_timezones[0]))
-    one = np.zeros(1, np.int32)
     with pytest.raises(ValueError, match="one pattern"):
-        v2_journey_fare(fares, one, one, one, one, np.zeros(2, np.int32))
+        v2_journey_fare(fares, np.zeros((1, 4), np.int32))
     with pytest.raises(ValueError, match="outside"):
-        v2_journey_fare(fares, np.array([10 ** 8], np.int32), one, one, one, one)
+        v2_journey_fare(fares, np.array([[10 ** 8, 0, 0, 0, 0]], np.int32))
+    with pytest.raises(ValueError, match="outside"):
+        v2_journey_fare(fares, np.array([[0, 0, -1, 0, 0]], np.int32))
