@@ -175,6 +175,42 @@ def test_timeframe_intervals_cover_the_day(kernels):
     assert kernel.model(date, None) is kernel.model(date, None)      # one model per day
 
 
+@pytest.mark.parametrize("version", ["v2", "v2-simple"])
+def test_interval_lookup_equals_a_binary_search(kernels, version, monkeypatch):
+    """The kernel reads a time's interval (how many of the day's time bounds are at or before
+    it) from a table by 15-minute steps, then the bounds within the step: the same as a binary
+    search at every bound, a second either side, random times over the query axis and beyond,
+    and the extremes (a last leg's EXPIRED time, int32's ends); with bounds far apart (the
+    table's step grows past 2^16 steps) and with none. Unsorted bounds are refused."""
+    kernel, net = kernels[version]
+    tt = net._planner.tt
+    rng = np.random.default_rng(7)
+    days = [tt.period_start + dt.timedelta(days=d) for d in (0, 1, 3)]
+    wide = np.array([-(1 << 30), -86400, 0, 3600, 1 << 29], np.int32)     # (a span past 2^16 steps)
+    real = kernel._timeframes
+    def with_bounds(bounds):
+        def fixed(date, tz):
+            _, dep, arr = real(date, tz)
+            rows = len(bounds) + 1
+            return bounds, np.resize(dep, rows * kernel.words).astype(np.uint64), \
+                np.resize(arr, rows * kernel.words).astype(np.uint64)
+        monkeypatch.setattr(kernel, "_timeframes", fixed)
+        monkeypatch.setattr(kernel, "_slack_spans", lambda b, d: tuple(
+            np.zeros(len(kernel.slack_dep) * (len(b) + 1), np.int32) for _ in range(2)))
+        return kernel._build_model(days[0], None)
+
+    for bounds in [np.asarray(real(day, None)[0], np.int32) for day in days] + [wide, np.zeros(0, np.int32)]:
+        model = with_bounds(bounds)
+        lo, hi = (int(bounds.min()), int(bounds.max())) if len(bounds) else (0, 0)
+        times = np.concatenate([bounds, bounds - 1, bounds + 1,
+                                rng.integers(max(lo - 3 * 86400, -(1 << 31) + 1), min(hi + 3 * 86400, (1 << 31) - 1),
+                                             20_000),
+                                [-(1 << 30), -(1 << 31) + 1, (1 << 31) - 1, 0]]).astype(np.int32)
+        assert (model.intervals(times) == np.searchsorted(bounds, times, side="right")).all()
+    with pytest.raises(ValueError, match="sorted"):
+        with_bounds(wide[::-1].copy())
+
+
 @pytest.mark.parametrize("tz_name", [None, "Europe/Paris", "America/Los_Angeles", "Australia/Lord_Howe"])
 def test_day_timeframes_equal_a_plain_recomputation(kernels, tz_name):
     """_timeframes (a date's intervals) reads clock changes from a per-year table and timeframes
