@@ -1356,8 +1356,11 @@ cdef inline bint _target_dominated(McWorkspace ws, int32_t arr, int32_t crit, in
     cdef int i
     if arr < ws.tg_min_arr:
         return False        # earlier than every journey found: the common case, no scan
+    # (the journeys are kept by arrival: _add_target)
     for i in range(ws.n_targets_seen):
-        if ws.tg_arr[i] <= arr and ws.tg_crit[i] <= crit and ws.tg_round[i] <= k:
+        if ws.tg_arr[i] > arr:
+            return False
+        if ws.tg_crit[i] <= crit and ws.tg_round[i] <= k:
             return True
     return False
 
@@ -1466,9 +1469,11 @@ cdef int32_t _until(McWorkspace ws, int s, int32_t crit, const Seg* g, int k, bi
     # against 2.39 k)
     floor = _crit_floor(ws, crit, g, s, riding) if ws.f2 is not None else crit
     k = _rounds_at_least(ws, s, k, riding)
-    for i in range(ws.n_targets_seen):
-        if ws.tg_arr[i] < h and ws.tg_crit[i] <= floor and ws.tg_round[i] <= k:
-            h = ws.tg_arr[i]
+    for i in range(ws.n_targets_seen):        # (by arrival: the first no worse is the earliest)
+        if ws.tg_arr[i] >= h:
+            break
+        if ws.tg_crit[i] <= floor and ws.tg_round[i] <= k:
+            return ws.tg_arr[i]
     return h
 
 
@@ -1606,6 +1611,16 @@ cdef inline void _note_target(McWorkspace ws, int s, int32_t arr, int32_t crit, 
         w = crit + ws.target_egress_walk[s]
     if _target_dominated(ws, a, w, k):
         return
+    _add_target(ws, a, w, k)
+
+
+cdef void _add_target(McWorkspace ws, int32_t a, int32_t w, int k) noexcept nogil:
+    """Add journey (arrival a, third criterion w, k vehicles), which none of ws.tg_* beats, to
+    them: they stay a Pareto set in order of arrival (the entries it dominates leave). Why in
+    order: the scans of the set (_target_dominated, _until) stop at the first entry past the
+    time they ask about, and the known journeys a fares v2 pass enters (the passes before it,
+    as arriving at once, and the same ones as they arrived) are read once, not twice."""
+    cdef int i, m = 0, at
     for i in range(ws.n_targets_seen):
         if not (a <= ws.tg_arr[i] and w <= ws.tg_crit[i] and k <= ws.tg_round[i]):
             ws.tg_arr[m] = ws.tg_arr[i]
@@ -1614,9 +1629,15 @@ cdef inline void _note_target(McWorkspace ws, int s, int32_t arr, int32_t crit, 
             m += 1
     ws.n_targets_seen = m
     if m < TARGET_CAP:
-        ws.tg_arr[m] = a
-        ws.tg_crit[m] = w
-        ws.tg_round[m] = k
+        at = m
+        while at > 0 and ws.tg_arr[at - 1] > a:
+            ws.tg_arr[at] = ws.tg_arr[at - 1]
+            ws.tg_crit[at] = ws.tg_crit[at - 1]
+            ws.tg_round[at] = ws.tg_round[at - 1]
+            at -= 1
+        ws.tg_arr[at] = a
+        ws.tg_crit[at] = w
+        ws.tg_round[at] = k
         ws.n_targets_seen = m + 1
         if a < ws.tg_min_arr:
             ws.tg_min_arr = a
@@ -2420,6 +2441,16 @@ def v2_journey_fare(FareModelV2 f, const int32_t[:, ::1] rides) -> int:
     return crit
 
 
+def known_targets(McWorkspace ws):
+    """Rows (arrival + egress + 1 s, third criterion, vehicles) of the journeys the last run was
+    given or found, as its target pruning holds them (_add_target: a Pareto set in order of
+    arrival; a known journey is entered a second later, so that equal ones are found again).
+    For tests."""
+    n = ws.n_targets_seen
+    return np.stack([np.asarray(ws.tg_arr)[:n], np.asarray(ws.tg_crit)[:n], np.asarray(ws.tg_round)[:n]],
+                    axis=1).copy()
+
+
 def fare_floors(McWorkspace ws):
     """[j] for j = 0 .. max_rounds of the last run: the least fare a journey from its origins
     (no ticket yet) to its targets with at most j vehicles pays (the fare potentials, fares
@@ -2539,14 +2570,11 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         ws.n_targets_seen = 0
         ws.tg_min_arr = UNREACHED
         ws.horizon = horizon if horizon < UNREACHED else UNREACHED - 1
+        ws.until_floor = UNREACHED
         if known is not None:
             for i in range(known.shape[0]):
-                if ws.n_targets_seen < TARGET_CAP:
-                    ws.tg_arr[ws.n_targets_seen] = known[i, 0] + 1
-                    ws.tg_round[ws.n_targets_seen] = known[i, 1]
-                    ws.tg_crit[ws.n_targets_seen] = known[i, 2]
-                    ws.tg_min_arr = min(ws.tg_min_arr, known[i, 0] + 1)
-                    ws.n_targets_seen += 1
+                if not _target_dominated(ws, known[i, 0] + 1, known[i, 2], known[i, 1]):
+                    _add_target(ws, known[i, 0] + 1, known[i, 2], known[i, 1])
         ws.until_floor = ws.tg_min_arr if ws.tg_min_arr < ws.horizon else <int32_t>ws.horizon
         ws.overflow = 0
         ws.rounds_run = 0
