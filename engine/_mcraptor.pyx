@@ -1618,8 +1618,9 @@ cdef void _add_target(McWorkspace ws, int32_t a, int32_t w, int k) noexcept nogi
     """Add journey (arrival a, third criterion w, k vehicles), which none of ws.tg_* beats, to
     them: they stay a Pareto set in order of arrival (the entries it dominates leave). Why in
     order: the scans of the set (_target_dominated, _until) stop at the first entry past the
-    time they ask about, and the known journeys a fares v2 pass enters (the passes before it,
-    as arriving at once, and the same ones as they arrived) are read once, not twice."""
+    time they ask about. Known rows another beats are not entered either: a fares v2 pass after
+    the first is given the two-criteria run's journeys both as they arrived and, those within
+    the last horizon, as arriving at once (engine/criteria/mcraptor.py _by_horizons)."""
     cdef int i, m = 0, at
     for i in range(ws.n_targets_seen):
         if not (a <= ws.tg_arr[i] and w <= ws.tg_crit[i] and k <= ws.tg_round[i]):
@@ -2447,8 +2448,7 @@ def known_targets(McWorkspace ws):
     arrival; a known journey is entered a second later, so that equal ones are found again).
     For tests."""
     n = ws.n_targets_seen
-    return np.stack([np.asarray(ws.tg_arr)[:n], np.asarray(ws.tg_crit)[:n], np.asarray(ws.tg_round)[:n]],
-                    axis=1).copy()
+    return np.stack([np.asarray(ws.tg_arr)[:n], np.asarray(ws.tg_crit)[:n], np.asarray(ws.tg_round)[:n]], axis=1)
 
 
 def fare_floors(McWorkspace ws):
@@ -2570,7 +2570,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
         ws.n_targets_seen = 0
         ws.tg_min_arr = UNREACHED
         ws.horizon = horizon if horizon < UNREACHED else UNREACHED - 1
-        ws.until_floor = UNREACHED
+        ws.until_floor = UNREACHED      # (read by _add_target; set from the whole set below)
         if known is not None:
             for i in range(known.shape[0]):
                 if not _target_dominated(ws, known[i, 0] + 1, known[i, 2], known[i, 1]):
