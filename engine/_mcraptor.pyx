@@ -138,6 +138,7 @@ cdef enum:
 
 cdef int32_t STAGE_INF = 1000000000     # _compute_stage: no target within that many vehicles
 cdef int64_t INTERVAL_STEP_S = 900      # FareModelV2._interval_table
+cdef int UPSTREAM_WINDOW = 16           # _v2_upstream_covers: route bag rows read back at most
 
 
 cdef struct Seg:
@@ -1228,6 +1229,9 @@ cdef class McWorkspace:
     cdef int max_rounds
     cdef int min_vehicles               # no journey to the targets has fewer (the caller knows)
     cdef bint bound_states              # fares: compare time limits up to _until only
+    cdef bint upstream_riders           # fares v2: boardings a rider boarded upstream covers are dropped
+    cdef readonly int64_t rides_priced        # fares v2: rides priced at a stop (_v2_ride) by the last run
+    cdef readonly int64_t boardings_covered   # fares v2: boardings dropped by the last run (_v2_upstream_covers)
     cdef int64_t wait_until             # fares v2: the last time a traveller waits for a cheaper vehicle until
     cdef double deadline                # time.monotonic() past which the run stops (0: none)
     cdef int64_t work, next_check       # labels compared so far; when to read the clock next (_out_of_time)
@@ -1825,6 +1829,72 @@ cdef inline void _route_move(McWorkspace ws, int m, int r, bint fare) noexcept n
         ws.rb_floor[m] = ws.rb_floor[r]
 
 
+cdef bint _v2_same_transfers(FareModelV2 f, int pc, int feed, const Seg* g, int32_t dep_x,
+                             int32_t dep_y) noexcept nogil:
+    """(_v2_upstream_covers) A ride after last leg g that leaves at dep_x gets the transfer rule
+    the same ride leaving at dep_y (same arrival) gets, whatever leg group the rides of
+    pattern class pc have: no limit measured to the next leg's departure ends between the two
+    (the rules' counts and the limits measured to its arrival see the same values)."""
+    cdef int g1 = f.n_groups + 1, j, i, key0, key, dt
+    cdef int32_t t0
+    if g.start == NO_SEG or g.feed != feed:
+        return True                 # (no transfer rule applies to either)
+    key0 = (g.feed * g1 + g.group + 1) * g1
+    for j in range(f.class_group_offsets[pc], f.class_group_offsets[pc + 1]):
+        key = key0 + f.class_groups[j]
+        for i in range(f.tr_offsets[key], f.tr_offsets[key + 1]):
+            dt = f.tr_dtype[i]
+            if f.tr_duration[i] < 0 or dt == 0 or dt == 3:
+                continue
+            t0 = g.prev_dep if dt <= 1 else g.prev_arr
+            if (dep_x - t0 > f.tr_duration[i]) != (dep_y - t0 > f.tr_duration[i]):
+                return False
+    return True
+
+
+cdef bint _v2_upstream_covers(McView tt, McWorkspace ws, FareModelV2 f, int first, int p, int pos, int trip, int day,
+                              int32_t dep, int32_t crit, const Seg* g, Until* un) noexcept nogil:
+    """(Fares v2.) A rider on the same vehicle, boarded upstream (route bag rows before
+    ``first``), makes a boarding here (crit, g; ``un``: its until) useless. Riders boarded at
+    different stops are priced apart, as their legs differ, and most of them are then beaten at
+    every stop by such a rider (Strasbourg, "v2", 40 middle queries: 83 % of the rides priced
+    made no label). A's leg from x and the leg the new rider B would ride from here price alike
+    at every stop down the pattern when x and here have the same stop class (areas) and the
+    same departure interval (timeframes: the same leg rule), A's last leg gets the same
+    transfer rule leaving at either time (_v2_same_transfers), and the one thing A's ride
+    keeps apart, its earlier departure, stops no limit measured from it before B's until (the
+    shortest such limit of the pattern's leg groups): for the continuations that matter, A's
+    ride is A boarding here. Then A beats B when its state covers B's, as for riders of one leg
+    (_route_insert). Reads UPSTREAM_WINDOW rows back at most; the same vehicle's riders come in
+    order of departure, so the first that fails the limit ends the search."""
+    cdef int r, x, j, start = tt.pattern_stops_offsets[p], pc = f.pattern_class[p], feed = f.pattern_feed[p]
+    cdef int sc, iv, key, g1 = f.n_groups + 1, last = first - UPSTREAM_WINDOW if first > UPSTREAM_WINDOW else 0
+    cdef int32_t dep_x, shortest = -1
+    if pc < 0:
+        return False
+    sc = f.stop_class[tt.pattern_stops[start + pos]]
+    iv = _v2_interval(f, dep)
+    if f.uses_dep:
+        for j in range(f.class_group_offsets[pc], f.class_group_offsets[pc + 1]):
+            key = feed * g1 + f.class_groups[j]
+            if f.chain_dep_min[key] >= 0 and (shortest < 0 or f.chain_dep_min[key] < shortest):
+                shortest = f.chain_dep_min[key]
+    for r in range(first - 1, last - 1, -1):
+        if not ws.rb_alive[r] or ws.rb_trip[r] != trip or ws.rb_day[r] != day or ws.rb_crit[r] > crit:
+            continue
+        x = ws.rb_board_pos[r]
+        dep_x = _dep_row(tt, p, x)[trip] + day * DAY
+        if shortest >= 0 and dep_x + shortest < ws.horizon and (
+                dep_x + shortest < ws.until_floor or dep_x + shortest < _until_of(ws, un)):
+            return False            # (and for every rider of the vehicle boarded before it)
+        if f.stop_class[tt.pattern_stops[start + x]] != sc or _v2_interval(f, dep_x) != iv or \
+                not _v2_same_transfers(f, pc, feed, &ws.rb_seg[r], dep_x, dep):
+            continue
+        if _fare_covers(ws, &ws.rb_seg[r], ws.rb_crit[r], g, crit, un):
+            return True
+    return False
+
+
 cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int trip, int day, int32_t dep,
                        int32_t crit, const Seg* g, int parent, int k) noexcept nogil:
     """Add a boarding to the route bag unless a label there departs (hence arrives everywhere
@@ -1833,7 +1903,8 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
     only labels that ride the same leg (_v2_same_leg), so boarded at this stop_pos: the bag holds
     its labels in boarding order, those are its tail from ws.rb_from, and only the tail is read
     (in "v2", where riders boarded at different stops stay apart, scanning the whole bag on every
-    boarding took two thirds of a query)."""
+    boarding took two thirds of a query); then a few rows before it, for a rider of the same
+    vehicle that covers the new one (_v2_upstream_covers)."""
     cdef int first = ws.rb_from if ws.f2 is not None else 0
     cdef int r, m = first
     cdef const int32_t* deps = _dep_row(tt, p, pos)
@@ -1860,6 +1931,9 @@ cdef int _route_insert(McView tt, McWorkspace ws, int n_rb, int p, int pos, int 
             _route_move(ws, m, r, fare)
         m += 1
     n_rb = m
+    if not dominated and first > 0 and ws.f2 is not None and ws.upstream_riders and crit < FARE_UNKNOWN:
+        dominated = _v2_upstream_covers(tt, ws, ws.f2, first, p, pos, trip, day, dep, crit, g, &un)
+        ws.boardings_covered += dominated
     if dominated:
         return n_rb
     if n_rb >= ws.route_capacity:
@@ -2109,6 +2183,7 @@ cdef void _scan_pattern(McView tt, McWorkspace ws, const int32_t[:, ::1] next_ac
                         continue
                     board = ws.rb_board_pos[r]
                     dep = _dep_row(tt, p, board)[ws.rb_trip[r]] + ws.rb_day[r] * DAY
+                    ws.rides_priced += 1
                     crit = _v2_ride(ws.f2, crit, &ws.rb_seg[r], &g, p, tt.pattern_stops[start + board], s, dep, arr)
                     _v2_settle(ws.f2, &g, arr)
                     bound_crit = _crit_floor(ws, crit, &g, s, False)
@@ -2469,7 +2544,7 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
                  const int32_t[::1] end_stops=None, int horizon=UNREACHED - 1, int min_vehicles=0,
                  bint bound_states=True, int wait_until=UNREACHED - 1, double deadline=0.0,
                  bint keep_labels=False, const int32_t[::1] earliest=None, live=None, live_key=None,
-                 bint end_routes=True):
+                 bint end_routes=True, bint upstream_riders=True):
     """Fill ws's label pool for one query; returns the number of labels, OVERFLOW (-1) when the
     pool is full (grow the workspace and run again) or ROUTE_FULL (-2) when a route bag is (grow
     its route_capacity and run again).
@@ -2503,6 +2578,9 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     then (_stage_hopeless, _ride_hopeless; module docstring).
     ``live`` (live_patterns of this next_active, named by ``live_key``: the day): the stage
     bounds and fare potentials ride only those patterns (the search scans no other either).
+    ``upstream_riders=False`` (fares v2): no boarding is dropped for a rider of the same vehicle
+    boarded upstream (_v2_upstream_covers; the answer is the same, with more rides priced: for
+    tests). ws.rides_priced and ws.boardings_covered count both for the last run.
     """
     cdef int i, s, k, j, p, pos, n_marked, n_queued, idx, lo, hi, bag, cur
     cdef Py_ssize_t n
@@ -2550,6 +2628,9 @@ def run_mcraptor(McView tt, McWorkspace ws, const int32_t[::1] origin_stop, cons
     ws.max_rounds = max_rounds
     ws.min_vehicles = min_vehicles if min_vehicles > 0 else 0
     ws.bound_states = bound_states
+    ws.upstream_riders = upstream_riders
+    ws.rides_priced = 0
+    ws.boardings_covered = 0
     ws.wait_until = wait_until
     ws.deadline = deadline
     ws.work = 0

@@ -134,6 +134,10 @@ class McPlanner:
     #: reach a stop where the journey may end (run_mcraptor end_routes); False: every fare (same
     #: answers, more labels: tests compare the two)
     end_routes = True
+    #: fares v2: a boarding that a rider of the same vehicle boarded upstream covers is dropped
+    #: (run_mcraptor upstream_riders); False: never (same answers, more rides priced: tests
+    #: compare the two)
+    upstream_riders = True
 
     def __init__(self, planner: Planner, tt=None, static: McPlanner | None = None):
         """``tt``: a RealtimeTimetable (engine/criteria/realtime.py: the schedule plus an overlay
@@ -271,7 +275,7 @@ class McPlanner:
                                  wait_until=wait_until,
                                  deadline=0.0 if deadline is None else deadline, keep_labels=keep,
                                  earliest=earliest, live=self.live(day), live_key=day,
-                                 end_routes=self.end_routes)) < 0:
+                                 end_routes=self.end_routes, upstream_riders=self.upstream_riders)) < 0:
             if n == OUT_OF_TIME or (deadline is not None and time.monotonic() > deadline):
                 # (checked before growing the pool too: a large one takes a while to allocate)
                 raise QueryTimeoutError(TIMEOUT_MESSAGE)

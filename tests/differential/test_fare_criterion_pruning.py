@@ -144,6 +144,47 @@ def test_bounded_state_comparison_keeps_the_pareto_set_and_cuts_labels(state_net
     assert labels_bounded < labels_plain, (labels_bounded, labels_plain)
 
 
+def test_upstream_riders_keep_the_pareto_set_and_cut_rides(state_net, monkeypatch):
+    """Fares v2: a boarding that a rider of the same vehicle boarded upstream covers is dropped
+    (_v2_upstream_covers in engine/_mcraptor.pyx: the same leg as the rules see it, the same
+    transfer rule, no limit from its earlier departure ending before the new rider's until, a
+    state that covers). Same Pareto sets, with their fares, as without the rule, fewer rides
+    priced, and the rule must fire (else the test compares the search with itself)."""
+    from engine.criteria.mcraptor import McPlanner
+    from engine.fares import load_v2
+
+    net, queries, max_transfers, within = state_net
+    if load_v2(net._planner.tt.bundle) is None:
+        pytest.skip("fares v1: the rule is for fares v2")
+    counts = {"priced": 0, "covered": 0}
+    run = McPlanner.run
+
+    def counted(self, *args, **kwargs):
+        ws = run(self, *args, **kwargs)
+        counts["priced"] += ws.rides_priced
+        counts["covered"] += ws.boardings_covered
+        return ws
+
+    monkeypatch.setattr(McPlanner, "run", counted)
+
+    def answers():
+        out = []
+        for q in queries:
+            plan = net.plan(q[0], q[1], date=q[2], time=q[3], max_transfers=max_transfers, optimize=FARE,
+                            max_duration_s=within)
+            out.append(_answer(plan))
+        return out
+
+    with_rule = answers()
+    priced_with, covered = counts["priced"], counts["covered"]
+    monkeypatch.setattr(McPlanner, "upstream_riders", False)
+    counts.update(priced=0, covered=0)
+    assert answers() == with_rule
+    assert counts["covered"] == 0
+    assert sum(len(a) > 1 for a in with_rule) >= len(queries) // 4
+    assert covered > 0 and priced_with < counts["priced"], (covered, priced_with, counts["priced"])
+
+
 @pytest.mark.realdata
 def test_zone_pair_fare_lists_keep_the_pareto_set(tmp_path, monkeypatch):
     """Fares v1 on BART (a fare per origin/destination pair): the kernel prices a ticket from the
