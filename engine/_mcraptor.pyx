@@ -1857,8 +1857,8 @@ cdef bint _v2_upstream_covers(McView tt, McWorkspace ws, FareModelV2 f, int firs
     """(Fares v2.) A rider on the same vehicle, boarded upstream (route bag rows before
     ``first``), makes a boarding here (crit, g; ``un``: its until) useless. Riders boarded at
     different stops are priced apart, as their legs differ, and most of them are then beaten at
-    every stop by such a rider (Strasbourg, "v2", 40 middle queries: 83 % of the rides priced
-    made no label). A's leg from x and the leg the new rider B would ride from here price alike
+    every stop by such a rider (Strasbourg, "v2", 50 middle queries: 83 % of the rides priced
+    were by riders that made no label; rides priced on the 40 middle ones 7,910 -> 4,701). A's leg from x and the leg the new rider B would ride from here price alike
     at every stop down the pattern when x and here have the same stop class (areas) and the
     same departure interval (timeframes: the same leg rule), A's last leg gets the same
     transfer rule leaving at either time (_v2_same_transfers), and the one thing A's ride
