@@ -1858,30 +1858,33 @@ cdef bint _v2_upstream_covers(McView tt, McWorkspace ws, FareModelV2 f, int firs
     ``first``), makes a boarding here (crit, g; ``un``: its until) useless. Riders boarded at
     different stops are priced apart, as their legs differ, and most of them are then beaten at
     every stop by such a rider (Strasbourg, "v2", 50 middle queries: 83 % of the rides priced
-    were by riders that made no label; rides priced on the 40 middle ones 7,910 -> 4,701). A's leg from x and the leg the new rider B would ride from here price alike
-    at every stop down the pattern when x and here have the same stop class (areas) and the
-    same departure interval (timeframes: the same leg rule), A's last leg gets the same
-    transfer rule leaving at either time (_v2_same_transfers), and the one thing A's ride
-    keeps apart, its earlier departure, stops no limit measured from it before B's until (the
-    shortest such limit of the pattern's leg groups): for the continuations that matter, A's
-    ride is A boarding here. Then A beats B when its state covers B's, as for riders of one leg
-    (_route_insert). Reads UPSTREAM_WINDOW rows back at most; the same vehicle's riders come in
-    order of departure, so the first that fails the limit ends the search."""
+    were by riders that made no label; rides priced on the 40 middle ones 7,910 -> 4,701).
+    A's leg from x and the leg the new rider B would ride from here price alike at every stop
+    down the pattern when x and here have the same stop class (areas) and the same departure
+    interval (timeframes: the same leg rule), A's last leg gets the same transfer rule leaving
+    at either time (_v2_same_transfers), and the one thing A's ride keeps apart, its earlier
+    departure, stops no limit measured from it before B's until (the shortest such limit of the
+    pattern's leg groups): for the continuations that matter, A's ride is A boarding here. Then
+    A beats B when its state covers B's, as for riders of one leg (_route_insert). Reads
+    UPSTREAM_WINDOW rows back at most; the same vehicle's riders come in order of departure, so
+    the first that fails the limit ends the search."""
     cdef int r, x, j, start = tt.pattern_stops_offsets[p], pc = f.pattern_class[p], feed = f.pattern_feed[p]
-    cdef int sc, iv, key, g1 = f.n_groups + 1, last = first - UPSTREAM_WINDOW if first > UPSTREAM_WINDOW else 0
-    cdef int32_t dep_x, shortest = -1
+    cdef int sc = -1, iv = 0, g1 = f.n_groups + 1, last = first - UPSTREAM_WINDOW if first > UPSTREAM_WINDOW else 0
+    cdef int32_t dep_x, limit, shortest = -1
     if pc < 0:
         return False
-    sc = f.stop_class[tt.pattern_stops[start + pos]]
-    iv = _v2_interval(f, dep)
-    if f.uses_dep:
-        for j in range(f.class_group_offsets[pc], f.class_group_offsets[pc + 1]):
-            key = feed * g1 + f.class_groups[j]
-            if f.chain_dep_min[key] >= 0 and (shortest < 0 or f.chain_dep_min[key] < shortest):
-                shortest = f.chain_dep_min[key]
     for r in range(first - 1, last - 1, -1):
         if not ws.rb_alive[r] or ws.rb_trip[r] != trip or ws.rb_day[r] != day or ws.rb_crit[r] > crit:
             continue
+        if sc < 0:
+            # (at the first candidate only: most boardings have none)
+            sc = f.stop_class[tt.pattern_stops[start + pos]]
+            iv = _v2_interval(f, dep)
+            if f.uses_dep:
+                for j in range(f.class_group_offsets[pc], f.class_group_offsets[pc + 1]):
+                    limit = f.chain_dep_min[feed * g1 + f.class_groups[j]]
+                    if limit >= 0 and (shortest < 0 or limit < shortest):
+                        shortest = limit
         x = ws.rb_board_pos[r]
         dep_x = _dep_row(tt, p, x)[trip] + day * DAY
         if shortest >= 0 and dep_x + shortest < ws.horizon and (
